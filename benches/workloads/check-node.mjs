@@ -1,0 +1,97 @@
+// Reference checker: instantiates each workload .wasm under node and calls run(n).
+//
+//   node check-node.mjs            verify every line of expected.txt (exit 1 on a mismatch)
+//   node check-node.mjs --write    recompute expected.txt from the N table below
+//   node check-node.mjs --time     time run(bench n) per workload (median of 7, after 2 warm-ups)
+//   node check-node.mjs NAME N     print run(N) of NAME.wasm and its time
+//
+// Each (name, n) uses a fresh instance: `_initialize` (reactor ctors) is called first, then run(n).
+// Workloads have no imports except sqlite.wasm, which gets node:wasi (no args, env or preopens).
+// A run() returning i64 (matmul) is printed as an unsigned decimal.
+process.removeAllListeners('warning'); // silence node:wasi's ExperimentalWarning
+const { WASI } = await import('node:wasi');
+import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+// name: [small n..., benchmark n]  (the last value is the benchmark n: ~5-10 ms per run() under node)
+const N = {
+  fib: [20, 30],
+  sieve: [1, 8],
+  matmul: [2, 20],
+  sha256: [0, 1, 16],
+  switch: [100, 3000],
+  indirect: [1000, 500000],
+  bulkmem: [10, 500],
+  malloc: [2, 60],
+  sqlite: [50, 500],
+};
+
+const modules = {};
+function load(name) {
+  return (modules[name] ??= new WebAssembly.Module(readFileSync(join(here, `${name}.wasm`))));
+}
+
+function instantiate(name) {
+  const module = load(name);
+  if (WebAssembly.Module.imports(module).length === 0) {
+    const instance = new WebAssembly.Instance(module, {});
+    instance.exports._initialize?.();
+    return instance;
+  }
+  const wasi = new WASI({ version: 'preview1', args: [], env: {}, preopens: {} });
+  const instance = new WebAssembly.Instance(module, wasi.getImportObject());
+  wasi.initialize(instance); // calls _initialize
+  return instance;
+}
+
+function unsigned(v) {
+  return typeof v === 'bigint' ? BigInt.asUintN(64, v) : v >>> 0;
+}
+
+function runOnce(name, n) {
+  const inst = instantiate(name);
+  const t0 = performance.now();
+  const r = unsigned(inst.exports.run(n));
+  return { r, ms: performance.now() - t0 };
+}
+
+function timeBench(name, n) {
+  const inst = instantiate(name);
+  const run = inst.exports.run;
+  run(n); run(n);
+  const ts = [];
+  for (let i = 0; i < 7; i++) { const t0 = performance.now(); run(n); ts.push(performance.now() - t0); }
+  ts.sort((a, b) => a - b);
+  return ts[3];
+}
+
+const argv = process.argv.slice(2);
+if (argv[0] === '--write') {
+  const lines = ['# name n checksum   (run(n) under node; unsigned decimal; i64 for matmul)'];
+  for (const [name, ns] of Object.entries(N))
+    for (const n of ns) lines.push(`${name} ${n} ${runOnce(name, n).r}`);
+  writeFileSync(join(here, 'expected.txt'), lines.join('\n') + '\n');
+  console.log(lines.join('\n'));
+} else if (argv[0] === '--time') {
+  for (const [name, ns] of Object.entries(N)) {
+    const n = ns[ns.length - 1];
+    console.log(`${name.padEnd(9)} n=${String(n).padEnd(8)} ${timeBench(name, n).toFixed(2)} ms`);
+  }
+} else if (argv.length === 2) {
+  const { r, ms } = runOnce(argv[0], Number(argv[1]));
+  console.log(`${argv[0]} ${argv[1]} ${r}   (${ms.toFixed(2)} ms cold, ${timeBench(argv[0], Number(argv[1])).toFixed(2)} ms warm)`);
+} else {
+  let pass = 0, fail = 0;
+  for (const line of readFileSync(join(here, 'expected.txt'), 'utf8').split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const [name, n, want] = line.split(/\s+/);
+    const got = String(runOnce(name, Number(n)).r);
+    if (got === want) pass++;
+    else { fail++; console.log(`FAIL ${name} ${n}: got ${got}, want ${want}`); }
+  }
+  console.log(`${pass} passed, ${fail} failed`);
+  process.exit(fail ? 1 : 0);
+}

@@ -1,0 +1,115 @@
+//! The engine: configuration and the registry of function signatures shared by every module and store.
+//!
+//! An [`Engine`] is cheap to clone and `Send + Sync`: compiled modules, stores on many threads and shared
+//! memories all hang off one engine. Signatures are interned to small integers so that `call_indirect`
+//! checks a callee's type with one integer compare, across modules and threads.
+
+use std::sync::{Arc, RwLock};
+
+use hashbrown::HashMap;
+
+use crate::types::FuncType;
+
+/// Engine-wide identifier of an interned function signature.
+pub(crate) type TypeId = u32;
+
+/// Settings for an [`Engine`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Value-stack size of each store, in 8-byte slots (shared by all nested calls).
+    pub max_stack_slots: usize,
+    /// Maximum depth of wasm calls.
+    pub max_call_depth: usize,
+    /// Maximum nesting of host → wasm → host re-entry.
+    pub max_host_reentry: usize,
+    /// Translate function bodies on several threads (rayon) when a module is large.
+    pub parallel_translation: bool,
+    /// Enable the threads proposal (shared memories, atomics).
+    pub threads: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_stack_slots: 1 << 20,
+            max_call_depth: 1 << 16,
+            max_host_reentry: 200,
+            parallel_translation: true,
+            threads: true,
+        }
+    }
+}
+
+/// Shared compilation context: configuration plus interned signatures.
+#[derive(Clone, Debug)]
+pub struct Engine {
+    inner: Arc<EngineInner>,
+}
+
+#[derive(Debug)]
+struct EngineInner {
+    config: Config,
+    types: RwLock<TypeRegistry>,
+}
+
+#[derive(Debug, Default)]
+struct TypeRegistry {
+    ids: HashMap<FuncType, TypeId>,
+    types: Vec<FuncType>,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new(Config::default())
+    }
+}
+
+impl Engine {
+    /// An engine with this configuration.
+    pub fn new(config: Config) -> Self {
+        Self {
+            inner: Arc::new(EngineInner {
+                config,
+                types: RwLock::default(),
+            }),
+        }
+    }
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+    /// Intern a signature, returning its engine-wide id.
+    pub(crate) fn intern(&self, ty: &FuncType) -> TypeId {
+        if let Some(&id) = self
+            .inner
+            .types
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .ids
+            .get(ty)
+        {
+            return id;
+        }
+        let mut reg = self.inner.types.write().unwrap_or_else(|e| e.into_inner());
+        if let Some(&id) = reg.ids.get(ty) {
+            return id;
+        }
+        let id = reg.types.len() as TypeId;
+        reg.types.push(ty.clone());
+        reg.ids.insert(ty.clone(), id);
+        id
+    }
+    /// The signature with this id.
+    pub(crate) fn func_type(&self, id: TypeId) -> FuncType {
+        self.inner
+            .types
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .types[id as usize]
+            .clone()
+    }
+    /// Do two handles denote the same engine?
+    pub fn same(&self, other: &Engine) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+}

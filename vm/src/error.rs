@@ -1,0 +1,222 @@
+//! Errors and traps.
+//!
+//! Everything that can go wrong is reported as an [`Error`]: a module that fails to decode or validate, an
+//! import that cannot be satisfied, a misuse of the embedding API, or a [`Trap`] raised while wasm code runs.
+//! Traps carry the reason the WebAssembly specification gives ("integer divide by zero", ...), so that
+//! `.wast` scripts can compare messages and users see what the spec would say.
+
+use std::fmt;
+
+/// The reason for a trap, named as in the WebAssembly specification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TrapCode {
+    /// `unreachable` was executed.
+    Unreachable,
+    /// A load, store or bulk memory operation touched bytes outside the memory.
+    MemoryOutOfBounds,
+    /// A table access (or bulk table operation) was out of bounds.
+    TableOutOfBounds,
+    /// `call_indirect` with an index beyond the table's size.
+    UndefinedElement,
+    /// `call_indirect` through a null table entry.
+    UninitializedElement,
+    /// `call_indirect` whose callee has a different signature.
+    IndirectCallTypeMismatch,
+    /// Integer division or remainder by zero.
+    IntegerDivideByZero,
+    /// Signed division overflow, or a float-to-int conversion out of range.
+    IntegerOverflow,
+    /// Float-to-int conversion of a NaN.
+    BadConversionToInteger,
+    /// The wasm call stack (values or frames) is exhausted.
+    StackExhausted,
+    /// An atomic access at a misaligned address.
+    UnalignedAtomic,
+    /// `memory.atomic.wait` on a memory that is not shared.
+    ExpectedSharedMemory,
+    /// Execution was interrupted by the embedder or because another thread ended the program.
+    Interrupted,
+}
+
+impl TrapCode {
+    /// The message the specification's reference interpreter uses for this trap.
+    pub fn message(self) -> &'static str {
+        match self {
+            TrapCode::Unreachable => "unreachable",
+            TrapCode::MemoryOutOfBounds => "out of bounds memory access",
+            TrapCode::TableOutOfBounds => "out of bounds table access",
+            TrapCode::UndefinedElement => "undefined element",
+            TrapCode::UninitializedElement => "uninitialized element",
+            TrapCode::IndirectCallTypeMismatch => "indirect call type mismatch",
+            TrapCode::IntegerDivideByZero => "integer divide by zero",
+            TrapCode::IntegerOverflow => "integer overflow",
+            TrapCode::BadConversionToInteger => "invalid conversion to integer",
+            TrapCode::StackExhausted => "call stack exhausted",
+            TrapCode::UnalignedAtomic => "unaligned atomic",
+            TrapCode::ExpectedSharedMemory => "expected shared memory",
+            TrapCode::Interrupted => "interrupted",
+        }
+    }
+}
+
+impl fmt::Display for TrapCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// Why a [`Trap`] happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrapKind {
+    /// A trap defined by the WebAssembly specification.
+    Code(TrapCode),
+    /// The program asked to exit (WASI `proc_exit`) with this status.
+    Exit(i32),
+    /// A host function failed with this message.
+    Host(String),
+}
+
+/// A trap: wasm execution stopped abnormally. The store stays usable afterwards.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trap {
+    kind: TrapKind,
+    /// Name of the function that was executing, when known.
+    func: Option<String>,
+}
+
+impl Trap {
+    /// A trap with a specification trap code.
+    pub fn new(code: TrapCode) -> Self {
+        Self {
+            kind: TrapKind::Code(code),
+            func: None,
+        }
+    }
+    /// A trap raised by a host function with a message.
+    pub fn host(msg: impl Into<String>) -> Self {
+        Self {
+            kind: TrapKind::Host(msg.into()),
+            func: None,
+        }
+    }
+    /// A request to exit the program with `status` (how WASI `proc_exit` unwinds).
+    pub fn exit(status: i32) -> Self {
+        Self {
+            kind: TrapKind::Exit(status),
+            func: None,
+        }
+    }
+    /// What caused the trap.
+    pub fn kind(&self) -> &TrapKind {
+        &self.kind
+    }
+    /// The specification trap code, if this is a spec trap.
+    pub fn code(&self) -> Option<TrapCode> {
+        match self.kind {
+            TrapKind::Code(c) => Some(c),
+            _ => None,
+        }
+    }
+    /// The exit status, if this trap is a program exit.
+    pub fn exit_status(&self) -> Option<i32> {
+        match self.kind {
+            TrapKind::Exit(s) => Some(s),
+            _ => None,
+        }
+    }
+    pub(crate) fn with_func(mut self, name: Option<String>) -> Self {
+        if self.func.is_none() {
+            self.func = name;
+        }
+        self
+    }
+}
+
+impl From<TrapCode> for Trap {
+    fn from(code: TrapCode) -> Self {
+        Trap::new(code)
+    }
+}
+
+impl fmt::Display for Trap {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.kind {
+            TrapKind::Code(c) => write!(f, "{c}")?,
+            TrapKind::Exit(s) => write!(f, "exit with status {s}")?,
+            TrapKind::Host(m) => write!(f, "{m}")?,
+        }
+        if let Some(func) = &self.func {
+            write!(f, " (in function {func})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Trap {}
+
+/// Any error of wasmvm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The bytes are not a well-formed module (decoding failed).
+    Malformed(String),
+    /// The module is well-formed but does not validate.
+    Invalid(String),
+    /// The module uses a feature wasmvm does not support (yet).
+    Unsupported(String),
+    /// Instantiation failed because an import is missing or has the wrong type.
+    Link(String),
+    /// Wasm code trapped.
+    Trap(Trap),
+    /// The embedding API was used incorrectly (wrong store, wrong argument types, ...).
+    Api(String),
+    /// A resource could not be obtained (e.g. the memory reservation failed).
+    Resource(String),
+}
+
+impl Error {
+    /// The trap, when this error is one.
+    pub fn as_trap(&self) -> Option<&Trap> {
+        match self {
+            Error::Trap(t) => Some(t),
+            _ => None,
+        }
+    }
+    pub(crate) fn api(msg: impl Into<String>) -> Self {
+        Error::Api(msg.into())
+    }
+    pub(crate) fn link(msg: impl Into<String>) -> Self {
+        Error::Link(msg.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Malformed(m) => write!(f, "malformed module: {m}"),
+            Error::Invalid(m) => write!(f, "invalid module: {m}"),
+            Error::Unsupported(m) => write!(f, "unsupported feature: {m}"),
+            Error::Link(m) => write!(f, "link error: {m}"),
+            Error::Trap(t) => write!(f, "trap: {t}"),
+            Error::Api(m) => write!(f, "{m}"),
+            Error::Resource(m) => write!(f, "resource error: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<Trap> for Error {
+    fn from(t: Trap) -> Self {
+        Error::Trap(t)
+    }
+}
+
+impl From<TrapCode> for Error {
+    fn from(c: TrapCode) -> Self {
+        Error::Trap(Trap::new(c))
+    }
+}
+
+/// The result type of wasmvm.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,224 @@
+//! Calls: entering wasm from the host, wasm → wasm calls (direct, imported, indirect), function entry, and
+//! wasm → host calls.
+
+use super::{
+    Ctx, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, operands, run, trap, trap_with,
+};
+use crate::error::{Trap, TrapCode};
+use crate::ir::Slot;
+use crate::store::{FuncEntry, StoreInner};
+
+/// First instruction of every function: check the frame fits and zero the non-parameter locals.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct Enter {
+    pub frame_size: u32,
+    pub zero_from: u32,
+    pub zero_len: u32,
+}
+
+/// Call a function of the same module; `entry` is patched in after translation.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct CallInternal {
+    pub entry: usize,
+    /// First argument slot; the callee's frame starts here.
+    pub frame: Slot,
+}
+
+/// Call a function by index in the instance's function space (imports).
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct CallImport {
+    pub func: u32,
+    pub frame: Slot,
+}
+
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct CallIndirect {
+    pub type_id: u32,
+    pub table: u32,
+    pub index: Slot,
+    pub frame: Slot,
+}
+
+#[inline(never)]
+pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: Enter = operands(ip);
+    if fp.add(p.frame_size as usize) > ctx.stack_end {
+        return trap(ctx, TrapCode::StackExhausted);
+    }
+    std::ptr::write_bytes(fp.add(p.zero_from as usize), 0, p.zero_len as usize);
+    dispatch!(after::<Enter>(ip), fp, mem, len, ctx)
+}
+
+/// Push the caller's frame and continue at `code` in `instance` with the frame starting at `new_fp`.
+macro_rules! call_wasm {
+    ($ctx:expr, $ret:expr, $fp:expr, $new_fp:expr, $code:expr, $instance:expr, $mem:expr, $len:expr) => {{
+        if $ctx.frame_sp == $ctx.frames_end {
+            return trap($ctx, TrapCode::StackExhausted);
+        }
+        $ctx.frame_sp.write(Frame {
+            ip: $ret,
+            fp: $fp,
+            instance: $ctx.instance,
+        });
+        $ctx.frame_sp = $ctx.frame_sp.add(1);
+        let (mut mem, mut len) = ($mem, $len);
+        let instance = $instance;
+        if instance != $ctx.instance {
+            $ctx.instance = instance;
+            (mem, len) = mem0(instance);
+        }
+        dispatch!($code, $new_fp, mem, len, $ctx)
+    }};
+}
+
+#[inline(never)]
+pub(crate) unsafe fn call_internal(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: CallInternal = operands(ip);
+    if ctx.frame_sp == ctx.frames_end {
+        return trap(ctx, TrapCode::StackExhausted);
+    }
+    ctx.frame_sp.write(Frame {
+        ip: after::<CallInternal>(ip),
+        fp,
+        instance: ctx.instance,
+    });
+    ctx.frame_sp = ctx.frame_sp.add(1);
+    dispatch!(p.entry as Ip, fp.add(p.frame as usize), mem, len, ctx)
+}
+
+/// Call a resolved function entry (wasm or host).
+macro_rules! call_entry {
+    ($ctx:expr, $entry:expr, $ip:expr, $P:ty, $fp:expr, $frame:expr, $mem:expr, $len:expr) => {{
+        let e: *const FuncEntry = $entry;
+        let args = $fp.add($frame as usize);
+        if (*e).code.is_null() {
+            if let Err(t) = call_host($ctx, e, args) {
+                return trap_with($ctx, t);
+            }
+            let (mem, len) = mem0($ctx.instance);
+            dispatch!(after::<$P>($ip), $fp, mem, len, $ctx)
+        }
+        call_wasm!(
+            $ctx,
+            after::<$P>($ip),
+            $fp,
+            args,
+            (*e).code,
+            (*e).instance,
+            $mem,
+            $len
+        )
+    }};
+}
+
+#[inline(never)]
+pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: CallImport = operands(ip);
+    let e: *const FuncEntry = (*ctx.instance).funcs.as_ptr().add(p.func as usize);
+    call_entry!(ctx, e, ip, CallImport, fp, p.frame, mem, len)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: CallIndirect = operands(ip);
+    let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
+    let Some(raw) = table.get(get(fp, p.index) as u32) else {
+        return trap(ctx, TrapCode::UndefinedElement);
+    };
+    let Some(e) = (*ctx.store).resolve(raw) else {
+        return trap(ctx, TrapCode::UninitializedElement);
+    };
+    if e.type_id != p.type_id {
+        return trap(ctx, TrapCode::IndirectCallTypeMismatch);
+    }
+    let e: *const FuncEntry = e;
+    call_entry!(ctx, e, ip, CallIndirect, fp, p.frame, mem, len)
+}
+
+/// Call a host function with its arguments (and room for its results) at `args`.
+#[inline(never)]
+unsafe fn call_host(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) -> Result<(), Trap> {
+    let host = &*(*e).host;
+    let n = host.ty.params().len().max(host.ty.results().len());
+    let store = ctx.store;
+    let stack = &raw mut (*store).stack;
+    let saved = ((*stack).values_top, (*stack).frames_top);
+    (*stack).values_top = args.add(n).offset_from((*stack).values_ptr()) as usize;
+    (*stack).frames_top = ctx.frame_sp.offset_from((*stack).frames_ptr()) as usize;
+    let func = host.func.clone();
+    let r = func(store, ctx.instance, std::slice::from_raw_parts_mut(args, n));
+    (*stack).values_top = saved.0;
+    (*stack).frames_top = saved.1;
+    r
+}
+
+/// Call `entry` from the host with arguments in `slots` (which must have room for the results, which
+/// replace them).
+///
+/// # Safety
+/// `store` must be the live store that `entry` was resolved in, not otherwise borrowed.
+pub(crate) unsafe fn invoke(
+    store: *mut StoreInner,
+    entry: &FuncEntry,
+    slots: &mut [u64],
+) -> Result<(), Trap> {
+    if entry.code.is_null() {
+        let host = &*entry.host;
+        let func = host.func.clone();
+        return func(store, std::ptr::null_mut(), slots);
+    }
+    let stack = &raw mut (*store).stack;
+    (*stack).ensure();
+    if (*stack).depth >= (*stack).max_depth {
+        return Err(Trap::new(TrapCode::StackExhausted));
+    }
+    let base = (*stack).values_top;
+    let n = slots.len();
+    let values = (*stack).values_ptr();
+    let values_len = (*stack).values_len();
+    let frames = (*stack).frames_ptr();
+    let frames_len = (*stack).frames_len();
+    let ftop = (*stack).frames_top;
+    if base + n + 1 > values_len || ftop + 2 > frames_len {
+        return Err(Trap::new(TrapCode::StackExhausted));
+    }
+    let fp = values.add(base);
+    std::ptr::copy_nonoverlapping(slots.as_ptr(), fp, n);
+    frames.add(ftop).write(Frame {
+        ip: std::ptr::null(),
+        fp: std::ptr::null_mut(),
+        instance: std::ptr::null_mut(),
+    });
+    let mut ctx = Ctx {
+        instance: entry.instance,
+        store,
+        frame_sp: frames.add(ftop + 1),
+        frames_end: frames.add(frames_len),
+        stack_end: values.add(values_len),
+        trap: None,
+        #[cfg(not(wasmvm_tail))]
+        regs: super::Regs {
+            ip: std::ptr::null(),
+            fp,
+            mem: std::ptr::null_mut(),
+            len: 0,
+        },
+    };
+    (*stack).depth += 1;
+    let exit = run(&mut ctx, entry.code, fp);
+    (*stack).depth -= 1;
+    match exit {
+        Exit::Return => {
+            std::ptr::copy_nonoverlapping(fp, slots.as_mut_ptr(), n);
+            Ok(())
+        }
+        _ => Err(ctx
+            .trap
+            .take()
+            .unwrap_or_else(|| Trap::host("execution stopped without a reason"))),
+    }
+}

@@ -1,0 +1,273 @@
+//! Control flow: branches (plain, conditional, fused compare-and-branch, tables), `select`, copies and
+//! constants, `unreachable` and returns.
+
+use super::{Ctx, Exit, Fp, Handler, Ip, Mem, after, dispatch, get, mem0, operands, set, trap};
+use crate::error::TrapCode;
+use crate::ir::Slot;
+use crate::ir::ops::{BinaryOp, CmpVisitor, SlotValue};
+
+/// Unconditional branch by `offset` bytes from this instruction.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct Br {
+    pub offset: i32,
+}
+
+/// Branch if the i32 in `cond` is non-zero (or zero, for `br_if_eqz`).
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct BrIf {
+    pub cond: Slot,
+    pub offset: i32,
+}
+
+/// Branch on a comparison of two slots.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct BrCmpSS {
+    pub a: Slot,
+    pub b: Slot,
+    pub offset: i32,
+}
+
+/// Branch on a comparison of a slot and an immediate.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct BrCmpSI {
+    pub a: Slot,
+    pub imm: u64,
+    pub offset: i32,
+}
+
+/// `br_table`: followed by `len + 1` i32 offsets (relative to this instruction); the last is the default.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct BrTable {
+    pub index: Slot,
+    pub len: u32,
+}
+
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct Select {
+    pub dst: Slot,
+    pub cond: Slot,
+    pub a: Slot,
+    pub b: Slot,
+}
+
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct Copy {
+    pub dst: Slot,
+    pub src: Slot,
+}
+
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct Const {
+    pub dst: Slot,
+    pub value: u64,
+}
+
+/// Return the value of one slot.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct Return1 {
+    pub src: Slot,
+}
+
+/// Return an immediate.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct ReturnImm {
+    pub value: u64,
+}
+
+/// Return `len` values; followed by `len` source slots (which must not overlap the result slots `0..len`
+/// except in place).
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct ReturnN {
+    pub len: u32,
+}
+
+#[inline(always)]
+unsafe fn jump(ip: Ip, offset: i32) -> Ip {
+    ip.offset(offset as isize)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: Br = operands(ip);
+    dispatch!(jump(ip, p.offset), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn br_if_nez(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: BrIf = operands(ip);
+    let next = if get(fp, p.cond) as u32 != 0 {
+        jump(ip, p.offset)
+    } else {
+        after::<BrIf>(ip)
+    };
+    dispatch!(next, fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn br_if_eqz(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: BrIf = operands(ip);
+    let next = if get(fp, p.cond) as u32 == 0 {
+        jump(ip, p.offset)
+    } else {
+        after::<BrIf>(ip)
+    };
+    dispatch!(next, fp, mem, len, ctx)
+}
+
+/// Branch if `a OP b` holds (`WHEN = true`) or does not hold (`WHEN = false`).
+#[inline(never)]
+pub(crate) unsafe fn br_cmp_ss<Op: BinaryOp<Out = i32>, const WHEN: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let p: BrCmpSS = operands(ip);
+    let a = Op::Lhs::from_slot(get(fp, p.a));
+    let b = Op::Rhs::from_slot(get(fp, p.b));
+    let holds = matches!(Op::eval(a, b), Ok(v) if v != 0);
+    let next = if holds == WHEN {
+        jump(ip, p.offset)
+    } else {
+        after::<BrCmpSS>(ip)
+    };
+    dispatch!(next, fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn br_cmp_si<Op: BinaryOp<Out = i32>, const WHEN: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let p: BrCmpSI = operands(ip);
+    let a = Op::Lhs::from_slot(get(fp, p.a));
+    let b = Op::Rhs::from_slot(p.imm);
+    let holds = matches!(Op::eval(a, b), Ok(v) if v != 0);
+    let next = if holds == WHEN {
+        jump(ip, p.offset)
+    } else {
+        after::<BrCmpSI>(ip)
+    };
+    dispatch!(next, fp, mem, len, ctx)
+}
+
+/// The fused compare-and-branch handlers of one comparison.
+#[derive(Clone, Copy)]
+pub(crate) struct BrCmpHandlers {
+    /// Branch when true / when false, slot-slot.
+    pub ss: [Handler; 2],
+    /// Branch when true / when false, slot-immediate.
+    pub si: [Handler; 2],
+}
+
+pub(crate) struct GetBrCmp;
+impl CmpVisitor for GetBrCmp {
+    type Output = BrCmpHandlers;
+    fn visit<Op: BinaryOp<Out = i32> + 'static>(self) -> BrCmpHandlers {
+        BrCmpHandlers {
+            ss: [br_cmp_ss::<Op, true>, br_cmp_ss::<Op, false>],
+            si: [br_cmp_si::<Op, true>, br_cmp_si::<Op, false>],
+        }
+    }
+}
+
+#[inline(never)]
+pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: BrTable = operands(ip);
+    let index = (get(fp, p.index) as u32).min(p.len);
+    let table = after::<BrTable>(ip).cast::<i32>();
+    let offset = table.add(index as usize).read_unaligned();
+    dispatch!(jump(ip, offset), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: Select = operands(ip);
+    let v = if get(fp, p.cond) as u32 != 0 {
+        get(fp, p.a)
+    } else {
+        get(fp, p.b)
+    };
+    set(fp, p.dst, v);
+    dispatch!(after::<Select>(ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: Copy = operands(ip);
+    set(fp, p.dst, get(fp, p.src));
+    dispatch!(after::<Copy>(ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn constant(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: Const = operands(ip);
+    set(fp, p.dst, p.value);
+    dispatch!(after::<Const>(ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn unreachable(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: &mut Ctx) -> Exit {
+    trap(ctx, TrapCode::Unreachable)
+}
+
+/// Pop the frame stack and continue in the caller (or stop at the host entry frame).
+macro_rules! return_to_caller {
+    ($mem:expr, $len:expr, $ctx:expr) => {{
+        $ctx.frame_sp = $ctx.frame_sp.sub(1);
+        let frame = *$ctx.frame_sp;
+        if frame.ip.is_null() {
+            return Exit::Return;
+        }
+        let (mut mem, mut len) = ($mem, $len);
+        if frame.instance != $ctx.instance {
+            $ctx.instance = frame.instance;
+            (mem, len) = mem0(frame.instance);
+        }
+        dispatch!(frame.ip, frame.fp, mem, len, $ctx)
+    }};
+}
+
+#[inline(never)]
+pub(crate) unsafe fn return0(_ip: Ip, _fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    return_to_caller!(mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn return1(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: Return1 = operands(ip);
+    set(fp, 0, get(fp, p.src));
+    return_to_caller!(mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn return_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: ReturnImm = operands(ip);
+    set(fp, 0, p.value);
+    return_to_caller!(mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn return_n(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: ReturnN = operands(ip);
+    let srcs = after::<ReturnN>(ip).cast::<Slot>();
+    for i in 0..p.len as usize {
+        set(fp, i as u32, get(fp, srcs.add(i).read_unaligned()));
+    }
+    return_to_caller!(mem, len, ctx)
+}

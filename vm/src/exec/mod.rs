@@ -1,0 +1,186 @@
+//! The interpreter: executes the bytecode produced by `translate`.
+//!
+//! # Dispatch
+//! Every instruction begins with the address of its [`Handler`]. A handler reads its operands, does its work
+//! and ends with `dispatch!`, which loads the next instruction's handler and calls it *in tail position*
+//! with the machine state as arguments: `ip` (instruction pointer), `fp` (frame pointer: slot 0 of the
+//! current frame), `mem`/`len` (base and byte length of the current instance's memory 0). In optimised
+//! builds LLVM compiles these calls to jumps, so the hot state stays in registers and the host stack never
+//! grows. Unoptimised builds run the same handlers from a loop (see `build.rs`).
+//!
+//! # Calls
+//! A wasm → wasm call never recurses on the host stack: it pushes a [`Frame`] (return address, caller `fp`
+//! and instance) on the store's frame stack and continues in the callee. The callee's frame starts at the
+//! caller's argument slots, so arguments are not copied. Stack exhaustion (of value slots or frames) traps
+//! with "call stack exhausted".
+//!
+//! # Safety
+//! Handlers are `unsafe`: they trust the translator. Slot indices are within the frame size that the
+//! function's `enter` instruction checked against the end of the value stack; branch offsets stay inside the
+//! function; operand structs match what the translator wrote. Memory and table accesses are bounds-checked.
+#![allow(unsafe_op_in_unsafe_fn)]
+
+pub(crate) mod call;
+pub(crate) mod control;
+pub(crate) mod memory;
+pub(crate) mod numeric;
+pub(crate) mod table;
+pub(crate) mod variable;
+
+use crate::error::{Trap, TrapCode};
+use crate::ir::HANDLER_SIZE;
+use crate::store::{InstanceEntity, StoreInner};
+
+/// Instruction pointer: the start of the current instruction.
+pub(crate) type Ip = *const u8;
+/// Frame pointer: slot 0 of the current call frame.
+pub(crate) type Fp = *mut u64;
+/// Base address of the current instance's memory 0 (dangling if it has none).
+pub(crate) type Mem = *mut u8;
+
+/// Executes one instruction. See the module docs.
+pub(crate) type Handler = unsafe fn(Ip, Fp, Mem, usize, &mut Ctx) -> Exit;
+
+/// Why the handler chain stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Exit {
+    /// Loop dispatch only: run the next handler.
+    #[cfg_attr(wasmvm_tail, allow(dead_code))]
+    Continue,
+    /// The entry function returned.
+    Return,
+    /// A trap; the reason is in `Ctx::trap`.
+    Trap,
+}
+
+/// A suspended caller, pushed by calls and popped by returns.
+#[derive(Clone, Copy)]
+pub(crate) struct Frame {
+    /// Where to continue in the caller; null marks the entry from the host.
+    pub ip: Ip,
+    pub fp: Fp,
+    pub instance: *mut InstanceEntity,
+}
+
+/// Machine state kept in memory between handlers in loop-dispatch mode.
+#[cfg(not(wasmvm_tail))]
+#[derive(Clone, Copy)]
+pub(crate) struct Regs {
+    pub ip: Ip,
+    pub fp: Fp,
+    pub mem: Mem,
+    pub len: usize,
+}
+
+/// Per-activation execution context (lives on the host stack of `run`).
+pub(crate) struct Ctx {
+    /// The instance whose code is running.
+    pub instance: *mut InstanceEntity,
+    pub store: *mut StoreInner,
+    /// Next free entry of the frame stack, and its end.
+    pub frame_sp: *mut Frame,
+    pub frames_end: *mut Frame,
+    /// One past the last usable value slot.
+    pub stack_end: *mut u64,
+    pub trap: Option<Trap>,
+    #[cfg(not(wasmvm_tail))]
+    pub regs: Regs,
+}
+
+/// Continue with the instruction at `$ip`.
+macro_rules! dispatch {
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+        let ip: $crate::exec::Ip = $ip;
+        #[cfg(wasmvm_tail)]
+        {
+            let handler = ip.cast::<$crate::exec::Handler>().read_unaligned();
+            return handler(ip, $fp, $mem, $len, $ctx);
+        }
+        #[cfg(not(wasmvm_tail))]
+        {
+            $ctx.regs = $crate::exec::Regs {
+                ip,
+                fp: $fp,
+                mem: $mem,
+                len: $len,
+            };
+            return $crate::exec::Exit::Continue;
+        }
+    }};
+}
+pub(crate) use dispatch;
+
+/// The operand struct of the instruction at `ip`.
+#[inline(always)]
+pub(crate) unsafe fn operands<P: Copy>(ip: Ip) -> P {
+    ip.add(HANDLER_SIZE).cast::<P>().read_unaligned()
+}
+
+/// The instruction after one with operand struct `P`.
+#[inline(always)]
+pub(crate) unsafe fn after<P>(ip: Ip) -> Ip {
+    ip.add(HANDLER_SIZE + std::mem::size_of::<P>())
+}
+
+#[inline(always)]
+pub(crate) unsafe fn get(fp: Fp, slot: u32) -> u64 {
+    *fp.add(slot as usize)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn set(fp: Fp, slot: u32, v: u64) {
+    *fp.add(slot as usize) = v;
+}
+
+/// Stop with a trap.
+#[cold]
+#[inline(never)]
+pub(crate) fn trap(ctx: &mut Ctx, code: TrapCode) -> Exit {
+    ctx.trap = Some(Trap::new(code));
+    Exit::Trap
+}
+
+/// Stop with a trap object (from a host function or helper).
+#[cold]
+#[inline(never)]
+pub(crate) fn trap_with(ctx: &mut Ctx, t: Trap) -> Exit {
+    ctx.trap = Some(t);
+    Exit::Trap
+}
+
+/// Base and length of an instance's memory 0.
+#[inline(always)]
+pub(crate) unsafe fn mem0(instance: *const InstanceEntity) -> (Mem, usize) {
+    let m = (*instance).mem0;
+    if m.is_null() {
+        (std::ptr::NonNull::dangling().as_ptr(), 0)
+    } else {
+        ((*m).base(), (*m).byte_len())
+    }
+}
+
+/// Run from `ip` in frame `fp` until the entry frame returns or a trap.
+///
+/// # Safety
+/// `ctx` must describe a valid activation whose frame stack holds the entry frame (null `ip`), and `ip` must
+/// be the entry of a function of `ctx.instance` whose arguments are in `fp`.
+pub(crate) unsafe fn run(ctx: &mut Ctx, ip: Ip, fp: Fp) -> Exit {
+    let (mem, len) = mem0(ctx.instance);
+    #[cfg(wasmvm_tail)]
+    {
+        let handler = ip.cast::<Handler>().read_unaligned();
+        handler(ip, fp, mem, len, ctx)
+    }
+    #[cfg(not(wasmvm_tail))]
+    {
+        ctx.regs = Regs { ip, fp, mem, len };
+        loop {
+            let Regs { ip, fp, mem, len } = ctx.regs;
+            let handler = ip.cast::<Handler>().read_unaligned();
+            match handler(ip, fp, mem, len, ctx) {
+                Exit::Continue => continue,
+                other => return other,
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! Numeric instructions: one generic handler per operand shape, instantiated for every instruction of
+//! `ir::ops` (e.g. `binary_ss::<I32Add>`).
+
+use super::{Ctx, Exit, Fp, Handler, Ip, Mem, after, dispatch, get, operands, set, trap};
+use crate::ir::Slot;
+use crate::ir::ops::{BinaryOp, BinaryVisitor, SlotValue, UnaryOp, UnaryVisitor};
+
+/// `dst = a OP b`, both operands in slots.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct BinSS {
+    pub dst: Slot,
+    pub a: Slot,
+    pub b: Slot,
+}
+
+/// `dst = a OP imm`.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct BinSI {
+    pub dst: Slot,
+    pub a: Slot,
+    pub imm: u64,
+}
+
+/// `dst = imm OP b`.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct BinIS {
+    pub dst: Slot,
+    pub imm: u64,
+    pub b: Slot,
+}
+
+/// `dst = OP src`.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct Un {
+    pub dst: Slot,
+    pub src: Slot,
+}
+
+#[inline(always)]
+unsafe fn finish<T: SlotValue>(
+    r: Result<T, crate::error::TrapCode>,
+    dst: Slot,
+    fp: Fp,
+    ctx: &mut Ctx,
+) -> Result<(), Exit> {
+    match r {
+        Ok(v) => {
+            set(fp, dst, v.to_slot());
+            Ok(())
+        }
+        Err(code) => Err(trap(ctx, code)),
+    }
+}
+
+#[inline(never)]
+pub(crate) unsafe fn binary_ss<Op: BinaryOp>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let p: BinSS = operands(ip);
+    let a = Op::Lhs::from_slot(get(fp, p.a));
+    let b = Op::Rhs::from_slot(get(fp, p.b));
+    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ctx) {
+        return e;
+    }
+    dispatch!(after::<BinSS>(ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn binary_si<Op: BinaryOp>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let p: BinSI = operands(ip);
+    let a = Op::Lhs::from_slot(get(fp, p.a));
+    let b = Op::Rhs::from_slot(p.imm);
+    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ctx) {
+        return e;
+    }
+    dispatch!(after::<BinSI>(ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn binary_is<Op: BinaryOp>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let p: BinIS = operands(ip);
+    let a = Op::Lhs::from_slot(p.imm);
+    let b = Op::Rhs::from_slot(get(fp, p.b));
+    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ctx) {
+        return e;
+    }
+    dispatch!(after::<BinIS>(ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn unary<Op: UnaryOp>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let p: Un = operands(ip);
+    let a = Op::In::from_slot(get(fp, p.src));
+    if let Err(e) = finish(Op::eval(a), p.dst, fp, ctx) {
+        return e;
+    }
+    dispatch!(after::<Un>(ip), fp, mem, len, ctx)
+}
+
+/// The handlers of one binary instruction, by operand shape.
+#[derive(Clone, Copy)]
+pub(crate) struct BinaryHandlers {
+    pub ss: Handler,
+    pub si: Handler,
+    pub is: Handler,
+}
+
+pub(crate) struct GetBinary;
+impl BinaryVisitor for GetBinary {
+    type Output = BinaryHandlers;
+    fn visit<Op: BinaryOp + 'static>(self) -> BinaryHandlers {
+        BinaryHandlers {
+            ss: binary_ss::<Op>,
+            si: binary_si::<Op>,
+            is: binary_is::<Op>,
+        }
+    }
+}
+
+pub(crate) struct GetUnary;
+impl UnaryVisitor for GetUnary {
+    type Output = Handler;
+    fn visit<Op: UnaryOp + 'static>(self) -> Handler {
+        unary::<Op>
+    }
+}

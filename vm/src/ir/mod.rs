@@ -1,0 +1,93 @@
+//! wasmvm's bytecode: how translated code is laid out in memory.
+//!
+//! A function's code is a byte stream of instructions. Each instruction starts with the address of the
+//! handler that executes it (the handler *is* the opcode: direct threading), followed by its operands packed
+//! without padding. Operands are
+//! - [`Slot`]s: indices of 8-byte cells in the current frame (`fp[slot]`): parameters, then locals, then the
+//!   temporaries that replace the wasm operand stack (their indices are fixed at translation time);
+//! - immediates (constants, memory offsets, signature ids) stored inline;
+//! - branch offsets, relative to the start of the branching instruction.
+//!
+//! There is no opcode enum: the translator emits `(handler, operands)` pairs through [`CodeBuf`], and the
+//! executor's handler reads its operand struct right after its own address.
+
+pub(crate) mod ops;
+
+use crate::exec::Handler;
+
+/// Index of an 8-byte cell in the current call frame.
+pub(crate) type Slot = u32;
+
+/// Size of the handler address at the start of every instruction.
+pub(crate) const HANDLER_SIZE: usize = std::mem::size_of::<Handler>();
+
+/// A growing byte stream of instructions.
+#[derive(Default)]
+pub(crate) struct CodeBuf {
+    bytes: Vec<u8>,
+}
+
+impl CodeBuf {
+    /// Current end of the stream (the position of the next instruction).
+    pub(crate) fn pos(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Append an instruction and return its position.
+    pub(crate) fn emit<P: Copy>(&mut self, handler: Handler, params: P) -> usize {
+        let pos = self.bytes.len();
+        self.bytes
+            .extend_from_slice(&(handler as usize).to_ne_bytes());
+        self.push_raw(params);
+        pos
+    }
+
+    /// Append raw operand data (e.g. the entries of a `br_table`).
+    pub(crate) fn push_raw<P: Copy>(&mut self, value: P) {
+        let size = std::mem::size_of::<P>();
+        let at = self.bytes.len();
+        self.bytes.resize(at + size, 0);
+        // SAFETY: `at..at + size` is in bounds and `P: Copy` is plain data.
+        unsafe {
+            self.bytes
+                .as_mut_ptr()
+                .add(at)
+                .cast::<P>()
+                .write_unaligned(value)
+        };
+    }
+
+    /// Overwrite a value previously written at byte position `at`.
+    pub(crate) fn patch<P: Copy>(&mut self, at: usize, value: P) {
+        assert!(at + std::mem::size_of::<P>() <= self.bytes.len());
+        // SAFETY: bounds checked above.
+        unsafe {
+            self.bytes
+                .as_mut_ptr()
+                .add(at)
+                .cast::<P>()
+                .write_unaligned(value)
+        };
+    }
+
+    /// Read back a value at byte position `at`.
+    pub(crate) fn read<P: Copy>(&self, at: usize) -> P {
+        assert!(at + std::mem::size_of::<P>() <= self.bytes.len());
+        // SAFETY: bounds checked above.
+        unsafe { self.bytes.as_ptr().add(at).cast::<P>().read_unaligned() }
+    }
+
+    /// Drop every instruction from `pos` on (used when fusing the last instruction into the next one).
+    pub(crate) fn truncate(&mut self, pos: usize) {
+        self.bytes.truncate(pos);
+    }
+
+    pub(crate) fn into_boxed(self) -> Box<[u8]> {
+        self.bytes.into_boxed_slice()
+    }
+}
+
+/// Byte offset of the operand struct of the instruction at `pos`.
+pub(crate) const fn operands_at(pos: usize) -> usize {
+    pos + HANDLER_SIZE
+}

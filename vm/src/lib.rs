@@ -1,0 +1,56 @@
+//! # wasmvm — the machine
+//!
+//! A WebAssembly interpreter built for many modules in one address space and many threads at once.
+//!
+//! - [`Module`]: decoded and validated by `wasmparser`, each function translated to wasmvm's own
+//!   register-style bytecode ([`ir`](crate::ir), [`translate`](crate::translate)). Compiled code is immutable and
+//!   shared (`Send + Sync`).
+//! - [`Store`]: the runtime state of one thread of wasm (instances, globals, tables, memories, and the
+//!   execution stack). Interpreted by [`exec`](crate::exec) with threaded dispatch; wasm calls never recurse on
+//!   the host stack.
+//! - [`SharedMemory`]: a memory that never moves, shared by stores on many threads, accessed without data
+//!   races in Rust's sense (see `memory::racy`).
+//! - [`Linker`] and host functions ([`Func::wrap`], [`Linker::func_wrap`]) to connect wasm to Rust.
+//!
+//! ```
+//! use wasmvm::{Engine, Linker, Module, Store};
+//! let engine = Engine::default();
+//! let wasm = wat::parse_str(r#"
+//!     (module
+//!       (import "host" "double" (func $double (param i32) (result i32)))
+//!       (func (export "run") (param i32) (result i32)
+//!         (call $double (i32.add (local.get 0) (i32.const 1)))))
+//! "#).unwrap();
+//! let module = Module::new(&engine, &wasm).unwrap();
+//! let mut linker = Linker::<()>::new(&engine);
+//! linker.func_wrap("host", "double", |_caller: wasmvm::Caller<'_, ()>, x: i32| x * 2).unwrap();
+//! let mut store = Store::new(&engine, ());
+//! let instance = linker.instantiate(&mut store, &module).unwrap();
+//! let run = instance.get_func(&store, "run").unwrap().typed::<i32, i32>(&store).unwrap();
+//! assert_eq!(run.call(&mut store, 20).unwrap(), 42);
+//! ```
+
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!("wasmvm requires a 64-bit host");
+
+mod engine;
+mod error;
+mod exec;
+mod ir;
+mod memory;
+mod module;
+mod store;
+mod translate;
+mod types;
+mod value;
+
+pub use engine::{Config, Engine};
+pub use error::{Error, Result, Trap, TrapCode, TrapKind};
+pub use memory::{MAX_PAGES, Memory, PAGE_SIZE, SharedMemory};
+pub use module::{ExportType, ImportType, Module};
+pub use store::{
+    AsContext, AsContextMut, Caller, Extern, ExternRef, Func, Global, Instance, IntoFunc, Linker,
+    SharedTable, Store, StoreInner, Table, TypedFunc, WasmParams, WasmResults, WasmTy,
+};
+pub use types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};
+pub use value::Val;

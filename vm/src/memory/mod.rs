@@ -1,0 +1,208 @@
+//! Linear memories.
+//!
+//! Every memory reserves the address space of its maximum size up front (`PROT_NONE`, no swap reserved) and
+//! commits pages as it grows, so **its base address never moves**: the interpreter keeps `base` in a register,
+//! other threads keep using a shared memory while it grows, and no lock is taken on a load or store. The
+//! current length is an atomic; a shared memory's length only increases, and `memory.grow` on it is
+//! serialised by a mutex and published with a sequentially consistent store.
+//!
+//! Accesses to a *shared* memory may race with other threads, which Rust would call undefined behaviour if
+//! done with ordinary loads and stores. They go through [`racy`] instead (see its docs for why that is
+//! sound). A non-shared memory belongs to a single store and is never touched by two threads, so the
+//! interpreter reads it with plain unaligned loads and pays nothing for thread support.
+
+mod api;
+pub(crate) mod racy;
+
+pub use api::{Memory, SharedMemory};
+
+use std::ptr::NonNull;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::error::{Error, Result};
+use crate::types::MemoryType;
+
+/// Bytes in a wasm page.
+pub const PAGE_SIZE: usize = 65536;
+/// The most pages a 32-bit memory can have.
+pub const MAX_PAGES: u64 = 65536;
+
+/// A linear memory: a reservation that never moves, committed up to `len`.
+pub(crate) struct LinearMemory {
+    base: NonNull<u8>,
+    /// Bytes reserved (mapped `PROT_NONE` beyond `len`).
+    reserved: usize,
+    len: AtomicUsize,
+    ty: MemoryType,
+    grow_lock: Mutex<()>,
+    /// Waiters of `memory.atomic.wait` (used only by shared memories).
+    pub(crate) waiters: crate::memory::racy::WaitTable,
+}
+
+// SAFETY: the memory is only reached through raw pointers. Non-shared memories are owned by one store (which is
+// not `Sync`); shared ones are accessed with the racy/atomic primitives, and growth is serialised.
+unsafe impl Send for LinearMemory {}
+unsafe impl Sync for LinearMemory {}
+
+impl LinearMemory {
+    /// Create a memory of type `ty` with its minimum size committed and zeroed.
+    pub(crate) fn new(ty: MemoryType) -> Result<Self> {
+        let max_pages = ty.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
+        if ty.min > max_pages {
+            return Err(Error::Resource(format!(
+                "memory minimum {} pages exceeds its maximum",
+                ty.min
+            )));
+        }
+        let reserved = max_pages as usize * PAGE_SIZE;
+        let base = if reserved == 0 {
+            NonNull::dangling()
+        } else {
+            // SAFETY: an anonymous private mapping with no address hint.
+            let p = unsafe {
+                libc::mmap(
+                    std::ptr::null_mut(),
+                    reserved,
+                    libc::PROT_NONE,
+                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                    -1,
+                    0,
+                )
+            };
+            if p == libc::MAP_FAILED {
+                return Err(Error::Resource(format!(
+                    "cannot reserve {} MiB of address space for a memory",
+                    reserved >> 20
+                )));
+            }
+            NonNull::new(p.cast::<u8>())
+                .ok_or_else(|| Error::Resource("mmap returned null".into()))?
+        };
+        let mem = Self {
+            base,
+            reserved,
+            len: AtomicUsize::new(0),
+            ty,
+            grow_lock: Mutex::new(()),
+            waiters: Default::default(),
+        };
+        mem.commit(0, ty.min as usize * PAGE_SIZE)?;
+        mem.len.store(ty.min as usize * PAGE_SIZE, Ordering::SeqCst);
+        Ok(mem)
+    }
+
+    fn commit(&self, from: usize, to: usize) -> Result<()> {
+        if to <= from {
+            return Ok(());
+        }
+        // SAFETY: `from..to` lies inside the reservation (callers check against `reserved`).
+        let r = unsafe {
+            libc::mprotect(
+                self.base.as_ptr().add(from).cast(),
+                to - from,
+                libc::PROT_READ | libc::PROT_WRITE,
+            )
+        };
+        if r != 0 {
+            return Err(Error::Resource("cannot commit memory pages".into()));
+        }
+        Ok(())
+    }
+
+    /// The memory's type, with its current size as minimum.
+    pub(crate) fn ty(&self) -> MemoryType {
+        MemoryType {
+            min: self.pages(),
+            ..self.ty
+        }
+    }
+
+    pub(crate) fn declared_type(&self) -> MemoryType {
+        self.ty
+    }
+
+    #[inline(always)]
+    pub(crate) fn base(&self) -> *mut u8 {
+        self.base.as_ptr()
+    }
+
+    /// Current length in bytes.
+    #[inline(always)]
+    pub(crate) fn byte_len(&self) -> usize {
+        self.len.load(Ordering::Acquire)
+    }
+
+    /// Current size in pages.
+    pub(crate) fn pages(&self) -> u64 {
+        (self.len.load(Ordering::SeqCst) / PAGE_SIZE) as u64
+    }
+
+    pub(crate) fn is_shared(&self) -> bool {
+        self.ty.shared
+    }
+
+    /// `memory.grow`: add `delta` pages; returns the old size in pages, or `None` if it cannot grow.
+    pub(crate) fn grow(&self, delta: u64) -> Option<u64> {
+        let _guard = self.grow_lock.lock().unwrap_or_else(|e| e.into_inner());
+        let old_len = self.len.load(Ordering::SeqCst);
+        let old = (old_len / PAGE_SIZE) as u64;
+        let new = old.checked_add(delta)?;
+        if new as usize * PAGE_SIZE > self.reserved || new > self.ty.max.unwrap_or(MAX_PAGES) {
+            return None;
+        }
+        let new_len = new as usize * PAGE_SIZE;
+        self.commit(old_len, new_len).ok()?;
+        self.len.store(new_len, Ordering::SeqCst);
+        Some(old)
+    }
+
+    /// Is `[addr, addr + n)` inside the memory?
+    pub(crate) fn in_bounds(&self, addr: u64, n: u64) -> bool {
+        addr.checked_add(n)
+            .is_some_and(|end| end <= self.byte_len() as u64)
+    }
+
+    /// Copy bytes out of the memory (racy-safe for shared memories).
+    pub(crate) fn read(&self, addr: u64, buf: &mut [u8]) -> bool {
+        if !self.in_bounds(addr, buf.len() as u64) {
+            return false;
+        }
+        // SAFETY: bounds checked; the destination is a Rust buffer we own.
+        unsafe {
+            racy::copy_out(
+                buf.as_mut_ptr(),
+                self.base().add(addr as usize),
+                buf.len(),
+                self.ty.shared,
+            )
+        };
+        true
+    }
+
+    /// Copy bytes into the memory (racy-safe for shared memories).
+    pub(crate) fn write(&self, addr: u64, data: &[u8]) -> bool {
+        if !self.in_bounds(addr, data.len() as u64) {
+            return false;
+        }
+        // SAFETY: bounds checked.
+        unsafe {
+            racy::copy_in(
+                self.base().add(addr as usize),
+                data.as_ptr(),
+                data.len(),
+                self.ty.shared,
+            )
+        };
+        true
+    }
+}
+
+impl Drop for LinearMemory {
+    fn drop(&mut self) {
+        if self.reserved != 0 {
+            // SAFETY: this is the mapping created in `new`, and nothing refers to it any more.
+            unsafe { libc::munmap(self.base.as_ptr().cast(), self.reserved) };
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! Modules: decode and validate with `wasmparser`, then translate every function body to wasmvm bytecode.
+//!
+//! A [`Module`] is immutable after creation, `Send + Sync`, and cheap to clone (`Arc`): any number of stores
+//! on any number of threads instantiate the same compiled code.
+
+mod const_expr;
+mod parse;
+
+use std::sync::Arc;
+
+pub(crate) use const_expr::{ConstExpr, ConstOp};
+
+use crate::engine::{Engine, TypeId};
+use crate::error::{Error, Result};
+use crate::translate::CompiledFunc;
+use crate::types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};
+
+/// A compiled WebAssembly module.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) inner: Arc<ModuleInner>,
+}
+
+impl std::fmt::Debug for Module {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Module")
+            .field("name", &self.inner.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a module imports.
+#[derive(Debug, Clone)]
+pub struct ImportType {
+    pub module: String,
+    pub name: String,
+    pub ty: ExternType,
+}
+
+/// What a module exports.
+#[derive(Debug, Clone)]
+pub struct ExportType {
+    pub name: String,
+    pub ty: ExternType,
+}
+
+/// The kind and index of an export or import in its index space.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntityIndex {
+    Func(u32),
+    Table(u32),
+    Memory(u32),
+    Global(u32),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Import {
+    pub module: String,
+    pub name: String,
+    pub index: EntityIndex,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct GlobalDef {
+    pub ty: GlobalType,
+    /// Initialiser; `None` for imported globals.
+    pub init: Option<ConstExpr>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct TableDef {
+    pub ty: TableType,
+    /// Initial element value; `None` means null (and for imported tables).
+    pub init: Option<ConstExpr>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum SegmentMode {
+    Passive,
+    Active { index: u32, offset: ConstExpr },
+    Declared,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ElemSegment {
+    pub mode: SegmentMode,
+    pub items: Box<[ConstExpr]>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct DataSegment {
+    pub mode: SegmentMode,
+    pub bytes: Arc<[u8]>,
+}
+
+/// Everything known about a module after decoding, plus its translated code.
+pub(crate) struct ModuleInner {
+    pub engine: Engine,
+    pub name: Option<String>,
+    /// The type section.
+    pub types: Vec<FuncType>,
+    /// Engine-wide ids of the type section's signatures.
+    pub type_ids: Vec<TypeId>,
+    pub imports: Vec<Import>,
+    /// Type index of every function (imported first).
+    pub funcs: Vec<u32>,
+    pub num_imported_funcs: u32,
+    pub tables: Vec<TableDef>,
+    pub num_imported_tables: u32,
+    pub memories: Vec<MemoryType>,
+    pub num_imported_memories: u32,
+    pub globals: Vec<GlobalDef>,
+    pub num_imported_globals: u32,
+    pub exports: Vec<(String, EntityIndex)>,
+    pub start: Option<u32>,
+    pub elems: Vec<ElemSegment>,
+    pub datas: Vec<DataSegment>,
+    /// Translated bodies of the defined functions.
+    pub code: Vec<CompiledFunc>,
+    /// Function names from the `name` section.
+    pub func_names: hashbrown::HashMap<u32, String>,
+    /// Raw custom sections (name, bytes), e.g. `dylink.0` for the loader.
+    pub custom_sections: Vec<(String, Arc<[u8]>)>,
+}
+
+impl ModuleInner {
+    pub(crate) fn func_type(&self, func: u32) -> &FuncType {
+        &self.types[self.funcs[func as usize] as usize]
+    }
+    pub(crate) fn func_type_id(&self, func: u32) -> TypeId {
+        self.type_ids[self.funcs[func as usize] as usize]
+    }
+    pub(crate) fn func_name(&self, func: u32) -> String {
+        match self.func_names.get(&func) {
+            Some(n) => n.clone(),
+            None => format!("#{func}"),
+        }
+    }
+    pub(crate) fn entity_type(&self, index: EntityIndex) -> ExternType {
+        match index {
+            EntityIndex::Func(f) => ExternType::Func(self.func_type(f).clone()),
+            EntityIndex::Table(t) => ExternType::Table(self.tables[t as usize].ty),
+            EntityIndex::Memory(m) => ExternType::Memory(self.memories[m as usize]),
+            EntityIndex::Global(g) => ExternType::Global(self.globals[g as usize].ty),
+        }
+    }
+}
+
+impl Module {
+    /// Decode, validate and translate a module from its binary form.
+    pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        let inner = parse::parse(engine, bytes)?;
+        Ok(Module {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The engine this module was compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The module's name from its `name` section, if any.
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name.as_deref()
+    }
+
+    /// The module's imports, in order.
+    pub fn imports(&self) -> impl ExactSizeIterator<Item = ImportType> + '_ {
+        self.inner.imports.iter().map(|i| ImportType {
+            module: i.module.clone(),
+            name: i.name.clone(),
+            ty: self.inner.entity_type(i.index),
+        })
+    }
+
+    /// The module's exports, in order.
+    pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType> + '_ {
+        self.inner.exports.iter().map(|(name, idx)| ExportType {
+            name: name.clone(),
+            ty: self.inner.entity_type(*idx),
+        })
+    }
+
+    /// The contents of the custom sections with this name.
+    pub fn custom_sections<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.inner
+            .custom_sections
+            .iter()
+            .filter(move |(n, _)| n == name)
+            .map(|(_, b)| &b[..])
+    }
+
+    /// Total bytes of translated bytecode (for statistics).
+    pub fn code_size(&self) -> usize {
+        self.inner.code.iter().map(|c| c.code.len()).sum()
+    }
+
+    /// Type of a global of this module's index space (used by the loader).
+    pub fn global_type(&self, index: u32) -> Option<GlobalType> {
+        self.inner.globals.get(index as usize).map(|g| g.ty)
+    }
+
+    /// The value type of a table's elements, by table index.
+    pub fn table_element(&self, index: u32) -> Option<ValType> {
+        self.inner.tables.get(index as usize).map(|t| t.ty.element)
+    }
+}
+
+pub(crate) fn same_module(a: &Module, b: &Module) -> bool {
+    Arc::ptr_eq(&a.inner, &b.inner)
+}
+
+pub(crate) fn malformed(e: wasmparser::BinaryReaderError) -> Error {
+    Error::Malformed(format!("{} (at offset {:#x})", e.message(), e.offset()))
+}

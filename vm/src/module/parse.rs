@@ -1,0 +1,343 @@
+//! Section-by-section decoding and validation of a module, then (parallel) translation of its code.
+
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use wasmparser::{
+    DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate, FunctionBody, KnownCustom,
+    Name, Parser, Payload, TableInit, TypeRef, ValidPayload, Validator, ValidatorResources,
+    WasmFeatures,
+};
+
+use super::{
+    ConstExpr, ConstOp, DataSegment, ElemSegment, EntityIndex, GlobalDef, Import, ModuleInner,
+    SegmentMode, TableDef, malformed,
+};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::translate;
+use crate::types::{FuncType, GlobalType, MemoryType, TableType, ValType};
+
+/// Bodies larger than this in total are translated on the rayon pool.
+const PARALLEL_THRESHOLD: usize = 64 * 1024;
+
+/// The wasm features wasmvm accepts: Wasm 2.0 without SIMD, plus threads when enabled.
+pub(crate) fn features(engine: &Engine) -> WasmFeatures {
+    let mut f = WasmFeatures::WASM2;
+    f.remove(WasmFeatures::SIMD);
+    if engine.config().threads {
+        f.insert(WasmFeatures::THREADS);
+    }
+    f
+}
+
+fn invalid(e: wasmparser::BinaryReaderError) -> Error {
+    let msg = e.message();
+    if msg.contains("support is not enabled") || msg.contains("proposal not enabled") {
+        Error::Unsupported(format!("{msg} (at offset {:#x})", e.offset()))
+    } else {
+        Error::Invalid(format!("{msg} (at offset {:#x})", e.offset()))
+    }
+}
+
+fn val_type(t: wasmparser::ValType) -> Result<ValType> {
+    ValType::from_wasmparser(t).map_err(Error::Unsupported)
+}
+
+fn ref_type(t: wasmparser::RefType) -> Result<ValType> {
+    val_type(wasmparser::ValType::Ref(t))
+}
+
+fn const_expr(e: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+    ConstExpr::parse(e).map_err(Error::Unsupported)
+}
+
+fn memory_type(m: wasmparser::MemoryType) -> Result<MemoryType> {
+    if m.memory64 {
+        return Err(Error::Unsupported("memory64 is not supported".into()));
+    }
+    if m.page_size_log2.is_some() {
+        return Err(Error::Unsupported(
+            "custom page sizes are not supported".into(),
+        ));
+    }
+    Ok(MemoryType {
+        min: m.initial,
+        max: m.maximum,
+        shared: m.shared,
+    })
+}
+
+fn table_type(t: wasmparser::TableType) -> Result<TableType> {
+    if t.table64 {
+        return Err(Error::Unsupported("table64 is not supported".into()));
+    }
+    Ok(TableType {
+        element: ref_type(t.element_type)?,
+        min: t.initial as u32,
+        max: t.maximum.map(|m| m as u32),
+    })
+}
+
+fn global_type(g: wasmparser::GlobalType) -> Result<GlobalType> {
+    Ok(GlobalType {
+        content: val_type(g.content_type)?,
+        mutable: g.mutable,
+    })
+}
+
+pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
+    let mut validator = Validator::new_with_features(features(engine));
+    let mut m = ModuleInner {
+        engine: engine.clone(),
+        name: None,
+        types: Vec::new(),
+        type_ids: Vec::new(),
+        imports: Vec::new(),
+        funcs: Vec::new(),
+        num_imported_funcs: 0,
+        tables: Vec::new(),
+        num_imported_tables: 0,
+        memories: Vec::new(),
+        num_imported_memories: 0,
+        globals: Vec::new(),
+        num_imported_globals: 0,
+        exports: Vec::new(),
+        start: None,
+        elems: Vec::new(),
+        datas: Vec::new(),
+        code: Vec::new(),
+        func_names: Default::default(),
+        custom_sections: Vec::new(),
+    };
+    let mut bodies: Vec<(FuncToValidate<ValidatorResources>, FunctionBody<'_>)> = Vec::new();
+
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(malformed)?;
+        let valid = validator.payload(&payload).map_err(invalid)?;
+        match payload {
+            Payload::TypeSection(reader) => {
+                for group in reader {
+                    let group = group.map_err(malformed)?;
+                    for sub in group.into_types() {
+                        let f = match &sub.composite_type.inner {
+                            wasmparser::CompositeInnerType::Func(f) => f,
+                            _ => {
+                                return Err(Error::Unsupported("GC types are not supported".into()));
+                            }
+                        };
+                        let params = f
+                            .params()
+                            .iter()
+                            .map(|&t| val_type(t))
+                            .collect::<Result<Vec<_>>>()?;
+                        let results = f
+                            .results()
+                            .iter()
+                            .map(|&t| val_type(t))
+                            .collect::<Result<Vec<_>>>()?;
+                        let ty = FuncType::new(params, results);
+                        m.type_ids.push(engine.intern(&ty));
+                        m.types.push(ty);
+                    }
+                }
+            }
+            Payload::ImportSection(reader) => {
+                for import in reader.into_imports() {
+                    let import = import.map_err(malformed)?;
+                    let index = match import.ty {
+                        TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                            m.funcs.push(t);
+                            m.num_imported_funcs += 1;
+                            EntityIndex::Func(m.funcs.len() as u32 - 1)
+                        }
+                        TypeRef::Table(t) => {
+                            m.tables.push(TableDef {
+                                ty: table_type(t)?,
+                                init: None,
+                            });
+                            m.num_imported_tables += 1;
+                            EntityIndex::Table(m.tables.len() as u32 - 1)
+                        }
+                        TypeRef::Memory(t) => {
+                            m.memories.push(memory_type(t)?);
+                            m.num_imported_memories += 1;
+                            EntityIndex::Memory(m.memories.len() as u32 - 1)
+                        }
+                        TypeRef::Global(t) => {
+                            m.globals.push(GlobalDef {
+                                ty: global_type(t)?,
+                                init: None,
+                            });
+                            m.num_imported_globals += 1;
+                            EntityIndex::Global(m.globals.len() as u32 - 1)
+                        }
+                        TypeRef::Tag(_) => {
+                            return Err(Error::Unsupported(
+                                "exception tags are not supported".into(),
+                            ));
+                        }
+                    };
+                    m.imports.push(Import {
+                        module: import.module.to_string(),
+                        name: import.name.to_string(),
+                        index,
+                    });
+                }
+            }
+            Payload::FunctionSection(reader) => {
+                for t in reader {
+                    m.funcs.push(t.map_err(malformed)?);
+                }
+            }
+            Payload::TableSection(reader) => {
+                for t in reader {
+                    let t = t.map_err(malformed)?;
+                    let init = match &t.init {
+                        TableInit::RefNull => None,
+                        TableInit::Expr(e) => Some(const_expr(e)?),
+                    };
+                    m.tables.push(TableDef {
+                        ty: table_type(t.ty)?,
+                        init,
+                    });
+                }
+            }
+            Payload::MemorySection(reader) => {
+                for t in reader {
+                    m.memories.push(memory_type(t.map_err(malformed)?)?);
+                }
+            }
+            Payload::GlobalSection(reader) => {
+                for g in reader {
+                    let g = g.map_err(malformed)?;
+                    m.globals.push(GlobalDef {
+                        ty: global_type(g.ty)?,
+                        init: Some(const_expr(&g.init_expr)?),
+                    });
+                }
+            }
+            Payload::ExportSection(reader) => {
+                for e in reader {
+                    let e = e.map_err(malformed)?;
+                    let index = match e.kind {
+                        ExternalKind::Func | ExternalKind::FuncExact => EntityIndex::Func(e.index),
+                        ExternalKind::Table => EntityIndex::Table(e.index),
+                        ExternalKind::Memory => EntityIndex::Memory(e.index),
+                        ExternalKind::Global => EntityIndex::Global(e.index),
+                        ExternalKind::Tag => {
+                            return Err(Error::Unsupported(
+                                "exception tags are not supported".into(),
+                            ));
+                        }
+                    };
+                    m.exports.push((e.name.to_string(), index));
+                }
+            }
+            Payload::StartSection { func, .. } => m.start = Some(func),
+            Payload::ElementSection(reader) => {
+                for e in reader {
+                    let e = e.map_err(malformed)?;
+                    let mode = match e.kind {
+                        ElementKind::Passive => SegmentMode::Passive,
+                        ElementKind::Declared => SegmentMode::Declared,
+                        ElementKind::Active {
+                            table_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: table_index.unwrap_or(0),
+                            offset: const_expr(&offset_expr)?,
+                        },
+                    };
+                    let items = match e.items {
+                        ElementItems::Functions(fs) => fs
+                            .into_iter()
+                            .map(|f| {
+                                Ok(ConstExpr::from_ops(vec![ConstOp::RefFunc(
+                                    f.map_err(malformed)?,
+                                )]))
+                            })
+                            .collect::<Result<Vec<_>>>()?,
+                        ElementItems::Expressions(_, es) => es
+                            .into_iter()
+                            .map(|e| const_expr(&e.map_err(malformed)?))
+                            .collect::<Result<Vec<_>>>()?,
+                    };
+                    m.elems.push(ElemSegment {
+                        mode,
+                        items: items.into(),
+                    });
+                }
+            }
+            Payload::DataSection(reader) => {
+                for d in reader {
+                    let d = d.map_err(malformed)?;
+                    let mode = match d.kind {
+                        DataKind::Passive => SegmentMode::Passive,
+                        DataKind::Active {
+                            memory_index,
+                            offset_expr,
+                        } => SegmentMode::Active {
+                            index: memory_index,
+                            offset: const_expr(&offset_expr)?,
+                        },
+                    };
+                    m.datas.push(DataSegment {
+                        mode,
+                        bytes: Arc::from(d.data),
+                    });
+                }
+            }
+            Payload::CodeSectionEntry(body) => match valid {
+                ValidPayload::Func(func, body2) => {
+                    debug_assert_eq!(body.range(), body2.range());
+                    bodies.push((func, body2));
+                }
+                _ => return Err(Error::Invalid("function body without validator".into())),
+            },
+            Payload::CustomSection(reader) => {
+                if let KnownCustom::Name(names) = reader.as_known() {
+                    // A malformed name section is ignored, as the spec requires.
+                    for name in names.into_iter().flatten() {
+                        match name {
+                            Name::Module { name, .. } => m.name = Some(name.to_string()),
+                            Name::Function(map) => {
+                                for n in map.into_iter().flatten() {
+                                    m.func_names.insert(n.index, n.name.to_string());
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                m.custom_sections
+                    .push((reader.name().to_string(), Arc::from(reader.data())));
+            }
+            Payload::End(_) => break,
+            _ => {}
+        }
+    }
+
+    let total: usize = bodies
+        .iter()
+        .map(|(_, b)| (b.range().end - b.range().start) as usize)
+        .sum();
+    let translate_one = |(func, body): (FuncToValidate<ValidatorResources>, FunctionBody<'_>)| {
+        let mut v = func.into_validator(Default::default());
+        translate::translate_function(&m, &mut v, &body)
+    };
+    let code: Vec<_> = if engine.config().parallel_translation && total > PARALLEL_THRESHOLD {
+        bodies
+            .into_par_iter()
+            .map(translate_one)
+            .collect::<Result<_>>()?
+    } else {
+        bodies
+            .into_iter()
+            .map(translate_one)
+            .collect::<Result<_>>()?
+    };
+    m.code = code;
+    translate::link_calls(&mut m);
+    Ok(m)
+}

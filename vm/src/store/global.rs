@@ -1,0 +1,130 @@
+//! Globals.
+
+use super::{AsContext, AsContextMut, StoreId, StoreInner};
+use crate::error::{Error, Result};
+use crate::types::{GlobalType, ValType};
+use crate::value::Val;
+
+/// A global's storage (boxed, so instances can keep a stable pointer to `value`).
+pub(crate) struct GlobalCell {
+    pub value: u64,
+    pub ty: GlobalType,
+}
+
+/// A global handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Global {
+    pub(crate) store: StoreId,
+    pub(crate) index: u32,
+}
+
+impl Global {
+    /// Create a global holding `value`.
+    pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
+        let inner = store.inner_mut();
+        if value.ty() != ty.content {
+            return Err(Error::api(format!(
+                "global of type {} initialised with a {}",
+                ty.content,
+                value.ty()
+            )));
+        }
+        let raw = inner.val_to_raw(&value)?;
+        Ok(inner.push_global(ty, raw))
+    }
+
+    fn cell<'a>(&self, inner: &'a StoreInner) -> Result<&'a GlobalCell> {
+        inner.check(self.store, "global")?;
+        Ok(&inner.globals[self.index as usize])
+    }
+
+    /// The global's type.
+    pub fn ty(&self, store: impl AsContext) -> Result<GlobalType> {
+        Ok(self.cell(store.inner())?.ty)
+    }
+
+    /// Read the global.
+    pub fn get(&self, store: impl AsContext) -> Result<Val> {
+        let inner = store.inner();
+        let cell = self.cell(inner)?;
+        Ok(inner.raw_to_val(cell.value, cell.ty.content))
+    }
+
+    /// Write a mutable global.
+    pub fn set(&self, mut store: impl AsContextMut, value: Val) -> Result<()> {
+        let inner = store.inner_mut();
+        let ty = self.cell(inner)?.ty;
+        if !ty.mutable {
+            return Err(Error::api("cannot set an immutable global"));
+        }
+        if value.ty() != ty.content {
+            return Err(Error::api(format!(
+                "global of type {} set to a {}",
+                ty.content,
+                value.ty()
+            )));
+        }
+        let raw = inner.val_to_raw(&value)?;
+        inner.globals[self.index as usize].value = raw;
+        Ok(())
+    }
+}
+
+impl StoreInner {
+    pub(crate) fn push_global(&mut self, ty: GlobalType, raw: u64) -> Global {
+        self.globals.push(Box::new(GlobalCell { value: raw, ty }));
+        Global {
+            store: self.id,
+            index: self.globals.len() as u32 - 1,
+        }
+    }
+
+    /// Convert a typed value to its slot form, checking that references belong to this store.
+    pub(crate) fn val_to_raw(&self, v: &Val) -> Result<u64> {
+        Ok(match *v {
+            Val::I32(x) => x as u32 as u64,
+            Val::I64(x) => x as u64,
+            Val::F32(x) => x as u64,
+            Val::F64(x) => x,
+            Val::FuncRef(None) | Val::ExternRef(None) => 0,
+            Val::FuncRef(Some(f)) => {
+                self.check(f.store, "function")?;
+                f.raw
+            }
+            Val::ExternRef(Some(e)) => {
+                if e.data(&RefInner(self)).is_none() {
+                    return Err(Error::api("externref belongs to a different store"));
+                }
+                e.to_raw()
+            }
+        })
+    }
+
+    /// Convert a slot value of type `ty` to a typed value.
+    pub(crate) fn raw_to_val(&self, raw: u64, ty: ValType) -> Val {
+        match ty {
+            ValType::I32 => Val::I32(raw as u32 as i32),
+            ValType::I64 => Val::I64(raw as i64),
+            ValType::F32 => Val::F32(raw as u32),
+            ValType::F64 => Val::F64(raw),
+            ValType::FuncRef => Val::FuncRef(if raw == 0 {
+                None
+            } else {
+                Some(super::Func {
+                    store: self.id,
+                    raw,
+                })
+            }),
+            ValType::ExternRef => Val::ExternRef(super::ExternRef::from_raw(self, raw)),
+        }
+    }
+}
+
+/// Borrowed store state as an `AsContext` (for helpers that only have a `&StoreInner`).
+pub(crate) struct RefInner<'a>(pub &'a StoreInner);
+impl AsContext for RefInner<'_> {
+    type Data = ();
+    fn inner(&self) -> &StoreInner {
+        self.0
+    }
+}

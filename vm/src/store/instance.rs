@@ -1,0 +1,413 @@
+//! Instances and instantiation.
+
+use std::sync::Arc;
+
+use super::{
+    AsContext, AsContextMut, Extern, FuncEntry, Global, SlotEntity, StoreId, StoreInner, Table,
+    TableInner, func_ref,
+};
+use crate::error::{Error, Result, Trap, TrapCode};
+use crate::memory::LinearMemory;
+use crate::module::{EntityIndex, Module, SegmentMode};
+use crate::types::limits_match;
+use crate::{Func, Memory};
+
+/// The runtime state of an instance, as the machine sees it. Boxed in its store slot: the machine and
+/// function entries keep raw pointers to it.
+pub(crate) struct InstanceEntity {
+    pub module: Module,
+    pub slot: u32,
+    /// Every function of the module's index space (imports resolved to their definitions).
+    pub funcs: Box<[FuncEntry]>,
+    /// Addresses of the global values (imported ones point into the exporter's cells).
+    pub globals: Box<[*mut u64]>,
+    pub global_ids: Box<[u32]>,
+    pub tables: Box<[*const TableInner]>,
+    pub table_ids: Box<[u32]>,
+    pub memory_ids: Box<[u32]>,
+    /// Memory 0, or null.
+    pub mem0: *const LinearMemory,
+    /// Passive data segments not yet dropped.
+    pub datas: Box<[Option<Arc<[u8]>>]>,
+    /// Element segments' values, `None` once dropped.
+    pub elems: Box<[Option<Box<[u64]>>]>,
+}
+
+impl InstanceEntity {
+    /// The export `name` as a handle of `store`.
+    pub(crate) fn export(&self, store: &StoreInner, name: &str) -> Option<Extern> {
+        let (_, index) = self.module.inner.exports.iter().find(|(n, _)| n == name)?;
+        Some(self.extern_of(store, *index))
+    }
+
+    pub(crate) fn extern_of(&self, store: &StoreInner, index: EntityIndex) -> Extern {
+        let id = store.id;
+        match index {
+            EntityIndex::Func(f) => Extern::Func(Func {
+                store: id,
+                raw: self.funcs[f as usize].raw,
+            }),
+            EntityIndex::Global(g) => Extern::Global(Global {
+                store: id,
+                index: self.global_ids[g as usize],
+            }),
+            EntityIndex::Memory(m) => Extern::Memory(Memory {
+                store: id,
+                index: self.memory_ids[m as usize],
+            }),
+            EntityIndex::Table(t) => Extern::Table(Table {
+                store: id,
+                index: self.table_ids[t as usize],
+            }),
+        }
+    }
+}
+
+/// An instance handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Instance {
+    pub(crate) store: StoreId,
+    pub(crate) slot: u32,
+}
+
+impl Instance {
+    /// Instantiate `module` with `imports` given in the order of the module's imports.
+    pub fn new(
+        mut store: impl AsContextMut,
+        module: &Module,
+        imports: &[Extern],
+    ) -> Result<Instance> {
+        instantiate(store.inner_mut(), module, imports, None)
+    }
+
+    fn entity<'a>(&self, store: &'a StoreInner) -> Result<&'a InstanceEntity> {
+        store.check(self.store, "instance")?;
+        store
+            .instance(self.slot)
+            .ok_or_else(|| Error::api("not an instance"))
+    }
+
+    /// An export by name.
+    pub fn get_export(&self, store: impl AsContext, name: &str) -> Option<Extern> {
+        let s = store.inner();
+        self.entity(s).ok()?.export(s, name)
+    }
+
+    /// An exported function by name.
+    pub fn get_func(&self, store: impl AsContext, name: &str) -> Option<Func> {
+        self.get_export(store, name)?.into_func()
+    }
+
+    /// An exported memory by name.
+    pub fn get_memory(&self, store: impl AsContext, name: &str) -> Option<Memory> {
+        self.get_export(store, name)?.into_memory()
+    }
+
+    /// An exported global by name.
+    pub fn get_global(&self, store: impl AsContext, name: &str) -> Option<Global> {
+        self.get_export(store, name)?.into_global()
+    }
+
+    /// An exported table by name.
+    pub fn get_table(&self, store: impl AsContext, name: &str) -> Option<Table> {
+        self.get_export(store, name)?.into_table()
+    }
+
+    /// All exports, in order.
+    pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
+        let s = store.inner();
+        let Ok(e) = self.entity(s) else {
+            return Vec::new();
+        };
+        e.module
+            .inner
+            .exports
+            .iter()
+            .map(|(n, i)| (n.clone(), e.extern_of(s, *i)))
+            .collect()
+    }
+
+    /// The module this is an instance of.
+    pub fn module(&self, store: impl AsContext) -> Option<Module> {
+        Some(self.entity(store.inner()).ok()?.module.clone())
+    }
+
+    /// The funcref slot of this instance (the loader gives a module the same slot in every thread's store).
+    pub fn slot(&self) -> u32 {
+        self.slot
+    }
+}
+
+fn incompatible(m: &crate::module::Import, why: &str) -> Error {
+    Error::link(format!(
+        "incompatible import type for {}.{}: {why}",
+        m.module, m.name
+    ))
+}
+
+/// Instantiate into `slot` (or a new slot). On a trap during segment initialisation or the start
+/// function, the error is returned but effects on imported memories and tables remain, as the spec says.
+pub(crate) fn instantiate(
+    s: &mut StoreInner,
+    module: &Module,
+    imports: &[Extern],
+    slot: Option<u32>,
+) -> Result<Instance> {
+    let m = &*module.inner;
+    if !m.engine.same(&s.engine) {
+        return Err(Error::api("module was compiled for a different engine"));
+    }
+    if imports.len() != m.imports.len() {
+        return Err(Error::link(format!(
+            "expected {} imports, got {}",
+            m.imports.len(),
+            imports.len()
+        )));
+    }
+    let mut funcs: Vec<FuncEntry> = Vec::with_capacity(m.funcs.len());
+    let mut globals: Vec<*mut u64> = Vec::with_capacity(m.globals.len());
+    let mut global_ids = Vec::with_capacity(m.globals.len());
+    let mut tables: Vec<*const TableInner> = Vec::with_capacity(m.tables.len());
+    let mut table_ids = Vec::with_capacity(m.tables.len());
+    let mut memory_ids = Vec::with_capacity(m.memories.len());
+
+    for (imp, ext) in m.imports.iter().zip(imports) {
+        match (imp.index, ext) {
+            (EntityIndex::Func(f), Extern::Func(func)) => {
+                let e = *func.entry(s)?;
+                if e.type_id != m.func_type_id(f) {
+                    return Err(incompatible(imp, "function signature differs"));
+                }
+                funcs.push(e);
+            }
+            (EntityIndex::Global(g), Extern::Global(gl)) => {
+                s.check(gl.store, "global")?;
+                let cell = &mut s.globals[gl.index as usize];
+                if cell.ty != m.globals[g as usize].ty {
+                    return Err(incompatible(imp, "global type differs"));
+                }
+                globals.push(&mut cell.value);
+                global_ids.push(gl.index);
+            }
+            (EntityIndex::Memory(mi), Extern::Memory(_) | Extern::SharedMemory(_)) => {
+                let index = match ext {
+                    Extern::Memory(mem) => {
+                        s.check(mem.store, "memory")?;
+                        mem.index
+                    }
+                    Extern::SharedMemory(sm) => s.push_memory(sm.inner.clone()).index,
+                    _ => unreachable!(),
+                };
+                let mem = &s.memories[index as usize];
+                let want = m.memories[mi as usize];
+                let have = mem.ty();
+                if have.shared != want.shared
+                    || !limits_match(have.min, have.max, want.min, want.max)
+                {
+                    return Err(incompatible(imp, "memory limits or sharing differ"));
+                }
+                memory_ids.push(index);
+            }
+            (EntityIndex::Table(ti), Extern::Table(_) | Extern::SharedTable(_)) => {
+                let index = match ext {
+                    Extern::Table(t) => {
+                        s.check(t.store, "table")?;
+                        t.index
+                    }
+                    Extern::SharedTable(st) => s.push_table(st.inner.clone()).index,
+                    _ => unreachable!(),
+                };
+                let t = &s.tables[index as usize];
+                let want = m.tables[ti as usize].ty;
+                let have = t.ty();
+                if have.element != want.element
+                    || !limits_match(
+                        have.min as u64,
+                        have.max.map(u64::from),
+                        want.min as u64,
+                        want.max.map(u64::from),
+                    )
+                {
+                    return Err(incompatible(imp, "table type or limits differ"));
+                }
+                tables.push(Arc::as_ptr(t));
+                table_ids.push(index);
+            }
+            _ => return Err(incompatible(imp, "wrong kind of import")),
+        }
+    }
+
+    let slot = match slot {
+        Some(slot) => {
+            s.reserve_slots(slot + 1);
+            if !matches!(s.slots[slot as usize].entity, SlotEntity::Empty) {
+                return Err(Error::api(format!("slot {slot} is already in use")));
+            }
+            slot
+        }
+        None => s.push_slot(SlotEntity::Empty),
+    };
+
+    let mut entity = Box::new(InstanceEntity {
+        module: module.clone(),
+        slot,
+        funcs: Box::new([]),
+        globals: Box::new([]),
+        global_ids: Box::new([]),
+        tables: Box::new([]),
+        table_ids: Box::new([]),
+        memory_ids: Box::new([]),
+        mem0: std::ptr::null(),
+        datas: Box::new([]),
+        elems: Box::new([]),
+    });
+    let self_ptr: *mut InstanceEntity = &mut *entity;
+
+    for (i, code) in m.code.iter().enumerate() {
+        let index = m.num_imported_funcs + i as u32;
+        funcs.push(FuncEntry {
+            type_id: m.func_type_id(index),
+            code: code.code.as_ptr(),
+            instance: self_ptr,
+            host: std::ptr::null(),
+            raw: func_ref(slot, index),
+        });
+    }
+
+    // Defined globals (their initialisers may read imported globals and take function references).
+    for g in &m.globals[m.num_imported_globals as usize..] {
+        let init = g.init.as_ref().map_or(0, |e| {
+            // SAFETY: `globals` holds pointers to live cells of this store.
+            e.eval(
+                |i| unsafe { *globals[i as usize] },
+                |f| funcs[f as usize].raw,
+            )
+        });
+        let handle = s.push_global(g.ty, init);
+        globals.push(&mut s.globals[handle.index as usize].value);
+        global_ids.push(handle.index);
+    }
+    let read_global = |i: u32| -> u64 {
+        // SAFETY: as above.
+        unsafe { *globals[i as usize] }
+    };
+
+    for t in &m.tables[m.num_imported_tables as usize..] {
+        let init = t
+            .init
+            .as_ref()
+            .map_or(0, |e| e.eval(read_global, |f| funcs[f as usize].raw));
+        let table = s.push_table(Arc::new(TableInner::new(t.ty, init, false)?));
+        tables.push(Arc::as_ptr(&s.tables[table.index as usize]));
+        table_ids.push(table.index);
+    }
+
+    for ty in &m.memories[m.num_imported_memories as usize..] {
+        let mem = s.push_memory(Arc::new(LinearMemory::new(*ty)?));
+        memory_ids.push(mem.index);
+    }
+
+    let elems: Vec<Option<Box<[u64]>>> = m
+        .elems
+        .iter()
+        .map(|seg| {
+            Some(
+                seg.items
+                    .iter()
+                    .map(|e| e.eval(read_global, |f| funcs[f as usize].raw))
+                    .collect(),
+            )
+        })
+        .collect();
+    let datas: Vec<Option<Arc<[u8]>>> = m.datas.iter().map(|d| Some(d.bytes.clone())).collect();
+
+    entity.mem0 = memory_ids
+        .first()
+        .map_or(std::ptr::null(), |&i| Arc::as_ptr(&s.memories[i as usize]));
+    entity.funcs = funcs.into();
+    entity.globals = globals.into();
+    entity.global_ids = global_ids.into();
+    entity.tables = tables.into();
+    entity.table_ids = table_ids.into();
+    entity.memory_ids = memory_ids.into();
+    entity.datas = datas.into();
+    entity.elems = elems.into();
+    s.fill_slot(slot, SlotEntity::Instance(entity));
+    let instance = Instance { store: s.id, slot };
+
+    initialize(s, slot)?;
+    Ok(instance)
+}
+
+/// Active segments, then the start function.
+fn initialize(s: &mut StoreInner, slot: u32) -> Result<()> {
+    let entity: *mut InstanceEntity = match &mut s.slots[slot as usize].entity {
+        SlotEntity::Instance(e) => &mut **e,
+        _ => unreachable!("just instantiated"),
+    };
+    // SAFETY: the entity is boxed in the store and outlives this function; we hold the store mutably.
+    let inst = unsafe { &mut *entity };
+    let m = inst.module.inner.clone();
+    for (i, seg) in m.elems.iter().enumerate() {
+        match &seg.mode {
+            SegmentMode::Active { index, offset } => {
+                let at = offset.eval(
+                    |g| unsafe { *inst.globals[g as usize] },
+                    |f| inst.funcs[f as usize].raw,
+                ) as u32;
+                let items = inst.elems[i].take().unwrap_or_default();
+                // SAFETY: table pointers are kept alive by the store.
+                let table = unsafe { &*inst.tables[*index as usize] };
+                table
+                    .init(at, &items, 0, items.len() as u32)
+                    .map_err(Trap::new)?;
+            }
+            SegmentMode::Declared => inst.elems[i] = None,
+            SegmentMode::Passive => {}
+        }
+    }
+    for (i, seg) in m.datas.iter().enumerate() {
+        if let SegmentMode::Active { index, offset } = &seg.mode {
+            let at = offset.eval(|g| unsafe { *inst.globals[g as usize] }, |_| 0) as u32;
+            let mem = &s.memories[inst.memory_ids[*index as usize] as usize];
+            if !mem.write(at as u64, &seg.bytes) {
+                return Err(TrapCode::MemoryOutOfBounds.into());
+            }
+            inst.datas[i] = None;
+        }
+    }
+    if let Some(start) = m.start {
+        let entry = inst.funcs[start as usize];
+        let mut slots = vec![0u64; 0];
+        // SAFETY: the entry belongs to this store.
+        unsafe { crate::exec::call::invoke(s, &entry, &mut slots)? };
+    }
+    Ok(())
+}
+
+impl StoreInner {
+    pub(crate) fn push_memory(&mut self, mem: Arc<LinearMemory>) -> Memory {
+        if let Some(i) = self.memories.iter().position(|m| Arc::ptr_eq(m, &mem)) {
+            return Memory {
+                store: self.id,
+                index: i as u32,
+            };
+        }
+        self.memories.push(mem);
+        Memory {
+            store: self.id,
+            index: self.memories.len() as u32 - 1,
+        }
+    }
+
+    /// Instantiate a module into a chosen funcref slot (used by the loader so that every thread's store
+    /// gives a module the same slot).
+    pub fn instantiate_in_slot(
+        &mut self,
+        module: &Module,
+        imports: &[Extern],
+        slot: u32,
+    ) -> Result<Instance> {
+        instantiate(self, module, imports, Some(slot))
+    }
+}

@@ -1,0 +1,337 @@
+//! Stores: the owners of runtime state.
+//!
+//! A [`Store`] owns instances, host functions, globals, tables, non-shared memories and the execution
+//! stack of one thread of wasm. It is `Send` but not `Sync`: one thread at a time runs wasm in it, so its
+//! state needs no locks. Threads get one store each and share only what is meant to be shared: compiled
+//! [`Module`](crate::Module)s, [`SharedMemory`](crate::SharedMemory)s and shared tables.
+//!
+//! Handles ([`Func`], [`Global`], [`Memory`], [`Table`], [`Instance`], [`ExternRef`]) are small `Copy` values
+//! naming an entity of one store; using one with another store is an error, never undefined behaviour.
+//!
+//! A function reference is a 64-bit value `(instance slot + 1) << 32 | function index` into the store's slot
+//! table, with 0 meaning null. It contains no pointer, so a table shared between stores on different threads
+//! (the loader's indirect function table) holds references that every thread resolves to its own instance
+//! of the same module, provided the stores give that module the same slot.
+
+mod func;
+mod global;
+mod instance;
+mod linker;
+mod stack;
+mod table;
+mod typed;
+
+use std::any::Any;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+pub use func::{Caller, Func};
+pub(crate) use func::{FuncEntry, HostFuncEntity, RawHostFn};
+pub use global::Global;
+pub(crate) use global::GlobalCell;
+pub use instance::Instance;
+pub(crate) use instance::InstanceEntity;
+pub use linker::Linker;
+pub(crate) use stack::ExecStack;
+pub(crate) use table::TableInner;
+pub use table::{SharedTable, Table};
+pub use typed::{IntoFunc, TypedFunc, WasmParams, WasmResults, WasmTy};
+
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::memory::LinearMemory;
+pub use crate::memory::{Memory, SharedMemory};
+
+/// Unique id of a store, carried by every handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct StoreId(u64);
+
+impl StoreId {
+    fn fresh() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        StoreId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// What a funcref slot holds.
+pub(crate) enum SlotEntity {
+    Instance(Box<InstanceEntity>),
+    Host(Box<HostFuncEntity>),
+    /// Reserved (e.g. by the loader for a module not yet instantiated in this store).
+    Empty,
+}
+
+/// Entry of the slot table: where the functions of a slot are.
+pub(crate) struct SlotRec {
+    pub funcs: *const FuncEntry,
+    pub len: u32,
+    pub entity: SlotEntity,
+}
+
+/// The store state that does not depend on the user data type.
+pub struct StoreInner {
+    pub(crate) id: StoreId,
+    pub(crate) engine: Engine,
+    pub(crate) slots: Vec<SlotRec>,
+    pub(crate) memories: Vec<Arc<LinearMemory>>,
+    pub(crate) tables: Vec<Arc<TableInner>>,
+    pub(crate) globals: Vec<Box<GlobalCell>>,
+    pub(crate) externs: Vec<Arc<dyn Any + Send + Sync>>,
+    pub(crate) stack: ExecStack,
+}
+
+// SAFETY: the raw pointers in a store point into boxes owned by the same store (or shared, `Sync` entities);
+// a store is used by one thread at a time.
+unsafe impl Send for StoreInner {}
+
+/// Owner of instances and runtime state for one thread of wasm, with user data `T` for host functions.
+#[repr(C)]
+pub struct Store<T> {
+    pub(crate) inner: StoreInner,
+    data: T,
+}
+
+impl<T> Store<T> {
+    /// A new, empty store.
+    pub fn new(engine: &Engine, data: T) -> Self {
+        Self {
+            inner: StoreInner {
+                id: StoreId::fresh(),
+                engine: engine.clone(),
+                slots: Vec::new(),
+                memories: Vec::new(),
+                tables: Vec::new(),
+                globals: Vec::new(),
+                externs: Vec::new(),
+                stack: ExecStack::new(engine.config()),
+            },
+            data,
+        }
+    }
+    /// The engine of this store.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+    /// The user data.
+    pub fn data(&self) -> &T {
+        &self.data
+    }
+    /// The user data, mutably.
+    pub fn data_mut(&mut self) -> &mut T {
+        &mut self.data
+    }
+    /// Consume the store, returning the user data.
+    pub fn into_data(self) -> T {
+        self.data
+    }
+}
+
+/// Access to a store's untyped state; implemented by `Store<T>` and `Caller<'_, T>`.
+pub trait AsContext {
+    type Data;
+    #[doc(hidden)]
+    fn inner(&self) -> &StoreInner;
+}
+
+/// Mutable access to a store; implemented by `Store<T>` and `Caller<'_, T>`.
+pub trait AsContextMut: AsContext {
+    #[doc(hidden)]
+    fn inner_mut(&mut self) -> &mut StoreInner;
+    #[doc(hidden)]
+    fn store_ptr(&mut self) -> *mut StoreInner {
+        self.inner_mut()
+    }
+}
+
+impl<T> AsContext for Store<T> {
+    type Data = T;
+    fn inner(&self) -> &StoreInner {
+        &self.inner
+    }
+}
+
+impl<T> AsContextMut for Store<T> {
+    fn inner_mut(&mut self) -> &mut StoreInner {
+        &mut self.inner
+    }
+}
+
+impl<S: AsContext + ?Sized> AsContext for &S {
+    type Data = S::Data;
+    fn inner(&self) -> &StoreInner {
+        (**self).inner()
+    }
+}
+
+impl<S: AsContext + ?Sized> AsContext for &mut S {
+    type Data = S::Data;
+    fn inner(&self) -> &StoreInner {
+        (**self).inner()
+    }
+}
+
+impl<S: AsContextMut + ?Sized> AsContextMut for &mut S {
+    fn inner_mut(&mut self) -> &mut StoreInner {
+        (**self).inner_mut()
+    }
+}
+
+impl StoreInner {
+    pub(crate) fn check(&self, id: StoreId, what: &str) -> Result<()> {
+        if self.id == id {
+            Ok(())
+        } else {
+            Err(Error::api(format!("{what} belongs to a different store")))
+        }
+    }
+
+    /// Add a slot holding `entity`; returns its index.
+    pub(crate) fn push_slot(&mut self, entity: SlotEntity) -> u32 {
+        let idx = self.slots.len() as u32;
+        self.slots.push(SlotRec {
+            funcs: std::ptr::null(),
+            len: 0,
+            entity: SlotEntity::Empty,
+        });
+        self.fill_slot(idx, entity);
+        idx
+    }
+
+    /// Put `entity` into slot `idx` (which must be empty or new).
+    pub(crate) fn fill_slot(&mut self, idx: u32, entity: SlotEntity) {
+        let rec = &mut self.slots[idx as usize];
+        rec.entity = entity;
+        let (funcs, len) = match &rec.entity {
+            SlotEntity::Instance(i) => (i.funcs.as_ptr(), i.funcs.len() as u32),
+            SlotEntity::Host(h) => (&h.entry as *const FuncEntry, 1),
+            SlotEntity::Empty => (std::ptr::null(), 0),
+        };
+        rec.funcs = funcs;
+        rec.len = len;
+    }
+
+    /// Reserve empty slots up to (not including) index `upto`.
+    pub fn reserve_slots(&mut self, upto: u32) {
+        while (self.slots.len() as u32) < upto {
+            self.slots.push(SlotRec {
+                funcs: std::ptr::null(),
+                len: 0,
+                entity: SlotEntity::Empty,
+            });
+        }
+    }
+
+    /// Resolve a raw funcref to its function entry.
+    #[inline]
+    pub(crate) fn resolve(&self, raw: u64) -> Option<&FuncEntry> {
+        let slot = (raw >> 32).checked_sub(1)? as usize;
+        let rec = self.slots.get(slot)?;
+        let idx = raw as u32;
+        if idx >= rec.len {
+            return None;
+        }
+        // SAFETY: `funcs` points to `len` entries owned by the slot's entity.
+        Some(unsafe { &*rec.funcs.add(idx as usize) })
+    }
+
+    pub(crate) fn instance(&self, slot: u32) -> Option<&InstanceEntity> {
+        match &self.slots.get(slot as usize)?.entity {
+            SlotEntity::Instance(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// Number of funcref slots in use (the loader keeps slots equal across threads' stores).
+    pub fn slot_count(&self) -> u32 {
+        self.slots.len() as u32
+    }
+}
+
+/// Encode a funcref from slot and function index.
+pub(crate) fn func_ref(slot: u32, index: u32) -> u64 {
+    ((slot as u64 + 1) << 32) | index as u64
+}
+
+/// An opaque host reference (`externref`), owned by a store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ExternRef {
+    store: StoreId,
+    index: u32,
+}
+
+impl ExternRef {
+    /// Wrap a host value as an externref.
+    pub fn new(mut store: impl AsContextMut, value: impl Any + Send + Sync) -> Self {
+        let inner = store.inner_mut();
+        inner.externs.push(Arc::new(value));
+        ExternRef {
+            store: inner.id,
+            index: inner.externs.len() as u32 - 1,
+        }
+    }
+    /// The wrapped host value.
+    pub fn data<'a>(&self, store: &'a impl AsContext) -> Option<&'a (dyn Any + Send + Sync)> {
+        let inner = store.inner();
+        if inner.id != self.store {
+            return None;
+        }
+        inner.externs.get(self.index as usize).map(|a| &**a)
+    }
+    pub(crate) fn to_raw(self) -> u64 {
+        self.index as u64 + 1
+    }
+    pub(crate) fn from_raw(store: &StoreInner, raw: u64) -> Option<Self> {
+        if raw == 0 {
+            None
+        } else {
+            Some(ExternRef {
+                store: store.id,
+                index: (raw - 1) as u32,
+            })
+        }
+    }
+}
+
+/// Anything an instance can import or export.
+#[derive(Debug, Clone)]
+pub enum Extern {
+    Func(Func),
+    Global(Global),
+    Memory(Memory),
+    Table(Table),
+    /// A shared memory, usable from any store.
+    SharedMemory(SharedMemory),
+    /// A shared table, usable from any store.
+    SharedTable(SharedTable),
+}
+
+impl Extern {
+    pub fn into_func(self) -> Option<Func> {
+        if let Extern::Func(f) = self {
+            Some(f)
+        } else {
+            None
+        }
+    }
+    pub fn into_global(self) -> Option<Global> {
+        if let Extern::Global(g) = self {
+            Some(g)
+        } else {
+            None
+        }
+    }
+    pub fn into_memory(self) -> Option<Memory> {
+        if let Extern::Memory(m) = self {
+            Some(m)
+        } else {
+            None
+        }
+    }
+    pub fn into_table(self) -> Option<Table> {
+        if let Extern::Table(t) = self {
+            Some(t)
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Statically typed calls in both directions: [`TypedFunc`] (host → wasm) and [`IntoFunc`] (Rust closures
+//! as host functions).
+
+use std::marker::PhantomData;
+use std::sync::Arc;
+
+use super::func::raw_host;
+use super::{AsContext, AsContextMut, Caller, Func, RawHostFn};
+use crate::error::{Error, Result, Trap};
+use crate::exec;
+use crate::types::{FuncType, ValType};
+
+/// A Rust type that corresponds to a wasm value type.
+pub trait WasmTy: Copy + Send + 'static {
+    #[doc(hidden)]
+    fn ty() -> ValType;
+    #[doc(hidden)]
+    fn from_raw(raw: u64) -> Self;
+    #[doc(hidden)]
+    fn into_raw(self) -> u64;
+}
+
+macro_rules! wasm_ty {
+    ($($t:ty => $vt:ident, |$r:ident| $from:expr, |$v:ident| $into:expr;)*) => {$(
+        impl WasmTy for $t {
+            fn ty() -> ValType { ValType::$vt }
+            #[inline]
+            fn from_raw($r: u64) -> Self { $from }
+            #[inline]
+            fn into_raw(self) -> u64 { let $v = self; $into }
+        }
+    )*};
+}
+wasm_ty! {
+    i32 => I32, |r| r as u32 as i32, |v| v as u32 as u64;
+    u32 => I32, |r| r as u32, |v| v as u64;
+    i64 => I64, |r| r as i64, |v| v as u64;
+    u64 => I64, |r| r, |v| v;
+    f32 => F32, |r| f32::from_bits(r as u32), |v| v.to_bits() as u64;
+    f64 => F64, |r| f64::from_bits(r), |v| v.to_bits();
+}
+
+/// A tuple of [`WasmTy`] used as parameters.
+pub trait WasmParams: Send {
+    #[doc(hidden)]
+    fn types() -> Vec<ValType>;
+    #[doc(hidden)]
+    fn count() -> usize;
+    #[doc(hidden)]
+    fn store_raw(self, out: &mut [u64]);
+    #[doc(hidden)]
+    fn load_raw(raw: &[u64]) -> Self;
+}
+
+/// Results of a typed function: `()`, one [`WasmTy`], or a tuple of them.
+pub trait WasmResults: Sized {
+    #[doc(hidden)]
+    fn types() -> Vec<ValType>;
+    #[doc(hidden)]
+    fn count() -> usize;
+    #[doc(hidden)]
+    fn load_raw(raw: &[u64]) -> Self;
+    #[doc(hidden)]
+    fn store_raw(self, out: &mut [u64]);
+}
+
+macro_rules! tuples {
+    ($( ($($t:ident $i:tt),*) )*) => {$(
+        impl<$($t: WasmTy),*> WasmParams for ($($t,)*) {
+            fn types() -> Vec<ValType> { vec![$($t::ty()),*] }
+            fn count() -> usize { 0 $(+ { let _ = $i; 1 })* }
+            #[allow(unused_variables)]
+            fn store_raw(self, out: &mut [u64]) { $(out[$i] = self.$i.into_raw();)* }
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn load_raw(raw: &[u64]) -> Self { ($($t::from_raw(raw[$i]),)*) }
+        }
+        impl<$($t: WasmTy),*> WasmResults for ($($t,)*) {
+            fn types() -> Vec<ValType> { vec![$($t::ty()),*] }
+            fn count() -> usize { 0 $(+ { let _ = $i; 1 })* }
+            #[allow(unused_variables, clippy::unused_unit)]
+            fn load_raw(raw: &[u64]) -> Self { ($($t::from_raw(raw[$i]),)*) }
+            #[allow(unused_variables)]
+            fn store_raw(self, out: &mut [u64]) { $(out[$i] = self.$i.into_raw();)* }
+        }
+    )*};
+}
+tuples! {
+    ()
+    (A 0)
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F 5)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8)
+    (A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9)
+}
+
+macro_rules! single_param {
+    ($($t:ty),*) => {$(
+        impl WasmParams for $t {
+            fn types() -> Vec<ValType> { vec![<$t>::ty()] }
+            fn count() -> usize { 1 }
+            fn store_raw(self, out: &mut [u64]) { out[0] = self.into_raw(); }
+            fn load_raw(raw: &[u64]) -> Self { <$t>::from_raw(raw[0]) }
+        }
+        impl WasmResults for $t {
+            fn types() -> Vec<ValType> { vec![<$t>::ty()] }
+            fn count() -> usize { 1 }
+            fn load_raw(raw: &[u64]) -> Self { <$t>::from_raw(raw[0]) }
+            fn store_raw(self, out: &mut [u64]) { out[0] = self.into_raw(); }
+        }
+    )*};
+}
+single_param!(i32, u32, i64, u64, f32, f64);
+
+/// What a host closure may return: results, or `Result<results, Trap>`.
+pub trait HostResult {
+    #[doc(hidden)]
+    type Results: WasmResults;
+    #[doc(hidden)]
+    fn into_result(self) -> Result<Self::Results, Trap>;
+}
+
+impl<R: WasmResults> HostResult for R {
+    type Results = R;
+    fn into_result(self) -> Result<R, Trap> {
+        Ok(self)
+    }
+}
+
+impl<R: WasmResults> HostResult for Result<R, Trap> {
+    type Results = R;
+    fn into_result(self) -> Result<R, Trap> {
+        self
+    }
+}
+
+/// A host function ready to be added to a store (opaque).
+#[doc(hidden)]
+pub struct HostFuncDef(pub(crate) FuncType, pub(crate) Arc<RawHostFn>);
+
+/// Rust closures usable as host functions: `Fn(Caller<T>, A, B, ...) -> R`.
+pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
+    #[doc(hidden)]
+    fn into_raw(self) -> HostFuncDef;
+}
+
+macro_rules! into_func {
+    ($( ($($t:ident $i:tt),*) )*) => {$(
+        impl<T: 'static, F, R, $($t: WasmTy),*> IntoFunc<T, ($($t,)*), R> for F
+        where
+            F: Fn(Caller<'_, T>, $($t),*) -> R + Send + Sync + 'static,
+            R: HostResult,
+        {
+            fn into_raw(self) -> HostFuncDef {
+                let ty = FuncType::new(vec![$($t::ty()),*], R::Results::types());
+                let raw = raw_host(move |caller: Caller<'_, T>, slots: &mut [u64]| {
+                    let r = (self)(caller, $($t::from_raw(slots[$i])),*).into_result()?;
+                    r.store_raw(slots);
+                    Ok(())
+                });
+                HostFuncDef(ty, raw)
+            }
+        }
+    )*};
+}
+into_func! {
+    ()
+    (A 0)
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F1 5)
+    (A 0, B 1, C 2, D 3, E 4, F1 5, G 6)
+    (A 0, B 1, C 2, D 3, E 4, F1 5, G 6, H 7)
+    (A 0, B 1, C 2, D 3, E 4, F1 5, G 6, H 7, I 8)
+    (A 0, B 1, C 2, D 3, E 4, F1 5, G 6, H 7, I 8, J 9)
+}
+
+/// A function whose signature was checked once, called without dynamic type checks.
+pub struct TypedFunc<Params, Results> {
+    func: Func,
+    _marker: PhantomData<fn(Params) -> Results>,
+}
+
+impl<P, R> Clone for TypedFunc<P, R> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P, R> Copy for TypedFunc<P, R> {}
+
+impl Func {
+    /// View this function with a static signature; fails if the signature differs.
+    pub fn typed<P: WasmParams, R: WasmResults>(
+        &self,
+        store: impl AsContext,
+    ) -> Result<TypedFunc<P, R>> {
+        let ty = self.ty(store)?;
+        if ty.params() != P::types().as_slice() || ty.results() != R::types().as_slice() {
+            return Err(Error::api(format!(
+                "function has type {ty}, not the requested one"
+            )));
+        }
+        Ok(TypedFunc {
+            func: *self,
+            _marker: PhantomData,
+        })
+    }
+}
+
+impl<P: WasmParams, R: WasmResults> TypedFunc<P, R> {
+    /// The underlying function.
+    pub fn func(&self) -> Func {
+        self.func
+    }
+
+    /// Call the function.
+    pub fn call(&self, mut store: impl AsContextMut, params: P) -> Result<R> {
+        let s = store.inner_mut();
+        let entry = *self.func.entry(s)?;
+        let mut slots = [0u64; 16];
+        let n = P::count().max(R::count());
+        let mut heap;
+        let buf: &mut [u64] = if n <= 16 {
+            &mut slots[..n]
+        } else {
+            heap = vec![0u64; n];
+            &mut heap
+        };
+        params.store_raw(buf);
+        let ptr: *mut crate::store::StoreInner = s;
+        // SAFETY: `entry` belongs to this store; `buf` holds max(params, results) slots.
+        unsafe { exec::call::invoke(ptr, &entry, buf)? };
+        Ok(R::load_raw(buf))
+    }
+}

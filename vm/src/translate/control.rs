@@ -1,0 +1,498 @@
+//! Translation of structured control flow, branches, calls, `select` and locals.
+
+use wasmparser::BlockType;
+
+use super::{Control, ControlKind, LastKind, LastOp, Operand, Src, Translator};
+use crate::error::{Error, Result};
+use crate::exec::call::{CallImport, CallIndirect};
+use crate::exec::control::{
+    Br, BrCmpSI, BrCmpSS, BrIf, BrTable, Copy, GetBrCmp, Return1, ReturnImm, ReturnN, Select,
+};
+use crate::exec::{self};
+use crate::ir::ops::CmpOp;
+use crate::ir::{HANDLER_SIZE, Slot, operands_at};
+
+impl Translator<'_> {
+    /// Parameter and result counts of a block type.
+    fn block_arity(&self, bt: BlockType) -> (u32, u32) {
+        match bt {
+            BlockType::Empty => (0, 0),
+            BlockType::Type(_) => (0, 1),
+            BlockType::FuncType(t) => {
+                let ty = &self.m.types[t as usize];
+                (ty.params().len() as u32, ty.results().len() as u32)
+            }
+        }
+    }
+
+    fn push_control(
+        &mut self,
+        kind: ControlKind,
+        bt: BlockType,
+        if_params: Vec<super::Operand>,
+    ) -> usize {
+        let (params, results) = self.block_arity(bt);
+        let label = self.new_label();
+        let base = self.height().saturating_sub(params);
+        self.control.push(Control {
+            kind,
+            label,
+            base,
+            params,
+            results,
+            reachable: self.reachable,
+            if_params,
+        });
+        label
+    }
+
+    pub(super) fn block(&mut self, bt: BlockType) {
+        if self.reachable {
+            let (params, _) = self.block_arity(bt);
+            self.preserve_locals_below(self.height() - params);
+        }
+        self.push_control(ControlKind::Block, bt, Vec::new());
+    }
+
+    pub(super) fn loop_(&mut self, bt: BlockType) {
+        if self.reachable {
+            let (params, _) = self.block_arity(bt);
+            self.preserve_locals_below(self.height() - params);
+            // Branches back to the head deliver the parameters in their slots.
+            self.materialize_top(params);
+        }
+        let label = self.push_control(ControlKind::Loop, bt, Vec::new());
+        if self.reachable {
+            self.bind(label);
+        }
+    }
+
+    pub(super) fn if_(&mut self, bt: BlockType) {
+        if !self.reachable {
+            let else_label = self.new_label();
+            self.push_control(ControlKind::If { else_label }, bt, Vec::new());
+            return;
+        }
+        let cond = self.pop_cond();
+        let (params, _) = self.block_arity(bt);
+        let before = self.code.pos();
+        self.preserve_locals_below(self.height() - params);
+        let fusable = if self.code.pos() == before {
+            cond.1
+        } else {
+            None
+        };
+        let else_label = self.new_label();
+        self.branch_on(cond.0, fusable, false, else_label);
+        let if_params = self.stack[(self.height() - params) as usize..].to_vec();
+        self.push_control(ControlKind::If { else_label }, bt, if_params);
+    }
+
+    pub(super) fn else_(&mut self) {
+        let Some(ctrl) = self.control.last() else {
+            return;
+        };
+        let ControlKind::If { else_label } = ctrl.kind else {
+            return;
+        };
+        let (label, base, results, reachable) =
+            (ctrl.label, ctrl.base, ctrl.results, ctrl.reachable);
+        if self.reachable {
+            self.move_top_to(base, results);
+            self.emit_branch(exec::control::br, Br { offset: 0 }, label);
+        }
+        self.bind(else_label);
+        let ctrl = self.control.last_mut().expect("checked");
+        ctrl.kind = ControlKind::Else;
+        let params = std::mem::take(&mut ctrl.if_params);
+        self.stack.truncate(base as usize);
+        self.stack.extend(params);
+        self.reachable = reachable;
+    }
+
+    pub(super) fn end(&mut self) {
+        let Some(ctrl) = self.control.pop() else {
+            return;
+        };
+        if let ControlKind::If { else_label } = ctrl.kind {
+            // No `else`: the false path carries the parameters to the end as results.
+            if self.reachable {
+                self.move_top_to(ctrl.base, ctrl.results);
+                if ctrl.params > 0 {
+                    self.emit_branch(exec::control::br, Br { offset: 0 }, ctrl.label);
+                }
+            }
+            self.bind(else_label);
+            if ctrl.reachable && ctrl.params > 0 {
+                self.stack.truncate(ctrl.base as usize);
+                self.stack.extend(ctrl.if_params.iter().copied());
+                self.move_top_to(ctrl.base, ctrl.results);
+            }
+            self.reachable = ctrl.reachable;
+        } else if self.reachable && ctrl.kind != ControlKind::Function {
+            self.move_top_to(ctrl.base, ctrl.results);
+        }
+        if ctrl.kind == ControlKind::Function {
+            if self.reachable {
+                self.emit_return();
+            }
+            return;
+        }
+        if ctrl.kind != ControlKind::Loop {
+            self.bind(ctrl.label);
+        }
+        self.stack.truncate(ctrl.base as usize);
+        for _ in 0..ctrl.results {
+            self.push(Operand::Temp);
+        }
+        self.reachable = ctrl.reachable;
+    }
+
+    /// Copy the top `n` operands into the temporaries at heights `base..base + n` (a block's result slots).
+    /// The caller then resets the stack shape.
+    fn move_top_to(&mut self, base: u32, n: u32) {
+        let h = self.height();
+        for i in 0..n.min(h) {
+            let depth = h - n + i;
+            let src = self.src_of(self.stack[depth as usize], depth);
+            self.copy_to(self.temp_slot(base + i), src);
+        }
+    }
+
+    /// `dst = src` unless already there.
+    pub(super) fn copy_to(&mut self, dst: Slot, src: Src) {
+        match src {
+            Src::Slot(s) if s == dst => {}
+            Src::Slot(s) => {
+                self.emit(exec::control::copy, Copy { dst, src: s });
+            }
+            Src::Imm(value) => {
+                self.emit(
+                    exec::control::constant,
+                    crate::exec::control::Const { dst, value },
+                );
+            }
+        }
+    }
+
+    /// Are the top `n` operands already temporaries in the target's result slots?
+    fn in_place(&self, target_base: u32, n: u32) -> bool {
+        let h = self.height();
+        n == 0
+            || (h - n == target_base
+                && self.stack[(h - n) as usize..]
+                    .iter()
+                    .all(|o| *o == Operand::Temp))
+    }
+
+    /// Copy the branch values for control frame `depth` into its slots (without changing the stack).
+    fn copy_branch_values(&mut self, target_base: u32, n: u32) {
+        let h = self.height();
+        for i in 0..n {
+            let depth = h - n + i;
+            let src = self.src_of(self.stack[depth as usize], depth);
+            self.copy_to(self.temp_slot(target_base + i), src);
+        }
+    }
+
+    fn target(&self, depth: u32) -> (ControlKind, usize, u32, u32) {
+        let c = &self.control[self.control.len() - 1 - depth as usize];
+        (c.kind, c.label, c.base, c.branch_arity())
+    }
+
+    /// Emit the moves and jump (or return) of an unconditional branch to relative depth `depth`.
+    fn branch_to(&mut self, depth: u32) {
+        let (kind, label, base, arity) = self.target(depth);
+        if kind == ControlKind::Function {
+            self.emit_return();
+        } else {
+            self.copy_branch_values(base, arity);
+            self.emit_branch(exec::control::br, Br { offset: 0 }, label);
+        }
+    }
+
+    pub(super) fn br(&mut self, depth: u32) {
+        self.branch_to(depth);
+        self.reachable = false;
+    }
+
+    pub(super) fn br_if(&mut self, depth: u32) {
+        let cond = self.pop_cond();
+        let (kind, label, base, arity) = self.target(depth);
+        if kind != ControlKind::Function && self.in_place(base, arity) {
+            self.branch_on(cond.0, cond.1, true, label);
+        } else {
+            let skip = self.new_label();
+            self.branch_on(cond.0, cond.1, false, skip);
+            self.branch_to(depth);
+            self.bind(skip);
+        }
+    }
+
+    pub(super) fn br_table(&mut self, targets: &[u32], default: u32) {
+        let index = self.pop();
+        let index = match index {
+            Src::Imm(i) => {
+                let d = targets.get(i as u32 as usize).copied().unwrap_or(default);
+                self.br(d);
+                return;
+            }
+            Src::Slot(s) => s,
+        };
+        let len = targets.len() as u32;
+        let pos = self.emit(exec::control::br_table, BrTable { index, len });
+        let table_at = pos + HANDLER_SIZE + std::mem::size_of::<BrTable>();
+        for _ in 0..=len {
+            self.code.push_raw(0i32);
+        }
+        // Targets that need moves (or a return) get a trampoline after the table, one per target depth.
+        let mut trampolines: Vec<(u32, usize)> = Vec::new();
+        for (k, &depth) in targets.iter().chain(std::iter::once(&default)).enumerate() {
+            let field = table_at + 4 * k;
+            let (kind, label, base, arity) = self.target(depth);
+            if kind != ControlKind::Function && self.in_place(base, arity) {
+                self.branch_field(pos, field, label);
+            } else {
+                let l = match trampolines.iter().find(|(d, _)| *d == depth) {
+                    Some(&(_, l)) => l,
+                    None => {
+                        let l = self.new_label();
+                        trampolines.push((depth, l));
+                        l
+                    }
+                };
+                self.branch_field(pos, field, l);
+            }
+        }
+        for (depth, l) in trampolines {
+            self.bind(l);
+            self.branch_to(depth);
+        }
+        self.reachable = false;
+    }
+
+    pub(super) fn return_(&mut self) {
+        self.emit_return();
+        self.reachable = false;
+    }
+
+    /// Move the function's results into slots `0..n` and return.
+    pub(super) fn emit_return(&mut self) {
+        let n = self.num_results;
+        let h = self.height();
+        match n {
+            0 => {
+                self.emit(exec::control::return0, ());
+            }
+            1 => match self.src_of(self.stack[(h - 1) as usize], h - 1) {
+                Src::Slot(src) => {
+                    self.emit(exec::control::return1, Return1 { src });
+                }
+                Src::Imm(value) => {
+                    self.emit(exec::control::return_imm, ReturnImm { value });
+                }
+            },
+            _ => {
+                // Temporaries sit at or above their result index, so an in-order copy never clobbers a
+                // value before it is read; locals and constants are first moved into temporaries.
+                self.materialize_top(n);
+                self.emit(exec::control::return_n, ReturnN { len: n });
+                for d in h - n..h {
+                    self.code.push_raw(self.temp_slot(d));
+                }
+            }
+        }
+    }
+
+    pub(super) fn unreachable(&mut self) {
+        self.emit(exec::control::unreachable, ());
+        self.reachable = false;
+    }
+
+    pub(super) fn call(&mut self, func: u32) {
+        let ty = self.m.func_type(func);
+        let (n, r) = (ty.params().len() as u32, ty.results().len() as u32);
+        self.materialize_top(n);
+        let frame = self.temp_slot(self.height() - n);
+        self.stack.truncate((self.height() - n) as usize);
+        if func < self.m.num_imported_funcs {
+            self.emit(exec::call::call_import, CallImport { func, frame });
+        } else {
+            self.emit_call_internal(func, frame);
+        }
+        self.need_slots(frame + n.max(r));
+        for _ in 0..r {
+            self.push(Operand::Temp);
+        }
+    }
+
+    pub(super) fn call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
+        let ty = self
+            .m
+            .types
+            .get(type_index as usize)
+            .ok_or_else(|| Error::Invalid("bad type index".into()))?;
+        let (n, r) = (ty.params().len() as u32, ty.results().len() as u32);
+        let type_id = self.m.type_ids[type_index as usize];
+        let index = self.pop_slot();
+        self.materialize_top(n);
+        let frame = self.temp_slot(self.height() - n);
+        self.stack.truncate((self.height() - n) as usize);
+        self.emit(
+            exec::call::call_indirect,
+            CallIndirect {
+                type_id,
+                table,
+                index,
+                frame,
+            },
+        );
+        self.need_slots(frame + n.max(r) + 1);
+        for _ in 0..r {
+            self.push(Operand::Temp);
+        }
+        Ok(())
+    }
+
+    pub(super) fn select(&mut self) {
+        let h = self.height();
+        if let Operand::Const(c) = self.stack[(h - 1) as usize] {
+            // Constant condition: pick an operand at translation time.
+            self.stack.truncate((h - 1) as usize);
+            let b = self.stack.pop().unwrap_or(Operand::Temp);
+            if c as u32 == 0 {
+                let a_depth = h - 3;
+                if b == Operand::Temp {
+                    self.copy_to(self.temp_slot(a_depth), Src::Slot(self.temp_slot(h - 2)));
+                }
+                self.stack[a_depth as usize] = b;
+            }
+            return;
+        }
+        for d in h - 3..h {
+            if matches!(self.stack[d as usize], Operand::Const(_)) {
+                self.materialize(d);
+            }
+        }
+        let cond = self.pop_slot();
+        let b = self.pop_slot();
+        let a = self.pop_slot();
+        let dst = self.push_temp();
+        self.emit_result(
+            exec::control::select,
+            Select { dst, cond, a, b },
+            dst,
+            LastKind::Other,
+        );
+    }
+
+    pub(super) fn local_set(&mut self, local: u32, tee: bool) {
+        let src = self.pop();
+        let retarget = match (src, self.last) {
+            (Src::Slot(s), Some(LastOp { pos, dst, .. })) => {
+                s >= self.num_locals
+                    && dst == s
+                    && pos >= self.barrier
+                    && !self.stack.contains(&Operand::Local(local))
+            }
+            _ => false,
+        };
+        if retarget {
+            let pos = self.last.expect("checked").pos;
+            self.code.patch(operands_at(pos), local);
+            self.last = None;
+        } else {
+            self.preserve_local(local);
+            self.copy_to(local, src);
+        }
+        if tee {
+            self.push(Operand::Local(local));
+        }
+    }
+
+    /// Pop a branch condition: its source, and the comparison that produced it if it can be fused.
+    fn pop_cond(&mut self) -> (Src, Option<LastOp>) {
+        let src = self.pop();
+        let fusable = match (src, self.last) {
+            (Src::Slot(s), Some(last))
+                if last.dst == s && s >= self.num_locals && last.pos >= self.barrier =>
+            {
+                match last.kind {
+                    LastKind::Cmp(_, Src::Slot(_), _) | LastKind::Cmp(_, _, Src::Slot(_)) => {
+                        Some(last)
+                    }
+                    LastKind::Eqz32(_) | LastKind::Eqz64(_) => Some(last),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        (src, fusable)
+    }
+
+    /// Branch to `label` when the condition is `when` (true = non-zero), fusing with its comparison.
+    fn branch_on(&mut self, cond: Src, fusable: Option<LastOp>, when: bool, label: usize) {
+        let fusable = fusable.filter(|f| self.last.is_some_and(|l| l.pos == f.pos));
+        if let Some(f) = fusable {
+            self.code.truncate(f.pos);
+            self.last = None;
+            match f.kind {
+                LastKind::Cmp(op, a, b) => {
+                    let (op, a, b) = match (a, b) {
+                        (Src::Imm(_), Src::Slot(_)) => (op.swapped(), b, a),
+                        _ => (op, a, b),
+                    };
+                    let h = op.with_cmp(GetBrCmp);
+                    let which = if when { 0 } else { 1 };
+                    match (a, b) {
+                        (Src::Slot(a), Src::Slot(b)) => {
+                            self.emit_branch(h.ss[which], BrCmpSS { a, b, offset: 0 }, label)
+                        }
+                        (Src::Slot(a), Src::Imm(imm)) => {
+                            self.emit_branch(h.si[which], BrCmpSI { a, imm, offset: 0 }, label)
+                        }
+                        _ => unreachable!("constant comparisons are folded"),
+                    }
+                }
+                LastKind::Eqz32(s) => {
+                    let h = if when {
+                        exec::control::br_if_eqz
+                    } else {
+                        exec::control::br_if_nez
+                    };
+                    self.emit_branch(h, BrIf { cond: s, offset: 0 }, label);
+                }
+                LastKind::Eqz64(s) => {
+                    let h = CmpOp::I64Eq.with_cmp(GetBrCmp);
+                    let which = if when { 0 } else { 1 };
+                    self.emit_branch(
+                        h.si[which],
+                        BrCmpSI {
+                            a: s,
+                            imm: 0,
+                            offset: 0,
+                        },
+                        label,
+                    );
+                }
+                LastKind::Other => unreachable!("not fusable"),
+            }
+            return;
+        }
+        match cond {
+            Src::Slot(s) => {
+                let h = if when {
+                    exec::control::br_if_nez
+                } else {
+                    exec::control::br_if_eqz
+                };
+                self.emit_branch(h, BrIf { cond: s, offset: 0 }, label);
+            }
+            Src::Imm(c) => {
+                if (c as u32 != 0) == when {
+                    self.emit_branch(exec::control::br, Br { offset: 0 }, label);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,389 @@
+//! Translation of wasm function bodies to wasmvm bytecode.
+//!
+//! The wasm operand stack disappears at translation time. Each stack position `d` owns a fixed frame slot
+//! (`num_locals + d`, a "temporary"), and the translator tracks what each position holds:
+//! - [`Operand::Temp`]: the value is in the position's own slot;
+//! - [`Operand::Local`]: `local.get` emits nothing; the value is read from the local's slot in place;
+//! - [`Operand::Const`]: constants become immediates of the instructions that use them.
+//!
+//! Instructions therefore name their inputs and output directly (`dst = a + b`), a result consumed by
+//! `local.set` is written straight into the local (the producing instruction is retargeted), constants fold,
+//! and a comparison feeding `br_if`/`if` fuses with the branch. Branch targets are resolved to byte offsets,
+//! and block results are moved into the target's slots on the branching path only.
+//!
+//! Invariants that keep lazy operands correct:
+//! - before a local is written, any `Local` operand naming it is copied to its own slot ("preserved");
+//! - on entering a block, `Local` operands below the block are materialised, because a preservation copy
+//!   made inside one branch of the block would not happen on the other paths.
+
+mod control;
+mod ops;
+
+use wasmparser::{FuncValidator, FunctionBody, ValidatorResources};
+
+use crate::error::{Error, Result};
+use crate::exec::call::{CallInternal, Enter};
+use crate::exec::control::{Const, Copy};
+use crate::exec::{self, Handler};
+use crate::ir::{CodeBuf, HANDLER_SIZE, Slot, operands_at};
+use crate::module::ModuleInner;
+
+/// A translated function body.
+pub(crate) struct CompiledFunc {
+    pub code: Box<[u8]>,
+    /// Positions of `CallInternal::entry` fields and the callee they must point to.
+    pub call_fixups: Vec<(usize, u32)>,
+}
+
+/// What a position of the wasm operand stack holds (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Operand {
+    Temp,
+    Local(u32),
+    Const(u64),
+}
+
+/// Where a popped operand's value is.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Src {
+    Slot(Slot),
+    Imm(u64),
+}
+
+/// A branch target. `pos` is known once bound; until then, branches are recorded as fixups
+/// `(instruction position, offset field position)`.
+#[derive(Default)]
+struct Label {
+    pos: Option<usize>,
+    fixups: Vec<(usize, usize)>,
+}
+
+type LabelId = usize;
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ControlKind {
+    Function,
+    Block,
+    Loop,
+    If { else_label: LabelId },
+    Else,
+}
+
+struct Control {
+    kind: ControlKind,
+    /// Branch target: the loop head for loops, the end otherwise.
+    label: LabelId,
+    /// Operand stack height below the block's parameters.
+    base: u32,
+    params: u32,
+    results: u32,
+    /// Was the block entered in reachable code?
+    reachable: bool,
+    /// For `if`: the parameter operands at entry, re-pushed for the `else` branch.
+    if_params: Vec<Operand>,
+}
+
+impl Control {
+    fn branch_arity(&self) -> u32 {
+        if self.kind == ControlKind::Loop {
+            self.params
+        } else {
+            self.results
+        }
+    }
+}
+
+/// What the last emitted instruction was, for retargeting and fusion.
+#[derive(Debug, Clone, Copy)]
+struct LastOp {
+    pos: usize,
+    /// The temporary it wrote (always the first operand field).
+    dst: Slot,
+    kind: LastKind,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum LastKind {
+    Other,
+    Cmp(crate::ir::ops::CmpOp, Src, Src),
+    Eqz32(Slot),
+    Eqz64(Slot),
+}
+
+pub(crate) struct Translator<'a> {
+    m: &'a ModuleInner,
+    code: CodeBuf,
+    num_params: u32,
+    num_locals: u32,
+    num_results: u32,
+    stack: Vec<Operand>,
+    /// Highest slot index + 1 any instruction may touch.
+    frame_size: u32,
+    control: Vec<Control>,
+    labels: Vec<Label>,
+    last: Option<LastOp>,
+    /// No instruction before this position may be removed or retargeted (a label may point after it).
+    barrier: usize,
+    reachable: bool,
+    call_fixups: Vec<(usize, u32)>,
+    /// Is memory 0 shared? (selects the racy-safe access handlers)
+    shared_memory: bool,
+}
+
+/// Translate one function body, validating it on the way.
+pub(crate) fn translate_function(
+    m: &ModuleInner,
+    v: &mut FuncValidator<ValidatorResources>,
+    body: &FunctionBody<'_>,
+) -> Result<CompiledFunc> {
+    let func_index = v.index();
+    let ty = m.func_type(func_index).clone();
+    let num_params = ty.params().len() as u32;
+    let mut locals = body.get_locals_reader().map_err(crate::module::malformed)?;
+    let mut num_locals = num_params;
+    for _ in 0..locals.get_count() {
+        let offset = locals.original_position() as u64;
+        let (count, ty) = locals.read().map_err(crate::module::malformed)?;
+        v.define_locals(offset, count, ty).map_err(invalid)?;
+        num_locals = num_locals
+            .checked_add(count)
+            .ok_or_else(|| Error::Invalid("too many locals".into()))?;
+    }
+    let mut t = Translator {
+        m,
+        code: CodeBuf::default(),
+        num_params,
+        num_locals,
+        num_results: ty.results().len() as u32,
+        stack: Vec::new(),
+        frame_size: num_locals.max(ty.results().len() as u32),
+        control: Vec::new(),
+        labels: Vec::new(),
+        last: None,
+        barrier: 0,
+        reachable: true,
+        call_fixups: Vec::new(),
+        shared_memory: m.memories.first().is_some_and(|mem| mem.shared),
+    };
+    t.emit(
+        exec::call::enter,
+        Enter {
+            frame_size: 0,
+            zero_from: num_params,
+            zero_len: num_locals - num_params,
+        },
+    );
+    let label = t.new_label();
+    t.control.push(Control {
+        kind: ControlKind::Function,
+        label,
+        base: 0,
+        params: 0,
+        results: t.num_results,
+        reachable: true,
+        if_params: Vec::new(),
+    });
+
+    let mut reader = body
+        .get_operators_reader()
+        .map_err(crate::module::malformed)?;
+    while !reader.eof() {
+        let offset = reader.original_position() as u64;
+        let op = reader.read().map_err(crate::module::malformed)?;
+        v.op(offset, &op).map_err(invalid)?;
+        t.translate(op)?;
+    }
+    if !t.control.is_empty() {
+        return Err(Error::Invalid(
+            "function body is not terminated by `end`".into(),
+        ));
+    }
+    let frame_size = t.frame_size;
+    t.code.patch(operands_at(0), frame_size);
+    Ok(CompiledFunc {
+        code: t.code.into_boxed(),
+        call_fixups: t.call_fixups,
+    })
+}
+
+fn invalid(e: wasmparser::BinaryReaderError) -> Error {
+    let msg = e.message();
+    if msg.contains("support is not enabled") || msg.contains("proposal not enabled") {
+        Error::Unsupported(format!("{msg} (at offset {:#x})", e.offset()))
+    } else {
+        Error::Invalid(format!("{msg} (at offset {:#x})", e.offset()))
+    }
+}
+
+/// Point every intra-module call at its callee's code (all bodies have their final addresses now).
+pub(crate) fn link_calls(m: &mut ModuleInner) {
+    let nimp = m.num_imported_funcs;
+    let entries: Vec<usize> = m.code.iter().map(|c| c.code.as_ptr() as usize).collect();
+    for func in m.code.iter_mut() {
+        for &(at, callee) in &func.call_fixups {
+            let entry = entries[(callee - nimp) as usize];
+            // SAFETY: `at` is the position of a `usize` field written by the translator.
+            unsafe {
+                func.code
+                    .as_mut_ptr()
+                    .add(at)
+                    .cast::<usize>()
+                    .write_unaligned(entry)
+            };
+        }
+        func.call_fixups = Vec::new();
+    }
+}
+
+impl<'a> Translator<'a> {
+    // ----- emission -----
+
+    fn emit<P: std::marker::Copy>(&mut self, h: Handler, p: P) -> usize {
+        self.last = None;
+        self.code.emit(h, p)
+    }
+
+    /// Emit an instruction whose first operand is the destination temporary `dst`.
+    fn emit_result<P: std::marker::Copy>(
+        &mut self,
+        h: Handler,
+        p: P,
+        dst: Slot,
+        kind: LastKind,
+    ) -> usize {
+        let pos = self.code.emit(h, p);
+        self.last = Some(LastOp { pos, dst, kind });
+        pos
+    }
+
+    fn need_slots(&mut self, upto: u32) {
+        self.frame_size = self.frame_size.max(upto);
+    }
+
+    // ----- the operand stack -----
+
+    fn height(&self) -> u32 {
+        self.stack.len() as u32
+    }
+
+    fn temp_slot(&self, depth: u32) -> Slot {
+        self.num_locals + depth
+    }
+
+    fn push(&mut self, op: Operand) {
+        self.stack.push(op);
+        let h = self.height();
+        self.need_slots(self.num_locals + h);
+    }
+
+    /// Push a temporary and return its slot.
+    fn push_temp(&mut self) -> Slot {
+        self.push(Operand::Temp);
+        self.temp_slot(self.height() - 1)
+    }
+
+    fn pop(&mut self) -> Src {
+        let op = self.stack.pop().unwrap_or(Operand::Temp);
+        let depth = self.height();
+        self.src_of(op, depth)
+    }
+
+    fn src_of(&self, op: Operand, depth: u32) -> Src {
+        match op {
+            Operand::Temp => Src::Slot(self.temp_slot(depth)),
+            Operand::Local(i) => Src::Slot(i),
+            Operand::Const(c) => Src::Imm(c),
+        }
+    }
+
+    /// Pop an operand that must be in a slot (constants are materialised in their temporary).
+    fn pop_slot(&mut self) -> Slot {
+        let depth = self.height() - 1;
+        self.materialize(depth);
+        match self.pop() {
+            Src::Slot(s) => s,
+            Src::Imm(_) => unreachable!("materialised"),
+        }
+    }
+
+    /// Make the operand at `depth` a `Temp` (copy a local or constant into its slot).
+    fn materialize(&mut self, depth: u32) {
+        let dst = self.temp_slot(depth);
+        match self.stack[depth as usize] {
+            Operand::Temp => {}
+            Operand::Local(src) => {
+                self.emit(exec::control::copy, Copy { dst, src });
+            }
+            Operand::Const(value) => {
+                self.emit(exec::control::constant, Const { dst, value });
+            }
+        }
+        self.stack[depth as usize] = Operand::Temp;
+    }
+
+    /// Materialise the top `n` operands (e.g. call arguments, which must be consecutive slots).
+    fn materialize_top(&mut self, n: u32) {
+        let h = self.height();
+        for d in h - n..h {
+            self.materialize(d);
+        }
+    }
+
+    /// Copy every `Local(local)` operand to its own slot before `local` is overwritten.
+    fn preserve_local(&mut self, local: u32) {
+        for d in 0..self.height() {
+            if self.stack[d as usize] == Operand::Local(local) {
+                self.materialize(d);
+            }
+        }
+    }
+
+    /// Materialise all `Local` operands below `height` (done on block entry).
+    fn preserve_locals_below(&mut self, height: u32) {
+        for d in 0..height {
+            if matches!(self.stack[d as usize], Operand::Local(_)) {
+                self.materialize(d);
+            }
+        }
+    }
+
+    // ----- labels -----
+
+    fn new_label(&mut self) -> LabelId {
+        self.labels.push(Label::default());
+        self.labels.len() - 1
+    }
+
+    /// Bind `label` to the current position and resolve the branches waiting for it.
+    fn bind(&mut self, label: LabelId) {
+        let pos = self.code.pos();
+        self.barrier = pos;
+        self.last = None;
+        let fixups = std::mem::take(&mut self.labels[label].fixups);
+        for (instr, field) in fixups {
+            self.code.patch(field, (pos as i64 - instr as i64) as i32);
+        }
+        self.labels[label].pos = Some(pos);
+    }
+
+    /// Make the i32 offset field at `field` of the instruction at `instr` jump to `label`.
+    fn branch_field(&mut self, instr: usize, field: usize, label: LabelId) {
+        match self.labels[label].pos {
+            Some(pos) => self.code.patch(field, (pos as i64 - instr as i64) as i32),
+            None => self.labels[label].fixups.push((instr, field)),
+        }
+    }
+
+    /// Emit a branch instruction whose operand struct ends with its i32 offset.
+    fn emit_branch<P: std::marker::Copy>(&mut self, h: Handler, p: P, label: LabelId) {
+        let pos = self.emit(h, p);
+        let field = pos + HANDLER_SIZE + std::mem::size_of::<P>() - 4;
+        self.branch_field(pos, field, label);
+    }
+
+    /// Emit a call to a function of this module.
+    fn emit_call_internal(&mut self, callee: u32, frame: Slot) {
+        let pos = self.emit(exec::call::call_internal, CallInternal { entry: 0, frame });
+        self.call_fixups.push((operands_at(pos), callee));
+    }
+}

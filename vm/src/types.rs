@@ -1,0 +1,197 @@
+//! The types of WebAssembly: value, function, global, memory and table types, and import/export kinds.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// A WebAssembly value type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ValType {
+    I32,
+    I64,
+    F32,
+    F64,
+    FuncRef,
+    ExternRef,
+}
+
+impl ValType {
+    pub(crate) fn from_wasmparser(ty: wasmparser::ValType) -> Result<Self, String> {
+        use wasmparser::ValType as V;
+        Ok(match ty {
+            V::I32 => ValType::I32,
+            V::I64 => ValType::I64,
+            V::F32 => ValType::F32,
+            V::F64 => ValType::F64,
+            V::V128 => return Err("SIMD (v128) is not supported".into()),
+            V::Ref(r) if r == wasmparser::RefType::FUNCREF => ValType::FuncRef,
+            V::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValType::ExternRef,
+            V::Ref(r) => return Err(format!("reference type {r} is not supported")),
+        })
+    }
+    /// Is this a reference type?
+    pub fn is_ref(self) -> bool {
+        matches!(self, ValType::FuncRef | ValType::ExternRef)
+    }
+}
+
+impl fmt::Display for ValType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ValType::I32 => "i32",
+            ValType::I64 => "i64",
+            ValType::F32 => "f32",
+            ValType::F64 => "f64",
+            ValType::FuncRef => "funcref",
+            ValType::ExternRef => "externref",
+        })
+    }
+}
+
+/// A function signature: parameter and result types.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct FuncType {
+    types: Arc<[ValType]>,
+    params: usize,
+}
+
+impl FuncType {
+    /// A function type with these parameters and results.
+    pub fn new(
+        params: impl IntoIterator<Item = ValType>,
+        results: impl IntoIterator<Item = ValType>,
+    ) -> Self {
+        let mut types: Vec<ValType> = params.into_iter().collect();
+        let params = types.len();
+        types.extend(results);
+        Self {
+            types: types.into(),
+            params,
+        }
+    }
+    /// The parameter types.
+    pub fn params(&self) -> &[ValType] {
+        &self.types[..self.params]
+    }
+    /// The result types.
+    pub fn results(&self) -> &[ValType] {
+        &self.types[self.params..]
+    }
+}
+
+impl fmt::Debug for FuncType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for FuncType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let list = |tys: &[ValType]| {
+            tys.iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        write!(
+            f,
+            "(func (param {}) (result {}))",
+            list(self.params()),
+            list(self.results())
+        )
+    }
+}
+
+/// The type of a global: its content type and mutability.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GlobalType {
+    pub content: ValType,
+    pub mutable: bool,
+}
+
+/// The type of a linear memory, in 64 KiB pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MemoryType {
+    pub min: u64,
+    pub max: Option<u64>,
+    pub shared: bool,
+}
+
+impl MemoryType {
+    /// A non-shared memory type.
+    pub fn new(min: u64, max: Option<u64>) -> Self {
+        Self {
+            min,
+            max,
+            shared: false,
+        }
+    }
+    /// A shared memory type (a maximum is required).
+    pub fn shared(min: u64, max: u64) -> Self {
+        Self {
+            min,
+            max: Some(max),
+            shared: true,
+        }
+    }
+}
+
+/// The type of a table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TableType {
+    pub element: ValType,
+    pub min: u32,
+    pub max: Option<u32>,
+}
+
+/// The type of an importable or exportable entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExternType {
+    Func(FuncType),
+    Global(GlobalType),
+    Memory(MemoryType),
+    Table(TableType),
+}
+
+impl fmt::Display for ExternType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExternType::Func(t) => write!(f, "{t}"),
+            ExternType::Global(g) => {
+                if g.mutable {
+                    write!(f, "(global (mut {}))", g.content)
+                } else {
+                    write!(f, "(global {})", g.content)
+                }
+            }
+            ExternType::Memory(m) => write!(
+                f,
+                "(memory {}{}{})",
+                m.min,
+                m.max.map(|m| format!(" {m}")).unwrap_or_default(),
+                if m.shared { " shared" } else { "" }
+            ),
+            ExternType::Table(t) => write!(
+                f,
+                "(table {}{} {})",
+                t.min,
+                t.max.map(|m| format!(" {m}")).unwrap_or_default(),
+                t.element
+            ),
+        }
+    }
+}
+
+/// Limits subtyping from the spec's import matching: `actual` may be used where `expected` is required.
+pub(crate) fn limits_match(
+    actual_min: u64,
+    actual_max: Option<u64>,
+    min: u64,
+    max: Option<u64>,
+) -> bool {
+    actual_min >= min
+        && match (actual_max, max) {
+            (_, None) => true,
+            (Some(a), Some(m)) => a <= m,
+            (None, Some(_)) => false,
+        }
+}

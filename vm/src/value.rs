@@ -1,0 +1,103 @@
+//! Runtime values.
+//!
+//! Inside the machine every value occupies one 64-bit slot ("raw" form): integers zero-extended, floats as
+//! their bit patterns (so NaN payloads survive), references as store-scoped handles where 0 means null.
+//! [`Val`] is the typed form the embedding API uses.
+
+use crate::store::{ExternRef, Func};
+use crate::types::ValType;
+
+/// A typed WebAssembly value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Val {
+    I32(i32),
+    I64(i64),
+    /// An `f32`, as its bit pattern (NaN payloads are preserved).
+    F32(u32),
+    /// An `f64`, as its bit pattern.
+    F64(u64),
+    FuncRef(Option<Func>),
+    ExternRef(Option<ExternRef>),
+}
+
+impl Val {
+    /// An `f32` value.
+    pub fn f32(v: f32) -> Self {
+        Val::F32(v.to_bits())
+    }
+    /// An `f64` value.
+    pub fn f64(v: f64) -> Self {
+        Val::F64(v.to_bits())
+    }
+    /// The type of this value.
+    pub fn ty(&self) -> ValType {
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::FuncRef(_) => ValType::FuncRef,
+            Val::ExternRef(_) => ValType::ExternRef,
+        }
+    }
+    /// The default (zero or null) value of a type.
+    pub fn default_of(ty: ValType) -> Self {
+        match ty {
+            ValType::I32 => Val::I32(0),
+            ValType::I64 => Val::I64(0),
+            ValType::F32 => Val::F32(0),
+            ValType::F64 => Val::F64(0),
+            ValType::FuncRef => Val::FuncRef(None),
+            ValType::ExternRef => Val::ExternRef(None),
+        }
+    }
+    pub fn i32(&self) -> Option<i32> {
+        if let Val::I32(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
+    }
+    pub fn i64(&self) -> Option<i64> {
+        if let Val::I64(v) = self {
+            Some(*v)
+        } else {
+            None
+        }
+    }
+    pub fn as_f32(&self) -> Option<f32> {
+        if let Val::F32(v) = self {
+            Some(f32::from_bits(*v))
+        } else {
+            None
+        }
+    }
+    pub fn as_f64(&self) -> Option<f64> {
+        if let Val::F64(v) = self {
+            Some(f64::from_bits(*v))
+        } else {
+            None
+        }
+    }
+}
+
+impl From<i32> for Val {
+    fn from(v: i32) -> Self {
+        Val::I32(v)
+    }
+}
+impl From<i64> for Val {
+    fn from(v: i64) -> Self {
+        Val::I64(v)
+    }
+}
+impl From<f32> for Val {
+    fn from(v: f32) -> Self {
+        Val::f32(v)
+    }
+}
+impl From<f64> for Val {
+    fn from(v: f64) -> Self {
+        Val::f64(v)
+    }
+}
