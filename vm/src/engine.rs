@@ -24,8 +24,50 @@ pub struct Config {
     pub max_host_reentry: usize,
     /// Translate function bodies on several threads (rayon) when a module is large.
     pub parallel_translation: bool,
-    /// Enable the threads proposal (shared memories, atomics).
+    /// Which WebAssembly proposals are accepted.
+    pub features: Features,
+}
+
+/// The WebAssembly proposals a module may use. The default is Wasm 2.0 (without SIMD) plus threads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Features {
+    pub mutable_global: bool,
+    pub sign_extension: bool,
+    pub saturating_float_to_int: bool,
+    pub multi_value: bool,
+    pub bulk_memory: bool,
+    pub reference_types: bool,
+    /// Shared memories and atomic instructions.
     pub threads: bool,
+}
+
+impl Default for Features {
+    fn default() -> Self {
+        Self {
+            mutable_global: true,
+            sign_extension: true,
+            saturating_float_to_int: true,
+            multi_value: true,
+            bulk_memory: true,
+            reference_types: true,
+            threads: true,
+        }
+    }
+}
+
+impl Features {
+    /// WebAssembly 1.0 (MVP with mutable globals), optionally with threads.
+    pub fn wasm1(threads: bool) -> Self {
+        Self {
+            sign_extension: false,
+            saturating_float_to_int: false,
+            multi_value: false,
+            bulk_memory: false,
+            reference_types: false,
+            threads,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for Config {
@@ -35,7 +77,7 @@ impl Default for Config {
             max_call_depth: 1 << 16,
             max_host_reentry: 200,
             parallel_translation: true,
-            threads: true,
+            features: Features::default(),
         }
     }
 }
@@ -67,12 +109,7 @@ impl Default for Engine {
 impl Engine {
     /// An engine with this configuration.
     pub fn new(config: Config) -> Self {
-        Self {
-            inner: Arc::new(EngineInner {
-                config,
-                types: RwLock::default(),
-            }),
-        }
+        Self { inner: Arc::new(EngineInner { config, types: RwLock::default() }) }
     }
     /// The configuration.
     pub fn config(&self) -> &Config {
@@ -80,14 +117,7 @@ impl Engine {
     }
     /// Intern a signature, returning its engine-wide id.
     pub(crate) fn intern(&self, ty: &FuncType) -> TypeId {
-        if let Some(&id) = self
-            .inner
-            .types
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .ids
-            .get(ty)
-        {
+        if let Some(&id) = self.inner.types.read().unwrap_or_else(|e| e.into_inner()).ids.get(ty) {
             return id;
         }
         let mut reg = self.inner.types.write().unwrap_or_else(|e| e.into_inner());
@@ -101,12 +131,7 @@ impl Engine {
     }
     /// The signature with this id.
     pub(crate) fn func_type(&self, id: TypeId) -> FuncType {
-        self.inner
-            .types
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .types[id as usize]
-            .clone()
+        self.inner.types.read().unwrap_or_else(|e| e.into_inner()).types[id as usize].clone()
     }
     /// Do two handles denote the same engine?
     pub fn same(&self, other: &Engine) -> bool {

@@ -88,24 +88,15 @@ pub struct Trap {
 impl Trap {
     /// A trap with a specification trap code.
     pub fn new(code: TrapCode) -> Self {
-        Self {
-            kind: TrapKind::Code(code),
-            func: None,
-        }
+        Self { kind: TrapKind::Code(code), func: None }
     }
     /// A trap raised by a host function with a message.
     pub fn host(msg: impl Into<String>) -> Self {
-        Self {
-            kind: TrapKind::Host(msg.into()),
-            func: None,
-        }
+        Self { kind: TrapKind::Host(msg.into()), func: None }
     }
     /// A request to exit the program with `status` (how WASI `proc_exit` unwinds).
     pub fn exit(status: i32) -> Self {
-        Self {
-            kind: TrapKind::Exit(status),
-            func: None,
-        }
+        Self { kind: TrapKind::Exit(status), func: None }
     }
     /// What caused the trap.
     pub fn kind(&self) -> &TrapKind {

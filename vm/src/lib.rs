@@ -44,13 +44,13 @@ mod translate;
 mod types;
 mod value;
 
-pub use engine::{Config, Engine};
+pub use engine::{Config, Engine, Features};
 pub use error::{Error, Result, Trap, TrapCode, TrapKind};
 pub use memory::{MAX_PAGES, Memory, PAGE_SIZE, SharedMemory};
 pub use module::{ExportType, ImportType, Module};
 pub use store::{
-    AsContext, AsContextMut, Caller, Extern, ExternRef, Func, Global, Instance, IntoFunc, Linker,
-    SharedTable, Store, StoreInner, Table, TypedFunc, WasmParams, WasmResults, WasmTy,
+    AsContext, AsContextMut, Caller, Extern, ExternRef, Func, Global, Instance, IntoFunc, Linker, SharedTable, Store,
+    StoreInner, Table, TypedFunc, WasmParams, WasmResults, WasmTy,
 };
 pub use types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};
 pub use value::Val;

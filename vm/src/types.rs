@@ -56,17 +56,11 @@ pub struct FuncType {
 
 impl FuncType {
     /// A function type with these parameters and results.
-    pub fn new(
-        params: impl IntoIterator<Item = ValType>,
-        results: impl IntoIterator<Item = ValType>,
-    ) -> Self {
+    pub fn new(params: impl IntoIterator<Item = ValType>, results: impl IntoIterator<Item = ValType>) -> Self {
         let mut types: Vec<ValType> = params.into_iter().collect();
         let params = types.len();
         types.extend(results);
-        Self {
-            types: types.into(),
-            params,
-        }
+        Self { types: types.into(), params }
     }
     /// The parameter types.
     pub fn params(&self) -> &[ValType] {
@@ -86,18 +80,8 @@ impl fmt::Debug for FuncType {
 
 impl fmt::Display for FuncType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |tys: &[ValType]| {
-            tys.iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        write!(
-            f,
-            "(func (param {}) (result {}))",
-            list(self.params()),
-            list(self.results())
-        )
+        let list = |tys: &[ValType]| tys.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(" ");
+        write!(f, "(func (param {}) (result {}))", list(self.params()), list(self.results()))
     }
 }
 
@@ -119,19 +103,11 @@ pub struct MemoryType {
 impl MemoryType {
     /// A non-shared memory type.
     pub fn new(min: u64, max: Option<u64>) -> Self {
-        Self {
-            min,
-            max,
-            shared: false,
-        }
+        Self { min, max, shared: false }
     }
     /// A shared memory type (a maximum is required).
     pub fn shared(min: u64, max: u64) -> Self {
-        Self {
-            min,
-            max: Some(max),
-            shared: true,
-        }
+        Self { min, max: Some(max), shared: true }
     }
 }
 
@@ -170,24 +146,15 @@ impl fmt::Display for ExternType {
                 m.max.map(|m| format!(" {m}")).unwrap_or_default(),
                 if m.shared { " shared" } else { "" }
             ),
-            ExternType::Table(t) => write!(
-                f,
-                "(table {}{} {})",
-                t.min,
-                t.max.map(|m| format!(" {m}")).unwrap_or_default(),
-                t.element
-            ),
+            ExternType::Table(t) => {
+                write!(f, "(table {}{} {})", t.min, t.max.map(|m| format!(" {m}")).unwrap_or_default(), t.element)
+            }
         }
     }
 }
 
 /// Limits subtyping from the spec's import matching: `actual` may be used where `expected` is required.
-pub(crate) fn limits_match(
-    actual_min: u64,
-    actual_max: Option<u64>,
-    min: u64,
-    max: Option<u64>,
-) -> bool {
+pub(crate) fn limits_match(actual_min: u64, actual_max: Option<u64>, min: u64, max: Option<u64>) -> bool {
     actual_min >= min
         && match (actual_max, max) {
             (_, None) => true,

@@ -14,7 +14,13 @@ fn run(wat: &str, name: &str, args: &[Val], nres: usize) -> wasmvm::Result<Vec<V
 
 #[test]
 fn add() {
-    let r = run(r#"(module (func (export "f") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))"#, "f", &[Val::I32(2), Val::I32(40)], 1).unwrap();
+    let r = run(
+        r#"(module (func (export "f") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))"#,
+        "f",
+        &[Val::I32(2), Val::I32(40)],
+        1,
+    )
+    .unwrap();
     assert_eq!(r[0], Val::I32(42));
 }
 
@@ -45,7 +51,13 @@ fn fib_rec() {
 
 #[test]
 fn div_trap() {
-    let e = run(r#"(module (func (export "f") (param i32) (result i32) i32.const 1 local.get 0 i32.div_s))"#, "f", &[Val::I32(0)], 1).unwrap_err();
+    let e = run(
+        r#"(module (func (export "f") (param i32) (result i32) i32.const 1 local.get 0 i32.div_s))"#,
+        "f",
+        &[Val::I32(0)],
+        1,
+    )
+    .unwrap_err();
     assert_eq!(e.to_string(), "trap: integer divide by zero");
 }
 

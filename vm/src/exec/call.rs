@@ -1,9 +1,7 @@
 //! Calls: entering wasm from the host, wasm → wasm calls (direct, imported, indirect), function entry, and
 //! wasm → host calls.
 
-use super::{
-    Ctx, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, operands, run, trap, trap_with,
-};
+use super::{Ctx, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, operands, run, trap, trap_with};
 use crate::error::{Trap, TrapCode};
 use crate::ir::Slot;
 use crate::store::{FuncEntry, StoreInner};
@@ -59,11 +57,7 @@ macro_rules! call_wasm {
         if $ctx.frame_sp == $ctx.frames_end {
             return trap($ctx, TrapCode::StackExhausted);
         }
-        $ctx.frame_sp.write(Frame {
-            ip: $ret,
-            fp: $fp,
-            instance: $ctx.instance,
-        });
+        $ctx.frame_sp.write(Frame { ip: $ret, fp: $fp, instance: $ctx.instance });
         $ctx.frame_sp = $ctx.frame_sp.add(1);
         let (mut mem, mut len) = ($mem, $len);
         let instance = $instance;
@@ -81,11 +75,7 @@ pub(crate) unsafe fn call_internal(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
     if ctx.frame_sp == ctx.frames_end {
         return trap(ctx, TrapCode::StackExhausted);
     }
-    ctx.frame_sp.write(Frame {
-        ip: after::<CallInternal>(ip),
-        fp,
-        instance: ctx.instance,
-    });
+    ctx.frame_sp.write(Frame { ip: after::<CallInternal>(ip), fp, instance: ctx.instance });
     ctx.frame_sp = ctx.frame_sp.add(1);
     dispatch!(p.entry as Ip, fp.add(p.frame as usize), mem, len, ctx)
 }
@@ -102,16 +92,7 @@ macro_rules! call_entry {
             let (mem, len) = mem0($ctx.instance);
             dispatch!(after::<$P>($ip), $fp, mem, len, $ctx)
         }
-        call_wasm!(
-            $ctx,
-            after::<$P>($ip),
-            $fp,
-            args,
-            (*e).code,
-            (*e).instance,
-            $mem,
-            $len
-        )
+        call_wasm!($ctx, after::<$P>($ip), $fp, args, (*e).code, (*e).instance, $mem, $len)
     }};
 }
 
@@ -161,11 +142,7 @@ unsafe fn call_host(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) -> Resul
 ///
 /// # Safety
 /// `store` must be the live store that `entry` was resolved in, not otherwise borrowed.
-pub(crate) unsafe fn invoke(
-    store: *mut StoreInner,
-    entry: &FuncEntry,
-    slots: &mut [u64],
-) -> Result<(), Trap> {
+pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &mut [u64]) -> Result<(), Trap> {
     if entry.code.is_null() {
         let host = &*entry.host;
         let func = host.func.clone();
@@ -188,11 +165,7 @@ pub(crate) unsafe fn invoke(
     }
     let fp = values.add(base);
     std::ptr::copy_nonoverlapping(slots.as_ptr(), fp, n);
-    frames.add(ftop).write(Frame {
-        ip: std::ptr::null(),
-        fp: std::ptr::null_mut(),
-        instance: std::ptr::null_mut(),
-    });
+    frames.add(ftop).write(Frame { ip: std::ptr::null(), fp: std::ptr::null_mut(), instance: std::ptr::null_mut() });
     let mut ctx = Ctx {
         instance: entry.instance,
         store,
@@ -201,12 +174,7 @@ pub(crate) unsafe fn invoke(
         stack_end: values.add(values_len),
         trap: None,
         #[cfg(not(wasmvm_tail))]
-        regs: super::Regs {
-            ip: std::ptr::null(),
-            fp,
-            mem: std::ptr::null_mut(),
-            len: 0,
-        },
+        regs: super::Regs { ip: std::ptr::null(), fp, mem: std::ptr::null_mut(), len: 0 },
     };
     (*stack).depth += 1;
     let exit = run(&mut ctx, entry.code, fp);
@@ -216,9 +184,6 @@ pub(crate) unsafe fn invoke(
             std::ptr::copy_nonoverlapping(fp, slots.as_mut_ptr(), n);
             Ok(())
         }
-        _ => Err(ctx
-            .trap
-            .take()
-            .unwrap_or_else(|| Trap::host("execution stopped without a reason"))),
+        _ => Err(ctx.trap.take().unwrap_or_else(|| Trap::host("execution stopped without a reason"))),
     }
 }

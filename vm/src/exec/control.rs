@@ -106,22 +106,14 @@ pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> 
 #[inline(never)]
 pub(crate) unsafe fn br_if_nez(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: BrIf = operands(ip);
-    let next = if get(fp, p.cond) as u32 != 0 {
-        jump(ip, p.offset)
-    } else {
-        after::<BrIf>(ip)
-    };
+    let next = if get(fp, p.cond) as u32 != 0 { jump(ip, p.offset) } else { after::<BrIf>(ip) };
     dispatch!(next, fp, mem, len, ctx)
 }
 
 #[inline(never)]
 pub(crate) unsafe fn br_if_eqz(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: BrIf = operands(ip);
-    let next = if get(fp, p.cond) as u32 == 0 {
-        jump(ip, p.offset)
-    } else {
-        after::<BrIf>(ip)
-    };
+    let next = if get(fp, p.cond) as u32 == 0 { jump(ip, p.offset) } else { after::<BrIf>(ip) };
     dispatch!(next, fp, mem, len, ctx)
 }
 
@@ -138,11 +130,7 @@ pub(crate) unsafe fn br_cmp_ss<Op: BinaryOp<Out = i32>, const WHEN: bool>(
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(get(fp, p.b));
     let holds = matches!(Op::eval(a, b), Ok(v) if v != 0);
-    let next = if holds == WHEN {
-        jump(ip, p.offset)
-    } else {
-        after::<BrCmpSS>(ip)
-    };
+    let next = if holds == WHEN { jump(ip, p.offset) } else { after::<BrCmpSS>(ip) };
     dispatch!(next, fp, mem, len, ctx)
 }
 
@@ -158,11 +146,7 @@ pub(crate) unsafe fn br_cmp_si<Op: BinaryOp<Out = i32>, const WHEN: bool>(
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(p.imm);
     let holds = matches!(Op::eval(a, b), Ok(v) if v != 0);
-    let next = if holds == WHEN {
-        jump(ip, p.offset)
-    } else {
-        after::<BrCmpSI>(ip)
-    };
+    let next = if holds == WHEN { jump(ip, p.offset) } else { after::<BrCmpSI>(ip) };
     dispatch!(next, fp, mem, len, ctx)
 }
 
@@ -198,11 +182,7 @@ pub(crate) unsafe fn br_table(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ct
 #[inline(never)]
 pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: Select = operands(ip);
-    let v = if get(fp, p.cond) as u32 != 0 {
-        get(fp, p.a)
-    } else {
-        get(fp, p.b)
-    };
+    let v = if get(fp, p.cond) as u32 != 0 { get(fp, p.a) } else { get(fp, p.b) };
     set(fp, p.dst, v);
     dispatch!(after::<Select>(ip), fp, mem, len, ctx)
 }

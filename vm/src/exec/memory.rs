@@ -192,10 +192,7 @@ pub(crate) struct GetLoad;
 impl LoadVisitor for GetLoad {
     type Output = [[super::Handler; 2]; 2];
     fn visit<Op: LoadOp + 'static>(self) -> Self::Output {
-        [
-            [load::<Op, false>, load::<Op, true>],
-            [load_abs::<Op, false>, load_abs::<Op, true>],
-        ]
+        [[load::<Op, false>, load::<Op, true>], [load_abs::<Op, false>, load_abs::<Op, true>]]
     }
 }
 
@@ -271,11 +268,7 @@ pub(crate) unsafe fn memory_grow(ip: Ip, fp: Fp, _mem: Mem, _len: usize, ctx: &m
 /// Checked range `[at, at + n)` of a memory of `len` bytes.
 #[inline(always)]
 fn range(at: u64, n: u64, len: usize) -> Result<usize, Trap> {
-    if at + n > len as u64 {
-        Err(Trap::new(TrapCode::MemoryOutOfBounds))
-    } else {
-        Ok(at as usize)
-    }
+    if at + n > len as u64 { Err(Trap::new(TrapCode::MemoryOutOfBounds)) } else { Ok(at as usize) }
 }
 
 #[inline(never)]
@@ -304,24 +297,14 @@ unsafe fn init(ctx: &Ctx, segment: u32, dst: u64, src: u64, n: u64) -> Result<()
         return Err(Trap::new(TrapCode::MemoryOutOfBounds));
     }
     let d = range(dst, n, m.byte_len())?;
-    racy::copy_in(
-        m.base().add(d),
-        bytes.as_ptr().add(src as usize),
-        n as usize,
-        m.is_shared(),
-    );
+    racy::copy_in(m.base().add(d), bytes.as_ptr().add(src as usize), n as usize, m.is_shared());
     Ok(())
 }
 
 #[inline(never)]
 pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: MemBulk = operands(ip);
-    let r = fill(
-        ctx,
-        get(fp, p.dst) as u32 as u64,
-        get(fp, p.src) as u8,
-        get(fp, p.len) as u32 as u64,
-    );
+    let r = fill(ctx, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u8, get(fp, p.len) as u32 as u64);
     if let Err(t) = r {
         return trap_with(ctx, t);
     }
@@ -331,12 +314,7 @@ pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut
 #[inline(never)]
 pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: MemBulk = operands(ip);
-    let r = copy(
-        ctx,
-        get(fp, p.dst) as u32 as u64,
-        get(fp, p.src) as u32 as u64,
-        get(fp, p.len) as u32 as u64,
-    );
+    let r = copy(ctx, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
     if let Err(t) = r {
         return trap_with(ctx, t);
     }
@@ -346,13 +324,8 @@ pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut
 #[inline(never)]
 pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: MemInit = operands(ip);
-    let r = init(
-        ctx,
-        p.segment,
-        get(fp, p.dst) as u32 as u64,
-        get(fp, p.src) as u32 as u64,
-        get(fp, p.len) as u32 as u64,
-    );
+    let r =
+        init(ctx, p.segment, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
     if let Err(t) = r {
         return trap_with(ctx, t);
     }

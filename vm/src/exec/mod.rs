@@ -20,6 +20,7 @@
 //! function; operand structs match what the translator wrote. Memory and table accesses are bounds-checked.
 #![allow(unsafe_op_in_unsafe_fn)]
 
+pub(crate) mod atomic;
 pub(crate) mod call;
 pub(crate) mod control;
 pub(crate) mod memory;
@@ -98,12 +99,7 @@ macro_rules! dispatch {
         }
         #[cfg(not(wasmvm_tail))]
         {
-            $ctx.regs = $crate::exec::Regs {
-                ip,
-                fp: $fp,
-                mem: $mem,
-                len: $len,
-            };
+            $ctx.regs = $crate::exec::Regs { ip, fp: $fp, mem: $mem, len: $len };
             return $crate::exec::Exit::Continue;
         }
     }};
@@ -152,11 +148,7 @@ pub(crate) fn trap_with(ctx: &mut Ctx, t: Trap) -> Exit {
 #[inline(always)]
 pub(crate) unsafe fn mem0(instance: *const InstanceEntity) -> (Mem, usize) {
     let m = (*instance).mem0;
-    if m.is_null() {
-        (std::ptr::NonNull::dangling().as_ptr(), 0)
-    } else {
-        ((*m).base(), (*m).byte_len())
-    }
+    if m.is_null() { (std::ptr::NonNull::dangling().as_ptr(), 0) } else { ((*m).base(), (*m).byte_len()) }
 }
 
 /// Run from `ip` in frame `fp` until the entry frame returns or a trap.

@@ -57,13 +57,7 @@ unsafe fn finish<T: SlotValue>(
 }
 
 #[inline(never)]
-pub(crate) unsafe fn binary_ss<Op: BinaryOp>(
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
+pub(crate) unsafe fn binary_ss<Op: BinaryOp>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: BinSS = operands(ip);
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(get(fp, p.b));
@@ -74,13 +68,7 @@ pub(crate) unsafe fn binary_ss<Op: BinaryOp>(
 }
 
 #[inline(never)]
-pub(crate) unsafe fn binary_si<Op: BinaryOp>(
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
+pub(crate) unsafe fn binary_si<Op: BinaryOp>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: BinSI = operands(ip);
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(p.imm);
@@ -91,13 +79,7 @@ pub(crate) unsafe fn binary_si<Op: BinaryOp>(
 }
 
 #[inline(never)]
-pub(crate) unsafe fn binary_is<Op: BinaryOp>(
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
+pub(crate) unsafe fn binary_is<Op: BinaryOp>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: BinIS = operands(ip);
     let a = Op::Lhs::from_slot(p.imm);
     let b = Op::Rhs::from_slot(get(fp, p.b));
@@ -108,13 +90,7 @@ pub(crate) unsafe fn binary_is<Op: BinaryOp>(
 }
 
 #[inline(never)]
-pub(crate) unsafe fn unary<Op: UnaryOp>(
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
+pub(crate) unsafe fn unary<Op: UnaryOp>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: Un = operands(ip);
     let a = Op::In::from_slot(get(fp, p.src));
     if let Err(e) = finish(Op::eval(a), p.dst, fp, ctx) {
@@ -135,11 +111,7 @@ pub(crate) struct GetBinary;
 impl BinaryVisitor for GetBinary {
     type Output = BinaryHandlers;
     fn visit<Op: BinaryOp + 'static>(self) -> BinaryHandlers {
-        BinaryHandlers {
-            ss: binary_ss::<Op>,
-            si: binary_si::<Op>,
-            is: binary_is::<Op>,
-        }
+        BinaryHandlers { ss: binary_ss::<Op>, si: binary_si::<Op>, is: binary_is::<Op> }
     }
 }
 

@@ -114,11 +114,7 @@ pub(crate) unsafe fn table_grow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut 
 #[inline(never)]
 pub(crate) unsafe fn table_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: TableFill = operands(ip);
-    let r = table(ctx, p.table).fill(
-        get(fp, p.dst) as u32,
-        get(fp, p.value),
-        get(fp, p.len) as u32,
-    );
+    let r = table(ctx, p.table).fill(get(fp, p.dst) as u32, get(fp, p.value), get(fp, p.len) as u32);
     if let Err(code) = r {
         return trap(ctx, code);
     }
@@ -129,12 +125,7 @@ pub(crate) unsafe fn table_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut 
 pub(crate) unsafe fn table_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: TableCopy = operands(ip);
     let (dst, src) = (table(ctx, p.dst_table), table(ctx, p.src_table));
-    let r = dst.copy_from(
-        get(fp, p.dst) as u32,
-        src,
-        get(fp, p.src) as u32,
-        get(fp, p.len) as u32,
-    );
+    let r = dst.copy_from(get(fp, p.dst) as u32, src, get(fp, p.src) as u32, get(fp, p.len) as u32);
     if let Err(code) = r {
         return trap(ctx, code);
     }
@@ -144,15 +135,8 @@ pub(crate) unsafe fn table_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut 
 #[inline(never)]
 pub(crate) unsafe fn table_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: TableInit = operands(ip);
-    let items: &[u64] = (*ctx.instance).elems[p.segment as usize]
-        .as_deref()
-        .unwrap_or(&[]);
-    let r = table(ctx, p.table).init(
-        get(fp, p.dst) as u32,
-        items,
-        get(fp, p.src) as u32,
-        get(fp, p.len) as u32,
-    );
+    let items: &[u64] = (*ctx.instance).elems[p.segment as usize].as_deref().unwrap_or(&[]);
+    let r = table(ctx, p.table).init(get(fp, p.dst) as u32, items, get(fp, p.src) as u32, get(fp, p.len) as u32);
     if let Err(code) = r {
         return trap(ctx, code);
     }

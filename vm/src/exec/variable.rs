@@ -60,10 +60,6 @@ pub(crate) unsafe fn global_set_imm(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &
 #[inline(never)]
 pub(crate) unsafe fn ref_func(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: RefFunc = operands(ip);
-    set(
-        fp,
-        p.dst,
-        (*(*ctx.instance).funcs.as_ptr().add(p.func as usize)).raw,
-    );
+    set(fp, p.dst, (*(*ctx.instance).funcs.as_ptr().add(p.func as usize)).raw);
     dispatch!(after::<RefFunc>(ip), fp, mem, len, ctx)
 }

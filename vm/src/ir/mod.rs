@@ -36,8 +36,7 @@ impl CodeBuf {
     /// Append an instruction and return its position.
     pub(crate) fn emit<P: Copy>(&mut self, handler: Handler, params: P) -> usize {
         let pos = self.bytes.len();
-        self.bytes
-            .extend_from_slice(&(handler as usize).to_ne_bytes());
+        self.bytes.extend_from_slice(&(handler as usize).to_ne_bytes());
         self.push_raw(params);
         pos
     }
@@ -48,26 +47,14 @@ impl CodeBuf {
         let at = self.bytes.len();
         self.bytes.resize(at + size, 0);
         // SAFETY: `at..at + size` is in bounds and `P: Copy` is plain data.
-        unsafe {
-            self.bytes
-                .as_mut_ptr()
-                .add(at)
-                .cast::<P>()
-                .write_unaligned(value)
-        };
+        unsafe { self.bytes.as_mut_ptr().add(at).cast::<P>().write_unaligned(value) };
     }
 
     /// Overwrite a value previously written at byte position `at`.
     pub(crate) fn patch<P: Copy>(&mut self, at: usize, value: P) {
         assert!(at + std::mem::size_of::<P>() <= self.bytes.len());
         // SAFETY: bounds checked above.
-        unsafe {
-            self.bytes
-                .as_mut_ptr()
-                .add(at)
-                .cast::<P>()
-                .write_unaligned(value)
-        };
+        unsafe { self.bytes.as_mut_ptr().add(at).cast::<P>().write_unaligned(value) };
     }
 
     /// Read back a value at byte position `at`.

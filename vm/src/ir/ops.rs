@@ -246,10 +246,7 @@ impl BinOp {
     /// May the operands be swapped? (Integer operations only: float NaN payloads depend on order.)
     pub(crate) fn is_commutative(self) -> bool {
         use BinOp::*;
-        matches!(
-            self,
-            I32Add | I32Mul | I32And | I32Or | I32Xor | I64Add | I64Mul | I64And | I64Or | I64Xor
-        )
+        matches!(self, I32Add | I32Mul | I32And | I32Or | I32Xor | I64Add | I64Mul | I64And | I64Or | I64Xor)
     }
 }
 
@@ -298,17 +295,17 @@ unary_ops!(UnOp {
     I64Popcnt(a: u64) -> u64 = { a.count_ones() as u64 };
     F32Abs(a: f32) -> f32 = { a.abs() };
     F32Neg(a: f32) -> f32 = { -a };
-    F32Ceil(a: f32) -> f32 = { a.ceil() };
-    F32Floor(a: f32) -> f32 = { a.floor() };
-    F32Trunc(a: f32) -> f32 = { a.trunc() };
-    F32Nearest(a: f32) -> f32 = { a.round_ties_even() };
+    F32Ceil(a: f32) -> f32 = { quiet32(a, f32::ceil) };
+    F32Floor(a: f32) -> f32 = { quiet32(a, f32::floor) };
+    F32Trunc(a: f32) -> f32 = { quiet32(a, f32::trunc) };
+    F32Nearest(a: f32) -> f32 = { quiet32(a, f32::round_ties_even) };
     F32Sqrt(a: f32) -> f32 = { a.sqrt() };
     F64Abs(a: f64) -> f64 = { a.abs() };
     F64Neg(a: f64) -> f64 = { -a };
-    F64Ceil(a: f64) -> f64 = { a.ceil() };
-    F64Floor(a: f64) -> f64 = { a.floor() };
-    F64Trunc(a: f64) -> f64 = { a.trunc() };
-    F64Nearest(a: f64) -> f64 = { a.round_ties_even() };
+    F64Ceil(a: f64) -> f64 = { quiet64(a, f64::ceil) };
+    F64Floor(a: f64) -> f64 = { quiet64(a, f64::floor) };
+    F64Trunc(a: f64) -> f64 = { quiet64(a, f64::trunc) };
+    F64Nearest(a: f64) -> f64 = { quiet64(a, f64::round_ties_even) };
     F64Sqrt(a: f64) -> f64 = { a.sqrt() };
     I32WrapI64(a: i64) -> i32 = { a as i32 };
     I32TruncF32S(a: f32) -> i32 = try { trunc(a as f64, a.is_nan(), -2147483649.0, 2147483648.0).map(|v| v as i32) };
@@ -404,12 +401,22 @@ fn trunc_u64(a: f64, nan: bool) -> Result<u64, TrapCode> {
 }
 
 macro_rules! float_min_max {
-    ($min:ident, $max:ident, $t:ty) => {
+    ($min:ident, $max:ident, $quiet:ident, $rounding:ident, $t:ty, $qbit:expr) => {
+        /// A NaN with its quiet bit set (wasm requires arithmetic NaNs from arithmetic on NaNs).
+        #[inline(always)]
+        fn $quiet(a: $t) -> $t {
+            <$t>::from_bits(a.to_bits() | $qbit)
+        }
+        /// A rounding function that returns a quiet NaN for a NaN input (libm may pass signalling NaNs through).
+        #[inline(always)]
+        fn $rounding(a: $t, f: fn($t) -> $t) -> $t {
+            if a.is_nan() { $quiet(a) } else { f(a) }
+        }
         /// Wasm `min`: NaN if either operand is NaN, and -0 is smaller than +0.
         #[inline(always)]
         fn $min(a: $t, b: $t) -> $t {
             if a.is_nan() || b.is_nan() {
-                a + b
+                $quiet(if a.is_nan() { a } else { b })
             } else if a == b {
                 <$t>::from_bits(a.to_bits() | b.to_bits())
             } else if a < b {
@@ -422,7 +429,7 @@ macro_rules! float_min_max {
         #[inline(always)]
         fn $max(a: $t, b: $t) -> $t {
             if a.is_nan() || b.is_nan() {
-                a + b
+                $quiet(if a.is_nan() { a } else { b })
             } else if a == b {
                 <$t>::from_bits(a.to_bits() & b.to_bits())
             } else if a > b {
@@ -433,8 +440,8 @@ macro_rules! float_min_max {
         }
     };
 }
-float_min_max!(fmin32, fmax32, f32);
-float_min_max!(fmin64, fmax64, f64);
+float_min_max!(fmin32, fmax32, quiet_nan32, quiet32, f32, 0x0040_0000);
+float_min_max!(fmin64, fmax64, quiet_nan64, quiet64, f64, 0x0008_0000_0000_0000);
 
 /// Memory access widths and how a loaded value is extended into a slot.
 pub(crate) trait LoadOp {

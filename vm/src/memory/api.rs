@@ -44,27 +44,17 @@ impl Memory {
 
     /// Grow by `delta` pages; returns the old size in pages.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u64) -> Result<u64> {
-        self.mem(store.inner_mut())?
-            .grow(delta)
-            .ok_or_else(|| Error::api("memory cannot grow"))
+        self.mem(store.inner_mut())?.grow(delta).ok_or_else(|| Error::api("memory cannot grow"))
     }
 
     /// Read bytes at `offset`.
     pub fn read(&self, store: impl AsContext, offset: u64, buf: &mut [u8]) -> Result<()> {
-        if self.mem(store.inner())?.read(offset, buf) {
-            Ok(())
-        } else {
-            Err(TrapCode::MemoryOutOfBounds.into())
-        }
+        if self.mem(store.inner())?.read(offset, buf) { Ok(()) } else { Err(TrapCode::MemoryOutOfBounds.into()) }
     }
 
     /// Write bytes at `offset`.
     pub fn write(&self, mut store: impl AsContextMut, offset: u64, data: &[u8]) -> Result<()> {
-        if self.mem(store.inner_mut())?.write(offset, data) {
-            Ok(())
-        } else {
-            Err(TrapCode::MemoryOutOfBounds.into())
-        }
+        if self.mem(store.inner_mut())?.write(offset, data) { Ok(()) } else { Err(TrapCode::MemoryOutOfBounds.into()) }
     }
 
     /// The contents of a non-shared memory (`None` for a shared one: other threads may be writing to it;
@@ -104,18 +94,14 @@ pub struct SharedMemory {
 
 impl std::fmt::Debug for SharedMemory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SharedMemory")
-            .field("pages", &self.inner.pages())
-            .finish()
+        f.debug_struct("SharedMemory").field("pages", &self.inner.pages()).finish()
     }
 }
 
 impl SharedMemory {
     /// A new shared memory of `min` pages that may grow to `max` pages (reserved up front).
     pub fn new(min: u64, max: u64) -> Result<Self> {
-        Ok(Self {
-            inner: Arc::new(LinearMemory::new(MemoryType::shared(min, max))?),
-        })
+        Ok(Self { inner: Arc::new(LinearMemory::new(MemoryType::shared(min, max))?) })
     }
     /// The memory's type.
     pub fn ty(&self) -> MemoryType {
@@ -135,19 +121,11 @@ impl SharedMemory {
     }
     /// Read bytes (racy-safe).
     pub fn read(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
-        if self.inner.read(offset, buf) {
-            Ok(())
-        } else {
-            Err(TrapCode::MemoryOutOfBounds.into())
-        }
+        if self.inner.read(offset, buf) { Ok(()) } else { Err(TrapCode::MemoryOutOfBounds.into()) }
     }
     /// Write bytes (racy-safe).
     pub fn write(&self, offset: u64, data: &[u8]) -> Result<()> {
-        if self.inner.write(offset, data) {
-            Ok(())
-        } else {
-            Err(TrapCode::MemoryOutOfBounds.into())
-        }
+        if self.inner.write(offset, data) { Ok(()) } else { Err(TrapCode::MemoryOutOfBounds.into()) }
     }
     /// Do both handles denote the same memory?
     pub fn same(&self, other: &SharedMemory) -> bool {

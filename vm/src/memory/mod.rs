@@ -12,6 +12,7 @@
 //! interpreter reads it with plain unaligned loads and pays nothing for thread support.
 
 mod api;
+pub(crate) mod atomic;
 pub(crate) mod racy;
 
 pub use api::{Memory, SharedMemory};
@@ -50,10 +51,7 @@ impl LinearMemory {
     pub(crate) fn new(ty: MemoryType) -> Result<Self> {
         let max_pages = ty.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
         if ty.min > max_pages {
-            return Err(Error::Resource(format!(
-                "memory minimum {} pages exceeds its maximum",
-                ty.min
-            )));
+            return Err(Error::Resource(format!("memory minimum {} pages exceeds its maximum", ty.min)));
         }
         let reserved = max_pages as usize * PAGE_SIZE;
         let base = if reserved == 0 {
@@ -76,8 +74,7 @@ impl LinearMemory {
                     reserved >> 20
                 )));
             }
-            NonNull::new(p.cast::<u8>())
-                .ok_or_else(|| Error::Resource("mmap returned null".into()))?
+            NonNull::new(p.cast::<u8>()).ok_or_else(|| Error::Resource("mmap returned null".into()))?
         };
         let mem = Self {
             base,
@@ -98,11 +95,7 @@ impl LinearMemory {
         }
         // SAFETY: `from..to` lies inside the reservation (callers check against `reserved`).
         let r = unsafe {
-            libc::mprotect(
-                self.base.as_ptr().add(from).cast(),
-                to - from,
-                libc::PROT_READ | libc::PROT_WRITE,
-            )
+            libc::mprotect(self.base.as_ptr().add(from).cast(), to - from, libc::PROT_READ | libc::PROT_WRITE)
         };
         if r != 0 {
             return Err(Error::Resource("cannot commit memory pages".into()));
@@ -112,10 +105,7 @@ impl LinearMemory {
 
     /// The memory's type, with its current size as minimum.
     pub(crate) fn ty(&self) -> MemoryType {
-        MemoryType {
-            min: self.pages(),
-            ..self.ty
-        }
+        MemoryType { min: self.pages(), ..self.ty }
     }
 
     pub(crate) fn declared_type(&self) -> MemoryType {
@@ -159,8 +149,7 @@ impl LinearMemory {
 
     /// Is `[addr, addr + n)` inside the memory?
     pub(crate) fn in_bounds(&self, addr: u64, n: u64) -> bool {
-        addr.checked_add(n)
-            .is_some_and(|end| end <= self.byte_len() as u64)
+        addr.checked_add(n).is_some_and(|end| end <= self.byte_len() as u64)
     }
 
     /// Copy bytes out of the memory (racy-safe for shared memories).
@@ -169,14 +158,7 @@ impl LinearMemory {
             return false;
         }
         // SAFETY: bounds checked; the destination is a Rust buffer we own.
-        unsafe {
-            racy::copy_out(
-                buf.as_mut_ptr(),
-                self.base().add(addr as usize),
-                buf.len(),
-                self.ty.shared,
-            )
-        };
+        unsafe { racy::copy_out(buf.as_mut_ptr(), self.base().add(addr as usize), buf.len(), self.ty.shared) };
         true
     }
 
@@ -186,14 +168,7 @@ impl LinearMemory {
             return false;
         }
         // SAFETY: bounds checked.
-        unsafe {
-            racy::copy_in(
-                self.base().add(addr as usize),
-                data.as_ptr(),
-                data.len(),
-                self.ty.shared,
-            )
-        };
+        unsafe { racy::copy_in(self.base().add(addr as usize), data.as_ptr(), data.len(), self.ty.shared) };
         true
     }
 }

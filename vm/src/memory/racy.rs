@@ -71,8 +71,7 @@ pub(crate) unsafe fn load<const N: usize>(p: *const u8) -> u64 {
     {
         let mut v = 0u64;
         for i in 0..N {
-            let b =
-                std::sync::atomic::AtomicU8::from_ptr(p.add(i) as *mut u8).load(Ordering::Relaxed);
+            let b = std::sync::atomic::AtomicU8::from_ptr(p.add(i) as *mut u8).load(Ordering::Relaxed);
             v |= (b as u64) << (8 * i);
         }
         v
@@ -114,8 +113,7 @@ pub(crate) unsafe fn store<const N: usize>(p: *mut u8, v: u64) {
     #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
     {
         for i in 0..N {
-            std::sync::atomic::AtomicU8::from_ptr(p.add(i))
-                .store((v >> (8 * i)) as u8, Ordering::Relaxed);
+            std::sync::atomic::AtomicU8::from_ptr(p.add(i)).store((v >> (8 * i)) as u8, Ordering::Relaxed);
         }
     }
 }
@@ -131,9 +129,7 @@ pub(crate) unsafe fn copy_out(dst: *mut u8, src: *const u8, n: usize, shared: bo
     }
     let mut i = 0;
     while i + 8 <= n {
-        dst.add(i)
-            .cast::<u64>()
-            .write_unaligned(load::<8>(src.add(i)).to_le());
+        dst.add(i).cast::<u64>().write_unaligned(load::<8>(src.add(i)).to_le());
         i += 8;
     }
     while i < n {
@@ -247,11 +243,7 @@ impl WaitTable {
         still_expected: impl FnOnce() -> bool,
         timeout: Option<Duration>,
     ) -> WaitResult {
-        let waiter = Arc::new(Waiter {
-            woken: AtomicBool::new(false),
-            lock: Mutex::new(()),
-            cond: Condvar::new(),
-        });
+        let waiter = Arc::new(Waiter { woken: AtomicBool::new(false), lock: Mutex::new(()), cond: Condvar::new() });
         {
             let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
             if !still_expected() {
@@ -272,11 +264,7 @@ impl WaitTable {
                     if now >= d {
                         break;
                     }
-                    guard = waiter
-                        .cond
-                        .wait_timeout(guard, d - now)
-                        .unwrap_or_else(|e| e.into_inner())
-                        .0;
+                    guard = waiter.cond.wait_timeout(guard, d - now).unwrap_or_else(|e| e.into_inner()).0;
                 }
             }
         }

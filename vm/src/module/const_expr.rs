@@ -52,9 +52,7 @@ impl ConstExpr {
                 Operator::I64Mul => ConstOp::I64Mul,
                 Operator::End => break,
                 other => {
-                    return Err(format!(
-                        "unsupported constant expression operator {other:?}"
-                    ));
+                    return Err(format!("unsupported constant expression operator {other:?}"));
                 }
             });
         }

@@ -23,9 +23,7 @@ pub struct Module {
 
 impl std::fmt::Debug for Module {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Module")
-            .field("name", &self.inner.name)
-            .finish_non_exhaustive()
+        f.debug_struct("Module").field("name", &self.inner.name).finish_non_exhaustive()
     }
 }
 
@@ -150,9 +148,7 @@ impl Module {
     /// Decode, validate and translate a module from its binary form.
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module> {
         let inner = parse::parse(engine, bytes)?;
-        Ok(Module {
-            inner: Arc::new(inner),
-        })
+        Ok(Module { inner: Arc::new(inner) })
     }
 
     /// The engine this module was compiled for.
@@ -176,19 +172,12 @@ impl Module {
 
     /// The module's exports, in order.
     pub fn exports(&self) -> impl ExactSizeIterator<Item = ExportType> + '_ {
-        self.inner.exports.iter().map(|(name, idx)| ExportType {
-            name: name.clone(),
-            ty: self.inner.entity_type(*idx),
-        })
+        self.inner.exports.iter().map(|(name, idx)| ExportType { name: name.clone(), ty: self.inner.entity_type(*idx) })
     }
 
     /// The contents of the custom sections with this name.
     pub fn custom_sections<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
-        self.inner
-            .custom_sections
-            .iter()
-            .filter(move |(n, _)| n == name)
-            .map(|(_, b)| &b[..])
+        self.inner.custom_sections.iter().filter(move |(n, _)| n == name).map(|(_, b)| &b[..])
     }
 
     /// Total bytes of translated bytecode (for statistics).

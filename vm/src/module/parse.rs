@@ -4,14 +4,13 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use wasmparser::{
-    DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate, FunctionBody, KnownCustom,
-    Name, Parser, Payload, TableInit, TypeRef, ValidPayload, Validator, ValidatorResources,
-    WasmFeatures,
+    DataKind, ElementItems, ElementKind, ExternalKind, FuncToValidate, FunctionBody, KnownCustom, Name, Parser,
+    Payload, TableInit, TypeRef, ValidPayload, Validator, ValidatorResources, WasmFeatures,
 };
 
 use super::{
-    ConstExpr, ConstOp, DataSegment, ElemSegment, EntityIndex, GlobalDef, Import, ModuleInner,
-    SegmentMode, TableDef, malformed,
+    ConstExpr, ConstOp, DataSegment, ElemSegment, EntityIndex, GlobalDef, Import, ModuleInner, SegmentMode, TableDef,
+    malformed,
 };
 use crate::engine::Engine;
 use crate::error::{Error, Result};
@@ -21,12 +20,22 @@ use crate::types::{FuncType, GlobalType, MemoryType, TableType, ValType};
 /// Bodies larger than this in total are translated on the rayon pool.
 const PARALLEL_THRESHOLD: usize = 64 * 1024;
 
-/// The wasm features wasmvm accepts: Wasm 2.0 without SIMD, plus threads when enabled.
+/// The wasmparser features for the engine's configuration (never SIMD: not supported yet).
 pub(crate) fn features(engine: &Engine) -> WasmFeatures {
-    let mut f = WasmFeatures::WASM2;
-    f.remove(WasmFeatures::SIMD);
-    if engine.config().threads {
-        f.insert(WasmFeatures::THREADS);
+    let c = engine.config().features;
+    let mut f = WasmFeatures::MVP;
+    for (on, flag) in [
+        (c.mutable_global, WasmFeatures::MUTABLE_GLOBAL),
+        (c.sign_extension, WasmFeatures::SIGN_EXTENSION),
+        (c.saturating_float_to_int, WasmFeatures::SATURATING_FLOAT_TO_INT),
+        (c.multi_value, WasmFeatures::MULTI_VALUE),
+        (c.bulk_memory, WasmFeatures::BULK_MEMORY),
+        (c.reference_types, WasmFeatures::REFERENCE_TYPES),
+        (c.threads, WasmFeatures::THREADS),
+    ] {
+        if on {
+            f.insert(flag);
+        }
     }
     f
 }
@@ -57,33 +66,20 @@ fn memory_type(m: wasmparser::MemoryType) -> Result<MemoryType> {
         return Err(Error::Unsupported("memory64 is not supported".into()));
     }
     if m.page_size_log2.is_some() {
-        return Err(Error::Unsupported(
-            "custom page sizes are not supported".into(),
-        ));
+        return Err(Error::Unsupported("custom page sizes are not supported".into()));
     }
-    Ok(MemoryType {
-        min: m.initial,
-        max: m.maximum,
-        shared: m.shared,
-    })
+    Ok(MemoryType { min: m.initial, max: m.maximum, shared: m.shared })
 }
 
 fn table_type(t: wasmparser::TableType) -> Result<TableType> {
     if t.table64 {
         return Err(Error::Unsupported("table64 is not supported".into()));
     }
-    Ok(TableType {
-        element: ref_type(t.element_type)?,
-        min: t.initial as u32,
-        max: t.maximum.map(|m| m as u32),
-    })
+    Ok(TableType { element: ref_type(t.element_type)?, min: t.initial as u32, max: t.maximum.map(|m| m as u32) })
 }
 
 fn global_type(g: wasmparser::GlobalType) -> Result<GlobalType> {
-    Ok(GlobalType {
-        content: val_type(g.content_type)?,
-        mutable: g.mutable,
-    })
+    Ok(GlobalType { content: val_type(g.content_type)?, mutable: g.mutable })
 }
 
 pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
@@ -126,16 +122,8 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                                 return Err(Error::Unsupported("GC types are not supported".into()));
                             }
                         };
-                        let params = f
-                            .params()
-                            .iter()
-                            .map(|&t| val_type(t))
-                            .collect::<Result<Vec<_>>>()?;
-                        let results = f
-                            .results()
-                            .iter()
-                            .map(|&t| val_type(t))
-                            .collect::<Result<Vec<_>>>()?;
+                        let params = f.params().iter().map(|&t| val_type(t)).collect::<Result<Vec<_>>>()?;
+                        let results = f.results().iter().map(|&t| val_type(t)).collect::<Result<Vec<_>>>()?;
                         let ty = FuncType::new(params, results);
                         m.type_ids.push(engine.intern(&ty));
                         m.types.push(ty);
@@ -152,10 +140,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                             EntityIndex::Func(m.funcs.len() as u32 - 1)
                         }
                         TypeRef::Table(t) => {
-                            m.tables.push(TableDef {
-                                ty: table_type(t)?,
-                                init: None,
-                            });
+                            m.tables.push(TableDef { ty: table_type(t)?, init: None });
                             m.num_imported_tables += 1;
                             EntityIndex::Table(m.tables.len() as u32 - 1)
                         }
@@ -165,24 +150,15 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                             EntityIndex::Memory(m.memories.len() as u32 - 1)
                         }
                         TypeRef::Global(t) => {
-                            m.globals.push(GlobalDef {
-                                ty: global_type(t)?,
-                                init: None,
-                            });
+                            m.globals.push(GlobalDef { ty: global_type(t)?, init: None });
                             m.num_imported_globals += 1;
                             EntityIndex::Global(m.globals.len() as u32 - 1)
                         }
                         TypeRef::Tag(_) => {
-                            return Err(Error::Unsupported(
-                                "exception tags are not supported".into(),
-                            ));
+                            return Err(Error::Unsupported("exception tags are not supported".into()));
                         }
                     };
-                    m.imports.push(Import {
-                        module: import.module.to_string(),
-                        name: import.name.to_string(),
-                        index,
-                    });
+                    m.imports.push(Import { module: import.module.to_string(), name: import.name.to_string(), index });
                 }
             }
             Payload::FunctionSection(reader) => {
@@ -197,13 +173,11 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                         TableInit::RefNull => None,
                         TableInit::Expr(e) => Some(const_expr(e)?),
                     };
-                    m.tables.push(TableDef {
-                        ty: table_type(t.ty)?,
-                        init,
-                    });
+                    m.tables.push(TableDef { ty: table_type(t.ty)?, init });
                 }
             }
             Payload::MemorySection(reader) => {
+                check_memory_limits(bytes, reader.range())?;
                 for t in reader {
                     m.memories.push(memory_type(t.map_err(malformed)?)?);
                 }
@@ -211,10 +185,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g.map_err(malformed)?;
-                    m.globals.push(GlobalDef {
-                        ty: global_type(g.ty)?,
-                        init: Some(const_expr(&g.init_expr)?),
-                    });
+                    m.globals.push(GlobalDef { ty: global_type(g.ty)?, init: Some(const_expr(&g.init_expr)?) });
                 }
             }
             Payload::ExportSection(reader) => {
@@ -226,9 +197,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                         ExternalKind::Memory => EntityIndex::Memory(e.index),
                         ExternalKind::Global => EntityIndex::Global(e.index),
                         ExternalKind::Tag => {
-                            return Err(Error::Unsupported(
-                                "exception tags are not supported".into(),
-                            ));
+                            return Err(Error::Unsupported("exception tags are not supported".into()));
                         }
                     };
                     m.exports.push((e.name.to_string(), index));
@@ -241,32 +210,20 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                     let mode = match e.kind {
                         ElementKind::Passive => SegmentMode::Passive,
                         ElementKind::Declared => SegmentMode::Declared,
-                        ElementKind::Active {
-                            table_index,
-                            offset_expr,
-                        } => SegmentMode::Active {
-                            index: table_index.unwrap_or(0),
-                            offset: const_expr(&offset_expr)?,
-                        },
+                        ElementKind::Active { table_index, offset_expr } => {
+                            SegmentMode::Active { index: table_index.unwrap_or(0), offset: const_expr(&offset_expr)? }
+                        }
                     };
                     let items = match e.items {
                         ElementItems::Functions(fs) => fs
                             .into_iter()
-                            .map(|f| {
-                                Ok(ConstExpr::from_ops(vec![ConstOp::RefFunc(
-                                    f.map_err(malformed)?,
-                                )]))
-                            })
+                            .map(|f| Ok(ConstExpr::from_ops(vec![ConstOp::RefFunc(f.map_err(malformed)?)])))
                             .collect::<Result<Vec<_>>>()?,
-                        ElementItems::Expressions(_, es) => es
-                            .into_iter()
-                            .map(|e| const_expr(&e.map_err(malformed)?))
-                            .collect::<Result<Vec<_>>>()?,
+                        ElementItems::Expressions(_, es) => {
+                            es.into_iter().map(|e| const_expr(&e.map_err(malformed)?)).collect::<Result<Vec<_>>>()?
+                        }
                     };
-                    m.elems.push(ElemSegment {
-                        mode,
-                        items: items.into(),
-                    });
+                    m.elems.push(ElemSegment { mode, items: items.into() });
                 }
             }
             Payload::DataSection(reader) => {
@@ -274,18 +231,11 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                     let d = d.map_err(malformed)?;
                     let mode = match d.kind {
                         DataKind::Passive => SegmentMode::Passive,
-                        DataKind::Active {
-                            memory_index,
-                            offset_expr,
-                        } => SegmentMode::Active {
-                            index: memory_index,
-                            offset: const_expr(&offset_expr)?,
-                        },
+                        DataKind::Active { memory_index, offset_expr } => {
+                            SegmentMode::Active { index: memory_index, offset: const_expr(&offset_expr)? }
+                        }
                     };
-                    m.datas.push(DataSegment {
-                        mode,
-                        bytes: Arc::from(d.data),
-                    });
+                    m.datas.push(DataSegment { mode, bytes: Arc::from(d.data) });
                 }
             }
             Payload::CodeSectionEntry(body) => match valid {
@@ -310,34 +260,43 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                         }
                     }
                 }
-                m.custom_sections
-                    .push((reader.name().to_string(), Arc::from(reader.data())));
+                m.custom_sections.push((reader.name().to_string(), Arc::from(reader.data())));
             }
             Payload::End(_) => break,
             _ => {}
         }
     }
 
-    let total: usize = bodies
-        .iter()
-        .map(|(_, b)| (b.range().end - b.range().start) as usize)
-        .sum();
+    let total: usize = bodies.iter().map(|(_, b)| (b.range().end - b.range().start) as usize).sum();
     let translate_one = |(func, body): (FuncToValidate<ValidatorResources>, FunctionBody<'_>)| {
         let mut v = func.into_validator(Default::default());
         translate::translate_function(&m, &mut v, &body)
     };
     let code: Vec<_> = if engine.config().parallel_translation && total > PARALLEL_THRESHOLD {
-        bodies
-            .into_par_iter()
-            .map(translate_one)
-            .collect::<Result<_>>()?
+        bodies.into_par_iter().map(translate_one).collect::<Result<_>>()?
     } else {
-        bodies
-            .into_iter()
-            .map(translate_one)
-            .collect::<Result<_>>()?
+        bodies.into_iter().map(translate_one).collect::<Result<_>>()?
     };
     m.code = code;
     translate::link_calls(&mut m);
     Ok(m)
+}
+
+/// Wasm 2.0 encodes memory limits as u32 LEB128s (at most 5 bytes); wasmparser accepts the longer u64 form
+/// of memory64, so the limits are re-read here to reject overlong encodings.
+fn check_memory_limits(bytes: &[u8], range: std::ops::Range<u64>) -> Result<()> {
+    let Some(section) = bytes.get(range.start as usize..range.end as usize) else { return Ok(()) };
+    let mut r = wasmparser::BinaryReader::new(section, range.start);
+    let count = r.read_var_u32().map_err(malformed)?;
+    for _ in 0..count {
+        let flags = r.read_u8().map_err(malformed)?;
+        if flags & 0x04 != 0 {
+            return Ok(()); // memory64: rejected later with a clear message
+        }
+        r.read_var_u32().map_err(malformed)?;
+        if flags & 0x01 != 0 {
+            r.read_var_u32().map_err(malformed)?;
+        }
+    }
+    Ok(())
 }

@@ -2,10 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{
-    AsContext, AsContextMut, Extern, InstanceEntity, SlotEntity, Store, StoreId, StoreInner,
-    func_ref,
-};
+use super::{AsContext, AsContextMut, Extern, InstanceEntity, SlotEntity, Store, StoreId, StoreInner, func_ref};
 use crate::engine::TypeId;
 use crate::error::{Error, Result, Trap};
 use crate::exec;
@@ -27,8 +24,7 @@ pub(crate) struct FuncEntry {
 }
 
 /// A host function as the machine sees it: arguments in, results out, in the same slots.
-pub(crate) type RawHostFn =
-    dyn Fn(*mut StoreInner, *mut InstanceEntity, &mut [u64]) -> Result<(), Trap> + Send + Sync;
+pub(crate) type RawHostFn = dyn Fn(*mut StoreInner, *mut InstanceEntity, &mut [u64]) -> Result<(), Trap> + Send + Sync;
 
 pub(crate) struct HostFuncEntity {
     pub ty: FuncType,
@@ -74,10 +70,7 @@ impl<T> Caller<'_, T> {
         }
         // SAFETY: as above.
         let inst = unsafe { &*self.instance };
-        inst.memory_ids.first().map(|&index| crate::Memory {
-            store: self.store.inner.id,
-            index,
-        })
+        inst.memory_ids.first().map(|&index| crate::Memory { store: self.store.inner.id, index })
     }
 }
 
@@ -99,14 +92,12 @@ pub(crate) fn raw_host<T, F>(f: F) -> Arc<RawHostFn>
 where
     F: Fn(Caller<'_, T>, &mut [u64]) -> Result<(), Trap> + Send + Sync + 'static,
 {
-    Arc::new(
-        move |store: *mut StoreInner, instance: *mut InstanceEntity, slots: &mut [u64]| {
-            // SAFETY: host functions of a `Store<T>` are only ever called with that store, and `Store<T>` is
-            // `repr(C)` with `StoreInner` first.
-            let store = unsafe { &mut *store.cast::<Store<T>>() };
-            f(Caller { store, instance }, slots)
-        },
-    )
+    Arc::new(move |store: *mut StoreInner, instance: *mut InstanceEntity, slots: &mut [u64]| {
+        // SAFETY: host functions of a `Store<T>` are only ever called with that store, and `Store<T>` is
+        // `repr(C)` with `StoreInner` first.
+        let store = unsafe { &mut *store.cast::<Store<T>>() };
+        f(Caller { store, instance }, slots)
+    })
 }
 
 impl StoreInner {
@@ -128,10 +119,7 @@ impl StoreInner {
         });
         entity.entry.host = &*entity;
         self.push_slot(SlotEntity::Host(entity));
-        Func {
-            store: self.id,
-            raw,
-        }
+        Func { store: self.id, raw }
     }
 
     /// The signature of a function entry.
@@ -162,9 +150,7 @@ impl Func {
 
     pub(crate) fn entry<'a>(&self, store: &'a StoreInner) -> Result<&'a FuncEntry> {
         store.check(self.store, "function")?;
-        store
-            .resolve(self.raw)
-            .ok_or_else(|| Error::api("dangling function reference"))
+        store.resolve(self.raw).ok_or_else(|| Error::api("dangling function reference"))
     }
 
     /// The function's signature.
@@ -174,28 +160,15 @@ impl Func {
     }
 
     /// Call with dynamically typed arguments; `results` must have the callee's result count.
-    pub fn call(
-        &self,
-        mut store: impl AsContextMut,
-        params: &[Val],
-        results: &mut [Val],
-    ) -> Result<()> {
+    pub fn call(&self, mut store: impl AsContextMut, params: &[Val], results: &mut [Val]) -> Result<()> {
         let s = store.inner_mut();
         let entry = *self.entry(s)?;
         let ty = s.entry_type(&entry);
-        if params.len() != ty.params().len()
-            || params.iter().zip(ty.params()).any(|(v, t)| v.ty() != *t)
-        {
-            return Err(Error::api(format!(
-                "wrong argument types for function of type {ty}"
-            )));
+        if params.len() != ty.params().len() || params.iter().zip(ty.params()).any(|(v, t)| v.ty() != *t) {
+            return Err(Error::api(format!("wrong argument types for function of type {ty}")));
         }
         if results.len() != ty.results().len() {
-            return Err(Error::api(format!(
-                "expected {} result slots, got {}",
-                ty.results().len(),
-                results.len()
-            )));
+            return Err(Error::api(format!("expected {} result slots, got {}", ty.results().len(), results.len())));
         }
         let mut slots: smallvec::SmallVec<[u64; 8]> = smallvec::SmallVec::new();
         for p in params {
@@ -231,34 +204,15 @@ pub(crate) fn raw_host_dynamic<T: 'static>(
 ) -> Arc<RawHostFn> {
     raw_host(move |caller: Caller<'_, T>, slots: &mut [u64]| {
         let Caller { store, instance } = caller;
-        let params: smallvec::SmallVec<[Val; 8]> = ty
-            .params()
-            .iter()
-            .zip(slots.iter())
-            .map(|(t, raw)| store.inner.raw_to_val(*raw, *t))
-            .collect();
-        let mut results: smallvec::SmallVec<[Val; 4]> =
-            ty.results().iter().map(|t| Val::default_of(*t)).collect();
-        f(
-            Caller {
-                store: &mut *store,
-                instance,
-            },
-            &params,
-            &mut results,
-        )?;
+        let params: smallvec::SmallVec<[Val; 8]> =
+            ty.params().iter().zip(slots.iter()).map(|(t, raw)| store.inner.raw_to_val(*raw, *t)).collect();
+        let mut results: smallvec::SmallVec<[Val; 4]> = ty.results().iter().map(|t| Val::default_of(*t)).collect();
+        f(Caller { store: &mut *store, instance }, &params, &mut results)?;
         for (i, (v, t)) in results.iter().zip(ty.results()).enumerate() {
             if v.ty() != *t {
-                return Err(Trap::host(format!(
-                    "host function returned a {} where {} was expected",
-                    v.ty(),
-                    t
-                )));
+                return Err(Trap::host(format!("host function returned a {} where {} was expected", v.ty(), t)));
             }
-            slots[i] = store
-                .inner
-                .val_to_raw(v)
-                .map_err(|e| Trap::host(e.to_string()))?;
+            slots[i] = store.inner.val_to_raw(v).map_err(|e| Trap::host(e.to_string()))?;
         }
         Ok(())
     })

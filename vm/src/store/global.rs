@@ -23,11 +23,7 @@ impl Global {
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
         let inner = store.inner_mut();
         if value.ty() != ty.content {
-            return Err(Error::api(format!(
-                "global of type {} initialised with a {}",
-                ty.content,
-                value.ty()
-            )));
+            return Err(Error::api(format!("global of type {} initialised with a {}", ty.content, value.ty())));
         }
         let raw = inner.val_to_raw(&value)?;
         Ok(inner.push_global(ty, raw))
@@ -58,11 +54,7 @@ impl Global {
             return Err(Error::api("cannot set an immutable global"));
         }
         if value.ty() != ty.content {
-            return Err(Error::api(format!(
-                "global of type {} set to a {}",
-                ty.content,
-                value.ty()
-            )));
+            return Err(Error::api(format!("global of type {} set to a {}", ty.content, value.ty())));
         }
         let raw = inner.val_to_raw(&value)?;
         inner.globals[self.index as usize].value = raw;
@@ -73,10 +65,7 @@ impl Global {
 impl StoreInner {
     pub(crate) fn push_global(&mut self, ty: GlobalType, raw: u64) -> Global {
         self.globals.push(Box::new(GlobalCell { value: raw, ty }));
-        Global {
-            store: self.id,
-            index: self.globals.len() as u32 - 1,
-        }
+        Global { store: self.id, index: self.globals.len() as u32 - 1 }
     }
 
     /// Convert a typed value to its slot form, checking that references belong to this store.
@@ -107,14 +96,7 @@ impl StoreInner {
             ValType::I64 => Val::I64(raw as i64),
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw),
-            ValType::FuncRef => Val::FuncRef(if raw == 0 {
-                None
-            } else {
-                Some(super::Func {
-                    store: self.id,
-                    raw,
-                })
-            }),
+            ValType::FuncRef => Val::FuncRef(if raw == 0 { None } else { Some(super::Func { store: self.id, raw }) }),
             ValType::ExternRef => Val::ExternRef(super::ExternRef::from_raw(self, raw)),
         }
     }

@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use super::{
-    AsContext, AsContextMut, Extern, FuncEntry, Global, SlotEntity, StoreId, StoreInner, Table,
-    TableInner, func_ref,
+    AsContext, AsContextMut, Extern, FuncEntry, Global, SlotEntity, StoreId, StoreInner, Table, TableInner, func_ref,
 };
 use crate::error::{Error, Result, Trap, TrapCode};
 use crate::memory::LinearMemory;
@@ -43,22 +42,10 @@ impl InstanceEntity {
     pub(crate) fn extern_of(&self, store: &StoreInner, index: EntityIndex) -> Extern {
         let id = store.id;
         match index {
-            EntityIndex::Func(f) => Extern::Func(Func {
-                store: id,
-                raw: self.funcs[f as usize].raw,
-            }),
-            EntityIndex::Global(g) => Extern::Global(Global {
-                store: id,
-                index: self.global_ids[g as usize],
-            }),
-            EntityIndex::Memory(m) => Extern::Memory(Memory {
-                store: id,
-                index: self.memory_ids[m as usize],
-            }),
-            EntityIndex::Table(t) => Extern::Table(Table {
-                store: id,
-                index: self.table_ids[t as usize],
-            }),
+            EntityIndex::Func(f) => Extern::Func(Func { store: id, raw: self.funcs[f as usize].raw }),
+            EntityIndex::Global(g) => Extern::Global(Global { store: id, index: self.global_ids[g as usize] }),
+            EntityIndex::Memory(m) => Extern::Memory(Memory { store: id, index: self.memory_ids[m as usize] }),
+            EntityIndex::Table(t) => Extern::Table(Table { store: id, index: self.table_ids[t as usize] }),
         }
     }
 }
@@ -72,19 +59,13 @@ pub struct Instance {
 
 impl Instance {
     /// Instantiate `module` with `imports` given in the order of the module's imports.
-    pub fn new(
-        mut store: impl AsContextMut,
-        module: &Module,
-        imports: &[Extern],
-    ) -> Result<Instance> {
+    pub fn new(mut store: impl AsContextMut, module: &Module, imports: &[Extern]) -> Result<Instance> {
         instantiate(store.inner_mut(), module, imports, None)
     }
 
     fn entity<'a>(&self, store: &'a StoreInner) -> Result<&'a InstanceEntity> {
         store.check(self.store, "instance")?;
-        store
-            .instance(self.slot)
-            .ok_or_else(|| Error::api("not an instance"))
+        store.instance(self.slot).ok_or_else(|| Error::api("not an instance"))
     }
 
     /// An export by name.
@@ -119,12 +100,7 @@ impl Instance {
         let Ok(e) = self.entity(s) else {
             return Vec::new();
         };
-        e.module
-            .inner
-            .exports
-            .iter()
-            .map(|(n, i)| (n.clone(), e.extern_of(s, *i)))
-            .collect()
+        e.module.inner.exports.iter().map(|(n, i)| (n.clone(), e.extern_of(s, *i))).collect()
     }
 
     /// The module this is an instance of.
@@ -139,10 +115,7 @@ impl Instance {
 }
 
 fn incompatible(m: &crate::module::Import, why: &str) -> Error {
-    Error::link(format!(
-        "incompatible import type for {}.{}: {why}",
-        m.module, m.name
-    ))
+    Error::link(format!("incompatible import type for {}.{}: {why}", m.module, m.name))
 }
 
 /// Instantiate into `slot` (or a new slot). On a trap during segment initialisation or the start
@@ -158,11 +131,7 @@ pub(crate) fn instantiate(
         return Err(Error::api("module was compiled for a different engine"));
     }
     if imports.len() != m.imports.len() {
-        return Err(Error::link(format!(
-            "expected {} imports, got {}",
-            m.imports.len(),
-            imports.len()
-        )));
+        return Err(Error::link(format!("expected {} imports, got {}", m.imports.len(), imports.len())));
     }
     let mut funcs: Vec<FuncEntry> = Vec::with_capacity(m.funcs.len());
     let mut globals: Vec<*mut u64> = Vec::with_capacity(m.globals.len());
@@ -201,9 +170,7 @@ pub(crate) fn instantiate(
                 let mem = &s.memories[index as usize];
                 let want = m.memories[mi as usize];
                 let have = mem.ty();
-                if have.shared != want.shared
-                    || !limits_match(have.min, have.max, want.min, want.max)
-                {
+                if have.shared != want.shared || !limits_match(have.min, have.max, want.min, want.max) {
                     return Err(incompatible(imp, "memory limits or sharing differ"));
                 }
                 memory_ids.push(index);
@@ -221,12 +188,7 @@ pub(crate) fn instantiate(
                 let want = m.tables[ti as usize].ty;
                 let have = t.ty();
                 if have.element != want.element
-                    || !limits_match(
-                        have.min as u64,
-                        have.max.map(u64::from),
-                        want.min as u64,
-                        want.max.map(u64::from),
-                    )
+                    || !limits_match(have.min as u64, have.max.map(u64::from), want.min as u64, want.max.map(u64::from))
                 {
                     return Err(incompatible(imp, "table type or limits differ"));
                 }
@@ -278,10 +240,7 @@ pub(crate) fn instantiate(
     for g in &m.globals[m.num_imported_globals as usize..] {
         let init = g.init.as_ref().map_or(0, |e| {
             // SAFETY: `globals` holds pointers to live cells of this store.
-            e.eval(
-                |i| unsafe { *globals[i as usize] },
-                |f| funcs[f as usize].raw,
-            )
+            e.eval(|i| unsafe { *globals[i as usize] }, |f| funcs[f as usize].raw)
         });
         let handle = s.push_global(g.ty, init);
         globals.push(&mut s.globals[handle.index as usize].value);
@@ -293,10 +252,7 @@ pub(crate) fn instantiate(
     };
 
     for t in &m.tables[m.num_imported_tables as usize..] {
-        let init = t
-            .init
-            .as_ref()
-            .map_or(0, |e| e.eval(read_global, |f| funcs[f as usize].raw));
+        let init = t.init.as_ref().map_or(0, |e| e.eval(read_global, |f| funcs[f as usize].raw));
         let table = s.push_table(Arc::new(TableInner::new(t.ty, init, false)?));
         tables.push(Arc::as_ptr(&s.tables[table.index as usize]));
         table_ids.push(table.index);
@@ -310,20 +266,11 @@ pub(crate) fn instantiate(
     let elems: Vec<Option<Box<[u64]>>> = m
         .elems
         .iter()
-        .map(|seg| {
-            Some(
-                seg.items
-                    .iter()
-                    .map(|e| e.eval(read_global, |f| funcs[f as usize].raw))
-                    .collect(),
-            )
-        })
+        .map(|seg| Some(seg.items.iter().map(|e| e.eval(read_global, |f| funcs[f as usize].raw)).collect()))
         .collect();
     let datas: Vec<Option<Arc<[u8]>>> = m.datas.iter().map(|d| Some(d.bytes.clone())).collect();
 
-    entity.mem0 = memory_ids
-        .first()
-        .map_or(std::ptr::null(), |&i| Arc::as_ptr(&s.memories[i as usize]));
+    entity.mem0 = memory_ids.first().map_or(std::ptr::null(), |&i| Arc::as_ptr(&s.memories[i as usize]));
     entity.funcs = funcs.into();
     entity.globals = globals.into();
     entity.global_ids = global_ids.into();
@@ -351,16 +298,11 @@ fn initialize(s: &mut StoreInner, slot: u32) -> Result<()> {
     for (i, seg) in m.elems.iter().enumerate() {
         match &seg.mode {
             SegmentMode::Active { index, offset } => {
-                let at = offset.eval(
-                    |g| unsafe { *inst.globals[g as usize] },
-                    |f| inst.funcs[f as usize].raw,
-                ) as u32;
+                let at = offset.eval(|g| unsafe { *inst.globals[g as usize] }, |f| inst.funcs[f as usize].raw) as u32;
                 let items = inst.elems[i].take().unwrap_or_default();
                 // SAFETY: table pointers are kept alive by the store.
                 let table = unsafe { &*inst.tables[*index as usize] };
-                table
-                    .init(at, &items, 0, items.len() as u32)
-                    .map_err(Trap::new)?;
+                table.init(at, &items, 0, items.len() as u32).map_err(Trap::new)?;
             }
             SegmentMode::Declared => inst.elems[i] = None,
             SegmentMode::Passive => {}
@@ -388,26 +330,15 @@ fn initialize(s: &mut StoreInner, slot: u32) -> Result<()> {
 impl StoreInner {
     pub(crate) fn push_memory(&mut self, mem: Arc<LinearMemory>) -> Memory {
         if let Some(i) = self.memories.iter().position(|m| Arc::ptr_eq(m, &mem)) {
-            return Memory {
-                store: self.id,
-                index: i as u32,
-            };
+            return Memory { store: self.id, index: i as u32 };
         }
         self.memories.push(mem);
-        Memory {
-            store: self.id,
-            index: self.memories.len() as u32 - 1,
-        }
+        Memory { store: self.id, index: self.memories.len() as u32 - 1 }
     }
 
     /// Instantiate a module into a chosen funcref slot (used by the loader so that every thread's store
     /// gives a module the same slot).
-    pub fn instantiate_in_slot(
-        &mut self,
-        module: &Module,
-        imports: &[Extern],
-        slot: u32,
-    ) -> Result<Instance> {
+    pub fn instantiate_in_slot(&mut self, module: &Module, imports: &[Extern], slot: u32) -> Result<Instance> {
         instantiate(self, module, imports, Some(slot))
     }
 }

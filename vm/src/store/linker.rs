@@ -50,12 +50,7 @@ impl<T> Clone for Linker<T> {
 impl<T: 'static> Linker<T> {
     /// An empty linker.
     pub fn new(engine: &Engine) -> Self {
-        Self {
-            engine: engine.clone(),
-            defs: HashMap::new(),
-            shadowing: false,
-            _marker: Default::default(),
-        }
+        Self { engine: engine.clone(), defs: HashMap::new(), shadowing: false, _marker: Default::default() }
     }
 
     /// Allow later definitions to replace earlier ones with the same name.
@@ -74,12 +69,7 @@ impl<T: 'static> Linker<T> {
     }
 
     /// Define `module.name` as an extern.
-    pub fn define(
-        &mut self,
-        module: &str,
-        name: &str,
-        ext: impl Into<Extern>,
-    ) -> Result<&mut Self> {
+    pub fn define(&mut self, module: &str, name: &str, ext: impl Into<Extern>) -> Result<&mut Self> {
         self.insert(module, name, Definition::Extern(ext.into()))
     }
 
@@ -119,12 +109,7 @@ impl<T: 'static> Linker<T> {
     }
 
     /// Define every export of `instance` under the module name `module`.
-    pub fn instance(
-        &mut self,
-        store: &Store<T>,
-        module: &str,
-        instance: Instance,
-    ) -> Result<&mut Self> {
+    pub fn instance(&mut self, store: &Store<T>, module: &str, instance: Instance) -> Result<&mut Self> {
         for (name, ext) in instance.exports(store) {
             self.define(module, &name, ext)?;
         }
@@ -133,52 +118,32 @@ impl<T: 'static> Linker<T> {
 
     /// Is `module.name` defined?
     pub fn contains(&self, module: &str, name: &str) -> bool {
-        self.defs
-            .contains_key(&(module.to_string(), name.to_string()))
+        self.defs.contains_key(&(module.to_string(), name.to_string()))
     }
 
     /// Resolve one import into `store`.
-    pub fn get(
-        &self,
-        mut store: impl AsContextMut<Data = T>,
-        module: &str,
-        name: &str,
-    ) -> Option<Extern> {
+    pub fn get(&self, mut store: impl AsContextMut<Data = T>, module: &str, name: &str) -> Option<Extern> {
         match self.defs.get(&(module.to_string(), name.to_string()))? {
             Definition::Extern(e) => Some(e.clone()),
-            Definition::Host(ty, f) => Some(Extern::Func(
-                store.inner_mut().push_host(ty.clone(), f.clone()),
-            )),
+            Definition::Host(ty, f) => Some(Extern::Func(store.inner_mut().push_host(ty.clone(), f.clone()))),
         }
     }
 
     /// Resolve all imports of `module` into `store`, in order.
-    pub fn resolve_imports(
-        &self,
-        mut store: impl AsContextMut<Data = T>,
-        module: &Module,
-    ) -> Result<Vec<Extern>> {
+    pub fn resolve_imports(&self, mut store: impl AsContextMut<Data = T>, module: &Module) -> Result<Vec<Extern>> {
         module
             .inner
             .imports
             .iter()
             .map(|i| {
-                self.get(&mut store, &i.module, &i.name).ok_or_else(|| {
-                    Error::link(format!(
-                        "unknown import: {}.{} is not defined",
-                        i.module, i.name
-                    ))
-                })
+                self.get(&mut store, &i.module, &i.name)
+                    .ok_or_else(|| Error::link(format!("unknown import: {}.{} is not defined", i.module, i.name)))
             })
             .collect()
     }
 
     /// Instantiate `module`, resolving its imports here.
-    pub fn instantiate(
-        &self,
-        mut store: impl AsContextMut<Data = T>,
-        module: &Module,
-    ) -> Result<Instance> {
+    pub fn instantiate(&self, mut store: impl AsContextMut<Data = T>, module: &Module) -> Result<Instance> {
         if !module.engine().same(&self.engine) {
             return Err(Error::api("module was compiled for a different engine"));
         }

@@ -178,21 +178,13 @@ impl<S: AsContextMut + ?Sized> AsContextMut for &mut S {
 
 impl StoreInner {
     pub(crate) fn check(&self, id: StoreId, what: &str) -> Result<()> {
-        if self.id == id {
-            Ok(())
-        } else {
-            Err(Error::api(format!("{what} belongs to a different store")))
-        }
+        if self.id == id { Ok(()) } else { Err(Error::api(format!("{what} belongs to a different store"))) }
     }
 
     /// Add a slot holding `entity`; returns its index.
     pub(crate) fn push_slot(&mut self, entity: SlotEntity) -> u32 {
         let idx = self.slots.len() as u32;
-        self.slots.push(SlotRec {
-            funcs: std::ptr::null(),
-            len: 0,
-            entity: SlotEntity::Empty,
-        });
+        self.slots.push(SlotRec { funcs: std::ptr::null(), len: 0, entity: SlotEntity::Empty });
         self.fill_slot(idx, entity);
         idx
     }
@@ -213,11 +205,7 @@ impl StoreInner {
     /// Reserve empty slots up to (not including) index `upto`.
     pub fn reserve_slots(&mut self, upto: u32) {
         while (self.slots.len() as u32) < upto {
-            self.slots.push(SlotRec {
-                funcs: std::ptr::null(),
-                len: 0,
-                entity: SlotEntity::Empty,
-            });
+            self.slots.push(SlotRec { funcs: std::ptr::null(), len: 0, entity: SlotEntity::Empty });
         }
     }
 
@@ -264,10 +252,7 @@ impl ExternRef {
     pub fn new(mut store: impl AsContextMut, value: impl Any + Send + Sync) -> Self {
         let inner = store.inner_mut();
         inner.externs.push(Arc::new(value));
-        ExternRef {
-            store: inner.id,
-            index: inner.externs.len() as u32 - 1,
-        }
+        ExternRef { store: inner.id, index: inner.externs.len() as u32 - 1 }
     }
     /// The wrapped host value.
     pub fn data<'a>(&self, store: &'a impl AsContext) -> Option<&'a (dyn Any + Send + Sync)> {
@@ -281,14 +266,7 @@ impl ExternRef {
         self.index as u64 + 1
     }
     pub(crate) fn from_raw(store: &StoreInner, raw: u64) -> Option<Self> {
-        if raw == 0 {
-            None
-        } else {
-            Some(ExternRef {
-                store: store.id,
-                index: (raw - 1) as u32,
-            })
-        }
+        if raw == 0 { None } else { Some(ExternRef { store: store.id, index: (raw - 1) as u32 }) }
     }
 }
 
@@ -307,31 +285,15 @@ pub enum Extern {
 
 impl Extern {
     pub fn into_func(self) -> Option<Func> {
-        if let Extern::Func(f) = self {
-            Some(f)
-        } else {
-            None
-        }
+        if let Extern::Func(f) = self { Some(f) } else { None }
     }
     pub fn into_global(self) -> Option<Global> {
-        if let Extern::Global(g) = self {
-            Some(g)
-        } else {
-            None
-        }
+        if let Extern::Global(g) = self { Some(g) } else { None }
     }
     pub fn into_memory(self) -> Option<Memory> {
-        if let Extern::Memory(m) = self {
-            Some(m)
-        } else {
-            None
-        }
+        if let Extern::Memory(m) = self { Some(m) } else { None }
     }
     pub fn into_table(self) -> Option<Table> {
-        if let Extern::Table(t) = self {
-            Some(t)
-        } else {
-            None
-        }
+        if let Extern::Table(t) = self { Some(t) } else { None }
     }
 }

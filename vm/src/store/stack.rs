@@ -18,11 +18,7 @@ pub(crate) struct ExecStack {
     pub max_depth: usize,
 }
 
-const NULL_FRAME: Frame = Frame {
-    ip: std::ptr::null(),
-    fp: std::ptr::null_mut(),
-    instance: std::ptr::null_mut(),
-};
+const NULL_FRAME: Frame = Frame { ip: std::ptr::null(), fp: std::ptr::null_mut(), instance: std::ptr::null_mut() };
 
 impl ExecStack {
     pub(crate) fn new(config: &Config) -> Self {

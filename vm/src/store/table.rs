@@ -36,21 +36,12 @@ impl TableInner {
     pub(crate) fn new(ty: TableType, init: u64, shared: bool) -> Result<Self> {
         let max = ty.max.unwrap_or(u32::MAX).min(MAX_TABLE_ELEMS);
         if ty.min > max {
-            return Err(Error::Resource(format!(
-                "table of {} elements is too large",
-                ty.min
-            )));
+            return Err(Error::Resource(format!("table of {} elements is too large", ty.min)));
         }
         let cap = if shared { max } else { ty.min };
         let mut v = Vec::with_capacity(cap as usize);
         v.resize_with(ty.min as usize, || AtomicU64::new(init));
-        Ok(Self {
-            elems: UnsafeCell::new(v),
-            len: AtomicU32::new(ty.min),
-            ty,
-            shared,
-            grow_lock: Mutex::new(()),
-        })
+        Ok(Self { elems: UnsafeCell::new(v), len: AtomicU32::new(ty.min), ty, shared, grow_lock: Mutex::new(()) })
     }
 
     #[inline(always)]
@@ -65,10 +56,7 @@ impl TableInner {
     }
 
     pub(crate) fn ty(&self) -> TableType {
-        TableType {
-            min: self.size(),
-            ..self.ty
-        }
+        TableType { min: self.size(), ..self.ty }
     }
 
     pub(crate) fn declared_type(&self) -> TableType {
@@ -135,13 +123,7 @@ impl TableInner {
     }
 
     /// `table.copy` from `src` (possibly the same table).
-    pub(crate) fn copy_from(
-        &self,
-        dst: u32,
-        src: &TableInner,
-        src_at: u32,
-        n: u32,
-    ) -> Result<(), TrapCode> {
+    pub(crate) fn copy_from(&self, dst: u32, src: &TableInner, src_at: u32, n: u32) -> Result<(), TrapCode> {
         let (dend, send) = (dst.checked_add(n), src_at.checked_add(n));
         match (dend, send) {
             (Some(d), Some(s)) if d <= self.size() && s <= src.size() => {}
@@ -211,8 +193,7 @@ impl Table {
     pub fn get(&self, store: impl AsContext, index: u32) -> Result<Option<Val>> {
         let s = store.inner();
         let t = self.inner(s)?;
-        Ok(t.get(index)
-            .map(|raw| s.raw_to_val(raw, t.declared_type().element)))
+        Ok(t.get(index).map(|raw| s.raw_to_val(raw, t.declared_type().element)))
     }
 
     /// Write an element.
@@ -223,30 +204,21 @@ impl Table {
         if value.ty() != t.declared_type().element {
             return Err(Error::api("table element has the wrong type"));
         }
-        if t.set(index, raw) {
-            Ok(())
-        } else {
-            Err(TrapCode::TableOutOfBounds.into())
-        }
+        if t.set(index, raw) { Ok(()) } else { Err(TrapCode::TableOutOfBounds.into()) }
     }
 
     /// Grow by `delta` elements set to `init`; returns the old size.
     pub fn grow(&self, mut store: impl AsContextMut, delta: u32, init: Val) -> Result<u32> {
         let s = store.inner_mut();
         let raw = s.val_to_raw(&init)?;
-        self.inner(s)?
-            .grow(delta, raw)
-            .ok_or_else(|| Error::api("table cannot grow"))
+        self.inner(s)?.grow(delta, raw).ok_or_else(|| Error::api("table cannot grow"))
     }
 }
 
 impl StoreInner {
     pub(crate) fn push_table(&mut self, t: Arc<TableInner>) -> Table {
         self.tables.push(t);
-        Table {
-            store: self.id,
-            index: self.tables.len() as u32 - 1,
-        }
+        Table { store: self.id, index: self.tables.len() as u32 - 1 }
     }
 }
 
@@ -261,22 +233,15 @@ pub struct SharedTable {
 
 impl std::fmt::Debug for SharedTable {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SharedTable")
-            .field("size", &self.inner.size())
-            .finish()
+        f.debug_struct("SharedTable").field("size", &self.inner.size()).finish()
     }
 }
 
 impl SharedTable {
     /// A shared funcref table; `ty.max` (or a default of 1,000,000) elements are reserved up front.
     pub fn new(ty: TableType) -> Result<Self> {
-        let ty = TableType {
-            max: Some(ty.max.unwrap_or(1_000_000)),
-            ..ty
-        };
-        Ok(Self {
-            inner: Arc::new(TableInner::new(ty, 0, true)?),
-        })
+        let ty = TableType { max: Some(ty.max.unwrap_or(1_000_000)), ..ty };
+        Ok(Self { inner: Arc::new(TableInner::new(ty, 0, true)?) })
     }
     /// Current size.
     pub fn size(&self) -> u32 {

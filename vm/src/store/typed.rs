@@ -196,20 +196,12 @@ impl<P, R> Copy for TypedFunc<P, R> {}
 
 impl Func {
     /// View this function with a static signature; fails if the signature differs.
-    pub fn typed<P: WasmParams, R: WasmResults>(
-        &self,
-        store: impl AsContext,
-    ) -> Result<TypedFunc<P, R>> {
+    pub fn typed<P: WasmParams, R: WasmResults>(&self, store: impl AsContext) -> Result<TypedFunc<P, R>> {
         let ty = self.ty(store)?;
         if ty.params() != P::types().as_slice() || ty.results() != R::types().as_slice() {
-            return Err(Error::api(format!(
-                "function has type {ty}, not the requested one"
-            )));
+            return Err(Error::api(format!("function has type {ty}, not the requested one")));
         }
-        Ok(TypedFunc {
-            func: *self,
-            _marker: PhantomData,
-        })
+        Ok(TypedFunc { func: *self, _marker: PhantomData })
     }
 }
 

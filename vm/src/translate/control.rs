@@ -5,9 +5,7 @@ use wasmparser::BlockType;
 use super::{Control, ControlKind, LastKind, LastOp, Operand, Src, Translator};
 use crate::error::{Error, Result};
 use crate::exec::call::{CallImport, CallIndirect};
-use crate::exec::control::{
-    Br, BrCmpSI, BrCmpSS, BrIf, BrTable, Copy, GetBrCmp, Return1, ReturnImm, ReturnN, Select,
-};
+use crate::exec::control::{Br, BrCmpSI, BrCmpSS, BrIf, BrTable, Copy, GetBrCmp, Return1, ReturnImm, ReturnN, Select};
 use crate::exec::{self};
 use crate::ir::ops::CmpOp;
 use crate::ir::{HANDLER_SIZE, Slot, operands_at};
@@ -25,24 +23,11 @@ impl Translator<'_> {
         }
     }
 
-    fn push_control(
-        &mut self,
-        kind: ControlKind,
-        bt: BlockType,
-        if_params: Vec<super::Operand>,
-    ) -> usize {
+    fn push_control(&mut self, kind: ControlKind, bt: BlockType, if_params: Vec<super::Operand>) -> usize {
         let (params, results) = self.block_arity(bt);
         let label = self.new_label();
         let base = self.height().saturating_sub(params);
-        self.control.push(Control {
-            kind,
-            label,
-            base,
-            params,
-            results,
-            reachable: self.reachable,
-            if_params,
-        });
+        self.control.push(Control { kind, label, base, params, results, reachable: self.reachable, if_params });
         label
     }
 
@@ -77,11 +62,7 @@ impl Translator<'_> {
         let (params, _) = self.block_arity(bt);
         let before = self.code.pos();
         self.preserve_locals_below(self.height() - params);
-        let fusable = if self.code.pos() == before {
-            cond.1
-        } else {
-            None
-        };
+        let fusable = if self.code.pos() == before { cond.1 } else { None };
         let else_label = self.new_label();
         self.branch_on(cond.0, fusable, false, else_label);
         let if_params = self.stack[(self.height() - params) as usize..].to_vec();
@@ -95,8 +76,7 @@ impl Translator<'_> {
         let ControlKind::If { else_label } = ctrl.kind else {
             return;
         };
-        let (label, base, results, reachable) =
-            (ctrl.label, ctrl.base, ctrl.results, ctrl.reachable);
+        let (label, base, results, reachable) = (ctrl.label, ctrl.base, ctrl.results, ctrl.reachable);
         if self.reachable {
             self.move_top_to(base, results);
             self.emit_branch(exec::control::br, Br { offset: 0 }, label);
@@ -167,10 +147,7 @@ impl Translator<'_> {
                 self.emit(exec::control::copy, Copy { dst, src: s });
             }
             Src::Imm(value) => {
-                self.emit(
-                    exec::control::constant,
-                    crate::exec::control::Const { dst, value },
-                );
+                self.emit(exec::control::constant, crate::exec::control::Const { dst, value });
             }
         }
     }
@@ -178,11 +155,7 @@ impl Translator<'_> {
     /// Are the top `n` operands already temporaries in the target's result slots?
     fn in_place(&self, target_base: u32, n: u32) -> bool {
         let h = self.height();
-        n == 0
-            || (h - n == target_base
-                && self.stack[(h - n) as usize..]
-                    .iter()
-                    .all(|o| *o == Operand::Temp))
+        n == 0 || (h - n == target_base && self.stack[(h - n) as usize..].iter().all(|o| *o == Operand::Temp))
     }
 
     /// Copy the branch values for control frame `depth` into its slots (without changing the stack).
@@ -327,26 +300,14 @@ impl Translator<'_> {
     }
 
     pub(super) fn call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
-        let ty = self
-            .m
-            .types
-            .get(type_index as usize)
-            .ok_or_else(|| Error::Invalid("bad type index".into()))?;
+        let ty = self.m.types.get(type_index as usize).ok_or_else(|| Error::Invalid("bad type index".into()))?;
         let (n, r) = (ty.params().len() as u32, ty.results().len() as u32);
         let type_id = self.m.type_ids[type_index as usize];
         let index = self.pop_slot();
         self.materialize_top(n);
         let frame = self.temp_slot(self.height() - n);
         self.stack.truncate((self.height() - n) as usize);
-        self.emit(
-            exec::call::call_indirect,
-            CallIndirect {
-                type_id,
-                table,
-                index,
-                frame,
-            },
-        );
+        self.emit(exec::call::call_indirect, CallIndirect { type_id, table, index, frame });
         self.need_slots(frame + n.max(r) + 1);
         for _ in 0..r {
             self.push(Operand::Temp);
@@ -378,22 +339,14 @@ impl Translator<'_> {
         let b = self.pop_slot();
         let a = self.pop_slot();
         let dst = self.push_temp();
-        self.emit_result(
-            exec::control::select,
-            Select { dst, cond, a, b },
-            dst,
-            LastKind::Other,
-        );
+        self.emit_result(exec::control::select, Select { dst, cond, a, b }, dst, LastKind::Other);
     }
 
     pub(super) fn local_set(&mut self, local: u32, tee: bool) {
         let src = self.pop();
         let retarget = match (src, self.last) {
             (Src::Slot(s), Some(LastOp { pos, dst, .. })) => {
-                s >= self.num_locals
-                    && dst == s
-                    && pos >= self.barrier
-                    && !self.stack.contains(&Operand::Local(local))
+                s >= self.num_locals && dst == s && pos >= self.barrier && !self.stack.contains(&Operand::Local(local))
             }
             _ => false,
         };
@@ -414,13 +367,9 @@ impl Translator<'_> {
     fn pop_cond(&mut self) -> (Src, Option<LastOp>) {
         let src = self.pop();
         let fusable = match (src, self.last) {
-            (Src::Slot(s), Some(last))
-                if last.dst == s && s >= self.num_locals && last.pos >= self.barrier =>
-            {
+            (Src::Slot(s), Some(last)) if last.dst == s && s >= self.num_locals && last.pos >= self.barrier => {
                 match last.kind {
-                    LastKind::Cmp(_, Src::Slot(_), _) | LastKind::Cmp(_, _, Src::Slot(_)) => {
-                        Some(last)
-                    }
+                    LastKind::Cmp(_, Src::Slot(_), _) | LastKind::Cmp(_, _, Src::Slot(_)) => Some(last),
                     LastKind::Eqz32(_) | LastKind::Eqz64(_) => Some(last),
                     _ => None,
                 }
@@ -455,25 +404,13 @@ impl Translator<'_> {
                     }
                 }
                 LastKind::Eqz32(s) => {
-                    let h = if when {
-                        exec::control::br_if_eqz
-                    } else {
-                        exec::control::br_if_nez
-                    };
+                    let h = if when { exec::control::br_if_eqz } else { exec::control::br_if_nez };
                     self.emit_branch(h, BrIf { cond: s, offset: 0 }, label);
                 }
                 LastKind::Eqz64(s) => {
                     let h = CmpOp::I64Eq.with_cmp(GetBrCmp);
                     let which = if when { 0 } else { 1 };
-                    self.emit_branch(
-                        h.si[which],
-                        BrCmpSI {
-                            a: s,
-                            imm: 0,
-                            offset: 0,
-                        },
-                        label,
-                    );
+                    self.emit_branch(h.si[which], BrCmpSI { a: s, imm: 0, offset: 0 }, label);
                 }
                 LastKind::Other => unreachable!("not fusable"),
             }
@@ -481,11 +418,7 @@ impl Translator<'_> {
         }
         match cond {
             Src::Slot(s) => {
-                let h = if when {
-                    exec::control::br_if_nez
-                } else {
-                    exec::control::br_if_eqz
-                };
+                let h = if when { exec::control::br_if_nez } else { exec::control::br_if_eqz };
                 self.emit_branch(h, BrIf { cond: s, offset: 0 }, label);
             }
             Src::Imm(c) => {

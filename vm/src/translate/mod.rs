@@ -16,10 +16,11 @@
 //! - on entering a block, `Local` operands below the block are materialised, because a preservation copy
 //!   made inside one branch of the block would not happen on the other paths.
 
+mod atomic;
 mod control;
 mod ops;
 
-use wasmparser::{FuncValidator, FunctionBody, ValidatorResources};
+use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
 
 use crate::error::{Error, Result};
 use crate::exec::call::{CallInternal, Enter};
@@ -85,11 +86,7 @@ struct Control {
 
 impl Control {
     fn branch_arity(&self) -> u32 {
-        if self.kind == ControlKind::Loop {
-            self.params
-        } else {
-            self.results
-        }
+        if self.kind == ControlKind::Loop { self.params } else { self.results }
     }
 }
 
@@ -145,9 +142,7 @@ pub(crate) fn translate_function(
         let offset = locals.original_position() as u64;
         let (count, ty) = locals.read().map_err(crate::module::malformed)?;
         v.define_locals(offset, count, ty).map_err(invalid)?;
-        num_locals = num_locals
-            .checked_add(count)
-            .ok_or_else(|| Error::Invalid("too many locals".into()))?;
+        num_locals = num_locals.checked_add(count).ok_or_else(|| Error::Invalid("too many locals".into()))?;
     }
     let mut t = Translator {
         m,
@@ -165,14 +160,7 @@ pub(crate) fn translate_function(
         call_fixups: Vec::new(),
         shared_memory: m.memories.first().is_some_and(|mem| mem.shared),
     };
-    t.emit(
-        exec::call::enter,
-        Enter {
-            frame_size: 0,
-            zero_from: num_params,
-            zero_len: num_locals - num_params,
-        },
-    );
+    t.emit(exec::call::enter, Enter { frame_size: 0, zero_from: num_params, zero_len: num_locals - num_params });
     let label = t.new_label();
     t.control.push(Control {
         kind: ControlKind::Function,
@@ -184,26 +172,48 @@ pub(crate) fn translate_function(
         if_params: Vec::new(),
     });
 
-    let mut reader = body
-        .get_operators_reader()
-        .map_err(crate::module::malformed)?;
+    let mut raw_reader = body.get_binary_reader();
+    let raw_start = raw_reader.original_position() as usize;
+    let raw = raw_reader.read_bytes(raw_reader.bytes_remaining()).map_err(crate::module::malformed)?;
+    let mut reader = body.get_operators_reader().map_err(crate::module::malformed)?;
     while !reader.eof() {
         let offset = reader.original_position() as u64;
         let op = reader.read().map_err(crate::module::malformed)?;
+        if matches!(op, Operator::MemorySize { .. } | Operator::MemoryGrow { .. })
+            && reader.original_position() as u64 - offset != 2
+        {
+            // Wasm 2.0: the memory index of these is a single zero byte, not a LEB128.
+            return Err(Error::Malformed(format!("zero byte expected (at offset {offset:#x})")));
+        }
+        let encoded = &raw[offset as usize - raw_start..reader.original_position() as usize - raw_start];
+        check_memarg(encoded, offset)?;
         v.op(offset, &op).map_err(invalid)?;
         t.translate(op)?;
     }
     if !t.control.is_empty() {
-        return Err(Error::Invalid(
-            "function body is not terminated by `end`".into(),
-        ));
+        return Err(Error::Invalid("function body is not terminated by `end`".into()));
     }
     let frame_size = t.frame_size;
     t.code.patch(operands_at(0), frame_size);
-    Ok(CompiledFunc {
-        code: t.code.into_boxed(),
-        call_fixups: t.call_fixups,
-    })
+    Ok(CompiledFunc { code: t.code.into_boxed(), call_fixups: t.call_fixups })
+}
+
+/// Wasm 2.0 encodes a memory instruction's alignment and offset as u32 LEB128s (at most 5 bytes each);
+/// wasmparser reads the offset as memory64's u64, so overlong encodings are rejected here.
+fn check_memarg(encoded: &[u8], offset: u64) -> Result<()> {
+    let opcode_len = match encoded.first() {
+        Some(0x28..=0x3e) => 1,
+        Some(0xfe) if encoded.get(1) != Some(&0x03) => {
+            let mut r = wasmparser::BinaryReader::new(&encoded[1..], 0);
+            r.read_var_u32().map_err(crate::module::malformed)?;
+            1 + r.original_position() as usize
+        }
+        _ => return Ok(()),
+    };
+    let mut r = wasmparser::BinaryReader::new(&encoded[opcode_len..], offset + opcode_len as u64);
+    r.read_var_u32().map_err(crate::module::malformed)?;
+    r.read_var_u32().map_err(crate::module::malformed)?;
+    Ok(())
 }
 
 fn invalid(e: wasmparser::BinaryReaderError) -> Error {
@@ -223,13 +233,7 @@ pub(crate) fn link_calls(m: &mut ModuleInner) {
         for &(at, callee) in &func.call_fixups {
             let entry = entries[(callee - nimp) as usize];
             // SAFETY: `at` is the position of a `usize` field written by the translator.
-            unsafe {
-                func.code
-                    .as_mut_ptr()
-                    .add(at)
-                    .cast::<usize>()
-                    .write_unaligned(entry)
-            };
+            unsafe { func.code.as_mut_ptr().add(at).cast::<usize>().write_unaligned(entry) };
         }
         func.call_fixups = Vec::new();
     }
@@ -244,13 +248,7 @@ impl<'a> Translator<'a> {
     }
 
     /// Emit an instruction whose first operand is the destination temporary `dst`.
-    fn emit_result<P: std::marker::Copy>(
-        &mut self,
-        h: Handler,
-        p: P,
-        dst: Slot,
-        kind: LastKind,
-    ) -> usize {
+    fn emit_result<P: std::marker::Copy>(&mut self, h: Handler, p: P, dst: Slot, kind: LastKind) -> usize {
         let pos = self.code.emit(h, p);
         self.last = Some(LastOp { pos, dst, kind });
         pos
@@ -319,6 +317,17 @@ impl<'a> Translator<'a> {
             }
         }
         self.stack[depth as usize] = Operand::Temp;
+    }
+
+    /// Materialise the constants among the top `n` operands (so that operands can be popped as slots
+    /// without one materialisation overwriting another operand's slot).
+    fn materialize_consts(&mut self, n: u32) {
+        let h = self.height();
+        for d in h - n..h {
+            if matches!(self.stack[d as usize], Operand::Const(_)) {
+                self.materialize(d);
+            }
+        }
     }
 
     /// Materialise the top `n` operands (e.g. call arguments, which must be consecutive slots).

