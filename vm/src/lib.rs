@@ -49,8 +49,8 @@ pub use error::{Error, Result, Trap, TrapCode, TrapKind};
 pub use memory::{MAX_PAGES, Memory, PAGE_SIZE, SharedMemory};
 pub use module::{ExportType, ImportType, Module};
 pub use store::{
-    AsContext, AsContextMut, Caller, Extern, ExternRef, Func, Global, Instance, IntoFunc, Linker, SharedTable, Store,
-    StoreInner, Table, TypedFunc, WasmParams, WasmResults, WasmTy,
+    AsContext, AsContextMut, Caller, Extern, ExternRef, Func, Global, Instance, InstanceOptions, IntoFunc, Linker,
+    SharedTable, Store, StoreInner, Table, TypedFunc, WasmParams, WasmResults, WasmTy,
 };
 pub use types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};
 pub use value::Val;

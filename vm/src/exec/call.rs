@@ -110,14 +110,42 @@ pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
     let Some(raw) = table.get(get(fp, p.index) as u32) else {
         return trap(ctx, TrapCode::UndefinedElement);
     };
-    let Some(e) = (*ctx.store).resolve(raw) else {
-        return trap(ctx, TrapCode::UninitializedElement);
+    let e = match (*ctx.store).resolve(raw) {
+        Some(e) => e,
+        None => match resolve_slot(ctx, raw, fp.add(p.frame as usize), p.type_id) {
+            Ok(e) => &*e,
+            Err(t) => return trap_with(ctx, t),
+        },
     };
     if e.type_id != p.type_id {
         return trap(ctx, TrapCode::IndirectCallTypeMismatch);
     }
     let e: *const FuncEntry = e;
     call_entry!(ctx, e, ip, CallIndirect, fp, p.frame, mem, len)
+}
+
+/// A funcref names a slot that is empty in this store: let the store's slot resolver fill it (the loader
+/// instantiates the module another thread loaded), then resolve again.
+#[cold]
+#[inline(never)]
+unsafe fn resolve_slot(ctx: &mut Ctx, raw: u64, args: *mut u64, type_id: u32) -> Result<*const FuncEntry, Trap> {
+    let store = ctx.store;
+    let Some(slot) = (*store).needs_resolver(raw) else { return Err(Trap::new(TrapCode::UninitializedElement)) };
+    let resolver = (*store).slot_resolver.clone().expect("checked by needs_resolver");
+    let ty = (*store).engine.func_type(type_id);
+    let n = ty.params().len().max(ty.results().len());
+    let stack = &raw mut (*store).stack;
+    let saved = ((*stack).values_top, (*stack).frames_top);
+    (*stack).values_top = args.add(n).offset_from((*stack).values_ptr()) as usize;
+    (*stack).frames_top = ctx.frame_sp.offset_from((*stack).frames_ptr()) as usize;
+    let r = resolver(store, slot);
+    (*stack).values_top = saved.0;
+    (*stack).frames_top = saved.1;
+    r?;
+    match (*store).resolve(raw) {
+        Some(e) => Ok(e),
+        None => Err(Trap::new(TrapCode::UninitializedElement)),
+    }
 }
 
 /// Call a host function with its arguments (and room for its results) at `args`.

@@ -57,10 +57,38 @@ pub struct Instance {
     pub(crate) slot: u32,
 }
 
+/// How to instantiate: in which funcref slot, and which initialisation steps to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InstanceOptions {
+    /// The funcref slot (`None`: a new one). The loader gives a module the same slot in every thread's store.
+    pub slot: Option<u32>,
+    /// Apply active element and data segments. A thread that instantiates a module whose memory and table
+    /// another thread already initialised skips this.
+    pub init_segments: bool,
+    /// Run the start function.
+    pub run_start: bool,
+}
+
+impl Default for InstanceOptions {
+    fn default() -> Self {
+        Self { slot: None, init_segments: true, run_start: true }
+    }
+}
+
 impl Instance {
     /// Instantiate `module` with `imports` given in the order of the module's imports.
     pub fn new(mut store: impl AsContextMut, module: &Module, imports: &[Extern]) -> Result<Instance> {
-        instantiate(store.inner_mut(), module, imports, None)
+        instantiate(store.inner_mut(), module, imports, InstanceOptions::default())
+    }
+
+    /// Instantiate with explicit [`InstanceOptions`].
+    pub fn new_with(
+        mut store: impl AsContextMut,
+        module: &Module,
+        imports: &[Extern],
+        options: InstanceOptions,
+    ) -> Result<Instance> {
+        instantiate(store.inner_mut(), module, imports, options)
     }
 
     fn entity<'a>(&self, store: &'a StoreInner) -> Result<&'a InstanceEntity> {
@@ -124,7 +152,7 @@ pub(crate) fn instantiate(
     s: &mut StoreInner,
     module: &Module,
     imports: &[Extern],
-    slot: Option<u32>,
+    options: InstanceOptions,
 ) -> Result<Instance> {
     let m = &*module.inner;
     if !m.engine.same(&s.engine) {
@@ -199,7 +227,7 @@ pub(crate) fn instantiate(
         }
     }
 
-    let slot = match slot {
+    let slot = match options.slot {
         Some(slot) => {
             s.reserve_slots(slot + 1);
             if !matches!(s.slots[slot as usize].entity, SlotEntity::Empty) {
@@ -282,12 +310,12 @@ pub(crate) fn instantiate(
     s.fill_slot(slot, SlotEntity::Instance(entity));
     let instance = Instance { store: s.id, slot };
 
-    initialize(s, slot)?;
+    initialize(s, slot, options)?;
     Ok(instance)
 }
 
 /// Active segments, then the start function.
-fn initialize(s: &mut StoreInner, slot: u32) -> Result<()> {
+fn initialize(s: &mut StoreInner, slot: u32, options: InstanceOptions) -> Result<()> {
     let entity: *mut InstanceEntity = match &mut s.slots[slot as usize].entity {
         SlotEntity::Instance(e) => &mut **e,
         _ => unreachable!("just instantiated"),
@@ -295,7 +323,19 @@ fn initialize(s: &mut StoreInner, slot: u32) -> Result<()> {
     // SAFETY: the entity is boxed in the store and outlives this function; we hold the store mutably.
     let inst = unsafe { &mut *entity };
     let m = inst.module.inner.clone();
-    for (i, seg) in m.elems.iter().enumerate() {
+    if !options.init_segments {
+        for (i, seg) in m.elems.iter().enumerate() {
+            if !matches!(seg.mode, SegmentMode::Passive) {
+                inst.elems[i] = None;
+            }
+        }
+        for (i, seg) in m.datas.iter().enumerate() {
+            if !matches!(seg.mode, SegmentMode::Passive) {
+                inst.datas[i] = None;
+            }
+        }
+    }
+    for (i, seg) in m.elems.iter().enumerate().filter(|_| options.init_segments) {
         match &seg.mode {
             SegmentMode::Active { index, offset } => {
                 let at = offset.eval(|g| unsafe { *inst.globals[g as usize] }, |f| inst.funcs[f as usize].raw) as u32;
@@ -308,7 +348,7 @@ fn initialize(s: &mut StoreInner, slot: u32) -> Result<()> {
             SegmentMode::Passive => {}
         }
     }
-    for (i, seg) in m.datas.iter().enumerate() {
+    for (i, seg) in m.datas.iter().enumerate().filter(|_| options.init_segments) {
         if let SegmentMode::Active { index, offset } = &seg.mode {
             let at = offset.eval(|g| unsafe { *inst.globals[g as usize] }, |_| 0) as u32;
             let mem = &s.memories[inst.memory_ids[*index as usize] as usize];
@@ -318,7 +358,7 @@ fn initialize(s: &mut StoreInner, slot: u32) -> Result<()> {
             inst.datas[i] = None;
         }
     }
-    if let Some(start) = m.start {
+    if let Some(start) = m.start.filter(|_| options.run_start) {
         let entry = inst.funcs[start as usize];
         let mut slots = vec![0u64; 0];
         // SAFETY: the entry belongs to this store.
@@ -334,11 +374,5 @@ impl StoreInner {
         }
         self.memories.push(mem);
         Memory { store: self.id, index: self.memories.len() as u32 - 1 }
-    }
-
-    /// Instantiate a module into a chosen funcref slot (used by the loader so that every thread's store
-    /// gives a module the same slot).
-    pub fn instantiate_in_slot(&mut self, module: &Module, imports: &[Extern], slot: u32) -> Result<Instance> {
-        instantiate(self, module, imports, Some(slot))
     }
 }

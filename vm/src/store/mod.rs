@@ -29,8 +29,8 @@ pub use func::{Caller, Func};
 pub(crate) use func::{FuncEntry, HostFuncEntity, RawHostFn};
 pub use global::Global;
 pub(crate) use global::GlobalCell;
-pub use instance::Instance;
 pub(crate) use instance::InstanceEntity;
+pub use instance::{Instance, InstanceOptions};
 pub use linker::Linker;
 pub(crate) use stack::ExecStack;
 pub(crate) use table::TableInner;
@@ -78,7 +78,13 @@ pub struct StoreInner {
     pub(crate) globals: Vec<Box<GlobalCell>>,
     pub(crate) externs: Vec<Arc<dyn Any + Send + Sync>>,
     pub(crate) stack: ExecStack,
+    /// Called when a funcref names an empty slot of this store (see [`Store::set_slot_resolver`]).
+    pub(crate) slot_resolver: Option<SlotResolver>,
 }
+
+/// Fills an empty funcref slot on demand: the loader instantiates, in the calling thread's store, a module
+/// that another thread loaded.
+pub(crate) type SlotResolver = Arc<dyn Fn(*mut StoreInner, u32) -> Result<(), crate::Trap> + Send + Sync>;
 
 // SAFETY: the raw pointers in a store point into boxes owned by the same store (or shared, `Sync` entities);
 // a store is used by one thread at a time.
@@ -104,9 +110,27 @@ impl<T> Store<T> {
                 globals: Vec::new(),
                 externs: Vec::new(),
                 stack: ExecStack::new(engine.config()),
+                slot_resolver: None,
             },
             data,
         }
+    }
+
+    /// Install a callback that fills empty funcref slots on demand. When wasm calls through a function
+    /// reference whose slot is empty in this store (a module loaded by another thread), `f` is called with
+    /// the slot and may instantiate the module there (e.g. with [`Instance::new_with`]); the call then
+    /// proceeds.
+    pub fn set_slot_resolver(
+        &mut self,
+        f: impl Fn(&mut Store<T>, u32) -> Result<(), crate::Trap> + Send + Sync + 'static,
+    ) where
+        T: 'static,
+    {
+        self.inner.slot_resolver = Some(Arc::new(move |store: *mut StoreInner, slot: u32| {
+            // SAFETY: the resolver of a `Store<T>` is only called with that store (`repr(C)`, inner first).
+            let store = unsafe { &mut *store.cast::<Store<T>>() };
+            f(store, slot)
+        }));
     }
     /// The engine of this store.
     pub fn engine(&self) -> &Engine {
@@ -207,6 +231,16 @@ impl StoreInner {
         while (self.slots.len() as u32) < upto {
             self.slots.push(SlotRec { funcs: std::ptr::null(), len: 0, entity: SlotEntity::Empty });
         }
+    }
+
+    /// Is this raw funcref's slot empty (so a slot resolver could fill it)?
+    pub(crate) fn needs_resolver(&self, raw: u64) -> Option<u32> {
+        let slot = (raw >> 32).checked_sub(1)? as u32;
+        let empty = match self.slots.get(slot as usize) {
+            Some(rec) => matches!(rec.entity, SlotEntity::Empty),
+            None => true,
+        };
+        (empty && self.slot_resolver.is_some()).then_some(slot)
     }
 
     /// Resolve a raw funcref to its function entry.
