@@ -5,7 +5,7 @@ use std::thread::{Scope, ScopedJoinHandle};
 
 use wasmvm::{Engine, Error, Extern, Instance, Linker, Module, SharedMemory, Store, Val};
 use wast::token::{Id, Span};
-use wast::{QuoteWat, WastDirective, WastExecute, WastInvoke, WastRet, WastThread, Wat};
+use wast::{QuoteWat, WastDirective, WastExecute, WastInvoke, WastRet, WastThread};
 
 use crate::values;
 

@@ -26,6 +26,10 @@ pub struct Config {
     pub parallel_translation: bool,
     /// Which WebAssembly proposals are accepted.
     pub features: Features,
+    /// Check the store's interrupt flag at every loop head and function entry, so that
+    /// [`InterruptHandle::interrupt`](crate::InterruptHandle::interrupt) stops running wasm. Costs one load per
+    /// loop iteration; off by default.
+    pub interruptible: bool,
 }
 
 /// The WebAssembly proposals a module may use. The default is Wasm 2.0 (without SIMD) plus threads.
@@ -78,6 +82,7 @@ impl Default for Config {
             max_host_reentry: 200,
             parallel_translation: true,
             features: Features::default(),
+            interruptible: false,
         }
     }
 }

@@ -81,22 +81,20 @@ pub enum TrapKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trap {
     kind: TrapKind,
-    /// Name of the function that was executing, when known.
-    func: Option<String>,
 }
 
 impl Trap {
     /// A trap with a specification trap code.
     pub fn new(code: TrapCode) -> Self {
-        Self { kind: TrapKind::Code(code), func: None }
+        Self { kind: TrapKind::Code(code) }
     }
     /// A trap raised by a host function with a message.
     pub fn host(msg: impl Into<String>) -> Self {
-        Self { kind: TrapKind::Host(msg.into()), func: None }
+        Self { kind: TrapKind::Host(msg.into()) }
     }
     /// A request to exit the program with `status` (how WASI `proc_exit` unwinds).
     pub fn exit(status: i32) -> Self {
-        Self { kind: TrapKind::Exit(status), func: None }
+        Self { kind: TrapKind::Exit(status) }
     }
     /// What caused the trap.
     pub fn kind(&self) -> &TrapKind {
@@ -116,12 +114,6 @@ impl Trap {
             _ => None,
         }
     }
-    pub(crate) fn with_func(mut self, name: Option<String>) -> Self {
-        if self.func.is_none() {
-            self.func = name;
-        }
-        self
-    }
 }
 
 impl From<TrapCode> for Trap {
@@ -136,9 +128,6 @@ impl fmt::Display for Trap {
             TrapKind::Code(c) => write!(f, "{c}")?,
             TrapKind::Exit(s) => write!(f, "exit with status {s}")?,
             TrapKind::Host(m) => write!(f, "{m}")?,
-        }
-        if let Some(func) = &self.func {
-            write!(f, " (in function {func})")?;
         }
         Ok(())
     }

@@ -40,6 +40,7 @@ mod ir;
 mod memory;
 mod module;
 mod store;
+pub mod thread;
 mod translate;
 mod types;
 mod value;
@@ -49,8 +50,8 @@ pub use error::{Error, Result, Trap, TrapCode, TrapKind};
 pub use memory::{MAX_PAGES, Memory, PAGE_SIZE, SharedMemory};
 pub use module::{ExportType, ImportType, Module};
 pub use store::{
-    AsContext, AsContextMut, Caller, Extern, ExternRef, Func, Global, Instance, InstanceOptions, IntoFunc, Linker,
-    SharedTable, Store, StoreInner, Table, TypedFunc, WasmParams, WasmResults, WasmTy,
+    AsContext, AsContextMut, Caller, Extern, ExternRef, Func, Global, Instance, InstanceOptions, InterruptHandle,
+    IntoFunc, Linker, SharedTable, Store, StoreInner, Table, TypedFunc, WasmParams, WasmResults, WasmTy,
 };
 pub use types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};
 pub use value::Val;

@@ -77,7 +77,7 @@ unsafe fn address(ctx: &Ctx, fp: Fp, addr: Slot, offset: u32, n: usize, len: usi
     if ea + n > len && ea + n > fresh_len(ctx) {
         return Err(TrapCode::MemoryOutOfBounds);
     }
-    if ea % n != 0 {
+    if !ea.is_multiple_of(n) {
         return Err(TrapCode::UnalignedAtomic);
     }
     Ok(ea)

@@ -178,7 +178,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
     }
     let stack = &raw mut (*store).stack;
     (*stack).ensure();
-    if (*stack).depth >= (*stack).max_depth {
+    if (*stack).depth >= (*stack).max_depth || !native_stack::has_headroom() {
         return Err(Trap::new(TrapCode::StackExhausted));
     }
     let base = (*stack).values_top;
@@ -200,6 +200,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
         frame_sp: frames.add(ftop + 1),
         frames_end: frames.add(frames_len),
         stack_end: values.add(values_len),
+        interrupt: std::sync::Arc::as_ptr(&(*store).interrupt.flag),
         trap: None,
         #[cfg(not(wasmvm_tail))]
         regs: super::Regs { ip: std::ptr::null(), fp, mem: std::ptr::null_mut(), len: 0 },
@@ -213,5 +214,56 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
             Ok(())
         }
         _ => Err(ctx.trap.take().unwrap_or_else(|| Trap::host("execution stopped without a reason"))),
+    }
+}
+
+/// How much host stack is left: host → wasm → host → wasm re-entry nests native frames, so each entry into
+/// wasm checks that a safe margin remains, whatever the thread's stack size.
+mod native_stack {
+    use std::cell::Cell;
+
+    /// Refuse to enter wasm with less than this much host stack left.
+    const HEADROOM: usize = 32 * 1024;
+
+    thread_local! {
+        static LOW: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Lowest usable address of the current thread's stack (0 if unknown).
+    fn low() -> usize {
+        LOW.with(|l| {
+            if l.get() == 0 {
+                l.set(query().unwrap_or(1));
+            }
+            l.get()
+        })
+    }
+
+    #[cfg(target_os = "linux")]
+    fn query() -> Option<usize> {
+        // SAFETY: plain libc queries of the calling thread's attributes.
+        unsafe {
+            let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+            if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+                return None;
+            }
+            let mut addr: *mut libc::c_void = std::ptr::null_mut();
+            let mut size: libc::size_t = 0;
+            let r = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+            libc::pthread_attr_destroy(&mut attr);
+            (r == 0).then_some(addr as usize)
+        }
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn query() -> Option<usize> {
+        None
+    }
+
+    pub(super) fn has_headroom() -> bool {
+        let marker = 0u8;
+        let here = std::hint::black_box(&marker) as *const u8 as usize;
+        let low = low();
+        low <= 1 || here.saturating_sub(low) > HEADROOM
     }
 }

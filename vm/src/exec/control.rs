@@ -201,6 +201,16 @@ pub(crate) unsafe fn constant(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ct
     dispatch!(after::<Const>(ip), fp, mem, len, ctx)
 }
 
+/// Trap if the store was interrupted (emitted at loop heads and function entries when the engine is
+/// interruptible).
+#[inline(never)]
+pub(crate) unsafe fn check_interrupt(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    if (*ctx.interrupt).load(std::sync::atomic::Ordering::Relaxed) {
+        return trap(ctx, TrapCode::Interrupted);
+    }
+    dispatch!(after::<()>(ip), fp, mem, len, ctx)
+}
+
 #[inline(never)]
 pub(crate) unsafe fn unreachable(_ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: &mut Ctx) -> Exit {
     trap(ctx, TrapCode::Unreachable)

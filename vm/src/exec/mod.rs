@@ -83,6 +83,8 @@ pub(crate) struct Ctx {
     pub frames_end: *mut Frame,
     /// One past the last usable value slot.
     pub stack_end: *mut u64,
+    /// The store's interrupt flag.
+    pub interrupt: *const std::sync::atomic::AtomicBool,
     pub trap: Option<Trap>,
     #[cfg(not(wasmvm_tail))]
     pub regs: Regs,

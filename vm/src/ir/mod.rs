@@ -57,13 +57,6 @@ impl CodeBuf {
         unsafe { self.bytes.as_mut_ptr().add(at).cast::<P>().write_unaligned(value) };
     }
 
-    /// Read back a value at byte position `at`.
-    pub(crate) fn read<P: Copy>(&self, at: usize) -> P {
-        assert!(at + std::mem::size_of::<P>() <= self.bytes.len());
-        // SAFETY: bounds checked above.
-        unsafe { self.bytes.as_ptr().add(at).cast::<P>().read_unaligned() }
-    }
-
     /// Drop every instruction from `pos` on (used when fusing the last instruction into the next one).
     pub(crate) fn truncate(&mut self, pos: usize) {
         self.bytes.truncate(pos);

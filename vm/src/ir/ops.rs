@@ -165,7 +165,7 @@ binary_ops!(BinOp {
     I32Sub(a: i32, b: i32) -> i32 = { a.wrapping_sub(b) };
     I32Mul(a: i32, b: i32) -> i32 = { a.wrapping_mul(b) };
     I32DivS(a: i32, b: i32) -> i32 = try { div_s32(a, b) };
-    I32DivU(a: u32, b: u32) -> u32 = try { if b == 0 { Err(TrapCode::IntegerDivideByZero) } else { Ok(a / b) } };
+    I32DivU(a: u32, b: u32) -> u32 = try { a.checked_div(b).ok_or(TrapCode::IntegerDivideByZero) };
     I32RemS(a: i32, b: i32) -> i32 = try { if b == 0 { Err(TrapCode::IntegerDivideByZero) } else { Ok(a.wrapping_rem(b)) } };
     I32RemU(a: u32, b: u32) -> u32 = try { if b == 0 { Err(TrapCode::IntegerDivideByZero) } else { Ok(a % b) } };
     I32And(a: i32, b: i32) -> i32 = { a & b };
@@ -180,7 +180,7 @@ binary_ops!(BinOp {
     I64Sub(a: i64, b: i64) -> i64 = { a.wrapping_sub(b) };
     I64Mul(a: i64, b: i64) -> i64 = { a.wrapping_mul(b) };
     I64DivS(a: i64, b: i64) -> i64 = try { div_s64(a, b) };
-    I64DivU(a: u64, b: u64) -> u64 = try { if b == 0 { Err(TrapCode::IntegerDivideByZero) } else { Ok(a / b) } };
+    I64DivU(a: u64, b: u64) -> u64 = try { a.checked_div(b).ok_or(TrapCode::IntegerDivideByZero) };
     I64RemS(a: i64, b: i64) -> i64 = try { if b == 0 { Err(TrapCode::IntegerDivideByZero) } else { Ok(a.wrapping_rem(b)) } };
     I64RemU(a: u64, b: u64) -> u64 = try { if b == 0 { Err(TrapCode::IntegerDivideByZero) } else { Ok(a % b) } };
     I64And(a: i64, b: i64) -> i64 = { a & b };

@@ -108,10 +108,6 @@ impl LinearMemory {
         MemoryType { min: self.pages(), ..self.ty }
     }
 
-    pub(crate) fn declared_type(&self) -> MemoryType {
-        self.ty
-    }
-
     #[inline(always)]
     pub(crate) fn base(&self) -> *mut u8 {
         self.base.as_ptr()

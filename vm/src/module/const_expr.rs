@@ -59,14 +59,6 @@ impl ConstExpr {
         Ok(Self { ops: ops.into() })
     }
 
-    /// A single `ref.func` item, if that is what this expression is.
-    pub(crate) fn as_ref_func(&self) -> Option<u32> {
-        match *self.ops {
-            [ConstOp::RefFunc(f)] => Some(f),
-            _ => None,
-        }
-    }
-
     /// Evaluate to a raw slot value. `global` reads a global's raw value, `func_ref` makes a funcref.
     pub(crate) fn eval(&self, global: impl Fn(u32) -> u64, func_ref: impl Fn(u32) -> u64) -> u64 {
         let mut stack: smallvec::SmallVec<[u64; 4]> = smallvec::SmallVec::new();

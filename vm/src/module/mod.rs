@@ -128,12 +128,6 @@ impl ModuleInner {
     pub(crate) fn func_type_id(&self, func: u32) -> TypeId {
         self.type_ids[self.funcs[func as usize] as usize]
     }
-    pub(crate) fn func_name(&self, func: u32) -> String {
-        match self.func_names.get(&func) {
-            Some(n) => n.clone(),
-            None => format!("#{func}"),
-        }
-    }
     pub(crate) fn entity_type(&self, index: EntityIndex) -> ExternType {
         match index {
             EntityIndex::Func(f) => ExternType::Func(self.func_type(f).clone()),
@@ -194,10 +188,6 @@ impl Module {
     pub fn table_element(&self, index: u32) -> Option<ValType> {
         self.inner.tables.get(index as usize).map(|t| t.ty.element)
     }
-}
-
-pub(crate) fn same_module(a: &Module, b: &Module) -> bool {
-    Arc::ptr_eq(&a.inner, &b.inner)
 }
 
 pub(crate) fn malformed(e: wasmparser::BinaryReaderError) -> Error {

@@ -75,11 +75,41 @@ pub struct StoreInner {
     pub(crate) slots: Vec<SlotRec>,
     pub(crate) memories: Vec<Arc<LinearMemory>>,
     pub(crate) tables: Vec<Arc<TableInner>>,
+    /// Boxed: instances keep pointers to the cells while this vector grows.
+    #[allow(clippy::vec_box)]
     pub(crate) globals: Vec<Box<GlobalCell>>,
     pub(crate) externs: Vec<Arc<dyn Any + Send + Sync>>,
     pub(crate) stack: ExecStack,
     /// Called when a funcref names an empty slot of this store (see [`Store::set_slot_resolver`]).
     pub(crate) slot_resolver: Option<SlotResolver>,
+    /// Set to stop running wasm (checked when the engine is `interruptible`).
+    pub(crate) interrupt: InterruptHandle,
+}
+
+/// Stops wasm running in the stores that share it, from any thread: the running code traps with
+/// "interrupted" at its next loop iteration or call (requires [`Config::interruptible`](crate::Config)).
+#[derive(Debug, Clone, Default)]
+pub struct InterruptHandle {
+    pub(crate) flag: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl InterruptHandle {
+    /// A new, unset handle.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Ask wasm to stop; stays set (later calls trap too) until [`InterruptHandle::reset`].
+    pub fn interrupt(&self) {
+        self.flag.store(true, Ordering::SeqCst);
+    }
+    /// Clear the request.
+    pub fn reset(&self) {
+        self.flag.store(false, Ordering::SeqCst);
+    }
+    /// Has an interrupt been requested?
+    pub fn is_interrupted(&self) -> bool {
+        self.flag.load(Ordering::SeqCst)
+    }
 }
 
 /// Fills an empty funcref slot on demand: the loader instantiates, in the calling thread's store, a module
@@ -111,9 +141,20 @@ impl<T> Store<T> {
                 externs: Vec::new(),
                 stack: ExecStack::new(engine.config()),
                 slot_resolver: None,
+                interrupt: InterruptHandle::default(),
             },
             data,
         }
+    }
+
+    /// The handle that interrupts wasm running in this store.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.inner.interrupt.clone()
+    }
+
+    /// Share `handle` with this store (e.g. one handle for all threads of a program).
+    pub fn set_interrupt_handle(&mut self, handle: InterruptHandle) {
+        self.inner.interrupt = handle;
     }
 
     /// Install a callback that fills empty funcref slots on demand. When wasm calls through a function

@@ -63,10 +63,6 @@ impl TableInner {
         self.ty
     }
 
-    pub(crate) fn is_shared(&self) -> bool {
-        self.shared
-    }
-
     #[inline(always)]
     pub(crate) fn get(&self, i: u32) -> Option<u64> {
         if i < self.size() {

@@ -49,6 +49,9 @@ impl Translator<'_> {
         let label = self.push_control(ControlKind::Loop, bt, Vec::new());
         if self.reachable {
             self.bind(label);
+            if self.m.engine.config().interruptible {
+                self.emit(exec::control::check_interrupt, ());
+            }
         }
     }
 

@@ -110,7 +110,6 @@ enum LastKind {
 pub(crate) struct Translator<'a> {
     m: &'a ModuleInner,
     code: CodeBuf,
-    num_params: u32,
     num_locals: u32,
     num_results: u32,
     stack: Vec<Operand>,
@@ -139,7 +138,7 @@ pub(crate) fn translate_function(
     let mut locals = body.get_locals_reader().map_err(crate::module::malformed)?;
     let mut num_locals = num_params;
     for _ in 0..locals.get_count() {
-        let offset = locals.original_position() as u64;
+        let offset = locals.original_position();
         let (count, ty) = locals.read().map_err(crate::module::malformed)?;
         v.define_locals(offset, count, ty).map_err(invalid)?;
         num_locals = num_locals.checked_add(count).ok_or_else(|| Error::Invalid("too many locals".into()))?;
@@ -147,7 +146,6 @@ pub(crate) fn translate_function(
     let mut t = Translator {
         m,
         code: CodeBuf::default(),
-        num_params,
         num_locals,
         num_results: ty.results().len() as u32,
         stack: Vec::new(),
@@ -161,6 +159,9 @@ pub(crate) fn translate_function(
         shared_memory: m.memories.first().is_some_and(|mem| mem.shared),
     };
     t.emit(exec::call::enter, Enter { frame_size: 0, zero_from: num_params, zero_len: num_locals - num_params });
+    if m.engine.config().interruptible {
+        t.emit(exec::control::check_interrupt, ());
+    }
     let label = t.new_label();
     t.control.push(Control {
         kind: ControlKind::Function,
@@ -177,10 +178,10 @@ pub(crate) fn translate_function(
     let raw = raw_reader.read_bytes(raw_reader.bytes_remaining()).map_err(crate::module::malformed)?;
     let mut reader = body.get_operators_reader().map_err(crate::module::malformed)?;
     while !reader.eof() {
-        let offset = reader.original_position() as u64;
+        let offset = reader.original_position();
         let op = reader.read().map_err(crate::module::malformed)?;
         if matches!(op, Operator::MemorySize { .. } | Operator::MemoryGrow { .. })
-            && reader.original_position() as u64 - offset != 2
+            && reader.original_position() - offset != 2
         {
             // Wasm 2.0: the memory index of these is a single zero byte, not a LEB128.
             return Err(Error::Malformed(format!("zero byte expected (at offset {offset:#x})")));

@@ -19,14 +19,18 @@ impl Translator<'_> {
     pub(super) fn translate(&mut self, op: Operator<'_>) -> Result<()> {
         // Structure is tracked even in unreachable code; nothing else is emitted there.
         match op {
-            Operator::Block { blockty } => return Ok(self.block(blockty)),
-            Operator::Loop { blockty } => return Ok(self.loop_(blockty)),
-            Operator::If { blockty } => return Ok(self.if_(blockty)),
-            Operator::Else => return Ok(self.else_()),
-            Operator::End => return Ok(self.end()),
-            _ if !self.reachable => return Ok(()),
-            _ => {}
+            Operator::Block { blockty } => self.block(blockty),
+            Operator::Loop { blockty } => self.loop_(blockty),
+            Operator::If { blockty } => self.if_(blockty),
+            Operator::Else => self.else_(),
+            Operator::End => self.end(),
+            _ if !self.reachable => {}
+            _ => return self.translate_reachable(op),
         }
+        Ok(())
+    }
+
+    fn translate_reachable(&mut self, op: Operator<'_>) -> Result<()> {
         if let Some(b) = BinOp::from_operator(&op) {
             self.binary(b);
             return Ok(());
