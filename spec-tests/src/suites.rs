@@ -30,6 +30,13 @@ pub struct Suite {
     pub files: Vec<TestFile<'static>>,
 }
 
+/// wasmvm's own scripts (`spec-tests/wast/`), e.g. multi-threaded litmus tests.
+pub const OWN_SCRIPTS: &[(&str, &str)] = &[
+    ("threads/message_passing.wast", include_str!("../wast/threads/message_passing.wast")),
+    ("threads/store_buffering.wast", include_str!("../wast/threads/store_buffering.wast")),
+    ("threads/wait_notify.wast", include_str!("../wast/threads/wait_notify.wast")),
+];
+
 /// Every suite that must pass.
 pub fn suites() -> Vec<Suite> {
     let mut out = vec![

@@ -26,5 +26,18 @@ fn main() {
             }));
         }
     }
+    for &(file, text) in wasmvm_spec::suites::OWN_SCRIPTS {
+        let name = format!("wasmvm/{file}");
+        trials.push(Trial::test(name.clone(), move || {
+            // Litmus tests: repeat to give races a chance to show.
+            for _ in 0..20 {
+                let report = wasmvm_spec::run_wast(&name, text);
+                if !report.failures.is_empty() {
+                    return Err(Failed::from(report.failures.join("\n")));
+                }
+            }
+            Ok(())
+        }));
+    }
     libtest_mimic::run(&args, trials).exit();
 }
