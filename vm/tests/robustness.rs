@@ -206,3 +206,76 @@ proptest! {
         exercise(&bytes);
     }
 }
+
+/// Every handler must end in a tail call: if one used a real call to reach the next instruction, each
+/// execution of it would leak a host stack frame and this loop would overflow a 64 KiB stack.
+#[test]
+fn every_instruction_family_runs_in_constant_host_stack() {
+    let wat = r#"(module
+      (import "h" "f" (func $host (param i32) (result i32)))
+      (import "env" "shared" (memory 1 1 shared))
+      (table $t 4 funcref)
+      (global $g (mut i32) (i32.const 0))
+      (global $h (mut i64) (i64.const 0))
+      (elem (i32.const 0) $two $three)
+      (elem $e funcref (ref.func $two))
+      (elem declare func $one)
+      (data $d "abcd")
+      (func $two (result i32 i32) (i32.const 1) (i32.const 2))
+      (func $three (result i32 i32) (return (i32.const 3) (i32.const 4)))
+      (func $one (param i32) (result i32) (return (local.get 0)))
+      (func $imm (result i64) (i64.const 5))
+      (func (export "run") (param $n i32) (result i32) (local $acc i32) (local $f f64) (local $x i64)
+        (loop $l
+          (local.set $acc (i32.add (local.get $acc) (i32.mul (local.get $n) (i32.const 3))))
+          (local.set $acc (i32.sub (i32.const 7) (local.get $acc)))
+          (local.set $acc (i32.div_u (local.get $acc) (i32.const 1)))
+          (local.set $acc (i32.clz (local.get $acc)))
+          (local.set $f (f64.sqrt (f64.convert_i32_u (local.get $n))))
+          (local.set $x (i64.trunc_sat_f64_s (local.get $f)))
+          (global.set $g (i32.add (global.get $g) (i32.const 1)))
+          (global.set $h (i64.const 9))
+          (i32.store (i32.const 16) (local.get $acc))
+          (i32.store (local.get $acc) (i32.const 3))
+          (i64.store8 offset=8 (i32.and (local.get $n) (i32.const 255)) (local.get $x))
+          (local.set $acc (i32.add (local.get $acc) (i32.load (i32.const 16))))
+          (local.set $acc (i32.add (local.get $acc) (i32.load8_s offset=3 (i32.and (local.get $n) (i32.const 1023)))))
+          (drop (memory.grow (i32.const 0)))
+          (drop (memory.size))
+          (memory.fill (i32.const 100) (i32.const 1) (i32.const 4))
+          (memory.copy (i32.const 200) (i32.const 100) (i32.const 4))
+          (memory.init $d (i32.const 300) (i32.const 0) (i32.const 0))
+          (table.set $t (i32.const 2) (table.get $t (i32.const 0)))
+          (drop (table.size $t))
+          (drop (ref.is_null (ref.func $one)))
+          (table.init $t $e (i32.const 3) (i32.const 0) (i32.const 0))
+          (drop (i32.atomic.rmw.add (i32.const 32) (i32.const 1)))
+          (drop (i32.atomic.rmw.cmpxchg (i32.const 32) (i32.const 0) (i32.const 1)))
+          (i64.atomic.store (i32.const 40) (i64.atomic.load (i32.const 40)))
+          (drop (memory.atomic.notify (i32.const 32) (i32.const 1)))
+          (atomic.fence)
+          (local.set $acc (i32.add (local.get $acc) (call $host (local.get $n))))
+          (local.set $acc (i32.add (local.get $acc) (call $one (local.get $n))))
+          (drop (call $imm))
+          (drop (drop (call $two)))
+          (drop (drop (call_indirect (result i32 i32) (i32.and (local.get $n) (i32.const 1)))))
+          (block $a (block $b (br_table $a $b $a (i32.and (local.get $n) (i32.const 3)))))
+          (local.set $acc (select (local.get $acc) (i32.const 1) (local.get $n)))
+          (if (i32.lt_s (local.get $n) (i32.const 0)) (then unreachable))
+          (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+        (data.drop $d)
+        (elem.drop $e)
+        (local.get $acc)))"#;
+    let r = on_small_stack(64 * 1024, move || {
+        let engine = Engine::default();
+        let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+        let mut store = Store::new(&engine, ());
+        let mut linker = Linker::new(&engine);
+        linker.func_wrap("h", "f", |_: Caller<'_, ()>, x: i32| x & 1).unwrap();
+        linker.define("env", "shared", SharedMemory::new(1, 1).unwrap()).unwrap();
+        let inst = linker.instantiate(&mut store, &module).unwrap();
+        let run = inst.get_func(&store, "run").unwrap().typed::<i32, i32>(&store).unwrap();
+        run.call(&mut store, 200_000).map_err(|e| e.to_string())
+    });
+    r.unwrap();
+}

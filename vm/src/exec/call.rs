@@ -1,7 +1,7 @@
 //! Calls: entering wasm from the host, wasm → wasm calls (direct, imported, indirect), function entry, and
 //! wasm → host calls.
 
-use super::{Ctx, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, operands, run, trap, trap_with};
+use super::{Ctx, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, operands, run, trap};
 use crate::error::{Trap, TrapCode};
 use crate::ir::Slot;
 use crate::store::{FuncEntry, StoreInner};
@@ -86,8 +86,8 @@ macro_rules! call_entry {
         let e: *const FuncEntry = $entry;
         let args = $fp.add($frame as usize);
         if (*e).code.is_null() {
-            if let Err(t) = call_host($ctx, e, args) {
-                return trap_with($ctx, t);
+            if !call_host($ctx, e, args) {
+                return Exit::Trap;
             }
             let (mem, len) = mem0($ctx.instance);
             dispatch!(after::<$P>($ip), $fp, mem, len, $ctx)
@@ -112,10 +112,13 @@ pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
     };
     let e = match (*ctx.store).resolve(raw) {
         Some(e) => e,
-        None => match resolve_slot(ctx, raw, fp.add(p.frame as usize), p.type_id) {
-            Ok(e) => &*e,
-            Err(t) => return trap_with(ctx, t),
-        },
+        None => {
+            let e = resolve_slot(ctx, raw, fp.add(p.frame as usize), p.type_id);
+            if e.is_null() {
+                return Exit::Trap;
+            }
+            &*e
+        }
     };
     if e.type_id != p.type_id {
         return trap(ctx, TrapCode::IndirectCallTypeMismatch);
@@ -125,10 +128,23 @@ pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
 }
 
 /// A funcref names a slot that is empty in this store: let the store's slot resolver fill it (the loader
-/// instantiates the module another thread loaded), then resolve again.
+/// instantiates the module another thread loaded), then resolve again. Null (with `ctx.trap` set) on failure.
+///
+/// Like every out-of-line helper of a handler, it returns a register-sized value: a large return value
+/// would live in the handler's stack frame and stop the handler's final dispatch from being a tail call.
 #[cold]
 #[inline(never)]
-unsafe fn resolve_slot(ctx: &mut Ctx, raw: u64, args: *mut u64, type_id: u32) -> Result<*const FuncEntry, Trap> {
+unsafe fn resolve_slot(ctx: &mut Ctx, raw: u64, args: *mut u64, type_id: u32) -> *const FuncEntry {
+    match resolve_slot_inner(ctx, raw, args, type_id) {
+        Ok(e) => e,
+        Err(t) => {
+            ctx.trap = Some(t);
+            std::ptr::null()
+        }
+    }
+}
+
+unsafe fn resolve_slot_inner(ctx: &mut Ctx, raw: u64, args: *mut u64, type_id: u32) -> Result<*const FuncEntry, Trap> {
     let store = ctx.store;
     let Some(slot) = (*store).needs_resolver(raw) else { return Err(Trap::new(TrapCode::UninitializedElement)) };
     let resolver = (*store).slot_resolver.clone().expect("checked by needs_resolver");
@@ -148,9 +164,10 @@ unsafe fn resolve_slot(ctx: &mut Ctx, raw: u64, args: *mut u64, type_id: u32) ->
     }
 }
 
-/// Call a host function with its arguments (and room for its results) at `args`.
+/// Call a host function with its arguments (and room for its results) at `args`. Returns false (with
+/// `ctx.trap` set) if it trapped; a `bool`, not a `Result`, so the calling handler still ends in a tail call.
 #[inline(never)]
-unsafe fn call_host(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) -> Result<(), Trap> {
+unsafe fn call_host(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) -> bool {
     let host = &*(*e).host;
     let n = host.ty.params().len().max(host.ty.results().len());
     let store = ctx.store;
@@ -162,7 +179,13 @@ unsafe fn call_host(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) -> Resul
     let r = func(store, ctx.instance, std::slice::from_raw_parts_mut(args, n));
     (*stack).values_top = saved.0;
     (*stack).frames_top = saved.1;
-    r
+    match r {
+        Ok(()) => true,
+        Err(t) => {
+            ctx.trap = Some(t);
+            false
+        }
+    }
 }
 
 /// Call `entry` from the host with arguments in `slots` (which must have room for the results, which

@@ -5,8 +5,8 @@
 //! may have been grown by another thread since `len` was loaded, so before trapping, the shared variants
 //! re-read the current length.
 
-use super::{Ctx, Exit, Fp, Ip, Mem, after, dispatch, get, mem0, operands, set, trap, trap_with};
-use crate::error::{Trap, TrapCode};
+use super::{Ctx, Exit, Fp, Ip, Mem, after, dispatch, get, mem0, operands, set, trap};
+use crate::error::TrapCode;
 use crate::ir::Slot;
 use crate::ir::ops::{LoadOp, LoadVisitor, StoreOp, StoreVisitor};
 use crate::memory::{PAGE_SIZE, racy};
@@ -265,14 +265,15 @@ pub(crate) unsafe fn memory_grow(ip: Ip, fp: Fp, _mem: Mem, _len: usize, ctx: &m
     dispatch!(after::<MemGrow>(ip), fp, mem, len, ctx)
 }
 
-/// Checked range `[at, at + n)` of a memory of `len` bytes.
+/// Checked range `[at, at + n)` of a memory of `len` bytes. (Helpers return `Result<_, TrapCode>`, which
+/// fits in registers, so that their handler's dispatch stays a tail call.)
 #[inline(always)]
-fn range(at: u64, n: u64, len: usize) -> Result<usize, Trap> {
-    if at + n > len as u64 { Err(Trap::new(TrapCode::MemoryOutOfBounds)) } else { Ok(at as usize) }
+fn range(at: u64, n: u64, len: usize) -> Result<usize, TrapCode> {
+    if at + n > len as u64 { Err(TrapCode::MemoryOutOfBounds) } else { Ok(at as usize) }
 }
 
 #[inline(never)]
-unsafe fn fill(ctx: &Ctx, dst: u64, val: u8, n: u64) -> Result<(), Trap> {
+unsafe fn fill(ctx: &Ctx, dst: u64, val: u8, n: u64) -> Result<(), TrapCode> {
     let m = &*(*ctx.instance).mem0;
     let at = range(dst, n, m.byte_len())?;
     racy::fill(m.base().add(at), val, n as usize, m.is_shared());
@@ -280,7 +281,7 @@ unsafe fn fill(ctx: &Ctx, dst: u64, val: u8, n: u64) -> Result<(), Trap> {
 }
 
 #[inline(never)]
-unsafe fn copy(ctx: &Ctx, dst: u64, src: u64, n: u64) -> Result<(), Trap> {
+unsafe fn copy(ctx: &Ctx, dst: u64, src: u64, n: u64) -> Result<(), TrapCode> {
     let m = &*(*ctx.instance).mem0;
     let d = range(dst, n, m.byte_len())?;
     let s = range(src, n, m.byte_len())?;
@@ -289,12 +290,12 @@ unsafe fn copy(ctx: &Ctx, dst: u64, src: u64, n: u64) -> Result<(), Trap> {
 }
 
 #[inline(never)]
-unsafe fn init(ctx: &Ctx, segment: u32, dst: u64, src: u64, n: u64) -> Result<(), Trap> {
+unsafe fn init(ctx: &Ctx, segment: u32, dst: u64, src: u64, n: u64) -> Result<(), TrapCode> {
     let inst = &*ctx.instance;
     let m = &*inst.mem0;
     let bytes: &[u8] = inst.datas[segment as usize].as_deref().unwrap_or(&[]);
     if src + n > bytes.len() as u64 {
-        return Err(Trap::new(TrapCode::MemoryOutOfBounds));
+        return Err(TrapCode::MemoryOutOfBounds);
     }
     let d = range(dst, n, m.byte_len())?;
     racy::copy_in(m.base().add(d), bytes.as_ptr().add(src as usize), n as usize, m.is_shared());
@@ -305,8 +306,8 @@ unsafe fn init(ctx: &Ctx, segment: u32, dst: u64, src: u64, n: u64) -> Result<()
 pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: MemBulk = operands(ip);
     let r = fill(ctx, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u8, get(fp, p.len) as u32 as u64);
-    if let Err(t) = r {
-        return trap_with(ctx, t);
+    if let Err(code) = r {
+        return trap(ctx, code);
     }
     dispatch!(after::<MemBulk>(ip), fp, mem, len, ctx)
 }
@@ -315,8 +316,8 @@ pub(crate) unsafe fn memory_fill(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut
 pub(crate) unsafe fn memory_copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: MemBulk = operands(ip);
     let r = copy(ctx, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
-    if let Err(t) = r {
-        return trap_with(ctx, t);
+    if let Err(code) = r {
+        return trap(ctx, code);
     }
     dispatch!(after::<MemBulk>(ip), fp, mem, len, ctx)
 }
@@ -326,8 +327,8 @@ pub(crate) unsafe fn memory_init(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut
     let p: MemInit = operands(ip);
     let r =
         init(ctx, p.segment, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
-    if let Err(t) = r {
-        return trap_with(ctx, t);
+    if let Err(code) = r {
+        return trap(ctx, code);
     }
     dispatch!(after::<MemInit>(ip), fp, mem, len, ctx)
 }

@@ -138,14 +138,6 @@ pub(crate) fn trap(ctx: &mut Ctx, code: TrapCode) -> Exit {
     Exit::Trap
 }
 
-/// Stop with a trap object (from a host function or helper).
-#[cold]
-#[inline(never)]
-pub(crate) fn trap_with(ctx: &mut Ctx, t: Trap) -> Exit {
-    ctx.trap = Some(t);
-    Exit::Trap
-}
-
 /// Base and length of an instance's memory 0.
 #[inline(always)]
 pub(crate) unsafe fn mem0(instance: *const InstanceEntity) -> (Mem, usize) {

@@ -1,0 +1,13 @@
+//! # wasmvm-runtime — running programs on wasmvm
+//!
+//! - [`wasi`]: WASI preview1 host functions and the [`WasiCtx`](wasi::WasiCtx) they work on.
+//! - [`run`]: instantiate a module with WASI and run it as a command (`_start`), or call one of its
+//!   exports with arguments given as text (`--invoke`).
+//! - [`logger`]: a minimal stderr backend for the `log` facade, configured by `WASMVM_LOG`.
+//!
+//! The `wasmvm` binary (src/main.rs, src/cli.rs) is a thin command-line layer over these.
+
+pub mod logger;
+pub mod run;
+pub mod values;
+pub mod wasi;

@@ -1,0 +1,28 @@
+//! The `wasmvm` executable: run WASI programs, invoke exports, run `.wast` scripts.
+//!
+//! Usage errors exit with 2 (clap's convention); everything else is described by
+//! `wasmvm run --help`. A panic (a wasmvm bug) is reported as one `error:` line, not a backtrace.
+
+mod cli;
+
+use clap::Parser;
+
+fn main() {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        eprintln!("error: internal error (a wasmvm bug): {msg}{place}");
+        std::process::exit(101);
+    }));
+    if let Err(msg) = wasmvm_runtime::logger::init_from_env() {
+        eprintln!("warning: {msg}");
+    }
+    let cli = cli::Cli::parse();
+    let status = cli::execute(cli);
+    std::process::exit(status);
+}

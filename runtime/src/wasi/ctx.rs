@@ -1,0 +1,193 @@
+//! [`WasiCtx`]: the per-program WASI state (arguments, environment, standard streams, clocks).
+//!
+//! A `WasiCtx` lives in the store's user data and is reached by the host functions through the
+//! accessor given to [`add_to_linker`](super::add_to_linker). The standard streams are trait objects
+//! so that an embedder (or a test) can give the program any reader and writers, e.g. an in-memory
+//! [`OutputPipe`] to capture what it prints. Only file descriptors 0, 1 and 2 exist: there are no
+//! preopened directories, so every other descriptor is `EBADF`.
+
+use std::io::{self, Read, Write};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+/// The program's standard input.
+pub type Reader = Box<dyn Read + Send>;
+/// The program's standard output or error.
+pub type Writer = Box<dyn Write + Send>;
+
+/// One of the three standard descriptors.
+pub(crate) enum Stdio {
+    In(Reader),
+    Out(Writer),
+}
+
+/// An open standard descriptor with its `fdflags`.
+pub(crate) struct FdEntry {
+    pub stream: Stdio,
+    pub flags: u16,
+}
+
+/// The WASI state of one program.
+pub struct WasiCtx {
+    pub(crate) args: Vec<Vec<u8>>,
+    /// `KEY=VALUE` entries.
+    pub(crate) env: Vec<Vec<u8>>,
+    /// Descriptors 0, 1, 2; `None` once closed.
+    pub(crate) fds: [Option<FdEntry>; 3],
+    /// Origin of the monotonic clock.
+    pub(crate) start: Instant,
+}
+
+impl WasiCtx {
+    /// A builder with no arguments, no environment, empty stdin and discarded output.
+    pub fn builder() -> WasiCtxBuilder {
+        WasiCtxBuilder::default()
+    }
+
+    /// The program arguments (`argv`, including `argv[0]`).
+    pub fn args(&self) -> &[Vec<u8>] {
+        &self.args
+    }
+
+    /// Replace standard input (reopening descriptor 0 if the program closed it).
+    pub fn set_stdin(&mut self, r: impl Read + Send + 'static) {
+        self.fds[0] = Some(FdEntry::new(Stdio::In(Box::new(r))));
+    }
+
+    /// Replace standard output (reopening descriptor 1 if the program closed it).
+    pub fn set_stdout(&mut self, w: impl Write + Send + 'static) {
+        self.fds[1] = Some(FdEntry::new(Stdio::Out(Box::new(w))));
+    }
+
+    /// Replace standard error (reopening descriptor 2 if the program closed it).
+    pub fn set_stderr(&mut self, w: impl Write + Send + 'static) {
+        self.fds[2] = Some(FdEntry::new(Stdio::Out(Box::new(w))));
+    }
+
+    /// Flush standard output and error (errors are ignored: the program is gone).
+    pub fn flush(&mut self) {
+        for e in self.fds.iter_mut().flatten() {
+            if let Stdio::Out(w) = &mut e.stream {
+                let _ = w.flush();
+            }
+        }
+    }
+
+    /// The open descriptor `fd`, or `EBADF`.
+    pub(crate) fn fd(&mut self, fd: u32) -> Result<&mut FdEntry, super::Errno> {
+        self.fds.get_mut(fd as usize).and_then(Option::as_mut).ok_or(super::Errno::BADF)
+    }
+}
+
+impl FdEntry {
+    fn new(stream: Stdio) -> Self {
+        Self { stream, flags: 0 }
+    }
+}
+
+/// Builds a [`WasiCtx`].
+pub struct WasiCtxBuilder {
+    args: Vec<Vec<u8>>,
+    env: Vec<Vec<u8>>,
+    stdin: Reader,
+    stdout: Writer,
+    stderr: Writer,
+}
+
+impl Default for WasiCtxBuilder {
+    fn default() -> Self {
+        Self {
+            args: Vec::new(),
+            env: Vec::new(),
+            stdin: Box::new(io::empty()),
+            stdout: Box::new(io::sink()),
+            stderr: Box::new(io::sink()),
+        }
+    }
+}
+
+impl WasiCtxBuilder {
+    /// Append one argument (the first one is `argv[0]`).
+    pub fn arg(mut self, arg: impl Into<Vec<u8>>) -> Self {
+        self.args.push(arg.into());
+        self
+    }
+
+    /// Append arguments.
+    pub fn args<A: Into<Vec<u8>>>(mut self, args: impl IntoIterator<Item = A>) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    /// Add the environment variable `key=value`.
+    pub fn env(mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) -> Self {
+        let mut kv = key.as_ref().to_vec();
+        kv.push(b'=');
+        kv.extend_from_slice(value.as_ref());
+        self.env.push(kv);
+        self
+    }
+
+    /// Standard input.
+    pub fn stdin(mut self, r: impl Read + Send + 'static) -> Self {
+        self.stdin = Box::new(r);
+        self
+    }
+
+    /// Standard output.
+    pub fn stdout(mut self, w: impl Write + Send + 'static) -> Self {
+        self.stdout = Box::new(w);
+        self
+    }
+
+    /// Standard error.
+    pub fn stderr(mut self, w: impl Write + Send + 'static) -> Self {
+        self.stderr = Box::new(w);
+        self
+    }
+
+    /// Use this process's standard input, output and error.
+    pub fn inherit_stdio(self) -> Self {
+        self.stdin(io::stdin()).stdout(io::stdout()).stderr(io::stderr())
+    }
+
+    /// The context.
+    pub fn build(self) -> WasiCtx {
+        WasiCtx {
+            args: self.args,
+            env: self.env,
+            fds: [
+                Some(FdEntry::new(Stdio::In(self.stdin))),
+                Some(FdEntry::new(Stdio::Out(self.stdout))),
+                Some(FdEntry::new(Stdio::Out(self.stderr))),
+            ],
+            start: Instant::now(),
+        }
+    }
+}
+
+/// An in-memory writer whose contents can be read back through any clone: hand one clone to the
+/// program as stdout or stderr and keep another to look at what it wrote.
+#[derive(Clone, Default, Debug)]
+pub struct OutputPipe(Arc<Mutex<Vec<u8>>>);
+
+impl OutputPipe {
+    /// An empty pipe.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Everything written so far.
+    pub fn contents(&self) -> Vec<u8> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
+impl Write for OutputPipe {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,133 @@
+//! WASI preview1 functions one by one: arguments, environment, standard streams, bad pointers,
+//! `ENOSYS` stubs. (Clocks and polling: `wasi_clock.rs`; embedding: `wasi_embed.rs`.)
+
+mod common;
+
+use std::io::Cursor;
+
+use common::guest::*;
+use wasmvm_runtime::wasi::{OutputPipe, WasiCtx};
+
+#[test]
+fn every_preview1_function_links_and_stubs_say_enosys() {
+    let mut g = Guest::with_memory(ctx());
+    assert_eq!(g.call("path_open", &[3, 0, 0, 0, 0, 0, 0, 0, 0]), NOSYS);
+    assert_eq!(g.call("sock_accept", &[3, 0, 0]), NOSYS);
+    assert_eq!(g.call("proc_raise", &[6]), NOSYS);
+    assert_eq!(g.call("fd_readdir", &[3, 0, 0, 0, 0]), NOSYS);
+    assert_eq!(g.call("sched_yield", &[]), 0);
+}
+
+#[test]
+fn args_and_environ() {
+    let c = WasiCtx::builder().arg("prog").arg("x y").env("A", "1").env("BB", "22").build();
+    let mut g = Guest::with_memory(c);
+    assert_eq!(g.call("args_sizes_get", &[0, 4]), 0);
+    assert_eq!((g.u32_at(0), g.u32_at(4)), (2, 9));
+    assert_eq!(g.call("args_get", &[100, 200]), 0);
+    assert_eq!((g.u32_at(100), g.u32_at(104)), (200, 205));
+    assert_eq!(g.read(200, 9), b"prog\0x y\0");
+    assert_eq!(g.call("environ_sizes_get", &[0, 4]), 0);
+    assert_eq!((g.u32_at(0), g.u32_at(4)), (2, 10));
+    assert_eq!(g.call("environ_get", &[100, 300]), 0);
+    assert_eq!((g.u32_at(100), g.u32_at(104)), (300, 304));
+    assert_eq!(g.read(300, 10), b"A=1\0BB=22\0");
+}
+
+#[test]
+fn bad_pointers_are_efault() {
+    let mut g = Guest::with_memory(ctx());
+    let end = 65536i64;
+    assert_eq!(g.call("args_sizes_get", &[end - 2, 0]), FAULT);
+    assert_eq!(g.call("args_get", &[0, end - 3]), FAULT);
+    assert_eq!(g.call("args_get", &[0xffff_ffff, 0]), FAULT);
+    assert_eq!(g.call("clock_time_get", &[0, 0, end - 4]), FAULT);
+    assert_eq!(g.call("random_get", &[end - 10, 11]), FAULT);
+    assert_eq!(g.call("random_get", &[0, 0xffff_ffff]), FAULT);
+    assert_eq!(g.call("fd_write", &[1, end - 4, 1, 0]), FAULT);
+    assert_eq!(g.call("fd_write", &[1, 0, 0x2000_0000, 0]), FAULT);
+    g.iovec(0, 65530, 100);
+    assert_eq!(g.call("fd_write", &[1, 0, 1, 8]), FAULT);
+    assert_eq!(g.call("fd_read", &[0, 0, 1, 8]), FAULT);
+    assert_eq!(g.call("fd_fdstat_get", &[1, end - 8]), FAULT);
+    assert_eq!(g.call("poll_oneoff", &[end - 8, 0, 1, 0]), FAULT);
+    // Without any memory every pointer is bad, and nothing panics.
+    let mut g = Guest::new("", ctx());
+    assert_eq!(g.call("args_sizes_get", &[0, 4]), FAULT);
+    assert_eq!(g.call("fd_write", &[1, 0, 1, 8]), FAULT);
+    assert_eq!(g.call("random_get", &[0, 0]), 0);
+}
+
+#[test]
+fn stdio_write_read_close() {
+    let (out, err) = (OutputPipe::new(), OutputPipe::new());
+    let c = WasiCtx::builder().stdin(Cursor::new(b"abcdefgh".to_vec())).stdout(out.clone()).stderr(err.clone()).build();
+    let mut g = Guest::with_memory(c);
+    g.write(100, b"hello, world");
+    g.iovec(0, 100, 5);
+    g.iovec(8, 105, 7);
+    assert_eq!(g.call("fd_write", &[1, 0, 2, 16]), 0);
+    assert_eq!(g.u32_at(16), 12);
+    assert_eq!(g.call("fd_write", &[2, 0, 1, 16]), 0);
+    assert_eq!((out.contents(), err.contents()), (b"hello, world".to_vec(), b"hello".to_vec()));
+    assert_eq!(g.call("fd_write", &[0, 0, 1, 16]), BADF);
+    assert_eq!(g.call("fd_write", &[3, 0, 1, 16]), BADF);
+
+    // A read is scattered over the buffers.
+    g.iovec(0, 200, 3);
+    g.iovec(8, 300, 10);
+    assert_eq!(g.call("fd_read", &[0, 0, 2, 16]), 0);
+    assert_eq!(g.u32_at(16), 8);
+    assert_eq!((g.read(200, 3), g.read(300, 5)), (b"abc".to_vec(), b"defgh".to_vec()));
+    assert_eq!(g.call("fd_read", &[0, 0, 2, 16]), 0);
+    assert_eq!(g.u32_at(16), 0, "end of input");
+    assert_eq!(g.call("fd_read", &[1, 0, 2, 16]), BADF);
+
+    assert_eq!(g.call("fd_close", &[1]), 0);
+    assert_eq!(g.call("fd_close", &[1]), BADF);
+    assert_eq!(g.call("fd_write", &[1, 0, 1, 16]), BADF);
+    assert_eq!(g.call("fd_close", &[7]), BADF);
+}
+
+#[test]
+fn stdio_are_unseekable_character_devices() {
+    let mut g = Guest::with_memory(ctx());
+    for fd in 0..3 {
+        assert_eq!(g.call("fd_seek", &[fd, 0, 0, 0]), SPIPE);
+        assert_eq!(g.call("fd_tell", &[fd, 0]), SPIPE);
+        assert_eq!(g.call("fd_fdstat_get", &[fd, 64]), 0);
+        let stat = g.read(64, 24);
+        assert_eq!(stat[0], 2, "character device");
+        let rights = g.u64_at(72);
+        assert_eq!(rights & (1 << 2 | 1 << 5), 0, "no seek/tell rights (isatty)");
+        let io_right = if fd == 0 { 1 << 1 } else { 1 << 6 };
+        assert_ne!(rights & io_right, 0);
+        assert_eq!(g.call("fd_filestat_get", &[fd, 128]), 0);
+        assert_eq!(g.read(128 + 16, 1), [2]);
+    }
+    assert_eq!(g.call("fd_fdstat_set_flags", &[1, 1]), 0);
+    assert_eq!(g.call("fd_fdstat_get", &[1, 64]), 0);
+    assert_eq!(g.read(66, 2), [1, 0]);
+    assert_eq!(g.call("fd_fdstat_set_flags", &[1, 0x100]), INVAL);
+    assert_eq!(g.call("fd_seek", &[5, 0, 0, 0]), BADF);
+    assert_eq!(g.call("fd_fdstat_get", &[5, 64]), BADF);
+    assert_eq!(g.call("fd_filestat_get", &[5, 64]), BADF);
+    // No preopens.
+    for fd in [0, 3, 4] {
+        assert_eq!(g.call("fd_prestat_get", &[fd, 64]), BADF);
+        assert_eq!(g.call("fd_prestat_dir_name", &[fd, 64, 10]), BADF);
+    }
+}
+
+#[test]
+fn shared_memory_guest() {
+    let out = OutputPipe::new();
+    let mut g =
+        Guest::new("(memory (export \"memory\") 1 1 shared)", WasiCtx::builder().arg("p").stdout(out.clone()).build());
+    g.write(100, b"shared!");
+    g.iovec(0, 100, 7);
+    assert_eq!(g.call("fd_write", &[1, 0, 1, 8]), 0);
+    assert_eq!(out.contents(), b"shared!");
+    assert_eq!(g.call("args_sizes_get", &[16, 20]), 0);
+    assert_eq!((g.u32_at(16), g.u32_at(20)), (1, 2));
+}
