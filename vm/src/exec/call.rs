@@ -15,13 +15,17 @@ pub(crate) struct Enter {
     pub zero_len: u32,
 }
 
-/// Call a function of the same module; `entry` is patched in after translation.
+/// Call a function of the same module. Patched after translation: `entry` points just past the callee's
+/// `enter`, whose work (frame check, zeroing locals) this instruction does itself.
 #[repr(C, packed)]
 #[derive(Clone, Copy)]
 pub(crate) struct CallInternal {
     pub entry: usize,
     /// First argument slot; the callee's frame starts here.
     pub frame: Slot,
+    pub frame_size: u32,
+    pub zero_from: u32,
+    pub zero_len: u32,
 }
 
 /// Call a function by index in the instance's function space (imports).
@@ -47,8 +51,33 @@ pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) 
     if fp.add(p.frame_size as usize) > ctx.stack_end {
         return trap(ctx, TrapCode::StackExhausted);
     }
-    std::ptr::write_bytes(fp.add(p.zero_from as usize), 0, p.zero_len as usize);
+    zero_slots(fp.add(p.zero_from as usize), p.zero_len);
     dispatch!(after::<Enter>(ip), fp, mem, len, ctx)
+}
+
+/// Zero a function's non-parameter locals: inline stores for the usual handful, `memset` beyond.
+#[inline(always)]
+unsafe fn zero_slots(p: *mut u64, n: u32) {
+    match n {
+        0 => {}
+        1 => *p = 0,
+        2 => {
+            *p = 0;
+            *p.add(1) = 0;
+        }
+        3 => {
+            *p = 0;
+            *p.add(1) = 0;
+            *p.add(2) = 0;
+        }
+        4 => {
+            *p = 0;
+            *p.add(1) = 0;
+            *p.add(2) = 0;
+            *p.add(3) = 0;
+        }
+        _ => std::ptr::write_bytes(p, 0, n as usize),
+    }
 }
 
 /// Push the caller's frame and continue at `code` in `instance` with the frame starting at `new_fp`.
@@ -72,12 +101,14 @@ macro_rules! call_wasm {
 #[inline(never)]
 pub(crate) unsafe fn call_internal(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: CallInternal = operands(ip);
-    if ctx.frame_sp == ctx.frames_end {
+    let callee_fp = fp.add(p.frame as usize);
+    if ctx.frame_sp == ctx.frames_end || callee_fp.add(p.frame_size as usize) > ctx.stack_end {
         return trap(ctx, TrapCode::StackExhausted);
     }
     ctx.frame_sp.write(Frame { ip: after::<CallInternal>(ip), fp, instance: ctx.instance });
     ctx.frame_sp = ctx.frame_sp.add(1);
-    dispatch!(p.entry as Ip, fp.add(p.frame as usize), mem, len, ctx)
+    zero_slots(callee_fp.add(p.zero_from as usize), p.zero_len);
+    dispatch!(p.entry as Ip, callee_fp, mem, len, ctx)
 }
 
 /// Call a resolved function entry (wasm or host).

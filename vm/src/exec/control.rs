@@ -150,6 +150,61 @@ pub(crate) unsafe fn br_cmp_si<Op: BinaryOp<Out = i32>, const WHEN: bool>(
     dispatch!(next, fp, mem, len, ctx)
 }
 
+/// `fp[dst] = fp[a] + imm` (i32), then branch on `fp[dst] OP fp[b]`: a loop counter's increment, test and
+/// back-edge in one instruction.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct AddBrCmpSS {
+    pub dst: Slot,
+    pub a: Slot,
+    pub imm: u32,
+    pub b: Slot,
+    pub offset: i32,
+}
+
+/// `fp[dst] = fp[a] + imm`, then branch on `fp[dst] OP rhs`.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct AddBrCmpSI {
+    pub dst: Slot,
+    pub a: Slot,
+    pub imm: u32,
+    pub rhs: u32,
+    pub offset: i32,
+}
+
+#[inline(never)]
+pub(crate) unsafe fn add_br_cmp_ss<Op: BinaryOp<Out = i32>, const WHEN: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let p: AddBrCmpSS = operands(ip);
+    let v = (get(fp, p.a) as u32).wrapping_add(p.imm);
+    set(fp, p.dst, v as u64);
+    let holds = matches!(Op::eval(Op::Lhs::from_slot(v as u64), Op::Rhs::from_slot(get(fp, p.b))), Ok(r) if r != 0);
+    let next = if holds == WHEN { jump(ip, p.offset) } else { after::<AddBrCmpSS>(ip) };
+    dispatch!(next, fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn add_br_cmp_si<Op: BinaryOp<Out = i32>, const WHEN: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let p: AddBrCmpSI = operands(ip);
+    let v = (get(fp, p.a) as u32).wrapping_add(p.imm);
+    set(fp, p.dst, v as u64);
+    let holds = matches!(Op::eval(Op::Lhs::from_slot(v as u64), Op::Rhs::from_slot(p.rhs as u64)), Ok(r) if r != 0);
+    let next = if holds == WHEN { jump(ip, p.offset) } else { after::<AddBrCmpSI>(ip) };
+    dispatch!(next, fp, mem, len, ctx)
+}
+
 /// The fused compare-and-branch handlers of one comparison.
 #[derive(Clone, Copy)]
 pub(crate) struct BrCmpHandlers {
@@ -157,6 +212,9 @@ pub(crate) struct BrCmpHandlers {
     pub ss: [Handler; 2],
     /// Branch when true / when false, slot-immediate.
     pub si: [Handler; 2],
+    /// Increment, then compare and branch (i32 comparisons only), slot-slot and slot-immediate.
+    pub add_ss: [Handler; 2],
+    pub add_si: [Handler; 2],
 }
 
 pub(crate) struct GetBrCmp;
@@ -166,6 +224,8 @@ impl CmpVisitor for GetBrCmp {
         BrCmpHandlers {
             ss: [br_cmp_ss::<Op, true>, br_cmp_ss::<Op, false>],
             si: [br_cmp_si::<Op, true>, br_cmp_si::<Op, false>],
+            add_ss: [add_br_cmp_ss::<Op, true>, add_br_cmp_ss::<Op, false>],
+            add_si: [add_br_cmp_si::<Op, true>, add_br_cmp_si::<Op, false>],
         }
     }
 }

@@ -54,6 +54,56 @@ pub(crate) struct StoreAbs {
     pub value: Slot,
 }
 
+/// `dst = load(fp[a] + fp[b] + offset)`: a load fused with the `i32.add` computing its address.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct LoadSS {
+    pub dst: Slot,
+    pub a: Slot,
+    pub b: Slot,
+    pub offset: u32,
+}
+
+/// `dst = load(fp[a] + imm + offset)`, the `i32.add` wrapping at 32 bits before the offset is added.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct LoadSI {
+    pub dst: Slot,
+    pub a: Slot,
+    pub imm: u32,
+    pub offset: u32,
+}
+
+/// `store(fp[a] + fp[b] + offset, fp[value])`.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct StoreSS {
+    pub a: Slot,
+    pub b: Slot,
+    pub offset: u32,
+    pub value: Slot,
+}
+
+/// `store(fp[a] + fp[b] + offset, imm)`.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct StoreSSImm {
+    pub a: Slot,
+    pub b: Slot,
+    pub offset: u32,
+    pub value: u64,
+}
+
+/// `store(fp[a] + imm + offset, fp[value])`.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct StoreSI {
+    pub a: Slot,
+    pub imm: u32,
+    pub offset: u32,
+    pub value: Slot,
+}
+
 #[inline(always)]
 unsafe fn read<const SHARED: bool>(p: *const u8, size: usize) -> u64 {
     if SHARED {
@@ -112,101 +162,106 @@ macro_rules! check {
     };
 }
 
-#[inline(never)]
-pub(crate) unsafe fn load<Op: LoadOp, const SHARED: bool>(
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    mut len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
-    let p: Load = operands(ip);
-    let ea = get(fp, p.addr) as u32 as usize + p.offset as usize;
-    check!(ctx, SHARED, ea, Op::SIZE, len);
-    set(fp, p.dst, Op::extend(read::<SHARED>(mem.add(ea), Op::SIZE)));
-    dispatch!(after::<Load>(ip), fp, mem, len, ctx)
+/// Defines a load handler from its operand struct and effective-address expression.
+macro_rules! load_handler {
+    ($name:ident, $P:ty, |$p:ident, $fp:ident| $ea:expr) => {
+        #[inline(never)]
+        pub(crate) unsafe fn $name<Op: LoadOp, const SHARED: bool>(
+            ip: Ip,
+            $fp: Fp,
+            mem: Mem,
+            mut len: usize,
+            ctx: &mut Ctx,
+        ) -> Exit {
+            let $p: $P = operands(ip);
+            let ea: usize = $ea;
+            check!(ctx, SHARED, ea, Op::SIZE, len);
+            set($fp, $p.dst, Op::extend(read::<SHARED>(mem.add(ea), Op::SIZE)));
+            dispatch!(after::<$P>(ip), $fp, mem, len, ctx)
+        }
+    };
 }
 
-#[inline(never)]
-pub(crate) unsafe fn load_abs<Op: LoadOp, const SHARED: bool>(
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    mut len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
-    let p: LoadAbs = operands(ip);
-    let ea = p.ea as usize;
-    check!(ctx, SHARED, ea, Op::SIZE, len);
-    set(fp, p.dst, Op::extend(read::<SHARED>(mem.add(ea), Op::SIZE)));
-    dispatch!(after::<LoadAbs>(ip), fp, mem, len, ctx)
+/// Defines a store handler from its operand struct, effective-address and value expressions.
+macro_rules! store_handler {
+    ($name:ident, $P:ty, |$p:ident, $fp:ident| $ea:expr, $value:expr) => {
+        #[inline(never)]
+        pub(crate) unsafe fn $name<Op: StoreOp, const SHARED: bool>(
+            ip: Ip,
+            $fp: Fp,
+            mem: Mem,
+            mut len: usize,
+            ctx: &mut Ctx,
+        ) -> Exit {
+            let $p: $P = operands(ip);
+            let ea: usize = $ea;
+            check!(ctx, SHARED, ea, Op::SIZE, len);
+            write::<SHARED>(mem.add(ea), Op::SIZE, $value);
+            dispatch!(after::<$P>(ip), $fp, mem, len, ctx)
+        }
+    };
 }
 
-#[inline(never)]
-pub(crate) unsafe fn store<Op: StoreOp, const SHARED: bool>(
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    mut len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
-    let p: Store = operands(ip);
-    let ea = get(fp, p.addr) as u32 as usize + p.offset as usize;
-    check!(ctx, SHARED, ea, Op::SIZE, len);
-    write::<SHARED>(mem.add(ea), Op::SIZE, get(fp, p.value));
-    dispatch!(after::<Store>(ip), fp, mem, len, ctx)
+/// A 32-bit address operand plus a static offset (no wrap-around: offsets make 33-bit addresses).
+#[inline(always)]
+fn ea(addr: u64, offset: u32) -> usize {
+    addr as u32 as usize + offset as usize
 }
 
-#[inline(never)]
-pub(crate) unsafe fn store_imm<Op: StoreOp, const SHARED: bool>(
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    mut len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
-    let p: StoreImm = operands(ip);
-    let ea = get(fp, p.addr) as u32 as usize + p.offset as usize;
-    check!(ctx, SHARED, ea, Op::SIZE, len);
-    write::<SHARED>(mem.add(ea), Op::SIZE, p.value);
-    dispatch!(after::<StoreImm>(ip), fp, mem, len, ctx)
+load_handler!(load, Load, |p, fp| ea(get(fp, p.addr), p.offset));
+load_handler!(load_abs, LoadAbs, |p, fp| p.ea as usize);
+load_handler!(load_ss, LoadSS, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset));
+load_handler!(load_si, LoadSI, |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset));
+store_handler!(store, Store, |p, fp| ea(get(fp, p.addr), p.offset), get(fp, p.value));
+store_handler!(store_imm, StoreImm, |p, fp| ea(get(fp, p.addr), p.offset), p.value);
+store_handler!(store_abs, StoreAbs, |p, fp| p.ea as usize, get(fp, p.value));
+store_handler!(store_ss, StoreSS, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset), get(fp, p.value));
+store_handler!(store_ss_imm, StoreSSImm, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset), p.value);
+store_handler!(store_si, StoreSI, |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), get(fp, p.value));
+
+/// The handlers of one load kind by addressing form, each `[private, shared]`.
+pub(crate) struct LoadHandlers {
+    pub slot: [super::Handler; 2],
+    pub abs: [super::Handler; 2],
+    pub ss: [super::Handler; 2],
+    pub si: [super::Handler; 2],
 }
 
-#[inline(never)]
-pub(crate) unsafe fn store_abs<Op: StoreOp, const SHARED: bool>(
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    mut len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
-    let p: StoreAbs = operands(ip);
-    let ea = p.ea as usize;
-    check!(ctx, SHARED, ea, Op::SIZE, len);
-    write::<SHARED>(mem.add(ea), Op::SIZE, get(fp, p.value));
-    dispatch!(after::<StoreAbs>(ip), fp, mem, len, ctx)
-}
-
-/// The load handlers of one access kind: `[slot-address, constant-address]`, each `[private, shared]`.
 pub(crate) struct GetLoad;
 impl LoadVisitor for GetLoad {
-    type Output = [[super::Handler; 2]; 2];
-    fn visit<Op: LoadOp + 'static>(self) -> Self::Output {
-        [[load::<Op, false>, load::<Op, true>], [load_abs::<Op, false>, load_abs::<Op, true>]]
+    type Output = LoadHandlers;
+    fn visit<Op: LoadOp + 'static>(self) -> LoadHandlers {
+        LoadHandlers {
+            slot: [load::<Op, false>, load::<Op, true>],
+            abs: [load_abs::<Op, false>, load_abs::<Op, true>],
+            ss: [load_ss::<Op, false>, load_ss::<Op, true>],
+            si: [load_si::<Op, false>, load_si::<Op, true>],
+        }
     }
 }
 
-/// The store handlers of one width: `[value slot, value immediate, constant address]`, each
-/// `[private, shared]`.
+/// The handlers of one store width by addressing form and value kind, each `[private, shared]`.
+pub(crate) struct StoreHandlers {
+    pub slot: [super::Handler; 2],
+    pub imm: [super::Handler; 2],
+    pub abs: [super::Handler; 2],
+    pub ss: [super::Handler; 2],
+    pub ss_imm: [super::Handler; 2],
+    pub si: [super::Handler; 2],
+}
+
 pub(crate) struct GetStore;
 impl StoreVisitor for GetStore {
-    type Output = [[super::Handler; 2]; 3];
-    fn visit<Op: StoreOp + 'static>(self) -> Self::Output {
-        [
-            [store::<Op, false>, store::<Op, true>],
-            [store_imm::<Op, false>, store_imm::<Op, true>],
-            [store_abs::<Op, false>, store_abs::<Op, true>],
-        ]
+    type Output = StoreHandlers;
+    fn visit<Op: StoreOp + 'static>(self) -> StoreHandlers {
+        StoreHandlers {
+            slot: [store::<Op, false>, store::<Op, true>],
+            imm: [store_imm::<Op, false>, store_imm::<Op, true>],
+            abs: [store_abs::<Op, false>, store_abs::<Op, true>],
+            ss: [store_ss::<Op, false>, store_ss::<Op, true>],
+            ss_imm: [store_ss_imm::<Op, false>, store_ss_imm::<Op, true>],
+            si: [store_si::<Op, false>, store_si::<Op, true>],
+        }
     }
 }
 

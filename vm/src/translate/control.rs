@@ -5,9 +5,11 @@ use wasmparser::BlockType;
 use super::{Control, ControlKind, LastKind, LastOp, Operand, Src, Translator};
 use crate::error::{Error, Result};
 use crate::exec::call::{CallImport, CallIndirect};
-use crate::exec::control::{Br, BrCmpSI, BrCmpSS, BrIf, BrTable, Copy, GetBrCmp, Return1, ReturnImm, ReturnN, Select};
+use crate::exec::control::{
+    AddBrCmpSI, AddBrCmpSS, Br, BrCmpSI, BrCmpSS, BrIf, BrTable, Copy, GetBrCmp, Return1, ReturnImm, ReturnN, Select,
+};
 use crate::exec::{self};
-use crate::ir::ops::CmpOp;
+use crate::ir::ops::{BinOp, CmpOp};
 use crate::ir::{HANDLER_SIZE, Slot, operands_at};
 
 impl Translator<'_> {
@@ -354,9 +356,11 @@ impl Translator<'_> {
             _ => false,
         };
         if retarget {
-            let pos = self.last.expect("checked").pos;
-            self.code.patch(operands_at(pos), local);
-            self.last = None;
+            let mut last = self.last.expect("checked");
+            self.code.patch(operands_at(last.pos), local);
+            // Still the last instruction (for fusions that look at what it computed), now writing a local.
+            last.dst = local;
+            self.last = Some(last);
         } else {
             self.preserve_local(local);
             self.copy_to(local, src);
@@ -386,8 +390,10 @@ impl Translator<'_> {
     fn branch_on(&mut self, cond: Src, fusable: Option<LastOp>, when: bool, label: usize) {
         let fusable = fusable.filter(|f| self.last.is_some_and(|l| l.pos == f.pos));
         if let Some(f) = fusable {
+            let before = self.prev.filter(|p| p.pos < f.pos && p.pos >= self.barrier);
             self.code.truncate(f.pos);
             self.last = None;
+            self.prev = None;
             match f.kind {
                 LastKind::Cmp(op, a, b) => {
                     let (op, a, b) = match (a, b) {
@@ -396,6 +402,35 @@ impl Translator<'_> {
                     };
                     let h = op.with_cmp(GetBrCmp);
                     let which = if when { 0 } else { 1 };
+                    // `x = y + k; if x OP rhs`: fold the increment into the branch.
+                    if let Some(add) = before
+                        && let Src::Slot(lhs) = a
+                        && lhs == add.dst
+                    {
+                        let imm = match add.kind {
+                            LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Imm(k)) => Some((y, k as u32)),
+                            LastKind::Bin(BinOp::I32Sub, Src::Slot(y), Src::Imm(k)) => {
+                                Some((y, (k as u32).wrapping_neg()))
+                            }
+                            _ => None,
+                        };
+                        if let Some((y, k)) = imm {
+                            self.code.truncate(add.pos);
+                            match b {
+                                Src::Slot(b) => self.emit_branch(
+                                    h.add_ss[which],
+                                    AddBrCmpSS { dst: lhs, a: y, imm: k, b, offset: 0 },
+                                    label,
+                                ),
+                                Src::Imm(r) => self.emit_branch(
+                                    h.add_si[which],
+                                    AddBrCmpSI { dst: lhs, a: y, imm: k, rhs: r as u32, offset: 0 },
+                                    label,
+                                ),
+                            }
+                            return;
+                        }
+                    }
                     match (a, b) {
                         (Src::Slot(a), Src::Slot(b)) => {
                             self.emit_branch(h.ss[which], BrCmpSS { a, b, offset: 0 }, label)
@@ -415,7 +450,7 @@ impl Translator<'_> {
                     let which = if when { 0 } else { 1 };
                     self.emit_branch(h.si[which], BrCmpSI { a: s, imm: 0, offset: 0 }, label);
                 }
-                LastKind::Other => unreachable!("not fusable"),
+                LastKind::Other | LastKind::Bin(..) => unreachable!("not fusable"),
             }
             return;
         }

@@ -102,6 +102,7 @@ struct LastOp {
 #[derive(Debug, Clone, Copy)]
 enum LastKind {
     Other,
+    Bin(crate::ir::ops::BinOp, Src, Src),
     Cmp(crate::ir::ops::CmpOp, Src, Src),
     Eqz32(Slot),
     Eqz64(Slot),
@@ -118,6 +119,8 @@ pub(crate) struct Translator<'a> {
     control: Vec<Control>,
     labels: Vec<Label>,
     last: Option<LastOp>,
+    /// The instruction before `last`, when both are straight-line code producing results.
+    prev: Option<LastOp>,
     /// No instruction before this position may be removed or retargeted (a label may point after it).
     barrier: usize,
     reachable: bool,
@@ -153,6 +156,7 @@ pub(crate) fn translate_function(
         control: Vec::new(),
         labels: Vec::new(),
         last: None,
+        prev: None,
         barrier: 0,
         reachable: true,
         call_fixups: Vec::new(),
@@ -226,15 +230,32 @@ fn invalid(e: wasmparser::BinaryReaderError) -> Error {
     }
 }
 
-/// Point every intra-module call at its callee's code (all bodies have their final addresses now).
+/// Point every intra-module call at its callee's code (all bodies have their final addresses now). The
+/// call performs the callee's `enter` itself, so it jumps past it and copies the callee's frame layout.
 pub(crate) fn link_calls(m: &mut ModuleInner) {
     let nimp = m.num_imported_funcs;
-    let entries: Vec<usize> = m.code.iter().map(|c| c.code.as_ptr() as usize).collect();
+    let callees: Vec<(usize, Enter)> = m
+        .code
+        .iter()
+        .map(|c| {
+            // SAFETY: every body starts with an `enter` instruction (see `translate_function`).
+            let enter = unsafe { c.code.as_ptr().add(HANDLER_SIZE).cast::<Enter>().read_unaligned() };
+            (c.code.as_ptr() as usize + HANDLER_SIZE + std::mem::size_of::<Enter>(), enter)
+        })
+        .collect();
     for func in m.code.iter_mut() {
         for &(at, callee) in &func.call_fixups {
-            let entry = entries[(callee - nimp) as usize];
-            // SAFETY: `at` is the position of a `usize` field written by the translator.
-            unsafe { func.code.as_mut_ptr().add(at).cast::<usize>().write_unaligned(entry) };
+            let (entry, enter) = callees[(callee - nimp) as usize];
+            // SAFETY: `at` is the position of the `CallInternal` operands written by the translator.
+            unsafe {
+                let p = func.code.as_mut_ptr().add(at).cast::<CallInternal>();
+                let mut call = p.read_unaligned();
+                call.entry = entry;
+                call.frame_size = enter.frame_size;
+                call.zero_from = enter.zero_from;
+                call.zero_len = enter.zero_len;
+                p.write_unaligned(call);
+            }
         }
         func.call_fixups = Vec::new();
     }
@@ -245,12 +266,14 @@ impl<'a> Translator<'a> {
 
     fn emit<P: std::marker::Copy>(&mut self, h: Handler, p: P) -> usize {
         self.last = None;
+        self.prev = None;
         self.code.emit(h, p)
     }
 
     /// Emit an instruction whose first operand is the destination temporary `dst`.
     fn emit_result<P: std::marker::Copy>(&mut self, h: Handler, p: P, dst: Slot, kind: LastKind) -> usize {
         let pos = self.code.emit(h, p);
+        self.prev = self.last;
         self.last = Some(LastOp { pos, dst, kind });
         pos
     }
@@ -369,6 +392,7 @@ impl<'a> Translator<'a> {
         let pos = self.code.pos();
         self.barrier = pos;
         self.last = None;
+        self.prev = None;
         let fixups = std::mem::take(&mut self.labels[label].fixups);
         for (instr, field) in fixups {
             self.code.patch(field, (pos as i64 - instr as i64) as i32);
@@ -391,9 +415,22 @@ impl<'a> Translator<'a> {
         self.branch_field(pos, field, label);
     }
 
-    /// Emit a call to a function of this module.
+    /// Emit a call to a function of this module (its entry and frame layout are patched in by `link_calls`).
     fn emit_call_internal(&mut self, callee: u32, frame: Slot) {
-        let pos = self.emit(exec::call::call_internal, CallInternal { entry: 0, frame });
+        let p = CallInternal { entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0 };
+        let pos = self.emit(exec::call::call_internal, p);
         self.call_fixups.push((operands_at(pos), callee));
+    }
+
+    /// The temporary `slot` was just written by the last instruction, which can be removed (fused into the
+    /// instruction consuming it). Returns that instruction.
+    fn fusable_producer(&self, slot: Slot) -> Option<LastOp> {
+        self.last.filter(|l| l.dst == slot && slot >= self.num_locals && l.pos >= self.barrier)
+    }
+
+    /// Remove the last instruction (it is being fused into the next one).
+    fn drop_last(&mut self, last: LastOp) {
+        self.code.truncate(last.pos);
+        self.last = self.prev.take().filter(|p| p.pos < last.pos);
     }
 }

@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 use crate::exec;
 use crate::exec::control::Const;
 use crate::exec::memory::{
-    DataDrop, GetLoad, GetStore, Load, LoadAbs, MemBulk, MemGrow, MemInit, MemSize, Store, StoreAbs, StoreImm,
+    DataDrop, GetLoad, GetStore, Load, LoadAbs, LoadSI, LoadSS, MemBulk, MemGrow, MemInit, MemSize, Store, StoreAbs,
+    StoreImm, StoreSI, StoreSS, StoreSSImm,
 };
 use crate::exec::numeric::{BinIS, BinSI, BinSS, GetBinary, GetUnary, Un};
 use crate::exec::table::{ElemDrop, TableCopy, TableFill, TableGet, TableGrow, TableInit, TableSet, TableSize};
@@ -198,13 +199,17 @@ impl Translator<'_> {
         }
         let h = op.with(GetBinary);
         let dst = self.temp_slot(self.height());
+        let kind = match (a, b) {
+            (Src::Imm(_), Src::Slot(_)) if op.is_commutative() => LastKind::Bin(op, b, a),
+            _ => LastKind::Bin(op, a, b),
+        };
         match (a, b) {
-            (Src::Slot(a), Src::Slot(b)) => self.emit_result(h.ss, BinSS { dst, a, b }, dst, LastKind::Other),
-            (Src::Slot(a), Src::Imm(imm)) => self.emit_result(h.si, BinSI { dst, a, imm }, dst, LastKind::Other),
+            (Src::Slot(a), Src::Slot(b)) => self.emit_result(h.ss, BinSS { dst, a, b }, dst, kind),
+            (Src::Slot(a), Src::Imm(imm)) => self.emit_result(h.si, BinSI { dst, a, imm }, dst, kind),
             (Src::Imm(imm), Src::Slot(b)) if op.is_commutative() => {
-                self.emit_result(h.si, BinSI { dst, a: b, imm }, dst, LastKind::Other)
+                self.emit_result(h.si, BinSI { dst, a: b, imm }, dst, kind)
             }
-            (Src::Imm(imm), Src::Slot(b)) => self.emit_result(h.is, BinIS { dst, imm, b }, dst, LastKind::Other),
+            (Src::Imm(imm), Src::Slot(b)) => self.emit_result(h.is, BinIS { dst, imm, b }, dst, kind),
             (Src::Imm(x), Src::Imm(imm)) => {
                 // Folding would trap: evaluate at run time.
                 self.emit(exec::control::constant, Const { dst, value: x });
@@ -278,17 +283,39 @@ impl Translator<'_> {
         self.push(Operand::Temp);
     }
 
+    /// If the address in `addr` was just computed by an `i32.add`, remove that add: the memory access will
+    /// compute `a + b` itself (`base + index` addressing).
+    fn fuse_address(&mut self, addr: Src) -> Option<(crate::ir::Slot, Src)> {
+        let Src::Slot(s) = addr else { return None };
+        let last = self.fusable_producer(s)?;
+        match last.kind {
+            LastKind::Bin(BinOp::I32Add, Src::Slot(a), b @ (Src::Slot(_) | Src::Imm(_))) => {
+                self.drop_last(last);
+                Some((a, b))
+            }
+            _ => None,
+        }
+    }
+
     fn load(&mut self, kind: LoadKind, memarg: MemArg) {
         let addr = self.pop();
         let dst = self.temp_slot(self.height());
         let h = kind.with(GetLoad);
         let shared = self.shared_memory as usize;
         let offset = memarg.offset as u32;
-        match addr {
-            Src::Slot(addr) => self.emit_result(h[0][shared], Load { dst, addr, offset }, dst, LastKind::Other),
-            Src::Imm(a) => {
+        match (self.fuse_address(addr), addr) {
+            (Some((a, Src::Slot(b))), _) => {
+                self.emit_result(h.ss[shared], LoadSS { dst, a, b, offset }, dst, LastKind::Other)
+            }
+            (Some((a, Src::Imm(imm))), _) => {
+                self.emit_result(h.si[shared], LoadSI { dst, a, imm: imm as u32, offset }, dst, LastKind::Other)
+            }
+            (None, Src::Slot(addr)) => {
+                self.emit_result(h.slot[shared], Load { dst, addr, offset }, dst, LastKind::Other)
+            }
+            (None, Src::Imm(a)) => {
                 let ea = a as u32 as u64 + memarg.offset;
-                self.emit_result(h[1][shared], LoadAbs { dst, ea }, dst, LastKind::Other)
+                self.emit_result(h.abs[shared], LoadAbs { dst, ea }, dst, LastKind::Other)
             }
         };
         self.push(Operand::Temp);
@@ -301,21 +328,40 @@ impl Translator<'_> {
         let h = kind.with(GetStore);
         let shared = self.shared_memory as usize;
         let offset = memarg.offset as u32;
-        match (addr, value) {
-            (Src::Slot(addr), Src::Slot(value)) => {
-                self.emit(h[0][shared], Store { addr, offset, value });
+        // Fuse the address computation only if nothing was emitted for the value after it.
+        let fused = match value {
+            Src::Slot(v) if v >= self.num_locals => None,
+            _ => self.fuse_address(addr),
+        };
+        match (fused, addr, value) {
+            (Some((a, Src::Slot(b))), _, Src::Slot(value)) => {
+                self.emit(h.ss[shared], StoreSS { a, b, offset, value });
             }
-            (Src::Slot(addr), Src::Imm(value)) => {
-                self.emit(h[1][shared], StoreImm { addr, offset, value });
+            (Some((a, Src::Slot(b))), _, Src::Imm(value)) => {
+                self.emit(h.ss_imm[shared], StoreSSImm { a, b, offset, value });
             }
-            (Src::Imm(a), Src::Slot(value)) => {
-                self.emit(h[2][shared], StoreAbs { ea: a as u32 as u64 + memarg.offset, value });
+            (Some((a, Src::Imm(imm))), _, Src::Slot(value)) => {
+                self.emit(h.si[shared], StoreSI { a, imm: imm as u32, offset, value });
             }
-            (Src::Imm(a), Src::Imm(value)) => {
+            (Some((a, Src::Imm(imm))), _, Src::Imm(value)) => {
+                let b = self.temp_slot(addr_depth);
+                self.emit(exec::control::constant, Const { dst: b, value: imm });
+                self.emit(h.ss_imm[shared], StoreSSImm { a, b, offset, value });
+            }
+            (None, Src::Slot(addr), Src::Slot(value)) => {
+                self.emit(h.slot[shared], Store { addr, offset, value });
+            }
+            (None, Src::Slot(addr), Src::Imm(value)) => {
+                self.emit(h.imm[shared], StoreImm { addr, offset, value });
+            }
+            (None, Src::Imm(a), Src::Slot(value)) => {
+                self.emit(h.abs[shared], StoreAbs { ea: a as u32 as u64 + memarg.offset, value });
+            }
+            (None, Src::Imm(a), Src::Imm(value)) => {
                 let addr = self.temp_slot(addr_depth);
                 self.need_slots(addr + 1);
                 self.emit(exec::control::constant, Const { dst: addr, value: a });
-                self.emit(h[1][shared], StoreImm { addr, offset, value });
+                self.emit(h.imm[shared], StoreImm { addr, offset, value });
             }
         }
     }
