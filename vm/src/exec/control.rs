@@ -63,6 +63,17 @@ pub(crate) struct Copy {
     pub src: Slot,
 }
 
+/// Two copies in sequence (`fp[d1] = fp[s1]; fp[d2] = fp[s2]`): loop-carried variables are often shuffled
+/// by runs of copies.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct Copy2 {
+    pub d1: Slot,
+    pub s1: Slot,
+    pub d2: Slot,
+    pub s2: Slot,
+}
+
 #[repr(C, packed)]
 #[derive(Clone, Copy)]
 pub(crate) struct Const {
@@ -150,58 +161,40 @@ pub(crate) unsafe fn br_cmp_si<Op: BinaryOp<Out = i32>, const WHEN: bool>(
     dispatch!(next, fp, mem, len, ctx)
 }
 
-/// `fp[dst] = fp[a] + imm` (i32), then branch on `fp[dst] OP fp[b]`: a loop counter's increment, test and
-/// back-edge in one instruction.
+/// `fp[dst] = fp[a] + inc` (i32), then branch on `fp[dst] OP rhs`: a loop counter's increment, test and
+/// back-edge in one instruction. `inc` and `rhs` are slot indices or immediates, as the handler's
+/// `INC_SLOT` / `RHS_SLOT` parameters say.
 #[repr(C, packed)]
 #[derive(Clone, Copy)]
-pub(crate) struct AddBrCmpSS {
+pub(crate) struct AddBrCmp {
     pub dst: Slot,
     pub a: Slot,
-    pub imm: u32,
-    pub b: Slot,
-    pub offset: i32,
-}
-
-/// `fp[dst] = fp[a] + imm`, then branch on `fp[dst] OP rhs`.
-#[repr(C, packed)]
-#[derive(Clone, Copy)]
-pub(crate) struct AddBrCmpSI {
-    pub dst: Slot,
-    pub a: Slot,
-    pub imm: u32,
+    pub inc: u32,
     pub rhs: u32,
     pub offset: i32,
 }
 
 #[inline(never)]
-pub(crate) unsafe fn add_br_cmp_ss<Op: BinaryOp<Out = i32>, const WHEN: bool>(
+pub(crate) unsafe fn add_br_cmp<
+    Op: BinaryOp<Out = i32>,
+    const WHEN: bool,
+    const INC_SLOT: bool,
+    const RHS_SLOT: bool,
+>(
     ip: Ip,
     fp: Fp,
     mem: Mem,
     len: usize,
     ctx: &mut Ctx,
 ) -> Exit {
-    let p: AddBrCmpSS = operands(ip);
-    let v = (get(fp, p.a) as u32).wrapping_add(p.imm);
+    let p: AddBrCmp = operands(ip);
+    let inc = if INC_SLOT { get(fp, p.inc) as u32 } else { p.inc };
+    let v = (get(fp, p.a) as u32).wrapping_add(inc);
     set(fp, p.dst, v as u64);
-    let holds = matches!(Op::eval(Op::Lhs::from_slot(v as u64), Op::Rhs::from_slot(get(fp, p.b))), Ok(r) if r != 0);
-    let next = if holds == WHEN { jump(ip, p.offset) } else { after::<AddBrCmpSS>(ip) };
-    dispatch!(next, fp, mem, len, ctx)
-}
-
-#[inline(never)]
-pub(crate) unsafe fn add_br_cmp_si<Op: BinaryOp<Out = i32>, const WHEN: bool>(
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Ctx,
-) -> Exit {
-    let p: AddBrCmpSI = operands(ip);
-    let v = (get(fp, p.a) as u32).wrapping_add(p.imm);
-    set(fp, p.dst, v as u64);
-    let holds = matches!(Op::eval(Op::Lhs::from_slot(v as u64), Op::Rhs::from_slot(p.rhs as u64)), Ok(r) if r != 0);
-    let next = if holds == WHEN { jump(ip, p.offset) } else { after::<AddBrCmpSI>(ip) };
+    // Read after the write: `rhs` may be `dst` itself.
+    let rhs = if RHS_SLOT { get(fp, p.rhs) } else { p.rhs as u64 };
+    let holds = matches!(Op::eval(Op::Lhs::from_slot(v as u64), Op::Rhs::from_slot(rhs)), Ok(r) if r != 0);
+    let next = if holds == WHEN { jump(ip, p.offset) } else { after::<AddBrCmp>(ip) };
     dispatch!(next, fp, mem, len, ctx)
 }
 
@@ -212,9 +205,9 @@ pub(crate) struct BrCmpHandlers {
     pub ss: [Handler; 2],
     /// Branch when true / when false, slot-immediate.
     pub si: [Handler; 2],
-    /// Increment, then compare and branch (i32 comparisons only), slot-slot and slot-immediate.
-    pub add_ss: [Handler; 2],
-    pub add_si: [Handler; 2],
+    /// Increment, then compare and branch (i32 comparisons only), by
+    /// `[when true, when false][increment slot?][rhs slot?]`.
+    pub add: [[[Handler; 2]; 2]; 2],
 }
 
 pub(crate) struct GetBrCmp;
@@ -224,8 +217,16 @@ impl CmpVisitor for GetBrCmp {
         BrCmpHandlers {
             ss: [br_cmp_ss::<Op, true>, br_cmp_ss::<Op, false>],
             si: [br_cmp_si::<Op, true>, br_cmp_si::<Op, false>],
-            add_ss: [add_br_cmp_ss::<Op, true>, add_br_cmp_ss::<Op, false>],
-            add_si: [add_br_cmp_si::<Op, true>, add_br_cmp_si::<Op, false>],
+            add: [
+                [
+                    [add_br_cmp::<Op, true, false, false>, add_br_cmp::<Op, true, false, true>],
+                    [add_br_cmp::<Op, true, true, false>, add_br_cmp::<Op, true, true, true>],
+                ],
+                [
+                    [add_br_cmp::<Op, false, false, false>, add_br_cmp::<Op, false, false, true>],
+                    [add_br_cmp::<Op, false, true, false>, add_br_cmp::<Op, false, true, true>],
+                ],
+            ],
         }
     }
 }
@@ -252,6 +253,14 @@ pub(crate) unsafe fn copy(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -
     let p: Copy = operands(ip);
     set(fp, p.dst, get(fp, p.src));
     dispatch!(after::<Copy>(ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn copy2(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: Copy2 = operands(ip);
+    set(fp, p.d1, get(fp, p.s1));
+    set(fp, p.d2, get(fp, p.s2));
+    dispatch!(after::<Copy2>(ip), fp, mem, len, ctx)
 }
 
 #[inline(never)]

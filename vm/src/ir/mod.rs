@@ -25,6 +25,9 @@ pub(crate) const HANDLER_SIZE: usize = std::mem::size_of::<Handler>();
 #[derive(Default)]
 pub(crate) struct CodeBuf {
     bytes: Vec<u8>,
+    /// Instruction starts and their handlers (with the `disasm` feature, for inspecting translations).
+    #[cfg(feature = "disasm")]
+    pub(crate) marks: Vec<(usize, usize)>,
 }
 
 impl CodeBuf {
@@ -36,6 +39,8 @@ impl CodeBuf {
     /// Append an instruction and return its position.
     pub(crate) fn emit<P: Copy>(&mut self, handler: Handler, params: P) -> usize {
         let pos = self.bytes.len();
+        #[cfg(feature = "disasm")]
+        self.marks.push((pos, handler as usize));
         self.bytes.extend_from_slice(&(handler as usize).to_ne_bytes());
         self.push_raw(params);
         pos
@@ -59,6 +64,8 @@ impl CodeBuf {
 
     /// Drop every instruction from `pos` on (used when fusing the last instruction into the next one).
     pub(crate) fn truncate(&mut self, pos: usize) {
+        #[cfg(feature = "disasm")]
+        self.marks.retain(|&(p, _)| p < pos);
         self.bytes.truncate(pos);
     }
 

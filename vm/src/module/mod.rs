@@ -174,6 +174,23 @@ impl Module {
         self.inner.custom_sections.iter().filter(move |(n, _)| n == name).map(|(_, b)| &b[..])
     }
 
+    /// The translated code of defined function `index` (counting imports) as `(offset, handler address)`
+    /// pairs, for inspecting translations with a symboliser (`disasm` feature).
+    #[cfg(feature = "disasm")]
+    pub fn disassemble(&self, index: u32) -> Option<Vec<(usize, usize)>> {
+        let i = index.checked_sub(self.inner.num_imported_funcs)?;
+        self.inner.code.get(i as usize).map(|c| c.marks.clone())
+    }
+
+    /// Index of an exported function.
+    #[cfg(feature = "disasm")]
+    pub fn export_func_index(&self, name: &str) -> Option<u32> {
+        self.inner.exports.iter().find_map(|(n, i)| match i {
+            EntityIndex::Func(f) if n == name => Some(*f),
+            _ => None,
+        })
+    }
+
     /// Total bytes of translated bytecode (for statistics).
     pub fn code_size(&self) -> usize {
         self.inner.code.iter().map(|c| c.code.len()).sum()

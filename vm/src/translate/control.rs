@@ -6,7 +6,7 @@ use super::{Control, ControlKind, LastKind, LastOp, Operand, Src, Translator};
 use crate::error::{Error, Result};
 use crate::exec::call::{CallImport, CallIndirect};
 use crate::exec::control::{
-    AddBrCmpSI, AddBrCmpSS, Br, BrCmpSI, BrCmpSS, BrIf, BrTable, Copy, GetBrCmp, Return1, ReturnImm, ReturnN, Select,
+    AddBrCmp, Br, BrCmpSI, BrCmpSS, BrIf, BrTable, GetBrCmp, Return1, ReturnImm, ReturnN, Select,
 };
 use crate::exec::{self};
 use crate::ir::ops::{BinOp, CmpOp};
@@ -148,9 +148,7 @@ impl Translator<'_> {
     pub(super) fn copy_to(&mut self, dst: Slot, src: Src) {
         match src {
             Src::Slot(s) if s == dst => {}
-            Src::Slot(s) => {
-                self.emit(exec::control::copy, Copy { dst, src: s });
-            }
+            Src::Slot(s) => self.emit_copy(dst, s),
             Src::Imm(value) => {
                 self.emit(exec::control::constant, crate::exec::control::Const { dst, value });
             }
@@ -407,27 +405,23 @@ impl Translator<'_> {
                         && let Src::Slot(lhs) = a
                         && lhs == add.dst
                     {
-                        let imm = match add.kind {
-                            LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Imm(k)) => Some((y, k as u32)),
+                        // (addend, is it a slot?)
+                        let inc = match add.kind {
+                            LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Imm(k)) => Some((y, k as u32, false)),
                             LastKind::Bin(BinOp::I32Sub, Src::Slot(y), Src::Imm(k)) => {
-                                Some((y, (k as u32).wrapping_neg()))
+                                Some((y, (k as u32).wrapping_neg(), false))
                             }
+                            LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Slot(z)) => Some((y, z, true)),
                             _ => None,
                         };
-                        if let Some((y, k)) = imm {
+                        if let Some((y, inc, inc_slot)) = inc {
                             self.code.truncate(add.pos);
-                            match b {
-                                Src::Slot(b) => self.emit_branch(
-                                    h.add_ss[which],
-                                    AddBrCmpSS { dst: lhs, a: y, imm: k, b, offset: 0 },
-                                    label,
-                                ),
-                                Src::Imm(r) => self.emit_branch(
-                                    h.add_si[which],
-                                    AddBrCmpSI { dst: lhs, a: y, imm: k, rhs: r as u32, offset: 0 },
-                                    label,
-                                ),
-                            }
+                            let (rhs, rhs_slot) = match b {
+                                Src::Slot(b) => (b, true),
+                                Src::Imm(r) => (r as u32, false),
+                            };
+                            let handler = h.add[which][inc_slot as usize][rhs_slot as usize];
+                            self.emit_branch(handler, AddBrCmp { dst: lhs, a: y, inc, rhs, offset: 0 }, label);
                             return;
                         }
                     }

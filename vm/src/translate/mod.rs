@@ -24,7 +24,7 @@ use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
 
 use crate::error::{Error, Result};
 use crate::exec::call::{CallInternal, Enter};
-use crate::exec::control::{Const, Copy};
+use crate::exec::control::{Const, Copy, Copy2};
 use crate::exec::{self, Handler};
 use crate::ir::{CodeBuf, HANDLER_SIZE, Slot, operands_at};
 use crate::module::ModuleInner;
@@ -32,6 +32,9 @@ use crate::module::ModuleInner;
 /// A translated function body.
 pub(crate) struct CompiledFunc {
     pub code: Box<[u8]>,
+    /// Instruction starts and handler addresses (`disasm` feature).
+    #[cfg(feature = "disasm")]
+    pub marks: Vec<(usize, usize)>,
     /// Positions of `CallInternal::entry` fields and the callee they must point to.
     pub call_fixups: Vec<(usize, u32)>,
 }
@@ -121,6 +124,8 @@ pub(crate) struct Translator<'a> {
     last: Option<LastOp>,
     /// The instruction before `last`, when both are straight-line code producing results.
     prev: Option<LastOp>,
+    /// The last instruction, if it is a single copy `(position, dst, src)` that a next copy may join.
+    last_copy: Option<(usize, Slot, Slot)>,
     /// No instruction before this position may be removed or retargeted (a label may point after it).
     barrier: usize,
     reachable: bool,
@@ -157,6 +162,7 @@ pub(crate) fn translate_function(
         labels: Vec::new(),
         last: None,
         prev: None,
+        last_copy: None,
         barrier: 0,
         reachable: true,
         call_fixups: Vec::new(),
@@ -200,7 +206,12 @@ pub(crate) fn translate_function(
     }
     let frame_size = t.frame_size;
     t.code.patch(operands_at(0), frame_size);
-    Ok(CompiledFunc { code: t.code.into_boxed(), call_fixups: t.call_fixups })
+    Ok(CompiledFunc {
+        #[cfg(feature = "disasm")]
+        marks: std::mem::take(&mut t.code.marks),
+        code: t.code.into_boxed(),
+        call_fixups: t.call_fixups,
+    })
 }
 
 /// Wasm 2.0 encodes a memory instruction's alignment and offset as u32 LEB128s (at most 5 bytes each);
@@ -267,12 +278,28 @@ impl<'a> Translator<'a> {
     fn emit<P: std::marker::Copy>(&mut self, h: Handler, p: P) -> usize {
         self.last = None;
         self.prev = None;
+        self.last_copy = None;
         self.code.emit(h, p)
+    }
+
+    /// `fp[dst] = fp[src]`; two consecutive copies become one `copy2`.
+    fn emit_copy(&mut self, dst: Slot, src: Slot) {
+        if let Some((pos, d1, s1)) = self.last_copy
+            && pos >= self.barrier
+            && self.code.pos() == pos + HANDLER_SIZE + std::mem::size_of::<Copy>()
+        {
+            self.code.truncate(pos);
+            self.emit(exec::control::copy2, Copy2 { d1, s1, d2: dst, s2: src });
+            return;
+        }
+        let pos = self.emit(exec::control::copy, Copy { dst, src });
+        self.last_copy = Some((pos, dst, src));
     }
 
     /// Emit an instruction whose first operand is the destination temporary `dst`.
     fn emit_result<P: std::marker::Copy>(&mut self, h: Handler, p: P, dst: Slot, kind: LastKind) -> usize {
         let pos = self.code.emit(h, p);
+        self.last_copy = None;
         self.prev = self.last;
         self.last = Some(LastOp { pos, dst, kind });
         pos
@@ -333,9 +360,7 @@ impl<'a> Translator<'a> {
         let dst = self.temp_slot(depth);
         match self.stack[depth as usize] {
             Operand::Temp => {}
-            Operand::Local(src) => {
-                self.emit(exec::control::copy, Copy { dst, src });
-            }
+            Operand::Local(src) => self.emit_copy(dst, src),
             Operand::Const(value) => {
                 self.emit(exec::control::constant, Const { dst, value });
             }
@@ -393,6 +418,7 @@ impl<'a> Translator<'a> {
         self.barrier = pos;
         self.last = None;
         self.prev = None;
+        self.last_copy = None;
         let fixups = std::mem::take(&mut self.labels[label].fixups);
         for (instr, field) in fixups {
             self.code.patch(field, (pos as i64 - instr as i64) as i32);
@@ -430,6 +456,7 @@ impl<'a> Translator<'a> {
 
     /// Remove the last instruction (it is being fused into the next one).
     fn drop_last(&mut self, last: LastOp) {
+        self.last_copy = None;
         self.code.truncate(last.pos);
         self.last = self.prev.take().filter(|p| p.pos < last.pos);
     }

@@ -344,7 +344,9 @@ impl Translator<'_> {
                 self.emit(h.si[shared], StoreSI { a, imm: imm as u32, offset, value });
             }
             (Some((a, Src::Imm(imm))), _, Src::Imm(value)) => {
-                let b = self.temp_slot(addr_depth);
+                // The addend goes in the value's (free) slot: the address's slot may be `a` itself.
+                let b = self.temp_slot(addr_depth + 1);
+                self.need_slots(b + 1);
                 self.emit(exec::control::constant, Const { dst: b, value: imm });
                 self.emit(h.ss_imm[shared], StoreSSImm { a, b, offset, value });
             }
