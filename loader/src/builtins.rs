@@ -1,0 +1,269 @@
+//! The loader's built-in host functions ("syscalls"), importable by every module under `wasmvm` and,
+//! for C library names, `env`: the API of `include/wasmvm.h`.
+//!
+//! - `dlopen`, `dlsym`, `dlclose`, `dlerror` ([`dl`](crate::dl));
+//! - `malloc`, `free`, `calloc`, `realloc`, `aligned_alloc`, `posix_memalign`, `malloc_usable_size`,
+//!   `free_sized`, `free_aligned_sized` ([`alloc`](crate::alloc)); a bad pointer traps;
+//!   `emscripten_builtin_memalign` (Emscripten side modules allocate TLS blocks with it);
+//! - `wasmvm.log(level, ptr, len)`: a line to the host's `log` crate (target `wasmvm::guest`).
+//!
+//! Each is created per thread store *and importing module*, so it knows which module called it: the
+//! requester of a `dlopen` (whose directory and runtime path are searched), the module named in a trap
+//! or a log line.
+
+use wasmvm::{Caller, Func, FuncType, Trap, ValType};
+
+use crate::alloc::{self, HeapError};
+use crate::dl::{self, GLOBAL_HANDLE};
+use crate::link;
+use crate::symbols::ModId;
+use crate::thread::{Ctx, Symbol, ThreadCtx};
+
+const I32: ValType = ValType::I32;
+
+/// The built-ins: name, signature, and whether `env.<name>` is one too (not for `log`: that is libm's).
+const BUILTINS: &[(&str, &[ValType], &[ValType], bool)] = &[
+    ("dlopen", &[I32, I32], &[I32], true),
+    ("dlsym", &[I32, I32], &[I32], true),
+    ("dlclose", &[I32], &[I32], true),
+    ("dlerror", &[], &[I32], true),
+    ("malloc", &[I32], &[I32], true),
+    ("free", &[I32], &[], true),
+    ("calloc", &[I32, I32], &[I32], true),
+    ("realloc", &[I32, I32], &[I32], true),
+    ("aligned_alloc", &[I32, I32], &[I32], true),
+    ("posix_memalign", &[I32, I32, I32], &[I32], true),
+    ("malloc_usable_size", &[I32], &[I32], true),
+    ("free_sized", &[I32, I32], &[], true),
+    ("free_aligned_sized", &[I32, I32, I32], &[], true),
+    ("log", &[I32, I32, I32], &[], false),
+    // Emscripten's runtime allocates side modules' TLS blocks with this.
+    ("emscripten_builtin_memalign", &[I32, I32], &[I32], true),
+];
+
+/// The signature of the built-in `module.name`, if there is one.
+pub(crate) fn signature(module: &str, name: &str) -> Option<FuncType> {
+    let (_, p, r, env) = BUILTINS.iter().find(|(n, ..)| *n == name)?;
+    match module {
+        "wasmvm" => {}
+        "env" if *env => {}
+        _ => return None,
+    }
+    Some(FuncType::new(p.iter().copied(), r.iter().copied()))
+}
+
+/// WASI errno values returned by `posix_memalign`.
+const EINVAL: i32 = 28;
+const ENOMEM: i32 = 48;
+
+/// A trap for a bad heap call by module `importer`.
+fn heap_trap(caller: &Caller<'_, ThreadCtx>, importer: ModId, call: String, e: HeapError) -> Trap {
+    let module = link::module_name(&caller.thread().space, importer);
+    Trap::host(format!("{module}: {call}: {e}"))
+}
+
+fn malloc(caller: &mut Caller<'_, ThreadCtx>, importer: ModId, size: u32, align: u32) -> u32 {
+    let space = caller.thread().space.clone();
+    match space.heap.malloc(caller, size, align) {
+        Ok(p) => p,
+        Err(e) => {
+            let module = link::module_name(&space, importer);
+            log::debug!("{module}: malloc({size}): {e}");
+            0
+        }
+    }
+}
+
+fn free(caller: &mut Caller<'_, ThreadCtx>, importer: ModId, call: &str, ptr: u32) -> Result<(), Trap> {
+    if ptr == 0 {
+        return Ok(());
+    }
+    let space = caller.thread().space.clone();
+    space.heap.free(caller, ptr).map_err(|e| heap_trap(caller, importer, format!("{call}({ptr:#x})"), e))
+}
+
+fn realloc(caller: &mut Caller<'_, ThreadCtx>, importer: ModId, ptr: u32, size: u32) -> Result<u32, Trap> {
+    if ptr == 0 {
+        return Ok(malloc(caller, importer, size, 16));
+    }
+    if size == 0 {
+        free(caller, importer, "realloc", ptr)?;
+        return Ok(0);
+    }
+    let space = caller.thread().space.clone();
+    let usable = space
+        .heap
+        .usable_size(ptr)
+        .map_err(|e| heap_trap(caller, importer, format!("realloc({ptr:#x}, {size})"), e))?;
+    if size <= usable {
+        return Ok(ptr);
+    }
+    let new = malloc(caller, importer, size, 16);
+    if new == 0 {
+        return Ok(0);
+    }
+    let mut buf = vec![0u8; usable as usize];
+    space.read(&*caller, ptr as u64, &mut buf);
+    space.write(caller, new as u64, &buf);
+    free(caller, importer, "realloc", ptr)?;
+    Ok(new)
+}
+
+fn log_line(caller: &Caller<'_, ThreadCtx>, importer: ModId, level: i32, ptr: u32, len: u32) -> Result<(), Trap> {
+    let level = match level {
+        i32::MIN..=1 => log::Level::Error,
+        2 => log::Level::Warn,
+        3 => log::Level::Info,
+        4 => log::Level::Debug,
+        _ => log::Level::Trace,
+    };
+    let space = &caller.thread().space;
+    let mut buf = vec![0u8; len as usize];
+    if !space.read(caller, ptr as u64, &mut buf) {
+        return Err(Trap::host(format!("wasmvm.log: [{ptr:#x}, +{len}) is out of bounds")));
+    }
+    let module = link::module_name(space, importer);
+    log::log!(target: "wasmvm::guest", level, "{module}: {}", String::from_utf8_lossy(&buf));
+    Ok(())
+}
+
+fn handle_to_id(handle: i32) -> Option<ModId> {
+    match handle as u32 {
+        0 | GLOBAL_HANDLE => None,
+        h => Some(h - 1),
+    }
+}
+
+/// Create the built-in `module.name` in this thread's store, for module `importer`.
+pub(crate) fn make<C: Ctx>(cx: &mut C, importer: ModId, module: &str, name: &str) -> Option<Func> {
+    signature(module, name)?;
+    let f = match name {
+        "dlopen" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, path: i32, flags: i32| -> i32 {
+            if path == 0 {
+                return GLOBAL_HANDLE as i32;
+            }
+            let Some(name) = link::read_cstr(&caller, path as u32) else {
+                dl::set_error(&mut caller, &crate::Error::api("dlopen: bad path pointer"));
+                return 0;
+            };
+            match dl::dlopen(&mut caller, Some(importer), &name, flags) {
+                Ok(id) => id as i32 + 1,
+                Err(e) => {
+                    dl::set_error(&mut caller, &e);
+                    0
+                }
+            }
+        }),
+        "dlsym" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, handle: i32, sym: i32| -> i32 {
+            let Some(sym) = link::read_cstr(&caller, sym as u32) else {
+                dl::set_error(&mut caller, &crate::Error::api("dlsym: bad name pointer"));
+                return 0;
+            };
+            match link::dlsym(&mut caller, handle_to_id(handle), &sym) {
+                Ok(Symbol::Func { table_index }) => table_index as i32,
+                Ok(Symbol::Data { addr }) => addr as i32,
+                Err(e) => {
+                    dl::set_error(&mut caller, &e);
+                    0
+                }
+            }
+        }),
+        "dlclose" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, handle: i32| -> i32 {
+            let Some(id) = handle_to_id(handle) else { return 0 };
+            match dl::dlclose(&mut caller, id) {
+                Ok(()) => 0,
+                Err(e) => {
+                    dl::set_error(&mut caller, &e);
+                    -1
+                }
+            }
+        }),
+        "dlerror" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>| -> i32 {
+            dl::dlerror(&mut caller).unwrap_or(0) as i32
+        }),
+        "malloc" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, size: u32| -> u32 {
+            malloc(&mut caller, importer, size, 16)
+        }),
+        "free" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32| -> Result<(), Trap> {
+            free(&mut caller, importer, "free", ptr)
+        }),
+        "calloc" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, n: u32, size: u32| -> u32 {
+            let Some(total) = alloc::calloc_size(n, size) else { return 0 };
+            let p = malloc(&mut caller, importer, total, 16);
+            if p != 0 {
+                let space = caller.thread().space.clone();
+                alloc::zero(&mut caller, &space, p, total);
+            }
+            p
+        }),
+        "realloc" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32, size: u32| {
+            realloc(&mut caller, importer, ptr, size)
+        }),
+        "aligned_alloc" | "emscripten_builtin_memalign" => {
+            Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, align: u32, size: u32| -> u32 {
+                if !align.is_power_of_two() {
+                    return 0;
+                }
+                malloc(&mut caller, importer, size, align)
+            })
+        }
+        "posix_memalign" => {
+            Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, out: u32, align: u32, size: u32| -> i32 {
+                if !align.is_power_of_two() || align < 4 {
+                    return EINVAL;
+                }
+                let p = malloc(&mut caller, importer, size, align);
+                if p == 0 {
+                    return ENOMEM;
+                }
+                let space = caller.thread().space.clone();
+                if !space.write(&mut caller, out as u64, &p.to_le_bytes()) {
+                    return EINVAL;
+                }
+                0
+            })
+        }
+        "malloc_usable_size" => {
+            Func::wrap(&mut *cx, move |caller: Caller<'_, ThreadCtx>, ptr: u32| -> Result<u32, Trap> {
+                if ptr == 0 {
+                    return Ok(0);
+                }
+                let space = caller.thread().space.clone();
+                space
+                    .heap
+                    .usable_size(ptr)
+                    .map_err(|e| heap_trap(&caller, importer, format!("malloc_usable_size({ptr:#x})"), e))
+            })
+        }
+        "free_sized" | "free_aligned_sized" => {
+            let sized = name == "free_sized";
+            let check = move |mut caller: Caller<'_, ThreadCtx>, ptr: u32, align: u32, size: u32| {
+                if ptr == 0 {
+                    return Ok(());
+                }
+                let space = caller.thread().space.clone();
+                let call = if sized {
+                    format!("free_sized({ptr:#x}, {size})")
+                } else {
+                    format!("free_aligned_sized({ptr:#x}, {align}, {size})")
+                };
+                space.heap.check_size(ptr, size, align).map_err(|e| heap_trap(&caller, importer, call.clone(), e))?;
+                free(&mut caller, importer, &call, ptr)
+            };
+            if sized {
+                Func::wrap(&mut *cx, move |caller: Caller<'_, ThreadCtx>, ptr: u32, size: u32| {
+                    check(caller, ptr, 16, size)
+                })
+            } else {
+                Func::wrap(&mut *cx, move |caller: Caller<'_, ThreadCtx>, ptr: u32, align: u32, size: u32| {
+                    check(caller, ptr, align, size)
+                })
+            }
+        }
+        "log" => Func::wrap(&mut *cx, move |caller: Caller<'_, ThreadCtx>, level: i32, ptr: u32, len: u32| {
+            log_line(&caller, importer, level, ptr, len)
+        }),
+        _ => return None,
+    };
+    Some(f)
+}

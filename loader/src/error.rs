@@ -1,0 +1,77 @@
+//! Loader errors.
+//!
+//! Every error names the module it concerns and says why, in the style of a system dynamic loader
+//! (`libfoo.so: undefined symbol: bar`), because a user looking at a failed `dlopen` has nothing else to go
+//! on. [`Error::to_string`](std::string::ToString) is what `dlerror()` returns to wasm.
+
+use std::fmt;
+
+/// What went wrong while loading, linking or running modules in an address space.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Error {
+    /// The `dylink.0` section is missing where one is required, malformed, or asks for something that cannot
+    /// be satisfied.
+    Dylink { module: String, reason: String },
+    /// The module's memory or table region cannot be placed (overlap, alignment, out of address space).
+    Layout { module: String, reason: String },
+    /// A strong (non-weak) symbol that no loaded module and no host function defines.
+    Unresolved { module: String, import: String, symbol: String },
+    /// A symbol is defined, but not as what the importer expects (a function where data was expected, a
+    /// different signature, ...).
+    Mismatch { module: String, symbol: String, reason: String },
+    /// A library named by `dlopen` or `NEEDED` is not on the search path.
+    NotFound { name: String, searched: Vec<String> },
+    /// Reading a library file failed.
+    Io { path: String, reason: String },
+    /// The machine refused the module (decode/validation error, instantiation failure) or a trap happened
+    /// while running its initialisation code.
+    Vm { module: String, error: wasmvm::Error },
+    /// The loader API was used incorrectly (unknown handle, wrong thread mode, ...).
+    Api(String),
+}
+
+impl Error {
+    pub(crate) fn dylink(module: &str, reason: impl Into<String>) -> Self {
+        Error::Dylink { module: module.to_string(), reason: reason.into() }
+    }
+    pub(crate) fn layout(module: &str, reason: impl Into<String>) -> Self {
+        Error::Layout { module: module.to_string(), reason: reason.into() }
+    }
+    pub(crate) fn vm(module: &str, error: wasmvm::Error) -> Self {
+        Error::Vm { module: module.to_string(), error }
+    }
+    pub(crate) fn mismatch(module: &str, symbol: &str, reason: impl Into<String>) -> Self {
+        Error::Mismatch { module: module.to_string(), symbol: symbol.to_string(), reason: reason.into() }
+    }
+    pub(crate) fn api(msg: impl Into<String>) -> Self {
+        Error::Api(msg.into())
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Dylink { module, reason } => write!(f, "{module}: bad dylink.0 section: {reason}"),
+            Error::Layout { module, reason } => write!(f, "{module}: cannot place module: {reason}"),
+            Error::Unresolved { module, import, symbol } => {
+                write!(f, "{module}: undefined symbol: {symbol} (import {import})")
+            }
+            Error::Mismatch { module, symbol, reason } => write!(f, "{module}: symbol {symbol}: {reason}"),
+            Error::NotFound { name, searched } => {
+                if searched.is_empty() {
+                    write!(f, "{name}: cannot open shared object: no such module")
+                } else {
+                    write!(f, "{name}: cannot open shared object: not found in {}", searched.join(":"))
+                }
+            }
+            Error::Io { path, reason } => write!(f, "{path}: cannot read: {reason}"),
+            Error::Vm { module, error } => write!(f, "{module}: {error}"),
+            Error::Api(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// The result type of the loader.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,75 @@
+//! # wasmvm-loader — the dynamic loader of wasmvm
+//!
+//! The loader is wasmvm's `ld.so`: it runs many separately built WebAssembly modules in **one shared address
+//! space** (one linear memory, one indirect function table) on **many threads**, with the dynamic-linking
+//! ABI of the WebAssembly tool conventions that `wasm-ld -shared`/`-pie`, Emscripten's `-sSIDE_MODULE` and
+//! `rustc -C relocation-model=pic` produce.
+//!
+//! - [`AddressSpace`]: the shared memory (a `SharedMemory`; or a private one in single-threaded mode) and
+//!   table, the [`layout`] of both (who owns which bytes: module data, stacks, TLS blocks, heap, the
+//!   program's own `sbrk` growth), and the loaded modules. `Send + Sync`, cheap to clone.
+//! - [`Thread`]: one thread of wasm: its own store, with funcref slots `0..module_slots` reserved so that
+//!   module *k* is in slot *k* on every thread, and a slot resolver that instantiates on demand a module
+//!   the thread reaches through a function pointer. [`AddressSpace::spawn_thread`] starts one on a new OS
+//!   thread. Instances are per thread (own globals, `__stack_pointer`, TLS blocks), created lazily.
+//! - Loading ([`Thread::load`], `dlopen`): [`dylink`] reads `dylink.0`; the loader finds `NEEDED`
+//!   libraries, places each module's data and table slots, resolves imports (`env.memory`,
+//!   `env.__indirect_function_table`, `env.__memory_base`, `env.__table_base`, `env.__stack_pointer`,
+//!   `GOT.mem.*`, `GOT.func.*`, functions and globals of other modules, host functions; first definition
+//!   wins, weak undefined symbols become 0/null), instantiates, applies data relocations and runs
+//!   constructors once, dependencies first. The main program may be PIC (`-pie`) or a plain module that
+//!   imports its memory and table (Debian's non-PIC wasi-libc), loaded first at its fixed addresses.
+//! - [`dl`]: `dlopen`/`dlsym`/`dlclose`/`dlerror`, from Rust and as host functions for wasm (C header
+//!   `include/wasmvm.h`), plus the built-in thread-safe allocator (`malloc` & co. under `env` and
+//!   `wasmvm`, metadata in host memory, bad frees trap naming the module) and `wasmvm.log`.
+//!
+//! ```
+//! use std::sync::Arc;
+//! use wasmvm::Engine;
+//! use wasmvm_loader::{AddressSpace, Source, SpaceConfig};
+//!
+//! // A position-independent module: 4 bytes of data at __memory_base, a data symbol and a function.
+//! let lib = wat::parse_str(r#"(module
+//!     (@dylink.0 (mem-info (memory 4 2)))
+//!     (import "env" "memory" (memory 1 65536 shared))
+//!     (import "env" "__memory_base" (global $base i32))
+//!     (data (global.get $base) "\2a\00\00\00")
+//!     (global (export "answer") i32 (i32.const 0))
+//!     (func (export "get_answer") (result i32) global.get $base i32.load))"#).unwrap();
+//!
+//! let space = AddressSpace::new(&Engine::default(), SpaceConfig::default()).unwrap();
+//! let mut main = space.thread().unwrap();
+//! main.load(Source::Bytes { name: "libanswer.so".into(), bytes: Arc::from(lib) }).unwrap();
+//! assert_eq!(main.call::<(), i32>("get_answer", ()).unwrap(), 42);
+//!
+//! // Another thread: its own store and instance, the same memory.
+//! let other = space.spawn_thread(|t| t.call::<(), i32>("get_answer", ()).unwrap()).unwrap();
+//! assert_eq!(other.join().unwrap(), 42);
+//! ```
+
+mod alloc;
+mod builtins;
+pub mod dl;
+pub mod dylink;
+mod error;
+mod host;
+mod instance;
+pub mod layout;
+mod link;
+mod meta;
+mod plan;
+mod registry;
+mod search;
+mod space;
+mod symbols;
+mod thread;
+mod tls;
+mod wasmgen;
+
+pub use dylink::{Dylink, SymFlags};
+pub use error::{Error, Result};
+pub use layout::{Region, RegionKind};
+pub use link::LoadOptions;
+pub use search::Source;
+pub use space::{AddressSpace, ModuleInfo, SpaceConfig};
+pub use thread::{Ctx, ModuleId, Symbol, Thread, ThreadCtx, ThreadHandle};

@@ -1,0 +1,650 @@
+//! Loading and linking: place a group of modules, resolve their imports, instantiate, relocate, construct.
+//!
+//! `load` is `dlopen`: it finds the module and, breadth first, its `NEEDED` libraries that are not loaded
+//! yet (the *group*); places each one's data and table slots; resolves every import of the group to an
+//! import [`Plan`] (see [`symbols`](crate::symbols) for the scope rules and the import conventions below);
+//! instantiates the group on the loading thread (which initialises memory: active segments, or
+//! `__wasm_init_memory` for shared-memory modules); calls each `__wasm_apply_data_relocs`; makes the
+//! group visible to other threads and to the global scope; and runs each `__wasm_call_ctors` once, in
+//! dependency order. Any failure undoes the placement and leaves the space as it was.
+//!
+//! Imports, as wasm-ld and Emscripten define them:
+//! - `env.memory`, `env.__indirect_function_table`: the space's memory and table;
+//! - `env.__memory_base`, `env.__table_base`: where the module was placed;
+//! - `env.__stack_pointer`: the thread's stack pointer (one mutable global per thread);
+//! - `GOT.mem.<sym>`: a mutable global holding the absolute address of a data symbol (this thread's copy
+//!   for a thread-local one);
+//! - `GOT.func.<sym>`: a mutable global holding the table index of a function; each function whose address
+//!   is taken gets one slot, so function pointers compare equal across modules;
+//! - `env.<func>` / `env.<global>`: a function or global export of another module, or a host function;
+//! - anything else: a host function (WASI, the loader's `wasmvm.*`/`env.*` built-ins).
+//!
+//! Weak imports (`dylink.0` import info) that nobody defines resolve to 0 (data, function pointers) or to a
+//! function that traps when called; a missing strong symbol is an error naming the symbol and the module.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
+use std::sync::{Arc, Condvar, Mutex, RwLockReadGuard, RwLockWriteGuard};
+
+use wasmvm::{ExternType, ImportType, Module, PAGE_SIZE};
+
+use crate::dylink::Dylink;
+use crate::error::{Error, Result};
+use crate::instance::ensure_instance;
+use crate::layout::RegionKind;
+use crate::meta::Meta;
+use crate::registry::{CLOSED, Kind, LINKING, Loaded, Plan, READY, Registry, TlsInfo};
+use crate::search::{self, Found, Source};
+use crate::space::{SpaceInner, lock};
+use crate::symbols::{Def, ModId, module_symbols};
+use crate::thread::{Ctx, Symbol};
+
+/// How to load a module.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Add the module's symbols to the global scope (`RTLD_GLOBAL`; `false` is `RTLD_LOCAL`).
+    pub global: bool,
+    /// Place the module's data at this address instead of letting the loader choose.
+    pub memory_base: Option<u32>,
+    /// Place the module's table slots at this index instead of letting the loader choose.
+    pub table_base: Option<u32>,
+    /// Libraries to load before the module, in addition to its `NEEDED` list (a non-PIC main program has no
+    /// `dylink.0` to list them in).
+    pub needed: Vec<String>,
+    /// Never unload the module (`RTLD_NODELETE`).
+    pub nodelete: bool,
+    /// Only return the module if it is already loaded (`RTLD_NOLOAD`).
+    pub noload: bool,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self { global: true, memory_base: None, table_base: None, needed: Vec::new(), nodelete: false, noload: false }
+    }
+}
+
+pub(crate) fn read_reg(space: &SpaceInner) -> RwLockReadGuard<'_, Registry> {
+    space.reg.read().unwrap_or_else(|e| e.into_inner())
+}
+
+pub(crate) fn write_reg(space: &SpaceInner) -> RwLockWriteGuard<'_, Registry> {
+    space.reg.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The funcref of function `index` of the module in `slot` (the machine's pointer-free encoding).
+pub(crate) fn func_ref(slot: ModId, index: u32) -> u64 {
+    ((slot as u64 + 1) << 32) | index as u64
+}
+
+/// Serialises loading and unloading; re-entrant, because a constructor may `dlopen`.
+#[derive(Default)]
+pub(crate) struct LoadLock {
+    owner: Mutex<(u32, u32)>,
+    cv: Condvar,
+}
+
+pub(crate) struct LoadGuard<'a>(&'a LoadLock);
+
+impl LoadLock {
+    pub(crate) fn lock(&self, tid: u32) -> LoadGuard<'_> {
+        let mut g = lock(&self.owner);
+        while g.1 > 0 && g.0 != tid {
+            g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner());
+        }
+        *g = (tid, g.1 + 1);
+        LoadGuard(self)
+    }
+}
+
+impl Drop for LoadGuard<'_> {
+    fn drop(&mut self) {
+        let mut g = lock(&self.0.owner);
+        g.1 -= 1;
+        if g.1 == 0 {
+            self.0.cv.notify_all();
+        }
+    }
+}
+
+/// A module of the group being loaded.
+pub(crate) struct Pending {
+    pub(crate) found: Found,
+    pub(crate) module: Module,
+    pub(crate) meta: Meta,
+    pub(crate) dylink: Option<Dylink>,
+    pub(crate) kind: Kind,
+    pub(crate) id: ModId,
+    pub(crate) needed_names: Vec<String>,
+    pub(crate) memory_base: u32,
+    pub(crate) mem_size: u32,
+    pub(crate) table_base: u32,
+    pub(crate) table_size: u32,
+    pub(crate) symbols: Vec<(String, Def)>,
+    pub(crate) plan: Vec<Plan>,
+    /// Definers of imported symbols.
+    pub(crate) deps: Vec<ModId>,
+    /// Generated modules belonging to this one.
+    pub(crate) owned: Vec<ModId>,
+}
+
+/// Undoes a failed load: frees the group's memory and table regions and forgets its modules.
+pub(crate) struct Rollback<'a> {
+    pub(crate) space: &'a SpaceInner,
+    pub(crate) mem: Vec<u32>,
+    pub(crate) table: Vec<u32>,
+    pub(crate) ids: Vec<ModId>,
+    pub(crate) done: bool,
+}
+
+impl Drop for Rollback<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        for &m in &self.mem {
+            self.space.free_region(m);
+        }
+        for &t in &self.table {
+            self.space.free_table(t);
+        }
+        let mut reg = write_reg(self.space);
+        for &id in &self.ids {
+            if let Some(m) = reg.get(id) {
+                m.state.store(CLOSED, Ordering::Release);
+            }
+            release_func_slots(self.space, &mut reg, id);
+            if let Some(slot) = reg.modules.get_mut(id as usize) {
+                *slot = None;
+            }
+        }
+    }
+}
+
+pub(crate) fn release_func_slots(space: &SpaceInner, reg: &mut Registry, id: ModId) {
+    let slots: Vec<(ModId, u32)> = reg.func_slots.keys().filter(|(m, _)| *m == id).copied().collect();
+    for k in slots {
+        if let Some(i) = reg.func_slots.remove(&k) {
+            space.free_table(i);
+        }
+    }
+}
+
+/// Load `source` and the libraries it needs; returns its id. See the module docs.
+pub(crate) fn load<C: Ctx>(cx: &mut C, source: Source, opts: &LoadOptions, requester: Option<ModId>) -> Result<ModId> {
+    let space = cx.thread().space.clone();
+    let tid = cx.thread().tid;
+    let _guard = space.load_lock.lock(tid);
+
+    if let Some(id) = already_loaded(&space, source.name(), opts) {
+        return Ok(id);
+    }
+    if opts.noload {
+        return Err(Error::api(format!("{}: not loaded (RTLD_NOLOAD)", source.name())));
+    }
+    let (origin, rpath) = match requester.and_then(|r| read_reg(&space).get(r).cloned()) {
+        Some(m) => (
+            m.path.as_ref().and_then(|p| p.parent().map(PathBuf::from)),
+            m.dylink.as_ref().map(|d| d.runtime_path.clone()).unwrap_or_default(),
+        ),
+        None => (None, Vec::new()),
+    };
+    let mut group = gather(cx, &space, source, opts, origin, rpath)?;
+    let mut rb = Rollback { space: &space, mem: Vec::new(), table: Vec::new(), ids: Vec::new(), done: false };
+    place(cx, &space, &mut group, opts, &mut rb)?;
+    for p in &mut group {
+        p.symbols = module_symbols(p.id, &p.meta, p.dylink.as_ref(), p.memory_base);
+    }
+    crate::plan::plan_group(cx, &space, &mut group)?;
+    crate::plan::assign_thunks(cx, &space, &mut group, &mut rb)?;
+
+    // Register the group (not yet visible to other threads: LINKING).
+    let ids: HashMap<String, ModId> = group.iter().map(|p| (p.found.name.clone(), p.id)).collect();
+    let loaded: Vec<Arc<Loaded>> = {
+        let reg = read_reg(&space);
+        group
+            .into_iter()
+            .enumerate()
+            .map(|(i, p)| {
+                let needed = p.needed_names.iter().filter_map(|n| ids.get(n).or(reg.by_name.get(n)).copied()).collect();
+                Arc::new(into_loaded(p, needed, tid, opts, i == 0))
+            })
+            .collect()
+    };
+    {
+        let mut reg = write_reg(&space);
+        for m in &loaded {
+            reg.modules[m.id as usize] = Some(m.clone());
+        }
+    }
+
+    // Instantiate on this thread (dependencies first), then relocate.
+    for m in &loaded {
+        ensure_instance(cx, m.id)?;
+    }
+    for m in &loaded {
+        call_export(cx, m, "__wasm_apply_data_relocs")?;
+    }
+
+    // Publish: other threads may now instantiate the group, and its symbols join the global scope.
+    {
+        let mut reg = write_reg(&space);
+        for m in &loaded {
+            m.state.store(READY, Ordering::Release);
+            reg.by_name.insert(m.name.clone(), m.id);
+            reg.order.push(m.id);
+            if m.global.load(Ordering::Relaxed) {
+                for (name, def) in &m.symbols {
+                    reg.scope.define(name, def);
+                }
+            }
+        }
+    }
+    rb.done = true;
+    drop(rb);
+
+    // Constructors, dependencies first, once.
+    let root = loaded[0].id;
+    for id in ctor_order(&loaded) {
+        let m = loaded.iter().find(|m| m.id == id).expect("in group");
+        if let Err(e) = call_export(cx, m, "__wasm_call_ctors") {
+            log::warn!("{}: constructor failed: {e}", m.name);
+            crate::dl::unload(cx, &space, &loaded.iter().map(|m| m.id).collect::<Vec<_>>(), false);
+            return Err(e);
+        }
+    }
+    log::debug!("loaded {} (+{} dependencies) on thread {tid}", loaded[0].name, loaded.len() - 1);
+    Ok(root)
+}
+
+/// If `name` is loaded, count one more reference and return it.
+fn already_loaded(space: &SpaceInner, name: &str, opts: &LoadOptions) -> Option<ModId> {
+    let mut reg = write_reg(space);
+    let id = *reg.by_name.get(name)?;
+    let m = reg.get(id)?.clone();
+    if m.state() != READY {
+        return None;
+    }
+    m.refs.fetch_add(1, Ordering::Relaxed);
+    if opts.nodelete {
+        m.nodelete.store(true, Ordering::Relaxed);
+    }
+    if opts.global && !m.global.swap(true, Ordering::Relaxed) {
+        reg.rebuild_scope();
+    }
+    Some(id)
+}
+
+fn into_loaded(p: Pending, needed: Vec<ModId>, tid: u32, opts: &LoadOptions, root: bool) -> Loaded {
+    let mut deps = p.deps;
+    deps.extend(needed.iter().copied());
+    deps.retain(|&d| d != p.id);
+    deps.sort_unstable();
+    deps.dedup();
+    let tls = p.meta.const_global("__tls_size").filter(|&s| s > 0).map(|size| TlsInfo {
+        size: size as u32,
+        align: p.meta.const_global("__tls_align").unwrap_or(1).max(1) as u32,
+    });
+    Loaded {
+        id: p.id,
+        name: p.found.name,
+        path: p.found.path,
+        module: p.module,
+        meta: p.meta,
+        dylink: p.dylink,
+        kind: p.kind,
+        memory_base: p.memory_base,
+        mem_size: p.mem_size,
+        table_base: p.table_base,
+        table_size: p.table_size,
+        symbols: p.symbols,
+        plan: p.plan,
+        needed,
+        deps,
+        owned: p.owned,
+        tls,
+        loader_tid: tid,
+        global: AtomicBool::new(opts.global),
+        state: AtomicU8::new(LINKING),
+        refs: AtomicU32::new(root as u32),
+        nodelete: AtomicBool::new(opts.nodelete || p.kind == Kind::PlainMain),
+    }
+}
+
+/// Find and compile the module and, breadth first, the libraries it needs that are not loaded yet.
+fn gather<C: Ctx>(
+    cx: &mut C,
+    space: &SpaceInner,
+    root: Source,
+    opts: &LoadOptions,
+    origin: Option<PathBuf>,
+    rpath: Vec<String>,
+) -> Result<Vec<Pending>> {
+    let mut group: Vec<Pending> = Vec::new();
+    let mut names: HashSet<String> = HashSet::from([root.name().to_string()]);
+    let mut queue = VecDeque::from([(root, origin, rpath)]);
+    while let Some((src, origin, rpath)) = queue.pop_front() {
+        let found = search::find(space, &src, origin.as_deref(), &rpath)?;
+        let name = found.name.clone();
+        let module = Module::new(&space.engine, &found.bytes).map_err(|e| Error::vm(&name, e))?;
+        let meta = Meta::new(&module, &found.bytes).map_err(|e| Error::vm(&name, wasmvm::Error::Malformed(e)))?;
+        let dylink = Dylink::of_module(&name, &module)?;
+        let is_root = group.is_empty();
+        // Position independent = relocatable: it takes its data address from `env.__memory_base`. A non-PIC
+        // program (no dylink.0, or wasm-ld's dylink.0 of a program linked with `import-dynamic`) has its
+        // data at fixed addresses from 0, so it can only be the first module of an empty space.
+        let relocatable = meta.imports.iter().any(|i| i.module == "env" && i.name == "__memory_base");
+        let kind = match &dylink {
+            Some(_) if relocatable => Kind::Pic,
+            _ if is_root && space.layout_is_empty(cx) => Kind::PlainMain,
+            None => {
+                return Err(Error::dylink(
+                    &name,
+                    "missing: not a shared library (link with wasm-ld -shared or -pie; only a non-PIC main program \
+                     loaded first into an empty address space may lack dylink.0)",
+                ));
+            }
+            Some(_) => {
+                return Err(Error::layout(
+                    &name,
+                    "not position independent (no env.__memory_base import): only the main program, loaded first \
+                     into an empty address space, may be non-PIC",
+                ));
+            }
+        };
+        if kind == Kind::PlainMain && meta.links_dlmalloc {
+            log::warn!(
+                "{name}: links wasi-libc's dlmalloc, which (in wasi-libc before 2023) takes all memory from \
+                 __heap_base up to memory.size at its first malloc, including what the loader placed there; link \
+                 include/wasmvm_malloc.c into it to use the loader's allocator instead"
+            );
+        }
+        if meta.table_import().is_none() && module.table_element(0).is_some() {
+            return Err(Error::layout(
+                &name,
+                "defines its own table; it must import env.__indirect_function_table (--import-table), or its \
+                 function pointers would mean nothing to other modules",
+            ));
+        }
+        if meta.memory_import().is_none() && (kind == Kind::PlainMain || module.exports().any(|e| e.name == "memory")) {
+            return Err(Error::layout(&name, "defines its own memory; it must import env.memory (--import-memory)"));
+        }
+        let mut needed_names = dylink.as_ref().map(|d| d.needed.clone()).unwrap_or_default();
+        if is_root {
+            needed_names.extend(opts.needed.iter().cloned());
+        }
+        let rpath = dylink.as_ref().map(|d| d.runtime_path.clone()).unwrap_or_default();
+        let dir = found.path.as_ref().and_then(|p| p.parent().map(PathBuf::from));
+        {
+            let reg = read_reg(space);
+            for n in &needed_names {
+                let loaded = reg.by_name.contains_key(n);
+                if !loaded && names.insert(n.clone()) {
+                    queue.push_back((Source::Name(n.clone()), dir.clone(), rpath.clone()));
+                }
+            }
+        }
+        group.push(Pending {
+            found,
+            module,
+            meta,
+            dylink,
+            kind,
+            id: 0,
+            needed_names,
+            memory_base: 0,
+            mem_size: 0,
+            table_base: 0,
+            table_size: 0,
+            symbols: Vec::new(),
+            plan: Vec::new(),
+            deps: Vec::new(),
+            owned: Vec::new(),
+        });
+    }
+    Ok(group)
+}
+
+/// Check that a module's memory import accepts the space's memory.
+fn check_memory(space: &SpaceInner, name: &str, imp: &ImportType) -> Result<()> {
+    let ExternType::Memory(want) = &imp.ty else { return Ok(()) };
+    let have = space.memory_type();
+    let kind = |s: bool| if s { "shared" } else { "non-shared" };
+    if want.shared != have.shared {
+        return Err(Error::layout(
+            name,
+            format!(
+                "imports a {} memory but the address space's memory is {}{}",
+                kind(want.shared),
+                kind(have.shared),
+                if have.shared { " (build with -matomics -mbulk-memory and link with --shared-memory)" } else { "" }
+            ),
+        ));
+    }
+    if let (Some(w), Some(h)) = (want.max, have.max)
+        && w < h
+    {
+        return Err(Error::layout(
+            name,
+            format!(
+                "accepts a memory of at most {w} pages but the address space's memory may grow to {h} pages \
+                 (link with --max-memory={} or lower SpaceConfig::max_memory_pages)",
+                h * PAGE_SIZE as u64
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Give every module of the group an id, a memory region and table slots.
+fn place<C: Ctx>(
+    cx: &mut C,
+    space: &SpaceInner,
+    group: &mut [Pending],
+    opts: &LoadOptions,
+    rb: &mut Rollback,
+) -> Result<()> {
+    for (i, p) in group.iter_mut().enumerate() {
+        let name = p.found.name.clone();
+        p.id = write_reg(space)
+            .next_id(space.config.module_slots)
+            .ok_or_else(|| Error::layout(&name, format!("all {} module slots are used", space.config.module_slots)))?;
+        rb.ids.push(p.id);
+        if let Some(imp) = p.meta.memory_import() {
+            check_memory(space, &name, imp)?;
+        }
+        let root = i == 0;
+        match p.kind {
+            Kind::PlainMain => {
+                let min = match p.meta.memory_import().map(|i| &i.ty) {
+                    Some(ExternType::Memory(m)) => m.min,
+                    _ => 0,
+                };
+                let size = min * PAGE_SIZE as u64;
+                space.place_region(cx, 0, size, RegionKind::Main(name.clone())).map_err(|e| Error::layout(&name, e))?;
+                rb.mem.push(0);
+                p.mem_size = size as u32;
+                if let Some(ExternType::Table(t)) = p.meta.table_import().map(|i| &i.ty)
+                    && t.min > 1
+                {
+                    space
+                        .place_table(1, t.min as u64 - 1, RegionKind::Main(name.clone()))
+                        .map_err(|e| Error::layout(&name, format!("table: {e}")))?;
+                    rb.table.push(1);
+                    p.table_size = t.min;
+                }
+            }
+            Kind::Pic => {
+                let d = p.dylink.as_ref().expect("PIC modules have dylink.0");
+                let (size, align) = (d.mem_size as u64, d.mem_align());
+                p.memory_base = match opts.memory_base.filter(|_| root) {
+                    Some(base) => {
+                        if !(base as u64).is_multiple_of(align) {
+                            return Err(Error::layout(
+                                &name,
+                                format!("memory base {base:#x} is not aligned to {align} bytes (dylink.0)"),
+                            ));
+                        }
+                        space
+                            .place_region(cx, base as u64, size, RegionKind::Module(name.clone()))
+                            .map_err(|e| Error::layout(&name, e))?;
+                        base
+                    }
+                    None => space
+                        .alloc_region(cx, size, align, RegionKind::Module(name.clone()))
+                        .map_err(|e| Error::layout(&name, e))?,
+                };
+                rb.mem.push(p.memory_base);
+                p.mem_size = d.mem_size;
+                if d.table_size > 0 {
+                    let (size, align) = (d.table_size as u64, d.table_align());
+                    p.table_base = match opts.table_base.filter(|_| root) {
+                        Some(base) => {
+                            if !(base as u64).is_multiple_of(align) {
+                                return Err(Error::layout(
+                                    &name,
+                                    format!("table base {base} is not aligned to {align} slots (dylink.0)"),
+                                ));
+                            }
+                            space
+                                .place_table(base as u64, size, RegionKind::Module(name.clone()))
+                                .map_err(|e| Error::layout(&name, format!("table: {e}")))?;
+                            base
+                        }
+                        None => space
+                            .alloc_table(size, align, RegionKind::Module(name.clone()))
+                            .map_err(|e| Error::layout(&name, format!("table: {e}")))?,
+                    };
+                    rb.table.push(p.table_base);
+                    p.table_size = d.table_size;
+                }
+            }
+            Kind::Trampoline | Kind::Thunk => unreachable!("generated modules are not loaded from sources"),
+        }
+        // The module's memory and table imports state minimum sizes.
+        if let Some(ExternType::Memory(m)) = p.meta.memory_import().map(|i| &i.ty) {
+            space.ensure_mem_len(cx, m.min * PAGE_SIZE as u64).map_err(|e| Error::layout(&name, e))?;
+        }
+        if let Some(ExternType::Table(t)) = p.meta.table_import().map(|i| &i.ty) {
+            space.ensure_table_len(t.min as u64).map_err(|e| Error::layout(&name, format!("table: {e}")))?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn module_name(space: &SpaceInner, id: ModId) -> String {
+    read_reg(space).get(id).map_or_else(|| format!("module #{id}"), |m| m.name.clone())
+}
+
+/// Constructor order: each module after the libraries it needs (depth-first post-order from the root).
+fn ctor_order(group: &[Arc<Loaded>]) -> Vec<ModId> {
+    fn visit(id: ModId, group: &[Arc<Loaded>], seen: &mut HashSet<ModId>, out: &mut Vec<ModId>) {
+        if !seen.insert(id) {
+            return;
+        }
+        let Some(m) = group.iter().find(|m| m.id == id) else { return };
+        for &d in &m.needed {
+            visit(d, group, seen, out);
+        }
+        out.push(id);
+    }
+    let mut out = Vec::new();
+    let mut seen = HashSet::new();
+    for m in group {
+        visit(m.id, group, &mut seen, &mut out);
+    }
+    out
+}
+
+/// Call an exported `() -> ()` function of this thread's instance of `m`, if it exists.
+fn call_export<C: Ctx>(cx: &mut C, m: &Loaded, name: &str) -> Result<()> {
+    let inst = ensure_instance(cx, m.id)?;
+    if let Some(f) = inst.get_func(&*cx, name) {
+        f.call(&mut *cx, &[], &mut []).map_err(|e| Error::vm(&m.name, e))?;
+    }
+    Ok(())
+}
+
+/// Look `name` up in the global scope, or in module `handle` and the libraries it needs.
+pub(crate) fn lookup(cx: &impl Ctx, handle: Option<ModId>, name: &str) -> Result<Def> {
+    let space = &cx.thread().space;
+    let reg = read_reg(space);
+    let found = match handle {
+        None => reg.scope.get(name).cloned(),
+        Some(h) => {
+            let mut queue = VecDeque::from([h]);
+            let mut seen = HashSet::new();
+            let mut found = None;
+            while let Some(id) = queue.pop_front() {
+                if !seen.insert(id) {
+                    continue;
+                }
+                let Some(m) = reg.get(id) else { continue };
+                if let Some(d) = m.symbol(name) {
+                    found = Some(d.clone());
+                    break;
+                }
+                queue.extend(m.needed.iter().copied());
+            }
+            found
+        }
+    };
+    found.ok_or_else(|| {
+        let scope = handle.map_or_else(|| "the global scope".to_string(), |h| module_name(space, h));
+        Error::api(format!("undefined symbol: {name} (in {scope})"))
+    })
+}
+
+/// `dlsym`: a function's table index, or a data symbol's address (this thread's copy if thread-local).
+pub(crate) fn dlsym<C: Ctx>(cx: &mut C, handle: Option<ModId>, name: &str) -> Result<Symbol> {
+    let space = cx.thread().space.clone();
+    let def = match lookup(cx, handle, name) {
+        Ok(def) => def,
+        // The global scope ends with the host functions.
+        Err(_) if handle.is_none() && crate::host::defined(&space, "env", name) => {
+            let id = crate::plan::trampoline(cx, &space, "env", name)?;
+            return Ok(Symbol::Func { table_index: crate::plan::func_slot(&space, id, 0, name)? });
+        }
+        Err(e) => return Err(e),
+    };
+    match def {
+        Def::Func { module, index, .. } => {
+            Ok(Symbol::Func { table_index: crate::plan::func_slot(&space, module, index, name)? })
+        }
+        Def::Data { addr, .. } => Ok(Symbol::Data { addr }),
+        Def::Tls { module, offset } => {
+            ensure_instance(cx, module)?;
+            let base = cx
+                .thread()
+                .tls
+                .get(&module)
+                .copied()
+                .ok_or_else(|| Error::api(format!("{name}: no TLS block on this thread")))?;
+            Ok(Symbol::Data { addr: base.wrapping_add(offset) })
+        }
+        Def::Global { .. } => Err(Error::api(format!("{name}: is a wasm global, not an address"))),
+    }
+}
+
+/// Read a NUL-terminated string from the space's memory.
+pub(crate) fn read_cstr(cx: &impl Ctx, addr: u32) -> Option<String> {
+    let space = &cx.thread().space;
+    let mut out = Vec::new();
+    let mut at = addr as u64;
+    loop {
+        let mut chunk = [0u8; 64];
+        let n = (space.mem_len(cx).saturating_sub(at)).min(64) as usize;
+        if n == 0 || !space.read(cx, at, &mut chunk[..n]) {
+            return None;
+        }
+        if let Some(end) = chunk[..n].iter().position(|&b| b == 0) {
+            out.extend_from_slice(&chunk[..end]);
+            return Some(String::from_utf8_lossy(&out).into_owned());
+        }
+        out.extend_from_slice(&chunk[..n]);
+        at += n as u64;
+        if out.len() > 1 << 20 {
+            return None;
+        }
+    }
+}

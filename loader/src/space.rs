@@ -1,0 +1,447 @@
+//! The address space: one memory and one indirect function table shared by every module and every thread.
+//!
+//! An [`AddressSpace`] is what a process is to `ld.so`: the memory (a [`SharedMemory`] when threads are on,
+//! which they must be for modules built with `-matomics -mbulk-memory --shared-memory`), the table
+//! (`__indirect_function_table`, a [`SharedTable`] whose function references every thread resolves to its
+//! own instance of the same module), the [layout](crate::layout) of both, and the modules loaded into it.
+//! It is `Send + Sync` and cheap to clone; threads each have their own store ([`Thread`](crate::Thread)).
+//!
+//! A single-threaded mode with a non-shared memory ([`SpaceConfig::shared`] = false) serves modules built
+//! without `--shared-memory` (e.g. Debian's non-PIC wasi-libc programs). Its memory lives in the one
+//! thread's store, so memory operations take that store.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU32;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use wasmvm::SharedMemory;
+use wasmvm::{AsContext, AsContextMut, Engine, Extern, InterruptHandle, Linker, Memory, MemoryType, PAGE_SIZE};
+use wasmvm::{SharedTable, TableType, ValType};
+
+use crate::layout::{Ranges, Region, RegionKind};
+use crate::link::{LoadLock, read_reg};
+use crate::registry::{Kind, READY, Registry};
+use crate::thread::{Thread, ThreadCtx};
+
+/// How to build an address space.
+#[derive(Debug, Clone)]
+pub struct SpaceConfig {
+    /// Share the memory between threads (`SharedMemory`). Off: one thread, a non-shared memory.
+    pub shared: bool,
+    /// The memory's maximum size in pages (it is reserved up front and never moves). Modules must accept it:
+    /// a module importing a memory with a smaller maximum is refused.
+    pub max_memory_pages: u64,
+    /// The table's maximum size (reserved up front).
+    pub max_table_size: u32,
+    /// Bytes of C stack per thread (`__stack_pointer`).
+    pub stack_size: u32,
+    /// Funcref slots reserved for modules in every store: at most this many modules (and host-function
+    /// trampolines) can be loaded over the life of the space.
+    pub module_slots: u32,
+    /// Directories searched for libraries named without a `/` (by `dlopen` and `NEEDED`).
+    pub search_path: Vec<PathBuf>,
+}
+
+impl Default for SpaceConfig {
+    fn default() -> Self {
+        Self {
+            shared: true,
+            max_memory_pages: wasmvm::MAX_PAGES,
+            max_table_size: 1 << 20,
+            stack_size: 256 * 1024,
+            module_slots: 4096,
+            search_path: Vec::new(),
+        }
+    }
+}
+
+/// A loaded module, as [`AddressSpace::modules`] describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModuleInfo {
+    pub id: crate::ModuleId,
+    pub name: String,
+    pub memory_base: u32,
+    pub mem_size: u32,
+    pub table_base: u32,
+    pub table_size: u32,
+    /// Position-independent (`dylink.0`); `false` for a non-PIC main program.
+    pub pic: bool,
+}
+
+/// Bytes at address 0 kept free so that no object has a null address.
+pub(crate) const NULL_GUARD: u64 = 1024;
+
+/// The memory of the space.
+pub(crate) enum SpaceMemory {
+    Shared(SharedMemory),
+    /// Non-shared: created in the single thread's store when that thread is made.
+    Private(Mutex<Option<Memory>>),
+}
+
+/// State shared by all threads of an address space.
+pub(crate) struct SpaceInner {
+    pub engine: Engine,
+    pub config: SpaceConfig,
+    pub memory: SpaceMemory,
+    pub table: SharedTable,
+    pub mem_layout: Mutex<Ranges>,
+    pub table_layout: Mutex<Ranges>,
+    pub reg: RwLock<Registry>,
+    pub load_lock: LoadLock,
+    /// The embedder's host functions.
+    pub host: Linker<ThreadCtx>,
+    /// Libraries given as bytes, found by name before the search path.
+    pub libraries: Mutex<HashMap<String, Arc<[u8]>>>,
+    pub next_tid: AtomicU32,
+    /// The built-in allocator.
+    pub heap: crate::alloc::Heap,
+    /// Shared by every thread's store: interrupting it stops wasm on all threads.
+    pub interrupt: InterruptHandle,
+}
+
+/// One shared address space (memory + table + loaded modules), used by any number of threads.
+#[derive(Clone)]
+pub struct AddressSpace {
+    pub(crate) inner: Arc<SpaceInner>,
+}
+
+impl std::fmt::Debug for AddressSpace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AddressSpace").field("shared", &self.inner.config.shared).finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl AddressSpace {
+    /// A new, empty address space. The memory starts with 0 pages; the table with one (null) slot, index 0.
+    pub fn new(engine: &Engine, config: SpaceConfig) -> crate::Result<Self> {
+        Self::with_host(engine, config, Linker::new(engine))
+    }
+
+    /// A new address space whose modules may also import the host functions defined in `host` (WASI, ...).
+    /// They are looked up before the loader's built-ins.
+    pub fn with_host(engine: &Engine, config: SpaceConfig, host: Linker<ThreadCtx>) -> crate::Result<Self> {
+        let max_pages = config.max_memory_pages.min(wasmvm::MAX_PAGES);
+        let memory = if config.shared {
+            SpaceMemory::Shared(
+                SharedMemory::new(0, max_pages).map_err(|e| crate::Error::api(format!("cannot create memory: {e}")))?,
+            )
+        } else {
+            SpaceMemory::Private(Mutex::new(None))
+        };
+        let table = SharedTable::new(TableType { element: ValType::FuncRef, min: 1, max: Some(config.max_table_size) })
+            .map_err(|e| crate::Error::api(format!("cannot create table: {e}")))?;
+        let inner = SpaceInner {
+            engine: engine.clone(),
+            mem_layout: Mutex::new(Ranges::new(max_pages * PAGE_SIZE as u64)),
+            // Slot 0 is the null function pointer.
+            table_layout: Mutex::new(Ranges::with_initial(config.max_table_size as u64, 1, RegionKind::NullGuard)),
+            config,
+            memory,
+            table,
+            reg: RwLock::new(Registry::default()),
+            load_lock: LoadLock::default(),
+            host,
+            libraries: Mutex::new(HashMap::new()),
+            next_tid: AtomicU32::new(1),
+            heap: crate::alloc::Heap::default(),
+            interrupt: InterruptHandle::new(),
+        };
+        Ok(Self { inner: Arc::new(inner) })
+    }
+
+    /// The engine modules are compiled with.
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &SpaceConfig {
+        &self.inner.config
+    }
+
+    /// The shared memory (`None` in single-threaded mode, where the memory belongs to the thread's store).
+    pub fn shared_memory(&self) -> Option<SharedMemory> {
+        match &self.inner.memory {
+            SpaceMemory::Shared(m) => Some(m.clone()),
+            SpaceMemory::Private(_) => None,
+        }
+    }
+
+    /// The handle every thread's store shares: [`interrupt`](InterruptHandle::interrupt) stops wasm on all
+    /// threads of the space (at their next loop iteration or call; the engine must be
+    /// [`interruptible`](wasmvm::Config)), e.g. when one thread exits the program.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        self.inner.interrupt.clone()
+    }
+
+    /// The indirect function table (`__indirect_function_table`).
+    pub fn table(&self) -> SharedTable {
+        self.inner.table.clone()
+    }
+
+    /// A new wasm thread of this space, run by the calling OS thread: its own store, with module slots
+    /// reserved and the slot resolver installed. In single-threaded mode there can be only one.
+    pub fn thread(&self) -> crate::Result<Thread> {
+        Thread::new(self, None)
+    }
+
+    /// A new wasm thread with embedder data (reachable from host functions as [`ThreadCtx::user`]).
+    pub fn thread_with(&self, user: impl std::any::Any + Send) -> crate::Result<Thread> {
+        Thread::new(self, Some(Box::new(user)))
+    }
+
+    /// Make a library available by name (found before the search path).
+    pub fn add_library(&self, name: &str, bytes: impl Into<Arc<[u8]>>) {
+        lock(&self.inner.libraries).insert(name.to_string(), bytes.into());
+    }
+
+    /// The loaded modules: name, memory base and size, table base and size, in load order.
+    pub fn modules(&self) -> Vec<ModuleInfo> {
+        let reg = read_reg(&self.inner);
+        reg.order
+            .iter()
+            .filter_map(|&id| reg.get(id))
+            .filter(|m| m.state() == READY && matches!(m.kind, Kind::Pic | Kind::PlainMain))
+            .map(|m| ModuleInfo {
+                id: crate::ModuleId(m.id),
+                name: m.name.clone(),
+                memory_base: m.memory_base,
+                mem_size: m.mem_size,
+                table_base: m.table_base,
+                table_size: m.table_size,
+                pic: m.kind == Kind::Pic,
+            })
+            .collect()
+    }
+
+    /// The memory regions, in address order: who owns which bytes.
+    pub fn regions(&self) -> Vec<Region> {
+        lock(&self.inner.mem_layout).regions()
+    }
+
+    /// The table regions, in index order.
+    pub fn table_regions(&self) -> Vec<Region> {
+        lock(&self.inner.table_layout).regions()
+    }
+}
+
+impl SpaceInner {
+    /// The memory as an import for a module instantiated in `cx`'s store.
+    pub(crate) fn memory_extern(&self) -> Option<Extern> {
+        match &self.memory {
+            SpaceMemory::Shared(m) => Some(Extern::SharedMemory(m.clone())),
+            SpaceMemory::Private(m) => lock(m).map(Extern::Memory),
+        }
+    }
+
+    /// Create the non-shared memory in the single thread's store.
+    pub(crate) fn attach_private_memory(&self, cx: &mut impl AsContextMut) -> crate::Result<()> {
+        if let SpaceMemory::Private(m) = &self.memory {
+            let mut m = lock(m);
+            if m.is_some() {
+                return Err(crate::Error::api("a single-threaded address space has only one thread"));
+            }
+            let ty = MemoryType::new(0, Some(self.config.max_memory_pages.min(wasmvm::MAX_PAGES)));
+            *m = Some(Memory::new(cx, ty).map_err(|e| crate::Error::api(format!("cannot create memory: {e}")))?);
+        }
+        Ok(())
+    }
+
+    fn private(&self) -> Option<Memory> {
+        match &self.memory {
+            SpaceMemory::Shared(_) => None,
+            SpaceMemory::Private(m) => *lock(m),
+        }
+    }
+
+    /// The memory's type (its maximum is what importers must accept).
+    pub(crate) fn memory_type(&self) -> MemoryType {
+        let max = self.config.max_memory_pages.min(wasmvm::MAX_PAGES);
+        MemoryType { min: 0, max: Some(max), shared: self.config.shared }
+    }
+
+    /// Current memory size in bytes.
+    pub(crate) fn mem_len(&self, cx: &impl AsContext) -> u64 {
+        match &self.memory {
+            SpaceMemory::Shared(m) => m.data_size() as u64,
+            SpaceMemory::Private(_) => self.private().and_then(|m| m.data_size(cx).ok()).unwrap_or(0) as u64,
+        }
+    }
+
+    /// Grow the memory by at least `bytes`; returns the old and new size in bytes.
+    pub(crate) fn grow_mem(&self, cx: &mut impl AsContextMut, bytes: u64) -> Option<(u64, u64)> {
+        let pages = bytes.div_ceil(PAGE_SIZE as u64);
+        let old = match &self.memory {
+            SpaceMemory::Shared(m) => m.grow(pages)?,
+            SpaceMemory::Private(_) => self.private()?.grow(cx, pages).ok()?,
+        };
+        Some((old * PAGE_SIZE as u64, (old + pages) * PAGE_SIZE as u64))
+    }
+
+    /// Read memory (racy-safe for the shared memory).
+    pub(crate) fn read(&self, cx: &impl AsContext, addr: u64, buf: &mut [u8]) -> bool {
+        match &self.memory {
+            SpaceMemory::Shared(m) => m.read(addr, buf).is_ok(),
+            SpaceMemory::Private(_) => self.private().is_some_and(|m| m.read(cx, addr, buf).is_ok()),
+        }
+    }
+
+    /// Write memory (racy-safe for the shared memory).
+    pub(crate) fn write(&self, cx: &mut impl AsContextMut, addr: u64, data: &[u8]) -> bool {
+        match &self.memory {
+            SpaceMemory::Shared(m) => m.write(addr, data).is_ok(),
+            SpaceMemory::Private(_) => self.private().is_some_and(|m| m.write(cx, addr, data).is_ok()),
+        }
+    }
+
+    /// Keep address 0 unused: the first region of a space without a non-PIC main program.
+    fn null_guard(&self, cx: &mut impl AsContextMut, layout: &mut Ranges) -> Result<(), String> {
+        if layout.is_empty() && self.mem_len(cx) == 0 {
+            layout.place(0, NULL_GUARD, RegionKind::NullGuard, 0, &mut |n| self.grow_mem(cx, n))?;
+        }
+        Ok(())
+    }
+
+    /// Allocate a memory region of `size` bytes aligned to `align`, growing the memory like `sbrk`.
+    pub(crate) fn alloc_region(
+        &self,
+        cx: &mut impl AsContextMut,
+        size: u64,
+        align: u64,
+        kind: RegionKind,
+    ) -> Result<u32, String> {
+        let mut layout = lock(&self.mem_layout);
+        self.null_guard(cx, &mut layout)?;
+        let len = self.mem_len(cx);
+        let at = layout.alloc(size, align, kind, len, &mut |n| self.grow_mem(cx, n))?;
+        Ok(at as u32)
+    }
+
+    /// Place a memory region at exactly `start` (refusing overlaps).
+    pub(crate) fn place_region(
+        &self,
+        cx: &mut impl AsContextMut,
+        start: u64,
+        size: u64,
+        kind: RegionKind,
+    ) -> Result<(), String> {
+        let mut layout = lock(&self.mem_layout);
+        if kind != RegionKind::NullGuard && !matches!(kind, RegionKind::Main(_)) {
+            self.null_guard(cx, &mut layout)?;
+        }
+        let len = self.mem_len(cx);
+        layout.place(start, size, kind, len, &mut |n| self.grow_mem(cx, n))
+    }
+
+    /// Make the memory at least `bytes` long (a module's memory import states a minimum).
+    pub(crate) fn ensure_mem_len(&self, cx: &mut impl AsContextMut, bytes: u64) -> Result<(), String> {
+        let mut layout = lock(&self.mem_layout);
+        let len = self.mem_len(cx);
+        layout.ensure_len(bytes, len, &mut |n| self.grow_mem(cx, n))
+    }
+
+    /// Make the table at least `n` slots long.
+    pub(crate) fn ensure_table_len(&self, n: u64) -> Result<(), String> {
+        let mut layout = lock(&self.table_layout);
+        let len = self.table.size() as u64;
+        layout.ensure_len(n, len, &mut |n| self.grow_table(n))
+    }
+
+    /// Release a memory region.
+    pub(crate) fn free_region(&self, start: u32) -> Option<Region> {
+        lock(&self.mem_layout).free(start as u64)
+    }
+
+    /// Is the layout still empty (nothing placed, memory never grown)?
+    pub(crate) fn layout_is_empty(&self, cx: &impl AsContext) -> bool {
+        lock(&self.mem_layout).is_empty() && self.mem_len(cx) == 0
+    }
+
+    fn grow_table(&self, n: u64) -> Option<(u64, u64)> {
+        let old = self.table.grow(u32::try_from(n).ok()?)? as u64;
+        Some((old, old + n))
+    }
+
+    /// Allocate `size` table slots aligned to `align`.
+    pub(crate) fn alloc_table(&self, size: u64, align: u64, kind: RegionKind) -> Result<u32, String> {
+        let mut layout = lock(&self.table_layout);
+        let len = self.table.size() as u64;
+        layout.alloc(size, align, kind, len, &mut |n| self.grow_table(n)).map(|at| at as u32)
+    }
+
+    /// Place table slots at exactly `start`.
+    pub(crate) fn place_table(&self, start: u64, size: u64, kind: RegionKind) -> Result<(), String> {
+        let mut layout = lock(&self.table_layout);
+        let len = self.table.size() as u64;
+        layout.place(start, size, kind, len, &mut |n| self.grow_table(n))
+    }
+
+    /// Release table slots (and null them, so stale function pointers trap instead of calling freed code).
+    pub(crate) fn free_table(&self, start: u32) -> Option<Region> {
+        let r = lock(&self.table_layout).free(start as u64)?;
+        for i in r.start..r.end {
+            self.table.set_raw(i as u32, 0);
+        }
+        Some(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmvm::Store;
+
+    #[test]
+    fn regions_are_distinct_and_visible() {
+        let engine = Engine::default();
+        let space = AddressSpace::new(&engine, SpaceConfig::default()).unwrap();
+        let mut store = Store::new(&engine, ());
+        let s = &space.inner;
+        let a = s.alloc_region(&mut store, 100, 16, RegionKind::Module("liba.so".into())).unwrap();
+        let stack = s.alloc_region(&mut store, 65536, 16, RegionKind::Stack { thread: 1 }).unwrap();
+        let heap = s.alloc_region(&mut store, 65536, 65536, RegionKind::Heap).unwrap();
+        assert_eq!((a, stack, heap), (1024, 1136, 131072));
+        assert_eq!(space.shared_memory().unwrap().data_size(), 3 * 65536);
+        let e = s.place_region(&mut store, 1000, 100, RegionKind::Module("libb.so".into())).unwrap_err();
+        assert_eq!(e, "[0x3e8, 0x44c) overlaps [0x0, 0x400) null guard");
+        let e = s.place_region(&mut store, 0x1000, 0x100, RegionKind::Module("libb.so".into())).unwrap_err();
+        assert_eq!(e, "[0x1000, 0x1100) overlaps [0x470, 0x10470) stack of thread 1");
+        s.place_region(&mut store, 0x10470, 0x100, RegionKind::Module("libb.so".into())).unwrap();
+        let listing: Vec<String> = space.regions().iter().map(|r| r.to_string()).collect();
+        assert_eq!(
+            listing,
+            [
+                "[0x0, 0x400) null guard",
+                "[0x400, 0x464) module liba.so",
+                "[0x470, 0x10470) stack of thread 1",
+                "[0x10470, 0x10570) module libb.so",
+                "[0x20000, 0x30000) heap",
+            ]
+        );
+        let t = s.alloc_table(3, 4, RegionKind::Module("liba.so".into())).unwrap();
+        assert_eq!(t, 4);
+        assert_eq!(space.table().size(), 7);
+    }
+
+    #[test]
+    fn private_memory_lives_in_the_store() {
+        let engine = Engine::default();
+        let space = AddressSpace::new(&engine, SpaceConfig { shared: false, ..Default::default() }).unwrap();
+        let mut store = Store::new(&engine, ());
+        space.inner.attach_private_memory(&mut store).unwrap();
+        assert!(space.inner.attach_private_memory(&mut store).is_err());
+        let a = space.inner.alloc_region(&mut store, 10, 1, RegionKind::Heap).unwrap();
+        assert_eq!(a, 1024);
+        assert!(space.inner.write(&mut store, 1024, b"hi"));
+        let mut buf = [0u8; 2];
+        assert!(space.inner.read(&store, 1024, &mut buf));
+        assert_eq!(&buf, b"hi");
+        assert_eq!(space.inner.mem_len(&store), 65536);
+        assert!(space.shared_memory().is_none());
+    }
+}

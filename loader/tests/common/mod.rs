@@ -1,0 +1,120 @@
+//! Shared test harness: a minimal WASI (stdout/stderr capture, exit) for the fixtures' libc, and helpers.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use wasmvm::{Caller, Engine, Linker, Trap};
+use wasmvm_loader::{AddressSpace, SpaceConfig, ThreadCtx};
+
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+pub fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(fixtures().join(name)).unwrap()
+}
+
+/// Captured output of all threads.
+#[derive(Clone, Default)]
+pub struct Output(pub Arc<Mutex<Vec<u8>>>);
+
+impl Output {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// Just enough of wasi_snapshot_preview1 for Debian's wasi-libc printf/exit.
+pub fn wasi(engine: &Engine, out: &Output) -> Linker<ThreadCtx> {
+    let mut l = Linker::new(engine);
+    const M: &str = "wasi_snapshot_preview1";
+    let o = out.clone();
+    l.func_wrap(
+        M,
+        "fd_write",
+        move |caller: Caller<'_, ThreadCtx>, fd: i32, iovs: i32, n: i32, nwritten: i32| -> i32 {
+            if fd != 1 && fd != 2 {
+                return 8;
+            }
+            let mem = caller.memory().unwrap();
+            let mut total = 0u32;
+            for i in 0..n as u64 {
+                let mut iov = [0u8; 8];
+                mem.read(&caller, iovs as u64 + 8 * i, &mut iov).unwrap();
+                let ptr = u32::from_le_bytes(iov[..4].try_into().unwrap());
+                let len = u32::from_le_bytes(iov[4..].try_into().unwrap());
+                let mut buf = vec![0u8; len as usize];
+                mem.read(&caller, ptr as u64, &mut buf).unwrap();
+                o.0.lock().unwrap().extend_from_slice(&buf);
+                total += len;
+            }
+            let mut caller = caller;
+            mem.write(&mut caller, nwritten as u64, &total.to_le_bytes()).unwrap();
+            0
+        },
+    )
+    .unwrap();
+    l.func_wrap(M, "fd_fdstat_get", |mut caller: Caller<'_, ThreadCtx>, _fd: i32, buf: i32| -> i32 {
+        let mem = caller.memory().unwrap();
+        let mut stat = [0u8; 24];
+        stat[0] = 2; // character device
+        mem.write(&mut caller, buf as u64, &stat).unwrap();
+        0
+    })
+    .unwrap();
+    l.func_wrap(M, "fd_seek", |_: Caller<'_, ThreadCtx>, _: i32, _: i64, _: i32, _: i32| -> i32 { 70 }).unwrap();
+    l.func_wrap(M, "fd_close", |_: Caller<'_, ThreadCtx>, _: i32| -> i32 { 0 }).unwrap();
+    l.func_wrap(M, "proc_exit", |_: Caller<'_, ThreadCtx>, code: i32| -> Result<(), Trap> { Err(Trap::exit(code)) })
+        .unwrap();
+    l
+}
+
+/// A space whose search path is the fixtures directory, with the test WASI.
+pub fn space(config: SpaceConfig) -> (AddressSpace, Output) {
+    let engine = Engine::default();
+    let out = Output::default();
+    let config = SpaceConfig { search_path: vec![fixtures()], ..config };
+    (AddressSpace::with_host(&engine, config, wasi(&engine, &out)).unwrap(), out)
+}
+
+/// Log lines, captured for the whole test binary: "LEVEL message" for the `wasmvm::guest` target (wasm's
+/// `wasmvm.log`), "[target] LEVEL message" for others.
+pub fn guest_logs() -> &'static Mutex<Vec<String>> {
+    static LOGS: std::sync::OnceLock<Mutex<Vec<String>>> = std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        struct Capture;
+        impl log::Log for Capture {
+            fn enabled(&self, _: &log::Metadata) -> bool {
+                true
+            }
+            fn log(&self, r: &log::Record) {
+                let line = if r.target() == "wasmvm::guest" {
+                    format!("{} {}", r.level(), r.args())
+                } else {
+                    format!("[{}] {} {}", r.target(), r.level(), r.args())
+                };
+                guest_logs().lock().unwrap().push(line);
+            }
+            fn flush(&self) {}
+        }
+        log::set_logger(&Capture).unwrap();
+        log::set_max_level(log::LevelFilter::Trace);
+        Mutex::new(Vec::new())
+    })
+}
+
+/// The captured guest log lines starting with `prefix`.
+pub fn guest_lines(prefix: &str) -> Vec<String> {
+    guest_logs().lock().unwrap().iter().filter(|l| l.starts_with(prefix)).cloned().collect()
+}
+
+/// The exit status of a call that ended with `proc_exit`.
+pub fn exit_status<T: std::fmt::Debug>(r: wasmvm_loader::Result<T>) -> i32 {
+    match r {
+        Err(wasmvm_loader::Error::Vm { error: wasmvm::Error::Trap(t), .. }) if t.exit_status().is_some() => {
+            t.exit_status().unwrap()
+        }
+        other => panic!("expected an exit, got {other:?}"),
+    }
+}
