@@ -81,20 +81,26 @@ unsafe fn zero_slots(p: *mut u64, n: u32) {
 }
 
 /// Push the caller's frame and continue at `code` in `instance` with the frame starting at `new_fp`.
+/// The callee's `enter` is performed here (its operands read from the callee's first instruction), so the
+/// call continues directly after it.
 macro_rules! call_wasm {
     ($ctx:expr, $ret:expr, $fp:expr, $new_fp:expr, $code:expr, $instance:expr, $mem:expr, $len:expr) => {{
-        if $ctx.frame_sp == $ctx.frames_end {
+        let code: Ip = $code;
+        let enter: Enter = operands(code);
+        let new_fp: Fp = $new_fp;
+        if $ctx.frame_sp == $ctx.frames_end || new_fp.add(enter.frame_size as usize) > $ctx.stack_end {
             return trap($ctx, TrapCode::StackExhausted);
         }
         $ctx.frame_sp.write(Frame { ip: $ret, fp: $fp, instance: $ctx.instance });
         $ctx.frame_sp = $ctx.frame_sp.add(1);
+        zero_slots(new_fp.add(enter.zero_from as usize), enter.zero_len);
         let (mut mem, mut len) = ($mem, $len);
         let instance = $instance;
         if instance != $ctx.instance {
             $ctx.instance = instance;
             (mem, len) = mem0(instance);
         }
-        dispatch!($code, $new_fp, mem, len, $ctx)
+        dispatch!(after::<Enter>(code), new_fp, mem, len, $ctx)
     }};
 }
 
@@ -114,8 +120,14 @@ pub(crate) unsafe fn call_internal(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
 /// Call a resolved function entry (wasm or host).
 macro_rules! call_entry {
     ($ctx:expr, $entry:expr, $ip:expr, $P:ty, $fp:expr, $frame:expr, $mem:expr, $len:expr) => {{
-        let e: *const FuncEntry = $entry;
+        let mut e: *const FuncEntry = $entry;
         let args = $fp.add($frame as usize);
+        if (*e).code.is_null() && (*e).host.is_null() {
+            e = resolve_forward($ctx, e, args);
+            if e.is_null() {
+                return Exit::Trap;
+            }
+        }
         if (*e).code.is_null() {
             if !call_host($ctx, e, args) {
                 return Exit::Trap;
@@ -195,6 +207,36 @@ unsafe fn resolve_slot_inner(ctx: &mut Ctx, raw: u64, args: *mut u64, type_id: u
     }
 }
 
+/// A late-bound function: resolve the reference it forwards to (like `call_indirect`, filling an empty slot
+/// through the resolver) and check the signature. Null (with `ctx.trap` set) on failure.
+#[cold]
+#[inline(never)]
+unsafe fn resolve_forward(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) -> *const FuncEntry {
+    let type_id = (*e).type_id;
+    let mut e = e;
+    // Forwarders may forward to forwarders; a cycle is cut off.
+    for _ in 0..64 {
+        let raw = (*e).forward;
+        let target = match (*ctx.store).resolve(raw) {
+            Some(t) => t as *const FuncEntry,
+            None => resolve_slot(ctx, raw, args, type_id),
+        };
+        if target.is_null() {
+            return target;
+        }
+        if (*target).type_id != type_id {
+            ctx.trap = Some(Trap::new(TrapCode::IndirectCallTypeMismatch));
+            return std::ptr::null();
+        }
+        if !(*target).code.is_null() || !(*target).host.is_null() {
+            return target;
+        }
+        e = target;
+    }
+    ctx.trap = Some(Trap::new(TrapCode::UninitializedElement));
+    std::ptr::null()
+}
+
 /// Call a host function with its arguments (and room for its results) at `args`. Returns false (with
 /// `ctx.trap` set) if it trapped; a `bool`, not a `Result`, so the calling handler still ends in a tail call.
 #[inline(never)]
@@ -225,6 +267,30 @@ unsafe fn call_host(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) -> bool 
 /// # Safety
 /// `store` must be the live store that `entry` was resolved in, not otherwise borrowed.
 pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &mut [u64]) -> Result<(), Trap> {
+    let mut entry = entry;
+    let mut hops = 0;
+    while entry.code.is_null() && entry.host.is_null() {
+        // A late-bound function: resolve its target (filling the slot through the resolver if needed).
+        let raw = entry.forward;
+        if (*store).resolve(raw).is_none()
+            && let Some(slot) = (*store).needs_resolver(raw)
+        {
+            let resolver = (*store).slot_resolver.clone().expect("checked by needs_resolver");
+            resolver(store, slot)?;
+        }
+        let target: *const FuncEntry = match (*store).resolve(raw) {
+            Some(t) => t,
+            None => return Err(Trap::new(TrapCode::UninitializedElement)),
+        };
+        if (*target).type_id != entry.type_id {
+            return Err(Trap::new(TrapCode::IndirectCallTypeMismatch));
+        }
+        entry = &*target;
+        hops += 1;
+        if hops > 64 {
+            return Err(Trap::new(TrapCode::UninitializedElement));
+        }
+    }
     if entry.code.is_null() {
         let host = &*entry.host;
         let func = host.func.clone();

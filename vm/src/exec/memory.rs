@@ -149,17 +149,28 @@ pub(crate) unsafe fn fresh_len(ctx: &Ctx) -> usize {
     mem0(ctx.instance).1
 }
 
-/// Bounds check: `Ok(len)` (possibly refreshed) if `[ea, ea + size)` is inside the memory.
+/// Bounds check of `[ea, ea + size)`. On failure, leave through the cold [`out_of_bounds`] handler (a tail
+/// call, so the fast path needs no stack frame).
 macro_rules! check {
-    ($ctx:expr, $shared:expr, $ea:expr, $size:expr, $len:ident) => {
+    ($ip:expr, $fp:expr, $mem:expr, $ctx:expr, $shared:expr, $ea:expr, $size:expr, $len:ident) => {
         if $ea + $size > $len {
-            if $shared && $ea + $size <= fresh_len($ctx) {
-                $len = fresh_len($ctx);
-            } else {
-                return trap($ctx, TrapCode::MemoryOutOfBounds);
-            }
+            return out_of_bounds::<$shared>($ip, $fp, $mem, $len, $ctx);
         }
     };
+}
+
+/// An access failed the bounds check against `len`. A shared memory may have been grown by another thread
+/// since `len` was loaded: then run the same instruction again with the current length. Otherwise trap.
+#[cold]
+#[inline(never)]
+pub(crate) unsafe fn out_of_bounds<const SHARED: bool>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    if SHARED {
+        let fresh = fresh_len(ctx);
+        if fresh > len {
+            dispatch!(ip, fp, mem, fresh, ctx)
+        }
+    }
+    trap(ctx, TrapCode::MemoryOutOfBounds)
 }
 
 /// Defines a load handler from its operand struct and effective-address expression.
@@ -170,12 +181,12 @@ macro_rules! load_handler {
             ip: Ip,
             $fp: Fp,
             mem: Mem,
-            mut len: usize,
+            len: usize,
             ctx: &mut Ctx,
         ) -> Exit {
             let $p: $P = operands(ip);
             let ea: usize = $ea;
-            check!(ctx, SHARED, ea, Op::SIZE, len);
+            check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len);
             set($fp, $p.dst, Op::extend(read::<SHARED>(mem.add(ea), Op::SIZE)));
             dispatch!(after::<$P>(ip), $fp, mem, len, ctx)
         }
@@ -190,12 +201,12 @@ macro_rules! store_handler {
             ip: Ip,
             $fp: Fp,
             mem: Mem,
-            mut len: usize,
+            len: usize,
             ctx: &mut Ctx,
         ) -> Exit {
             let $p: $P = operands(ip);
             let ea: usize = $ea;
-            check!(ctx, SHARED, ea, Op::SIZE, len);
+            check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len);
             write::<SHARED>(mem.add(ea), Op::SIZE, $value);
             dispatch!(after::<$P>(ip), $fp, mem, len, ctx)
         }

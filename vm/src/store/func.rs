@@ -21,6 +21,9 @@ pub(crate) struct FuncEntry {
     pub host: *const HostFuncEntity,
     /// Canonical function reference of this function.
     pub raw: u64,
+    /// A late-bound function (`code` and `host` null): the function reference it forwards to, resolved on
+    /// each call (see [`Func::late_bound`]).
+    pub forward: u64,
 }
 
 /// A host function as the machine sees it: arguments in, results out, in the same slots.
@@ -63,6 +66,16 @@ impl<T> Caller<'_, T> {
         let inst = unsafe { &*self.instance };
         inst.export(&self.store.inner, name)
     }
+    /// The calling instance (when called from wasm).
+    pub fn instance(&self) -> Option<crate::Instance> {
+        if self.instance.is_null() {
+            return None;
+        }
+        // SAFETY: the caller instance is alive in this store while its code runs.
+        let slot = unsafe { (*self.instance).slot };
+        Some(crate::Instance { store: self.store.inner.id, slot })
+    }
+
     /// The calling instance's memory 0, if any (whether exported or not).
     pub fn memory(&self) -> Option<crate::Memory> {
         if self.instance.is_null() {
@@ -115,11 +128,37 @@ impl StoreInner {
                 instance: std::ptr::null_mut(),
                 host: std::ptr::null(),
                 raw,
+                forward: 0,
             },
         });
         entity.entry.host = &*entity;
         self.push_slot(SlotEntity::Host(entity));
         Func { store: self.id, raw }
+    }
+
+    /// Add a host function in a chosen (empty or new) slot.
+    pub(crate) fn push_host_at(&mut self, slot: u32, ty: FuncType, func: Arc<RawHostFn>) -> Result<Func> {
+        self.reserve_slots(slot + 1);
+        if !matches!(self.slots[slot as usize].entity, SlotEntity::Empty) {
+            return Err(Error::api(format!("slot {slot} is already in use")));
+        }
+        let type_id = self.engine.intern(&ty);
+        let raw = func_ref(slot, 0);
+        let mut entity = Box::new(HostFuncEntity {
+            ty,
+            func,
+            entry: FuncEntry {
+                type_id,
+                code: std::ptr::null(),
+                instance: std::ptr::null_mut(),
+                host: std::ptr::null(),
+                raw,
+                forward: 0,
+            },
+        });
+        entity.entry.host = &*entity;
+        self.fill_slot(slot, SlotEntity::Host(entity));
+        Ok(Func { store: self.id, raw })
     }
 
     /// The signature of a function entry.
@@ -146,6 +185,37 @@ impl Func {
     ) -> Func {
         let super::typed::HostFuncDef(ty, raw) = f.into_raw();
         store.inner_mut().push_host(ty, raw)
+    }
+
+    /// Like [`Func::wrap`], in a chosen funcref slot (which must be empty), so that its function reference is
+    /// the same in every store that does the same (e.g. the loader's stores on all threads).
+    pub fn wrap_at<T: 'static, Params, Results>(
+        mut store: impl AsContextMut<Data = T>,
+        slot: u32,
+        f: impl super::IntoFunc<T, Params, Results>,
+    ) -> Result<Func> {
+        let super::typed::HostFuncDef(ty, raw) = f.into_raw();
+        store.inner_mut().push_host_at(slot, ty, raw)
+    }
+
+    /// A function of type `ty` that forwards every call to the function reference `raw`, resolved when
+    /// called (filling an empty slot through the store's slot resolver if needed) and checked against `ty`
+    /// (a mismatch traps with "indirect call type mismatch"). Importing it binds a module to a function
+    /// that may not exist yet in this store — e.g. mutually dependent modules loaded together. A
+    /// `ref.func` of such an import yields `raw` itself.
+    pub fn late_bound(mut store: impl AsContextMut, raw: u64, ty: &FuncType) -> Func {
+        let s = store.inner_mut();
+        let type_id = s.engine.intern(ty);
+        let entry = FuncEntry {
+            type_id,
+            code: std::ptr::null(),
+            instance: std::ptr::null_mut(),
+            host: std::ptr::null(),
+            raw,
+            forward: raw,
+        };
+        let slot = s.push_slot(SlotEntity::Forward(Box::new(entry)));
+        Func { store: s.id, raw: func_ref(slot, 0) }
     }
 
     pub(crate) fn entry<'a>(&self, store: &'a StoreInner) -> Result<&'a FuncEntry> {

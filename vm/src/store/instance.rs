@@ -15,6 +15,7 @@ use crate::{Func, Memory};
 /// function entries keep raw pointers to it.
 pub(crate) struct InstanceEntity {
     pub module: Module,
+    pub slot: u32,
     /// Every function of the module's index space (imports resolved to their definitions).
     pub funcs: Box<[FuncEntry]>,
     /// Addresses of the global values (imported ones point into the exporter's cells).
@@ -239,6 +240,7 @@ pub(crate) fn instantiate(
 
     let mut entity = Box::new(InstanceEntity {
         module: module.clone(),
+        slot,
         funcs: Box::new([]),
         globals: Box::new([]),
         global_ids: Box::new([]),
@@ -259,6 +261,7 @@ pub(crate) fn instantiate(
             instance: self_ptr,
             host: std::ptr::null(),
             raw: func_ref(slot, index),
+            forward: 0,
         });
     }
 

@@ -57,6 +57,8 @@ impl StoreId {
 pub(crate) enum SlotEntity {
     Instance(Box<InstanceEntity>),
     Host(Box<HostFuncEntity>),
+    /// A late-bound function (see `Func::late_bound`).
+    Forward(Box<FuncEntry>),
     /// Reserved (e.g. by the loader for a module not yet instantiated in this store).
     Empty,
 }
@@ -145,6 +147,12 @@ impl<T> Store<T> {
             },
             data,
         }
+    }
+
+    /// Reserve funcref slots `0..n` for [`InstanceOptions::slot`] / [`Func::wrap_at`] placements, so that
+    /// functions added without a chosen slot never take them.
+    pub fn reserve_slots(&mut self, n: u32) {
+        self.inner.reserve_slots(n);
     }
 
     /// The handle that interrupts wasm running in this store.
@@ -261,6 +269,7 @@ impl StoreInner {
         let (funcs, len) = match &rec.entity {
             SlotEntity::Instance(i) => (i.funcs.as_ptr(), i.funcs.len() as u32),
             SlotEntity::Host(h) => (&h.entry as *const FuncEntry, 1),
+            SlotEntity::Forward(f) => (&**f as *const FuncEntry, 1),
             SlotEntity::Empty => (std::ptr::null(), 0),
         };
         rec.funcs = funcs;

@@ -213,6 +213,9 @@ impl Table {
 
 impl StoreInner {
     pub(crate) fn push_table(&mut self, t: Arc<TableInner>) -> Table {
+        if let Some(i) = self.tables.iter().position(|x| Arc::ptr_eq(x, &t)) {
+            return Table { store: self.id, index: i as u32 };
+        }
         self.tables.push(t);
         Table { store: self.id, index: self.tables.len() as u32 - 1 }
     }

@@ -1,0 +1,86 @@
+//! Embedding API: late-bound functions, functions in chosen slots, the calling instance, slot resolvers.
+
+use wasmvm::{Caller, Engine, Extern, Func, FuncType, Instance, InstanceOptions, Linker, Module, Store, Val, ValType};
+
+fn module(engine: &Engine, wat: &str) -> Module {
+    Module::new(engine, &wat::parse_str(wat).unwrap()).unwrap()
+}
+
+#[test]
+fn late_bound_import_resolves_at_call_time_through_the_slot_resolver() {
+    let engine = Engine::default();
+    // `user` imports `f` before the module defining it exists in the store.
+    let user = module(
+        &engine,
+        r#"(module (import "m" "f" (func $f (param i32) (result i32)))
+        (func (export "go") (param i32) (result i32) (call $f (local.get 0))))"#,
+    );
+    let lib = module(
+        &engine,
+        r#"(module (func (export "f") (param i32) (result i32) (i32.mul (local.get 0) (i32.const 3))))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    store.reserve_slots(16);
+    // The library will live in slot 5; its function 0 is `f`.
+    let raw = (6u64 << 32) | 0;
+    let ty = FuncType::new([ValType::I32], [ValType::I32]);
+    let f = Func::late_bound(&mut store, raw, &ty);
+    let inst = Instance::new(&mut store, &user, &[Extern::Func(f)]).unwrap();
+    let go = inst.get_func(&store, "go").unwrap().typed::<i32, i32>(&store).unwrap();
+    // Nothing in slot 5 and no resolver: the call traps.
+    assert_eq!(go.call(&mut store, 7).unwrap_err().to_string(), "trap: uninitialized element");
+    // With a resolver that instantiates the library in slot 5, the call goes through.
+    let lib2 = lib.clone();
+    store.set_slot_resolver(move |store, slot| {
+        assert_eq!(slot, 5);
+        let opts = InstanceOptions { slot: Some(slot), ..InstanceOptions::default() };
+        Instance::new_with(store, &lib2, &[], opts).map(|_| ()).map_err(|e| wasmvm::Trap::host(e.to_string()))
+    });
+    assert_eq!(go.call(&mut store, 7).unwrap(), 21);
+    // Calling the late-bound handle directly from the host works too.
+    let mut out = [Val::I32(0)];
+    f.call(&mut store, &[Val::I32(5)], &mut out).unwrap();
+    assert_eq!(out[0], Val::I32(15));
+}
+
+#[test]
+fn late_bound_signature_mismatch_traps() {
+    let engine = Engine::default();
+    let user = module(
+        &engine,
+        r#"(module (import "m" "f" (func $f (result i32))) (func (export "go") (result i32) (call $f)))"#,
+    );
+    let lib = module(&engine, r#"(module (func (export "f") (param i32) (result i32) (local.get 0)))"#);
+    let mut store = Store::new(&engine, ());
+    let lib_inst = Instance::new(&mut store, &lib, &[]).unwrap();
+    let target = lib_inst.get_func(&store, "f").unwrap().to_raw();
+    let f = Func::late_bound(&mut store, target, &FuncType::new([], [ValType::I32]));
+    let inst = Instance::new(&mut store, &user, &[Extern::Func(f)]).unwrap();
+    let go = inst.get_func(&store, "go").unwrap().typed::<(), i32>(&store).unwrap();
+    assert_eq!(go.call(&mut store, ()).unwrap_err().to_string(), "trap: indirect call type mismatch");
+}
+
+#[test]
+fn host_function_in_a_chosen_slot_and_the_calling_instance() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, Vec::<u32>::new());
+    let f = Func::wrap_at(&mut store, 3, |mut c: Caller<'_, Vec<u32>>, x: i32| {
+        let slot = c.instance().map(|i| i.slot()).unwrap_or(u32::MAX);
+        c.data_mut().push(slot);
+        x + 1
+    })
+    .unwrap();
+    assert_eq!(f.to_raw(), 4u64 << 32);
+    assert!(Func::wrap_at(&mut store, 3, |_: Caller<'_, Vec<u32>>| {}).is_err(), "slot 3 is taken");
+    let user = module(
+        &engine,
+        r#"(module (import "h" "f" (func $f (param i32) (result i32)))
+        (func (export "go") (result i32) (call $f (i32.const 41))))"#,
+    );
+    let mut linker = Linker::new(&engine);
+    linker.define("h", "f", f).unwrap();
+    let inst = linker.instantiate(&mut store, &user).unwrap();
+    let go = inst.get_func(&store, "go").unwrap().typed::<(), i32>(&store).unwrap();
+    assert_eq!(go.call(&mut store, ()).unwrap(), 42);
+    assert_eq!(store.data(), &vec![inst.slot()]);
+}
