@@ -22,7 +22,7 @@ fn late_bound_import_resolves_at_call_time_through_the_slot_resolver() {
     let mut store = Store::new(&engine, ());
     store.reserve_slots(16);
     // The library will live in slot 5; its function 0 is `f`.
-    let raw = (6u64 << 32) | 0;
+    let raw = 6u64 << 32; // slot 5 (slots are stored +1), function 0
     let ty = FuncType::new([ValType::I32], [ValType::I32]);
     let f = Func::late_bound(&mut store, raw, &ty);
     let inst = Instance::new(&mut store, &user, &[Extern::Func(f)]).unwrap();
