@@ -51,33 +51,34 @@ pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) 
     if fp.add(p.frame_size as usize) > ctx.stack_end {
         return trap(ctx, TrapCode::StackExhausted);
     }
-    zero_slots(fp.add(p.zero_from as usize), p.zero_len);
+    if zero_locals(fp.add(p.zero_from as usize), p.zero_len) {
+        return zero_rest(after::<Enter>(ip), fp, mem, len, ctx);
+    }
     dispatch!(after::<Enter>(ip), fp, mem, len, ctx)
 }
 
-/// Zero a function's non-parameter locals: inline stores for the usual handful, `memset` beyond.
+/// Locals are zeroed in blocks of this many slots; every frame has room for one block after its
+/// parameters (the translator pads `frame_size`), so small functions need no loop and no `memset` call.
+pub(crate) const ZERO_BLOCK: u32 = 8;
+
+/// Zero the first block of a function's non-parameter locals. Writes a whole block: slots past the
+/// locals are the callee's temporaries (garbage until written) and lie inside its checked frame. Returns
+/// whether more locals remain (then the caller continues through [`zero_rest`]).
 #[inline(always)]
-unsafe fn zero_slots(p: *mut u64, n: u32) {
-    match n {
-        0 => {}
-        1 => *p = 0,
-        2 => {
-            *p = 0;
-            *p.add(1) = 0;
-        }
-        3 => {
-            *p = 0;
-            *p.add(1) = 0;
-            *p.add(2) = 0;
-        }
-        4 => {
-            *p = 0;
-            *p.add(1) = 0;
-            *p.add(2) = 0;
-            *p.add(3) = 0;
-        }
-        _ => std::ptr::write_bytes(p, 0, n as usize),
-    }
+unsafe fn zero_locals(p: *mut u64, n: u32) -> bool {
+    p.cast::<[u64; ZERO_BLOCK as usize]>().write_unaligned([0; ZERO_BLOCK as usize]);
+    n > ZERO_BLOCK
+}
+
+/// Cold continuation of a call into a function with many locals: `ip` is the callee's first instruction
+/// after its `enter`, whose operands (just before `ip`) say which locals to zero.
+#[cold]
+#[inline(never)]
+unsafe fn zero_rest(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let enter = ip.sub(std::mem::size_of::<Enter>()).cast::<Enter>().read_unaligned();
+    let from = enter.zero_from + ZERO_BLOCK;
+    std::ptr::write_bytes(fp.add(from as usize), 0, (enter.zero_len - ZERO_BLOCK) as usize);
+    dispatch!(ip, fp, mem, len, ctx)
 }
 
 /// Push the caller's frame and continue at `code` in `instance` with the frame starting at `new_fp`.
@@ -93,12 +94,15 @@ macro_rules! call_wasm {
         }
         $ctx.frame_sp.write(Frame { ip: $ret, fp: $fp, instance: $ctx.instance });
         $ctx.frame_sp = $ctx.frame_sp.add(1);
-        zero_slots(new_fp.add(enter.zero_from as usize), enter.zero_len);
+        let more = zero_locals(new_fp.add(enter.zero_from as usize), enter.zero_len);
         let (mut mem, mut len) = ($mem, $len);
         let instance = $instance;
         if instance != $ctx.instance {
             $ctx.instance = instance;
             (mem, len) = mem0(instance);
+        }
+        if more {
+            return zero_rest(after::<Enter>(code), new_fp, mem, len, $ctx);
         }
         dispatch!(after::<Enter>(code), new_fp, mem, len, $ctx)
     }};
@@ -113,7 +117,9 @@ pub(crate) unsafe fn call_internal(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
     }
     ctx.frame_sp.write(Frame { ip: after::<CallInternal>(ip), fp, instance: ctx.instance });
     ctx.frame_sp = ctx.frame_sp.add(1);
-    zero_slots(callee_fp.add(p.zero_from as usize), p.zero_len);
+    if zero_locals(callee_fp.add(p.zero_from as usize), p.zero_len) {
+        return zero_rest(p.entry as Ip, callee_fp, mem, len, ctx);
+    }
     dispatch!(p.entry as Ip, callee_fp, mem, len, ctx)
 }
 

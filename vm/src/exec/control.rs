@@ -103,6 +103,23 @@ pub(crate) struct ReturnN {
     pub len: u32,
 }
 
+/// Continue at `$taken` if `$cond`, else at `$fallthrough`, as a real conditional branch. If the compiler
+/// turned this into a conditional move, the next instruction's address would depend on the comparison's data
+/// and the processor could not run ahead on its branch prediction: a loop back-edge would then cost the full
+/// latency of load, compare and next-handler load every iteration. The empty `asm!` in one arm keeps the
+/// arms apart.
+macro_rules! branch {
+    ($cond:expr, $taken:expr, $fallthrough:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+        if $cond {
+            dispatch!($taken, $fp, $mem, $len, $ctx)
+        } else {
+            // SAFETY: an empty assembly block; it only stops the two arms from being merged.
+            unsafe { std::arch::asm!("", options(nomem, nostack, preserves_flags)) };
+            dispatch!($fallthrough, $fp, $mem, $len, $ctx)
+        }
+    }};
+}
+
 #[inline(always)]
 unsafe fn jump(ip: Ip, offset: i32) -> Ip {
     ip.offset(offset as isize)
@@ -117,15 +134,13 @@ pub(crate) unsafe fn br(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> 
 #[inline(never)]
 pub(crate) unsafe fn br_if_nez(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: BrIf = operands(ip);
-    let next = if get(fp, p.cond) as u32 != 0 { jump(ip, p.offset) } else { after::<BrIf>(ip) };
-    dispatch!(next, fp, mem, len, ctx)
+    branch!(get(fp, p.cond) as u32 != 0, jump(ip, p.offset), after::<BrIf>(ip), fp, mem, len, ctx)
 }
 
 #[inline(never)]
 pub(crate) unsafe fn br_if_eqz(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: BrIf = operands(ip);
-    let next = if get(fp, p.cond) as u32 == 0 { jump(ip, p.offset) } else { after::<BrIf>(ip) };
-    dispatch!(next, fp, mem, len, ctx)
+    branch!(get(fp, p.cond) as u32 == 0, jump(ip, p.offset), after::<BrIf>(ip), fp, mem, len, ctx)
 }
 
 /// Branch if `a OP b` holds (`WHEN = true`) or does not hold (`WHEN = false`).
@@ -141,8 +156,7 @@ pub(crate) unsafe fn br_cmp_ss<Op: BinaryOp<Out = i32>, const WHEN: bool>(
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(get(fp, p.b));
     let holds = matches!(Op::eval(a, b), Ok(v) if v != 0);
-    let next = if holds == WHEN { jump(ip, p.offset) } else { after::<BrCmpSS>(ip) };
-    dispatch!(next, fp, mem, len, ctx)
+    branch!(holds == WHEN, jump(ip, p.offset), after::<BrCmpSS>(ip), fp, mem, len, ctx)
 }
 
 #[inline(never)]
@@ -157,8 +171,7 @@ pub(crate) unsafe fn br_cmp_si<Op: BinaryOp<Out = i32>, const WHEN: bool>(
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(p.imm);
     let holds = matches!(Op::eval(a, b), Ok(v) if v != 0);
-    let next = if holds == WHEN { jump(ip, p.offset) } else { after::<BrCmpSI>(ip) };
-    dispatch!(next, fp, mem, len, ctx)
+    branch!(holds == WHEN, jump(ip, p.offset), after::<BrCmpSI>(ip), fp, mem, len, ctx)
 }
 
 /// `fp[dst] = fp[a] + inc` (i32), then branch on `fp[dst] OP rhs`: a loop counter's increment, test and
@@ -194,8 +207,7 @@ pub(crate) unsafe fn add_br_cmp<
     // Read after the write: `rhs` may be `dst` itself.
     let rhs = if RHS_SLOT { get(fp, p.rhs) } else { p.rhs as u64 };
     let holds = matches!(Op::eval(Op::Lhs::from_slot(v as u64), Op::Rhs::from_slot(rhs)), Ok(r) if r != 0);
-    let next = if holds == WHEN { jump(ip, p.offset) } else { after::<AddBrCmp>(ip) };
-    dispatch!(next, fp, mem, len, ctx)
+    branch!(holds == WHEN, jump(ip, p.offset), after::<AddBrCmp>(ip), fp, mem, len, ctx)
 }
 
 /// The fused compare-and-branch handlers of one comparison.

@@ -157,7 +157,8 @@ pub(crate) fn translate_function(
         num_locals,
         num_results: ty.results().len() as u32,
         stack: Vec::new(),
-        frame_size: num_locals.max(ty.results().len() as u32),
+        // Room for zeroing locals in whole blocks (see `exec::call::zero_locals`).
+        frame_size: num_locals.max(ty.results().len() as u32).max(num_params + exec::call::ZERO_BLOCK),
         control: Vec::new(),
         labels: Vec::new(),
         last: None,
