@@ -206,7 +206,12 @@ pub(crate) fn load<C: Ctx>(cx: &mut C, source: Source, opts: &LoadOptions, reque
             .into_iter()
             .enumerate()
             .map(|(i, p)| {
-                let needed = p.needed_names.iter().filter_map(|n| ids.get(n).or(reg.by_name.get(n)).copied()).collect();
+                let needed = p
+                    .needed_names
+                    .iter()
+                    .map(|n| search::base_name(n))
+                    .filter_map(|n| ids.get(n).or(reg.by_name.get(n)).copied())
+                    .collect();
                 Arc::new(into_loaded(p, needed, tid, opts, i == 0))
             })
             .collect()
@@ -378,8 +383,10 @@ fn gather<C: Ctx>(
         {
             let reg = read_reg(space);
             for n in &needed_names {
-                let loaded = reg.by_name.contains_key(n);
-                if !loaded && names.insert(n.clone()) {
+                // A library is known by its file name, however it is named (`libx.so`, `dir/libx.so`).
+                let name = search::base_name(n);
+                let loaded = reg.by_name.contains_key(name);
+                if !loaded && names.insert(name.to_string()) {
                     queue.push_back((Source::Name(n.clone()), dir.clone(), rpath.clone()));
                 }
             }

@@ -20,10 +20,15 @@ impl Source {
     /// The name the module is known by: the file name of a path, or the given name.
     pub fn name(&self) -> &str {
         match self {
-            Source::Name(n) => n.rsplit('/').next().unwrap_or(n),
+            Source::Name(n) => base_name(n),
             Source::Bytes { name, .. } => name,
         }
     }
+}
+
+/// The name a library named (or found at the path) `n` is known by: its file name.
+pub(crate) fn base_name(n: &str) -> &str {
+    n.rsplit('/').next().unwrap_or(n)
 }
 
 impl From<&str> for Source {

@@ -67,6 +67,10 @@ pub struct ModuleInfo {
     pub table_size: u32,
     /// Position-independent (`dylink.0`); `false` for a non-PIC main program.
     pub pic: bool,
+    /// Bytes of each thread's TLS block (`__tls_size`; 0 without wasm-ld thread-local storage).
+    pub tls_size: u32,
+    /// Alignment of the TLS block (`__tls_align`; 1 without thread-local storage).
+    pub tls_align: u32,
 }
 
 /// Bytes at address 0 kept free so that no object has a null address.
@@ -200,7 +204,7 @@ impl AddressSpace {
         lock(&self.inner.libraries).insert(name.to_string(), bytes.into());
     }
 
-    /// The loaded modules: name, memory base and size, table base and size, in load order.
+    /// The loaded modules: name, memory base and size, table base and size, TLS block size, in load order.
     pub fn modules(&self) -> Vec<ModuleInfo> {
         let reg = read_reg(&self.inner);
         reg.order
@@ -215,6 +219,8 @@ impl AddressSpace {
                 table_base: m.table_base,
                 table_size: m.table_size,
                 pic: m.kind == Kind::Pic,
+                tls_size: m.tls.map_or(0, |t| t.size),
+                tls_align: m.tls.map_or(1, |t| t.align),
             })
             .collect()
     }

@@ -35,6 +35,19 @@ fn plain_main_with_two_pic_libraries() {
     );
 }
 
+/// A library named by a path (here an extra `needed` entry) is the same library as its file name in a
+/// `NEEDED` entry (libmid needs `libbase.so`): loaded once.
+#[test]
+fn library_named_by_path_is_loaded_once() {
+    let (space, out) = space(SpaceConfig::default());
+    let mut t = space.thread().unwrap();
+    let base = fixtures().join("libbase.so").to_str().unwrap().to_string();
+    let opts = LoadOptions { needed: vec![base, "libmid.so".into()], ..Default::default() };
+    t.load_with("main.wasm", &opts).unwrap();
+    assert_eq!(out.text(), "ctor libbase: base_value=10\nctor libmid: base_name=base base_ctor_runs=1\n");
+    assert_eq!(space.modules().iter().filter(|m| m.name == "libbase.so").count(), 1);
+}
+
 #[test]
 fn layout_of_a_plain_main_program() {
     let (space, _) = space(SpaceConfig::default());

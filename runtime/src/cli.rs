@@ -1,27 +1,33 @@
 //! The `wasmvm` command line: argument definitions (clap) and what each subcommand does.
 //!
 //! Errors are reported as one `error: ...` line on stderr; exit statuses are listed in
-//! [`EXIT_STATUS_HELP`] (shown by `wasmvm run --help`).
+//! [`EXIT_STATUS_HELP`] (shown by `wasmvm run --help`). [`execute`] returns the status and the
+//! error line; `main` ends the process through [`exit`](wasmvm_runtime::exit), which a thread of
+//! the program may already have done.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use wasmvm::Engine;
-use wasmvm_runtime::run::{self, Ending, RunError};
+use wasmvm_runtime::multi::{self, MultiOptions, MultiProgram};
+use wasmvm_runtime::run::{self, EXIT_ERROR, Ending, RunError};
+use wasmvm_runtime::threads::{Outcome, ThreadGroup};
+use wasmvm_runtime::values::format_val;
 use wasmvm_runtime::wasi::WasiCtx;
-
-/// Exit status when a setup step fails (unreadable or malformed module, missing import, bad argument).
-pub const EXIT_ERROR: i32 = 1;
-/// Exit status when wasm code traps (128 + SIGABRT, as a native program that aborts).
-pub const EXIT_TRAP: i32 = 134;
 
 const EXIT_STATUS_HELP: &str = "\
 Exit status:
-  N    the status the program passed to proc_exit (0 when _start returns normally)
-  134  the program trapped; the trap is printed as 'error: wasm trap: ...'
-  1    the module could not be read, compiled, instantiated (e.g. unknown import) or called
-  2    command-line usage error";
+  N    the status the program passed to proc_exit (0 when _start returns normally), from any thread
+  134  the program (any of its threads) trapped; the trap is printed as 'error: wasm trap: ...'
+  1    a module could not be read, compiled, loaded, instantiated (e.g. unknown import) or called
+  2    command-line usage error
+
+Libraries: the dynamic loader runs the program when MODULE has a dylink.0 section or imports
+env.__indirect_function_table, or when --preload is given. --preload, -L and --map may also follow
+MODULE directly (wasmvm run main.wasm --preload lib.so ARGS...); the first other word, or '--',
+starts the program's arguments.";
 
 /// A WebAssembly interpreter.
 #[derive(Parser, Debug)]
@@ -37,7 +43,8 @@ pub enum Command {
     /// Run a WASI command module (its _start, or _initialize for a reactor), or invoke an export.
     ///
     /// The program gets stdin/stdout/stderr, the arguments MODULE ARGS... (argv[0] is MODULE as
-    /// given), only the environment variables given with --env, and no preopened directories.
+    /// given), only the environment variables given with --env, and no preopened directories. It
+    /// may start threads (wasi-threads); a trap or proc_exit in any thread ends the program.
     #[command(after_help = EXIT_STATUS_HELP)]
     Run(RunArgs),
     /// Run .wast specification test scripts; exits 0 iff every assertion passes.
@@ -59,8 +66,22 @@ pub struct RunArgs {
     #[arg(long, value_name = "NAME")]
     pub invoke: Option<String>,
 
+    /// Load the shared library LIB (a file, or a name searched like NEEDED libraries) into the
+    /// program's address space before it runs (repeatable; implies the dynamic loader).
+    #[arg(long, value_name = "LIB")]
+    pub preload: Vec<String>,
+
+    /// Search DIR for libraries (NEEDED, --preload names, dlopen), before MODULE's directory.
+    #[arg(short = 'L', value_name = "DIR")]
+    pub library_path: Vec<PathBuf>,
+
+    /// Print the address space's layout (modules' data, table slots, TLS sizes; memory regions) on
+    /// stderr before running.
+    #[arg(long)]
+    pub map: bool,
+
     /// The module file, then the program's (or the invoked function's) arguments. Everything after
-    /// MODULE goes to the program, even if it looks like an option.
+    /// MODULE goes to the program, even if it looks like an option (but see --preload).
     #[arg(
         value_name = "MODULE [ARGS]",
         required = true,
@@ -70,6 +91,46 @@ pub struct RunArgs {
     pub module_and_args: Vec<OsString>,
 }
 
+impl RunArgs {
+    /// Move `--preload`, `-L` and `--map` written right after MODULE into their fields; a `--`
+    /// there ends them and is dropped. Fails on a `--preload` or `-L` without its value.
+    pub fn take_loader_options(&mut self) -> Result<(), String> {
+        let words = &mut self.module_and_args;
+        // words[0] is MODULE; each option found right after it is removed.
+        while let Some(w) = words.get(1).and_then(|w| w.to_str()).map(str::to_string) {
+            if w == "--" {
+                words.remove(1);
+                break;
+            } else if w == "--map" {
+                self.map = true;
+            } else if w == "--preload" {
+                self.preload.push(option_value(words, &w)?);
+            } else if let Some(v) = w.strip_prefix("--preload=") {
+                self.preload.push(v.to_string());
+            } else if w == "-L" {
+                self.library_path.push(option_value(words, &w)?.into());
+            } else if let Some(v) = w.strip_prefix("-L") {
+                self.library_path.push(v.into());
+            } else {
+                break;
+            }
+            words.remove(1);
+        }
+        Ok(())
+    }
+}
+
+/// Remove and return the value of option `name` at `words[1]` (it is `words[2]`).
+fn option_value(words: &mut Vec<OsString>, name: &str) -> Result<String, String> {
+    match words.get(2).and_then(|v| v.to_str()).map(str::to_string) {
+        Some(v) => {
+            words.remove(2);
+            Ok(v)
+        }
+        None => Err(format!("{name} needs a value")),
+    }
+}
+
 fn parse_env(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
@@ -77,46 +138,27 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// Print `msg` as the one error line.
-fn report(msg: impl std::fmt::Display) {
-    eprintln!("error: {msg}");
-}
-
-/// Execute the parsed command line; returns the process exit status.
-pub fn execute(cli: Cli) -> i32 {
+/// Execute the parsed command line; returns the process exit status and the error line to print.
+pub fn execute(cli: Cli) -> (i32, Option<String>) {
     match cli.command {
-        Command::Run(args) => run(args),
-        Command::Wast { files } => {
-            if wasmvm_spec::run_cli(&files) {
-                0
-            } else {
-                EXIT_ERROR
-            }
-        }
+        Command::Run(args) => run::status_of(&run(args)),
+        Command::Wast { files } => (if wasmvm_spec::run_cli(&files) { 0 } else { EXIT_ERROR }, None),
     }
 }
 
-fn run(args: RunArgs) -> i32 {
-    match try_run(args) {
-        Ok(status) => status,
-        Err(e @ RunError::Setup(_)) => {
-            report(e);
-            EXIT_ERROR
-        }
-        Err(e @ RunError::Trap(_)) => {
-            report(e);
-            EXIT_TRAP
-        }
-    }
+/// The program's threads: the first to trap or exit ends the process.
+fn process_group() -> Arc<ThreadGroup> {
+    Arc::new(ThreadGroup::with_handler(|outcome: &Outcome| {
+        let (status, message) = run::status_of(outcome);
+        wasmvm_runtime::exit::exit(status, message.as_deref())
+    }))
 }
 
-fn try_run(args: RunArgs) -> Result<i32, RunError> {
-    let mut words = args.module_and_args.into_iter();
+fn run(mut args: RunArgs) -> Outcome {
+    args.take_loader_options().map_err(RunError::Setup)?;
+    let mut words = std::mem::take(&mut args.module_and_args).into_iter();
     let path = PathBuf::from(words.next().unwrap_or_default());
     let rest: Vec<OsString> = words.collect();
-
-    let engine = Engine::default();
-    let module = run::load_module(&engine, &path)?;
 
     let mut ctx = WasiCtx::builder()
         .arg(path.clone().into_os_string().into_encoded_bytes())
@@ -125,17 +167,55 @@ fn try_run(args: RunArgs) -> Result<i32, RunError> {
         ctx = ctx.env(k, v);
     }
     let ctx = ctx.inherit_stdio().build();
-
-    let Some(name) = args.invoke else {
-        return run::run_command(&module, ctx);
+    let texts = || {
+        rest.iter()
+            .map(|a| {
+                a.to_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| RunError::Setup(format!("argument {a:?} is not valid UTF-8")))
+            })
+            .collect::<Result<Vec<_>, _>>()
     };
-    let texts = rest
-        .iter()
-        .map(|a| {
-            a.to_str().map(str::to_string).ok_or_else(|| RunError::Setup(format!("argument {a:?} is not valid UTF-8")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    match run::invoke(&module, ctx, &name, &texts)? {
+
+    let engine = Engine::default();
+    let bytes = run::read_module(&path)?;
+    let facts = multi::scan(&bytes).unwrap_or_default();
+    let group = process_group();
+    if !args.preload.is_empty() || facts.needs_loader() {
+        drop(bytes);
+        let options = MultiOptions { preload: args.preload, search_path: args.library_path };
+        let mut program = match MultiProgram::load(&engine, &path, &facts, &options, ctx, group)? {
+            Ending::Returned(p) => p,
+            Ending::Exited(s) => return Ok(s),
+        };
+        if args.map {
+            eprint!("{}", program.map());
+        }
+        return match args.invoke {
+            None => program.run_command(),
+            Some(name) => print_results(match program.invoke(&name, &texts()?)? {
+                Ending::Returned(vals) => Ending::Returned(vals.iter().map(format_val).collect()),
+                Ending::Exited(s) => Ending::Exited(s),
+            }),
+        };
+    }
+    if args.map {
+        eprintln!(
+            "wasmvm: --map: {} runs without the loader (no --preload, dylink.0 or imported table)",
+            path.display()
+        );
+    }
+    let module = run::compile_module(&engine, &path, &bytes)?;
+    drop(bytes);
+    match args.invoke {
+        None => run::run_command_with(&module, ctx, group),
+        Some(name) => print_results(run::invoke_with(&module, ctx, &name, &texts()?, group)?),
+    }
+}
+
+/// Print each result of an `--invoke` on its own line.
+fn print_results(ending: Ending<Vec<String>>) -> Outcome {
+    match ending {
         Ending::Returned(results) => {
             for r in results {
                 println!("{r}");
@@ -162,6 +242,35 @@ mod tests {
         let Command::Run(r) = cli.command else { panic!() };
         assert_eq!(r.env, vec![("A".to_string(), "1".to_string())]);
         assert_eq!(r.module_and_args, ["m.wasm", "--env", "x", "-v"].map(OsString::from));
+    }
+
+    fn run_args(words: &[&str]) -> RunArgs {
+        let mut all = vec!["wasmvm", "run"];
+        all.extend_from_slice(words);
+        let Command::Run(mut r) = Cli::try_parse_from(all).unwrap().command else { panic!() };
+        r.take_loader_options().unwrap();
+        r
+    }
+
+    #[test]
+    fn loader_options_before_or_right_after_module() {
+        let r =
+            run_args(&["--preload", "a.so", "-L", "d1", "m.wasm", "--preload", "b.so", "-Ld2", "--map", "x", "--map"]);
+        assert_eq!(r.preload, ["a.so", "b.so"]);
+        assert_eq!(r.library_path, [PathBuf::from("d1"), PathBuf::from("d2")]);
+        assert!(r.map);
+        assert_eq!(r.module_and_args, ["m.wasm", "x", "--map"].map(OsString::from));
+        // `--` ends them; other options after MODULE belong to the program.
+        let r = run_args(&["m.wasm", "--preload=c.so", "--", "--map"]);
+        assert_eq!((r.preload, r.map), (vec!["c.so".to_string()], false));
+        assert_eq!(r.module_and_args, ["m.wasm", "--map"].map(OsString::from));
+        let r = run_args(&["m.wasm", "--env", "--map"]);
+        assert!(!r.map);
+        assert_eq!(r.module_and_args, ["m.wasm", "--env", "--map"].map(OsString::from));
+        let Command::Run(mut r) = Cli::try_parse_from(["wasmvm", "run", "m.wasm", "--preload"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(r.take_loader_options().unwrap_err(), "--preload needs a value");
     }
 
     #[test]

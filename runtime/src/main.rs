@@ -2,6 +2,8 @@
 //!
 //! Usage errors exit with 2 (clap's convention); everything else is described by
 //! `wasmvm run --help`. A panic (a wasmvm bug) is reported as one `error:` line, not a backtrace.
+//! Every ending goes through [`exit`](wasmvm_runtime::exit::exit): with threads, the first thread
+//! to end the program decides its status.
 
 mod cli;
 
@@ -16,13 +18,12 @@ fn main() {
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
         let place = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("error: internal error (a wasmvm bug): {msg}{place}");
-        std::process::exit(101);
+        wasmvm_runtime::exit::exit(101, Some(&format!("internal error (a wasmvm bug): {msg}{place}")));
     }));
     if let Err(msg) = wasmvm_runtime::logger::init_from_env() {
         eprintln!("warning: {msg}");
     }
     let cli = cli::Cli::parse();
-    let status = cli::execute(cli);
-    std::process::exit(status);
+    let (status, message) = cli::execute(cli);
+    wasmvm_runtime::exit::exit(status, message.as_deref());
 }

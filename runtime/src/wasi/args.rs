@@ -18,8 +18,8 @@ pub(crate) enum List {
 fn list(env: &mut dyn Env, which: List) -> Vec<Vec<u8>> {
     let ctx = env.ctx();
     match which {
-        List::Args => ctx.args.clone(),
-        List::Environ => ctx.env.clone(),
+        List::Args => ctx.args().to_vec(),
+        List::Environ => ctx.env().to_vec(),
     }
 }
 

@@ -22,7 +22,7 @@ pub(crate) fn now(ctx: &WasiCtx, id: u32) -> Result<u64, Errno> {
             let d = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|_| Errno::INVAL)?;
             u64::try_from(d.as_nanos()).map_err(|_| Errno::OVERFLOW)
         }
-        CLOCK_MONOTONIC => u64::try_from(ctx.start.elapsed().as_nanos()).map_err(|_| Errno::OVERFLOW),
+        CLOCK_MONOTONIC => u64::try_from(ctx.start().elapsed().as_nanos()).map_err(|_| Errno::OVERFLOW),
         CLOCK_PROCESS_CPUTIME => cpu_time(CpuClock::Process),
         CLOCK_THREAD_CPUTIME => cpu_time(CpuClock::Thread),
         _ => Err(Errno::INVAL),

@@ -5,9 +5,14 @@
 //! so that an embedder (or a test) can give the program any reader and writers, e.g. an in-memory
 //! [`OutputPipe`] to capture what it prints. Only file descriptors 0, 1 and 2 exist: there are no
 //! preopened directories, so every other descriptor is `EBADF`.
+//!
+//! A `WasiCtx` is a handle: its clones share one state, which is what the threads of one program
+//! need (each thread's store holds a clone). Each descriptor has its own lock, held for the whole of
+//! one `fd_write` or `fd_read`, so concurrent writes never interleave within one call and a thread
+//! blocked reading stdin does not hold up writers.
 
 use std::io::{self, Read, Write};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
 /// The program's standard input.
@@ -27,15 +32,24 @@ pub(crate) struct FdEntry {
     pub flags: u16,
 }
 
-/// The WASI state of one program.
+/// The WASI state of one program. Clones share it (one program, many threads).
+#[derive(Clone)]
 pub struct WasiCtx {
-    pub(crate) args: Vec<Vec<u8>>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    args: Vec<Vec<u8>>,
     /// `KEY=VALUE` entries.
-    pub(crate) env: Vec<Vec<u8>>,
+    env: Vec<Vec<u8>>,
     /// Descriptors 0, 1, 2; `None` once closed.
-    pub(crate) fds: [Option<FdEntry>; 3],
+    fds: [Mutex<Option<FdEntry>>; 3],
     /// Origin of the monotonic clock.
-    pub(crate) start: Instant,
+    start: Instant,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl WasiCtx {
@@ -46,36 +60,57 @@ impl WasiCtx {
 
     /// The program arguments (`argv`, including `argv[0]`).
     pub fn args(&self) -> &[Vec<u8>] {
-        &self.args
+        &self.shared.args
     }
 
-    /// Replace standard input (reopening descriptor 0 if the program closed it).
+    /// The environment, as `KEY=VALUE` entries.
+    pub fn env(&self) -> &[Vec<u8>] {
+        &self.shared.env
+    }
+
+    /// When the program started (the origin of its monotonic clock).
+    pub fn start(&self) -> Instant {
+        self.shared.start
+    }
+
+    /// Replace standard input (reopening descriptor 0 if the program closed it), for every clone.
     pub fn set_stdin(&mut self, r: impl Read + Send + 'static) {
-        self.fds[0] = Some(FdEntry::new(Stdio::In(Box::new(r))));
+        *lock(&self.shared.fds[0]) = Some(FdEntry::new(Stdio::In(Box::new(r))));
     }
 
-    /// Replace standard output (reopening descriptor 1 if the program closed it).
+    /// Replace standard output (reopening descriptor 1 if the program closed it), for every clone.
     pub fn set_stdout(&mut self, w: impl Write + Send + 'static) {
-        self.fds[1] = Some(FdEntry::new(Stdio::Out(Box::new(w))));
+        *lock(&self.shared.fds[1]) = Some(FdEntry::new(Stdio::Out(Box::new(w))));
     }
 
-    /// Replace standard error (reopening descriptor 2 if the program closed it).
+    /// Replace standard error (reopening descriptor 2 if the program closed it), for every clone.
     pub fn set_stderr(&mut self, w: impl Write + Send + 'static) {
-        self.fds[2] = Some(FdEntry::new(Stdio::Out(Box::new(w))));
+        *lock(&self.shared.fds[2]) = Some(FdEntry::new(Stdio::Out(Box::new(w))));
     }
 
     /// Flush standard output and error (errors are ignored: the program is gone).
-    pub fn flush(&mut self) {
-        for e in self.fds.iter_mut().flatten() {
-            if let Stdio::Out(w) = &mut e.stream {
+    pub fn flush(&self) {
+        for fd in &self.shared.fds[1..] {
+            if let Some(FdEntry { stream: Stdio::Out(w), .. }) = &mut *lock(fd) {
                 let _ = w.flush();
             }
         }
     }
 
-    /// The open descriptor `fd`, or `EBADF`.
-    pub(crate) fn fd(&mut self, fd: u32) -> Result<&mut FdEntry, super::Errno> {
-        self.fds.get_mut(fd as usize).and_then(Option::as_mut).ok_or(super::Errno::BADF)
+    /// Run `f` on the open descriptor `fd` (holding its lock), or fail with `EBADF`.
+    pub(crate) fn with_fd<R>(
+        &self,
+        fd: u32,
+        f: impl FnOnce(&mut FdEntry) -> Result<R, super::Errno>,
+    ) -> Result<R, super::Errno> {
+        let slot = self.shared.fds.get(fd as usize).ok_or(super::Errno::BADF)?;
+        let mut entry = lock(slot);
+        f(entry.as_mut().ok_or(super::Errno::BADF)?)
+    }
+
+    /// Close descriptor `fd`: its entry, or `None` if it is not open.
+    pub(crate) fn take_fd(&self, fd: u32) -> Option<FdEntry> {
+        lock(self.shared.fds.get(fd as usize)?).take()
     }
 }
 
@@ -153,16 +188,17 @@ impl WasiCtxBuilder {
 
     /// The context.
     pub fn build(self) -> WasiCtx {
-        WasiCtx {
+        let shared = Shared {
             args: self.args,
             env: self.env,
             fds: [
-                Some(FdEntry::new(Stdio::In(self.stdin))),
-                Some(FdEntry::new(Stdio::Out(self.stdout))),
-                Some(FdEntry::new(Stdio::Out(self.stderr))),
+                Mutex::new(Some(FdEntry::new(Stdio::In(self.stdin)))),
+                Mutex::new(Some(FdEntry::new(Stdio::Out(self.stdout)))),
+                Mutex::new(Some(FdEntry::new(Stdio::Out(self.stderr)))),
             ],
             start: Instant::now(),
-        }
+        };
+        WasiCtx { shared: Arc::new(shared) }
     }
 }
 
@@ -178,13 +214,13 @@ impl OutputPipe {
     }
     /// Everything written so far.
     pub fn contents(&self) -> Vec<u8> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).clone()
+        lock(&self.0).clone()
     }
 }
 
 impl Write for OutputPipe {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner).extend_from_slice(buf);
+        lock(&self.0).extend_from_slice(buf);
         Ok(buf.len())
     }
     fn flush(&mut self) -> io::Result<()> {

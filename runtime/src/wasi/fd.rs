@@ -29,7 +29,7 @@ const MAX_READ: usize = 1 << 20;
 
 /// `fd_write(fd, iovs, iovs_len, nwritten_ptr)`.
 pub(crate) fn write(env: &mut dyn Env, fd: u32, iovs: u32, n: u32, nwritten: u32) -> WasiResult {
-    if !matches!(env.ctx().fd(fd)?.stream, Stdio::Out(_)) {
+    if !env.ctx().with_fd(fd, |e| Ok(matches!(e.stream, Stdio::Out(_))))? {
         return Err(Errno::BADF);
     }
     let iovecs = env.iovecs(iovs, n)?;
@@ -42,18 +42,18 @@ pub(crate) fn write(env: &mut dyn Env, fd: u32, iovs: u32, n: u32, nwritten: u32
     for &(buf, len) in &iovecs {
         bytes.extend_from_slice(&env.read_bytes(at(buf, 0), len)?);
     }
-    let Stdio::Out(w) = &mut env.ctx().fd(fd)?.stream else {
-        return Err(Errno::BADF);
-    };
-    w.write_all(&bytes)?;
-    w.flush()?;
+    env.ctx().with_fd(fd, |e| {
+        let Stdio::Out(w) = &mut e.stream else { return Err(Errno::BADF) };
+        w.write_all(&bytes)?;
+        Ok(w.flush()?)
+    })?;
     env.write_u32(at(nwritten, 0), total)
 }
 
 /// `fd_read(fd, iovs, iovs_len, nread_ptr)`: one read from the host stream, scattered over the
 /// buffers (like `readv`).
 pub(crate) fn read(env: &mut dyn Env, fd: u32, iovs: u32, n: u32, nread: u32) -> WasiResult {
-    if !matches!(env.ctx().fd(fd)?.stream, Stdio::In(_)) {
+    if !env.ctx().with_fd(fd, |e| Ok(matches!(e.stream, Stdio::In(_))))? {
         return Err(Errno::BADF);
     }
     let iovecs = env.iovecs(iovs, n)?;
@@ -64,16 +64,16 @@ pub(crate) fn read(env: &mut dyn Env, fd: u32, iovs: u32, n: u32, nread: u32) ->
     }
     env.check(at(nread, 0), 4)?;
     let mut data = vec![0; (total as usize).min(MAX_READ)];
-    let Stdio::In(r) = &mut env.ctx().fd(fd)?.stream else {
-        return Err(Errno::BADF);
-    };
-    let got = loop {
-        match r.read(&mut data) {
-            Ok(k) => break k,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e.into()),
+    let got = env.ctx().with_fd(fd, |e| {
+        let Stdio::In(r) = &mut e.stream else { return Err(Errno::BADF) };
+        loop {
+            match r.read(&mut data) {
+                Ok(k) => return Ok(k),
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e.into()),
+            }
         }
-    };
+    })?;
     let mut rest = &data[..got];
     for &(buf, len) in &iovecs {
         if rest.is_empty() {
@@ -88,8 +88,7 @@ pub(crate) fn read(env: &mut dyn Env, fd: u32, iovs: u32, n: u32, nread: u32) ->
 
 /// `fd_close(fd)`.
 pub(crate) fn close(env: &mut dyn Env, fd: u32) -> WasiResult {
-    let slot = env.ctx().fds.get_mut(fd as usize).ok_or(Errno::BADF)?;
-    match slot.take() {
+    match env.ctx().take_fd(fd) {
         Some(FdEntry { stream: Stdio::Out(mut w), .. }) => {
             let _ = w.flush();
             Ok(())
@@ -101,38 +100,36 @@ pub(crate) fn close(env: &mut dyn Env, fd: u32) -> WasiResult {
 
 /// `fd_seek(fd, offset, whence, newoffset_ptr)` and `fd_tell(fd, offset_ptr)`: streams cannot seek.
 pub(crate) fn seek(env: &mut dyn Env, fd: u32) -> WasiResult {
-    env.ctx().fd(fd)?;
+    env.ctx().with_fd(fd, |_| Ok(()))?;
     Err(Errno::SPIPE)
 }
 
 /// `fd_fdstat_get(fd, stat_ptr)`: a 24-byte `fdstat`.
 pub(crate) fn fdstat_get(env: &mut dyn Env, fd: u32, ptr: u32) -> WasiResult {
-    let entry = env.ctx().fd(fd)?;
+    let (is_input, flags) = env.ctx().with_fd(fd, |e| Ok((matches!(e.stream, Stdio::In(_)), e.flags)))?;
     let common = RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET | RIGHT_POLL_FD_READWRITE;
-    let rights = match entry.stream {
-        Stdio::In(_) => common | RIGHT_FD_READ,
-        Stdio::Out(_) => common | RIGHT_FD_WRITE,
-    };
+    let rights = if is_input { common | RIGHT_FD_READ } else { common | RIGHT_FD_WRITE };
     let mut stat = [0u8; 24];
     stat[0] = FILETYPE_CHARACTER_DEVICE;
-    stat[2..4].copy_from_slice(&entry.flags.to_le_bytes());
+    stat[2..4].copy_from_slice(&flags.to_le_bytes());
     stat[8..16].copy_from_slice(&rights.to_le_bytes());
     env.write(at(ptr, 0), &stat)
 }
 
 /// `fd_fdstat_set_flags(fd, flags)`: remembered, not acted upon (writes are blocking and complete).
 pub(crate) fn fdstat_set_flags(env: &mut dyn Env, fd: u32, flags: u32) -> WasiResult {
-    let entry = env.ctx().fd(fd)?;
-    if flags & !FDFLAGS_ALL != 0 {
-        return Err(Errno::INVAL);
-    }
-    entry.flags = flags as u16;
-    Ok(())
+    env.ctx().with_fd(fd, |entry| {
+        if flags & !FDFLAGS_ALL != 0 {
+            return Err(Errno::INVAL);
+        }
+        entry.flags = flags as u16;
+        Ok(())
+    })
 }
 
 /// `fd_filestat_get(fd, stat_ptr)`: a 64-byte `filestat`, all zero but the file type.
 pub(crate) fn filestat_get(env: &mut dyn Env, fd: u32, ptr: u32) -> WasiResult {
-    env.ctx().fd(fd)?;
+    env.ctx().with_fd(fd, |_| Ok(()))?;
     let mut stat = [0u8; 64];
     stat[16] = FILETYPE_CHARACTER_DEVICE;
     env.write(at(ptr, 0), &stat)

@@ -44,7 +44,7 @@ fn deadline(ctx: &WasiCtx, id: u32, timeout: u64, flags: u16) -> Result<Option<I
     let now = Instant::now();
     let wait = match (id, flags & ABSTIME != 0) {
         (CLOCK_REALTIME | CLOCK_MONOTONIC, false) => timeout,
-        (CLOCK_MONOTONIC, true) => return Ok(ctx.start.checked_add(Duration::from_nanos(timeout))),
+        (CLOCK_MONOTONIC, true) => return Ok(ctx.start().checked_add(Duration::from_nanos(timeout))),
         (CLOCK_REALTIME, true) => {
             let real = SystemTime::now().duration_since(UNIX_EPOCH).map_err(|_| Errno::INVAL)?.as_nanos();
             u64::try_from(u128::from(timeout).saturating_sub(real)).unwrap_or(u64::MAX)
@@ -79,13 +79,15 @@ pub(crate) fn poll_oneoff(env: &mut dyn Env, input: u32, out: u32, nsubs: u32, n
                 }
             }
             EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => {
-                let ok = match env.ctx().fd(u32_at(16)) {
-                    Ok(e) => matches!(
-                        (&e.stream, kind),
-                        (Stdio::In(_), EVENTTYPE_FD_READ) | (Stdio::Out(_), EVENTTYPE_FD_WRITE)
-                    ),
-                    Err(_) => false,
-                };
+                let ok = env
+                    .ctx()
+                    .with_fd(u32_at(16), |e| {
+                        Ok(matches!(
+                            (&e.stream, kind),
+                            (Stdio::In(_), EVENTTYPE_FD_READ) | (Stdio::Out(_), EVENTTYPE_FD_WRITE)
+                        ))
+                    })
+                    .unwrap_or(false);
                 let error = if ok { Errno::SUCCESS } else { Errno::BADF };
                 ready.push(Event { userdata, error, kind });
             }

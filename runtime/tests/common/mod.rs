@@ -71,3 +71,37 @@ pub fn write_wat(dir: &std::path::Path, name: &str, wat: &str) -> PathBuf {
     std::fs::write(&path, wat::parse_str(wat).expect("valid wat")).expect("write .wasm");
     path
 }
+
+/// Run `wasmvm ARGS` in `dir` with empty stdin and no logging; the binary is killed after `limit`
+/// (a hung run fails the test instead of blocking the suite).
+pub fn wasmvm_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let limit = std::time::Duration::from_secs(120);
+    let child = Command::new(env!("CARGO_BIN_EXE_wasmvm"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("WASMVM_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn wasmvm");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        if rx.recv_timeout(limit).is_err() {
+            // Still running: kill this one child (by its own pid) so that wait_with_output returns.
+            // SAFETY: kill(2) has no memory-safety preconditions.
+            unsafe { libc::kill(pid as libc::pid_t, libc::SIGKILL) };
+        }
+    });
+    let out = child.wait_with_output().expect("wait for wasmvm");
+    let _ = tx.send(());
+    assert!(out.status.code().is_some(), "wasmvm {args:?} was killed after {limit:?} (hung?)");
+    out
+}
+
+/// Text of captured output.
+pub fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}

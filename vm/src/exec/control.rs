@@ -111,14 +111,15 @@ pub(crate) struct ReturnN {
 macro_rules! branch {
     ($cond:expr, $taken:expr, $fallthrough:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
         if $cond {
-            dispatch!($taken, $fp, $mem, $len, $ctx)
+            $crate::exec::dispatch!($taken, $fp, $mem, $len, $ctx)
         } else {
             // SAFETY: an empty assembly block; it only stops the two arms from being merged.
             unsafe { std::arch::asm!("", options(nomem, nostack, preserves_flags)) };
-            dispatch!($fallthrough, $fp, $mem, $len, $ctx)
+            $crate::exec::dispatch!($fallthrough, $fp, $mem, $len, $ctx)
         }
     }};
 }
+pub(crate) use branch;
 
 #[inline(always)]
 unsafe fn jump(ip: Ip, offset: i32) -> Ip {
@@ -217,6 +218,8 @@ pub(crate) struct BrCmpHandlers {
     pub ss: [Handler; 2],
     /// Branch when true / when false, slot-immediate.
     pub si: [Handler; 2],
+    /// `select` on the comparison, `[rhs immediate, rhs slot]`.
+    pub select: [Handler; 2],
     /// Increment, then compare and branch (i32 comparisons only), by
     /// `[when true, when false][increment slot?][rhs slot?]`.
     pub add: [[[Handler; 2]; 2]; 2],
@@ -229,6 +232,7 @@ impl CmpVisitor for GetBrCmp {
         BrCmpHandlers {
             ss: [br_cmp_ss::<Op, true>, br_cmp_ss::<Op, false>],
             si: [br_cmp_si::<Op, true>, br_cmp_si::<Op, false>],
+            select: [select_cmp::<Op, false>, select_cmp::<Op, true>],
             add: [
                 [
                     [add_br_cmp::<Op, true, false, false>, add_br_cmp::<Op, true, false, true>],
@@ -258,6 +262,34 @@ pub(crate) unsafe fn select(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx)
     let v = if get(fp, p.cond) as u32 != 0 { get(fp, p.a) } else { get(fp, p.b) };
     set(fp, p.dst, v);
     dispatch!(after::<Select>(ip), fp, mem, len, ctx)
+}
+
+/// `dst = if lhs OP rhs { a } else { b }`: a `select` fused with the comparison computing its condition.
+/// `rhs` is a slot index or (for `RHS_SLOT = false`) an immediate.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct SelectCmp {
+    pub dst: Slot,
+    pub a: Slot,
+    pub b: Slot,
+    pub lhs: Slot,
+    pub rhs: u64,
+}
+
+#[inline(never)]
+pub(crate) unsafe fn select_cmp<Op: BinaryOp<Out = i32>, const RHS_SLOT: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let p: SelectCmp = operands(ip);
+    let rhs = if RHS_SLOT { get(fp, p.rhs as u32) } else { p.rhs };
+    let holds = matches!(Op::eval(Op::Lhs::from_slot(get(fp, p.lhs)), Op::Rhs::from_slot(rhs)), Ok(v) if v != 0);
+    let v = if holds { get(fp, p.a) } else { get(fp, p.b) };
+    set(fp, p.dst, v);
+    dispatch!(after::<SelectCmp>(ip), fp, mem, len, ctx)
 }
 
 #[inline(never)]

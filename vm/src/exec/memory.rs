@@ -104,6 +104,16 @@ pub(crate) struct StoreSI {
     pub value: Slot,
 }
 
+/// `store(fp[a] + imm + offset, value)`: both the addend and the value immediate.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct StoreSIImm {
+    pub a: Slot,
+    pub imm: u32,
+    pub offset: u32,
+    pub value: u64,
+}
+
 #[inline(always)]
 unsafe fn read<const SHARED: bool>(p: *const u8, size: usize) -> u64 {
     if SHARED {
@@ -228,7 +238,50 @@ store_handler!(store_imm, StoreImm, |p, fp| ea(get(fp, p.addr), p.offset), p.val
 store_handler!(store_abs, StoreAbs, |p, fp| p.ea as usize, get(fp, p.value));
 store_handler!(store_ss, StoreSS, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset), get(fp, p.value));
 store_handler!(store_ss_imm, StoreSSImm, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset), p.value);
+store_handler!(store_si_imm, StoreSIImm, |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), p.value);
 store_handler!(store_si, StoreSI, |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), get(fp, p.value));
+
+/// Load and branch on the loaded value (non-zero when `WHEN`, zero otherwise): `if (p->field)`.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct LoadBr {
+    pub addr: Slot,
+    pub offset: u32,
+    pub br: i32,
+}
+
+/// Load from `fp[a] + fp[b] + offset` and branch on the value.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct LoadBrSS {
+    pub a: Slot,
+    pub b: Slot,
+    pub offset: u32,
+    pub br: i32,
+}
+
+macro_rules! load_br_handler {
+    ($name:ident, $P:ty, |$p:ident, $fp:ident| $ea:expr) => {
+        #[inline(never)]
+        pub(crate) unsafe fn $name<Op: LoadOp, const WHEN: bool>(
+            ip: Ip,
+            $fp: Fp,
+            mem: Mem,
+            len: usize,
+            ctx: &mut Ctx,
+        ) -> Exit {
+            let $p: $P = operands(ip);
+            let ea: usize = $ea;
+            check!(ip, $fp, mem, ctx, false, ea, Op::SIZE, len);
+            let v = Op::extend(read::<false>(mem.add(ea), Op::SIZE));
+            let nonzero = if Op::SIZE == 8 { v != 0 } else { v as u32 != 0 };
+            super::control::branch!(nonzero == WHEN, ip.offset($p.br as isize), after::<$P>(ip), $fp, mem, len, ctx)
+        }
+    };
+}
+
+load_br_handler!(load_br, LoadBr, |p, fp| ea(get(fp, p.addr), p.offset));
+load_br_handler!(load_br_ss, LoadBrSS, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset));
 
 /// The handlers of one load kind by addressing form, each `[private, shared]`.
 pub(crate) struct LoadHandlers {
@@ -236,6 +289,9 @@ pub(crate) struct LoadHandlers {
     pub abs: [super::Handler; 2],
     pub ss: [super::Handler; 2],
     pub si: [super::Handler; 2],
+    /// Load and branch (private memories only), `[when non-zero, when zero]`, by addressing form.
+    pub br: [super::Handler; 2],
+    pub br_ss: [super::Handler; 2],
 }
 
 pub(crate) struct GetLoad;
@@ -247,6 +303,8 @@ impl LoadVisitor for GetLoad {
             abs: [load_abs::<Op, false>, load_abs::<Op, true>],
             ss: [load_ss::<Op, false>, load_ss::<Op, true>],
             si: [load_si::<Op, false>, load_si::<Op, true>],
+            br: [load_br::<Op, true>, load_br::<Op, false>],
+            br_ss: [load_br_ss::<Op, true>, load_br_ss::<Op, false>],
         }
     }
 }
@@ -259,6 +317,7 @@ pub(crate) struct StoreHandlers {
     pub ss: [super::Handler; 2],
     pub ss_imm: [super::Handler; 2],
     pub si: [super::Handler; 2],
+    pub si_imm: [super::Handler; 2],
 }
 
 pub(crate) struct GetStore;
@@ -272,6 +331,7 @@ impl StoreVisitor for GetStore {
             ss: [store_ss::<Op, false>, store_ss::<Op, true>],
             ss_imm: [store_ss_imm::<Op, false>, store_ss_imm::<Op, true>],
             si: [store_si::<Op, false>, store_si::<Op, true>],
+            si_imm: [store_si_imm::<Op, false>, store_si_imm::<Op, true>],
         }
     }
 }

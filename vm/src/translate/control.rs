@@ -2,12 +2,13 @@
 
 use wasmparser::BlockType;
 
-use super::{Control, ControlKind, LastKind, LastOp, Operand, Src, Translator};
+use super::{Control, ControlKind, LastKind, LastOp, LoadAddr, Operand, Src, Translator};
 use crate::error::{Error, Result};
 use crate::exec::call::{CallImport, CallIndirect};
 use crate::exec::control::{
-    AddBrCmp, Br, BrCmpSI, BrCmpSS, BrIf, BrTable, GetBrCmp, Return1, ReturnImm, ReturnN, Select,
+    AddBrCmp, Br, BrCmpSI, BrCmpSS, BrIf, BrTable, GetBrCmp, Return1, ReturnImm, ReturnN, Select, SelectCmp,
 };
+use crate::exec::memory::{GetLoad, LoadBr, LoadBrSS};
 use crate::exec::{self};
 use crate::ir::ops::{BinOp, CmpOp};
 use crate::ir::{HANDLER_SIZE, Slot, operands_at};
@@ -28,7 +29,9 @@ impl Translator<'_> {
     fn push_control(&mut self, kind: ControlKind, bt: BlockType, if_params: Vec<super::Operand>) -> usize {
         let (params, results) = self.block_arity(bt);
         let label = self.new_label();
-        let base = self.height().saturating_sub(params);
+        // In unreachable code the operand stack is polymorphic: a block's parameters are not really on it,
+        // and its base must not reach below the operands of the blocks around it.
+        let base = if self.reachable { self.height() - params } else { self.height() };
         self.control.push(Control { kind, label, base, params, results, reachable: self.reachable, if_params });
         label
     }
@@ -338,10 +341,30 @@ impl Translator<'_> {
                 self.materialize(d);
             }
         }
-        let cond = self.pop_slot();
+        let (cond, fusable) = self.pop_cond();
         let b = self.pop_slot();
         let a = self.pop_slot();
         let dst = self.push_temp();
+        // `select` on a comparison just computed: evaluate the comparison here.
+        if let Some(f) = fusable.filter(|f| self.last.is_some_and(|l| l.pos == f.pos))
+            && let LastKind::Cmp(op, lhs, rhs) = f.kind
+        {
+            let (op, lhs, rhs) = match (lhs, rhs) {
+                (Src::Imm(_), Src::Slot(_)) => (op.swapped(), rhs, lhs),
+                _ => (op, lhs, rhs),
+            };
+            if let Src::Slot(lhs) = lhs {
+                self.drop_last(f);
+                let h = op.with_cmp(GetBrCmp);
+                let (rhs, rhs_slot) = match rhs {
+                    Src::Slot(s) => (s as u64, true),
+                    Src::Imm(v) => (v, false),
+                };
+                self.emit_result(h.select[rhs_slot as usize], SelectCmp { dst, a, b, lhs, rhs }, dst, LastKind::Other);
+                return;
+            }
+        }
+        let Src::Slot(cond) = cond else { unreachable!("constant conditions are handled above") };
         self.emit_result(exec::control::select, Select { dst, cond, a, b }, dst, LastKind::Other);
     }
 
@@ -376,6 +399,7 @@ impl Translator<'_> {
                 match last.kind {
                     LastKind::Cmp(_, Src::Slot(_), _) | LastKind::Cmp(_, _, Src::Slot(_)) => Some(last),
                     LastKind::Eqz32(_) | LastKind::Eqz64(_) => Some(last),
+                    LastKind::Load(..) => Some(last),
                     _ => None,
                 }
             }
@@ -443,6 +467,18 @@ impl Translator<'_> {
                     let h = CmpOp::I64Eq.with_cmp(GetBrCmp);
                     let which = if when { 0 } else { 1 };
                     self.emit_branch(h.si[which], BrCmpSI { a: s, imm: 0, offset: 0 }, label);
+                }
+                LastKind::Load(kind, addr) => {
+                    let h = kind.with(GetLoad);
+                    let which = if when { 0 } else { 1 };
+                    match addr {
+                        LoadAddr::Slot(addr, offset) => {
+                            self.emit_branch(h.br[which], LoadBr { addr, offset, br: 0 }, label)
+                        }
+                        LoadAddr::SS(a, b, offset) => {
+                            self.emit_branch(h.br_ss[which], LoadBrSS { a, b, offset, br: 0 }, label)
+                        }
+                    }
                 }
                 LastKind::Other | LastKind::Bin(..) => unreachable!("not fusable"),
             }

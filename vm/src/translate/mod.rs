@@ -109,6 +109,15 @@ enum LastKind {
     Cmp(crate::ir::ops::CmpOp, Src, Src),
     Eqz32(Slot),
     Eqz64(Slot),
+    /// A load from a private memory: kind and addressing (for load-and-branch fusion).
+    Load(crate::ir::ops::LoadKind, LoadAddr),
+}
+
+/// The addressing form of a load.
+#[derive(Debug, Clone, Copy)]
+enum LoadAddr {
+    Slot(Slot, u32),
+    SS(Slot, Slot, u32),
 }
 
 pub(crate) struct Translator<'a> {

@@ -2,13 +2,13 @@
 
 use wasmparser::{MemArg, Operator};
 
-use super::{LastKind, Operand, Src, Translator};
+use super::{LastKind, LoadAddr, Operand, Src, Translator};
 use crate::error::{Error, Result};
 use crate::exec;
 use crate::exec::control::Const;
 use crate::exec::memory::{
     DataDrop, GetLoad, GetStore, Load, LoadAbs, LoadSI, LoadSS, MemBulk, MemGrow, MemInit, MemSize, Store, StoreAbs,
-    StoreImm, StoreSI, StoreSS, StoreSSImm,
+    StoreImm, StoreSI, StoreSIImm, StoreSS, StoreSSImm,
 };
 use crate::exec::numeric::{BinIS, BinSI, BinSS, GetBinary, GetUnary, Un};
 use crate::exec::table::{ElemDrop, TableCopy, TableFill, TableGet, TableGrow, TableInit, TableSet, TableSize};
@@ -303,15 +303,16 @@ impl Translator<'_> {
         let h = kind.with(GetLoad);
         let shared = self.shared_memory as usize;
         let offset = memarg.offset as u32;
+        let last = |a: LoadAddr| if shared == 0 { LastKind::Load(kind, a) } else { LastKind::Other };
         match (self.fuse_address(addr), addr) {
             (Some((a, Src::Slot(b))), _) => {
-                self.emit_result(h.ss[shared], LoadSS { dst, a, b, offset }, dst, LastKind::Other)
+                self.emit_result(h.ss[shared], LoadSS { dst, a, b, offset }, dst, last(LoadAddr::SS(a, b, offset)))
             }
             (Some((a, Src::Imm(imm))), _) => {
                 self.emit_result(h.si[shared], LoadSI { dst, a, imm: imm as u32, offset }, dst, LastKind::Other)
             }
             (None, Src::Slot(addr)) => {
-                self.emit_result(h.slot[shared], Load { dst, addr, offset }, dst, LastKind::Other)
+                self.emit_result(h.slot[shared], Load { dst, addr, offset }, dst, last(LoadAddr::Slot(addr, offset)))
             }
             (None, Src::Imm(a)) => {
                 let ea = a as u32 as u64 + memarg.offset;
@@ -344,11 +345,7 @@ impl Translator<'_> {
                 self.emit(h.si[shared], StoreSI { a, imm: imm as u32, offset, value });
             }
             (Some((a, Src::Imm(imm))), _, Src::Imm(value)) => {
-                // The addend goes in the value's (free) slot: the address's slot may be `a` itself.
-                let b = self.temp_slot(addr_depth + 1);
-                self.need_slots(b + 1);
-                self.emit(exec::control::constant, Const { dst: b, value: imm });
-                self.emit(h.ss_imm[shared], StoreSSImm { a, b, offset, value });
+                self.emit(h.si_imm[shared], StoreSIImm { a, imm: imm as u32, offset, value });
             }
             (None, Src::Slot(addr), Src::Slot(value)) => {
                 self.emit(h.slot[shared], Store { addr, offset, value });

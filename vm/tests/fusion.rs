@@ -1,0 +1,84 @@
+//! Regression tests for the translator's fusions (each was a real bug): the expected values are computed by
+//! hand from the wasm semantics.
+
+use wasmvm::{Engine, Linker, Module, Store, Val};
+
+fn call(wat: &str, args: &[Val]) -> Vec<Val> {
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let f = inst.get_func(&store, "f").unwrap();
+    let mut out: Vec<Val> = f.ty(&store).unwrap().results().iter().map(|t| Val::default_of(*t)).collect();
+    f.call(&mut store, args, &mut out).unwrap();
+    out
+}
+
+#[test]
+fn store_address_constant_first_plus_computed_value() {
+    // `64 + (x << 4)` fused into the store's addressing; the constant addend must not clobber `x << 4`.
+    let wat = r#"(module (memory 1)
+      (func (export "f") (param i32) (result i32)
+        (i32.store (i32.add (i32.const 64) (i32.shl (local.get 0) (i32.const 4))) (i32.const 7))
+        (i32.load (i32.const 80))))"#;
+    assert_eq!(call(wat, &[Val::I32(1)]), vec![Val::I32(7)]);
+}
+
+#[test]
+fn store_of_constant_at_temporary_plus_constant() {
+    // The base of the fused address is itself a temporary that the constant addend must not overwrite.
+    let wat = r#"(module (memory 1)
+      (func (export "f") (param i32) (result i32)
+        (i32.store16 (i32.add (i32.add (i32.load (i32.const 0)) (i32.mul (local.get 0) (i32.const 20))) (i32.const -18))
+                     (i32.const 1))
+        (i32.load16_u (i32.const 22))))"#;
+    // load(0) = 0, 2 * 20 - 18 = 22.
+    assert_eq!(call(wat, &[Val::I32(2)]), vec![Val::I32(1)]);
+}
+
+#[test]
+fn block_with_params_in_unreachable_code_keeps_outer_operands() {
+    let wat = r#"(module
+      (func (export "f") (result i32)
+        i32.const 7
+        i32.const 42
+        block
+          br 0
+          loop (param i64)
+            drop
+          end
+        end
+        i32.add))"#;
+    assert_eq!(call(wat, &[]), vec![Val::I32(49)]);
+}
+
+#[test]
+fn increment_branch_compares_after_the_increment() {
+    // `x = x + 1; if x < x + ...`: the comparison reads the incremented value, even as its own rhs.
+    let wat = r#"(module
+      (func (export "f") (param i32) (result i32) (local $n i32)
+        (loop $l
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br_if $l (i32.lt_u (local.tee 0 (i32.add (local.get 0) (i32.const 1))) (i32.const 10))))
+        (local.get $n)))"#;
+    assert_eq!(call(wat, &[Val::I32(0)]), vec![Val::I32(10)]);
+}
+
+#[test]
+fn select_fused_with_its_comparison() {
+    let wat = r#"(module
+      (func (export "f") (param i32 i32) (result i32)
+        (select (local.get 0) (local.get 1) (i32.lt_s (local.get 0) (local.get 1)))))"#;
+    assert_eq!(call(wat, &[Val::I32(-3), Val::I32(5)]), vec![Val::I32(-3)]);
+    assert_eq!(call(wat, &[Val::I32(9), Val::I32(5)]), vec![Val::I32(5)]);
+}
+
+#[test]
+fn load_fused_with_branch() {
+    let wat = r#"(module (memory 1) (data (i32.const 8) "\00\05")
+      (func (export "f") (param i32) (result i32)
+        (block $z (br_if $z (i32.load8_u (local.get 0))) (return (i32.const 100)))
+        (i32.const 200)))"#;
+    assert_eq!(call(wat, &[Val::I32(8)]), vec![Val::I32(100)]);
+    assert_eq!(call(wat, &[Val::I32(9)]), vec![Val::I32(200)]);
+}
