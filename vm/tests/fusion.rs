@@ -82,3 +82,19 @@ fn load_fused_with_branch() {
     assert_eq!(call(wat, &[Val::I32(8)]), vec![Val::I32(100)]);
     assert_eq!(call(wat, &[Val::I32(9)]), vec![Val::I32(200)]);
 }
+
+#[test]
+fn scaled_index_addressing() {
+    // `base + (i << 2)` fused into one add and then into the load/store addressing.
+    let wat = r#"(module (memory 1)
+      (func (export "f") (param $base i32) (param $i i32) (result i32)
+        (i32.store (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))) (i32.const 77))
+        (i32.store offset=4 (i32.add (i32.shl (local.get $i) (i32.const 3)) (local.get $base)) (local.get $i))
+        (i32.add
+          (i32.load (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))))
+          (i32.add (i32.load (i32.const 124))
+                   (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 33)))))))"#;
+    // store 77 at 100 + 12 = 112; store 3 at 100 + 24 + 4 = 128; load(112) = 77; load(124) = 0;
+    // 100 + (3 << (33 & 31)) = 106.
+    assert_eq!(call(wat, &[Val::I32(100), Val::I32(3)]), vec![Val::I32(77 + 106)]);
+}

@@ -185,9 +185,9 @@ pub(crate) unsafe fn out_of_bounds<const SHARED: bool>(ip: Ip, fp: Fp, mem: Mem,
 
 /// Defines a load handler from its operand struct and effective-address expression.
 macro_rules! load_handler {
-    ($name:ident, $P:ty, |$p:ident, $fp:ident| $ea:expr) => {
+    ($name:ident, $P:ty, [$($extra:tt)*], |$p:ident, $fp:ident| $ea:expr) => {
         #[inline(never)]
-        pub(crate) unsafe fn $name<Op: LoadOp, const SHARED: bool>(
+        pub(crate) unsafe fn $name<Op: LoadOp, const SHARED: bool $($extra)*>(
             ip: Ip,
             $fp: Fp,
             mem: Mem,
@@ -205,9 +205,9 @@ macro_rules! load_handler {
 
 /// Defines a store handler from its operand struct, effective-address and value expressions.
 macro_rules! store_handler {
-    ($name:ident, $P:ty, |$p:ident, $fp:ident| $ea:expr, $value:expr) => {
+    ($name:ident, $P:ty, [$($extra:tt)*], |$p:ident, $fp:ident| $ea:expr, $value:expr) => {
         #[inline(never)]
-        pub(crate) unsafe fn $name<Op: StoreOp, const SHARED: bool>(
+        pub(crate) unsafe fn $name<Op: StoreOp, const SHARED: bool $($extra)*>(
             ip: Ip,
             $fp: Fp,
             mem: Mem,
@@ -229,17 +229,23 @@ fn ea(addr: u64, offset: u32) -> usize {
     addr as u32 as usize + offset as usize
 }
 
-load_handler!(load, Load, |p, fp| ea(get(fp, p.addr), p.offset));
-load_handler!(load_abs, LoadAbs, |p, fp| p.ea as usize);
-load_handler!(load_ss, LoadSS, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset));
-load_handler!(load_si, LoadSI, |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset));
-store_handler!(store, Store, |p, fp| ea(get(fp, p.addr), p.offset), get(fp, p.value));
-store_handler!(store_imm, StoreImm, |p, fp| ea(get(fp, p.addr), p.offset), p.value);
-store_handler!(store_abs, StoreAbs, |p, fp| p.ea as usize, get(fp, p.value));
-store_handler!(store_ss, StoreSS, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset), get(fp, p.value));
-store_handler!(store_ss_imm, StoreSSImm, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset), p.value);
-store_handler!(store_si_imm, StoreSIImm, |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), p.value);
-store_handler!(store_si, StoreSI, |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), get(fp, p.value));
+/// `a + (b << SHIFT)` wrapping at 32 bits: base plus scaled index.
+#[inline(always)]
+unsafe fn scaled<const SHIFT: u32>(fp: Fp, a: Slot, b: Slot) -> u64 {
+    get(fp, a).wrapping_add(get(fp, b) << SHIFT)
+}
+
+load_handler!(load, Load, [], |p, fp| ea(get(fp, p.addr), p.offset));
+load_handler!(load_abs, LoadAbs, [], |p, fp| p.ea as usize);
+load_handler!(load_ss, LoadSS, [, const SHIFT: u32], |p, fp| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset));
+load_handler!(load_si, LoadSI, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset));
+store_handler!(store, Store, [], |p, fp| ea(get(fp, p.addr), p.offset), get(fp, p.value));
+store_handler!(store_imm, StoreImm, [], |p, fp| ea(get(fp, p.addr), p.offset), p.value);
+store_handler!(store_abs, StoreAbs, [], |p, fp| p.ea as usize, get(fp, p.value));
+store_handler!(store_ss, StoreSS, [, const SHIFT: u32], |p, fp| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), get(fp, p.value));
+store_handler!(store_ss_imm, StoreSSImm, [, const SHIFT: u32], |p, fp| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), p.value);
+store_handler!(store_si_imm, StoreSIImm, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), p.value);
+store_handler!(store_si, StoreSI, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), get(fp, p.value));
 
 /// Load and branch on the loaded value (non-zero when `WHEN`, zero otherwise): `if (p->field)`.
 #[repr(C, packed)]
@@ -289,6 +295,8 @@ pub(crate) struct LoadHandlers {
     pub abs: [super::Handler; 2],
     pub ss: [super::Handler; 2],
     pub si: [super::Handler; 2],
+    /// Base plus scaled index, by shift (0..=3) then `[private, shared]`.
+    pub ss_shift: [[super::Handler; 2]; 4],
     /// Load and branch (private memories only), `[when non-zero, when zero]`, by addressing form.
     pub br: [super::Handler; 2],
     pub br_ss: [super::Handler; 2],
@@ -301,7 +309,13 @@ impl LoadVisitor for GetLoad {
         LoadHandlers {
             slot: [load::<Op, false>, load::<Op, true>],
             abs: [load_abs::<Op, false>, load_abs::<Op, true>],
-            ss: [load_ss::<Op, false>, load_ss::<Op, true>],
+            ss: [load_ss::<Op, false, 0>, load_ss::<Op, true, 0>],
+            ss_shift: [
+                [load_ss::<Op, false, 0>, load_ss::<Op, true, 0>],
+                [load_ss::<Op, false, 1>, load_ss::<Op, true, 1>],
+                [load_ss::<Op, false, 2>, load_ss::<Op, true, 2>],
+                [load_ss::<Op, false, 3>, load_ss::<Op, true, 3>],
+            ],
             si: [load_si::<Op, false>, load_si::<Op, true>],
             br: [load_br::<Op, true>, load_br::<Op, false>],
             br_ss: [load_br_ss::<Op, true>, load_br_ss::<Op, false>],
@@ -314,8 +328,9 @@ pub(crate) struct StoreHandlers {
     pub slot: [super::Handler; 2],
     pub imm: [super::Handler; 2],
     pub abs: [super::Handler; 2],
-    pub ss: [super::Handler; 2],
-    pub ss_imm: [super::Handler; 2],
+    /// Base plus scaled index (value in a slot / immediate), by shift (0..=3) then `[private, shared]`.
+    pub ss: [[super::Handler; 2]; 4],
+    pub ss_imm: [[super::Handler; 2]; 4],
     pub si: [super::Handler; 2],
     pub si_imm: [super::Handler; 2],
 }
@@ -328,8 +343,18 @@ impl StoreVisitor for GetStore {
             slot: [store::<Op, false>, store::<Op, true>],
             imm: [store_imm::<Op, false>, store_imm::<Op, true>],
             abs: [store_abs::<Op, false>, store_abs::<Op, true>],
-            ss: [store_ss::<Op, false>, store_ss::<Op, true>],
-            ss_imm: [store_ss_imm::<Op, false>, store_ss_imm::<Op, true>],
+            ss: [
+                [store_ss::<Op, false, 0>, store_ss::<Op, true, 0>],
+                [store_ss::<Op, false, 1>, store_ss::<Op, true, 1>],
+                [store_ss::<Op, false, 2>, store_ss::<Op, true, 2>],
+                [store_ss::<Op, false, 3>, store_ss::<Op, true, 3>],
+            ],
+            ss_imm: [
+                [store_ss_imm::<Op, false, 0>, store_ss_imm::<Op, true, 0>],
+                [store_ss_imm::<Op, false, 1>, store_ss_imm::<Op, true, 1>],
+                [store_ss_imm::<Op, false, 2>, store_ss_imm::<Op, true, 2>],
+                [store_ss_imm::<Op, false, 3>, store_ss_imm::<Op, true, 3>],
+            ],
             si: [store_si::<Op, false>, store_si::<Op, true>],
             si_imm: [store_si_imm::<Op, false>, store_si_imm::<Op, true>],
         }

@@ -99,6 +99,19 @@ pub(crate) unsafe fn unary<Op: UnaryOp>(ip: Ip, fp: Fp, mem: Mem, len: usize, ct
     dispatch!(after::<Un>(ip), fp, mem, len, ctx)
 }
 
+/// `dst = a + (b << SHIFT)` (i32): an `i32.shl` by a constant fused into the `i32.add` that consumes it
+/// (array indexing).
+#[inline(never)]
+pub(crate) unsafe fn add_shl<const SHIFT: u32>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: BinSS = operands(ip);
+    let v = (get(fp, p.a) as u32).wrapping_add((get(fp, p.b) as u32) << SHIFT);
+    set(fp, p.dst, v as u64);
+    dispatch!(after::<BinSS>(ip), fp, mem, len, ctx)
+}
+
+/// `add_shl` by shift amount (1..=3; index 0 unused).
+pub(crate) const ADD_SHL: [Handler; 4] = [add_shl::<0>, add_shl::<1>, add_shl::<2>, add_shl::<3>];
+
 /// The handlers of one binary instruction, by operand shape.
 #[derive(Clone, Copy)]
 pub(crate) struct BinaryHandlers {

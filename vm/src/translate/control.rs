@@ -480,7 +480,7 @@ impl Translator<'_> {
                         }
                     }
                 }
-                LastKind::Other | LastKind::Bin(..) => unreachable!("not fusable"),
+                LastKind::Other | LastKind::Bin(..) | LastKind::AddShl(..) => unreachable!("not fusable"),
             }
             return;
         }

@@ -106,6 +106,8 @@ struct LastOp {
 enum LastKind {
     Other,
     Bin(crate::ir::ops::BinOp, Src, Src),
+    /// `a + (b << shift)`.
+    AddShl(Slot, Slot, u32),
     Cmp(crate::ir::ops::CmpOp, Src, Src),
     Eqz32(Slot),
     Eqz64(Slot),

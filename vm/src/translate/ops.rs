@@ -197,8 +197,26 @@ impl Translator<'_> {
             self.push(Operand::Const(r));
             return;
         }
-        let h = op.with(GetBinary);
         let dst = self.temp_slot(self.height());
+        // `a + (x << k)` with the shift just computed: one instruction (array indexing).
+        if op == BinOp::I32Add
+            && let (Src::Slot(sa), Src::Slot(sb)) = (a, b)
+        {
+            for (base, index) in [(sa, sb), (sb, sa)] {
+                if let Some(last) = self.fusable_producer(index)
+                    && let LastKind::Bin(BinOp::I32Shl, Src::Slot(x), Src::Imm(k)) = last.kind
+                    && (1..=3).contains(&(k as u32 & 31))
+                {
+                    let k = k as u32 & 31;
+                    self.drop_last(last);
+                    let p = BinSS { dst, a: base, b: x };
+                    self.emit_result(exec::numeric::ADD_SHL[k as usize], p, dst, LastKind::AddShl(base, x, k));
+                    self.push(Operand::Temp);
+                    return;
+                }
+            }
+        }
+        let h = op.with(GetBinary);
         let kind = match (a, b) {
             (Src::Imm(_), Src::Slot(_)) if op.is_commutative() => LastKind::Bin(op, b, a),
             _ => LastKind::Bin(op, a, b),
@@ -285,13 +303,18 @@ impl Translator<'_> {
 
     /// If the address in `addr` was just computed by an `i32.add`, remove that add: the memory access will
     /// compute `a + b` itself (`base + index` addressing).
-    fn fuse_address(&mut self, addr: Src) -> Option<(crate::ir::Slot, Src)> {
+    /// Returns the base, the index (slot or immediate) and the index's shift.
+    fn fuse_address(&mut self, addr: Src) -> Option<(crate::ir::Slot, Src, u32)> {
         let Src::Slot(s) = addr else { return None };
         let last = self.fusable_producer(s)?;
         match last.kind {
             LastKind::Bin(BinOp::I32Add, Src::Slot(a), b @ (Src::Slot(_) | Src::Imm(_))) => {
                 self.drop_last(last);
-                Some((a, b))
+                Some((a, b, 0))
+            }
+            LastKind::AddShl(a, b, k) => {
+                self.drop_last(last);
+                Some((a, Src::Slot(b), k))
             }
             _ => None,
         }
@@ -305,10 +328,13 @@ impl Translator<'_> {
         let offset = memarg.offset as u32;
         let last = |a: LoadAddr| if shared == 0 { LastKind::Load(kind, a) } else { LastKind::Other };
         match (self.fuse_address(addr), addr) {
-            (Some((a, Src::Slot(b))), _) => {
+            (Some((a, Src::Slot(b), 0)), _) => {
                 self.emit_result(h.ss[shared], LoadSS { dst, a, b, offset }, dst, last(LoadAddr::SS(a, b, offset)))
             }
-            (Some((a, Src::Imm(imm))), _) => {
+            (Some((a, Src::Slot(b), k)), _) => {
+                self.emit_result(h.ss_shift[k as usize][shared], LoadSS { dst, a, b, offset }, dst, LastKind::Other)
+            }
+            (Some((a, Src::Imm(imm), _)), _) => {
                 self.emit_result(h.si[shared], LoadSI { dst, a, imm: imm as u32, offset }, dst, LastKind::Other)
             }
             (None, Src::Slot(addr)) => {
@@ -335,16 +361,16 @@ impl Translator<'_> {
             _ => self.fuse_address(addr),
         };
         match (fused, addr, value) {
-            (Some((a, Src::Slot(b))), _, Src::Slot(value)) => {
-                self.emit(h.ss[shared], StoreSS { a, b, offset, value });
+            (Some((a, Src::Slot(b), k)), _, Src::Slot(value)) => {
+                self.emit(h.ss[k as usize][shared], StoreSS { a, b, offset, value });
             }
-            (Some((a, Src::Slot(b))), _, Src::Imm(value)) => {
-                self.emit(h.ss_imm[shared], StoreSSImm { a, b, offset, value });
+            (Some((a, Src::Slot(b), k)), _, Src::Imm(value)) => {
+                self.emit(h.ss_imm[k as usize][shared], StoreSSImm { a, b, offset, value });
             }
-            (Some((a, Src::Imm(imm))), _, Src::Slot(value)) => {
+            (Some((a, Src::Imm(imm), _)), _, Src::Slot(value)) => {
                 self.emit(h.si[shared], StoreSI { a, imm: imm as u32, offset, value });
             }
-            (Some((a, Src::Imm(imm))), _, Src::Imm(value)) => {
+            (Some((a, Src::Imm(imm), _)), _, Src::Imm(value)) => {
                 self.emit(h.si_imm[shared], StoreSIImm { a, imm: imm as u32, offset, value });
             }
             (None, Src::Slot(addr), Src::Slot(value)) => {
