@@ -123,26 +123,54 @@ pub(crate) unsafe fn call_internal(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
     dispatch!(p.entry as Ip, callee_fp, mem, len, ctx)
 }
 
-/// Call a resolved function entry (wasm or host).
+/// Call a resolved function entry. The fast path (a wasm callee) stays in the handler; host functions and
+/// late-bound functions leave through the cold [`call_slow`] handler (a tail call), so the fast path needs no
+/// saved registers.
 macro_rules! call_entry {
     ($ctx:expr, $entry:expr, $ip:expr, $P:ty, $fp:expr, $frame:expr, $mem:expr, $len:expr) => {{
-        let mut e: *const FuncEntry = $entry;
+        let e: *const FuncEntry = $entry;
         let args = $fp.add($frame as usize);
-        if (*e).code.is_null() && (*e).host.is_null() {
-            e = resolve_forward($ctx, e, args);
-            if e.is_null() {
-                return Exit::Trap;
-            }
-        }
         if (*e).code.is_null() {
-            if !call_host($ctx, e, args) {
-                return Exit::Trap;
-            }
-            let (mem, len) = mem0($ctx.instance);
-            dispatch!(after::<$P>($ip), $fp, mem, len, $ctx)
+            $ctx.pending = Pending { entry: e, args, next: after::<$P>($ip) };
+            return call_slow($ip, $fp, $mem, $len, $ctx);
         }
         call_wasm!($ctx, after::<$P>($ip), $fp, args, (*e).code, (*e).instance, $mem, $len)
     }};
+}
+
+/// A call the fast path handed over to [`call_slow`].
+#[derive(Clone, Copy)]
+pub(crate) struct Pending {
+    pub entry: *const FuncEntry,
+    pub args: *mut u64,
+    /// The instruction after the call.
+    pub next: Ip,
+}
+
+impl Pending {
+    pub(crate) const NONE: Pending =
+        Pending { entry: std::ptr::null(), args: std::ptr::null_mut(), next: std::ptr::null() };
+}
+
+/// Calls to host and late-bound functions (see `call_entry!`): `ctx.pending` says what to call.
+#[cold]
+#[inline(never)]
+unsafe fn call_slow(_ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let Pending { mut entry, args, next } = ctx.pending;
+    if (*entry).host.is_null() {
+        entry = resolve_forward(ctx, entry, args);
+        if entry.is_null() {
+            return Exit::Trap;
+        }
+    }
+    if (*entry).code.is_null() {
+        if !call_host(ctx, entry, args) {
+            return Exit::Trap;
+        }
+        let (mem, len) = mem0(ctx.instance);
+        dispatch!(next, fp, mem, len, ctx)
+    }
+    call_wasm!(ctx, next, fp, args, (*entry).code, (*entry).instance, mem, len)
 }
 
 #[inline(never)]
@@ -159,20 +187,31 @@ pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
     let Some(raw) = table.get(get(fp, p.index) as u32) else {
         return trap(ctx, TrapCode::UndefinedElement);
     };
-    let e = match (*ctx.store).resolve(raw) {
-        Some(e) => e,
-        None => {
-            let e = resolve_slot(ctx, raw, fp.add(p.frame as usize), p.type_id);
-            if e.is_null() {
-                return Exit::Trap;
-            }
-            &*e
-        }
+    let Some(e) = (*ctx.store).resolve(raw) else {
+        return call_indirect_unresolved(ip, fp, mem, len, ctx);
     };
     if e.type_id != p.type_id {
         return trap(ctx, TrapCode::IndirectCallTypeMismatch);
     }
     let e: *const FuncEntry = e;
+    call_entry!(ctx, e, ip, CallIndirect, fp, p.frame, mem, len)
+}
+
+/// `call_indirect` through a reference whose slot is empty in this store: fill it through the slot resolver
+/// (or trap), then call.
+#[cold]
+#[inline(never)]
+unsafe fn call_indirect_unresolved(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: CallIndirect = operands(ip);
+    let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
+    let raw = table.get(get(fp, p.index) as u32).unwrap_or(0);
+    let e = resolve_slot(ctx, raw, fp.add(p.frame as usize), p.type_id);
+    if e.is_null() {
+        return Exit::Trap;
+    }
+    if (*e).type_id != p.type_id {
+        return trap(ctx, TrapCode::IndirectCallTypeMismatch);
+    }
     call_entry!(ctx, e, ip, CallIndirect, fp, p.frame, mem, len)
 }
 
@@ -327,6 +366,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
         frames_end: frames.add(frames_len),
         stack_end: values.add(values_len),
         interrupt: std::sync::Arc::as_ptr(&(*store).interrupt.flag),
+        pending: Pending::NONE,
         trap: None,
         #[cfg(not(wasmvm_tail))]
         regs: super::Regs { ip: std::ptr::null(), fp, mem: std::ptr::null_mut(), len: 0 },
