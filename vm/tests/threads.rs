@@ -232,3 +232,20 @@ fn memory_grow_is_seen_by_every_thread() {
     spawn(&linker, &module, (), "poke", vec![Val::I32(65536 + 8)]).unwrap().join().unwrap();
     assert_eq!(read_i32(&memory, 65536 + 8), 7);
 }
+
+#[test]
+fn interrupt_wakes_a_blocked_wait() {
+    within(30, || {
+        let (engine, module, linker, _memory) = setup(WAITER);
+        let mut store = Store::new(&engine, ());
+        let inst = linker.instantiate(&mut store, &module).unwrap();
+        let wait = inst.get_func(&store, "wait").unwrap().typed::<(i32, i64), i32>(&store).unwrap();
+        let handle = store.interrupt_handle();
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            handle.interrupt();
+        });
+        // Nobody notifies and there is no timeout: only the interrupt ends the wait.
+        assert_eq!(wait.call(&mut store, (0, -1)).unwrap_err().to_string(), "trap: interrupted");
+    });
+}

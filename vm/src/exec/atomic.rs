@@ -185,10 +185,11 @@ unsafe fn wait(ctx: &Ctx, mem: Mem, ea: usize, expected: u64, timeout: i64, n: u
     let timeout = (timeout >= 0).then(|| Duration::from_nanos(timeout as u64));
     let still =
         || if n == 4 { atomic::load::<4>(p) == expected & 0xffff_ffff } else { atomic::load::<8>(p) == expected };
-    Ok(match m.waiters.wait(ea as u64, still, timeout) {
+    Ok(match m.waiters.wait(ea as u64, still, timeout, &*ctx.interrupt) {
         WaitResult::Ok => 0,
         WaitResult::NotEqual => 1,
         WaitResult::TimedOut => 2,
+        WaitResult::Interrupted => return Err(TrapCode::Interrupted),
     })
 }
 

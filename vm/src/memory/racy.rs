@@ -233,15 +233,24 @@ pub(crate) enum WaitResult {
     Ok = 0,
     NotEqual = 1,
     TimedOut = 2,
+    /// Not a wasm result: the store was interrupted while waiting.
+    Interrupted = 3,
 }
+
+/// How often a blocked `wait` checks whether its store was interrupted.
+pub(crate) const INTERRUPT_POLL: Duration = Duration::from_millis(20);
 
 impl WaitTable {
     /// Block until notified or timed out, if `still_expected()` (evaluated under the lock) is true.
+    ///
+    /// `interrupted` is polled every [`INTERRUPT_POLL`] while blocked, so that an interrupted store (e.g. another
+    /// thread ended the program) does not stay blocked forever.
     pub(crate) fn wait(
         &self,
         addr: u64,
         still_expected: impl FnOnce() -> bool,
         timeout: Option<Duration>,
+        interrupted: &AtomicBool,
     ) -> WaitResult {
         let waiter = Arc::new(Waiter { woken: AtomicBool::new(false), lock: Mutex::new(()), cond: Condvar::new() });
         {
@@ -253,23 +262,30 @@ impl WaitTable {
         }
         let deadline = timeout.map(|t| Instant::now() + t);
         let mut guard = waiter.lock.lock().unwrap_or_else(|e| e.into_inner());
+        let mut result = WaitResult::TimedOut;
         loop {
             if waiter.woken.load(Ordering::SeqCst) {
                 return WaitResult::Ok;
             }
-            match deadline {
-                None => guard = waiter.cond.wait(guard).unwrap_or_else(|e| e.into_inner()),
+            if interrupted.load(Ordering::Relaxed) {
+                result = WaitResult::Interrupted;
+                break;
+            }
+            let slice = match deadline {
+                None => INTERRUPT_POLL,
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
                         break;
                     }
-                    guard = waiter.cond.wait_timeout(guard, d - now).unwrap_or_else(|e| e.into_inner()).0;
+                    (d - now).min(INTERRUPT_POLL)
                 }
-            }
+            };
+            guard = waiter.cond.wait_timeout(guard, slice).unwrap_or_else(|e| e.into_inner()).0;
         }
         drop(guard);
-        // Timed out: leave the queue, unless a notify dequeued us in the meantime (then we were woken).
+        // Timed out or interrupted: leave the queue, unless a notify dequeued us in the meantime (then we were
+        // woken).
         let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
         if waiter.woken.load(Ordering::SeqCst) {
             return WaitResult::Ok;
@@ -280,7 +296,7 @@ impl WaitTable {
                 queues.remove(&addr);
             }
         }
-        WaitResult::TimedOut
+        result
     }
 
     /// Wake up to `count` waiters on `addr` in FIFO order; returns how many were woken.
