@@ -98,3 +98,28 @@ fn scaled_index_addressing() {
     // 100 + (3 << (33 & 31)) = 106.
     assert_eq!(call(wat, &[Val::I32(100), Val::I32(3)]), vec![Val::I32(77 + 106)]);
 }
+
+#[test]
+fn fused_integer_pairs() {
+    // (x >> 3) & 7, c - (x ^ y), (x rotl 5) ^ (x rotl 11) ^ y, a + b + c, (x * 3) - 1, 100 - (x << 2)
+    let wat = r#"(module
+      (func (export "f") (param $x i32) (param $y i32) (result i32)
+        (i32.add
+          (i32.add
+            (i32.and (i32.shr_u (local.get $x) (i32.const 3)) (i32.const 7))
+            (i32.sub (i32.const 1000) (i32.xor (local.get $x) (local.get $y))))
+          (i32.add
+            (i32.xor (i32.xor (i32.rotl (local.get $x) (i32.const 5)) (i32.rotl (local.get $x) (i32.const 11))) (local.get $y))
+            (i32.add
+              (i32.add (i32.add (local.get $x) (local.get $y)) (local.get $x))
+              (i32.add (i32.sub (i32.mul (local.get $x) (i32.const 3)) (i32.const 1))
+                       (i32.sub (i32.const 100) (i32.shl (local.get $x) (i32.const 2)))))))))"#;
+    let (x, y) = (0x1234_5678u32, 0x0f0f_0f0fu32);
+    let expect = ((x >> 3) & 7)
+        .wrapping_add(1000u32.wrapping_sub(x ^ y))
+        .wrapping_add((x.rotate_left(5) ^ x.rotate_left(11)) ^ y)
+        .wrapping_add(x.wrapping_add(y).wrapping_add(x))
+        .wrapping_add(x.wrapping_mul(3).wrapping_sub(1))
+        .wrapping_add(100u32.wrapping_sub(x << 2));
+    assert_eq!(call(wat, &[Val::I32(x as i32), Val::I32(y as i32)]), vec![Val::I32(expect as i32)]);
+}

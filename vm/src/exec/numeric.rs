@@ -112,6 +112,73 @@ pub(crate) unsafe fn add_shl<const SHIFT: u32>(ip: Ip, fp: Fp, mem: Mem, len: us
 /// `add_shl` by shift amount (1..=3; index 0 unused).
 pub(crate) const ADD_SHL: [Handler; 4] = [add_shl::<0>, add_shl::<1>, add_shl::<2>, add_shl::<3>];
 
+/// `dst = (a INNER b) OUTER c` (or `c OUTER (a INNER b)` when `SWAP`): two integer operations where the
+/// second consumes the first's result, in one instruction. `b` and `c` are slot indices, or immediates when
+/// `B_IMM` / `C_IMM`.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct Bin2 {
+    pub dst: Slot,
+    pub a: Slot,
+    pub b: u64,
+    pub c: u64,
+}
+
+#[inline(never)]
+pub(crate) unsafe fn bin2<Inner: BinaryOp, Outer: BinaryOp, const B_IMM: bool, const C_IMM: bool, const SWAP: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    let p: Bin2 = operands(ip);
+    let b = if B_IMM { p.b } else { get(fp, p.b as u32) };
+    let inner = match Inner::eval(Inner::Lhs::from_slot(get(fp, p.a)), Inner::Rhs::from_slot(b)) {
+        Ok(v) => v.to_slot(),
+        Err(code) => return trap(ctx, code),
+    };
+    let c = if C_IMM { p.c } else { get(fp, p.c as u32) };
+    let r = if SWAP {
+        Outer::eval(Outer::Lhs::from_slot(c), Outer::Rhs::from_slot(inner))
+    } else {
+        Outer::eval(Outer::Lhs::from_slot(inner), Outer::Rhs::from_slot(c))
+    };
+    if let Err(e) = finish(r, p.dst, fp, ctx) {
+        return e;
+    }
+    dispatch!(after::<Bin2>(ip), fp, mem, len, ctx)
+}
+
+/// The handlers of a fused pair, by `[b immediate?][c immediate?][swap?]`.
+pub(crate) type Bin2Handlers = [[[Handler; 2]; 2]; 2];
+
+/// Instantiates `bin2` for an inner operation, then (through [`GetBin2Outer`]) for the outer one.
+pub(crate) struct GetBin2(pub crate::ir::ops::OuterOp);
+impl BinaryVisitor for GetBin2 {
+    type Output = Bin2Handlers;
+    fn visit<Inner: BinaryOp + 'static>(self) -> Bin2Handlers {
+        self.0.with(GetBin2Outer::<Inner>(std::marker::PhantomData))
+    }
+}
+
+pub(crate) struct GetBin2Outer<Inner>(std::marker::PhantomData<Inner>);
+impl<Inner: BinaryOp + 'static> BinaryVisitor for GetBin2Outer<Inner> {
+    type Output = Bin2Handlers;
+    fn visit<Outer: BinaryOp + 'static>(self) -> Bin2Handlers {
+        [
+            [
+                [bin2::<Inner, Outer, false, false, false>, bin2::<Inner, Outer, false, false, true>],
+                [bin2::<Inner, Outer, false, true, false>, bin2::<Inner, Outer, false, true, true>],
+            ],
+            [
+                [bin2::<Inner, Outer, true, false, false>, bin2::<Inner, Outer, true, false, true>],
+                [bin2::<Inner, Outer, true, true, false>, bin2::<Inner, Outer, true, true, true>],
+            ],
+        ]
+    }
+}
+
 /// The handlers of one binary instruction, by operand shape.
 #[derive(Clone, Copy)]
 pub(crate) struct BinaryHandlers {

@@ -242,6 +242,29 @@ binary_ops!(CmpOp, with_cmp {
     F64Ge(a: f64, b: f64) -> i32 = { (a >= b) as i32 };
 });
 
+/// Defines a subset of [`BinOp`] (for fused instruction pairs, which are instantiated for every pair of
+/// the subsets, so the subsets stay small).
+macro_rules! op_subset {
+    ($name:ident: $($op:ident),*) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(clippy::enum_variant_names)] // the names are the instructions'
+        pub(crate) enum $name { $($op),* }
+        impl $name {
+            pub(crate) fn of(op: BinOp) -> Option<Self> {
+                match op { $(BinOp::$op => Some($name::$op),)* _ => None }
+            }
+            pub(crate) fn with<V: BinaryVisitor>(self, v: V) -> V::Output {
+                match self { $($name::$op => v.visit::<$op>(),)* }
+            }
+        }
+    };
+}
+
+// The inner operation of a fused pair `(a INNER b) OUTER c`: the integer operations clang chains.
+op_subset!(InnerOp: I32Add, I32Sub, I32Mul, I32And, I32Or, I32Xor, I32Shl, I32ShrS, I32ShrU, I32Rotl);
+// The outer operation, combining the inner result with another operand.
+op_subset!(OuterOp: I32Add, I32Sub, I32And, I32Or, I32Xor);
+
 impl BinOp {
     /// May the operands be swapped? (Integer operations only: float NaN payloads depend on order.)
     pub(crate) fn is_commutative(self) -> bool {

@@ -10,10 +10,10 @@ use crate::exec::memory::{
     DataDrop, GetLoad, GetStore, Load, LoadAbs, LoadSI, LoadSS, MemBulk, MemGrow, MemInit, MemSize, Store, StoreAbs,
     StoreImm, StoreSI, StoreSIImm, StoreSS, StoreSSImm,
 };
-use crate::exec::numeric::{BinIS, BinSI, BinSS, GetBinary, GetUnary, Un};
+use crate::exec::numeric::{Bin2, BinIS, BinSI, BinSS, GetBin2, GetBinary, GetUnary, Un};
 use crate::exec::table::{ElemDrop, TableCopy, TableFill, TableGet, TableGrow, TableInit, TableSet, TableSize};
 use crate::exec::variable::{GlobalGet, GlobalSet, GlobalSetImm, RefFunc};
-use crate::ir::ops::{BinOp, CmpOp, LoadKind, StoreKind, UnOp};
+use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, StoreKind, UnOp};
 
 impl Translator<'_> {
     /// Translate one (already validated) operator.
@@ -216,6 +216,10 @@ impl Translator<'_> {
                 }
             }
         }
+        if self.fuse_pair(op, a, b, dst) {
+            self.push(Operand::Temp);
+            return;
+        }
         let h = op.with(GetBinary);
         let kind = match (a, b) {
             (Src::Imm(_), Src::Slot(_)) if op.is_commutative() => LastKind::Bin(op, b, a),
@@ -235,6 +239,39 @@ impl Translator<'_> {
             }
         };
         self.push(Operand::Temp);
+    }
+
+    /// `(x INNER y) OP c` where the inner operation is the last instruction and its result is one of this
+    /// operation's operands: emit both as one `bin2` instruction.
+    fn fuse_pair(&mut self, op: BinOp, a: Src, b: Src, dst: crate::ir::Slot) -> bool {
+        let Some(outer) = OuterOp::of(op) else { return false };
+        for (this, other, swap) in [(a, b, false), (b, a, true)] {
+            let Src::Slot(s) = this else { continue };
+            let Some(last) = self.fusable_producer(s) else { continue };
+            let LastKind::Bin(inner_op, Src::Slot(x), y) = last.kind else { continue };
+            let Some(inner) = InnerOp::of(inner_op) else { continue };
+            if let Src::Imm(v) = y
+                && v > u32::MAX as u64
+            {
+                continue;
+            }
+            let (y, y_imm) = match y {
+                Src::Slot(s) => (s as u64, false),
+                Src::Imm(v) => (v, true),
+            };
+            let (c, c_imm) = match other {
+                Src::Slot(s) => (s as u64, false),
+                Src::Imm(v) => (v, true),
+            };
+            // Commutative outer operations never need the swapped form.
+            let swap = swap && !op.is_commutative();
+            self.drop_last(last);
+            let h = inner.with(GetBin2(outer));
+            let handler = h[y_imm as usize][c_imm as usize][swap as usize];
+            self.emit_result(handler, Bin2 { dst, a: x, b: y, c }, dst, LastKind::Other);
+            return true;
+        }
+        false
     }
 
     fn compare(&mut self, op: CmpOp) {
