@@ -123,3 +123,34 @@ fn fused_integer_pairs() {
         .wrapping_add(100u32.wrapping_sub(x << 2));
     assert_eq!(call(wat, &[Val::I32(x as i32), Val::I32(y as i32)]), vec![Val::I32(expect as i32)]);
 }
+
+#[test]
+fn conditional_return_does_not_materialise_operands_for_the_fallthrough() {
+    // `br_if` to the function (a conditional return of two constants) must leave the constants usable on
+    // the path where the branch is not taken. (Found by differential fuzzing.)
+    let wat = r#"(module
+      (func (export "f") (param i32) (result i32 i32)
+        i32.const 1
+        i32.const 84
+        i32.const 2
+        local.get 0
+        br_if 0
+        i32.div_s))"#;
+    assert_eq!(call(wat, &[Val::I32(0)]), vec![Val::I32(1), Val::I32(42)]);
+    assert_eq!(call(wat, &[Val::I32(1)]), vec![Val::I32(84), Val::I32(2)]);
+}
+
+#[test]
+fn br_table_trampolines_do_not_leak_materialisations() {
+    // A br_table with a return target and a block-result target: each path moves its own values.
+    let wat = r#"(module
+      (func (export "f") (param i32) (result i32)
+        (block (result i32)
+          i32.const 7
+          local.get 0
+          br_table 0 1 0)
+        i32.const 1
+        i32.add))"#;
+    assert_eq!(call(wat, &[Val::I32(0)]), vec![Val::I32(8)]);
+    assert_eq!(call(wat, &[Val::I32(1)]), vec![Val::I32(7)]);
+}

@@ -190,6 +190,15 @@ impl Translator<'_> {
         }
     }
 
+    /// `branch_to` on a path that only some executions take (a taken `br_if`, a `br_table` trampoline): the
+    /// moves it emits (e.g. constants materialised for a return) must not change what the translator
+    /// believes the operand stack holds on the other paths.
+    fn branch_to_on_side_path(&mut self, depth: u32) {
+        let saved = self.stack.clone();
+        self.branch_to(depth);
+        self.stack = saved;
+    }
+
     pub(super) fn br(&mut self, depth: u32) {
         self.branch_to(depth);
         self.reachable = false;
@@ -203,7 +212,7 @@ impl Translator<'_> {
         } else {
             let skip = self.new_label();
             self.branch_on(cond.0, cond.1, false, skip);
-            self.branch_to(depth);
+            self.branch_to_on_side_path(depth);
             self.bind(skip);
         }
     }
@@ -245,7 +254,7 @@ impl Translator<'_> {
         }
         for (depth, l) in trampolines {
             self.bind(l);
-            self.branch_to(depth);
+            self.branch_to_on_side_path(depth);
         }
         self.reachable = false;
     }
