@@ -154,3 +154,32 @@ fn br_table_trampolines_do_not_leak_materialisations() {
     assert_eq!(call(wat, &[Val::I32(0)]), vec![Val::I32(8)]);
     assert_eq!(call(wat, &[Val::I32(1)]), vec![Val::I32(7)]);
 }
+
+#[test]
+fn store_of_computed_value_at_computed_address() {
+    // `a[i] = x + 1` with the address computed before the value; and a value computed from the address's
+    // own operand temporary (must not be reordered).
+    let wat = r#"(module (memory 1)
+      (func (export "f") (param $i i32) (param $x i32) (result i32)
+        (i32.store8 (i32.add (local.get $i) (i32.const 100)) (i32.add (local.get $x) (i32.const 1)))
+        (i32.store offset=4 (i32.add (local.get $i) (i32.shl (local.get $x) (i32.const 2)))
+                            (i32.mul (local.get $x) (local.get $i)))
+        (i32.store offset=200 (i32.add (i32.load8_u (i32.const 103)) (i32.load8_u (i32.const 103)))
+                              (i32.load8_u (i32.const 103)))
+        (i32.add (i32.add (i32.load8_u (i32.const 103)) (i32.load (i32.const 27)))
+                 (i32.load (i32.const 212)))))"#;
+    // 103 <- 6; 3 + 20 + 4 = 27 <- 15; 12 + 200 = 212 <- 6.
+    assert_eq!(call(wat, &[Val::I32(3), Val::I32(5)]), vec![Val::I32(6 + 15 + 6)]);
+}
+
+#[test]
+fn store_of_teed_value_at_computed_address() {
+    // The value is computed after the address and teed into a local that the address also reads.
+    let wat = r#"(module (memory 1)
+      (func (export "f") (param $i i32) (param $x i32) (result i32)
+        (i32.store8 (i32.add (local.get $x) (i32.const 100)) (local.tee $x (i32.add (local.get $i) (i32.const 1))))
+        (i32.store8 (i32.add (local.get $i) (i32.const 50)) (local.tee $x (i32.add (local.get $x) (i32.const 7))))
+        (i32.add (i32.load8_u (i32.const 105)) (i32.load8_u (i32.const 53)))))"#;
+    // x = 5: store8 105 <- 4 (x = 4); store8 53 <- 11.
+    assert_eq!(call(wat, &[Val::I32(3), Val::I32(5)]), vec![Val::I32(4 + 11)]);
+}

@@ -62,6 +62,21 @@ impl CodeBuf {
         unsafe { self.bytes.as_mut_ptr().add(at).cast::<P>().write_unaligned(value) };
     }
 
+    /// Remove the bytes `start..end` (an instruction fused into a later one), moving what follows down.
+    pub(crate) fn remove(&mut self, start: usize, end: usize) {
+        #[cfg(feature = "disasm")]
+        {
+            let n = end - start;
+            self.marks.retain(|&(p, _)| p < start || p >= end);
+            for m in &mut self.marks {
+                if m.0 >= end {
+                    m.0 -= n;
+                }
+            }
+        }
+        self.bytes.drain(start..end);
+    }
+
     /// Drop every instruction from `pos` on (used when fusing the last instruction into the next one).
     pub(crate) fn truncate(&mut self, pos: usize) {
         #[cfg(feature = "disasm")]

@@ -357,6 +357,31 @@ impl Translator<'_> {
         }
     }
 
+    /// `store(x + y, v)` where `x + y` was computed just before the value `v` (the previous and the last
+    /// instruction; `v` may be a local the last instruction was retargeted to): remove the address
+    /// computation from under the value's and fuse it into the store.
+    fn fuse_address_under_value(&mut self, addr: Src, value: crate::ir::Slot) -> Option<(crate::ir::Slot, Src, u32)> {
+        let Src::Slot(s) = addr else { return None };
+        let (last, prev) = (self.last?, self.prev?);
+        if last.dst != value || prev.dst != s || s < self.num_locals || prev.pos < self.barrier {
+            return None;
+        }
+        let fused = match prev.kind {
+            LastKind::Bin(BinOp::I32Add, Src::Slot(a), b @ (Src::Slot(_) | Src::Imm(_))) => (a, b, 0),
+            LastKind::AddShl(a, b, k) => (a, Src::Slot(b), k),
+            _ => return None,
+        };
+        // The value's instruction now runs first: it must not overwrite what the address reads.
+        if fused.0 == value || fused.1 == Src::Slot(value) {
+            return None;
+        }
+        self.code.remove(prev.pos, last.pos);
+        self.last = None;
+        self.prev = None;
+        self.last_copy = None;
+        Some(fused)
+    }
+
     fn load(&mut self, kind: LoadKind, memarg: MemArg) {
         let addr = self.pop();
         let dst = self.temp_slot(self.height());
@@ -392,10 +417,11 @@ impl Translator<'_> {
         let h = kind.with(GetStore);
         let shared = self.shared_memory as usize;
         let offset = memarg.offset as u32;
-        // Fuse the address computation only if nothing was emitted for the value after it.
+        // The address was computed last, or just before the instruction computing the value.
         let fused = match value {
-            Src::Slot(v) if v >= self.num_locals => None,
-            _ => self.fuse_address(addr),
+            Src::Slot(v) if v >= self.num_locals => self.fuse_address_under_value(addr, v),
+            Src::Slot(v) => self.fuse_address(addr).or_else(|| self.fuse_address_under_value(addr, v)),
+            Src::Imm(_) => self.fuse_address(addr),
         };
         match (fused, addr, value) {
             (Some((a, Src::Slot(b), k)), _, Src::Slot(value)) => {
