@@ -11,13 +11,33 @@
 #   clang-19 --target=wasm32-wasi -O2 -I$SQLITE_DIR -c sqlite_bench.c -o sqlite_bench.o
 #   clang-19 --target=wasm32-wasi -mexec-model=reactor -Wl,--no-entry -Wl,--export=run \
 #       sqlite3.o sqlite_bench.o -lwasi-emulated-mman -o sqlite.wasm
+# Loader benchmark modules (benches/benches/loader.rs), built from malloc.c and loader_lib.c:
+#   loader_malloc_builtin.wasm, loader_malloc_dlmalloc.wasm: malloc.c as a non-PIC main program for the loader
+#       (imported shared memory and table; per-thread state: -DTHREAD_LOCAL=_Thread_local; exports
+#       __stack_pointer and the TLS symbols so it can run on several threads). _builtin links
+#       ../../loader/include/wasmvm_malloc.c, so malloc/free/realloc are the loader's built-in allocator (host
+#       functions); _dlmalloc links wasi-libc's dlmalloc. Otherwise identical.
+#         clang-19 --target=wasm32-wasi -O2 -matomics -mbulk-memory -DTHREAD_LOCAL=_Thread_local -c malloc.c
+#         clang-19 --target=wasm32-wasi -O2 -I../../loader/include -c ../../loader/include/wasmvm_malloc.c
+#         clang-19 --target=wasm32-wasi -nostartfiles -Wl,--no-entry -Wl,--import-memory -Wl,--import-table \
+#             -Wl,--shared-memory -Wl,--max-memory=4294967296 -Wl,--no-check-features -Wl,--export=run \
+#             -Wl,--export=__stack_pointer -Wl,--export=__wasm_call_ctors -Wl,--export=__wasm_init_tls \
+#             -Wl,--export=__tls_size -Wl,--export=__tls_align -Wl,--export=__tls_base malloc.o [wasmvm_malloc.o]
+#   loader_malloc_side.so: malloc.c as a PIC side module (malloc & co. imported from env: the built-in allocator)
+#         clang-19 --target=wasm32-wasi -O2 -fPIC -fvisibility=default -matomics -mbulk-memory \
+#             -DTHREAD_LOCAL=_Thread_local -c malloc.c
+#         wasm-ld-19 --experimental-pic -shared --shared-memory --unresolved-symbols=import-dynamic \
+#             --export=__wasm_init_tls --export=__tls_size --export=__tls_align --export=__tls_base malloc.o
+#   loader_lib.so: loader_lib.c as a PIC side module (same flags, without -DTHREAD_LOCAL);
+#   loader_lib.wasm: loader_lib.c as an import-free reactor (like the workloads above).
+#   (-mbulk-memory turns malloc.c's memset into memory.fill, so the side module imports no libc.)
 # SQLITE_DIR is the sqlite3/ folder of the libsqlite3-sys crate (version $SQLITE_CRATE_VERSION) in the
 # cargo registry; if it is not there it is fetched with a scratch cargo project. Override with
 # SQLITE_DIR=/path/to/dir/with/sqlite3.c. The amalgamation itself is not committed.
 #
 # Linking without -O keeps the clang driver from running wasm-opt (output does not depend on binaryen,
 # name section kept). Needs Debian packages clang-19 lld-19 libclang-rt-19-dev-wasm32 wasi-libc.
-# Usage: ./build.sh [name...]     (default: all workloads)
+# Usage: ./build.sh [name...]     (default: all workloads, then loader_malloc loader_lib)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,6 +46,10 @@ TARGET=--target=wasm32-wasi
 REACTOR=(-mexec-model=reactor -Wl,--no-entry -Wl,--export=run)
 SIMPLE=(fib sieve matmul sha256 switch indirect bulkmem malloc)
 SQLITE_CRATE_VERSION=0.40.0
+LOADER=(loader_malloc loader_lib)
+PICFLAGS=(-O2 -fPIC -fvisibility=default -matomics -mbulk-memory)
+SIDE=(--experimental-pic -shared --shared-memory --unresolved-symbols=import-dynamic --export=__wasm_init_tls
+    --export=__tls_size --export=__tls_align --export=__tls_base)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -40,6 +64,30 @@ build_simple() {
     [[ $name == bulkmem ]] && extra=(-mbulk-memory)
     $CC $TARGET -O2 "${extra[@]}" -c "$name.c" -o "$tmp/$name.o"
     $CC $TARGET "${REACTOR[@]}" "$tmp/$name.o" -o "$name.wasm"
+}
+
+show() { echo "built $1 ($(stat -c %s "$1") bytes)"; }
+
+build_loader_malloc() {
+    local main=(-nostartfiles -Wl,--no-entry -Wl,--import-memory -Wl,--import-table -Wl,--shared-memory
+        -Wl,--max-memory=4294967296 -Wl,--no-check-features -Wl,--export=run -Wl,--export=__stack_pointer
+        -Wl,--export=__wasm_call_ctors -Wl,--export=__wasm_init_tls -Wl,--export=__tls_size
+        -Wl,--export=__tls_align -Wl,--export=__tls_base)
+    $CC $TARGET -O2 -matomics -mbulk-memory -DTHREAD_LOCAL=_Thread_local -c malloc.c -o "$tmp/malloc_tls.o"
+    $CC $TARGET -O2 -I../../loader/include -c ../../loader/include/wasmvm_malloc.c -o "$tmp/wasmvm_malloc.o"
+    $CC $TARGET "${main[@]}" "$tmp/malloc_tls.o" "$tmp/wasmvm_malloc.o" -o loader_malloc_builtin.wasm
+    $CC $TARGET "${main[@]}" "$tmp/malloc_tls.o" -o loader_malloc_dlmalloc.wasm
+    $CC $TARGET "${PICFLAGS[@]}" -DTHREAD_LOCAL=_Thread_local -c malloc.c -o "$tmp/malloc_pic.o"
+    wasm-ld-19 "${SIDE[@]}" "$tmp/malloc_pic.o" -o loader_malloc_side.so
+    show loader_malloc_builtin.wasm; show loader_malloc_dlmalloc.wasm; show loader_malloc_side.so
+}
+
+build_loader_lib() {
+    $CC $TARGET "${PICFLAGS[@]}" -c loader_lib.c -o "$tmp/loader_lib_pic.o"
+    wasm-ld-19 "${SIDE[@]}" "$tmp/loader_lib_pic.o" -o loader_lib.so
+    $CC $TARGET -O2 -c loader_lib.c -o "$tmp/loader_lib.o"
+    $CC $TARGET "${REACTOR[@]/--export=run/--export=lib_run}" "$tmp/loader_lib.o" -o loader_lib.wasm
+    show loader_lib.so; show loader_lib.wasm
 }
 
 build_sqlite() {
@@ -58,8 +106,12 @@ build_sqlite() {
 }
 
 names=("$@")
-[[ ${#names[@]} -eq 0 ]] && names=("${SIMPLE[@]}" sqlite)
+[[ ${#names[@]} -eq 0 ]] && names=("${SIMPLE[@]}" sqlite "${LOADER[@]}")
 for name in "${names[@]}"; do
-    if [[ $name == sqlite ]]; then build_sqlite; else build_simple "$name"; fi
-    echo "built $name.wasm ($(stat -c %s "$name.wasm") bytes)"
+    case $name in
+        sqlite) build_sqlite; show sqlite.wasm ;;
+        loader_malloc) build_loader_malloc ;;
+        loader_lib) build_loader_lib ;;
+        *) build_simple "$name"; show "$name.wasm" ;;
+    esac
 done

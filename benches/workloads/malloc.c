@@ -7,8 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Empty for malloc.wasm. The loader benchmark's builds (build.sh) define it as _Thread_local so that
+ * several threads can run run() at once in one address space, each with its own state. */
+#ifndef THREAD_LOCAL
+#define THREAD_LOCAL
+#endif
+
 #define SLOTS 256
-static uint32_t lcg_state;
+static THREAD_LOCAL uint32_t lcg_state;
 static uint32_t rnd(void) { return (lcg_state = lcg_state * 1103515245u + 12345u) >> 8; }
 
 struct node { uint32_t key; struct node *l, *r; };
@@ -33,8 +39,8 @@ static uint32_t walk_free(struct node *t, uint32_t h) {
 }
 
 __attribute__((export_name("run"))) uint32_t run(uint32_t n) {
-    static uint8_t *slot[SLOTS];
-    static uint32_t len[SLOTS];
+    static THREAD_LOCAL uint8_t *slot[SLOTS];
+    static THREAD_LOCAL uint32_t len[SLOTS];
     uint32_t h = 0;
     lcg_state = 42;
     for (uint32_t r = 0; r < n; r++) {

@@ -1,5 +1,5 @@
-//! Print the wasmvm-vs-wasmi markdown tables from criterion's results, and write them to
-//! `<criterion dir>/wasmvm-report.md`.
+//! Print the markdown tables (wasmvm vs wasmi, threads, loader) from criterion's results, and write them
+//! to `<criterion dir>/wasmvm-report.md`.
 //!
 //! Usage: `cargo run -p wasmvm-benches --bin report [CRITERION_DIR]` (after `cargo bench -p
 //! wasmvm-benches`; `benches/run.sh` does both).
