@@ -110,11 +110,6 @@ pub(crate) fn unload<C: Ctx>(cx: &mut C, space: &SpaceInner, ids: &[ModId], dtor
         if m.table_size > 0 {
             space.free_table(m.table_base);
         }
-        for &g in &m.owned {
-            if let Some(t) = reg.get(g) {
-                t.state.store(CLOSED, Ordering::Release);
-            }
-        }
         log::debug!("unloaded {}", m.name);
     }
     reg.rebuild_scope();

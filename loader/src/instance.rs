@@ -2,7 +2,7 @@
 //!
 //! Every thread instantiates each module it uses once, in the module's slot, building the imports from
 //! the module's [`Plan`] in its own store: its stack pointer, its instances of the modules it imports
-//! from (instantiated first: the plans' non-thunk edges form a DAG), host functions created for it. The
+//! from (instantiated first: the plans' edges other than late-bound ones form a DAG), host functions created for it. The
 //! loading thread's instantiation initialises memory and table (segments, `__wasm_init_memory`); the others
 //! skip that (`init_segments: false`) but still run the start function, which a shared-memory module
 //! guards with an atomic flag and which also applies its per-instance global relocations. Then the thread
@@ -110,7 +110,8 @@ fn build_import<C: Ctx>(cx: &mut C, space: &SpaceInner, m: &Loaded, imp: &Import
             new_i32(cx, m, imp, base.wrapping_add(*offset) as i32)
         }
         Plan::StackPointer => Ok(Extern::Global(stack_pointer(cx, space)?)),
-        Plan::Func { module, name } | Plan::Thunk { thunk: module, export: name } => {
+        Plan::LateBound { raw, ty } => Ok(Extern::Func(Func::late_bound(&mut *cx, *raw, ty))),
+        Plan::Func { module, name } => {
             let inst = ensure_instance(cx, *module)?;
             inst.get_func(&*cx, name)
                 .map(Extern::Func)

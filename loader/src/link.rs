@@ -124,8 +124,6 @@ pub(crate) struct Pending {
     pub(crate) plan: Vec<Plan>,
     /// Definers of imported symbols.
     pub(crate) deps: Vec<ModId>,
-    /// Generated modules belonging to this one.
-    pub(crate) owned: Vec<ModId>,
 }
 
 /// Undoes a failed load: frees the group's memory and table regions and forgets its modules.
@@ -196,7 +194,7 @@ pub(crate) fn load<C: Ctx>(cx: &mut C, source: Source, opts: &LoadOptions, reque
         p.symbols = module_symbols(p.id, &p.meta, p.dylink.as_ref(), p.memory_base);
     }
     crate::plan::plan_group(cx, &space, &mut group)?;
-    crate::plan::assign_thunks(cx, &space, &mut group, &mut rb)?;
+    crate::plan::assign_late_bound(&mut group)?;
 
     // Register the group (not yet visible to other threads: LINKING).
     let ids: HashMap<String, ModId> = group.iter().map(|p| (p.found.name.clone(), p.id)).collect();
@@ -306,7 +304,6 @@ fn into_loaded(p: Pending, needed: Vec<ModId>, tid: u32, opts: &LoadOptions, roo
         plan: p.plan,
         needed,
         deps,
-        owned: p.owned,
         tls,
         loader_tid: tid,
         global: AtomicBool::new(opts.global),
@@ -406,7 +403,6 @@ fn gather<C: Ctx>(
             symbols: Vec::new(),
             plan: Vec::new(),
             deps: Vec::new(),
-            owned: Vec::new(),
         });
     }
     Ok(group)
@@ -526,7 +522,7 @@ fn place<C: Ctx>(
                     p.table_size = d.table_size;
                 }
             }
-            Kind::Trampoline | Kind::Thunk => unreachable!("generated modules are not loaded from sources"),
+            Kind::Trampoline => unreachable!("generated modules are not loaded from sources"),
         }
         // The module's memory and table imports state minimum sizes.
         if let Some(ExternType::Memory(m)) = p.meta.memory_import().map(|i| &i.ty) {

@@ -8,8 +8,8 @@
 //! table slot holding its pointer-free funcref, so pointers to it compare equal in every module and mean
 //! the same function on every thread. A host function's address goes through a trampoline module (a host
 //! function's own funcref slot differs per store). Imports that must bind late — a module's own
-//! exports, which PIC code imports so that they can be interposed, and cycles in the group — go through
-//! thunk modules that `call_indirect` the function's table slot.
+//! exports, which PIC code imports so that they can be interposed, and cycles in the group — are
+//! late-bound functions of the machine, resolved on their first call.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32};
@@ -18,7 +18,7 @@ use wasmvm::{ExternType, ImportType, Module, ValType};
 
 use crate::error::{Error, Result};
 use crate::layout::RegionKind;
-use crate::link::{Pending, Rollback, func_ref, module_name, read_reg, write_reg};
+use crate::link::{Pending, func_ref, module_name, read_reg, write_reg};
 use crate::meta::Meta;
 use crate::registry::{Kind, Loaded, Plan, READY};
 use crate::space::SpaceInner;
@@ -159,7 +159,7 @@ pub(crate) fn func_slot(space: &SpaceInner, module: ModId, index: u32, symbol: &
     Ok(i)
 }
 
-/// Register a generated module (trampoline, thunks), ready for every thread to instantiate.
+/// Register a generated module (a trampoline), ready for every thread to instantiate.
 fn generated<C: Ctx>(
     cx: &mut C,
     space: &SpaceInner,
@@ -190,7 +190,6 @@ fn generated<C: Ctx>(
         plan,
         needed: Vec::new(),
         deps: Vec::new(),
-        owned: Vec::new(),
         tls: None,
         loader_tid: cx.thread().tid,
         global: AtomicBool::new(false),
@@ -218,18 +217,16 @@ pub(crate) fn trampoline<C: Ctx>(cx: &mut C, space: &SpaceInner, module: &str, n
     Ok(id)
 }
 
-/// Route the group's cyclic function imports through thunks.
+/// Bind the group's cyclic function imports late.
 ///
 /// A depth-first walk over the group's import edges, from the root, finds the back edges: imports of a
 /// module's own exports (PIC modules import them, so they can be interposed) and imports closing a cycle
-/// (a library calling back into the main program's libc). Those become [`Plan::Thunk`]s; the remaining
-/// edges form a DAG, which every thread instantiates dependencies first.
-pub(crate) fn assign_thunks<C: Ctx>(
-    cx: &mut C,
-    space: &SpaceInner,
-    group: &mut [Pending],
-    rb: &mut Rollback,
-) -> Result<()> {
+/// (a library calling back into the main program's libc). Those become [`Plan::LateBound`] imports
+/// ([`wasmvm::Func::late_bound`]): the importing module can be instantiated before the function's module
+/// is, a call through one is a single wasm call, and the first call on a thread instantiates the target
+/// through the store's slot resolver if needed. The remaining edges form a DAG, which every thread
+/// instantiates dependencies first.
+pub(crate) fn assign_late_bound(group: &mut [Pending]) -> Result<()> {
     #[derive(Clone, Copy, PartialEq)]
     enum Color {
         White,
@@ -271,27 +268,13 @@ pub(crate) fn assign_thunks<C: Ctx>(
             dfs(i, group, &mut color, &mut back)?;
         }
     }
-    for i in 0..group.len() {
-        let edges: Vec<usize> = back.iter().filter(|(m, _)| *m == i).map(|(_, k)| *k).collect();
-        if edges.is_empty() {
-            continue;
-        }
-        let mut thunks = Vec::new();
-        for &k in &edges {
-            let Plan::Func { module, name } = &group[i].plan[k] else { unreachable!("back edges are functions") };
-            let provider = group.iter().find(|p| p.id == *module).expect("in group");
-            let Some((_, Def::Func { index, ty, .. })) = provider.symbols.iter().find(|(n, _)| n == name) else {
-                unreachable!("planned from the provider's symbols")
-            };
-            thunks.push((ty.clone(), func_slot(space, *module, *index, name)?));
-        }
-        let label = format!("<thunks of {}>", group[i].found.name);
-        let id = generated(cx, space, label, &crate::wasmgen::thunks(&thunks), vec![Plan::Table], Kind::Thunk)?;
-        rb.ids.push(id);
-        for (t, &k) in edges.iter().enumerate() {
-            group[i].plan[k] = Plan::Thunk { thunk: id, export: format!("t{t}") };
-        }
-        group[i].owned.push(id);
+    for (i, k) in back {
+        let Plan::Func { module, name } = &group[i].plan[k] else { unreachable!("back edges are functions") };
+        let provider = group.iter().find(|p| p.id == *module).expect("in group");
+        let Some((_, Def::Func { index, ty, .. })) = provider.symbols.iter().find(|(n, _)| n == name) else {
+            unreachable!("planned from the provider's symbols")
+        };
+        group[i].plan[k] = Plan::LateBound { raw: func_ref(*module, *index), ty: ty.clone() };
     }
     Ok(())
 }

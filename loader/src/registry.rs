@@ -31,10 +31,9 @@ pub(crate) enum Plan {
     StackPointer,
     /// A function exported by another module, instantiated in the same store.
     Func { module: ModId, name: String },
-    /// A function of the group's import cycle (or the module's own export): called through a thunk module
-    /// that does `call_indirect` on the function's table slot, so it binds when called, not when
-    /// instantiated.
-    Thunk { thunk: ModId, export: String },
+    /// A function of the group's import cycle (or the module's own export), named by its pointer-free
+    /// funcref: a [`wasmvm::Func::late_bound`] import, bound when first called, not when instantiated.
+    LateBound { raw: u64, ty: wasmvm::FuncType },
     /// A global exported by another module.
     Global { module: ModId, name: String },
     /// A host function (the loader's built-ins or the embedder's linker).
@@ -53,8 +52,6 @@ pub(crate) enum Kind {
     /// A generated module that only re-exports a host function, so that it can have a table slot that
     /// means the same thing on every thread.
     Trampoline,
-    /// A generated module of `call_indirect` thunks for one module's cyclic imports.
-    Thunk,
 }
 
 pub(crate) const LINKING: u8 = 0;
@@ -88,8 +85,6 @@ pub(crate) struct Loaded {
     /// Every module this one uses: `NEEDED` and the definers of its imports. A module stays loaded while a
     /// module that uses it does.
     pub deps: Vec<ModId>,
-    /// Generated modules (thunks) that belong to this one.
-    pub owned: Vec<ModId>,
     pub tls: Option<TlsInfo>,
     /// The thread that loaded it (whose instance initialised memory and owns the static TLS block).
     pub loader_tid: u32,

@@ -3,10 +3,6 @@
 //! - A **trampoline** imports one host function and nothing else. Its function 0 is that host function,
 //!   so the funcref `(trampoline slot, 0)` names the host function on every thread; without it a host
 //!   function's address could not go into the shared table (a host function's slot differs per store).
-//! - A **thunk module** holds, for one module, a function per import that must bind late (its own
-//!   exports, which a PIC module imports to allow interposition, and imports forming a cycle in the
-//!   group): `local.get 0..n; i32.const SLOT; call_indirect`. The call binds when made, through the
-//!   table, so the importing module can be instantiated before the function's module is.
 
 use wasmvm::{FuncType, ValType};
 
@@ -15,18 +11,6 @@ fn leb(mut v: u64, out: &mut Vec<u8>) {
         let b = (v & 0x7f) as u8;
         v >>= 7;
         if v == 0 {
-            out.push(b);
-            return;
-        }
-        out.push(b | 0x80);
-    }
-}
-
-fn sleb(mut v: i64, out: &mut Vec<u8>) {
-    loop {
-        let b = (v & 0x7f) as u8;
-        v >>= 7;
-        if (v == 0 && b & 0x40 == 0) || (v == -1 && b & 0x40 != 0) {
             out.push(b);
             return;
         }
@@ -85,48 +69,6 @@ pub(crate) fn trampoline(module: &str, field: &str, ty: &FuncType) -> Vec<u8> {
     out
 }
 
-/// A module importing `env.__indirect_function_table` and exporting `t<i>` for each `(type, slot)`:
-/// a function of that type that calls table slot `slot`.
-pub(crate) fn thunks(thunks: &[(FuncType, u32)]) -> Vec<u8> {
-    let mut out = HEADER.to_vec();
-    types(&thunks.iter().map(|(t, _)| t).collect::<Vec<_>>(), &mut out);
-    let mut imports = Vec::new();
-    name("env", &mut imports);
-    name("__indirect_function_table", &mut imports);
-    imports.extend([0x01, 0x70, 0x00, 0x00]);
-    section(2, 1, imports, &mut out);
-    let mut funcs = Vec::new();
-    for i in 0..thunks.len() {
-        leb(i as u64, &mut funcs);
-    }
-    section(3, thunks.len(), funcs, &mut out);
-    let mut exports = Vec::new();
-    for i in 0..thunks.len() {
-        name(&format!("t{i}"), &mut exports);
-        exports.push(0x00);
-        leb(i as u64, &mut exports);
-    }
-    section(7, thunks.len(), exports, &mut out);
-    let mut code = Vec::new();
-    for (i, (ty, slot)) in thunks.iter().enumerate() {
-        let mut body = vec![0x00];
-        for p in 0..ty.params().len() {
-            body.push(0x20);
-            leb(p as u64, &mut body);
-        }
-        body.push(0x41);
-        sleb(*slot as i32 as i64, &mut body);
-        body.push(0x11);
-        leb(i as u64, &mut body);
-        body.push(0x00);
-        body.push(0x0b);
-        leb(body.len() as u64, &mut code);
-        code.extend(body);
-    }
-    section(10, thunks.len(), code, &mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,8 +78,5 @@ mod tests {
         let engine = wasmvm::Engine::default();
         let ty = FuncType::new([ValType::I32, ValType::I64], [ValType::F64]);
         wasmvm::Module::new(&engine, &trampoline("env", "malloc", &ty)).unwrap();
-        let m = wasmvm::Module::new(&engine, &thunks(&[(ty.clone(), 5), (FuncType::new([], []), 100_000)])).unwrap();
-        let names: Vec<String> = m.exports().map(|e| e.name).collect();
-        assert_eq!(names, ["t0", "t1"]);
     }
 }

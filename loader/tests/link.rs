@@ -84,8 +84,6 @@ fn layout_of_a_plain_main_program() {
             "[0x1, 0x5) main program main.wasm",
             "[0x5, 0x6) module libmid.so",
             "[0x6, 0x7) function pointer base_add",
-            "[0x7, 0x8) function pointer printf",
-            "[0x8, 0x9) function pointer overridable",
         ]
     );
     // The program grows the memory itself (as its sbrk would); the loader sees that growth as foreign and

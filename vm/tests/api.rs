@@ -58,6 +58,42 @@ fn late_bound_signature_mismatch_traps() {
     let inst = Instance::new(&mut store, &user, &[Extern::Func(f)]).unwrap();
     let go = inst.get_func(&store, "go").unwrap().typed::<(), i32>(&store).unwrap();
     assert_eq!(go.call(&mut store, ()).unwrap_err().to_string(), "trap: indirect call type mismatch");
+    // A failed resolution binds nothing: the next call checks (and traps) again.
+    assert_eq!(go.call(&mut store, ()).unwrap_err().to_string(), "trap: indirect call type mismatch");
+}
+
+/// After its first call, a late-bound import is bound in the importing instance: later calls go straight
+/// to the target (a deep recursion through it behaves like one through a direct import), and the import
+/// keeps its identity (`ref.func` of it is still the reference it forwards to).
+#[test]
+fn late_bound_import_is_bound_by_its_first_call() {
+    let engine = Engine::default();
+    let m = module(
+        &engine,
+        r#"(module
+          (import "m" "self" (func $self (param i64) (result i64)))
+          (elem declare func $self)
+          (func $sum (export "sum") (param i64) (result i64)
+            (if (result i64) (i64.eqz (local.get 0)) (then (i64.const 0))
+              (else (i64.add (local.get 0) (call $self (i64.sub (local.get 0) (i64.const 1)))))))
+          (func (export "self_ref") (result funcref) (ref.func $self)))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    store.reserve_slots(4);
+    // The module imports its own export `sum` (function 1 of the instance in slot 2).
+    let raw = (3u64 << 32) | 1;
+    let f = Func::late_bound(&mut store, raw, &FuncType::new([ValType::I64], [ValType::I64]));
+    let opts = InstanceOptions { slot: Some(2), ..InstanceOptions::default() };
+    let inst = Instance::new_with(&mut store, &m, &[Extern::Func(f)], opts).unwrap();
+    let sum = inst.get_func(&store, "sum").unwrap().typed::<i64, i64>(&store).unwrap();
+    for n in [0i64, 1, 10, 20_000, 20_000] {
+        assert_eq!(sum.call(&mut store, n).unwrap(), n * (n + 1) / 2);
+    }
+    let self_ref = inst.get_func(&store, "self_ref").unwrap();
+    let mut out = [Val::I32(0)];
+    self_ref.call(&mut store, &[], &mut out).unwrap();
+    let Val::FuncRef(Some(r)) = out[0] else { panic!("expected a funcref, got {:?}", out[0]) };
+    assert_eq!(r.to_raw(), raw);
 }
 
 #[test]

@@ -127,11 +127,14 @@ pub(crate) unsafe fn call_internal(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
 /// late-bound functions leave through the cold [`call_slow`] handler (a tail call), so the fast path needs no
 /// saved registers.
 macro_rules! call_entry {
-    ($ctx:expr, $entry:expr, $ip:expr, $P:ty, $fp:expr, $frame:expr, $mem:expr, $len:expr) => {{
+    ($ctx:expr, $entry:expr, $ip:expr, $P:ty, $fp:expr, $frame:expr, $mem:expr, $len:expr) => {
+        call_entry!($ctx, $entry, std::ptr::null_mut(), $ip, $P, $fp, $frame, $mem, $len)
+    };
+    ($ctx:expr, $entry:expr, $bind:expr, $ip:expr, $P:ty, $fp:expr, $frame:expr, $mem:expr, $len:expr) => {{
         let e: *const FuncEntry = $entry;
         let args = $fp.add($frame as usize);
         if (*e).code.is_null() {
-            $ctx.pending = Pending { entry: e, args, next: after::<$P>($ip) };
+            $ctx.pending = Pending { entry: e, args, next: after::<$P>($ip), bind: $bind };
             return call_slow($ip, $fp, $mem, $len, $ctx);
         }
         call_wasm!($ctx, after::<$P>($ip), $fp, args, (*e).code, (*e).instance, $mem, $len)
@@ -145,22 +148,35 @@ pub(crate) struct Pending {
     pub args: *mut u64,
     /// The instruction after the call.
     pub next: Ip,
+    /// The calling instance's own entry of an imported late-bound function (null otherwise): bound to the
+    /// wasm function it resolves to, so later calls through the import are direct.
+    pub bind: *mut FuncEntry,
 }
 
 impl Pending {
-    pub(crate) const NONE: Pending =
-        Pending { entry: std::ptr::null(), args: std::ptr::null_mut(), next: std::ptr::null() };
+    pub(crate) const NONE: Pending = Pending {
+        entry: std::ptr::null(),
+        args: std::ptr::null_mut(),
+        next: std::ptr::null(),
+        bind: std::ptr::null_mut(),
+    };
 }
 
 /// Calls to host and late-bound functions (see `call_entry!`): `ctx.pending` says what to call.
 #[cold]
 #[inline(never)]
 unsafe fn call_slow(_ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
-    let Pending { mut entry, args, next } = ctx.pending;
+    let Pending { mut entry, args, next, bind } = ctx.pending;
     if (*entry).host.is_null() {
         entry = resolve_forward(ctx, entry, args);
         if entry.is_null() {
             return Exit::Trap;
+        }
+        // Binding is for good: a filled slot of a store is never emptied or refilled, and the target's
+        // signature was just checked.
+        if !bind.is_null() && !(*entry).code.is_null() {
+            (*bind).code = (*entry).code;
+            (*bind).instance = (*entry).instance;
         }
     }
     if (*entry).code.is_null() {
@@ -176,8 +192,8 @@ unsafe fn call_slow(_ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exi
 #[inline(never)]
 pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let p: CallImport = operands(ip);
-    let e: *const FuncEntry = (*ctx.instance).funcs.as_ptr().add(p.func as usize);
-    call_entry!(ctx, e, ip, CallImport, fp, p.frame, mem, len)
+    let e: *mut FuncEntry = (*ctx.instance).funcs.as_mut_ptr().add(p.func as usize);
+    call_entry!(ctx, e, e, ip, CallImport, fp, p.frame, mem, len)
 }
 
 #[inline(never)]
