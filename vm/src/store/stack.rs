@@ -18,7 +18,24 @@ pub(crate) struct ExecStack {
     pub max_depth: usize,
 }
 
-const NULL_FRAME: Frame = Frame { ip: std::ptr::null(), fp: std::ptr::null_mut(), instance: std::ptr::null_mut() };
+/// `n` null frames from a zeroed allocation: like the value stack, the pages are zeroed lazily by the OS, so
+/// a store that only ever makes shallow calls touches (and keeps resident) only the first few pages, not
+/// `max_call_depth` frames' worth (1.5 MiB by default).
+fn zeroed_frames(n: usize) -> Vec<Frame> {
+    let layout = std::alloc::Layout::array::<Frame>(n).expect("frame stack size fits in memory");
+    if layout.size() == 0 {
+        return Vec::new();
+    }
+    // SAFETY: the layout has a non-zero size; an all-zero `Frame` is valid (three null raw pointers); the
+    // allocation comes from the global allocator with exactly the layout of a `Vec<Frame>` of capacity `n`.
+    unsafe {
+        let p = std::alloc::alloc_zeroed(layout).cast::<Frame>();
+        if p.is_null() {
+            std::alloc::handle_alloc_error(layout);
+        }
+        Vec::from_raw_parts(p, n, n)
+    }
+}
 
 impl ExecStack {
     pub(crate) fn new(config: &Config) -> Self {
@@ -38,7 +55,7 @@ impl ExecStack {
     pub(crate) fn ensure(&mut self) {
         if self.values.is_empty() {
             self.values = vec![0u64; self.max_values];
-            self.frames = vec![NULL_FRAME; self.max_frames];
+            self.frames = zeroed_frames(self.max_frames);
         }
     }
 
