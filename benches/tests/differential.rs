@@ -2018,24 +2018,6 @@ fn comparisons_with_constant_on_the_left() {
 }
 
 #[test]
-fn block_with_params_in_unreachable_code_keeps_outer_operands() {
-    // Found by the fuzzer (seeds 2638, 2912, 3770, 8354, ...): after `br`, a `loop (param i64)` in dead
-    // code computes its base below the operands of the enclosing block, and its `end` drops them.
-    let wat = r#"(module
-      (func (export "f") (result i32)
-        i32.const 7
-        i32.const 42
-        block
-          br 0
-          loop (param i64)
-            drop
-          end
-        end
-        i32.add))"#;
-    expect_both(wat, "f", &[], &i32s(&[49]));
-}
-
-#[test]
 fn select_on_a_comparison() {
     let wat = r#"(module
       (func (export "min") (param i32 i32) (result i32)
