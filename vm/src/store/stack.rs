@@ -5,8 +5,8 @@ use crate::engine::Config;
 use crate::exec::Frame;
 
 pub(crate) struct ExecStack {
-    values: Vec<u64>,
-    frames: Vec<Frame>,
+    values: Zeroed<u64>,
+    frames: Zeroed<Frame>,
     max_values: usize,
     max_frames: usize,
     /// First value slot free for a new activation.
@@ -18,30 +18,60 @@ pub(crate) struct ExecStack {
     pub max_depth: usize,
 }
 
-/// `n` null frames from a zeroed allocation: like the value stack, the pages are zeroed lazily by the OS, so
-/// a store that only ever makes shallow calls touches (and keeps resident) only the first few pages, not
-/// `max_call_depth` frames' worth (1.5 MiB by default).
-fn zeroed_frames(n: usize) -> Vec<Frame> {
-    let layout = std::alloc::Layout::array::<Frame>(n).expect("frame stack size fits in memory");
-    if layout.size() == 0 {
-        return Vec::new();
-    }
-    // SAFETY: the layout has a non-zero size; an all-zero `Frame` is valid (three null raw pointers); the
-    // allocation comes from the global allocator with exactly the layout of a `Vec<Frame>` of capacity `n`.
-    unsafe {
-        let p = std::alloc::alloc_zeroed(layout).cast::<Frame>();
-        if p.is_null() {
-            std::alloc::handle_alloc_error(layout);
+/// `n` zero-initialised `T`s in an anonymous mapping of their own, for the two stacks: the OS zeroes the
+/// pages when first touched, so a store that only makes shallow calls touches (and keeps resident) a few
+/// pages instead of `max_stack_slots` values and `max_call_depth` frames (9.5 MiB by default), and the
+/// mapping goes back to the OS when the store is dropped. (A `vec![0; n]` is no substitute: once the
+/// allocator has recycled a freed stack from its heap, `calloc` zeroes every byte of the next one.)
+struct Zeroed<T> {
+    ptr: *mut T,
+    len: usize,
+}
+
+// SAFETY: the mapping is owned by one `Zeroed` (like a `Vec`'s buffer) and reached only through it.
+unsafe impl<T: Send> Send for Zeroed<T> {}
+
+impl<T> Zeroed<T> {
+    const EMPTY: Self = Self { ptr: std::ptr::NonNull::dangling().as_ptr(), len: 0 };
+
+    /// Map `len` values; `T` must be valid when all its bytes are zero.
+    fn new(len: usize) -> Self {
+        let bytes = len.checked_mul(std::mem::size_of::<T>()).expect("stack size fits in memory");
+        if bytes == 0 {
+            return Self::EMPTY;
         }
-        Vec::from_raw_parts(p, n, n)
+        // SAFETY: an anonymous private mapping with no address hint.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        if p == libc::MAP_FAILED {
+            std::alloc::handle_alloc_error(std::alloc::Layout::array::<T>(len).expect("checked above"));
+        }
+        Self { ptr: p.cast(), len }
+    }
+}
+
+impl<T> Drop for Zeroed<T> {
+    fn drop(&mut self) {
+        if self.len != 0 {
+            // SAFETY: the mapping made in `new`, of this size; nothing refers to it once the store is gone.
+            unsafe { libc::munmap(self.ptr.cast(), self.len * std::mem::size_of::<T>()) };
+        }
     }
 }
 
 impl ExecStack {
     pub(crate) fn new(config: &Config) -> Self {
         Self {
-            values: Vec::new(),
-            frames: Vec::new(),
+            values: Zeroed::EMPTY,
+            frames: Zeroed::EMPTY,
             max_values: config.max_stack_slots.max(64),
             max_frames: config.max_call_depth.max(4),
             values_top: 0,
@@ -51,24 +81,25 @@ impl ExecStack {
         }
     }
 
-    /// Allocate the buffers on first use (the value stack is zeroed lazily by the OS).
+    /// Map the stacks on first use (zeroed lazily by the OS).
     pub(crate) fn ensure(&mut self) {
-        if self.values.is_empty() {
-            self.values = vec![0u64; self.max_values];
-            self.frames = zeroed_frames(self.max_frames);
+        if self.values.len == 0 {
+            self.values = Zeroed::new(self.max_values);
+            // An all-zero `Frame` is three null pointers.
+            self.frames = Zeroed::new(self.max_frames);
         }
     }
 
     pub(crate) fn values_ptr(&mut self) -> *mut u64 {
-        self.values.as_mut_ptr()
+        self.values.ptr
     }
     pub(crate) fn values_len(&self) -> usize {
-        self.values.len()
+        self.values.len
     }
     pub(crate) fn frames_ptr(&mut self) -> *mut Frame {
-        self.frames.as_mut_ptr()
+        self.frames.ptr
     }
     pub(crate) fn frames_len(&self) -> usize {
-        self.frames.len()
+        self.frames.len
     }
 }
