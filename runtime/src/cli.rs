@@ -25,9 +25,9 @@ Exit status:
   2    command-line usage error
 
 Libraries: the dynamic loader runs the program when MODULE has a dylink.0 section or imports
-env.__indirect_function_table, or when --preload is given. --preload, -L and --map may also follow
-MODULE directly (wasmvm run main.wasm --preload lib.so ARGS...); the first other word, or '--',
-starts the program's arguments.";
+env.__indirect_function_table, or when --preload is given. --dir, --preload, -L and --map may also
+follow MODULE directly (wasmvm run main.wasm --preload lib.so ARGS...); the first other word, or
+'--', starts the program's arguments.";
 
 /// A WebAssembly interpreter.
 #[derive(Parser, Debug)]
@@ -43,8 +43,9 @@ pub enum Command {
     /// Run a WASI command module (its _start, or _initialize for a reactor), or invoke an export.
     ///
     /// The program gets stdin/stdout/stderr, the arguments MODULE ARGS... (argv[0] is MODULE as
-    /// given), only the environment variables given with --env, and no preopened directories. It
-    /// may start threads (wasi-threads); a trap or proc_exit in any thread ends the program.
+    /// given), only the environment variables given with --env, and only the directories given with
+    /// --dir. It may start threads (wasi-threads); a trap or proc_exit in any thread ends the
+    /// program.
     #[command(after_help = EXIT_STATUS_HELP)]
     Run(RunArgs),
     /// Run .wast specification test scripts; exits 0 iff every assertion passes.
@@ -60,6 +61,12 @@ pub struct RunArgs {
     /// Give the program the environment variable KEY=VAL (repeatable).
     #[arg(long = "env", value_name = "KEY=VAL", value_parser = parse_env)]
     pub env: Vec<(String, String)>,
+
+    /// Give the program the host directory HOST_DIR (and what is below it, nothing outside) under the
+    /// name GUEST_PATH (default: HOST_DIR as written), e.g. --dir out::/out (repeatable; the
+    /// directories become descriptors 3, 4, ... in order).
+    #[arg(long = "dir", value_name = "HOST_DIR[::GUEST_PATH]")]
+    pub dirs: Vec<String>,
 
     /// Instead of running the program, call its export NAME with ARGS (i32/i64 as decimal or 0x
     /// hex; f32/f64 as decimal, inf, nan or nan:0xPAYLOAD) and print each result on its own line.
@@ -92,9 +99,10 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// Move `--preload`, `-L` and `--map` written right after MODULE into their fields; a `--`
-    /// there ends them and is dropped. Fails on a `--preload` or `-L` without its value.
-    pub fn take_loader_options(&mut self) -> Result<(), String> {
+    /// Move `--dir`, `--preload`, `-L` and `--map` written right after MODULE into their fields; a
+    /// `--` there ends them and is dropped. Fails on a `--dir`, `--preload` or `-L` without its
+    /// value.
+    pub fn take_trailing_options(&mut self) -> Result<(), String> {
         let words = &mut self.module_and_args;
         // words[0] is MODULE; each option found right after it is removed.
         while let Some(w) = words.get(1).and_then(|w| w.to_str()).map(str::to_string) {
@@ -103,6 +111,10 @@ impl RunArgs {
                 break;
             } else if w == "--map" {
                 self.map = true;
+            } else if w == "--dir" {
+                self.dirs.push(option_value(words, &w)?);
+            } else if let Some(v) = w.strip_prefix("--dir=") {
+                self.dirs.push(v.to_string());
             } else if w == "--preload" {
                 self.preload.push(option_value(words, &w)?);
             } else if let Some(v) = w.strip_prefix("--preload=") {
@@ -131,6 +143,15 @@ fn option_value(words: &mut Vec<OsString>, name: &str) -> Result<String, String>
     }
 }
 
+/// Split `HOST_DIR[::GUEST_PATH]` (the guest path defaults to HOST_DIR as written).
+pub fn parse_dir(s: &str) -> Result<(String, String), String> {
+    let (host, guest) = s.split_once("::").unwrap_or((s, s));
+    if host.is_empty() || guest.is_empty() {
+        return Err(format!("--dir: expected HOST_DIR[::GUEST_PATH], got '{s}'"));
+    }
+    Ok((host.to_string(), guest.to_string()))
+}
+
 fn parse_env(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
         Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
@@ -155,7 +176,7 @@ fn process_group() -> Arc<ThreadGroup> {
 }
 
 fn run(mut args: RunArgs) -> Outcome {
-    args.take_loader_options().map_err(RunError::Setup)?;
+    args.take_trailing_options().map_err(RunError::Setup)?;
     let mut words = std::mem::take(&mut args.module_and_args).into_iter();
     let path = PathBuf::from(words.next().unwrap_or_default());
     let rest: Vec<OsString> = words.collect();
@@ -165,6 +186,10 @@ fn run(mut args: RunArgs) -> Outcome {
         .args(rest.iter().map(|a| a.clone().into_encoded_bytes()));
     for (k, v) in &args.env {
         ctx = ctx.env(k, v);
+    }
+    for dir in &args.dirs {
+        let (host, guest) = parse_dir(dir).map_err(RunError::Setup)?;
+        ctx = ctx.preopened_dir(&host, guest).map_err(|e| RunError::Setup(format!("--dir: {e}")))?;
     }
     let ctx = ctx.inherit_stdio().build();
     let texts = || {
@@ -248,7 +273,7 @@ mod tests {
         let mut all = vec!["wasmvm", "run"];
         all.extend_from_slice(words);
         let Command::Run(mut r) = Cli::try_parse_from(all).unwrap().command else { panic!() };
-        r.take_loader_options().unwrap();
+        r.take_trailing_options().unwrap();
         r
     }
 
@@ -270,7 +295,18 @@ mod tests {
         let Command::Run(mut r) = Cli::try_parse_from(["wasmvm", "run", "m.wasm", "--preload"]).unwrap().command else {
             panic!()
         };
-        assert_eq!(r.take_loader_options().unwrap_err(), "--preload needs a value");
+        assert_eq!(r.take_trailing_options().unwrap_err(), "--preload needs a value");
+    }
+
+    #[test]
+    fn dirs_before_or_right_after_module() {
+        let r = run_args(&["--dir", "a", "m.wasm", "--dir", "b::/b", "--dir=c::.", "x", "--dir", "d"]);
+        assert_eq!(r.dirs, ["a", "b::/b", "c::."]);
+        assert_eq!(r.module_and_args, ["m.wasm", "x", "--dir", "d"].map(OsString::from));
+        assert_eq!(parse_dir("a").unwrap(), ("a".to_string(), "a".to_string()));
+        assert_eq!(parse_dir("/tmp/x::/data").unwrap(), ("/tmp/x".to_string(), "/data".to_string()));
+        assert!(parse_dir("a::").is_err());
+        assert!(parse_dir("::/x").is_err());
     }
 
     #[test]

@@ -1,6 +1,14 @@
 //! WASI preview1 (`wasi_snapshot_preview1`) for wasmvm: enough of it for C programs built with
 //! `clang --target=wasm32-wasi` against wasi-libc, with stdio, arguments, environment, clocks,
-//! randomness, sleeping and exit, and `ENOSYS` stubs for the rest (files, sockets).
+//! randomness, sleeping and exit, files and directories under preopened directories, and `ENOSYS`
+//! stubs for the rest (sockets, links, symlinks, timestamps, `fd_advise`/`fd_allocate`).
+//!
+//! Files: [`WasiCtxBuilder::preopened_dir`] (the CLI's `--dir HOST::GUEST`) gives the program a
+//! host directory as descriptor 3, 4, ...; through it the program can `path_open` (create,
+//! exclusive, truncate, append, directories), read, write, `pread`/`pwrite`, seek, `stat`, list
+//! (`fd_readdir`), make and remove directories, unlink, rename, truncate, sync and renumber. No path
+//! can leave its preopened directory: absolute paths, `..` above it and symlinks pointing out of it
+//! are refused with `ENOTCAPABLE` (`path.rs` explains how, and the one race it does not close).
 //!
 //! ```
 //! use wasmvm::{Engine, Linker, Module, Store};
@@ -28,16 +36,19 @@
 //! assert_eq!(out.contents(), b"hi\n");
 //! ```
 //!
-//! Layout: [`ctx`](WasiCtx) holds the state; `mem` is the guest-memory access every function goes
-//! through; `args`, `fd`, `clock`, `poll` and `proc` implement the functions by concept; `stubs`
-//! lists the whole preview1 import set.
+//! Layout: [`ctx`](WasiCtx) holds the state (one descriptor table shared by all threads); `mem` is
+//! the guest-memory access every function goes through; `args`, `fd` (any descriptor), `fs` (files
+//! and directories), `path` (sandboxed path resolution), `clock`, `poll` and `proc` implement the
+//! functions by concept; `stubs` lists the whole preview1 import set.
 
 mod args;
 mod clock;
 mod ctx;
 mod errno;
 mod fd;
+mod fs;
 mod mem;
+mod path;
 mod poll;
 mod proc;
 mod stubs;
@@ -85,17 +96,55 @@ pub fn add_to_linker<T: 'static>(
     wasi!("environ_get", |env, environ: u32, buf: u32| { args::get(env, List::Environ, environ, buf) });
     wasi!("environ_sizes_get", |env, count: u32, size: u32| { args::sizes_get(env, List::Environ, count, size) });
 
-    // Descriptors (standard streams only).
+    // Descriptors of any kind.
     wasi!("fd_write", |env, fd: u32, iovs: u32, n: u32, nwritten: u32| { fd::write(env, fd, iovs, n, nwritten) });
     wasi!("fd_read", |env, fd: u32, iovs: u32, n: u32, nread: u32| { fd::read(env, fd, iovs, n, nread) });
     wasi!("fd_close", |env, fd: u32| fd::close(env, fd));
-    wasi!("fd_seek", |env, fd: u32, _offset: i64, _whence: u32, _newoffset: u32| { fd::seek(env, fd) });
-    wasi!("fd_tell", |env, fd: u32, _offset: u32| fd::seek(env, fd));
     wasi!("fd_fdstat_get", |env, fd: u32, stat: u32| fd::fdstat_get(env, fd, stat));
     wasi!("fd_fdstat_set_flags", |env, fd: u32, flags: u32| { fd::fdstat_set_flags(env, fd, flags) });
     wasi!("fd_filestat_get", |env, fd: u32, stat: u32| { fd::filestat_get(env, fd, stat) });
-    wasi!("fd_prestat_get", |env, fd: u32, _prestat: u32| fd::prestat(env, fd));
-    wasi!("fd_prestat_dir_name", |env, fd: u32, _path: u32, _len: u32| { fd::prestat(env, fd) });
+    wasi!("fd_renumber", |env, from: u32, to: u32| fs::renumber(env, from, to));
+
+    // Files and directories.
+    wasi!("fd_prestat_get", |env, fd: u32, prestat: u32| fs::prestat_get(env, fd, prestat));
+    wasi!("fd_prestat_dir_name", |env, fd: u32, path: u32, len: u32| { fs::prestat_dir_name(env, fd, path, len) });
+    wasi!("fd_seek", |env, fd: u32, offset: i64, whence: u32, newoffset: u32| {
+        fs::seek(env, fd, offset, whence, newoffset)
+    });
+    wasi!("fd_tell", |env, fd: u32, offset: u32| fs::tell(env, fd, offset));
+    wasi!("fd_pread", |env, fd: u32, iovs: u32, n: u32, offset: i64, nread: u32| {
+        fs::pread(env, fd, iovs, n, offset as u64, nread)
+    });
+    wasi!("fd_pwrite", |env, fd: u32, iovs: u32, n: u32, offset: i64, nwritten: u32| {
+        fs::pwrite(env, fd, iovs, n, offset as u64, nwritten)
+    });
+    wasi!("fd_readdir", |env, fd: u32, buf: u32, len: u32, cookie: i64, bufused: u32| {
+        fs::readdir(env, fd, buf, len, cookie as u64, bufused)
+    });
+    wasi!("fd_filestat_set_size", |env, fd: u32, size: i64| { fs::filestat_set_size(env, fd, size as u64) });
+    wasi!("fd_sync", |env, fd: u32| fs::sync(env, fd, false));
+    wasi!("fd_datasync", |env, fd: u32| fs::sync(env, fd, true));
+    wasi!("path_open", |env,
+                        fd: u32,
+                        dirflags: u32,
+                        path: u32,
+                        len: u32,
+                        oflags: u32,
+                        base: i64,
+                        _inheriting: i64,
+                        fdflags: u32,
+                        opened: u32| {
+        fs::path_open(env, fd, dirflags, path, len, oflags, base as u64, fdflags, opened)
+    });
+    wasi!("path_filestat_get", |env, fd: u32, flags: u32, path: u32, len: u32, stat: u32| {
+        fs::path_filestat_get(env, fd, flags, path, len, stat)
+    });
+    wasi!("path_create_directory", |env, fd: u32, path: u32, len: u32| { fs::create_directory(env, fd, path, len) });
+    wasi!("path_remove_directory", |env, fd: u32, path: u32, len: u32| { fs::remove_directory(env, fd, path, len) });
+    wasi!("path_unlink_file", |env, fd: u32, path: u32, len: u32| fs::unlink_file(env, fd, path, len));
+    wasi!("path_rename", |env, fd: u32, old: u32, old_len: u32, new_fd: u32, new: u32, new_len: u32| {
+        fs::rename(env, fd, old, old_len, new_fd, new, new_len)
+    });
 
     // Clocks, randomness, scheduling.
     wasi!("clock_time_get", |env, id: u32, precision: u64, time: u32| { clock::time_get(env, id, precision, time) });

@@ -1,7 +1,7 @@
 //! `poll_oneoff`: waiting on clocks (how wasi-libc implements `sleep`, `nanosleep`, `usleep`) and
-//! on the standard streams.
+//! on the standard streams and files.
 //!
-//! Stream subscriptions are reported ready at once (reads and writes on them block until they
+//! Stream and file subscriptions are reported ready at once (reads and writes on them block until they
 //! complete anyway); a descriptor that is not open, or is used in the wrong direction, gets an
 //! event with `EBADF`. When no stream event is ready, the call sleeps until the earliest clock
 //! deadline and reports every clock subscription that has expired by then.
@@ -9,7 +9,7 @@
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::clock::{CLOCK_MONOTONIC, CLOCK_REALTIME};
-use super::ctx::Stdio;
+use super::ctx::Handle;
 use super::mem::{Env, at};
 use super::{Errno, WasiCtx, WasiResult};
 
@@ -82,10 +82,12 @@ pub(crate) fn poll_oneoff(env: &mut dyn Env, input: u32, out: u32, nsubs: u32, n
                 let ok = env
                     .ctx()
                     .with_fd(u32_at(16), |e| {
-                        Ok(matches!(
-                            (&e.stream, kind),
-                            (Stdio::In(_), EVENTTYPE_FD_READ) | (Stdio::Out(_), EVENTTYPE_FD_WRITE)
-                        ))
+                        Ok(match (&e.handle, kind) {
+                            (Handle::In(_), EVENTTYPE_FD_READ) | (Handle::Out(_), EVENTTYPE_FD_WRITE) => true,
+                            (Handle::File(f), EVENTTYPE_FD_READ) => f.read,
+                            (Handle::File(f), EVENTTYPE_FD_WRITE) => f.write,
+                            _ => false,
+                        })
                     })
                     .unwrap_or(false);
                 let error = if ok { Errno::SUCCESS } else { Errno::BADF };

@@ -4,7 +4,7 @@
 //! imports of Debian's wasi-libc `libc.a`, plus the deprecated `proc_raise`). After the real
 //! implementations are registered, every name still missing is defined as a function of the right
 //! type that returns `ENOSYS` (52), so any wasi-libc program links and fails only if and when it
-//! actually uses such a function (e.g. `path_open` without preopens).
+//! actually uses such a function (e.g. `path_symlink`).
 
 use wasmvm::{FuncType, Linker, ValType};
 
