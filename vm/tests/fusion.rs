@@ -183,3 +183,34 @@ fn store_of_teed_value_at_computed_address() {
     // x = 5: store8 105 <- 4 (x = 4); store8 53 <- 11.
     assert_eq!(call(wat, &[Val::I32(3), Val::I32(5)]), vec![Val::I32(4 + 11)]);
 }
+
+#[test]
+fn increment_fused_into_a_branch_on_its_result() {
+    // `local.tee` + `br_if` on an increment (count towards zero), `i32.eqz` + `br_if`, and `if` on an
+    // increment: the fused instruction must still write the local, and branch on the new value.
+    let wat = r#"(module
+      (func (export "f") (param $n i32) (param $step i32) (result i32) (local $i i32) (local $acc i32)
+        ;; i = -n; do { acc += i; i += 1 } while (i != 0)   -> acc = -(n(n+1)/2) + n
+        (local.set $i (i32.sub (i32.const 0) (local.get $n)))
+        (loop $l
+          (local.set $acc (i32.add (local.get $acc) (local.get $i)))
+          (br_if $l (local.tee $i (i32.add (local.get $i) (i32.const 1)))))
+        ;; j = n; do { acc += 1000; j -= 1 } while (!(j == 0) ) written as eqz + br_if out of a block
+        (local.set $i (local.get $n))
+        (block $done
+          (loop $m
+            (local.set $acc (i32.add (local.get $acc) (i32.const 1000)))
+            (br_if $done (i32.eqz (local.tee $i (i32.sub (local.get $i) (i32.const 1)))))
+            (br $m)))
+        ;; an `if` on an increment by a slot: acc += 7 when n + step != 0; i must hold n + step after
+        (if (local.tee $i (i32.add (local.get $n) (local.get $step)))
+          (then (local.set $acc (i32.add (local.get $acc) (i32.const 7)))))
+        (i32.add (local.get $acc) (i32.mul (local.get $i) (i32.const 100000)))))"#;
+    for (n, step) in [(1i32, 0i32), (5, 3), (10, -10), (3, -4)] {
+        let first: i32 = (-n..0).sum();
+        let second = 1000 * n;
+        let third = if n + step != 0 { 7 } else { 0 };
+        let expected = first + second + third + (n + step) * 100_000;
+        assert_eq!(call(wat, &[Val::I32(n), Val::I32(step)]), vec![Val::I32(expected)], "n = {n}, step = {step}");
+    }
+}

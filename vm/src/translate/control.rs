@@ -404,14 +404,16 @@ impl Translator<'_> {
     fn pop_cond(&mut self) -> (Src, Option<LastOp>) {
         let src = self.pop();
         let fusable = match (src, self.last) {
-            (Src::Slot(s), Some(last)) if last.dst == s && s >= self.num_locals && last.pos >= self.barrier => {
-                match last.kind {
-                    LastKind::Cmp(_, Src::Slot(_), _) | LastKind::Cmp(_, _, Src::Slot(_)) => Some(last),
-                    LastKind::Eqz32(_) | LastKind::Eqz64(_) => Some(last),
-                    LastKind::Load(..) => Some(last),
-                    _ => None,
-                }
-            }
+            (Src::Slot(s), Some(last)) if last.dst == s && last.pos >= self.barrier => match last.kind {
+                // An increment still writes its result (a local, after `local.tee`), then branches on it.
+                _ if increment(last.kind).is_some() => Some(last),
+                // The others compute the condition without writing it: it must be a temporary.
+                _ if s < self.num_locals => None,
+                LastKind::Cmp(_, Src::Slot(_), _) | LastKind::Cmp(_, _, Src::Slot(_)) => Some(last),
+                LastKind::Eqz32(_) | LastKind::Eqz64(_) => Some(last),
+                LastKind::Load(..) => Some(last),
+                _ => None,
+            },
             _ => None,
         };
         (src, fusable)
@@ -437,26 +439,16 @@ impl Translator<'_> {
                     if let Some(add) = before
                         && let Src::Slot(lhs) = a
                         && lhs == add.dst
+                        && let Some((y, inc, inc_slot)) = increment(add.kind)
                     {
-                        // (addend, is it a slot?)
-                        let inc = match add.kind {
-                            LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Imm(k)) => Some((y, k as u32, false)),
-                            LastKind::Bin(BinOp::I32Sub, Src::Slot(y), Src::Imm(k)) => {
-                                Some((y, (k as u32).wrapping_neg(), false))
-                            }
-                            LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Slot(z)) => Some((y, z, true)),
-                            _ => None,
+                        self.code.truncate(add.pos);
+                        let (rhs, rhs_slot) = match b {
+                            Src::Slot(b) => (b, true),
+                            Src::Imm(r) => (r as u32, false),
                         };
-                        if let Some((y, inc, inc_slot)) = inc {
-                            self.code.truncate(add.pos);
-                            let (rhs, rhs_slot) = match b {
-                                Src::Slot(b) => (b, true),
-                                Src::Imm(r) => (r as u32, false),
-                            };
-                            let handler = h.add[which][inc_slot as usize][rhs_slot as usize];
-                            self.emit_branch(handler, AddBrCmp { dst: lhs, a: y, inc, rhs, offset: 0 }, label);
-                            return;
-                        }
+                        let handler = h.add[which][inc_slot as usize][rhs_slot as usize];
+                        self.emit_branch(handler, AddBrCmp { dst: lhs, a: y, inc, rhs, offset: 0 }, label);
+                        return;
                     }
                     match (a, b) {
                         (Src::Slot(a), Src::Slot(b)) => {
@@ -467,6 +459,15 @@ impl Translator<'_> {
                         }
                         _ => unreachable!("constant comparisons are folded"),
                     }
+                }
+                // `x = y + k; if x == 0`: as above.
+                LastKind::Eqz32(s)
+                    if let Some(add) = before.filter(|a| a.dst == s)
+                        && let Some((y, inc, inc_slot)) = increment(add.kind) =>
+                {
+                    self.code.truncate(add.pos);
+                    let h = CmpOp::I32Eq.with_cmp(GetBrCmp).add[if when { 0 } else { 1 }][inc_slot as usize][0];
+                    self.emit_branch(h, AddBrCmp { dst: s, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
                 LastKind::Eqz32(s) => {
                     let h = if when { exec::control::br_if_eqz } else { exec::control::br_if_nez };
@@ -489,6 +490,11 @@ impl Translator<'_> {
                         }
                     }
                 }
+                // `x = y + k; if x != 0` (a count towards zero, `local.tee` + `br_if`).
+                LastKind::Bin(..) if let Some((y, inc, inc_slot)) = increment(f.kind) => {
+                    let h = CmpOp::I32Ne.with_cmp(GetBrCmp).add[if when { 0 } else { 1 }][inc_slot as usize][0];
+                    self.emit_branch(h, AddBrCmp { dst: f.dst, a: y, inc, rhs: 0, offset: 0 }, label);
+                }
                 LastKind::Other | LastKind::Bin(..) | LastKind::AddShl(..) => unreachable!("not fusable"),
             }
             return;
@@ -504,5 +510,16 @@ impl Translator<'_> {
                 }
             }
         }
+    }
+}
+
+/// An i32 increment `y + k` (immediate or slot `k`; `y - k` as `y + -k`) that an add-compare-branch
+/// instruction can perform: `(y, k, is k a slot?)`.
+fn increment(kind: LastKind) -> Option<(Slot, u32, bool)> {
+    match kind {
+        LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Imm(k)) => Some((y, k as u32, false)),
+        LastKind::Bin(BinOp::I32Sub, Src::Slot(y), Src::Imm(k)) => Some((y, (k as u32).wrapping_neg(), false)),
+        LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Slot(z)) => Some((y, z, true)),
+        _ => None,
     }
 }
