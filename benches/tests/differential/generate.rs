@@ -1,0 +1,85 @@
+//! Module generation with wasm-smith, from a seeded [`Rng`].
+
+use arbitrary::Unstructured;
+
+/// SplitMix64.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+    pub(crate) fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// Fuel of the termination global: loop iterations plus calls (plus bulk lengths) per instance.
+const FUEL: u32 = 2000;
+
+fn smith_config(rng: &mut Rng) -> wasm_smith::Config {
+    wasm_smith::Config {
+        // Wasm 2.0 without SIMD.
+        simd_enabled: false,
+        relaxed_simd_enabled: false,
+        threads_enabled: false,
+        shared_everything_threads_enabled: false,
+        tail_call_enabled: false,
+        exceptions_enabled: false,
+        gc_enabled: false,
+        memory64_enabled: false,
+        custom_page_sizes_enabled: false,
+        wide_arithmetic_enabled: false,
+        extended_const_enabled: false,
+        compact_imports_enabled: false,
+        multi_value_enabled: true,
+        bulk_memory_enabled: true,
+        reference_types_enabled: true,
+        sign_extension_ops_enabled: true,
+        saturating_float_to_int_enabled: true,
+        canonicalize_nans: true,
+        // Half the modules avoid traps, so that more of their code runs.
+        disallow_traps: rng.below(2) == 0,
+        // No imports; everything exported.
+        max_imports: 0,
+        export_everything: true,
+        allow_start_export: true,
+        // Small.
+        max_types: 12,
+        max_funcs: 8,
+        min_funcs: 1,
+        max_globals: 8,
+        max_memories: 1,
+        max_tables: 2,
+        max_table_elements: 64,
+        table_max_size_required: true,
+        max_memory32_bytes: 4 * 65536,
+        memory_max_size_required: true,
+        max_data_segments: 4,
+        max_element_segments: 4,
+        max_elements: 16,
+        max_values: 6,
+        max_nesting_depth: 6,
+        max_instructions: [50, 100, 200, 400][rng.below(4) as usize],
+        max_type_size: 100,
+        ..wasm_smith::Config::default()
+    }
+}
+
+pub(crate) fn generate(seed: u64) -> Option<Vec<u8>> {
+    let mut rng = Rng(seed ^ 0x005e_ed0f_d1ff);
+    let len = 256 + rng.below(6000) as usize;
+    let mut bytes = Vec::with_capacity(len + 8);
+    while bytes.len() < len {
+        bytes.extend_from_slice(&rng.next().to_le_bytes());
+    }
+    let config = smith_config(&mut rng);
+    let mut u = Unstructured::new(&bytes);
+    let mut module = wasm_smith::Module::new(config, &mut u).ok()?;
+    module.ensure_termination(FUEL).ok()?;
+    Some(module.to_bytes())
+}
