@@ -53,6 +53,17 @@ fn long_loops_and_deep_calls_run_in_constant_host_stack() {
 }
 
 #[test]
+fn an_execution_stack_that_cannot_be_mapped_traps() {
+    // 2^60 value slots (8 EiB) cannot be mapped: the call traps instead of aborting the process.
+    let engine = Engine::new(Config { max_stack_slots: 1 << 60, ..Config::default() });
+    let wat = r#"(module (func (export "f") (result i32) (i32.const 1)))"#;
+    let e = call(&engine, wat, "f", &[]).unwrap_err().to_string();
+    assert!(e.contains("call stack exhausted"), "{e}");
+    // A sane configuration runs the same function.
+    assert_eq!(call(&Engine::default(), wat, "f", &[]).unwrap(), vec![Val::I32(1)]);
+}
+
+#[test]
 fn host_reentry_is_bounded() {
     // wasm -> host -> wasm -> host ... forever: must trap, not overflow the host stack.
     let r = on_small_stack(512 * 1024, || {

@@ -34,12 +34,12 @@ unsafe impl<T: Send> Send for Zeroed<T> {}
 impl<T> Zeroed<T> {
     const EMPTY: Self = Self { ptr: std::ptr::NonNull::dangling().as_ptr(), len: 0 };
 
-    /// Map `len` values; `T` must be valid when all its bytes are zero.
+    /// Map `len` values (none if the mapping fails); `T` must be valid when all its bytes are zero.
     fn new(len: usize) -> Self {
-        let bytes = len.checked_mul(std::mem::size_of::<T>()).expect("stack size fits in memory");
-        if bytes == 0 {
+        let Some(bytes) = len.checked_mul(std::mem::size_of::<T>()).filter(|&b| b != 0 && b <= isize::MAX as usize)
+        else {
             return Self::EMPTY;
-        }
+        };
         // SAFETY: an anonymous private mapping with no address hint.
         let p = unsafe {
             libc::mmap(
@@ -52,7 +52,9 @@ impl<T> Zeroed<T> {
             )
         };
         if p == libc::MAP_FAILED {
-            std::alloc::handle_alloc_error(std::alloc::Layout::array::<T>(len).expect("checked above"));
+            // Left empty: the call that needed the stack traps with "call stack exhausted" (and the next
+            // call tries again) instead of aborting the process.
+            return Self::EMPTY;
         }
         Self { ptr: p.cast(), len }
     }
@@ -85,6 +87,8 @@ impl ExecStack {
     pub(crate) fn ensure(&mut self) {
         if self.values.len == 0 {
             self.values = Zeroed::new(self.max_values);
+        }
+        if self.frames.len == 0 {
             // An all-zero `Frame` is three null pointers.
             self.frames = Zeroed::new(self.max_frames);
         }
