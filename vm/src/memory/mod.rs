@@ -163,9 +163,25 @@ impl LinearMemory {
         if !self.in_bounds(addr, data.len() as u64) {
             return false;
         }
+        self.prefault(addr as usize, data.len());
         // SAFETY: bounds checked.
         unsafe { racy::copy_in(self.base().add(addr as usize), data.as_ptr(), data.len(), self.ty.shared) };
         true
+    }
+
+    /// Before a large copy into fresh pages (a module's data segments at instantiation): map the pages in
+    /// one system call rather than one page fault each, which costs microseconds apiece in a virtual
+    /// machine. An optimisation only; old kernels without `MADV_POPULATE_WRITE` just fault as before.
+    fn prefault(&self, addr: usize, len: usize) {
+        #[cfg(target_os = "linux")]
+        if len >= 4 * 4096 {
+            const MADV_POPULATE_WRITE: libc::c_int = 23;
+            let start = addr & !4095;
+            let end = (addr + len).next_multiple_of(4096).min(self.len.load(Ordering::Acquire));
+            // SAFETY: `start..end` lies inside the committed, writable part of this memory's mapping;
+            // populating pages does not change their contents.
+            unsafe { libc::madvise(self.base.as_ptr().add(start).cast(), end - start, MADV_POPULATE_WRITE) };
+        }
     }
 }
 
