@@ -16,6 +16,7 @@ use wasmvm::{Caller, Func, FuncType, Trap, ValType};
 use crate::alloc::{self, HeapError};
 use crate::dl::{self, GLOBAL_HANDLE};
 use crate::link;
+use crate::space::SpaceInner;
 use crate::symbols::ModId;
 use crate::thread::{Ctx, Symbol, ThreadCtx};
 
@@ -62,35 +63,44 @@ fn heap_trap(caller: &Caller<'_, ThreadCtx>, importer: ModId, call: String, e: H
     Trap::host(format!("{module}: {call}: {e}"))
 }
 
-fn malloc(caller: &mut Caller<'_, ThreadCtx>, importer: ModId, size: u32, align: u32) -> u32 {
-    let space = caller.thread().space.clone();
+fn malloc(caller: &mut Caller<'_, ThreadCtx>, space: &SpaceInner, importer: ModId, size: u32, align: u32) -> u32 {
     match space.heap.malloc(caller, size, align) {
         Ok(p) => p,
         Err(e) => {
-            let module = link::module_name(&space, importer);
+            let module = link::module_name(space, importer);
             log::debug!("{module}: malloc({size}): {e}");
             0
         }
     }
 }
 
-fn free(caller: &mut Caller<'_, ThreadCtx>, importer: ModId, call: &str, ptr: u32) -> Result<(), Trap> {
+fn free(
+    caller: &mut Caller<'_, ThreadCtx>,
+    space: &SpaceInner,
+    importer: ModId,
+    call: &str,
+    ptr: u32,
+) -> Result<(), Trap> {
     if ptr == 0 {
         return Ok(());
     }
-    let space = caller.thread().space.clone();
     space.heap.free(caller, ptr).map_err(|e| heap_trap(caller, importer, format!("{call}({ptr:#x})"), e))
 }
 
-fn realloc(caller: &mut Caller<'_, ThreadCtx>, importer: ModId, ptr: u32, size: u32) -> Result<u32, Trap> {
+fn realloc(
+    caller: &mut Caller<'_, ThreadCtx>,
+    space: &SpaceInner,
+    importer: ModId,
+    ptr: u32,
+    size: u32,
+) -> Result<u32, Trap> {
     if ptr == 0 {
-        return Ok(malloc(caller, importer, size, 16));
+        return Ok(malloc(caller, space, importer, size, 16));
     }
     if size == 0 {
-        free(caller, importer, "realloc", ptr)?;
+        free(caller, space, importer, "realloc", ptr)?;
         return Ok(0);
     }
-    let space = caller.thread().space.clone();
     let usable = space
         .heap
         .usable_size(ptr)
@@ -98,14 +108,14 @@ fn realloc(caller: &mut Caller<'_, ThreadCtx>, importer: ModId, ptr: u32, size: 
     if size <= usable {
         return Ok(ptr);
     }
-    let new = malloc(caller, importer, size, 16);
+    let new = malloc(caller, space, importer, size, 16);
     if new == 0 {
         return Ok(0);
     }
     let mut buf = vec![0u8; usable as usize];
     space.read(&*caller, ptr as u64, &mut buf);
     space.write(caller, new as u64, &buf);
-    free(caller, importer, "realloc", ptr)?;
+    free(caller, space, importer, "realloc", ptr)?;
     Ok(new)
 }
 
@@ -137,6 +147,9 @@ fn handle_to_id(handle: i32) -> Option<ModId> {
 /// Create the built-in `module.name` in this thread's store, for module `importer`.
 pub(crate) fn make<C: Ctx>(cx: &mut C, importer: ModId, module: &str, name: &str) -> Option<Func> {
     signature(module, name)?;
+    // Captured by the allocator functions: cloning the thread's `Arc` on every call would make all
+    // threads bump one reference count, a cache line bouncing between cores on every `malloc`.
+    let space = cx.thread().space.clone();
     let f = match name {
         "dlopen" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, path: i32, flags: i32| -> i32 {
             if path == 0 {
@@ -182,29 +195,28 @@ pub(crate) fn make<C: Ctx>(cx: &mut C, importer: ModId, module: &str, name: &str
             dl::dlerror(&mut caller).unwrap_or(0) as i32
         }),
         "malloc" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, size: u32| -> u32 {
-            malloc(&mut caller, importer, size, 16)
+            malloc(&mut caller, &space, importer, size, 16)
         }),
         "free" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32| -> Result<(), Trap> {
-            free(&mut caller, importer, "free", ptr)
+            free(&mut caller, &space, importer, "free", ptr)
         }),
         "calloc" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, n: u32, size: u32| -> u32 {
             let Some(total) = alloc::calloc_size(n, size) else { return 0 };
-            let p = malloc(&mut caller, importer, total, 16);
+            let p = malloc(&mut caller, &space, importer, total, 16);
             if p != 0 {
-                let space = caller.thread().space.clone();
                 alloc::zero(&mut caller, &space, p, total);
             }
             p
         }),
         "realloc" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32, size: u32| {
-            realloc(&mut caller, importer, ptr, size)
+            realloc(&mut caller, &space, importer, ptr, size)
         }),
         "aligned_alloc" | "emscripten_builtin_memalign" => {
             Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, align: u32, size: u32| -> u32 {
                 if !align.is_power_of_two() {
                     return 0;
                 }
-                malloc(&mut caller, importer, size, align)
+                malloc(&mut caller, &space, importer, size, align)
             })
         }
         "posix_memalign" => {
@@ -212,11 +224,10 @@ pub(crate) fn make<C: Ctx>(cx: &mut C, importer: ModId, module: &str, name: &str
                 if !align.is_power_of_two() || align < 4 {
                     return EINVAL;
                 }
-                let p = malloc(&mut caller, importer, size, align);
+                let p = malloc(&mut caller, &space, importer, size, align);
                 if p == 0 {
                     return ENOMEM;
                 }
-                let space = caller.thread().space.clone();
                 if !space.write(&mut caller, out as u64, &p.to_le_bytes()) {
                     return EINVAL;
                 }
@@ -228,7 +239,6 @@ pub(crate) fn make<C: Ctx>(cx: &mut C, importer: ModId, module: &str, name: &str
                 if ptr == 0 {
                     return Ok(0);
                 }
-                let space = caller.thread().space.clone();
                 space
                     .heap
                     .usable_size(ptr)
@@ -241,14 +251,13 @@ pub(crate) fn make<C: Ctx>(cx: &mut C, importer: ModId, module: &str, name: &str
                 if ptr == 0 {
                     return Ok(());
                 }
-                let space = caller.thread().space.clone();
                 let call = if sized {
                     format!("free_sized({ptr:#x}, {size})")
                 } else {
                     format!("free_aligned_sized({ptr:#x}, {align}, {size})")
                 };
                 space.heap.check_size(ptr, size, align).map_err(|e| heap_trap(&caller, importer, call.clone(), e))?;
-                free(&mut caller, importer, &call, ptr)
+                free(&mut caller, &space, importer, &call, ptr)
             };
             if sized {
                 Func::wrap(&mut *cx, move |caller: Caller<'_, ThreadCtx>, ptr: u32, size: u32| {

@@ -149,9 +149,9 @@ pub(crate) fn stack_pointer<C: Ctx>(cx: &mut C, space: &SpaceInner) -> Result<Gl
 /// A new stack region for this thread; returns its top.
 pub(crate) fn alloc_stack<C: Ctx>(cx: &mut C, space: &SpaceInner) -> Result<u32> {
     let tid = cx.thread().tid;
-    let size = space.config.stack_size as u64;
+    let size = (space.config.stack_size as u64).next_multiple_of(crate::tls::THREAD_PRIVATE_ALIGN);
     let at = space
-        .alloc_region(cx, size, 16, RegionKind::Stack { thread: tid })
+        .alloc_region(cx, size, crate::tls::THREAD_PRIVATE_ALIGN, RegionKind::Stack { thread: tid })
         .map_err(|e| Error::layout(&format!("thread {tid}"), format!("stack: {e}")))?;
     cx.thread_mut().owned.push(at);
     Ok(at + size as u32)

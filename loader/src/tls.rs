@@ -53,13 +53,20 @@ pub(crate) fn setup<C: Ctx>(
     }
     let Some(init) = inst.get_func(&*cx, "__wasm_init_tls") else { return Err(missing_exports(m)) };
     let tid = cx.thread().tid;
+    // Whole cache-line pairs of its own: two threads' hot thread-local variables never share a line.
+    let (size, align) =
+        ((tls.size as u64).next_multiple_of(THREAD_PRIVATE_ALIGN), (tls.align as u64).max(THREAD_PRIVATE_ALIGN));
     let block = space
-        .alloc_region(cx, tls.size as u64, tls.align as u64, RegionKind::Tls { thread: tid, module: m.name.clone() })
+        .alloc_region(cx, size, align, RegionKind::Tls { thread: tid, module: m.name.clone() })
         .map_err(|e| Error::layout(&m.name, format!("TLS block: {e}")))?;
     cx.thread_mut().owned.push(block);
     init.call(&mut *cx, &[Val::I32(block as i32)], &mut []).map_err(|e| Error::vm(&m.name, e))?;
     Ok(Some(block))
 }
+
+/// Alignment and size granule of per-thread regions (TLS blocks, stacks): two cache lines, the unit of
+/// adjacent-line prefetching, so that no two threads' private data share one (false sharing).
+pub(crate) const THREAD_PRIVATE_ALIGN: u64 = 128;
 
 fn missing_exports(m: &Loaded) -> Error {
     Error::api(format!(

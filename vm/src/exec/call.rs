@@ -1,10 +1,12 @@
 //! Calls: entering wasm from the host, wasm → wasm calls (direct, imported, indirect), function entry, and
 //! wasm → host calls.
 
+use std::sync::Arc;
+
 use super::{Ctx, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, operands, run, trap};
 use crate::error::{Trap, TrapCode};
 use crate::ir::Slot;
-use crate::store::{FuncEntry, StoreInner};
+use crate::store::{FuncEntry, RawHostFn, StoreInner};
 
 /// First instruction of every function: check the frame fits and zero the non-parameter locals.
 #[repr(C, packed)]
@@ -309,8 +311,11 @@ unsafe fn call_host(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) -> bool 
     let saved = ((*stack).values_top, (*stack).frames_top);
     (*stack).values_top = args.add(n).offset_from((*stack).values_ptr()) as usize;
     (*stack).frames_top = ctx.frame_sp.offset_from((*stack).frames_ptr()) as usize;
-    let func = host.func.clone();
-    let r = func(store, ctx.instance, std::slice::from_raw_parts_mut(args, n));
+    // No reference count is taken: the host function lives as long as the store (a filled slot is never
+    // emptied), and a `Linker`'s host function is shared by every store made from it, so bumping its count
+    // on every call would bounce one cache line between all the threads calling it.
+    let func: *const RawHostFn = Arc::as_ptr(&host.func);
+    let r = (*func)(store, ctx.instance, std::slice::from_raw_parts_mut(args, n));
     (*stack).values_top = saved.0;
     (*stack).frames_top = saved.1;
     match r {
@@ -354,8 +359,8 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
     }
     if entry.code.is_null() {
         let host = &*entry.host;
-        let func = host.func.clone();
-        return func(store, std::ptr::null_mut(), slots);
+        let func: *const RawHostFn = Arc::as_ptr(&host.func);
+        return (*func)(store, std::ptr::null_mut(), slots);
     }
     let stack = &raw mut (*store).stack;
     (*stack).ensure();
