@@ -21,8 +21,9 @@ pub(crate) struct FuncEntry {
     pub host: *const HostFuncEntity,
     /// Canonical function reference of this function.
     pub raw: u64,
-    /// A late-bound function (`code` and `host` null): the function reference it forwards to, resolved on
-    /// each call (see [`Func::late_bound`]).
+    /// A late-bound function (`code` and `host` null): the function reference it forwards to, resolved when
+    /// called (see [`Func::late_bound`]). An importing instance's copy is bound by its first call (`code`
+    /// and `instance` set to the target's), so it stays set here only for `ref.func` and the host.
     pub forward: u64,
 }
 
@@ -201,7 +202,9 @@ impl Func {
     /// A function of type `ty` that forwards every call to the function reference `raw`, resolved when
     /// called (filling an empty slot through the store's slot resolver if needed) and checked against `ty`
     /// (a mismatch traps with "indirect call type mismatch"). Importing it binds a module to a function
-    /// that may not exist yet in this store — e.g. mutually dependent modules loaded together. A
+    /// that may not exist yet in this store — e.g. mutually dependent modules loaded together. The first
+    /// call through the import that reaches a wasm function binds the importing instance to it for good
+    /// (a filled slot is never emptied or refilled), so later calls cost what a direct import does. A
     /// `ref.func` of such an import yields `raw` itself.
     pub fn late_bound(mut store: impl AsContextMut, raw: u64, ty: &FuncType) -> Func {
         let s = store.inner_mut();
