@@ -269,17 +269,7 @@ fn spawn(caller: Caller<'_, ThreadCtx>, start_arg: i32) -> i32 {
             .instance(module)
             .map_err(|e| e.to_string())
             .and_then(|inst| threads::start_func(thread.store(), inst));
-        let start = match start {
-            Ok(f) => f,
-            Err(e) => {
-                let _ = ready.send(Err(e));
-                return;
-            }
-        };
-        let _ = ready.send(Ok(()));
-        let store = thread.store();
-        let r = start.typed::<(i32, i32), ()>(&*store).and_then(|f| f.call(&mut *store, (tid as i32, start_arg)));
-        user.group.thread_ended(tid, r, &user.wasi);
+        threads::run_start(ready, thread.store(), start, tid, start_arg, &user.group, &user.wasi);
     })
 }
 

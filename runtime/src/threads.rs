@@ -226,17 +226,31 @@ fn spawn(spawner: &Arc<Spawner>, wasi: WasiCtx, start_arg: i32) -> i32 {
             .instantiate(&mut store, &spawner.module)
             .map_err(|e| e.to_string())
             .and_then(|inst| start_func(&store, inst));
-        let start = match start {
-            Ok(f) => f,
-            Err(e) => {
-                let _ = ready.send(Err(e));
-                return;
-            }
-        };
-        let _ = ready.send(Ok(()));
-        let r = start.typed::<(i32, i32), ()>(&store).and_then(|f| f.call(&mut store, (tid as i32, start_arg)));
-        spawner.group.thread_ended(tid, r, &wasi);
+        run_start(ready, &mut store, start, tid, start_arg, &spawner.group, &wasi);
     })
+}
+
+/// The rest of a spawned thread's life once its instance exists: tell the spawner whether its
+/// `wasi_thread_start` was found, call it with `(tid, arg)`, and record how the thread ended.
+pub(crate) fn run_start<T>(
+    ready: mpsc::SyncSender<Result<(), String>>,
+    store: &mut Store<T>,
+    start: Result<Func, String>,
+    tid: u32,
+    arg: i32,
+    group: &ThreadGroup,
+    wasi: &WasiCtx,
+) {
+    let start = match start {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
+        }
+    };
+    let _ = ready.send(Ok(()));
+    let r = start.typed::<(i32, i32), ()>(&*store).and_then(|f| f.call(&mut *store, (tid as i32, arg)));
+    group.thread_ended(tid, r, wasi);
 }
 
 #[cfg(test)]
