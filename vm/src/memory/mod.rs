@@ -57,24 +57,9 @@ impl LinearMemory {
         let base = if reserved == 0 {
             NonNull::dangling()
         } else {
-            // SAFETY: an anonymous private mapping with no address hint.
-            let p = unsafe {
-                libc::mmap(
-                    std::ptr::null_mut(),
-                    reserved,
-                    libc::PROT_NONE,
-                    libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                    -1,
-                    0,
-                )
-            };
-            if p == libc::MAP_FAILED {
-                return Err(Error::Resource(format!(
-                    "cannot reserve {} MiB of address space for a memory",
-                    reserved >> 20
-                )));
-            }
-            NonNull::new(p.cast::<u8>()).ok_or_else(|| Error::Resource("mmap returned null".into()))?
+            map_anonymous(reserved, false).ok_or_else(|| {
+                Error::Resource(format!("cannot reserve {} MiB of address space for a memory", reserved >> 20))
+            })?
         };
         let mem = Self {
             base,
@@ -189,7 +174,35 @@ impl Drop for LinearMemory {
     fn drop(&mut self) {
         if self.reserved != 0 {
             // SAFETY: this is the mapping created in `new`, and nothing refers to it any more.
-            unsafe { libc::munmap(self.base.as_ptr().cast(), self.reserved) };
+            unsafe { unmap(self.base, self.reserved) };
         }
     }
+}
+
+/// A private anonymous mapping of `bytes` (non-zero) that reserves no swap: readable and writable, its
+/// pages zeroed by the OS when first touched, or (`writable = false`) inaccessible until committed with
+/// `mprotect`. `None` if the OS refuses.
+pub(crate) fn map_anonymous(bytes: usize, writable: bool) -> Option<NonNull<u8>> {
+    let prot = if writable { libc::PROT_READ | libc::PROT_WRITE } else { libc::PROT_NONE };
+    // SAFETY: an anonymous private mapping with no address hint.
+    let p = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            bytes,
+            prot,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED { None } else { NonNull::new(p.cast()) }
+}
+
+/// Undo [`map_anonymous`].
+///
+/// # Safety
+/// `base` and `bytes` must be a mapping made by [`map_anonymous`], which nothing uses any more.
+pub(crate) unsafe fn unmap(base: NonNull<u8>, bytes: usize) {
+    // SAFETY: as the caller promises.
+    unsafe { libc::munmap(base.as_ptr().cast(), bytes) };
 }

@@ -1,6 +1,8 @@
 //! The execution stack of a store: value slots and call frames, reused by every call (and by nested
 //! host → wasm calls, which continue above the slots in use).
 
+use std::ptr::NonNull;
+
 use crate::engine::Config;
 use crate::exec::Frame;
 
@@ -24,7 +26,7 @@ pub(crate) struct ExecStack {
 /// mapping goes back to the OS when the store is dropped. (A `vec![0; n]` is no substitute: once the
 /// allocator has recycled a freed stack from its heap, `calloc` zeroes every byte of the next one.)
 struct Zeroed<T> {
-    ptr: *mut T,
+    ptr: NonNull<T>,
     len: usize,
 }
 
@@ -32,30 +34,18 @@ struct Zeroed<T> {
 unsafe impl<T: Send> Send for Zeroed<T> {}
 
 impl<T> Zeroed<T> {
-    const EMPTY: Self = Self { ptr: std::ptr::NonNull::dangling().as_ptr(), len: 0 };
+    const EMPTY: Self = Self { ptr: NonNull::dangling(), len: 0 };
 
     /// Map `len` values (none if the mapping fails); `T` must be valid when all its bytes are zero.
     fn new(len: usize) -> Self {
-        let Some(bytes) = len.checked_mul(std::mem::size_of::<T>()).filter(|&b| b != 0 && b <= isize::MAX as usize)
-        else {
+        let Some(bytes) = len.checked_mul(size_of::<T>()).filter(|&b| b != 0 && b <= isize::MAX as usize) else {
             return Self::EMPTY;
         };
-        // SAFETY: an anonymous private mapping with no address hint.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                bytes,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
+        let Some(p) = crate::memory::map_anonymous(bytes, true) else {
             // Left empty: the call that needed the stack traps with "call stack exhausted" (and the next
             // call tries again) instead of aborting the process.
             return Self::EMPTY;
-        }
+        };
         Self { ptr: p.cast(), len }
     }
 }
@@ -64,7 +54,7 @@ impl<T> Drop for Zeroed<T> {
     fn drop(&mut self) {
         if self.len != 0 {
             // SAFETY: the mapping made in `new`, of this size; nothing refers to it once the store is gone.
-            unsafe { libc::munmap(self.ptr.cast(), self.len * std::mem::size_of::<T>()) };
+            unsafe { crate::memory::unmap(self.ptr.cast(), self.len * size_of::<T>()) };
         }
     }
 }
@@ -95,13 +85,13 @@ impl ExecStack {
     }
 
     pub(crate) fn values_ptr(&mut self) -> *mut u64 {
-        self.values.ptr
+        self.values.ptr.as_ptr()
     }
     pub(crate) fn values_len(&self) -> usize {
         self.values.len
     }
     pub(crate) fn frames_ptr(&mut self) -> *mut Frame {
-        self.frames.ptr
+        self.frames.ptr.as_ptr()
     }
     pub(crate) fn frames_len(&self) -> usize {
         self.frames.len
