@@ -169,13 +169,19 @@ fn notify_wakes_at_most_count_in_fifo_order() {
         let mut handles = Vec::new();
         for id in 0..waiters {
             handles.push(spawn(&linker, &module, (), "wait_log", vec![Val::I32(id)]).unwrap());
-            std::thread::sleep(Duration::from_millis(100)); // let it block before the next one queues
+            // Let it block before the next one queues, so the queue order is the spawn order.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while memory.waiters(0) <= id as usize {
+                assert!(Instant::now() < deadline, "waiter {id} never blocked");
+                std::thread::sleep(Duration::from_millis(1));
+            }
         }
         let mut store = Store::new(&engine, ());
         let inst = linker.instantiate(&mut store, &module).unwrap();
         let notify = inst.get_func(&store, "notify").unwrap().typed::<i32, i32>(&store).unwrap();
         for k in 0..waiters {
             assert_eq!(notify.call(&mut store, 1).unwrap(), 1, "exactly one waiter woken");
+            assert_eq!(memory.waiters(0), (waiters - k - 1) as usize, "a woken waiter leaves the queue");
             let deadline = Instant::now() + Duration::from_secs(10);
             while read_i32(&memory, 8) <= k {
                 assert!(Instant::now() < deadline, "woken waiter did not run");

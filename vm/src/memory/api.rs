@@ -127,6 +127,13 @@ impl SharedMemory {
     pub fn write(&self, offset: u64, data: &[u8]) -> Result<()> {
         if self.inner.write(offset, data) { Ok(()) } else { Err(TrapCode::MemoryOutOfBounds.into()) }
     }
+    /// How many threads are blocked in `memory.atomic.wait` on the byte address `addr` right now.
+    ///
+    /// A snapshot for diagnostics and tests (e.g. "is the worker parked yet?"): it may change as soon as it
+    /// is returned.
+    pub fn waiters(&self, addr: u64) -> usize {
+        self.inner.waiters.queued(addr)
+    }
     /// Do both handles denote the same memory?
     pub fn same(&self, other: &SharedMemory) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)

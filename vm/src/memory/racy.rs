@@ -299,6 +299,12 @@ impl WaitTable {
         result
     }
 
+    /// How many threads are queued on `addr` (blocked, not yet woken or timed out).
+    pub(crate) fn queued(&self, addr: u64) -> usize {
+        let queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+        queues.get(&addr).map_or(0, VecDeque::len)
+    }
+
     /// Wake up to `count` waiters on `addr` in FIFO order; returns how many were woken.
     pub(crate) fn notify(&self, addr: u64, count: u32) -> u32 {
         let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
