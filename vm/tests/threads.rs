@@ -136,10 +136,10 @@ const WAITER: &str = r#"(module
   (func (export "wait_log") (param $id i32) (result i32)
     (local $r i32)
     (local.set $r (memory.atomic.wait32 (i32.const 0) (i32.const 0) (i64.const -1)))
-    ;; append our id to the log at 16 + 4*k, k = atomic counter at 8
-    (i32.store offset=16
+    ;; append id + 1 to the log at 16 + 4*k, k = atomic counter at 8 (0 marks a slot not written yet)
+    (i32.atomic.store offset=16
       (i32.mul (i32.atomic.rmw.add (i32.const 8) (i32.const 1)) (i32.const 4))
-      (local.get $id))
+      (i32.add (local.get $id) (i32.const 1)))
     (local.get $r))
   (func (export "notify") (param $count i32) (result i32)
     (memory.atomic.notify (i32.const 0) (local.get $count))))"#;
@@ -183,11 +183,12 @@ fn notify_wakes_at_most_count_in_fifo_order() {
             assert_eq!(notify.call(&mut store, 1).unwrap(), 1, "exactly one waiter woken");
             assert_eq!(memory.waiters(0), (waiters - k - 1) as usize, "a woken waiter leaves the queue");
             let deadline = Instant::now() + Duration::from_secs(10);
-            while read_i32(&memory, 8) <= k {
+            let slot = 16 + 4 * k as u64;
+            while read_i32(&memory, slot) == 0 {
                 assert!(Instant::now() < deadline, "woken waiter did not run");
                 std::thread::yield_now();
             }
-            assert_eq!(read_i32(&memory, 16 + 4 * k as u64), k, "waiters are woken in FIFO order");
+            assert_eq!(read_i32(&memory, slot), k + 1, "waiters are woken in FIFO order");
         }
         assert_eq!(notify.call(&mut store, 1).unwrap(), 0);
         for h in handles {
