@@ -13,6 +13,7 @@
 
 mod api;
 pub(crate) mod atomic;
+mod pool;
 pub(crate) mod racy;
 
 pub use api::{Memory, SharedMemory};
@@ -35,6 +36,8 @@ pub(crate) struct LinearMemory {
     /// Bytes reserved (mapped `PROT_NONE` beyond `len`).
     reserved: usize,
     len: AtomicUsize,
+    /// Bytes at the start known to be mapped already (a reused mapping's kept pages): no need to prefault.
+    resident: usize,
     ty: MemoryType,
     grow_lock: Mutex<()>,
     /// Waiters of `memory.atomic.wait` (used only by shared memories).
@@ -54,24 +57,45 @@ impl LinearMemory {
             return Err(Error::Resource(format!("memory minimum {} pages exceeds its maximum", ty.min)));
         }
         let reserved = max_pages as usize * PAGE_SIZE;
-        let base = if reserved == 0 {
-            NonNull::dangling()
+        let min_len = ty.min as usize * PAGE_SIZE;
+        let (base, committed) = if reserved == 0 {
+            (NonNull::dangling(), 0)
+        } else if let Some(m) = pool::take(reserved) {
+            (m.base, m.committed)
         } else {
-            map_anonymous(reserved, false).ok_or_else(|| {
+            let base = map_anonymous(reserved, false).ok_or_else(|| {
                 Error::Resource(format!("cannot reserve {} MiB of address space for a memory", reserved >> 20))
-            })?
+            })?;
+            (base, 0)
         };
         let mem = Self {
             base,
             reserved,
-            len: AtomicUsize::new(0),
+            len: AtomicUsize::new(committed),
+            resident: committed,
             ty,
             grow_lock: Mutex::new(()),
             waiters: Default::default(),
         };
-        mem.commit(0, ty.min as usize * PAGE_SIZE)?;
-        mem.len.store(ty.min as usize * PAGE_SIZE, Ordering::SeqCst);
+        // A reused mapping may be accessible beyond this memory's size: close that part again (dropping `mem`
+        // on failure hands the mapping back, accessible up to `len`).
+        mem.commit(committed, min_len)?;
+        mem.decommit(min_len, committed)?;
+        mem.len.store(min_len, Ordering::SeqCst);
         Ok(mem)
+    }
+
+    /// Make `from..to` inaccessible (its bytes are zero: it was a pooled mapping's kept part).
+    fn decommit(&self, from: usize, to: usize) -> Result<()> {
+        if to <= from {
+            return Ok(());
+        }
+        // SAFETY: `from..to` lies inside the reservation and nothing can refer to it yet.
+        let r = unsafe { libc::mprotect(self.base.as_ptr().add(from).cast(), to - from, libc::PROT_NONE) };
+        if r != 0 {
+            return Err(Error::Resource("cannot decommit memory pages".into()));
+        }
+        Ok(())
     }
 
     fn commit(&self, from: usize, to: usize) -> Result<()> {
@@ -161,8 +185,11 @@ impl LinearMemory {
         #[cfg(target_os = "linux")]
         if len >= 4 * 4096 {
             const MADV_POPULATE_WRITE: libc::c_int = 23;
-            let start = addr & !4095;
+            let start = (addr & !4095).max(self.resident);
             let end = (addr + len).next_multiple_of(4096).min(self.len.load(Ordering::Acquire));
+            if end <= start {
+                return;
+            }
             // SAFETY: `start..end` lies inside the committed, writable part of this memory's mapping;
             // populating pages does not change their contents.
             unsafe { libc::madvise(self.base.as_ptr().add(start).cast(), end - start, MADV_POPULATE_WRITE) };
@@ -173,8 +200,9 @@ impl LinearMemory {
 impl Drop for LinearMemory {
     fn drop(&mut self) {
         if self.reserved != 0 {
-            // SAFETY: this is the mapping created in `new`, and nothing refers to it any more.
-            unsafe { unmap(self.base, self.reserved) };
+            // SAFETY: this is the mapping created in `new`, accessible up to `len`, and nothing refers to it
+            // any more.
+            unsafe { pool::give(self.base, self.reserved, *self.len.get_mut()) };
         }
     }
 }
