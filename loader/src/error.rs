@@ -19,8 +19,9 @@ pub enum Error {
     /// A symbol is defined, but not as what the importer expects (a function where data was expected, a
     /// different signature, ...).
     Mismatch { module: String, symbol: String, reason: String },
-    /// A library named by `dlopen` or `NEEDED` is not on the search path.
-    NotFound { name: String, searched: Vec<String> },
+    /// A library named by `dlopen` or `NEEDED` is not on the search path (`needed_by`: the module whose
+    /// `NEEDED` entry named it).
+    NotFound { name: String, searched: Vec<String>, needed_by: Option<String> },
     /// Reading a library file failed.
     Io { path: String, reason: String },
     /// The machine refused the module (decode/validation error, instantiation failure) or a trap happened
@@ -57,11 +58,15 @@ impl fmt::Display for Error {
                 write!(f, "{module}: undefined symbol: {symbol} (import {import})")
             }
             Error::Mismatch { module, symbol, reason } => write!(f, "{module}: symbol {symbol}: {reason}"),
-            Error::NotFound { name, searched } => {
+            Error::NotFound { name, searched, needed_by } => {
+                write!(f, "{name}: cannot open shared object")?;
+                if let Some(by) = needed_by {
+                    write!(f, " (needed by {by})")?;
+                }
                 if searched.is_empty() {
-                    write!(f, "{name}: cannot open shared object: no such module")
+                    write!(f, ": no such module")
                 } else {
-                    write!(f, "{name}: cannot open shared object: not found in {}", searched.join(":"))
+                    write!(f, ": not found in {}", searched.join(":"))
                 }
             }
             Error::Io { path, reason } => write!(f, "{path}: cannot read: {reason}"),

@@ -324,9 +324,12 @@ fn gather<C: Ctx>(
 ) -> Result<Vec<Pending>> {
     let mut group: Vec<Pending> = Vec::new();
     let mut names: HashSet<String> = HashSet::from([root.name().to_string()]);
-    let mut queue = VecDeque::from([(root, origin, rpath)]);
-    while let Some((src, origin, rpath)) = queue.pop_front() {
-        let found = search::find(space, &src, origin.as_deref(), &rpath)?;
+    let mut queue = VecDeque::from([(root, origin, rpath, None)]);
+    while let Some((src, origin, rpath, needed_by)) = queue.pop_front() {
+        let found = search::find(space, &src, origin.as_deref(), &rpath).map_err(|e| match e {
+            Error::NotFound { name, searched, .. } => Error::NotFound { name, searched, needed_by },
+            e => e,
+        })?;
         let name = found.name.clone();
         let module = Module::new(&space.engine, &found.bytes).map_err(|e| Error::vm(&name, e))?;
         let meta = Meta::new(&module, &found.bytes).map_err(|e| Error::vm(&name, wasmvm::Error::Malformed(e)))?;
@@ -381,10 +384,10 @@ fn gather<C: Ctx>(
             let reg = read_reg(space);
             for n in &needed_names {
                 // A library is known by its file name, however it is named (`libx.so`, `dir/libx.so`).
-                let name = search::base_name(n);
-                let loaded = reg.by_name.contains_key(name);
-                if !loaded && names.insert(name.to_string()) {
-                    queue.push_back((Source::Name(n.clone()), dir.clone(), rpath.clone()));
+                let lib = search::base_name(n);
+                let loaded = reg.by_name.contains_key(lib);
+                if !loaded && names.insert(lib.to_string()) {
+                    queue.push_back((Source::Name(n.clone()), dir.clone(), rpath.clone(), Some(name.clone())));
                 }
             }
         }

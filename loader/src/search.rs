@@ -80,5 +80,5 @@ pub(crate) fn find(space: &SpaceInner, source: &Source, origin: Option<&Path>, r
             return Ok(Found { name, bytes: read(&path)?, path: Some(path) });
         }
     }
-    Err(Error::NotFound { name, searched: dirs.iter().map(|d| d.display().to_string()).collect() })
+    Err(Error::NotFound { name, searched: dirs.iter().map(|d| d.display().to_string()).collect(), needed_by: None })
 }

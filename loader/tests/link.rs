@@ -150,7 +150,10 @@ fn missing_library() {
     .unwrap();
     let e = t.load_with(Source::Bytes { name: "needs.so".into(), bytes: lib.into() }, &Default::default()).unwrap_err();
     let dir = fixtures().display().to_string();
-    assert_eq!(e.to_string(), format!("libnothere.so: cannot open shared object: not found in {dir}"));
+    assert_eq!(
+        e.to_string(),
+        format!("libnothere.so: cannot open shared object (needed by needs.so): not found in {dir}")
+    );
     let e = t.load("nothere.so").unwrap_err();
     assert_eq!(e.to_string(), format!("nothere.so: cannot open shared object: not found in {dir}"));
 }
