@@ -10,15 +10,19 @@
 //! reference and then unloads every module no longer reachable from a referenced one (mark and sweep, so
 //! cycles — a library calling back into the program — are no obstacle): it calls `__wasm_call_dtors` if
 //! exported, removes the module's symbols, frees its memory region, and nulls its table slots, so a stale
-//! function pointer traps instead of running freed code. Each thread's instance stays in its store (a
-//! slot is never reused).
+//! function pointer traps instead of running freed code. Its id (its funcref slot in every store) is
+//! *retired*: each thread that instantiated it vacates the slot in its own store at its next loader call
+//! (dlopen, dlclose, a call through [`Thread`](crate::Thread), a call into a module it has not
+//! instantiated yet) or when it ends, also freeing its TLS block of the module; once all have, the id is
+//! recycled for a new module. So loading and unloading can go on forever, and a function pointer into a new
+//! module never reaches an old module's instance.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
 use crate::error::{Error, Result};
 use crate::link::{self, read_reg, write_reg};
-use crate::registry::{CLOSED, READY};
+use crate::registry::READY;
 use crate::space::SpaceInner;
 use crate::symbols::ModId;
 use crate::thread::Ctx;
@@ -79,6 +83,8 @@ pub(crate) fn dlclose<C: Ctx>(cx: &mut C, id: ModId) -> Result<()> {
         reg.order.iter().rev().copied().filter(|i| !live.contains(i)).collect::<Vec<_>>()
     };
     unload(cx, &space, &dead, true);
+    drop(_guard);
+    crate::thread::vacate_retired(cx);
     Ok(())
 }
 
@@ -100,7 +106,8 @@ pub(crate) fn unload<C: Ctx>(cx: &mut C, space: &SpaceInner, ids: &[ModId], dtor
     }
     let mut reg = write_reg(space);
     for m in &modules {
-        m.state.store(CLOSED, Ordering::Release);
+        let users = m.close();
+        reg.retire(m.id, users);
         if reg.by_name.get(&m.name) == Some(&m.id) {
             reg.by_name.remove(&m.name);
         }
@@ -113,6 +120,8 @@ pub(crate) fn unload<C: Ctx>(cx: &mut C, space: &SpaceInner, ids: &[ModId], dtor
         log::debug!("unloaded {}", m.name);
     }
     reg.rebuild_scope();
+    drop(reg);
+    space.retire_epoch.fetch_add(1, Ordering::Release);
 }
 
 /// Record an error for `dlerror`.

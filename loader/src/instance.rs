@@ -41,6 +41,9 @@ pub(crate) fn ensure_instance<C: Ctx>(cx: &mut C, id: ModId) -> Result<Instance>
         LINKING => true,
         _ => false,
     };
+    if !m.add_user(tid) {
+        return Err(Error::api(format!("{}: the module was unloaded (dlclose)", m.name)));
+    }
     cx.thread_mut().set_instance_state(id, InstState::InProgress);
     match instantiate(cx, &space, &m, first) {
         Ok((inst, fixups)) => {

@@ -78,6 +78,9 @@ pub(crate) struct Ranges {
     known_end: u64,
     /// Upper bound of the index space (4 GiB for memory, the table's maximum for tables).
     limit: u64,
+    /// Spans of freed regions (start → end) not reused since: their contents are whatever the last owner
+    /// left. Everything else below `known_end` that is not a region was never used (zero).
+    dirty: BTreeMap<u64, u64>,
 }
 
 fn align_up(x: u64, align: u64) -> Option<u64> {
@@ -87,7 +90,7 @@ fn align_up(x: u64, align: u64) -> Option<u64> {
 
 impl Ranges {
     pub(crate) fn new(limit: u64) -> Self {
-        Self { regions: BTreeMap::new(), known_end: 0, limit }
+        Self { regions: BTreeMap::new(), known_end: 0, limit, dirty: BTreeMap::new() }
     }
 
     /// A structure whose first `len` units already exist and belong to `kind` (e.g. the null table slot).
@@ -228,7 +231,30 @@ impl Ranges {
 
     /// Release the region starting at `start`; its units become a free gap.
     pub(crate) fn free(&mut self, start: u64) -> Option<Region> {
-        self.regions.remove(&start)
+        let r = self.regions.remove(&start)?;
+        self.dirty.insert(r.start, r.end);
+        Some(r)
+    }
+
+    /// The parts of `[start, end)` (a region just allocated) that an earlier, freed region used, which the
+    /// caller must clear: a new owner gets zeroed memory, as if it were fresh. They stop being dirty.
+    pub(crate) fn take_dirty(&mut self, start: u64, end: u64) -> Vec<(u64, u64)> {
+        // The spans are disjoint (a freed region never overlaps a dirty span: allocating it took its part).
+        let hits: Vec<(u64, u64)> =
+            self.dirty.range(..end).filter(|&(_, &e)| e > start).map(|(&s, &e)| (s, e)).collect();
+        let mut out = Vec::new();
+        for (s, e) in hits {
+            self.dirty.remove(&s);
+            if s < start {
+                self.dirty.insert(s, start);
+            }
+            if e > end {
+                self.dirty.insert(end, e);
+            }
+            out.push((s.max(start), e.min(end)));
+        }
+        out.sort_unstable();
+        out
     }
 
     /// All regions in address order.

@@ -34,7 +34,7 @@ use crate::error::{Error, Result};
 use crate::instance::ensure_instance;
 use crate::layout::RegionKind;
 use crate::meta::Meta;
-use crate::registry::{CLOSED, Kind, LINKING, Loaded, Plan, READY, Registry, TlsInfo};
+use crate::registry::{Kind, LINKING, Loaded, Plan, READY, Registry, TlsInfo};
 use crate::search::{self, Found, Source};
 use crate::space::{SpaceInner, lock};
 use crate::symbols::{Def, ModId, module_symbols};
@@ -129,6 +129,8 @@ pub(crate) struct Pending {
 /// Undoes a failed load: frees the group's memory and table regions and forgets its modules.
 pub(crate) struct Rollback<'a> {
     pub(crate) space: &'a SpaceInner,
+    /// The loading thread.
+    pub(crate) tid: u32,
     pub(crate) mem: Vec<u32>,
     pub(crate) table: Vec<u32>,
     pub(crate) ids: Vec<ModId>,
@@ -148,14 +150,17 @@ impl Drop for Rollback<'_> {
         }
         let mut reg = write_reg(self.space);
         for &id in &self.ids {
-            if let Some(m) = reg.get(id) {
-                m.state.store(CLOSED, Ordering::Release);
-            }
+            // The loading thread may have instantiated some of the group: it vacates their slots before
+            // the ids are recycled.
+            let users = reg.get(id).map(|m| m.close()).unwrap_or_else(|| vec![self.tid]);
+            reg.retire(id, users);
             release_func_slots(self.space, &mut reg, id);
             if let Some(slot) = reg.modules.get_mut(id as usize) {
                 *slot = None;
             }
         }
+        drop(reg);
+        self.space.retire_epoch.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -170,6 +175,12 @@ pub(crate) fn release_func_slots(space: &SpaceInner, reg: &mut Registry, id: Mod
 
 /// Load `source` and the libraries it needs; returns its id. See the module docs.
 pub(crate) fn load<C: Ctx>(cx: &mut C, source: Source, opts: &LoadOptions, requester: Option<ModId>) -> Result<ModId> {
+    let r = load_locked(cx, source, opts, requester);
+    crate::thread::vacate_retired(cx);
+    r
+}
+
+fn load_locked<C: Ctx>(cx: &mut C, source: Source, opts: &LoadOptions, requester: Option<ModId>) -> Result<ModId> {
     let space = cx.thread().space.clone();
     let tid = cx.thread().tid;
     let _guard = space.load_lock.lock(tid);
@@ -188,7 +199,7 @@ pub(crate) fn load<C: Ctx>(cx: &mut C, source: Source, opts: &LoadOptions, reque
         None => (None, Vec::new()),
     };
     let mut group = gather(cx, &space, source, opts, origin, rpath)?;
-    let mut rb = Rollback { space: &space, mem: Vec::new(), table: Vec::new(), ids: Vec::new(), done: false };
+    let mut rb = Rollback { space: &space, tid, mem: Vec::new(), table: Vec::new(), ids: Vec::new(), done: false };
     place(cx, &space, &mut group, opts, &mut rb)?;
     for p in &mut group {
         p.symbols = module_symbols(p.id, &p.meta, p.dylink.as_ref(), p.memory_base);
@@ -310,6 +321,7 @@ fn into_loaded(p: Pending, needed: Vec<ModId>, tid: u32, opts: &LoadOptions, roo
         state: AtomicU8::new(LINKING),
         refs: AtomicU32::new(root as u32),
         nodelete: AtomicBool::new(opts.nodelete || p.kind == Kind::PlainMain),
+        users: Default::default(),
     }
 }
 

@@ -196,6 +196,7 @@ fn generated<C: Ctx>(
         state: AtomicU8::new(READY),
         refs: AtomicU32::new(1),
         nodelete: AtomicBool::new(kind == Kind::Trampoline),
+        users: Default::default(),
     };
     reg.modules[id as usize] = Some(Arc::new(m));
     Ok(id)

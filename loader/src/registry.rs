@@ -7,8 +7,8 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 
 use wasmvm::Module;
 
@@ -95,11 +95,34 @@ pub(crate) struct Loaded {
     pub refs: AtomicU32,
     /// Never unloaded (`RTLD_NODELETE`, the main program).
     pub nodelete: AtomicBool,
+    /// Threads that have (or are making) an instance of it in their store's slot. Read when it is
+    /// unloaded: those threads must vacate the slot before the id can be given to another module.
+    pub users: Mutex<Vec<u32>>,
 }
 
 impl Loaded {
     pub(crate) fn state(&self) -> u8 {
         self.state.load(Ordering::Acquire)
+    }
+
+    /// Record that thread `tid` is instantiating this module, unless it was unloaded. The check and the
+    /// record are atomic with respect to [`Loaded::close`], so no thread instantiates a module whose id
+    /// is being recycled without being waited for.
+    pub(crate) fn add_user(&self, tid: u32) -> bool {
+        let mut users = self.users.lock().unwrap_or_else(|e| e.into_inner());
+        if self.state() == CLOSED {
+            return false;
+        }
+        if !users.contains(&tid) {
+            users.push(tid);
+        }
+        true
+    }
+
+    /// Mark the module unloaded; returns the threads that have an instance of it.
+    pub(crate) fn close(&self) -> Vec<u32> {
+        self.state.store(CLOSED, Ordering::Release);
+        std::mem::take(&mut *self.users.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// A symbol this module defines.
@@ -111,7 +134,8 @@ impl Loaded {
 /// All modules of an address space.
 #[derive(Default)]
 pub(crate) struct Registry {
-    /// By id (= funcref slot); `None` for an id whose load failed.
+    /// By id (= funcref slot); `None` for an id whose load failed. An unloaded module stays here, `CLOSED`,
+    /// until its id is recycled.
     pub modules: Vec<Option<Arc<Loaded>>>,
     /// Load order of modules in the global scope.
     pub order: Vec<ModId>,
@@ -122,6 +146,12 @@ pub(crate) struct Registry {
     pub func_slots: HashMap<(ModId, u32), u32>,
     /// Trampolines of host functions: `(module, name)` → id.
     pub trampolines: HashMap<(String, String), ModId>,
+    /// Ids of unloaded modules that some threads still have instances of (in their stores' slots), with
+    /// those threads. A slot is recycled only when no store has anything in it, so a function pointer into
+    /// a new module can never reach an old module's instance.
+    pub retired: HashMap<ModId, Vec<u32>>,
+    /// Ids ready to be given to new modules.
+    pub free_ids: Vec<ModId>,
 }
 
 impl Registry {
@@ -129,14 +159,40 @@ impl Registry {
         self.modules.get(id as usize)?.as_ref()
     }
 
-    /// Allocate a module id (never reused: stale function pointers must not reach a new module).
+    /// Allocate a module id: a recycled one if any, else a new one below `limit`.
     pub(crate) fn next_id(&mut self, limit: u32) -> Option<ModId> {
+        if let Some(id) = self.free_ids.pop() {
+            self.modules[id as usize] = None;
+            return Some(id);
+        }
         let id = self.modules.len() as u32;
         if id >= limit {
             return None;
         }
         self.modules.push(None);
         Some(id)
+    }
+
+    /// Retire the id of an unloaded module: it is recycled once every thread in `users` has vacated its
+    /// slot ([`crate::thread::vacate_retired`]). The caller bumps the space's `retire_epoch` so that they
+    /// notice.
+    pub(crate) fn retire(&mut self, id: ModId, users: Vec<u32>) {
+        if users.is_empty() {
+            self.free_ids.push(id);
+        } else {
+            self.retired.insert(id, users);
+        }
+    }
+
+    /// Thread `tid` no longer has an instance in slot `id` (it vacated it, or it ended).
+    pub(crate) fn release(&mut self, id: ModId, tid: u32) {
+        if let Some(users) = self.retired.get_mut(&id) {
+            users.retain(|&t| t != tid);
+            if users.is_empty() {
+                self.retired.remove(&id);
+                self.free_ids.push(id);
+            }
+        }
     }
 
     /// Rebuild the global scope from the modules in it, in load order (after a module left it).

@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU32;
+use std::sync::atomic::{AtomicU32, AtomicU64};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use wasmvm::SharedMemory;
@@ -37,7 +37,8 @@ pub struct SpaceConfig {
     /// Bytes of C stack per thread (`__stack_pointer`).
     pub stack_size: u32,
     /// Funcref slots reserved for modules in every store: at most this many modules (and host-function
-    /// trampolines) can be loaded over the life of the space.
+    /// trampolines) can be loaded at once. An unloaded module's slot is recycled once every thread that had
+    /// an instance of it has vacated it (see [`dl`](crate::dl)).
     pub module_slots: u32,
     /// Directories searched for libraries named without a `/` (by `dlopen` and `NEEDED`).
     pub search_path: Vec<PathBuf>,
@@ -98,6 +99,9 @@ pub(crate) struct SpaceInner {
     /// Libraries given as bytes, found by name before the search path.
     pub libraries: Mutex<HashMap<String, Arc<[u8]>>>,
     pub next_tid: AtomicU32,
+    /// Bumped whenever a module id is retired (see [`Registry::retired`]); each thread compares it with the
+    /// value it last acted on, so that noticing there is nothing to vacate costs one atomic load.
+    pub retire_epoch: AtomicU64,
     /// The built-in allocator.
     pub heap: crate::alloc::Heap,
     /// Shared by every thread's store: interrupting it stops wasm on all threads.
@@ -152,6 +156,7 @@ impl AddressSpace {
             host,
             libraries: Mutex::new(HashMap::new()),
             next_tid: AtomicU32::new(1),
+            retire_epoch: AtomicU64::new(0),
             heap: crate::alloc::Heap::default(),
             interrupt: InterruptHandle::new(),
         };
@@ -325,6 +330,9 @@ impl SpaceInner {
         self.null_guard(cx, &mut layout)?;
         let len = self.mem_len(cx);
         let at = layout.alloc(size, align, kind, len, &mut |n| self.grow_mem(cx, n))?;
+        let dirty = layout.take_dirty(at, at + size.max(1));
+        drop(layout);
+        self.zero(cx, &dirty);
         Ok(at as u32)
     }
 
@@ -341,7 +349,26 @@ impl SpaceInner {
             self.null_guard(cx, &mut layout)?;
         }
         let len = self.mem_len(cx);
-        layout.place(start, size, kind, len, &mut |n| self.grow_mem(cx, n))
+        layout.place(start, size, kind, len, &mut |n| self.grow_mem(cx, n))?;
+        let dirty = layout.take_dirty(start, start + size.max(1));
+        drop(layout);
+        self.zero(cx, &dirty);
+        Ok(())
+    }
+
+    /// Clear recycled memory (see [`Ranges::take_dirty`]): a module's data, a TLS block or a stack placed
+    /// where an unloaded module or an ended thread had its own starts out zeroed, like fresh memory.
+    fn zero(&self, cx: &mut impl AsContextMut, spans: &[(u64, u64)]) {
+        const CHUNK: u64 = 64 * 1024;
+        static ZEROS: [u8; CHUNK as usize] = [0; CHUNK as usize];
+        for &(start, end) in spans {
+            let mut at = start;
+            while at < end {
+                let n = (end - at).min(CHUNK);
+                self.write(cx, at, &ZEROS[..n as usize]);
+                at += n;
+            }
+        }
     }
 
     /// Make the memory at least `bytes` long (a module's memory import states a minimum).

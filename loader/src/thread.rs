@@ -55,6 +55,8 @@ pub struct ThreadCtx {
     pub(crate) dlerror_buf: Option<u32>,
     /// This thread's cache of the built-in allocator.
     pub(crate) heap: crate::alloc::ThreadCache,
+    /// The space's `retire_epoch` when this thread last vacated retired slots.
+    pub(crate) seen_epoch: u64,
     user: Option<Box<dyn Any + Send>>,
 }
 
@@ -99,7 +101,50 @@ impl Drop for ThreadCtx {
         for start in self.owned.drain(..) {
             self.space.free_region(start);
         }
+        // The store goes with this thread: it holds up no retired slot, and it is no module's user any more.
+        let mut reg = link::write_reg(&self.space);
+        for m in reg.modules.iter().flatten() {
+            m.users.lock().unwrap_or_else(|e| e.into_inner()).retain(|&t| t != self.tid);
+        }
+        let retired: Vec<ModId> = reg.retired.keys().copied().collect();
+        for id in retired {
+            reg.release(id, self.tid);
+        }
     }
+}
+
+/// Vacate, in this thread's store, the slots of unloaded modules it had instantiated (see
+/// [`dl`](crate::dl)): the slot is emptied, this thread's TLS block of the module freed, its per-thread
+/// state forgotten; the last thread to do so lets the id be recycled. One atomic load when nothing was
+/// unloaded since the last time.
+pub(crate) fn vacate_retired<C: Ctx>(cx: &mut C) {
+    let space = cx.thread().space.clone();
+    let epoch = space.retire_epoch.load(std::sync::atomic::Ordering::Acquire);
+    if epoch == cx.thread().seen_epoch {
+        return;
+    }
+    let tid = cx.thread().tid;
+    let ids: Vec<ModId> =
+        link::read_reg(&space).retired.iter().filter(|(_, users)| users.contains(&tid)).map(|(&id, _)| id).collect();
+    for &id in &ids {
+        cx.inner_mut().vacate_slot(id);
+        let t = cx.thread_mut();
+        t.set_instance_state(id, InstState::None);
+        t.host.retain(|k, _| k.0 != id);
+        if let Some(block) = t.tls.remove(&id)
+            && let Some(i) = t.owned.iter().position(|&b| b == block)
+        {
+            t.owned.swap_remove(i);
+            space.free_region(block);
+        }
+    }
+    if !ids.is_empty() {
+        let mut reg = link::write_reg(&space);
+        for id in ids {
+            reg.release(id, tid);
+        }
+    }
+    cx.thread_mut().seen_epoch = epoch;
 }
 
 /// A store of this crate's thread type: `Store<ThreadCtx>` or a `Caller` of one (in host functions).
@@ -239,6 +284,7 @@ impl Thread {
             dlerror: None,
             dlerror_buf: None,
             heap: Vec::new(),
+            seen_epoch: 0,
             user,
         };
         let mut store = Store::new(&inner.engine, ctx);
@@ -246,6 +292,7 @@ impl Thread {
         store.set_interrupt_handle(inner.interrupt.clone());
         inner.attach_private_memory(&mut store)?;
         store.set_slot_resolver(|store: &mut Store<ThreadCtx>, slot: u32| {
+            vacate_retired(store);
             crate::instance::ensure_instance(store, slot).map(|_| ()).map_err(|e| Trap::host(e.to_string()))
         });
         Ok(Thread { store })
@@ -299,6 +346,7 @@ impl Thread {
 
     /// A function symbol, as a function of this thread's store.
     pub fn func(&mut self, module: Option<ModuleId>, name: &str) -> Result<Func> {
+        vacate_retired(&mut self.store);
         let def = link::lookup(&self.store, module.map(|m| m.0), name)?;
         match def {
             Def::Func { module, .. } => {

@@ -311,8 +311,8 @@ unsafe fn call_host(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) -> bool 
     let saved = ((*stack).values_top, (*stack).frames_top);
     (*stack).values_top = args.add(n).offset_from((*stack).values_ptr()) as usize;
     (*stack).frames_top = ctx.frame_sp.offset_from((*stack).frames_ptr()) as usize;
-    // No reference count is taken: the host function lives as long as the store (a filled slot is never
-    // emptied), and a `Linker`'s host function is shared by every store made from it, so bumping its count
+    // No reference count is taken: the host function lives as long as the store (a vacated slot's entity
+    // is kept until the store is dropped), and a `Linker`'s host function is shared by every store made from it, so bumping its count
     // on every call would bounce one cache line between all the threads calling it.
     let func: *const RawHostFn = Arc::as_ptr(&host.func);
     let r = (*func)(store, ctx.instance, std::slice::from_raw_parts_mut(args, n));

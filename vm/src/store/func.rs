@@ -204,7 +204,8 @@ impl Func {
     /// (a mismatch traps with "indirect call type mismatch"). Importing it binds a module to a function
     /// that may not exist yet in this store — e.g. mutually dependent modules loaded together. The first
     /// call through the import that reaches a wasm function binds the importing instance to it for good
-    /// (a filled slot is never emptied or refilled), so later calls cost what a direct import does. A
+    /// (even if its slot is later vacated, the entity stays alive), so later calls cost what a direct import
+    /// does. A
     /// `ref.func` of such an import yields `raw` itself.
     pub fn late_bound(mut store: impl AsContextMut, raw: u64, ty: &FuncType) -> Func {
         let s = store.inner_mut();

@@ -75,6 +75,8 @@ pub struct StoreInner {
     pub(crate) id: StoreId,
     pub(crate) engine: Engine,
     pub(crate) slots: Vec<SlotRec>,
+    /// Entities of vacated slots (see [`StoreInner::vacate_slot`]), kept alive until the store is dropped.
+    pub(crate) vacated: Vec<SlotEntity>,
     pub(crate) memories: Vec<Arc<LinearMemory>>,
     pub(crate) tables: Vec<Arc<TableInner>>,
     /// Boxed: instances keep pointers to the cells while this vector grows.
@@ -137,6 +139,7 @@ impl<T> Store<T> {
                 id: StoreId::fresh(),
                 engine: engine.clone(),
                 slots: Vec::new(),
+                vacated: Vec::new(),
                 memories: Vec::new(),
                 tables: Vec::new(),
                 globals: Vec::new(),
@@ -280,6 +283,20 @@ impl StoreInner {
     pub fn reserve_slots(&mut self, upto: u32) {
         while (self.slots.len() as u32) < upto {
             self.slots.push(SlotRec { funcs: std::ptr::null(), len: 0, entity: SlotEntity::Empty });
+        }
+    }
+
+    /// Empty slot `idx` so that funcrefs naming it no longer reach its entity and it can be filled again (the
+    /// loader does this when the module in that slot was unloaded). The entity itself stays alive, unreachable
+    /// through the slot, until the store is dropped: frames suspended in its code, handles and other
+    /// instances' imports may still point into it.
+    pub fn vacate_slot(&mut self, idx: u32) {
+        let Some(rec) = self.slots.get_mut(idx as usize) else { return };
+        let old = std::mem::replace(&mut rec.entity, SlotEntity::Empty);
+        rec.funcs = std::ptr::null();
+        rec.len = 0;
+        if !matches!(old, SlotEntity::Empty) {
+            self.vacated.push(old);
         }
     }
 

@@ -1,0 +1,97 @@
+//! Unloading recycles: a module's id (its funcref slot in every thread's store) is given to a new module
+//! once every thread that had an instance of the old one has vacated the slot, and each thread's TLS block
+//! of an unloaded module is freed. So a program may load and unload plugins forever.
+
+mod common;
+
+use std::sync::mpsc;
+
+use common::*;
+use wasmvm_loader::dl::{RTLD_GLOBAL, RTLD_NOW};
+use wasmvm_loader::{LoadOptions, RegionKind, SpaceConfig};
+
+fn load_main(t: &mut wasmvm_loader::Thread) {
+    let opts = LoadOptions { needed: vec!["libmid.so".into()], ..Default::default() };
+    t.load_with("main.wasm", &opts).unwrap();
+}
+
+fn plugin_tls_blocks(space: &wasmvm_loader::AddressSpace) -> usize {
+    space
+        .regions()
+        .iter()
+        .filter(|r| matches!(&r.kind, RegionKind::Tls { module, .. } if module == "libplugin.so"))
+        .count()
+}
+
+/// Far more load/unload cycles than module slots, with a second thread using every generation of the
+/// plugin (so it has an instance and a TLS block of each).
+#[test]
+fn load_and_unload_forever_with_few_slots() {
+    let (space, _) = space(SpaceConfig { module_slots: 8, ..SpaceConfig::default() });
+    let mut t = space.thread().unwrap();
+    load_main(&mut t);
+    let (go_tx, go_rx) = mpsc::channel::<bool>();
+    let (done_tx, done_rx) = mpsc::channel::<i32>();
+    let worker = space
+        .spawn_thread(move |w| {
+            while go_rx.recv().unwrap() {
+                done_tx.send(w.call::<i32, i32>("plugin_op", 3).unwrap()).unwrap();
+            }
+        })
+        .unwrap();
+    for round in 0..100 {
+        let plugin = t.dlopen("libplugin.so", RTLD_NOW | RTLD_GLOBAL).unwrap();
+        assert_eq!(t.call::<i32, i32>("plugin_op", 1).unwrap(), 1101, "round {round}");
+        go_tx.send(true).unwrap();
+        // plugin_op(x) = base_add(x) * 100 + calls on this thread (thread-local): the worker's TLS block of
+        // each generation is a fresh one (its first call), and those of earlier generations were freed.
+        assert_eq!(done_rx.recv().unwrap(), 1301, "round {round}");
+        assert_eq!(plugin_tls_blocks(&space), 1, "round {round}");
+        t.dlclose(plugin).unwrap();
+    }
+    go_tx.send(false).unwrap();
+    worker.join().unwrap();
+    assert_eq!(plugin_tls_blocks(&space), 0);
+}
+
+/// A slot that another thread still has an instance in is not given to a new module until that thread
+/// vacates it (here: at its next call through the loader).
+#[test]
+fn a_slot_is_recycled_only_when_every_thread_has_vacated_it() {
+    let (space, _) = space(SpaceConfig::default());
+    let mut t = space.thread().unwrap();
+    load_main(&mut t);
+    let first = t.dlopen("libplugin.so", RTLD_NOW | RTLD_GLOBAL).unwrap();
+
+    let (go_tx, go_rx) = mpsc::channel::<bool>();
+    let (done_tx, done_rx) = mpsc::channel::<i32>();
+    let worker = space
+        .spawn_thread(move |w| {
+            while go_rx.recv().unwrap() {
+                done_tx.send(w.call::<i32, i32>("plugin_op", 2).unwrap()).unwrap();
+            }
+        })
+        .unwrap();
+    go_tx.send(true).unwrap();
+    assert_eq!(done_rx.recv().unwrap(), 1201); // the worker has an instance of `first`
+
+    t.dlclose(first).unwrap();
+    let second = t.dlopen("libplugin.so", RTLD_NOW | RTLD_GLOBAL).unwrap();
+    assert_ne!(second, first, "the worker still has an instance in the first slot");
+
+    // The worker's next call vacates the first slot, and it instantiates the second module (with a fresh
+    // thread-local call count).
+    go_tx.send(true).unwrap();
+    assert_eq!(done_rx.recv().unwrap(), 1201);
+    t.dlclose(second).unwrap();
+    let third = t.dlopen("libplugin.so", RTLD_NOW | RTLD_GLOBAL).unwrap();
+    assert_eq!(third, first, "every thread vacated the first slot: it is recycled");
+    assert_eq!(t.call::<i32, i32>("plugin_op", 1).unwrap(), 1101);
+
+    // The worker ends without vacating the second slot: its end releases it.
+    go_tx.send(false).unwrap();
+    worker.join().unwrap();
+    t.dlclose(third).unwrap();
+    let fourth = t.dlopen("libplugin.so", RTLD_NOW | RTLD_GLOBAL).unwrap();
+    assert!(fourth == first || fourth == second, "a recycled slot, not a new one");
+}
