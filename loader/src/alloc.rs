@@ -364,15 +364,7 @@ pub(crate) fn calloc_size(n: u32, size: u32) -> Option<u32> {
 
 /// Zero `len` bytes at `addr` (reused slots hold old data).
 pub(crate) fn zero<C: Ctx>(cx: &mut C, space: &SpaceInner, addr: u32, len: u32) {
-    const CHUNK: usize = 4096;
-    let zeros = [0u8; CHUNK];
-    let mut at = addr as u64;
-    let end = addr as u64 + len as u64;
-    while at < end {
-        let n = ((end - at) as usize).min(CHUNK);
-        space.write(cx, at, &zeros[..n]);
-        at += n as u64;
-    }
+    space.zero(cx, &[(addr as u64, addr as u64 + len as u64)]);
 }
 
 #[cfg(test)]

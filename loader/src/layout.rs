@@ -60,6 +60,15 @@ pub struct Region {
     pub kind: RegionKind,
 }
 
+impl RegionKind {
+    /// Must a region of this kind start out zeroed when it reuses memory that another region had? A
+    /// module's data and a TLS block must (their initialisers write only the non-zero part: `.bss` is
+    /// assumed zero); a stack, a heap span (`calloc` clears its blocks itself) or a message buffer need not.
+    pub(crate) fn starts_zeroed(&self) -> bool {
+        !matches!(self, RegionKind::Stack { .. } | RegionKind::Heap | RegionKind::ThreadData { .. })
+    }
+}
+
 impl fmt::Display for Region {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{:#x}, {:#x}) {}", self.start, self.end, self.kind)
@@ -281,6 +290,29 @@ mod tests {
 
     fn module(n: &str) -> RegionKind {
         RegionKind::Module(n.into())
+    }
+
+    #[test]
+    fn recycled_parts_of_a_new_region_are_reported_once() {
+        let mut mem = Mem(0);
+        let mut r = Ranges::new(1 << 32);
+        let a = r.alloc(100, 1, module("a"), mem.0, &mut |n| mem.grow(n)).unwrap();
+        let b = r.alloc(100, 1, module("b"), mem.0, &mut |n| mem.grow(n)).unwrap();
+        assert_eq!((a, b), (0, 100));
+        assert_eq!(r.take_dirty(0, 200), [], "fresh memory is clean");
+        r.free(a);
+        // Part of a's old span: dirty; the rest stays dirty for the next owner.
+        let c = r.alloc(60, 1, module("c"), mem.0, &mut |n| mem.grow(n)).unwrap();
+        assert_eq!(r.take_dirty(c, c + 60), [(0, 60)]);
+        assert_eq!(r.take_dirty(c, c + 60), [], "reported once");
+        r.free(b);
+        // A region over the rest of a's span, all of b's and fresh memory beyond.
+        let d = r.alloc(300, 1, module("d"), mem.0, &mut |n| mem.grow(n)).unwrap();
+        assert_eq!(d, 60);
+        assert_eq!(r.take_dirty(d, d + 300), [(60, 100), (100, 200)]);
+        // Freeing c makes its span dirty again.
+        r.free(c);
+        assert_eq!(r.take_dirty(0, 1000), [(0, 60)]);
     }
 
     #[test]

@@ -329,10 +329,13 @@ impl SpaceInner {
         let mut layout = lock(&self.mem_layout);
         self.null_guard(cx, &mut layout)?;
         let len = self.mem_len(cx);
+        let zeroed = kind.starts_zeroed();
         let at = layout.alloc(size, align, kind, len, &mut |n| self.grow_mem(cx, n))?;
         let dirty = layout.take_dirty(at, at + size.max(1));
         drop(layout);
-        self.zero(cx, &dirty);
+        if zeroed {
+            self.zero(cx, &dirty);
+        }
         Ok(at as u32)
     }
 
@@ -349,16 +352,19 @@ impl SpaceInner {
             self.null_guard(cx, &mut layout)?;
         }
         let len = self.mem_len(cx);
+        let zeroed = kind.starts_zeroed();
         layout.place(start, size, kind, len, &mut |n| self.grow_mem(cx, n))?;
         let dirty = layout.take_dirty(start, start + size.max(1));
         drop(layout);
-        self.zero(cx, &dirty);
+        if zeroed {
+            self.zero(cx, &dirty);
+        }
         Ok(())
     }
 
-    /// Clear recycled memory (see [`Ranges::take_dirty`]): a module's data, a TLS block or a stack placed
-    /// where an unloaded module or an ended thread had its own starts out zeroed, like fresh memory.
-    fn zero(&self, cx: &mut impl AsContextMut, spans: &[(u64, u64)]) {
+    /// Zero the byte ranges `[start, end)`: recycled memory (see [`Ranges::take_dirty`]) given to a module's
+    /// data or a TLS block, and `calloc`'s blocks.
+    pub(crate) fn zero(&self, cx: &mut impl AsContextMut, spans: &[(u64, u64)]) {
         const CHUNK: u64 = 64 * 1024;
         static ZEROS: [u8; CHUNK as usize] = [0; CHUNK as usize];
         for &(start, end) in spans {
