@@ -84,8 +84,24 @@ impl CodeBuf {
         self.bytes.truncate(pos);
     }
 
-    pub(crate) fn into_boxed(self) -> Box<[u8]> {
-        self.bytes.into_boxed_slice()
+    /// A stream that writes into `bytes` (emptied first), reusing its capacity.
+    pub(crate) fn reusing(mut bytes: Vec<u8>) -> Self {
+        bytes.clear();
+        Self {
+            bytes,
+            #[cfg(feature = "disasm")]
+            marks: Vec::new(),
+        }
+    }
+
+    /// A copy of the code, exactly as long as it is.
+    pub(crate) fn to_boxed(&self) -> Box<[u8]> {
+        Box::from(&self.bytes[..])
+    }
+
+    /// The buffer, for reuse by the next function.
+    pub(crate) fn into_vec(self) -> Vec<u8> {
+        self.bytes
     }
 }
 

@@ -268,14 +268,15 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
     }
 
     let total: usize = bodies.iter().map(|(_, b)| (b.range().end - b.range().start) as usize).sum();
-    let translate_one = |(func, body): (FuncToValidate<ValidatorResources>, FunctionBody<'_>)| {
-        let mut v = func.into_validator(Default::default());
-        translate::translate_function(&m, &mut v, &body)
+    let translate_one = |allocs: &mut translate::Allocations,
+                         (func, body): (FuncToValidate<ValidatorResources>, FunctionBody<'_>)| {
+        translate::translate_function(&m, func, &body, allocs)
     };
     let code: Vec<_> = if engine.config().parallel_translation && total > PARALLEL_THRESHOLD {
-        bodies.into_par_iter().map(translate_one).collect::<Result<_>>()?
+        bodies.into_par_iter().map_init(translate::Allocations::default, translate_one).collect::<Result<_>>()?
     } else {
-        bodies.into_iter().map(translate_one).collect::<Result<_>>()?
+        let mut allocs = translate::Allocations::default();
+        bodies.into_iter().map(|b| translate_one(&mut allocs, b)).collect::<Result<_>>()?
     };
     m.code = code;
     translate::link_calls(&mut m);

@@ -54,12 +54,33 @@ enum Src {
     Imm(u64),
 }
 
-/// A branch target. `pos` is known once bound; until then, branches are recorded as fixups
-/// `(instruction position, offset field position)`.
-#[derive(Default)]
+/// A branch target. `pos` is known once bound; until then, the branches to it are recorded as a list of
+/// [`Fixup`]s (linked through one pool per function, so that labels cost no allocation of their own).
 struct Label {
     pos: Option<usize>,
-    fixups: Vec<(usize, usize)>,
+    /// First pending fixup in `Translator::fixups`, or [`NO_FIXUP`].
+    fixups: u32,
+}
+
+/// A branch waiting for its label: the instruction's position, its offset field's position, the next one.
+struct Fixup {
+    instr: usize,
+    field: usize,
+    next: u32,
+}
+
+const NO_FIXUP: u32 = u32::MAX;
+
+/// Buffers kept from one function body to the next (one set per translating thread), so that translating
+/// a module allocates little beyond the translated code itself.
+#[derive(Default)]
+pub(crate) struct Allocations {
+    validator: wasmparser::FuncValidatorAllocations,
+    code: Vec<u8>,
+    stack: Vec<Operand>,
+    control: Vec<Control>,
+    labels: Vec<Label>,
+    fixups: Vec<Fixup>,
 }
 
 type LabelId = usize;
@@ -132,6 +153,7 @@ pub(crate) struct Translator<'a> {
     frame_size: u32,
     control: Vec<Control>,
     labels: Vec<Label>,
+    fixups: Vec<Fixup>,
     last: Option<LastOp>,
     /// The instruction before `last`, when both are straight-line code producing results.
     prev: Option<LastOp>,
@@ -148,8 +170,21 @@ pub(crate) struct Translator<'a> {
 /// Translate one function body, validating it on the way.
 pub(crate) fn translate_function(
     m: &ModuleInner,
+    func: wasmparser::FuncToValidate<ValidatorResources>,
+    body: &FunctionBody<'_>,
+    allocs: &mut Allocations,
+) -> Result<CompiledFunc> {
+    let mut v = func.into_validator(std::mem::take(&mut allocs.validator));
+    let r = translate_validating(m, &mut v, body, allocs);
+    allocs.validator = v.into_allocations();
+    r
+}
+
+fn translate_validating(
+    m: &ModuleInner,
     v: &mut FuncValidator<ValidatorResources>,
     body: &FunctionBody<'_>,
+    allocs: &mut Allocations,
 ) -> Result<CompiledFunc> {
     let func_index = v.index();
     let ty = m.func_type(func_index).clone();
@@ -164,14 +199,15 @@ pub(crate) fn translate_function(
     }
     let mut t = Translator {
         m,
-        code: CodeBuf::default(),
+        code: CodeBuf::reusing(std::mem::take(&mut allocs.code)),
         num_locals,
         num_results: ty.results().len() as u32,
-        stack: Vec::new(),
+        stack: reuse(&mut allocs.stack),
         // Room for zeroing locals in whole blocks (see `exec::call::zero_locals`).
         frame_size: num_locals.max(ty.results().len() as u32).max(num_params + exec::call::ZERO_BLOCK),
-        control: Vec::new(),
-        labels: Vec::new(),
+        control: reuse(&mut allocs.control),
+        labels: reuse(&mut allocs.labels),
+        fixups: reuse(&mut allocs.fixups),
         last: None,
         prev: None,
         last_copy: None,
@@ -218,12 +254,25 @@ pub(crate) fn translate_function(
     }
     let frame_size = t.frame_size;
     t.code.patch(operands_at(0), frame_size);
-    Ok(CompiledFunc {
+    let func = CompiledFunc {
         #[cfg(feature = "disasm")]
         marks: std::mem::take(&mut t.code.marks),
-        code: t.code.into_boxed(),
+        code: t.code.to_boxed(),
         call_fixups: t.call_fixups,
-    })
+    };
+    allocs.code = t.code.into_vec();
+    allocs.stack = t.stack;
+    allocs.control = t.control;
+    allocs.labels = t.labels;
+    allocs.fixups = t.fixups;
+    Ok(func)
+}
+
+/// An empty vector with the capacity `v` had.
+fn reuse<T>(v: &mut Vec<T>) -> Vec<T> {
+    let mut v = std::mem::take(v);
+    v.clear();
+    v
 }
 
 /// Wasm 2.0 encodes a memory instruction's alignment and offset as u32 LEB128s (at most 5 bytes each);
@@ -420,7 +469,7 @@ impl<'a> Translator<'a> {
     // ----- labels -----
 
     fn new_label(&mut self) -> LabelId {
-        self.labels.push(Label::default());
+        self.labels.push(Label { pos: None, fixups: NO_FIXUP });
         self.labels.len() - 1
     }
 
@@ -431,9 +480,11 @@ impl<'a> Translator<'a> {
         self.last = None;
         self.prev = None;
         self.last_copy = None;
-        let fixups = std::mem::take(&mut self.labels[label].fixups);
-        for (instr, field) in fixups {
-            self.code.patch(field, (pos as i64 - instr as i64) as i32);
+        let mut next = std::mem::replace(&mut self.labels[label].fixups, NO_FIXUP);
+        while next != NO_FIXUP {
+            let f = &self.fixups[next as usize];
+            self.code.patch(f.field, (pos as i64 - f.instr as i64) as i32);
+            next = f.next;
         }
         self.labels[label].pos = Some(pos);
     }
@@ -442,7 +493,11 @@ impl<'a> Translator<'a> {
     fn branch_field(&mut self, instr: usize, field: usize, label: LabelId) {
         match self.labels[label].pos {
             Some(pos) => self.code.patch(field, (pos as i64 - instr as i64) as i32),
-            None => self.labels[label].fixups.push((instr, field)),
+            None => {
+                let next = self.labels[label].fixups;
+                self.labels[label].fixups = self.fixups.len() as u32;
+                self.fixups.push(Fixup { instr, field, next });
+            }
         }
     }
 
