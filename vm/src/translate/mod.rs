@@ -237,7 +237,12 @@ fn translate_validating(
     let mut reader = body.get_operators_reader().map_err(crate::module::malformed)?;
     while !reader.eof() {
         let offset = reader.original_position();
-        let op = reader.read().map_err(crate::module::malformed)?;
+        // Borrowed from here on: moving an `Operator` around costs store-forwarding stalls.
+        let read = reader.read();
+        let op = match &read {
+            Ok(op) => op,
+            Err(e) => return Err(crate::module::malformed(e.clone())),
+        };
         if matches!(op, Operator::MemorySize { .. } | Operator::MemoryGrow { .. })
             && reader.original_position() - offset != 2
         {
@@ -246,7 +251,7 @@ fn translate_validating(
         }
         let encoded = &raw[offset as usize - raw_start..reader.original_position() as usize - raw_start];
         check_memarg(encoded, offset)?;
-        v.op(offset, &op).map_err(invalid)?;
+        v.op(offset, op).map_err(invalid)?;
         t.translate(op)?;
     }
     if !t.control.is_empty() {

@@ -17,9 +17,9 @@ use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, StoreKind, UnOp};
 
 impl Translator<'_> {
     /// Translate one (already validated) operator.
-    pub(super) fn translate(&mut self, op: Operator<'_>) -> Result<()> {
+    pub(super) fn translate(&mut self, op: &Operator<'_>) -> Result<()> {
         // Structure is tracked even in unreachable code; nothing else is emitted there.
-        match op {
+        match *op {
             Operator::Block { blockty } => self.block(blockty),
             Operator::Loop { blockty } => self.loop_(blockty),
             Operator::If { blockty } => self.if_(blockty),
@@ -31,28 +31,28 @@ impl Translator<'_> {
         Ok(())
     }
 
-    fn translate_reachable(&mut self, op: Operator<'_>) -> Result<()> {
-        if let Some(b) = BinOp::from_operator(&op) {
+    fn translate_reachable(&mut self, op: &Operator<'_>) -> Result<()> {
+        if let Some(b) = BinOp::from_operator(op) {
             self.binary(b);
             return Ok(());
         }
-        if let Some(c) = CmpOp::from_operator(&op) {
+        if let Some(c) = CmpOp::from_operator(op) {
             self.compare(c);
             return Ok(());
         }
-        if let Some(u) = UnOp::from_operator(&op) {
+        if let Some(u) = UnOp::from_operator(op) {
             self.unary(u);
             return Ok(());
         }
-        if self.atomic(&op) {
+        if self.atomic(op) {
             return Ok(());
         }
-        match op {
+        match *op {
             Operator::Unreachable => self.unreachable(),
             Operator::Nop => {}
             Operator::Br { relative_depth } => self.br(relative_depth),
             Operator::BrIf { relative_depth } => self.br_if(relative_depth),
-            Operator::BrTable { targets } => {
+            Operator::BrTable { ref targets } => {
                 let list = targets.targets().collect::<Result<Vec<u32>, _>>().map_err(crate::module::malformed)?;
                 self.br_table(&list, targets.default());
             }
@@ -172,8 +172,8 @@ impl Translator<'_> {
             Operator::ElemDrop { elem_index } => {
                 self.emit(exec::table::elem_drop, ElemDrop { segment: elem_index });
             }
-            other => {
-                return Err(Error::Unsupported(format!("instruction {other:?} is not supported")));
+            _ => {
+                return Err(Error::Unsupported(format!("instruction {op:?} is not supported")));
             }
         }
         Ok(())
