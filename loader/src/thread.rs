@@ -124,23 +124,31 @@ pub(crate) fn vacate_retired<C: Ctx>(cx: &mut C) {
         return;
     }
     let tid = cx.thread().tid;
-    let ids: Vec<ModId> =
-        link::read_reg(&space).retired.iter().filter(|(_, users)| users.contains(&tid)).map(|(&id, _)| id).collect();
-    for &id in &ids {
+    let ids: Vec<(ModId, bool)> = {
+        let reg = link::read_reg(&space);
+        let emscripten =
+            |id: ModId| reg.get(id).is_some_and(|m| m.module.exports().any(|e| e.name == "emscripten_tls_init"));
+        reg.retired.iter().filter(|(_, users)| users.contains(&tid)).map(|(&id, _)| (id, emscripten(id))).collect()
+    };
+    for &(id, emscripten) in &ids {
         cx.inner_mut().vacate_slot(id);
         let t = cx.thread_mut();
         t.set_instance_state(id, InstState::None);
         t.host.retain(|k, _| k.0 != id);
-        if let Some(block) = t.tls.remove(&id)
-            && let Some(i) = t.owned.iter().position(|&b| b == block)
-        {
+        let Some(block) = t.tls.remove(&id) else { continue };
+        if let Some(i) = t.owned.iter().position(|&b| b == block) {
+            // A wasm-ld module's block, from the layout.
             t.owned.swap_remove(i);
             space.free_region(block);
+        } else if emscripten {
+            // `emscripten_tls_init` took it from `emscripten_builtin_memalign`: the built-in heap, unless
+            // a module defined its own allocator (then the heap refuses the address, and it stays).
+            let _ = space.heap.free(cx, block);
         }
     }
     if !ids.is_empty() {
         let mut reg = link::write_reg(&space);
-        for id in ids {
+        for (id, _) in ids {
             reg.release(id, tid);
         }
     }

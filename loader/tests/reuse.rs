@@ -95,3 +95,36 @@ fn a_slot_is_recycled_only_when_every_thread_has_vacated_it() {
     let fourth = t.dlopen("libplugin.so", RTLD_NOW | RTLD_GLOBAL).unwrap();
     assert!(fourth == first || fourth == second, "a recycled slot, not a new one");
 }
+
+/// An Emscripten module's TLS blocks come from the built-in heap (`emscripten_builtin_memalign`): a thread
+/// vacating the module's slot frees its block, so reloading the module does not leak one per round.
+#[test]
+fn emscripten_tls_blocks_are_freed_with_the_slot() {
+    let (space, _) = space(SpaceConfig::default());
+    let mut t = space.thread().unwrap();
+    load_main(&mut t);
+    let (go_tx, go_rx) = mpsc::channel::<Option<wasmvm_loader::ModuleId>>();
+    let (done_tx, done_rx) = mpsc::channel::<(i32, u32)>();
+    let worker = space
+        .spawn_thread(move |w| {
+            while let Some(em) = go_rx.recv().unwrap() {
+                let bumped = w.call::<(), i32>("em_tls_bump", ()).unwrap();
+                let wasmvm_loader::Symbol::Data { addr } = w.symbol(Some(em), "em_tls").unwrap() else { panic!() };
+                done_tx.send((bumped, addr)).unwrap();
+            }
+        })
+        .unwrap();
+    let mut addrs = std::collections::BTreeSet::new();
+    for round in 0..20 {
+        let em = t.dlopen("em_side_pthread.wasm", RTLD_NOW | RTLD_GLOBAL).unwrap();
+        assert_eq!(t.call::<(), i32>("em_tls_bump", ()).unwrap(), 6, "round {round}: a fresh block");
+        go_tx.send(Some(em)).unwrap();
+        let (bumped, addr) = done_rx.recv().unwrap();
+        assert_eq!(bumped, 6, "round {round}: a fresh block");
+        addrs.insert(addr);
+        t.dlclose(em).unwrap();
+    }
+    go_tx.send(None).unwrap();
+    worker.join().unwrap();
+    assert!(addrs.len() <= 2, "the worker's blocks are recycled, not leaked: {addrs:x?}");
+}
