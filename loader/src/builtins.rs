@@ -64,6 +64,9 @@ fn heap_trap(caller: &Caller<'_, ThreadCtx>, importer: ModId, call: String, e: H
 }
 
 fn malloc(caller: &mut Caller<'_, ThreadCtx>, space: &SpaceInner, importer: ModId, size: u32, align: u32) -> u32 {
+    // A thread that only computes and allocates still vacates the slots of modules unloaded meanwhile (one
+    // atomic load when there are none), so that their ids can be recycled.
+    crate::thread::vacate_retired(caller);
     match space.heap.malloc(caller, size, align) {
         Ok(p) => p,
         Err(e) => {

@@ -12,7 +12,7 @@
 //! exported, removes the module's symbols, frees its memory region, and nulls its table slots, so a stale
 //! function pointer traps instead of running freed code. Its id (its funcref slot in every store) is
 //! *retired*: each thread that instantiated it vacates the slot in its own store at its next loader call
-//! (dlopen, dlclose, a call through [`Thread`](crate::Thread), a call into a module it has not
+//! (dlopen, dlclose, malloc, a call through [`Thread`](crate::Thread), a call into a module it has not
 //! instantiated yet) or when it ends, also freeing its TLS block of the module (from the layout, or an
 //! Emscripten block from the built-in heap); once all have, the id is
 //! recycled for a new module. So loading and unloading can go on forever, and a function pointer into a new

@@ -118,11 +118,11 @@ impl Drop for ThreadCtx {
 /// state forgotten; the last thread to do so lets the id be recycled. One atomic load when nothing was
 /// unloaded since the last time.
 pub(crate) fn vacate_retired<C: Ctx>(cx: &mut C) {
-    let space = cx.thread().space.clone();
-    let epoch = space.retire_epoch.load(std::sync::atomic::Ordering::Acquire);
+    let epoch = cx.thread().space.retire_epoch.load(std::sync::atomic::Ordering::Acquire);
     if epoch == cx.thread().seen_epoch {
         return;
     }
+    let space = cx.thread().space.clone();
     let tid = cx.thread().tid;
     let ids: Vec<(ModId, bool)> = {
         let reg = link::read_reg(&space);

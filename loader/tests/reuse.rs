@@ -128,3 +128,44 @@ fn emscripten_tls_blocks_are_freed_with_the_slot() {
     worker.join().unwrap();
     assert!(addrs.len() <= 2, "the worker's blocks are recycled, not leaked: {addrs:x?}");
 }
+
+/// A thread that never calls through the loader but allocates (here: wasm calling the built-in `malloc`,
+/// reached through a function handle taken earlier) vacates retired slots too.
+#[test]
+fn a_thread_that_only_allocates_vacates_retired_slots() {
+    let (space, _) = space(SpaceConfig::default());
+    let mut t = space.thread().unwrap();
+    load_main(&mut t);
+    let allocator = wat::parse_str(
+        r#"(module (@dylink.0 (mem-info))
+        (import "env" "__memory_base" (global i32))
+        (import "env" "malloc" (func $malloc (param i32) (result i32)))
+        (func (export "grab") (param i32) (result i32) local.get 0 call $malloc))"#,
+    )
+    .unwrap();
+    t.load(wasmvm_loader::Source::Bytes { name: "grab.so".into(), bytes: allocator.into() }).unwrap();
+    let first = t.dlopen("libplugin.so", RTLD_NOW | RTLD_GLOBAL).unwrap();
+
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let worker = space
+        .spawn_thread(move |w| {
+            assert_eq!(w.call::<i32, i32>("plugin_op", 2).unwrap(), 1201); // an instance of `first`
+            let grab = w.func(None, "grab").unwrap().typed::<i32, i32>(w.store()).unwrap();
+            done_tx.send(()).unwrap();
+            go_rx.recv().unwrap();
+            // Straight into wasm, not through the loader: only `malloc` can notice the unload.
+            assert_ne!(grab.call(w.store(), 64).unwrap(), 0);
+            done_tx.send(()).unwrap();
+            go_rx.recv().unwrap();
+        })
+        .unwrap();
+    done_rx.recv().unwrap();
+    t.dlclose(first).unwrap();
+    go_tx.send(()).unwrap();
+    done_rx.recv().unwrap();
+    let second = t.dlopen("libplugin.so", RTLD_NOW | RTLD_GLOBAL).unwrap();
+    assert_eq!(second, first, "the worker vacated the slot in malloc: it is recycled");
+    go_tx.send(()).unwrap();
+    worker.join().unwrap();
+}
