@@ -214,3 +214,36 @@ fn increment_fused_into_a_branch_on_its_result() {
         assert_eq!(call(wat, &[Val::I32(n), Val::I32(step)]), vec![Val::I32(expected)], "n = {n}, step = {step}");
     }
 }
+
+/// Two loads in a row are one instruction (`load_pair`): the first completes before the second, so the second
+/// may load through the first's result (pointer chasing), the first's result may have gone to a local, and
+/// a trap in the second load is still a trap.
+#[test]
+fn load_pairs_chase_pointers_keep_locals_and_trap() {
+    let wat = r#"(module (memory 1)
+      (data (i32.const 16) "\20\00\00\00")   ;; [16] = 32
+      (data (i32.const 32) "\2a\00\00\00")   ;; [32] = 42
+      (func (export "f") (param $p i32) (result i32) (local $a i32) (local $b i32)
+        ;; a = [p]; b = [a] (the second load's address is the first's result)
+        (local.set $a (i32.load (local.get $p)))
+        (local.set $b (i32.load (local.get $a)))
+        (i32.add (i32.mul (local.get $a) (i32.const 1000)) (local.get $b))))"#;
+    assert_eq!(call(wat, &[Val::I32(16)]), vec![Val::I32(32 * 1000 + 42)]);
+    // Both results as operands: [p] + [p + 16] (the second load's operand stays a temporary).
+    let wat = r#"(module (memory 1)
+      (data (i32.const 16) "\20\00\00\00")
+      (data (i32.const 32) "\2a\00\00\00")
+      (func (export "f") (param $p i32) (result i32)
+        (i32.sub (i32.load (local.get $p)) (i32.load offset=16 (local.get $p)))))"#;
+    assert_eq!(call(wat, &[Val::I32(16)]), vec![Val::I32(32 - 42)]);
+    // The second load out of bounds traps.
+    let wat = r#"(module (memory 1)
+      (func (export "f") (param $p i32) (result i32)
+        (i32.add (i32.load (local.get $p)) (i32.load offset=65533 (local.get $p)))))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let f = inst.get_func(&store, "f").unwrap().typed::<i32, i32>(&store).unwrap();
+    assert_eq!(f.call(&mut store, 0).unwrap_err().to_string(), "trap: out of bounds memory access");
+}

@@ -247,6 +247,31 @@ store_handler!(store_ss_imm, StoreSSImm, [, const SHIFT: u32], |p, fp| ea(scaled
 store_handler!(store_si_imm, StoreSIImm, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), p.value);
 store_handler!(store_si, StoreSI, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), get(fp, p.value));
 
+/// Two loads of the same kind from private memory in a row (`p->a` then `q->b`), one dispatch: the first
+/// completes (it may produce the second's address) before the second starts. `dst` is the second's, first
+/// like every result-producing instruction's, so a following `local.set` can retarget it.
+#[repr(C, packed)]
+#[derive(Clone, Copy)]
+pub(crate) struct LoadPair {
+    pub dst: Slot,
+    pub addr: Slot,
+    pub offset: u32,
+    pub first: Load,
+}
+
+#[inline(never)]
+pub(crate) unsafe fn load_pair<Op: LoadOp>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+    let p: LoadPair = operands(ip);
+    let first = p.first;
+    let ea1 = ea(get(fp, first.addr), first.offset);
+    check!(ip, fp, mem, ctx, false, ea1, Op::SIZE, len);
+    set(fp, first.dst, Op::extend(read::<false>(mem.add(ea1), Op::SIZE)));
+    let ea2 = ea(get(fp, p.addr), p.offset);
+    check!(ip, fp, mem, ctx, false, ea2, Op::SIZE, len);
+    set(fp, p.dst, Op::extend(read::<false>(mem.add(ea2), Op::SIZE)));
+    dispatch!(after::<LoadPair>(ip), fp, mem, len, ctx)
+}
+
 /// Load and branch on the loaded value (non-zero when `WHEN`, zero otherwise): `if (p->field)`.
 #[repr(C, packed)]
 #[derive(Clone, Copy)]
@@ -300,6 +325,8 @@ pub(crate) struct LoadHandlers {
     /// Load and branch (private memories only), `[when non-zero, when zero]`, by addressing form.
     pub br: [super::Handler; 2],
     pub br_ss: [super::Handler; 2],
+    /// Two loads in a row (private memories only).
+    pub pair: super::Handler,
 }
 
 pub(crate) struct GetLoad;
@@ -319,6 +346,7 @@ impl LoadVisitor for GetLoad {
             si: [load_si::<Op, false>, load_si::<Op, true>],
             br: [load_br::<Op, true>, load_br::<Op, false>],
             br_ss: [load_br_ss::<Op, true>, load_br_ss::<Op, false>],
+            pair: load_pair::<Op>,
         }
     }
 }

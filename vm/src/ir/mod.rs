@@ -55,6 +55,13 @@ impl CodeBuf {
         unsafe { self.bytes.as_mut_ptr().add(at).cast::<P>().write_unaligned(value) };
     }
 
+    /// Read back a value written at byte position `at` (an operand struct, to fuse its instruction).
+    pub(crate) fn read<P: Copy>(&self, at: usize) -> P {
+        assert!(at + std::mem::size_of::<P>() <= self.bytes.len());
+        // SAFETY: bounds checked above; `P: Copy` is plain data written by `emit`/`patch`.
+        unsafe { self.bytes.as_ptr().add(at).cast::<P>().read_unaligned() }
+    }
+
     /// Overwrite a value previously written at byte position `at`.
     pub(crate) fn patch<P: Copy>(&mut self, at: usize, value: P) {
         assert!(at + std::mem::size_of::<P>() <= self.bytes.len());

@@ -7,8 +7,8 @@ use crate::error::{Error, Result};
 use crate::exec;
 use crate::exec::control::Const;
 use crate::exec::memory::{
-    DataDrop, GetLoad, GetStore, Load, LoadAbs, LoadSI, LoadSS, MemBulk, MemGrow, MemInit, MemSize, Store, StoreAbs,
-    StoreImm, StoreSI, StoreSIImm, StoreSS, StoreSSImm,
+    DataDrop, GetLoad, GetStore, Load, LoadAbs, LoadPair, LoadSI, LoadSS, MemBulk, MemGrow, MemInit, MemSize, Store,
+    StoreAbs, StoreImm, StoreSI, StoreSIImm, StoreSS, StoreSSImm,
 };
 use crate::exec::numeric::{Bin2, BinIS, BinSI, BinSS, GetBin2, GetBinary, GetUnary, Un};
 use crate::exec::table::{ElemDrop, TableCopy, TableFill, TableGet, TableGrow, TableInit, TableSet, TableSize};
@@ -391,23 +391,47 @@ impl Translator<'_> {
         let last = |a: LoadAddr| if shared == 0 { LastKind::Load(kind, a) } else { LastKind::Other };
         match (self.fuse_address(addr), addr) {
             (Some((a, Src::Slot(b), 0)), _) => {
-                self.emit_result(h.ss[shared], LoadSS { dst, a, b, offset }, dst, last(LoadAddr::SS(a, b, offset)))
+                self.emit_result(h.ss[shared], LoadSS { dst, a, b, offset }, dst, last(LoadAddr::SS(a, b, offset)));
             }
             (Some((a, Src::Slot(b), k)), _) => {
-                self.emit_result(h.ss_shift[k as usize][shared], LoadSS { dst, a, b, offset }, dst, LastKind::Other)
+                self.emit_result(h.ss_shift[k as usize][shared], LoadSS { dst, a, b, offset }, dst, LastKind::Other);
             }
             (Some((a, Src::Imm(imm), _)), _) => {
-                self.emit_result(h.si[shared], LoadSI { dst, a, imm: imm as u32, offset }, dst, LastKind::Other)
+                self.emit_result(h.si[shared], LoadSI { dst, a, imm: imm as u32, offset }, dst, LastKind::Other);
             }
             (None, Src::Slot(addr)) => {
-                self.emit_result(h.slot[shared], Load { dst, addr, offset }, dst, last(LoadAddr::Slot(addr, offset)))
+                if let Some(first) = self.load_pair_partner(kind) {
+                    // One dispatch for both loads; the pair ends any further fusion.
+                    self.code.truncate(first.0);
+                    self.emit_result(h.pair, LoadPair { dst, addr, offset, first: first.1 }, dst, LastKind::Other);
+                    self.prev = None;
+                } else {
+                    let kind = last(LoadAddr::Slot(addr, offset));
+                    self.emit_result(h.slot[shared], Load { dst, addr, offset }, dst, kind);
+                }
             }
             (None, Src::Imm(a)) => {
                 let ea = a as u32 as u64 + memarg.offset;
-                self.emit_result(h.abs[shared], LoadAbs { dst, ea }, dst, LastKind::Other)
+                self.emit_result(h.abs[shared], LoadAbs { dst, ea }, dst, LastKind::Other);
             }
-        };
+        }
         self.push(Operand::Temp);
+    }
+
+    /// The last instruction, if it is a plain load of `kind` from private memory that nothing follows yet
+    /// (so that the next load can join it): its position and operands (its `dst` as retargeted since).
+    fn load_pair_partner(&self, kind: LoadKind) -> Option<(usize, Load)> {
+        let last = self.last?;
+        match last.kind {
+            LastKind::Load(k, LoadAddr::Slot(..))
+                if k == kind
+                    && last.pos >= self.barrier
+                    && last.pos + crate::ir::HANDLER_SIZE + std::mem::size_of::<Load>() == self.code.pos() =>
+            {
+                Some((last.pos, self.code.read(crate::ir::operands_at(last.pos))))
+            }
+            _ => None,
+        }
     }
 
     fn store(&mut self, kind: StoreKind, memarg: MemArg) {
