@@ -48,6 +48,17 @@ pub enum Command {
     /// program.
     #[command(after_help = EXIT_STATUS_HELP)]
     Run(RunArgs),
+    /// Print the wasmvm code each function translates to, with the wasm operator every instruction
+    /// came from (like wasmtime's `explore`, as text).
+    Explore {
+        /// The module file (binary or text format).
+        #[arg(value_name = "MODULE")]
+        module: PathBuf,
+        /// Only this function: its index (imports count), export name or name-section name
+        /// (repeatable).
+        #[arg(long = "func", value_name = "NAME|INDEX")]
+        funcs: Vec<String>,
+    },
     /// Run .wast specification test scripts; exits 0 iff every assertion passes.
     Wast {
         /// The scripts.
@@ -163,8 +174,31 @@ fn parse_env(s: &str) -> Result<(String, String), String> {
 pub fn execute(cli: Cli) -> (i32, Option<String>) {
     match cli.command {
         Command::Run(args) => run::status_of(&run(args)),
+        Command::Explore { module, funcs } => match explore(&module, &funcs) {
+            Ok(text) => {
+                print!("{text}");
+                (0, None)
+            }
+            Err(e) => (EXIT_ERROR, Some(e)),
+        },
         Command::Wast { files } => (if wasmvm_spec::run_cli(&files) { 0 } else { EXIT_ERROR }, None),
     }
+}
+
+/// `wasmvm explore`: the disassembly of the selected functions (all when `funcs` is empty).
+fn explore(path: &std::path::Path, funcs: &[String]) -> Result<String, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let wasm = wat::parse_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    let engine = Engine::new(wasmvm::Config { disassembly: true, ..wasmvm::Config::default() });
+    let module = wasmvm::Module::new(&engine, &wasm).map_err(|e| format!("{}: {e}", path.display()))?;
+    let wanted = |index: u32, names: &[String]| {
+        funcs.is_empty() || funcs.iter().any(|f| f.parse::<u32>().ok() == Some(index) || names.contains(f))
+    };
+    let text = wasmvm::disas::print(&module, &wasm, wanted).map_err(|e| e.to_string())?;
+    if text.is_empty() {
+        return Err(format!("{}: no defined function matches {}", path.display(), funcs.join(", ")));
+    }
+    Ok(text)
 }
 
 /// The program's threads: the first to trap or exit ends the process.

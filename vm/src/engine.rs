@@ -30,6 +30,10 @@ pub struct Config {
     /// [`InterruptHandle::interrupt`](crate::InterruptHandle::interrupt) stops running wasm. Costs one load per
     /// loop iteration; off by default.
     pub interruptible: bool,
+    /// Keep a description of every translated instruction (and the wasm operator it came from), so that
+    /// [`Module::disassemble`](crate::Module::disassemble) can print a function's wasmvm code. Costs
+    /// translation time and memory; off by default.
+    pub disassembly: bool,
 }
 
 /// The WebAssembly proposals a module may use. The default is Wasm 2.0 (without SIMD) plus threads.
@@ -83,6 +87,7 @@ impl Default for Config {
             parallel_translation: true,
             features: Features::default(),
             interruptible: false,
+            disassembly: false,
         }
     }
 }

@@ -45,6 +45,11 @@ mod translate;
 mod types;
 mod value;
 
+/// The disassembler's view of translated code (see [`Module::disassemble`]).
+pub mod disas {
+    pub use crate::ir::disas::{Instruction, print};
+}
+
 pub use engine::{Config, Engine, Features};
 pub use error::{Error, Result, Trap, TrapCode, TrapKind};
 pub use memory::{MAX_PAGES, Memory, PAGE_SIZE, SharedMemory};

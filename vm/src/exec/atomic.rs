@@ -7,68 +7,12 @@
 use std::time::Duration;
 
 use super::memory::fresh_len;
-use super::{Ctx, Exit, Fp, Ip, Mem, after, dispatch, get, operands, set, trap};
+use super::{Ctx, Exit, Fp, Ip, Mem, dispatch, get, next, set, trap};
 use crate::error::TrapCode;
 use crate::ir::Slot;
+use crate::ir::isa::*;
 use crate::memory::atomic::{self, RmwOp};
 use crate::memory::racy::WaitResult;
-
-/// Atomic load: `dst = load(fp[addr] + offset)`.
-#[repr(C, packed)]
-#[derive(Clone, Copy)]
-pub(crate) struct AtomicLoad {
-    pub dst: Slot,
-    pub addr: Slot,
-    pub offset: u32,
-}
-
-/// Atomic store.
-#[repr(C, packed)]
-#[derive(Clone, Copy)]
-pub(crate) struct AtomicStore {
-    pub addr: Slot,
-    pub offset: u32,
-    pub value: Slot,
-}
-
-/// Read-modify-write: `dst = old value`.
-#[repr(C, packed)]
-#[derive(Clone, Copy)]
-pub(crate) struct AtomicRmw {
-    pub dst: Slot,
-    pub addr: Slot,
-    pub offset: u32,
-    pub value: Slot,
-}
-
-#[repr(C, packed)]
-#[derive(Clone, Copy)]
-pub(crate) struct AtomicCmpxchg {
-    pub dst: Slot,
-    pub addr: Slot,
-    pub offset: u32,
-    pub expected: Slot,
-    pub replacement: Slot,
-}
-
-#[repr(C, packed)]
-#[derive(Clone, Copy)]
-pub(crate) struct AtomicWait {
-    pub dst: Slot,
-    pub addr: Slot,
-    pub offset: u32,
-    pub expected: Slot,
-    pub timeout: Slot,
-}
-
-#[repr(C, packed)]
-#[derive(Clone, Copy)]
-pub(crate) struct AtomicNotify {
-    pub dst: Slot,
-    pub addr: Slot,
-    pub offset: u32,
-    pub count: Slot,
-}
 
 /// Check alignment and bounds of an `n`-byte atomic access; returns the effective address.
 #[inline(always)]
@@ -94,45 +38,63 @@ macro_rules! width {
     };
 }
 
-#[inline(never)]
-pub(crate) unsafe fn atomic_load<const N: usize>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
-    let p: AtomicLoad = operands(ip);
-    match address(ctx, fp, p.addr, p.offset, N, len) {
-        Ok(ea) => set(fp, p.dst, width!(N, load, mem.add(ea))),
-        Err(code) => return trap(ctx, code),
-    }
-    dispatch!(after::<AtomicLoad>(ip), fp, mem, len, ctx)
-}
-
-#[inline(never)]
-pub(crate) unsafe fn atomic_store<const N: usize>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
-    let p: AtomicStore = operands(ip);
-    match address(ctx, fp, p.addr, p.offset, N, len) {
-        Ok(ea) => width!(N, store, mem.add(ea), get(fp, p.value)),
-        Err(code) => return trap(ctx, code),
-    }
-    dispatch!(after::<AtomicStore>(ip), fp, mem, len, ctx)
-}
-
-#[inline(never)]
-pub(crate) unsafe fn atomic_rmw<const N: usize, const OP: u8>(
+#[inline(always)]
+pub(crate) unsafe fn atomic_load<const N: usize>(
+    p: AtomicLoad,
     ip: Ip,
     fp: Fp,
     mem: Mem,
     len: usize,
     ctx: &mut Ctx,
 ) -> Exit {
-    let p: AtomicRmw = operands(ip);
+    match address(ctx, fp, p.addr, p.offset, N, len) {
+        Ok(ea) => set(fp, p.dst, width!(N, load, mem.add(ea))),
+        Err(code) => return trap(ctx, code),
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn atomic_store<const N: usize>(
+    p: AtomicStore,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
+    match address(ctx, fp, p.addr, p.offset, N, len) {
+        Ok(ea) => width!(N, store, mem.add(ea), get(fp, p.value)),
+        Err(code) => return trap(ctx, code),
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn atomic_rmw<const N: usize, const OP: u8>(
+    p: AtomicRmw,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
     match address(ctx, fp, p.addr, p.offset, N, len) {
         Ok(ea) => set(fp, p.dst, width!(N, rmw, mem.add(ea), RmwOp::from_u8(OP), get(fp, p.value))),
         Err(code) => return trap(ctx, code),
     }
-    dispatch!(after::<AtomicRmw>(ip), fp, mem, len, ctx)
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
-#[inline(never)]
-pub(crate) unsafe fn atomic_cmpxchg<const N: usize>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
-    let p: AtomicCmpxchg = operands(ip);
+#[inline(always)]
+pub(crate) unsafe fn atomic_cmpxchg<const N: usize>(
+    p: AtomicCmpxchg,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
     match address(ctx, fp, p.addr, p.offset, N, len) {
         Ok(ea) => {
             let old = width!(N, cmpxchg, mem.add(ea), get(fp, p.expected), get(fp, p.replacement));
@@ -140,39 +102,7 @@ pub(crate) unsafe fn atomic_cmpxchg<const N: usize>(ip: Ip, fp: Fp, mem: Mem, le
         }
         Err(code) => return trap(ctx, code),
     }
-    dispatch!(after::<AtomicCmpxchg>(ip), fp, mem, len, ctx)
-}
-
-/// The handlers of the read-modify-write family, by width (1, 2, 4, 8 bytes) and operation.
-pub(crate) fn rmw_handler(width: usize, op: RmwOp) -> super::Handler {
-    macro_rules! by_op {
-        ($n:literal) => {
-            match op {
-                RmwOp::Add => atomic_rmw::<$n, 0>,
-                RmwOp::Sub => atomic_rmw::<$n, 1>,
-                RmwOp::And => atomic_rmw::<$n, 2>,
-                RmwOp::Or => atomic_rmw::<$n, 3>,
-                RmwOp::Xor => atomic_rmw::<$n, 4>,
-                RmwOp::Xchg => atomic_rmw::<$n, 5>,
-            }
-        };
-    }
-    match width {
-        1 => by_op!(1),
-        2 => by_op!(2),
-        4 => by_op!(4),
-        _ => by_op!(8),
-    }
-}
-
-/// `[load, store, cmpxchg]` handlers by width.
-pub(crate) fn width_handlers(width: usize) -> [super::Handler; 3] {
-    match width {
-        1 => [atomic_load::<1>, atomic_store::<1>, atomic_cmpxchg::<1>],
-        2 => [atomic_load::<2>, atomic_store::<2>, atomic_cmpxchg::<2>],
-        4 => [atomic_load::<4>, atomic_store::<4>, atomic_cmpxchg::<4>],
-        _ => [atomic_load::<8>, atomic_store::<8>, atomic_cmpxchg::<8>],
-    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
 #[inline(never)]
@@ -193,21 +123,26 @@ unsafe fn wait(ctx: &Ctx, mem: Mem, ea: usize, expected: u64, timeout: i64, n: u
     })
 }
 
-#[inline(never)]
-pub(crate) unsafe fn atomic_wait<const N: usize>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
-    let p: AtomicWait = operands(ip);
+#[inline(always)]
+pub(crate) unsafe fn atomic_wait<const N: usize>(
+    p: AtomicWait,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Ctx,
+) -> Exit {
     let r = address(ctx, fp, p.addr, p.offset, N, len)
         .and_then(|ea| wait(ctx, mem, ea, get(fp, p.expected), get(fp, p.timeout) as i64, N));
     match r {
         Ok(v) => set(fp, p.dst, v as u64),
         Err(code) => return trap(ctx, code),
     }
-    dispatch!(after::<AtomicWait>(ip), fp, mem, len, ctx)
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
-#[inline(never)]
-pub(crate) unsafe fn atomic_notify(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
-    let p: AtomicNotify = operands(ip);
+#[inline(always)]
+pub(crate) unsafe fn atomic_notify(p: AtomicNotify, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     match address(ctx, fp, p.addr, p.offset, 4, len) {
         Ok(ea) => {
             let m = &*(*ctx.instance).mem0;
@@ -216,11 +151,11 @@ pub(crate) unsafe fn atomic_notify(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
         }
         Err(code) => return trap(ctx, code),
     }
-    dispatch!(after::<AtomicNotify>(ip), fp, mem, len, ctx)
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
-#[inline(never)]
-pub(crate) unsafe fn atomic_fence(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+#[inline(always)]
+pub(crate) unsafe fn atomic_fence(_p: Nothing, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     atomic::fence();
-    dispatch!(after::<()>(ip), fp, mem, len, ctx)
+    dispatch!(next(&_p, ip), fp, mem, len, ctx)
 }

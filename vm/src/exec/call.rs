@@ -3,53 +3,13 @@
 
 use std::sync::Arc;
 
-use super::{Ctx, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, operands, run, trap};
+use super::{Ctx, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, next, operands, run, trap};
 use crate::error::{Trap, TrapCode};
-use crate::ir::Slot;
+use crate::ir::isa::*;
 use crate::store::{FuncEntry, RawHostFn, StoreInner};
 
-/// First instruction of every function: check the frame fits and zero the non-parameter locals.
-#[repr(C, packed)]
-#[derive(Clone, Copy)]
-pub(crate) struct Enter {
-    pub frame_size: u32,
-    pub zero_from: u32,
-    pub zero_len: u32,
-}
-
-/// Call a function of the same module. Patched after translation: `entry` points just past the callee's
-/// `enter`, whose work (frame check, zeroing locals) this instruction does itself.
-#[repr(C, packed)]
-#[derive(Clone, Copy)]
-pub(crate) struct CallInternal {
-    pub entry: usize,
-    /// First argument slot; the callee's frame starts here.
-    pub frame: Slot,
-    pub frame_size: u32,
-    pub zero_from: u32,
-    pub zero_len: u32,
-}
-
-/// Call a function by index in the instance's function space (imports).
-#[repr(C, packed)]
-#[derive(Clone, Copy)]
-pub(crate) struct CallImport {
-    pub func: u32,
-    pub frame: Slot,
-}
-
-#[repr(C, packed)]
-#[derive(Clone, Copy)]
-pub(crate) struct CallIndirect {
-    pub type_id: u32,
-    pub table: u32,
-    pub index: Slot,
-    pub frame: Slot,
-}
-
-#[inline(never)]
-pub(crate) unsafe fn enter(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
-    let p: Enter = operands(ip);
+#[inline(always)]
+pub(crate) unsafe fn enter(p: Enter, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     if fp.add(p.frame_size as usize) > ctx.stack_end {
         return trap(ctx, TrapCode::StackExhausted);
     }
@@ -110,14 +70,13 @@ macro_rules! call_wasm {
     }};
 }
 
-#[inline(never)]
-pub(crate) unsafe fn call_internal(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
-    let p: CallInternal = operands(ip);
+#[inline(always)]
+pub(crate) unsafe fn call_internal(p: CallInternal, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let callee_fp = fp.add(p.frame as usize);
     if ctx.frame_sp == ctx.frames_end || callee_fp.add(p.frame_size as usize) > ctx.stack_end {
         return trap(ctx, TrapCode::StackExhausted);
     }
-    ctx.frame_sp.write(Frame { ip: after::<CallInternal>(ip), fp, instance: ctx.instance });
+    ctx.frame_sp.write(Frame { ip: next(&p, ip), fp, instance: ctx.instance });
     ctx.frame_sp = ctx.frame_sp.add(1);
     if zero_locals(callee_fp.add(p.zero_from as usize), p.zero_len) {
         return zero_rest(p.entry as Ip, callee_fp, mem, len, ctx);
@@ -191,16 +150,14 @@ unsafe fn call_slow(_ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exi
     call_wasm!(ctx, next, fp, args, (*entry).code, (*entry).instance, mem, len)
 }
 
-#[inline(never)]
-pub(crate) unsafe fn call_import(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
-    let p: CallImport = operands(ip);
+#[inline(always)]
+pub(crate) unsafe fn call_import(p: CallImport, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let e: *mut FuncEntry = (*ctx.instance).funcs.as_mut_ptr().add(p.func as usize);
     call_entry!(ctx, e, e, ip, CallImport, fp, p.frame, mem, len)
 }
 
-#[inline(never)]
-pub(crate) unsafe fn call_indirect(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
-    let p: CallIndirect = operands(ip);
+#[inline(always)]
+pub(crate) unsafe fn call_indirect(p: CallIndirect, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
     let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
     let Some(raw) = table.get(get(fp, p.index) as u32) else {
         return trap(ctx, TrapCode::UndefinedElement);

@@ -116,6 +116,12 @@ pub(crate) unsafe fn operands<P: Copy>(ip: Ip) -> P {
     ip.add(HANDLER_SIZE).cast::<P>().read_unaligned()
 }
 
+/// The instruction after one with operands `p` (its shape is its type, so it cannot be mismatched).
+#[inline(always)]
+pub(crate) unsafe fn next<P: crate::ir::isa::Operands>(_p: &P, ip: Ip) -> Ip {
+    ip.add(HANDLER_SIZE + std::mem::size_of::<P>())
+}
+
 /// The instruction after one with operand struct `P`.
 #[inline(always)]
 pub(crate) unsafe fn after<P>(ip: Ip) -> Ip {

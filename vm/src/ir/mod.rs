@@ -8,9 +8,14 @@
 //! - immediates (constants, memory offsets, signature ids) stored inline;
 //! - branch offsets, relative to the start of the branching instruction.
 //!
-//! There is no opcode enum: the translator emits `(handler, operands)` pairs through [`CodeBuf`], and the
-//! executor's handler reads its operand struct right after its own address.
+//! The instructions are declared once, in [`isa`]: the translator emits typed `(Op<Shape>, Shape)` pairs through
+//! [`CodeBuf`], and the executor's handler reads its operand struct right after its own address. With
+//! [`Config::disassembly`](crate::Config::disassembly) on, [`CodeBuf`] also records each instruction's
+//! description and the wasm offset it came from, for the disassembler ([`disas`]).
 
+pub(crate) mod disas;
+pub(crate) mod families;
+pub(crate) mod isa;
 pub(crate) mod ops;
 
 use crate::exec::Handler;
@@ -21,13 +26,23 @@ pub(crate) type Slot = u32;
 /// Size of the handler address at the start of every instruction.
 pub(crate) const HANDLER_SIZE: usize = std::mem::size_of::<Handler>();
 
+/// An instruction recorded for the disassembler: its position, what it is, and the wasm operator (by
+/// offset in the module) whose translation emitted it.
+#[derive(Clone, Copy)]
+pub(crate) struct Mark {
+    pub pos: usize,
+    pub info: &'static isa::OpInfo,
+    pub wasm_offset: u32,
+}
+
 /// A growing byte stream of instructions.
 #[derive(Default)]
 pub(crate) struct CodeBuf {
     bytes: Vec<u8>,
-    /// Instruction starts and their handlers (with the `disasm` feature, for inspecting translations).
-    #[cfg(feature = "disasm")]
-    pub(crate) marks: Vec<(usize, usize)>,
+    /// With disassembly on: every instruction, in order.
+    marks: Option<Vec<Mark>>,
+    /// The offset of the wasm operator being translated (recorded in marks).
+    pub(crate) wasm_offset: u32,
 }
 
 impl CodeBuf {
@@ -37,11 +52,12 @@ impl CodeBuf {
     }
 
     /// Append an instruction and return its position.
-    pub(crate) fn emit<P: Copy>(&mut self, handler: Handler, params: P) -> usize {
+    pub(crate) fn emit<P: isa::Operands>(&mut self, op: isa::Instr<P>, params: P) -> usize {
         let pos = self.bytes.len();
-        #[cfg(feature = "disasm")]
-        self.marks.push((pos, handler as usize));
-        self.bytes.extend_from_slice(&(handler as usize).to_ne_bytes());
+        if let Some(marks) = &mut self.marks {
+            marks.push(Mark { pos, info: op.info(), wasm_offset: self.wasm_offset });
+        }
+        self.bytes.extend_from_slice(&(op.handler() as usize).to_ne_bytes());
         self.push_raw(params);
         pos
     }
@@ -71,14 +87,11 @@ impl CodeBuf {
 
     /// Remove the bytes `start..end` (an instruction fused into a later one), moving what follows down.
     pub(crate) fn remove(&mut self, start: usize, end: usize) {
-        #[cfg(feature = "disasm")]
-        {
+        if let Some(marks) = &mut self.marks {
             let n = end - start;
-            self.marks.retain(|&(p, _)| p < start || p >= end);
-            for m in &mut self.marks {
-                if m.0 >= end {
-                    m.0 -= n;
-                }
+            marks.retain(|m| m.pos < start || m.pos >= end);
+            for m in marks.iter_mut().filter(|m| m.pos >= end) {
+                m.pos -= n;
             }
         }
         self.bytes.drain(start..end);
@@ -86,19 +99,21 @@ impl CodeBuf {
 
     /// Drop every instruction from `pos` on (used when fusing the last instruction into the next one).
     pub(crate) fn truncate(&mut self, pos: usize) {
-        #[cfg(feature = "disasm")]
-        self.marks.retain(|&(p, _)| p < pos);
+        if let Some(marks) = &mut self.marks {
+            marks.retain(|m| m.pos < pos);
+        }
         self.bytes.truncate(pos);
     }
 
-    /// A stream that writes into `bytes` (emptied first), reusing its capacity.
-    pub(crate) fn reusing(mut bytes: Vec<u8>) -> Self {
+    /// A stream that writes into `bytes` (emptied first), reusing its capacity; `record` keeps marks.
+    pub(crate) fn reusing(mut bytes: Vec<u8>, record: bool) -> Self {
         bytes.clear();
-        Self {
-            bytes,
-            #[cfg(feature = "disasm")]
-            marks: Vec::new(),
-        }
+        Self { bytes, marks: record.then(Vec::new), wasm_offset: 0 }
+    }
+
+    /// The recorded instructions (empty without disassembly).
+    pub(crate) fn take_marks(&mut self) -> Vec<Mark> {
+        self.marks.take().unwrap_or_default()
     }
 
     /// A copy of the code, exactly as long as it is.

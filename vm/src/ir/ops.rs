@@ -49,7 +49,7 @@ impl SlotValue for f64 {
 }
 
 /// An instruction `(a, b) -> r`.
-pub(crate) trait BinaryOp {
+pub(crate) trait BinaryOp: crate::ir::isa::Named {
     type Lhs: SlotValue;
     type Rhs: SlotValue;
     type Out: SlotValue;
@@ -57,7 +57,7 @@ pub(crate) trait BinaryOp {
 }
 
 /// An instruction `a -> r`.
-pub(crate) trait UnaryOp {
+pub(crate) trait UnaryOp: crate::ir::isa::Named {
     type In: SlotValue;
     type Out: SlotValue;
     fn eval(a: Self::In) -> Result<Self::Out, TrapCode>;
@@ -80,6 +80,7 @@ macro_rules! binary_ops {
     ($enum:ident { $( $name:ident($a:ident: $A:ty, $b:ident: $B:ty) -> $R:ty = $(try $tbody:block)? $($body:block)? ;)* }) => {
         $(
             pub(crate) struct $name;
+            impl crate::ir::isa::Named for $name { const NAME: &'static str = stringify!($name); }
             impl BinaryOp for $name {
                 type Lhs = $A;
                 type Rhs = $B;
@@ -133,6 +134,7 @@ macro_rules! unary_ops {
     ($enum:ident { $( $name:ident($a:ident: $A:ty) -> $R:ty = $(try $tbody:block)? $($body:block)? ;)* }) => {
         $(
             pub(crate) struct $name;
+            impl crate::ir::isa::Named for $name { const NAME: &'static str = stringify!($name); }
             impl UnaryOp for $name {
                 type In = $A;
                 type Out = $R;
@@ -467,7 +469,7 @@ float_min_max!(fmin32, fmax32, quiet_nan32, quiet32, f32, 0x0040_0000);
 float_min_max!(fmin64, fmax64, quiet_nan64, quiet64, f64, 0x0008_0000_0000_0000);
 
 /// Memory access widths and how a loaded value is extended into a slot.
-pub(crate) trait LoadOp {
+pub(crate) trait LoadOp: crate::ir::isa::Named {
     /// Bytes read.
     const SIZE: usize;
     /// Extend the little-endian bytes read (zero-extended into a u64) into the slot value.
@@ -475,7 +477,7 @@ pub(crate) trait LoadOp {
 }
 
 /// Memory store widths.
-pub(crate) trait StoreOp {
+pub(crate) trait StoreOp: crate::ir::isa::Named {
     const SIZE: usize;
 }
 
@@ -483,6 +485,7 @@ macro_rules! load_ops {
     ($enum:ident { $($name:ident: $size:literal => |$r:ident| $e:expr;)* }) => {
         $(
             pub(crate) struct $name;
+            impl crate::ir::isa::Named for $name { const NAME: &'static str = stringify!($name); }
             impl LoadOp for $name {
                 const SIZE: usize = $size;
                 #[inline(always)]
@@ -529,6 +532,7 @@ macro_rules! store_ops {
     ($($name:ident: $size:literal;)*) => {$(
         pub(crate) struct $name;
         impl StoreOp for $name { const SIZE: usize = $size; }
+        impl crate::ir::isa::Named for $name { const NAME: &'static str = stringify!($name); }
     )*};
 }
 store_ops!(Store8: 1; Store16: 2; Store32: 4; Store64: 8;);

@@ -174,21 +174,29 @@ impl Module {
         self.inner.custom_sections.iter().filter(move |(n, _)| n == name).map(|(_, b)| &b[..])
     }
 
-    /// The translated code of defined function `index` (counting imports) as `(offset, handler address)`
-    /// pairs, for inspecting translations with a symboliser (`disasm` feature).
-    #[cfg(feature = "disasm")]
-    pub fn disassemble(&self, index: u32) -> Option<Vec<(usize, usize)>> {
+    /// The translated code of function `index` (counting imports), instruction by instruction. `None` for an
+    /// imported or unknown function, or when the engine's [`Config::disassembly`](crate::Config::disassembly)
+    /// is off.
+    pub fn disassemble(&self, index: u32) -> Option<Vec<crate::disas::Instruction>> {
         let i = index.checked_sub(self.inner.num_imported_funcs)?;
-        self.inner.code.get(i as usize).map(|c| c.marks.clone())
+        let c = self.inner.code.get(i as usize)?;
+        if c.marks.is_empty() {
+            return None;
+        }
+        Some(crate::ir::disas::disassemble(&c.code, &c.marks))
     }
 
     /// Index of an exported function.
-    #[cfg(feature = "disasm")]
     pub fn export_func_index(&self, name: &str) -> Option<u32> {
         self.inner.exports.iter().find_map(|(n, i)| match i {
             EntityIndex::Func(f) if n == name => Some(*f),
             _ => None,
         })
+    }
+
+    /// Number of functions (imported and defined).
+    pub fn num_funcs(&self) -> u32 {
+        self.inner.num_imported_funcs + self.inner.code.len() as u32
     }
 
     /// Total bytes of translated bytecode (for statistics).

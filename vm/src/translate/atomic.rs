@@ -3,8 +3,8 @@
 use wasmparser::{MemArg, Operator};
 
 use super::{LastKind, Translator};
-use crate::exec;
-use crate::exec::atomic::{AtomicCmpxchg, AtomicLoad, AtomicNotify, AtomicRmw, AtomicStore, AtomicWait};
+use crate::ir::families::*;
+use crate::ir::isa::{self, *};
 use crate::memory::atomic::RmwOp;
 
 impl Translator<'_> {
@@ -34,14 +34,14 @@ impl Translator<'_> {
                 let dst = self.push_temp();
                 let offset = memarg.offset as u32;
                 self.emit_result(
-                    exec::atomic::atomic_notify,
+                    isa::atomic_notify::op(),
                     AtomicNotify { dst, addr, offset, count },
                     dst,
                     LastKind::Other,
                 );
             }
             AtomicFence { .. } => {
-                self.emit(exec::atomic::atomic_fence, ());
+                self.emit(isa::atomic_fence::op(), Nothing {});
             }
             _ => match rmw_of(op) {
                 Some((width, rop, memarg)) => self.atomic_rmw(width, rop, memarg),
@@ -54,7 +54,7 @@ impl Translator<'_> {
     fn atomic_load(&mut self, width: usize, memarg: MemArg) {
         let addr = self.pop_slot();
         let dst = self.push_temp();
-        let h = exec::atomic::width_handlers(width)[0];
+        let h = atomics(width).load;
         self.emit_result(h, AtomicLoad { dst, addr, offset: memarg.offset as u32 }, dst, LastKind::Other);
     }
 
@@ -62,7 +62,7 @@ impl Translator<'_> {
         self.materialize_consts(2);
         let value = self.pop_slot();
         let addr = self.pop_slot();
-        let h = exec::atomic::width_handlers(width)[1];
+        let h = atomics(width).store;
         self.emit(h, AtomicStore { addr, offset: memarg.offset as u32, value });
     }
 
@@ -71,7 +71,7 @@ impl Translator<'_> {
         let value = self.pop_slot();
         let addr = self.pop_slot();
         let dst = self.push_temp();
-        let h = exec::atomic::rmw_handler(width, op);
+        let h = rmw(width, op);
         self.emit_result(h, AtomicRmw { dst, addr, offset: memarg.offset as u32, value }, dst, LastKind::Other);
     }
 
@@ -81,7 +81,7 @@ impl Translator<'_> {
         let expected = self.pop_slot();
         let addr = self.pop_slot();
         let dst = self.push_temp();
-        let h = exec::atomic::width_handlers(width)[2];
+        let h = atomics(width).cmpxchg;
         let p = AtomicCmpxchg { dst, addr, offset: memarg.offset as u32, expected, replacement };
         self.emit_result(h, p, dst, LastKind::Other);
     }
@@ -92,7 +92,7 @@ impl Translator<'_> {
         let expected = self.pop_slot();
         let addr = self.pop_slot();
         let dst = self.push_temp();
-        let h = if width == 4 { exec::atomic::atomic_wait::<4> } else { exec::atomic::atomic_wait::<8> };
+        let h = if width == 4 { isa::atomic_wait::op::<4>() } else { isa::atomic_wait::op::<8>() };
         let p = AtomicWait { dst, addr, offset: memarg.offset as u32, expected, timeout };
         self.emit_result(h, p, dst, LastKind::Other);
     }

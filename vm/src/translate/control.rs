@@ -4,12 +4,8 @@ use wasmparser::BlockType;
 
 use super::{Control, ControlKind, LastKind, LastOp, LoadAddr, Operand, Src, Translator};
 use crate::error::{Error, Result};
-use crate::exec::call::{CallImport, CallIndirect};
-use crate::exec::control::{
-    AddBrCmp, Br, BrCmpSI, BrCmpSS, BrIf, BrTable, GetBrCmp, Return1, ReturnImm, ReturnN, Select, SelectCmp,
-};
-use crate::exec::memory::{GetLoad, LoadBr, LoadBrSS};
-use crate::exec::{self};
+use crate::ir::families::*;
+use crate::ir::isa::{self, *};
 use crate::ir::ops::{BinOp, CmpOp};
 use crate::ir::{HANDLER_SIZE, Slot, operands_at};
 
@@ -55,7 +51,7 @@ impl Translator<'_> {
         if self.reachable {
             self.bind(label);
             if self.m.engine.config().interruptible {
-                self.emit(exec::control::check_interrupt, ());
+                self.emit(isa::check_interrupt::op(), Nothing {});
             }
         }
     }
@@ -87,7 +83,7 @@ impl Translator<'_> {
         let (label, base, results, reachable) = (ctrl.label, ctrl.base, ctrl.results, ctrl.reachable);
         if self.reachable {
             self.move_top_to(base, results);
-            self.emit_branch(exec::control::br, Br { offset: 0 }, label);
+            self.emit_branch(isa::br::op(), Br { offset: 0 }, label);
         }
         self.bind(else_label);
         let ctrl = self.control.last_mut().expect("checked");
@@ -107,7 +103,7 @@ impl Translator<'_> {
             if self.reachable {
                 self.move_top_to(ctrl.base, ctrl.results);
                 if ctrl.params > 0 {
-                    self.emit_branch(exec::control::br, Br { offset: 0 }, ctrl.label);
+                    self.emit_branch(isa::br::op(), Br { offset: 0 }, ctrl.label);
                 }
             }
             self.bind(else_label);
@@ -153,7 +149,7 @@ impl Translator<'_> {
             Src::Slot(s) if s == dst => {}
             Src::Slot(s) => self.emit_copy(dst, s),
             Src::Imm(value) => {
-                self.emit(exec::control::constant, crate::exec::control::Const { dst, value });
+                self.emit(isa::constant::op(), Const { dst, value });
             }
         }
     }
@@ -186,7 +182,7 @@ impl Translator<'_> {
             self.emit_return();
         } else {
             self.copy_branch_values(base, arity);
-            self.emit_branch(exec::control::br, Br { offset: 0 }, label);
+            self.emit_branch(isa::br::op(), Br { offset: 0 }, label);
         }
     }
 
@@ -228,7 +224,7 @@ impl Translator<'_> {
             Src::Slot(s) => s,
         };
         let len = targets.len() as u32;
-        let pos = self.emit(exec::control::br_table, BrTable { index, len });
+        let pos = self.emit(isa::br_table::op(), BrTable { index, len });
         let table_at = pos + HANDLER_SIZE + std::mem::size_of::<BrTable>();
         for _ in 0..=len {
             self.code.push_raw(0i32);
@@ -270,21 +266,21 @@ impl Translator<'_> {
         let h = self.height();
         match n {
             0 => {
-                self.emit(exec::control::return0, ());
+                self.emit(isa::return0::op(), Nothing {});
             }
             1 => match self.src_of(self.stack[(h - 1) as usize], h - 1) {
                 Src::Slot(src) => {
-                    self.emit(exec::control::return1, Return1 { src });
+                    self.emit(isa::return1::op(), Return1 { src });
                 }
                 Src::Imm(value) => {
-                    self.emit(exec::control::return_imm, ReturnImm { value });
+                    self.emit(isa::return_imm::op(), ReturnImm { value });
                 }
             },
             _ => {
                 // Temporaries sit at or above their result index, so an in-order copy never clobbers a
                 // value before it is read; locals and constants are first moved into temporaries.
                 self.materialize_top(n);
-                self.emit(exec::control::return_n, ReturnN { len: n });
+                self.emit(isa::return_n::op(), ReturnN { len: n });
                 for d in h - n..h {
                     self.code.push_raw(self.temp_slot(d));
                 }
@@ -293,7 +289,7 @@ impl Translator<'_> {
     }
 
     pub(super) fn unreachable(&mut self) {
-        self.emit(exec::control::unreachable, ());
+        self.emit(isa::unreachable::op(), Nothing {});
         self.reachable = false;
     }
 
@@ -304,7 +300,7 @@ impl Translator<'_> {
         let frame = self.temp_slot(self.height() - n);
         self.stack.truncate((self.height() - n) as usize);
         if func < self.m.num_imported_funcs {
-            self.emit(exec::call::call_import, CallImport { func, frame });
+            self.emit(isa::call_import::op(), CallImport { func, frame });
         } else {
             self.emit_call_internal(func, frame);
         }
@@ -322,7 +318,7 @@ impl Translator<'_> {
         self.materialize_top(n);
         let frame = self.temp_slot(self.height() - n);
         self.stack.truncate((self.height() - n) as usize);
-        self.emit(exec::call::call_indirect, CallIndirect { type_id, table, index, frame });
+        self.emit(isa::call_indirect::op(), CallIndirect { type_id, table, index, frame });
         self.need_slots(frame + n.max(r) + 1);
         for _ in 0..r {
             self.push(Operand::Temp);
@@ -369,12 +365,12 @@ impl Translator<'_> {
                     Src::Slot(s) => (s as u64, true),
                     Src::Imm(v) => (v, false),
                 };
-                self.emit_result(h.select[rhs_slot as usize], SelectCmp { dst, a, b, lhs, rhs }, dst, LastKind::Other);
+                self.emit_result(h.select.pick(rhs_slot), SelectCmp { dst, a, b, lhs, rhs }, dst, LastKind::Other);
                 return;
             }
         }
         let Src::Slot(cond) = cond else { unreachable!("constant conditions are handled above") };
-        self.emit_result(exec::control::select, Select { dst, cond, a, b }, dst, LastKind::Other);
+        self.emit_result(isa::select::op(), Select { dst, cond, a, b }, dst, LastKind::Other);
     }
 
     pub(super) fn local_set(&mut self, local: u32, tee: bool) {
@@ -434,7 +430,6 @@ impl Translator<'_> {
                         _ => (op, a, b),
                     };
                     let h = op.with_cmp(GetBrCmp);
-                    let which = if when { 0 } else { 1 };
                     // `x = y + k; if x OP rhs`: fold the increment into the branch.
                     if let Some(add) = before
                         && let Src::Slot(lhs) = a
@@ -446,16 +441,16 @@ impl Translator<'_> {
                             Src::Slot(b) => (b, true),
                             Src::Imm(r) => (r as u32, false),
                         };
-                        let handler = h.add[which][inc_slot as usize][rhs_slot as usize];
+                        let handler = h.add.pick(when).pick(inc_slot).pick(rhs_slot);
                         self.emit_branch(handler, AddBrCmp { dst: lhs, a: y, inc, rhs, offset: 0 }, label);
                         return;
                     }
                     match (a, b) {
                         (Src::Slot(a), Src::Slot(b)) => {
-                            self.emit_branch(h.ss[which], BrCmpSS { a, b, offset: 0 }, label)
+                            self.emit_branch(h.ss.pick(when), BrCmpSS { a, b, offset: 0 }, label)
                         }
                         (Src::Slot(a), Src::Imm(imm)) => {
-                            self.emit_branch(h.si[which], BrCmpSI { a, imm, offset: 0 }, label)
+                            self.emit_branch(h.si.pick(when), BrCmpSI { a, imm, offset: 0 }, label)
                         }
                         _ => unreachable!("constant comparisons are folded"),
                     }
@@ -466,33 +461,31 @@ impl Translator<'_> {
                         && let Some((y, inc, inc_slot)) = increment(add.kind) =>
                 {
                     self.code.truncate(add.pos);
-                    let h = CmpOp::I32Eq.with_cmp(GetBrCmp).add[if when { 0 } else { 1 }][inc_slot as usize][0];
+                    let h = CmpOp::I32Eq.with_cmp(GetBrCmp).add.pick(when).pick(inc_slot).imm;
                     self.emit_branch(h, AddBrCmp { dst: s, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
                 LastKind::Eqz32(s) => {
-                    let h = if when { exec::control::br_if_eqz } else { exec::control::br_if_nez };
+                    let h = if when { isa::br_if_eqz::op() } else { isa::br_if_nez::op() };
                     self.emit_branch(h, BrIf { cond: s, offset: 0 }, label);
                 }
                 LastKind::Eqz64(s) => {
                     let h = CmpOp::I64Eq.with_cmp(GetBrCmp);
-                    let which = if when { 0 } else { 1 };
-                    self.emit_branch(h.si[which], BrCmpSI { a: s, imm: 0, offset: 0 }, label);
+                    self.emit_branch(h.si.pick(when), BrCmpSI { a: s, imm: 0, offset: 0 }, label);
                 }
                 LastKind::Load(kind, addr) => {
                     let h = kind.with(GetLoad);
-                    let which = if when { 0 } else { 1 };
                     match addr {
                         LoadAddr::Slot(addr, offset) => {
-                            self.emit_branch(h.br[which], LoadBr { addr, offset, br: 0 }, label)
+                            self.emit_branch(h.br.pick(when), LoadBr { addr, offset, br: 0 }, label)
                         }
                         LoadAddr::SS(a, b, offset) => {
-                            self.emit_branch(h.br_ss[which], LoadBrSS { a, b, offset, br: 0 }, label)
+                            self.emit_branch(h.br_ss.pick(when), LoadBrSS { a, b, offset, br: 0 }, label)
                         }
                     }
                 }
                 // `x = y + k; if x != 0` (a count towards zero, `local.tee` + `br_if`).
                 LastKind::Bin(..) if let Some((y, inc, inc_slot)) = increment(f.kind) => {
-                    let h = CmpOp::I32Ne.with_cmp(GetBrCmp).add[if when { 0 } else { 1 }][inc_slot as usize][0];
+                    let h = CmpOp::I32Ne.with_cmp(GetBrCmp).add.pick(when).pick(inc_slot).imm;
                     self.emit_branch(h, AddBrCmp { dst: f.dst, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
                 LastKind::Other | LastKind::Bin(..) | LastKind::AddShl(..) => unreachable!("not fusable"),
@@ -501,12 +494,12 @@ impl Translator<'_> {
         }
         match cond {
             Src::Slot(s) => {
-                let h = if when { exec::control::br_if_nez } else { exec::control::br_if_eqz };
+                let h = if when { isa::br_if_nez::op() } else { isa::br_if_eqz::op() };
                 self.emit_branch(h, BrIf { cond: s, offset: 0 }, label);
             }
             Src::Imm(c) => {
                 if (c as u32 != 0) == when {
-                    self.emit_branch(exec::control::br, Br { offset: 0 }, label);
+                    self.emit_branch(isa::br::op(), Br { offset: 0 }, label);
                 }
             }
         }

@@ -23,18 +23,16 @@ mod ops;
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
 
 use crate::error::{Error, Result};
-use crate::exec::call::{CallInternal, Enter};
-use crate::exec::control::{Const, Copy, Copy2};
-use crate::exec::{self, Handler};
+use crate::exec;
+use crate::ir::isa::{self, *};
 use crate::ir::{CodeBuf, HANDLER_SIZE, Slot, operands_at};
 use crate::module::ModuleInner;
 
 /// A translated function body.
 pub(crate) struct CompiledFunc {
     pub code: Box<[u8]>,
-    /// Instruction starts and handler addresses (`disasm` feature).
-    #[cfg(feature = "disasm")]
-    pub marks: Vec<(usize, usize)>,
+    /// The instructions, for the disassembler (empty unless `Config::disassembly`).
+    pub marks: Vec<crate::ir::Mark>,
     /// Positions of `CallInternal::entry` fields and the callee they must point to.
     pub call_fixups: Vec<(usize, u32)>,
 }
@@ -199,7 +197,7 @@ fn translate_validating(
     }
     let mut t = Translator {
         m,
-        code: CodeBuf::reusing(std::mem::take(&mut allocs.code)),
+        code: CodeBuf::reusing(std::mem::take(&mut allocs.code), m.engine.config().disassembly),
         num_locals,
         num_results: ty.results().len() as u32,
         stack: reuse(&mut allocs.stack),
@@ -216,9 +214,9 @@ fn translate_validating(
         call_fixups: Vec::new(),
         shared_memory: m.memories.first().is_some_and(|mem| mem.shared),
     };
-    t.emit(exec::call::enter, Enter { frame_size: 0, zero_from: num_params, zero_len: num_locals - num_params });
+    t.emit(isa::enter::op(), Enter { frame_size: 0, zero_from: num_params, zero_len: num_locals - num_params });
     if m.engine.config().interruptible {
-        t.emit(exec::control::check_interrupt, ());
+        t.emit(isa::check_interrupt::op(), Nothing {});
     }
     let label = t.new_label();
     t.control.push(Control {
@@ -252,6 +250,7 @@ fn translate_validating(
         let encoded = &raw[offset as usize - raw_start..reader.original_position() as usize - raw_start];
         check_memarg(encoded, offset)?;
         v.op(offset, op).map_err(invalid)?;
+        t.code.wasm_offset = offset as u32;
         t.translate(op)?;
     }
     if !t.control.is_empty() {
@@ -259,12 +258,7 @@ fn translate_validating(
     }
     let frame_size = t.frame_size;
     t.code.patch(operands_at(0), frame_size);
-    let func = CompiledFunc {
-        #[cfg(feature = "disasm")]
-        marks: std::mem::take(&mut t.code.marks),
-        code: t.code.to_boxed(),
-        call_fixups: t.call_fixups,
-    };
+    let func = CompiledFunc { marks: t.code.take_marks(), code: t.code.to_boxed(), call_fixups: t.call_fixups };
     allocs.code = t.code.into_vec();
     allocs.stack = t.stack;
     allocs.control = t.control;
@@ -341,7 +335,7 @@ pub(crate) fn link_calls(m: &mut ModuleInner) {
 impl<'a> Translator<'a> {
     // ----- emission -----
 
-    fn emit<P: std::marker::Copy>(&mut self, h: Handler, p: P) -> usize {
+    fn emit<P: Operands>(&mut self, h: isa::Instr<P>, p: P) -> usize {
         self.last = None;
         self.prev = None;
         self.last_copy = None;
@@ -352,18 +346,18 @@ impl<'a> Translator<'a> {
     fn emit_copy(&mut self, dst: Slot, src: Slot) {
         if let Some((pos, d1, s1)) = self.last_copy
             && pos >= self.barrier
-            && self.code.pos() == pos + HANDLER_SIZE + std::mem::size_of::<Copy>()
+            && self.code.pos() == pos + HANDLER_SIZE + std::mem::size_of::<CopySlot>()
         {
             self.code.truncate(pos);
-            self.emit(exec::control::copy2, Copy2 { d1, s1, d2: dst, s2: src });
+            self.emit(isa::copy2::op(), Copy2 { d1, s1, d2: dst, s2: src });
             return;
         }
-        let pos = self.emit(exec::control::copy, Copy { dst, src });
+        let pos = self.emit(isa::copy::op(), CopySlot { dst, src });
         self.last_copy = Some((pos, dst, src));
     }
 
     /// Emit an instruction whose first operand is the destination temporary `dst`.
-    fn emit_result<P: std::marker::Copy>(&mut self, h: Handler, p: P, dst: Slot, kind: LastKind) -> usize {
+    fn emit_result<P: Operands>(&mut self, h: isa::Instr<P>, p: P, dst: Slot, kind: LastKind) -> usize {
         let pos = self.code.emit(h, p);
         self.last_copy = None;
         self.prev = self.last;
@@ -428,7 +422,7 @@ impl<'a> Translator<'a> {
             Operand::Temp => {}
             Operand::Local(src) => self.emit_copy(dst, src),
             Operand::Const(value) => {
-                self.emit(exec::control::constant, Const { dst, value });
+                self.emit(isa::constant::op(), Const { dst, value });
             }
         }
         self.stack[depth as usize] = Operand::Temp;
@@ -507,7 +501,7 @@ impl<'a> Translator<'a> {
     }
 
     /// Emit a branch instruction whose operand struct ends with its i32 offset.
-    fn emit_branch<P: std::marker::Copy>(&mut self, h: Handler, p: P, label: LabelId) {
+    fn emit_branch<P: Operands>(&mut self, h: isa::Instr<P>, p: P, label: LabelId) {
         let pos = self.emit(h, p);
         let field = pos + HANDLER_SIZE + std::mem::size_of::<P>() - 4;
         self.branch_field(pos, field, label);
@@ -516,7 +510,7 @@ impl<'a> Translator<'a> {
     /// Emit a call to a function of this module (its entry and frame layout are patched in by `link_calls`).
     fn emit_call_internal(&mut self, callee: u32, frame: Slot) {
         let p = CallInternal { entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0 };
-        let pos = self.emit(exec::call::call_internal, p);
+        let pos = self.emit(isa::call_internal::op(), p);
         self.call_fixups.push((operands_at(pos), callee));
     }
 

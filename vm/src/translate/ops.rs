@@ -4,15 +4,8 @@ use wasmparser::{MemArg, Operator};
 
 use super::{LastKind, LoadAddr, Operand, Src, Translator};
 use crate::error::{Error, Result};
-use crate::exec;
-use crate::exec::control::Const;
-use crate::exec::memory::{
-    DataDrop, GetLoad, GetStore, Load, LoadAbs, LoadPair, LoadSI, LoadSS, MemBulk, MemGrow, MemInit, MemSize, Store,
-    StoreAbs, StoreImm, StoreSI, StoreSIImm, StoreSS, StoreSSImm,
-};
-use crate::exec::numeric::{Bin2, BinIS, BinSI, BinSS, GetBin2, GetBinary, GetUnary, Un};
-use crate::exec::table::{ElemDrop, TableCopy, TableFill, TableGet, TableGrow, TableInit, TableSet, TableSize};
-use crate::exec::variable::{GlobalGet, GlobalSet, GlobalSetImm, RefFunc};
+use crate::ir::families::*;
+use crate::ir::isa::{self, *};
 use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, StoreKind, UnOp};
 
 impl Translator<'_> {
@@ -68,19 +61,14 @@ impl Translator<'_> {
             Operator::LocalTee { local_index } => self.local_set(local_index, true),
             Operator::GlobalGet { global_index } => {
                 let dst = self.push_temp();
-                self.emit_result(
-                    exec::variable::global_get,
-                    GlobalGet { dst, global: global_index },
-                    dst,
-                    LastKind::Other,
-                );
+                self.emit_result(isa::global_get::op(), GlobalGet { dst, global: global_index }, dst, LastKind::Other);
             }
             Operator::GlobalSet { global_index } => match self.pop() {
                 Src::Slot(src) => {
-                    self.emit(exec::variable::global_set, GlobalSet { global: global_index, src });
+                    self.emit(isa::global_set::op(), GlobalSet { global: global_index, src });
                 }
                 Src::Imm(value) => {
-                    self.emit(exec::variable::global_set_imm, GlobalSetImm { global: global_index, value });
+                    self.emit(isa::global_set_imm::op(), GlobalSetImm { global: global_index, value });
                 }
             },
             Operator::I32Const { value } => self.push(Operand::Const(value as u32 as u64)),
@@ -91,7 +79,7 @@ impl Translator<'_> {
             Operator::RefIsNull => self.unary(UnOp::I64Eqz),
             Operator::RefFunc { function_index } => {
                 let dst = self.push_temp();
-                self.emit_result(exec::variable::ref_func, RefFunc { dst, func: function_index }, dst, LastKind::Other);
+                self.emit_result(isa::ref_func::op(), RefFunc { dst, func: function_index }, dst, LastKind::Other);
             }
 
             Operator::I32Load { memarg } | Operator::F32Load { memarg } => self.load(LoadKind::Load32, memarg),
@@ -112,65 +100,65 @@ impl Translator<'_> {
             Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => self.store(StoreKind::Store16, memarg),
             Operator::MemorySize { .. } => {
                 let dst = self.push_temp();
-                self.emit_result(exec::memory::memory_size, MemSize { dst }, dst, LastKind::Other);
+                self.emit_result(isa::memory_size::op(), MemSize { dst }, dst, LastKind::Other);
             }
             Operator::MemoryGrow { .. } => {
                 let delta = self.pop_slot();
                 let dst = self.push_temp();
-                self.emit_result(exec::memory::memory_grow, MemGrow { dst, delta }, dst, LastKind::Other);
+                self.emit_result(isa::memory_grow::op(), MemGrow { dst, delta }, dst, LastKind::Other);
             }
             Operator::MemoryFill { .. } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(exec::memory::memory_fill, MemBulk { dst, src, len });
+                self.emit(isa::memory_fill::op(), MemBulk { dst, src, len });
             }
             Operator::MemoryCopy { .. } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(exec::memory::memory_copy, MemBulk { dst, src, len });
+                self.emit(isa::memory_copy::op(), MemBulk { dst, src, len });
             }
             Operator::MemoryInit { data_index, .. } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(exec::memory::memory_init, MemInit { segment: data_index, dst, src, len });
+                self.emit(isa::memory_init::op(), MemInit { segment: data_index, dst, src, len });
             }
             Operator::DataDrop { data_index } => {
-                self.emit(exec::memory::data_drop, DataDrop { segment: data_index });
+                self.emit(isa::data_drop::op(), DataDrop { segment: data_index });
             }
 
             Operator::TableGet { table } => {
                 let index = self.pop_slot();
                 let dst = self.push_temp();
-                self.emit_result(exec::table::table_get, TableGet { dst, table, index }, dst, LastKind::Other);
+                self.emit_result(isa::table_get::op(), TableGet { dst, table, index }, dst, LastKind::Other);
             }
             Operator::TableSet { table } => {
                 self.materialize_top(2);
                 let value = self.pop_slot();
                 let index = self.pop_slot();
-                self.emit(exec::table::table_set, TableSet { table, index, value });
+                self.emit(isa::table_set::op(), TableSet { table, index, value });
             }
             Operator::TableSize { table } => {
                 let dst = self.push_temp();
-                self.emit_result(exec::table::table_size, TableSize { dst, table }, dst, LastKind::Other);
+                self.emit_result(isa::table_size::op(), TableSize { dst, table }, dst, LastKind::Other);
             }
             Operator::TableGrow { table } => {
                 self.materialize_top(2);
                 let delta = self.pop_slot();
                 let init = self.pop_slot();
                 let dst = self.push_temp();
-                self.emit_result(exec::table::table_grow, TableGrow { dst, table, init, delta }, dst, LastKind::Other);
+                self.emit_result(isa::table_grow::op(), TableGrow { dst, table, init, delta }, dst, LastKind::Other);
             }
             Operator::TableFill { table } => {
                 let [dst, value, len] = self.pop3();
-                self.emit(exec::table::table_fill, TableFill { table, dst, value, len });
+                self.emit(isa::table_fill::op(), TableFill { table, dst, value, len });
             }
             Operator::TableCopy { dst_table, src_table } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(exec::table::table_copy, TableCopy { dst_table, src_table, dst, src, len });
+                self.emit(isa::table_copy::op(), TableCopy { dst_table, src_table, dst, src, len });
             }
             Operator::TableInit { elem_index, table } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(exec::table::table_init, TableInit { table, segment: elem_index, dst, src, len });
+                self.emit(isa::table_init::op(), TableInit { table, segment: elem_index, dst, src, len });
             }
             Operator::ElemDrop { elem_index } => {
-                self.emit(exec::table::elem_drop, ElemDrop { segment: elem_index });
+                self.emit(isa::elem_drop::op(), ElemDrop { segment: elem_index });
             }
             _ => {
                 return Err(Error::Unsupported(format!("instruction {op:?} is not supported")));
@@ -210,7 +198,7 @@ impl Translator<'_> {
                     let k = k as u32 & 31;
                     self.drop_last(last);
                     let p = BinSS { dst, a: base, b: x };
-                    self.emit_result(exec::numeric::ADD_SHL[k as usize], p, dst, LastKind::AddShl(base, x, k));
+                    self.emit_result(add_shl_by(k), p, dst, LastKind::AddShl(base, x, k));
                     self.push(Operand::Temp);
                     return;
                 }
@@ -234,7 +222,7 @@ impl Translator<'_> {
             (Src::Imm(imm), Src::Slot(b)) => self.emit_result(h.is, BinIS { dst, imm, b }, dst, kind),
             (Src::Imm(x), Src::Imm(imm)) => {
                 // Folding would trap: evaluate at run time.
-                self.emit(exec::control::constant, Const { dst, value: x });
+                self.emit(isa::constant::op(), Const { dst, value: x });
                 self.emit_result(h.si, BinSI { dst, a: dst, imm }, dst, LastKind::Other)
             }
         };
@@ -267,7 +255,7 @@ impl Translator<'_> {
             let swap = swap && !op.is_commutative();
             self.drop_last(last);
             let h = inner.with(GetBin2(outer));
-            let handler = h[y_imm as usize][c_imm as usize][swap as usize];
+            let handler = h.pick(y_imm, c_imm, swap);
             self.emit_result(handler, Bin2 { dst, a: x, b: y, c }, dst, LastKind::Other);
             return true;
         }
@@ -307,7 +295,7 @@ impl Translator<'_> {
                     self.push(Operand::Const(r));
                     return;
                 }
-                self.emit(exec::control::constant, Const { dst, value: x });
+                self.emit(isa::constant::op(), Const { dst, value: x });
                 dst
             }
             Src::Slot(s) => s,
@@ -386,33 +374,43 @@ impl Translator<'_> {
         let addr = self.pop();
         let dst = self.temp_slot(self.height());
         let h = kind.with(GetLoad);
-        let shared = self.shared_memory as usize;
+        let shared = self.shared_memory;
         let offset = memarg.offset as u32;
-        let last = |a: LoadAddr| if shared == 0 { LastKind::Load(kind, a) } else { LastKind::Other };
+        let last = |a: LoadAddr| if !shared { LastKind::Load(kind, a) } else { LastKind::Other };
         match (self.fuse_address(addr), addr) {
             (Some((a, Src::Slot(b), 0)), _) => {
-                self.emit_result(h.ss[shared], LoadSS { dst, a, b, offset }, dst, last(LoadAddr::SS(a, b, offset)));
+                self.emit_result(
+                    h.ss[0].pick(shared),
+                    LoadSS { dst, a, b, offset },
+                    dst,
+                    last(LoadAddr::SS(a, b, offset)),
+                );
             }
             (Some((a, Src::Slot(b), k)), _) => {
-                self.emit_result(h.ss_shift[k as usize][shared], LoadSS { dst, a, b, offset }, dst, LastKind::Other);
+                self.emit_result(h.ss[k as usize].pick(shared), LoadSS { dst, a, b, offset }, dst, LastKind::Other);
             }
             (Some((a, Src::Imm(imm), _)), _) => {
-                self.emit_result(h.si[shared], LoadSI { dst, a, imm: imm as u32, offset }, dst, LastKind::Other);
+                self.emit_result(h.si.pick(shared), LoadSI { dst, a, imm: imm as u32, offset }, dst, LastKind::Other);
             }
             (None, Src::Slot(addr)) => {
                 if let Some(first) = self.load_pair_partner(kind) {
                     // One dispatch for both loads; the pair ends any further fusion.
                     self.code.truncate(first.0);
-                    self.emit_result(h.pair, LoadPair { dst, addr, offset, first: first.1 }, dst, LastKind::Other);
+                    self.emit_result(
+                        h.pair,
+                        LoadPair { dst, addr, offset, dst1: first.1.dst, addr1: first.1.addr, offset1: first.1.offset },
+                        dst,
+                        LastKind::Other,
+                    );
                     self.prev = None;
                 } else {
                     let kind = last(LoadAddr::Slot(addr, offset));
-                    self.emit_result(h.slot[shared], Load { dst, addr, offset }, dst, kind);
+                    self.emit_result(h.slot.pick(shared), Load { dst, addr, offset }, dst, kind);
                 }
             }
             (None, Src::Imm(a)) => {
                 let ea = a as u32 as u64 + memarg.offset;
-                self.emit_result(h.abs[shared], LoadAbs { dst, ea }, dst, LastKind::Other);
+                self.emit_result(h.abs.pick(shared), LoadAbs { dst, ea }, dst, LastKind::Other);
             }
         }
         self.push(Operand::Temp);
@@ -439,7 +437,7 @@ impl Translator<'_> {
         let addr_depth = self.height() - 1;
         let addr = self.pop();
         let h = kind.with(GetStore);
-        let shared = self.shared_memory as usize;
+        let shared = self.shared_memory;
         let offset = memarg.offset as u32;
         // The address was computed last, or just before the instruction computing the value.
         let fused = match value {
@@ -449,31 +447,31 @@ impl Translator<'_> {
         };
         match (fused, addr, value) {
             (Some((a, Src::Slot(b), k)), _, Src::Slot(value)) => {
-                self.emit(h.ss[k as usize][shared], StoreSS { a, b, offset, value });
+                self.emit(h.ss[k as usize].pick(shared), StoreSS { a, b, offset, value });
             }
             (Some((a, Src::Slot(b), k)), _, Src::Imm(value)) => {
-                self.emit(h.ss_imm[k as usize][shared], StoreSSImm { a, b, offset, value });
+                self.emit(h.ss_imm[k as usize].pick(shared), StoreSSImm { a, b, offset, value });
             }
             (Some((a, Src::Imm(imm), _)), _, Src::Slot(value)) => {
-                self.emit(h.si[shared], StoreSI { a, imm: imm as u32, offset, value });
+                self.emit(h.si.pick(shared), StoreSI { a, imm: imm as u32, offset, value });
             }
             (Some((a, Src::Imm(imm), _)), _, Src::Imm(value)) => {
-                self.emit(h.si_imm[shared], StoreSIImm { a, imm: imm as u32, offset, value });
+                self.emit(h.si_imm.pick(shared), StoreSIImm { a, imm: imm as u32, offset, value });
             }
             (None, Src::Slot(addr), Src::Slot(value)) => {
-                self.emit(h.slot[shared], Store { addr, offset, value });
+                self.emit(h.slot.pick(shared), Store { addr, offset, value });
             }
             (None, Src::Slot(addr), Src::Imm(value)) => {
-                self.emit(h.imm[shared], StoreImm { addr, offset, value });
+                self.emit(h.imm.pick(shared), StoreImm { addr, offset, value });
             }
             (None, Src::Imm(a), Src::Slot(value)) => {
-                self.emit(h.abs[shared], StoreAbs { ea: a as u32 as u64 + memarg.offset, value });
+                self.emit(h.abs.pick(shared), StoreAbs { ea: a as u32 as u64 + memarg.offset, value });
             }
             (None, Src::Imm(a), Src::Imm(value)) => {
                 let addr = self.temp_slot(addr_depth);
                 self.need_slots(addr + 1);
-                self.emit(exec::control::constant, Const { dst: addr, value: a });
-                self.emit(h.imm[shared], StoreImm { addr, offset, value });
+                self.emit(isa::constant::op(), Const { dst: addr, value: a });
+                self.emit(h.imm.pick(shared), StoreImm { addr, offset, value });
             }
         }
     }

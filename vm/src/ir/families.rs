@@ -1,0 +1,285 @@
+//! The instruction table's families grouped the way the translator chooses among them: for one numeric
+//! operation, load kind or store width, every typed [`Instr`] it may emit, with named fields for each choice
+//! (operand shape, private or shared memory, branch when true or false, ...).
+
+use super::isa::{self, *};
+use super::ops::{BinaryOp, BinaryVisitor, CmpVisitor, LoadOp, LoadVisitor, OuterOp, StoreOp, StoreVisitor};
+use super::ops::{UnaryOp, UnaryVisitor};
+use crate::memory::atomic::RmwOp;
+
+/// One handler per kind of memory: private memories use plain accesses, shared ones race-safe accesses.
+#[derive(Clone, Copy)]
+pub(crate) struct ByMemory<T> {
+    pub private: T,
+    pub shared: T,
+}
+
+impl<T: Copy> ByMemory<T> {
+    pub(crate) fn pick(self, shared: bool) -> T {
+        if shared { self.shared } else { self.private }
+    }
+}
+
+/// Branch handlers: taken when the condition holds, or when it does not.
+#[derive(Clone, Copy)]
+pub(crate) struct ByCondition<T> {
+    pub when_true: T,
+    pub when_false: T,
+}
+
+impl<T: Copy> ByCondition<T> {
+    pub(crate) fn pick(self, when: bool) -> T {
+        if when { self.when_true } else { self.when_false }
+    }
+}
+
+/// Handlers whose operand field holds an immediate, or a slot index.
+#[derive(Clone, Copy)]
+pub(crate) struct ByOperand<T> {
+    pub imm: T,
+    pub slot: T,
+}
+
+impl<T: Copy> ByOperand<T> {
+    pub(crate) fn pick(self, in_slot: bool) -> T {
+        if in_slot { self.slot } else { self.imm }
+    }
+}
+
+/// `add_shl` by shift amount (1..=3; index 0 unused).
+pub(crate) fn add_shl_by(shift: u32) -> Instr<BinSS> {
+    match shift {
+        1 => isa::add_shl::op::<1>(),
+        2 => isa::add_shl::op::<2>(),
+        _ => isa::add_shl::op::<3>(),
+    }
+}
+
+/// The handlers of one binary instruction, by operand shape.
+#[derive(Clone, Copy)]
+pub(crate) struct BinaryHandlers {
+    pub ss: Instr<BinSS>,
+    pub si: Instr<BinSI>,
+    pub is: Instr<BinIS>,
+}
+
+pub(crate) struct GetBinary;
+impl BinaryVisitor for GetBinary {
+    type Output = BinaryHandlers;
+    fn visit<Op: BinaryOp + 'static>(self) -> BinaryHandlers {
+        BinaryHandlers { ss: binary_ss::op::<Op>(), si: binary_si::op::<Op>(), is: binary_is::op::<Op>() }
+    }
+}
+
+pub(crate) struct GetUnary;
+impl UnaryVisitor for GetUnary {
+    type Output = isa::Instr<Un>;
+    fn visit<Op: UnaryOp + 'static>(self) -> isa::Instr<Un> {
+        unary::op::<Op>()
+    }
+}
+
+/// The handlers of a fused pair `(a INNER b) OUTER c`: is `b` an immediate, is `c` an immediate, and is the
+/// inner result the outer operation's right-hand side (`swap`)?
+pub(crate) struct Bin2Handlers {
+    by_flags: [isa::Instr<Bin2>; 8],
+}
+
+impl Bin2Handlers {
+    pub(crate) fn pick(&self, b_imm: bool, c_imm: bool, swap: bool) -> isa::Instr<Bin2> {
+        self.by_flags[(b_imm as usize) << 2 | (c_imm as usize) << 1 | swap as usize]
+    }
+}
+
+/// Instantiates `bin2` for an inner operation, then (through [`GetBin2Outer`]) for the outer one.
+pub(crate) struct GetBin2(pub OuterOp);
+impl BinaryVisitor for GetBin2 {
+    type Output = Bin2Handlers;
+    fn visit<Inner: BinaryOp + 'static>(self) -> Bin2Handlers {
+        self.0.with(GetBin2Outer::<Inner>(std::marker::PhantomData))
+    }
+}
+
+pub(crate) struct GetBin2Outer<Inner>(std::marker::PhantomData<Inner>);
+impl<Inner: BinaryOp + 'static> BinaryVisitor for GetBin2Outer<Inner> {
+    type Output = Bin2Handlers;
+    fn visit<Outer: BinaryOp + 'static>(self) -> Bin2Handlers {
+        Bin2Handlers {
+            by_flags: [
+                bin2::op::<Inner, Outer, false, false, false>(),
+                bin2::op::<Inner, Outer, false, false, true>(),
+                bin2::op::<Inner, Outer, false, true, false>(),
+                bin2::op::<Inner, Outer, false, true, true>(),
+                bin2::op::<Inner, Outer, true, false, false>(),
+                bin2::op::<Inner, Outer, true, false, true>(),
+                bin2::op::<Inner, Outer, true, true, false>(),
+                bin2::op::<Inner, Outer, true, true, true>(),
+            ],
+        }
+    }
+}
+
+/// The fused compare-and-branch handlers of one comparison.
+#[derive(Clone, Copy)]
+pub(crate) struct BrCmpHandlers {
+    pub ss: ByCondition<isa::Instr<BrCmpSS>>,
+    pub si: ByCondition<isa::Instr<BrCmpSI>>,
+    /// `select` on the comparison, by where its right-hand side is.
+    pub select: ByOperand<isa::Instr<SelectCmp>>,
+    /// Increment, then compare and branch (i32 comparisons only): by condition, then where the increment
+    /// is, then where the right-hand side is.
+    pub add: ByCondition<ByOperand<ByOperand<isa::Instr<AddBrCmp>>>>,
+}
+
+pub(crate) struct GetBrCmp;
+impl CmpVisitor for GetBrCmp {
+    type Output = BrCmpHandlers;
+    fn visit<Op: BinaryOp<Out = i32> + 'static>(self) -> BrCmpHandlers {
+        fn add<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> ByOperand<ByOperand<isa::Instr<AddBrCmp>>> {
+            ByOperand {
+                imm: ByOperand {
+                    imm: add_br_cmp::op::<Op, WHEN, false, false>(),
+                    slot: add_br_cmp::op::<Op, WHEN, false, true>(),
+                },
+                slot: ByOperand {
+                    imm: add_br_cmp::op::<Op, WHEN, true, false>(),
+                    slot: add_br_cmp::op::<Op, WHEN, true, true>(),
+                },
+            }
+        }
+        BrCmpHandlers {
+            ss: ByCondition { when_true: br_cmp_ss::op::<Op, true>(), when_false: br_cmp_ss::op::<Op, false>() },
+            si: ByCondition { when_true: br_cmp_si::op::<Op, true>(), when_false: br_cmp_si::op::<Op, false>() },
+            select: ByOperand { imm: select_cmp::op::<Op, false>(), slot: select_cmp::op::<Op, true>() },
+            add: ByCondition { when_true: add::<Op, true>(), when_false: add::<Op, false>() },
+        }
+    }
+}
+
+/// Both memory kinds of a family with one generic operation and a `SHARED` flag (and more flags).
+macro_rules! by_memory {
+    ($family:ident :: <$Op:ident $(, $flag:literal)*>) => {
+        ByMemory { private: $family::op::<$Op, false $(, $flag)*>(), shared: $family::op::<$Op, true $(, $flag)*>() }
+    };
+}
+
+/// The handlers of one load kind by addressing form.
+pub(crate) struct LoadHandlers {
+    pub slot: ByMemory<isa::Instr<Load>>,
+    pub abs: ByMemory<isa::Instr<LoadAbs>>,
+    pub si: ByMemory<isa::Instr<LoadSI>>,
+    /// Base plus scaled index, by shift (0..=3).
+    pub ss: [ByMemory<isa::Instr<LoadSS>>; 4],
+    /// Load and branch (private memories only), by addressing form.
+    pub br: ByCondition<isa::Instr<LoadBr>>,
+    pub br_ss: ByCondition<isa::Instr<LoadBrSS>>,
+    /// Two loads in a row (private memories only).
+    pub pair: isa::Instr<LoadPair>,
+}
+
+pub(crate) struct GetLoad;
+impl LoadVisitor for GetLoad {
+    type Output = LoadHandlers;
+    fn visit<Op: LoadOp + 'static>(self) -> LoadHandlers {
+        LoadHandlers {
+            slot: by_memory!(load::<Op>),
+            abs: by_memory!(load_abs::<Op>),
+            si: by_memory!(load_si::<Op>),
+            ss: [
+                by_memory!(load_ss::<Op, 0>),
+                by_memory!(load_ss::<Op, 1>),
+                by_memory!(load_ss::<Op, 2>),
+                by_memory!(load_ss::<Op, 3>),
+            ],
+            br: ByCondition { when_true: load_br::op::<Op, true>(), when_false: load_br::op::<Op, false>() },
+            br_ss: ByCondition { when_true: load_br_ss::op::<Op, true>(), when_false: load_br_ss::op::<Op, false>() },
+            pair: load_pair::op::<Op>(),
+        }
+    }
+}
+
+/// The handlers of one store width by addressing form and value kind.
+pub(crate) struct StoreHandlers {
+    pub slot: ByMemory<isa::Instr<Store>>,
+    pub imm: ByMemory<isa::Instr<StoreImm>>,
+    pub abs: ByMemory<isa::Instr<StoreAbs>>,
+    /// Base plus scaled index (value in a slot / immediate), by shift (0..=3).
+    pub ss: [ByMemory<isa::Instr<StoreSS>>; 4],
+    pub ss_imm: [ByMemory<isa::Instr<StoreSSImm>>; 4],
+    pub si: ByMemory<isa::Instr<StoreSI>>,
+    pub si_imm: ByMemory<isa::Instr<StoreSIImm>>,
+}
+
+pub(crate) struct GetStore;
+impl StoreVisitor for GetStore {
+    type Output = StoreHandlers;
+    fn visit<Op: StoreOp + 'static>(self) -> StoreHandlers {
+        StoreHandlers {
+            slot: by_memory!(store::<Op>),
+            imm: by_memory!(store_imm::<Op>),
+            abs: by_memory!(store_abs::<Op>),
+            ss: [
+                by_memory!(store_ss::<Op, 0>),
+                by_memory!(store_ss::<Op, 1>),
+                by_memory!(store_ss::<Op, 2>),
+                by_memory!(store_ss::<Op, 3>),
+            ],
+            ss_imm: [
+                by_memory!(store_ss_imm::<Op, 0>),
+                by_memory!(store_ss_imm::<Op, 1>),
+                by_memory!(store_ss_imm::<Op, 2>),
+                by_memory!(store_ss_imm::<Op, 3>),
+            ],
+            si: by_memory!(store_si::<Op>),
+            si_imm: by_memory!(store_si_imm::<Op>),
+        }
+    }
+}
+
+/// The atomic handlers of one access width (1, 2, 4 or 8 bytes).
+pub(crate) struct AtomicHandlers {
+    pub load: isa::Instr<AtomicLoad>,
+    pub store: isa::Instr<AtomicStore>,
+    pub cmpxchg: isa::Instr<AtomicCmpxchg>,
+}
+
+macro_rules! by_width {
+    ($width:expr, $f:ident) => {
+        match $width {
+            1 => $f!(1),
+            2 => $f!(2),
+            4 => $f!(4),
+            _ => $f!(8),
+        }
+    };
+}
+
+pub(crate) fn atomics(width: usize) -> AtomicHandlers {
+    macro_rules! of {
+        ($n:literal) => {
+            AtomicHandlers {
+                load: atomic_load::op::<$n>(),
+                store: atomic_store::op::<$n>(),
+                cmpxchg: atomic_cmpxchg::op::<$n>(),
+            }
+        };
+    }
+    by_width!(width, of)
+}
+
+/// The read-modify-write handler of a width and operation.
+pub(crate) fn rmw(width: usize, op: RmwOp) -> isa::Instr<AtomicRmw> {
+    macro_rules! of {
+        ($n:literal) => {
+            match op {
+                RmwOp::Add => isa::atomic_rmw::op::<$n, 0>(),
+                RmwOp::Sub => isa::atomic_rmw::op::<$n, 1>(),
+                RmwOp::And => isa::atomic_rmw::op::<$n, 2>(),
+                RmwOp::Or => isa::atomic_rmw::op::<$n, 3>(),
+                RmwOp::Xor => isa::atomic_rmw::op::<$n, 4>(),
+                RmwOp::Xchg => isa::atomic_rmw::op::<$n, 5>(),
+            }
+        };
+    }
+    by_width!(width, of)
+}

@@ -1,0 +1,508 @@
+//! wasmvm's instruction set, declared once.
+//!
+//! This file is the single table of every instruction the translator can emit and the interpreter executes.
+//! Two lists make it up:
+//!
+//! - [`operand_shapes!`]: the operand structs, one per *shape* (which fields, of which kinds, in which
+//!   order). Each becomes a `#[repr(C, packed)]` struct that implements [`Operands`] (so it can be decoded
+//!   and printed).
+//! - [`for_each_instr!`]: every instruction family: its name, its generic parameters (the numeric
+//!   operation it is instantiated with, and compile-time flags), its operand shape and the function in
+//!   `exec/` that executes it.
+//!
+//! From the table come:
+//! - the **handlers** (`isa::<name>::handler`): the function whose address starts each instruction. It
+//!   reads the operand struct the table names and passes it to the execution function, so an execution
+//!   function cannot read operands of another shape than the one it is emitted with;
+//! - **typed constructors** (`isa::<name>::<Params>()` → [`Instr<Shape>`]): the only way to get an
+//!   instruction to emit. [`CodeBuf::emit`](super::CodeBuf::emit) takes an `Instr<P>` and a `P`, so pairing a
+//!   handler with the wrong operands does not compile;
+//! - **names and a decoder** ([`OpInfo`]): each `Instr` carries a static description (family name, generic
+//!   arguments, operand decoder) that the disassembler (`ir::disas`) prints.
+//!
+//! # Glossary of operand-shape suffixes
+//! Shapes and families are named after where their inputs come from:
+//! - `SS`: both operands in frame slots (`dst = fp[a] OP fp[b]`);
+//! - `SI`: first in a slot, second an immediate (`dst = fp[a] OP imm`); `IS`: the reverse;
+//! - `Imm`: the value (of a store, a `global.set`, a return) is an immediate, not a slot;
+//! - `Abs`: a memory access at an absolute address known at translation time;
+//! - `Br…`: a branch fused into the instruction (its last field is the offset);
+//! - `…2`/`Pair`: two operations fused into one dispatch.
+//!
+//! Field kinds (the second column of each shape): `slot` (index of an 8-byte frame cell, printed `sN`),
+//! `u32`/`u64` (immediates), `br` (i32 byte offset from the start of the instruction, printed as its target
+//! `@pos`), `addr` (a host address patched in after translation, printed `*`).
+//!
+//! # Adding an instruction
+//! 1. Its semantics: a numeric operation goes into `ir::ops` (one line in a family macro).
+//! 2. Its shape: reuse one below, or add one to `operand_shapes!`.
+//! 3. Its row in `for_each_instr!`, naming the execution function, and that function in `exec/` (it
+//!    receives the operand struct as its first argument).
+//! 4. Its translation in `translate/`, emitting it through `isa::<name>::<...>()`.
+//! 5. A snapshot in `vm/tests/disas/` showing the translation (`WASMVM_BLESS=1 cargo test -p wasmvm-vm
+//!    --test disas` writes the expected output; review it).
+
+use std::fmt::Write as _;
+use std::marker::PhantomData;
+
+use crate::exec::Handler;
+use crate::ir::Slot;
+
+/// An operand struct: plain data laid out after the handler address.
+pub(crate) trait Operands: Copy + 'static {
+    /// Append `field=value` for each field; `at` is the instruction's position (for branch targets).
+    fn describe(&self, at: usize, out: &mut String);
+    /// Variable-length data after the struct (`br_table` targets, `return` sources): kind and count.
+    fn trailer(&self) -> Option<(FieldKind, usize)>;
+}
+
+/// How an operand field is interpreted (for printing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FieldKind {
+    Slot,
+    U32,
+    U64,
+    Br,
+    Addr,
+}
+
+impl FieldKind {
+    /// Size in bytes of a field of this kind.
+    pub(crate) const fn size(self) -> usize {
+        match self {
+            FieldKind::Slot | FieldKind::U32 | FieldKind::Br => 4,
+            FieldKind::U64 => 8,
+            FieldKind::Addr => std::mem::size_of::<usize>(),
+        }
+    }
+
+    /// Print a value of this kind; `at` is the instruction's position.
+    pub(crate) fn print(self, value: u64, at: usize, out: &mut String) {
+        let _ = match self {
+            FieldKind::Slot => write!(out, "s{value}"),
+            FieldKind::U32 => write!(out, "{value}"),
+            FieldKind::U64 if value <= 0xffff => write!(out, "{value}"),
+            FieldKind::U64 => write!(out, "{value:#x}"),
+            FieldKind::Br => write!(out, "@{:#x}", at as i64 + value as u32 as i32 as i64),
+            FieldKind::Addr => write!(out, "*"),
+        };
+    }
+}
+
+/// A named operation a generic handler is instantiated with (`I32Add`, `Load8U`…), for printing.
+pub(crate) trait Named {
+    const NAME: &'static str;
+}
+
+/// The static description of one instruction (one instantiation of a family).
+pub(crate) struct OpInfo {
+    /// The family's name in the table.
+    pub family: &'static str,
+    /// Appends the generic arguments (`<I32Add, shared=false>`), if any.
+    pub generics: fn(&mut String),
+    /// Decodes the operands at `code[at + HANDLER_SIZE..]`, appends them to `out` and returns the
+    /// instruction's total length; `None` if the code is too short.
+    pub decode: fn(code: &[u8], at: usize, out: &mut String) -> Option<usize>,
+}
+
+impl OpInfo {
+    /// The instruction's full name: family and generic arguments.
+    pub(crate) fn name(&self) -> String {
+        let mut s = String::from(self.family);
+        (self.generics)(&mut s);
+        s
+    }
+}
+
+/// Decode an instruction of shape `P` at `at` (see [`OpInfo::decode`]).
+fn decode<P: Operands>(code: &[u8], at: usize, out: &mut String) -> Option<usize> {
+    let start = at + super::HANDLER_SIZE;
+    let end = start + std::mem::size_of::<P>();
+    let bytes = code.get(start..end)?;
+    // SAFETY: `bytes` holds `size_of::<P>()` bytes and `P` is plain data (any bit pattern is valid).
+    let p: P = unsafe { bytes.as_ptr().cast::<P>().read_unaligned() };
+    p.describe(at, out);
+    let Some((kind, n)) = p.trailer() else { return Some(end - at) };
+    let mut pos = end;
+    out.push_str(" [");
+    for i in 0..n {
+        let field = code.get(pos..pos + kind.size())?;
+        let mut raw = [0u8; 8];
+        raw[..field.len()].copy_from_slice(field);
+        if i > 0 {
+            out.push(' ');
+        }
+        kind.print(u64::from_ne_bytes(raw), at, out);
+        pos += kind.size();
+    }
+    out.push(']');
+    Some(pos - at)
+}
+
+/// An instruction ready to emit: a handler together with its description, typed by its operand shape.
+/// Only the constructors generated from the table make one.
+pub(crate) struct Instr<P> {
+    handler: Handler,
+    info: &'static OpInfo,
+    _shape: PhantomData<fn(P)>,
+}
+
+impl<P> Clone for Instr<P> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<P> Copy for Instr<P> {}
+
+impl<P> Instr<P> {
+    pub(crate) fn handler(self) -> Handler {
+        self.handler
+    }
+    pub(crate) fn info(self) -> &'static OpInfo {
+        self.info
+    }
+}
+
+impl<P> PartialEq for Instr<P> {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::fn_addr_eq(self.handler, other.handler)
+    }
+}
+
+impl<P> std::fmt::Debug for Instr<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.info.name())
+    }
+}
+
+macro_rules! field_ty {
+    (slot) => {
+        Slot
+    };
+    (u32) => {
+        u32
+    };
+    (u64) => {
+        u64
+    };
+    (br) => {
+        i32
+    };
+    (addr) => {
+        usize
+    };
+}
+
+macro_rules! field_kind {
+    (slot) => {
+        FieldKind::Slot
+    };
+    (u32) => {
+        FieldKind::U32
+    };
+    (u64) => {
+        FieldKind::U64
+    };
+    (br) => {
+        FieldKind::Br
+    };
+    (addr) => {
+        FieldKind::Addr
+    };
+}
+
+/// Declares the operand shapes (see the module docs). `+ [kind; field + n]` declares variable-length data
+/// after the struct: `n` more than the value of `field` entries of `kind`.
+macro_rules! operand_shapes {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident { $($field:ident : $kind:ident),* $(,)? } $(+ [$tkind:ident; $tlen:ident + $tadd:literal])?;
+    )*) => {$(
+        $(#[$doc])*
+        #[repr(C, packed)]
+        #[derive(Clone, Copy)]
+        pub(crate) struct $name { $(pub $field: field_ty!($kind),)* }
+
+        impl Operands for $name {
+            #[allow(unused_variables, unused_mut, unused_assignments)]
+            fn describe(&self, at: usize, out: &mut String) {
+                let mut first = true;
+                $(
+                    if !first { out.push(' '); }
+                    first = false;
+                    out.push_str(concat!(stringify!($field), "="));
+                    let v = self.$field;
+                    field_kind!($kind).print(v as u64, at, out);
+                )*
+            }
+            fn trailer(&self) -> Option<(FieldKind, usize)> {
+                $(return Some((field_kind!($tkind), self.$tlen as usize + $tadd));)?
+                #[allow(unreachable_code)]
+                None
+            }
+        }
+    )*};
+}
+
+operand_shapes! {
+    /// No operands.
+    Nothing {};
+
+    // ----- numeric (`exec/numeric.rs`) -----
+    /// `dst = a OP b`, both operands in slots.
+    BinSS { dst: slot, a: slot, b: slot };
+    /// `dst = a OP imm`.
+    BinSI { dst: slot, a: slot, imm: u64 };
+    /// `dst = imm OP b`.
+    BinIS { dst: slot, imm: u64, b: slot };
+    /// `dst = OP src`.
+    Un { dst: slot, src: slot };
+    /// `dst = (a INNER b) OUTER c` (or `c OUTER (a INNER b)`): `b` and `c` are slots or immediates, as the
+    /// handler's flags say.
+    Bin2 { dst: slot, a: slot, b: u64, c: u64 };
+
+    // ----- control (`exec/control.rs`) -----
+    /// Unconditional branch.
+    Br { offset: br };
+    /// Branch if the i32 in `cond` is non-zero (or zero).
+    BrIf { cond: slot, offset: br };
+    /// Branch on a comparison of two slots.
+    BrCmpSS { a: slot, b: slot, offset: br };
+    /// Branch on a comparison of a slot and an immediate.
+    BrCmpSI { a: slot, imm: u64, offset: br };
+    /// `fp[dst] = fp[a] + inc` (i32), then branch on `fp[dst] OP rhs`; `inc` and `rhs` are slots or
+    /// immediates, as the handler's flags say.
+    AddBrCmp { dst: slot, a: slot, inc: u32, rhs: u32, offset: br };
+    /// `br_table`: `len + 1` offsets follow; the last is the default.
+    BrTable { index: slot, len: u32 } + [br; len + 1];
+    /// `dst = cond ? a : b`.
+    Select { dst: slot, cond: slot, a: slot, b: slot };
+    /// `dst = (lhs OP rhs) ? a : b`; `rhs` is a slot or an immediate, as the handler's flag says.
+    SelectCmp { dst: slot, a: slot, b: slot, lhs: slot, rhs: u64 };
+    /// `fp[dst] = fp[src]`.
+    CopySlot { dst: slot, src: slot };
+    /// Two copies in sequence: loop-carried variables are often shuffled by runs of copies.
+    Copy2 { d1: slot, s1: slot, d2: slot, s2: slot };
+    /// `fp[dst] = value`.
+    Const { dst: slot, value: u64 };
+    /// Return the value of one slot.
+    Return1 { src: slot };
+    /// Return an immediate.
+    ReturnImm { value: u64 };
+    /// Return `len` values from the slots that follow.
+    ReturnN { len: u32 } + [slot; len + 0];
+
+    // ----- calls (`exec/call.rs`) -----
+    /// First instruction of every function: check the frame fits and zero the non-parameter locals.
+    Enter { frame_size: u32, zero_from: u32, zero_len: u32 };
+    /// Call a function of the same module: `entry` points past the callee's `enter` (patched after
+    /// translation), whose work this instruction does itself. The callee's frame starts at `frame`.
+    CallInternal { entry: addr, frame: slot, frame_size: u32, zero_from: u32, zero_len: u32 };
+    /// Call a function by index in the instance's function space (imports).
+    CallImport { func: u32, frame: slot };
+    /// Call through a table.
+    CallIndirect { type_id: u32, table: u32, index: slot, frame: slot };
+
+    // ----- memory (`exec/memory.rs`) -----
+    /// `dst = load(fp[addr] + offset)`.
+    Load { dst: slot, addr: slot, offset: u32 };
+    /// `dst = load(ea)`.
+    LoadAbs { dst: slot, ea: u64 };
+    /// `dst = load(fp[a] + (fp[b] << shift) + offset)`.
+    LoadSS { dst: slot, a: slot, b: slot, offset: u32 };
+    /// `dst = load(fp[a] + imm + offset)`.
+    LoadSI { dst: slot, a: slot, imm: u32, offset: u32 };
+    /// `dst1 = load(fp[addr1] + offset1); dst = load(fp[addr] + offset)`: two loads, one dispatch.
+    LoadPair { dst: slot, addr: slot, offset: u32, dst1: slot, addr1: slot, offset1: u32 };
+    /// Load and branch on the value.
+    LoadBr { addr: slot, offset: u32, br: br };
+    /// Load from `fp[a] + fp[b] + offset` and branch on the value.
+    LoadBrSS { a: slot, b: slot, offset: u32, br: br };
+    /// `store(fp[addr] + offset, fp[value])`.
+    Store { addr: slot, offset: u32, value: slot };
+    /// `store(fp[addr] + offset, value)`.
+    StoreImm { addr: slot, offset: u32, value: u64 };
+    /// `store(ea, fp[value])`.
+    StoreAbs { ea: u64, value: slot };
+    /// `store(fp[a] + (fp[b] << shift) + offset, fp[value])`.
+    StoreSS { a: slot, b: slot, offset: u32, value: slot };
+    /// `store(fp[a] + (fp[b] << shift) + offset, value)`.
+    StoreSSImm { a: slot, b: slot, offset: u32, value: u64 };
+    /// `store(fp[a] + imm + offset, fp[value])`.
+    StoreSI { a: slot, imm: u32, offset: u32, value: slot };
+    /// `store(fp[a] + imm + offset, value)`.
+    StoreSIImm { a: slot, imm: u32, offset: u32, value: u64 };
+    MemSize { dst: slot };
+    MemGrow { dst: slot, delta: slot };
+    /// `memory.fill` / `memory.copy`.
+    MemBulk { dst: slot, src: slot, len: slot };
+    MemInit { segment: u32, dst: slot, src: slot, len: slot };
+    DataDrop { segment: u32 };
+
+    // ----- atomics (`exec/atomic.rs`) -----
+    AtomicLoad { dst: slot, addr: slot, offset: u32 };
+    AtomicStore { addr: slot, offset: u32, value: slot };
+    /// Read-modify-write: `dst` gets the old value.
+    AtomicRmw { dst: slot, addr: slot, offset: u32, value: slot };
+    AtomicCmpxchg { dst: slot, addr: slot, offset: u32, expected: slot, replacement: slot };
+    AtomicWait { dst: slot, addr: slot, offset: u32, expected: slot, timeout: slot };
+    AtomicNotify { dst: slot, addr: slot, offset: u32, count: slot };
+
+    // ----- tables (`exec/table.rs`) -----
+    TableGet { dst: slot, table: u32, index: slot };
+    TableSet { table: u32, index: slot, value: slot };
+    TableSize { dst: slot, table: u32 };
+    TableGrow { dst: slot, table: u32, init: slot, delta: slot };
+    TableFill { table: u32, dst: slot, value: slot, len: slot };
+    TableCopy { dst_table: u32, src_table: u32, dst: slot, src: slot, len: slot };
+    TableInit { table: u32, segment: u32, dst: slot, src: slot, len: slot };
+    ElemDrop { segment: u32 };
+
+    // ----- variables (`exec/variable.rs`) -----
+    GlobalGet { dst: slot, global: u32 };
+    GlobalSet { global: u32, src: slot };
+    GlobalSetImm { global: u32, value: u64 };
+    RefFunc { dst: slot, func: u32 };
+}
+
+/// The instruction families: `name [TypeParam: Bound, ...; const FLAG: type, ...] (Shape) => exec::path;`.
+/// Calls `$m!` with the list (Pulley's `for_each_op!` pattern), so more views can be derived from it.
+macro_rules! for_each_instr {
+    ($m:ident) => {
+        $m! {
+            // numeric
+            binary_ss [Op: BinaryOp;] (BinSS) => numeric::binary_ss;
+            binary_si [Op: BinaryOp;] (BinSI) => numeric::binary_si;
+            binary_is [Op: BinaryOp;] (BinIS) => numeric::binary_is;
+            unary [Op: UnaryOp;] (Un) => numeric::unary;
+            add_shl [; const SHIFT: u32] (BinSS) => numeric::add_shl;
+            bin2 [Inner: BinaryOp, Outer: BinaryOp; const B_IMM: bool, const C_IMM: bool, const SWAP: bool] (Bin2) => numeric::bin2;
+            // control
+            br [;] (Br) => control::br;
+            br_if_nez [;] (BrIf) => control::br_if_nez;
+            br_if_eqz [;] (BrIf) => control::br_if_eqz;
+            br_cmp_ss [Op: CmpOp; const WHEN: bool] (BrCmpSS) => control::br_cmp_ss;
+            br_cmp_si [Op: CmpOp; const WHEN: bool] (BrCmpSI) => control::br_cmp_si;
+            add_br_cmp [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp;
+            br_table [;] (BrTable) => control::br_table;
+            select [;] (Select) => control::select;
+            select_cmp [Op: CmpOp; const RHS_SLOT: bool] (SelectCmp) => control::select_cmp;
+            copy [;] (CopySlot) => control::copy;
+            copy2 [;] (Copy2) => control::copy2;
+            constant [;] (Const) => control::constant;
+            check_interrupt [;] (Nothing) => control::check_interrupt;
+            unreachable [;] (Nothing) => control::unreachable;
+            return0 [;] (Nothing) => control::return0;
+            return1 [;] (Return1) => control::return1;
+            return_imm [;] (ReturnImm) => control::return_imm;
+            return_n [;] (ReturnN) => control::return_n;
+            // calls
+            enter [;] (Enter) => call::enter;
+            call_internal [;] (CallInternal) => call::call_internal;
+            call_import [;] (CallImport) => call::call_import;
+            call_indirect [;] (CallIndirect) => call::call_indirect;
+            // memory
+            load [Op: LoadOp; const SHARED: bool] (Load) => memory::load;
+            load_abs [Op: LoadOp; const SHARED: bool] (LoadAbs) => memory::load_abs;
+            load_ss [Op: LoadOp; const SHARED: bool, const SHIFT: u32] (LoadSS) => memory::load_ss;
+            load_si [Op: LoadOp; const SHARED: bool] (LoadSI) => memory::load_si;
+            load_pair [Op: LoadOp;] (LoadPair) => memory::load_pair;
+            load_br [Op: LoadOp; const WHEN: bool] (LoadBr) => memory::load_br;
+            load_br_ss [Op: LoadOp; const WHEN: bool] (LoadBrSS) => memory::load_br_ss;
+            store [Op: StoreOp; const SHARED: bool] (Store) => memory::store;
+            store_imm [Op: StoreOp; const SHARED: bool] (StoreImm) => memory::store_imm;
+            store_abs [Op: StoreOp; const SHARED: bool] (StoreAbs) => memory::store_abs;
+            store_ss [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSS) => memory::store_ss;
+            store_ss_imm [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSSImm) => memory::store_ss_imm;
+            store_si [Op: StoreOp; const SHARED: bool] (StoreSI) => memory::store_si;
+            store_si_imm [Op: StoreOp; const SHARED: bool] (StoreSIImm) => memory::store_si_imm;
+            memory_size [;] (MemSize) => memory::memory_size;
+            memory_grow [;] (MemGrow) => memory::memory_grow;
+            memory_fill [;] (MemBulk) => memory::memory_fill;
+            memory_copy [;] (MemBulk) => memory::memory_copy;
+            memory_init [;] (MemInit) => memory::memory_init;
+            data_drop [;] (DataDrop) => memory::data_drop;
+            // atomics
+            atomic_load [; const N: usize] (AtomicLoad) => atomic::atomic_load;
+            atomic_store [; const N: usize] (AtomicStore) => atomic::atomic_store;
+            atomic_rmw [; const N: usize, const OP: u8] (AtomicRmw) => atomic::atomic_rmw;
+            atomic_cmpxchg [; const N: usize] (AtomicCmpxchg) => atomic::atomic_cmpxchg;
+            atomic_wait [; const N: usize] (AtomicWait) => atomic::atomic_wait;
+            atomic_notify [;] (AtomicNotify) => atomic::atomic_notify;
+            atomic_fence [;] (Nothing) => atomic::atomic_fence;
+            // tables
+            table_get [;] (TableGet) => table::table_get;
+            table_set [;] (TableSet) => table::table_set;
+            table_size [;] (TableSize) => table::table_size;
+            table_grow [;] (TableGrow) => table::table_grow;
+            table_fill [;] (TableFill) => table::table_fill;
+            table_copy [;] (TableCopy) => table::table_copy;
+            table_init [;] (TableInit) => table::table_init;
+            elem_drop [;] (ElemDrop) => table::elem_drop;
+            // variables
+            global_get [;] (GlobalGet) => variable::global_get;
+            global_set [;] (GlobalSet) => variable::global_set;
+            global_set_imm [;] (GlobalSetImm) => variable::global_set_imm;
+            ref_func [;] (RefFunc) => variable::ref_func;
+        }
+    };
+}
+
+/// A comparison (a binary operation producing an i32 truth value), as fused branch handlers need.
+pub(crate) trait CmpOp: crate::ir::ops::BinaryOp<Out = i32> {}
+impl<T: crate::ir::ops::BinaryOp<Out = i32>> CmpOp for T {}
+
+/// Generates, for each family, a module with its handler and a typed constructor (see the module docs).
+macro_rules! define_instrs {
+    ($(
+        $name:ident [$($T:ident : $B:path),*; $(const $C:ident : $CT:ty),*] ($P:ident) => $file:ident :: $exec:ident;
+    )*) => {$(
+        #[doc = concat!("`", stringify!($name), "`: executed by `exec::", stringify!($file), "::", stringify!($exec), "`, operands [`", stringify!($P), "`].")]
+        pub(crate) mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use crate::ir::ops::{BinaryOp, UnaryOp, LoadOp, StoreOp};
+            use crate::exec::{Ctx, Exit, Fp, Ip, Mem};
+
+            /// The handler: reads the operands and runs the execution function.
+            #[inline(never)]
+            pub(crate) unsafe fn handler<$($T: $B,)* $(const $C: $CT,)*>(
+                ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx,
+            ) -> Exit {
+                // SAFETY: the translator emitted this handler with operands of shape `$P` (`emit` is typed).
+                unsafe {
+                    let p: $P = crate::exec::operands(ip);
+                    crate::exec::$file::$exec::<$($T,)* $($C,)*>(p, ip, fp, mem, len, ctx)
+                }
+            }
+
+            #[allow(unused_variables)]
+            fn generics<$($T: Named,)* $(const $C: $CT,)*>(out: &mut String) {
+                let parts: &[String] = &[$($T::NAME.to_string(),)* $(format!("{}={}", stringify!($C).to_lowercase(), $C),)*];
+                if !parts.is_empty() {
+                    out.push('<');
+                    out.push_str(&parts.join(", "));
+                    out.push('>');
+                }
+            }
+
+            /// The instruction, ready to emit.
+            pub(crate) fn op<$($T: $B + Named,)* $(const $C: $CT,)*>() -> Instr<$P> {
+                Instr {
+                    handler: handler::<$($T,)* $($C,)*>,
+                    info: const {
+                        &OpInfo {
+                            family: stringify!($name),
+                            generics: generics::<$($T,)* $($C,)*>,
+                            decode: decode::<$P>,
+                        }
+                    },
+                    _shape: PhantomData,
+                }
+            }
+        }
+    )*};
+}
+
+for_each_instr!(define_instrs);

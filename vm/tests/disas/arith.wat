@@ -1,0 +1,48 @@
+;; Numeric translation: operands in place, immediates, folding, result retargeting and fused pairs.
+(module
+  ;; `local.get` emits nothing; the result goes straight into the local (retargeted by `local.set`).
+  (func $add_into_local (param i32 i32) (result i32) (local i32)
+    (local.set 2 (i32.add (local.get 0) (local.get 1)))
+    (local.get 2))
+  ;; Constants become immediates (slot-immediate, and immediate-slot for a non-commutative op); constant
+  ;; operands fold.
+  (func $immediates (param i32) (result i32)
+    (i32.sub (i32.const 100) (i32.mul (local.get 0) (i32.add (i32.const 2) (i32.const 3)))))
+  ;; A division by a constant zero cannot fold: it is evaluated at run time (and traps).
+  (func $no_fold_trap (result i32)
+    (i32.div_u (i32.const 1) (i32.const 0)))
+  ;; `a + (b << 2)`: one add_shl.
+  (func $add_shl (param i32 i32) (result i32)
+    (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))))
+  ;; `(a * b) + c` and `c - (a ^ 7)`: two operations in one bin2 (plain and swapped, immediate b).
+  (func $pairs (param i32 i32 i32) (result i32)
+    (i32.sub (local.get 2)
+      (i32.xor (i32.add (i32.mul (local.get 0) (local.get 1)) (local.get 2)) (i32.const 7))))
+  ;; Unary operations and conversions.
+  (func $unary (param i64) (result f64)
+    (f64.convert_i64_s (i64.popcnt (local.get 0))))
+  ;; Two copies in a row become one copy2 (a swap through a temporary).
+  (func $swap (param i32 i32) (result i32) (local i32)
+    (local.set 2 (local.get 0))
+    (local.set 0 (local.get 1))
+    (local.set 1 (local.get 2))
+    (i32.sub (local.get 0) (local.get 1)))
+  (func $multi (param i32 i32) (result i32 i32)
+    (local.get 1) (local.get 0))
+  (func $const (result i64) (i64.const -1))
+  (func $select (param i32 i32 i32) (result i32)
+    (select (local.get 0) (local.get 1) (local.get 2)))
+  ;; `select` on a comparison computed last: one select_cmp (immediate, then slot right-hand side).
+  (func $select_cmp (param i32 i32 i32) (result i32)
+    (i32.add
+      (select (i32.add (local.get 0) (local.get 1)) (i32.sub (local.get 0) (local.get 1))
+              (i32.lt_s (local.get 2) (i32.const 10)))
+      (select (i32.add (local.get 0) (local.get 1)) (i32.sub (local.get 0) (local.get 1))
+              (i32.ge_u (local.get 2) (local.get 0)))))
+  ;; With locals as the selected values, the copies materialising them come between the comparison and
+  ;; the select, and the comparison is not fused (a missed fusion, kept visible here).
+  (func $select_cmp_locals (param i32 i32 i32) (result i32)
+    (i32.add
+      (select (local.get 0) (local.get 1) (i32.lt_s (local.get 2) (i32.const 10)))
+      (select (local.get 0) (local.get 1) (i32.ge_u (local.get 2) (local.get 0)))))
+)

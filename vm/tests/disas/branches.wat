@@ -1,0 +1,43 @@
+;; Control flow: compare-and-branch fusion, increment-compare-branch loops, tables.
+(module
+  ;; `br_if` on a comparison: one br_cmp (slot-slot, then slot-immediate with the operands swapped).
+  (func $cmp_branch (param i32 i32) (result i32)
+    (block $out
+      (br_if $out (i32.lt_u (local.get 0) (local.get 1)))
+      (br_if $out (i32.gt_s (i32.const 5) (local.get 0)))
+      (return (i32.const 1)))
+    (i32.const 0))
+  ;; `if` branches over its body when the condition is false.
+  (func $if_else (param i64) (result i32)
+    (if (result i32) (i64.eqz (local.get 0))
+      (then (i32.const 1))
+      (else (i32.const 2))))
+  ;; `i32.eqz` + `br_if`: the branch tests zero itself.
+  (func $eqz_branch (param i32)
+    (block $out (br_if $out (i32.eqz (local.get 0))) (unreachable)))
+  ;; A counting loop: increment, compare and back-edge in one add_br_cmp (immediate step, slot bound).
+  (func $count_up (param $n i32) (result i32) (local $i i32) (local $sum i32)
+    (loop $l
+      (local.set $sum (i32.add (local.get $sum) (local.get $i)))
+      (br_if $l (i32.lt_s (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.get $sum))
+  ;; Counting down to zero: increment and `!= 0` test in one add_br_cmp.
+  (func $count_down (param $n i32) (result i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.xor (local.get $acc) (local.get $n)))
+      (br_if $l (local.tee $n (i32.add (local.get $n) (i32.const -1)))))
+    (local.get $acc))
+  ;; Increment by a slot, then `== 0`.
+  (func $step_eqz (param $x i32) (param $step i32) (result i32)
+    (block $out
+      (loop $l
+        (br_if $out (i32.eqz (local.tee $x (i32.add (local.get $x) (local.get $step)))))
+        (br $l)))
+    (local.get $x))
+  (func $table (param i32) (result i32)
+    (block $c (block $b (block $a
+      (br_table $a $b $c (local.get 0)))
+      (return (i32.const 10)))
+      (return (i32.const 20)))
+    (i32.const 30))
+)

@@ -1,0 +1,39 @@
+;; Memory addressing fusions on a private memory.
+(module
+  (memory 1)
+  ;; `base + index` and `base + (index << 2)` fused into the access; `base + constant` as an immediate;
+  ;; a constant address as an absolute one.
+  (func $loads (param $base i32) (param $i i32) (result i32)
+    (i32.add
+      (i32.add (i32.load (i32.add (local.get $base) (local.get $i)))
+               (i32.load offset=4 (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
+      (i32.add (i32.load8_u (i32.add (local.get $base) (i32.const 16)))
+               (i32.load16_s (i32.const 1024)))))
+  ;; Two loads in a row: one load_pair (pointer chasing: the second reads the first's result).
+  (func $chase (param $p i32) (result i32)
+    (i32.load offset=8 (i32.load offset=4 (local.get $p))))
+  ;; A load feeding a branch: load_br / load_br_ss.
+  (func $load_branch (param $p i32) (param $i i32) (result i32)
+    (block $out
+      (br_if $out (i32.load (local.get $p)))
+      (br_if $out (i32.eqz (i32.load8_u (i32.add (local.get $p) (local.get $i)))))
+      (br_if $out (i32.load16_u offset=2 (i32.add (local.get $p) (local.get $i))))
+      (return (i32.const 1)))
+    (i32.const 0))
+  ;; Stores: fused addresses with slot and immediate values, absolute addresses, and an address computed
+  ;; just before the value.
+  (func $stores (param $base i32) (param $i i32) (param $v i64)
+    (i64.store (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 3))) (local.get $v))
+    (i32.store (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2))) (i32.const 7))
+    (i32.store8 (i32.add (local.get $base) (i32.const 3)) (local.get $i))
+    (i32.store16 (i32.add (local.get $base) (i32.const 5)) (i32.const 9))
+    (i32.store (i32.const 64) (local.get $i))
+    (i32.store (i32.const 68) (i32.const 1))
+    (i32.store (local.get $base) (i32.const 2))
+    (i32.store (i32.add (local.get $base) (local.get $i)) (i32.mul (local.get $i) (local.get $i))))
+  (func $bulk (param i32 i32 i32) (result i32)
+    (memory.copy (local.get 0) (local.get 1) (local.get 2))
+    (memory.fill (local.get 0) (i32.const 0) (local.get 2))
+    (drop (memory.grow (i32.const 1)))
+    (memory.size))
+)
