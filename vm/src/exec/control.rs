@@ -1,7 +1,7 @@
 //! Control flow: branches (plain, conditional, fused compare-and-branch, tables), `select`, copies and
 //! constants, `unreachable` and returns.
 
-use super::{Ctx, Exit, Fp, Ip, Mem, dispatch, get, mem0, next, set, trap};
+use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, mem0, next, set, trap};
 use crate::error::TrapCode;
 use crate::ir::Slot;
 use crate::ir::isa::*;
@@ -31,17 +31,17 @@ unsafe fn jump(ip: Ip, offset: i32) -> Ip {
 }
 
 #[inline(always)]
-pub(crate) unsafe fn br(p: Br, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn br(p: Br, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     dispatch!(jump(ip, p.offset), fp, mem, len, ctx)
 }
 
 #[inline(always)]
-pub(crate) unsafe fn br_if_nez(p: BrIf, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn br_if_nez(p: BrIf, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     branch!(get(fp, p.cond) as u32 != 0, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
 }
 
 #[inline(always)]
-pub(crate) unsafe fn br_if_eqz(p: BrIf, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn br_if_eqz(p: BrIf, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     branch!(get(fp, p.cond) as u32 == 0, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -53,7 +53,7 @@ pub(crate) unsafe fn br_cmp_ss<Op: BinaryOp<Out = i32>, const WHEN: bool>(
     fp: Fp,
     mem: Mem,
     len: usize,
-    ctx: &mut Ctx,
+    ctx: &mut Activation,
 ) -> Exit {
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(get(fp, p.b));
@@ -68,7 +68,7 @@ pub(crate) unsafe fn br_cmp_si<Op: BinaryOp<Out = i32>, const WHEN: bool>(
     fp: Fp,
     mem: Mem,
     len: usize,
-    ctx: &mut Ctx,
+    ctx: &mut Activation,
 ) -> Exit {
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(p.imm);
@@ -88,7 +88,7 @@ pub(crate) unsafe fn add_br_cmp<
     fp: Fp,
     mem: Mem,
     len: usize,
-    ctx: &mut Ctx,
+    ctx: &mut Activation,
 ) -> Exit {
     let inc = if INC_SLOT { get(fp, p.inc) as u32 } else { p.inc };
     let v = (get(fp, p.a) as u32).wrapping_add(inc);
@@ -100,7 +100,7 @@ pub(crate) unsafe fn add_br_cmp<
 }
 
 #[inline(always)]
-pub(crate) unsafe fn br_table(p: BrTable, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn br_table(p: BrTable, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let index = (get(fp, p.index) as u32).min(p.len);
     let table = next(&p, ip).cast::<i32>();
     let offset = table.add(index as usize).read_unaligned();
@@ -108,7 +108,7 @@ pub(crate) unsafe fn br_table(p: BrTable, ip: Ip, fp: Fp, mem: Mem, len: usize, 
 }
 
 #[inline(always)]
-pub(crate) unsafe fn select(p: Select, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn select(p: Select, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let v = if get(fp, p.cond) as u32 != 0 { get(fp, p.a) } else { get(fp, p.b) };
     set(fp, p.dst, v);
     dispatch!(next(&p, ip), fp, mem, len, ctx)
@@ -121,7 +121,7 @@ pub(crate) unsafe fn select_cmp<Op: BinaryOp<Out = i32>, const RHS_SLOT: bool>(
     fp: Fp,
     mem: Mem,
     len: usize,
-    ctx: &mut Ctx,
+    ctx: &mut Activation,
 ) -> Exit {
     let rhs = if RHS_SLOT { get(fp, p.rhs as u32) } else { p.rhs };
     let holds = matches!(Op::eval(Op::Lhs::from_slot(get(fp, p.lhs)), Op::Rhs::from_slot(rhs)), Ok(v) if v != 0);
@@ -131,20 +131,20 @@ pub(crate) unsafe fn select_cmp<Op: BinaryOp<Out = i32>, const RHS_SLOT: bool>(
 }
 
 #[inline(always)]
-pub(crate) unsafe fn copy(p: CopySlot, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn copy(p: CopySlot, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     set(fp, p.dst, get(fp, p.src));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
 #[inline(always)]
-pub(crate) unsafe fn copy2(p: Copy2, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn copy2(p: Copy2, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     set(fp, p.d1, get(fp, p.s1));
     set(fp, p.d2, get(fp, p.s2));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
 #[inline(always)]
-pub(crate) unsafe fn constant(p: Const, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn constant(p: Const, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     set(fp, p.dst, p.value);
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -152,7 +152,7 @@ pub(crate) unsafe fn constant(p: Const, ip: Ip, fp: Fp, mem: Mem, len: usize, ct
 /// Trap if the store was interrupted (emitted at loop heads and function entries when the engine is
 /// interruptible).
 #[inline(always)]
-pub(crate) unsafe fn check_interrupt(_p: Nothing, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn check_interrupt(_p: Nothing, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     if (*ctx.interrupt).load(std::sync::atomic::Ordering::Relaxed) {
         return trap(ctx, TrapCode::Interrupted);
     }
@@ -160,7 +160,7 @@ pub(crate) unsafe fn check_interrupt(_p: Nothing, ip: Ip, fp: Fp, mem: Mem, len:
 }
 
 #[inline(always)]
-pub(crate) unsafe fn unreachable(_p: Nothing, _ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn unreachable(_p: Nothing, _ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: &mut Activation) -> Exit {
     trap(ctx, TrapCode::Unreachable)
 }
 
@@ -182,24 +182,24 @@ macro_rules! return_to_caller {
 }
 
 #[inline(always)]
-pub(crate) unsafe fn return0(_p: Nothing, _ip: Ip, _fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn return0(_p: Nothing, _ip: Ip, _fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     return_to_caller!(mem, len, ctx)
 }
 
 #[inline(always)]
-pub(crate) unsafe fn return1(p: Return1, _ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn return1(p: Return1, _ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     set(fp, 0, get(fp, p.src));
     return_to_caller!(mem, len, ctx)
 }
 
 #[inline(always)]
-pub(crate) unsafe fn return_imm(p: ReturnImm, _ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn return_imm(p: ReturnImm, _ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     set(fp, 0, p.value);
     return_to_caller!(mem, len, ctx)
 }
 
 #[inline(always)]
-pub(crate) unsafe fn return_n(p: ReturnN, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn return_n(p: ReturnN, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let srcs = next(&p, ip).cast::<Slot>();
     for i in 0..p.len as usize {
         set(fp, i as u32, get(fp, srcs.add(i).read_unaligned()));

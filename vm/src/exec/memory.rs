@@ -5,7 +5,7 @@
 //! may have been grown by another thread since `len` was loaded, so before trapping, the shared variants
 //! re-read the current length.
 
-use super::{Ctx, Exit, Fp, Ip, Mem, dispatch, get, mem0, next, set, trap};
+use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, mem0, next, set, trap};
 use crate::error::TrapCode;
 use crate::ir::Slot;
 use crate::ir::isa::*;
@@ -53,7 +53,7 @@ unsafe fn write<const SHARED: bool>(p: *mut u8, size: usize, v: u64) {
 /// The current length of a shared memory 0 (it may have grown on another thread).
 #[cold]
 #[inline(never)]
-pub(crate) unsafe fn fresh_len(ctx: &Ctx) -> usize {
+pub(crate) unsafe fn fresh_len(ctx: &Activation) -> usize {
     mem0(ctx.instance).1
 }
 
@@ -71,7 +71,13 @@ macro_rules! check {
 /// since `len` was loaded: then run the same instruction again with the current length. Otherwise trap.
 #[cold]
 #[inline(never)]
-pub(crate) unsafe fn out_of_bounds<const SHARED: bool>(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn out_of_bounds<const SHARED: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
     if SHARED {
         let fresh = fresh_len(ctx);
         if fresh > len {
@@ -91,7 +97,7 @@ macro_rules! load_handler {
             $fp: Fp,
             mem: Mem,
             len: usize,
-            ctx: &mut Ctx,
+            ctx: &mut Activation,
         ) -> Exit {
             let ea: usize = $ea;
             check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len);
@@ -111,7 +117,7 @@ macro_rules! store_handler {
             $fp: Fp,
             mem: Mem,
             len: usize,
-            ctx: &mut Ctx,
+            ctx: &mut Activation,
         ) -> Exit {
             let ea: usize = $ea;
             check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len);
@@ -146,7 +152,14 @@ store_handler!(store_si_imm, StoreSIImm, [], |p, fp| ea(get(fp, p.a).wrapping_ad
 store_handler!(store_si, StoreSI, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), get(fp, p.value));
 
 #[inline(always)]
-pub(crate) unsafe fn load_pair<Op: LoadOp>(p: LoadPair, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn load_pair<Op: LoadOp>(
+    p: LoadPair,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
     let ea1 = ea(get(fp, p.addr1), p.offset1);
     check!(ip, fp, mem, ctx, false, ea1, Op::SIZE, len);
     set(fp, p.dst1, Op::extend(read::<false>(mem.add(ea1), Op::SIZE)));
@@ -165,7 +178,7 @@ macro_rules! load_br_handler {
             $fp: Fp,
             mem: Mem,
             len: usize,
-            ctx: &mut Ctx,
+            ctx: &mut Activation,
         ) -> Exit {
             let ea: usize = $ea;
             check!(ip, $fp, mem, ctx, false, ea, Op::SIZE, len);
@@ -180,13 +193,13 @@ load_br_handler!(load_br, LoadBr, |p, fp| ea(get(fp, p.addr), p.offset));
 load_br_handler!(load_br_ss, LoadBrSS, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset));
 
 #[inline(always)]
-pub(crate) unsafe fn memory_size(p: MemSize, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn memory_size(p: MemSize, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     set(fp, p.dst, (mem0(ctx.instance).1 / PAGE_SIZE) as u64);
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
 #[inline(always)]
-pub(crate) unsafe fn memory_grow(p: MemGrow, ip: Ip, fp: Fp, _mem: Mem, _len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn memory_grow(p: MemGrow, ip: Ip, fp: Fp, _mem: Mem, _len: usize, ctx: &mut Activation) -> Exit {
     let m = (*ctx.instance).mem0;
     let delta = get(fp, p.delta) as u32 as u64;
     let r = (*m).grow(delta).map_or(-1i32 as u32, |old| old as u32);
@@ -203,7 +216,7 @@ fn range(at: u64, n: u64, len: usize) -> Result<usize, TrapCode> {
 }
 
 #[inline(never)]
-unsafe fn fill(ctx: &Ctx, dst: u64, val: u8, n: u64) -> Result<(), TrapCode> {
+unsafe fn fill(ctx: &Activation, dst: u64, val: u8, n: u64) -> Result<(), TrapCode> {
     let m = &*(*ctx.instance).mem0;
     let at = range(dst, n, m.byte_len())?;
     racy::fill(m.base().add(at), val, n as usize, m.is_shared());
@@ -211,7 +224,7 @@ unsafe fn fill(ctx: &Ctx, dst: u64, val: u8, n: u64) -> Result<(), TrapCode> {
 }
 
 #[inline(never)]
-unsafe fn copy(ctx: &Ctx, dst: u64, src: u64, n: u64) -> Result<(), TrapCode> {
+unsafe fn copy(ctx: &Activation, dst: u64, src: u64, n: u64) -> Result<(), TrapCode> {
     let m = &*(*ctx.instance).mem0;
     let d = range(dst, n, m.byte_len())?;
     let s = range(src, n, m.byte_len())?;
@@ -220,7 +233,7 @@ unsafe fn copy(ctx: &Ctx, dst: u64, src: u64, n: u64) -> Result<(), TrapCode> {
 }
 
 #[inline(never)]
-unsafe fn init(ctx: &Ctx, segment: u32, dst: u64, src: u64, n: u64) -> Result<(), TrapCode> {
+unsafe fn init(ctx: &Activation, segment: u32, dst: u64, src: u64, n: u64) -> Result<(), TrapCode> {
     let inst = &*ctx.instance;
     let m = &*inst.mem0;
     let bytes: &[u8] = inst.datas[segment as usize].as_deref().unwrap_or(&[]);
@@ -233,7 +246,7 @@ unsafe fn init(ctx: &Ctx, segment: u32, dst: u64, src: u64, n: u64) -> Result<()
 }
 
 #[inline(always)]
-pub(crate) unsafe fn memory_fill(p: MemBulk, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn memory_fill(p: MemBulk, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let r = fill(ctx, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u8, get(fp, p.len) as u32 as u64);
     if let Err(code) = r {
         return trap(ctx, code);
@@ -242,7 +255,7 @@ pub(crate) unsafe fn memory_fill(p: MemBulk, ip: Ip, fp: Fp, mem: Mem, len: usiz
 }
 
 #[inline(always)]
-pub(crate) unsafe fn memory_copy(p: MemBulk, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn memory_copy(p: MemBulk, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let r = copy(ctx, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
     if let Err(code) = r {
         return trap(ctx, code);
@@ -251,7 +264,7 @@ pub(crate) unsafe fn memory_copy(p: MemBulk, ip: Ip, fp: Fp, mem: Mem, len: usiz
 }
 
 #[inline(always)]
-pub(crate) unsafe fn memory_init(p: MemInit, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn memory_init(p: MemInit, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let r =
         init(ctx, p.segment, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
     if let Err(code) = r {
@@ -261,7 +274,7 @@ pub(crate) unsafe fn memory_init(p: MemInit, ip: Ip, fp: Fp, mem: Mem, len: usiz
 }
 
 #[inline(always)]
-pub(crate) unsafe fn data_drop(p: DataDrop, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn data_drop(p: DataDrop, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     (*ctx.instance).datas[p.segment as usize] = None;
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }

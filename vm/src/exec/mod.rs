@@ -40,7 +40,7 @@ pub(crate) type Fp = *mut u64;
 pub(crate) type Mem = *mut u8;
 
 /// Executes one instruction. See the module docs.
-pub(crate) type Handler = unsafe fn(Ip, Fp, Mem, usize, &mut Ctx) -> Exit;
+pub(crate) type Handler = unsafe fn(Ip, Fp, Mem, usize, &mut Activation) -> Exit;
 
 /// Why the handler chain stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,7 +50,7 @@ pub(crate) enum Exit {
     Continue,
     /// The entry function returned.
     Return,
-    /// A trap; the reason is in `Ctx::trap`.
+    /// A trap; the reason is in `Activation::trap`.
     Trap,
 }
 
@@ -74,7 +74,7 @@ pub(crate) struct Regs {
 }
 
 /// Per-activation execution context (lives on the host stack of `run`).
-pub(crate) struct Ctx {
+pub(crate) struct Activation {
     /// The instance whose code is running.
     pub instance: *mut InstanceEntity,
     pub store: *mut StoreInner,
@@ -141,7 +141,7 @@ pub(crate) unsafe fn set(fp: Fp, slot: u32, v: u64) {
 /// Stop with a trap.
 #[cold]
 #[inline(never)]
-pub(crate) fn trap(ctx: &mut Ctx, code: TrapCode) -> Exit {
+pub(crate) fn trap(ctx: &mut Activation, code: TrapCode) -> Exit {
     ctx.trap = Some(Trap::new(code));
     Exit::Trap
 }
@@ -158,7 +158,7 @@ pub(crate) unsafe fn mem0(instance: *const InstanceEntity) -> (Mem, usize) {
 /// # Safety
 /// `ctx` must describe a valid activation whose frame stack holds the entry frame (null `ip`), and `ip` must
 /// be the entry of a function of `ctx.instance` whose arguments are in `fp`.
-pub(crate) unsafe fn run(ctx: &mut Ctx, ip: Ip, fp: Fp) -> Exit {
+pub(crate) unsafe fn run(ctx: &mut Activation, ip: Ip, fp: Fp) -> Exit {
     let (mem, len) = mem0(ctx.instance);
     #[cfg(wasmvm_tail)]
     {

@@ -1,7 +1,7 @@
 //! Numeric instructions: one generic handler per operand shape, instantiated for every instruction of
 //! `ir::ops` (e.g. `binary_ss::<I32Add>`).
 
-use super::{Ctx, Exit, Fp, Ip, Mem, dispatch, get, next, set, trap};
+use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, set, trap};
 use crate::ir::Slot;
 use crate::ir::isa::*;
 use crate::ir::ops::{BinaryOp, SlotValue, UnaryOp};
@@ -11,7 +11,7 @@ unsafe fn finish<T: SlotValue>(
     r: Result<T, crate::error::TrapCode>,
     dst: Slot,
     fp: Fp,
-    ctx: &mut Ctx,
+    ctx: &mut Activation,
 ) -> Result<(), Exit> {
     match r {
         Ok(v) => {
@@ -23,7 +23,14 @@ unsafe fn finish<T: SlotValue>(
 }
 
 #[inline(always)]
-pub(crate) unsafe fn binary_ss<Op: BinaryOp>(p: BinSS, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn binary_ss<Op: BinaryOp>(
+    p: BinSS,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(get(fp, p.b));
     if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ctx) {
@@ -33,7 +40,14 @@ pub(crate) unsafe fn binary_ss<Op: BinaryOp>(p: BinSS, ip: Ip, fp: Fp, mem: Mem,
 }
 
 #[inline(always)]
-pub(crate) unsafe fn binary_si<Op: BinaryOp>(p: BinSI, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn binary_si<Op: BinaryOp>(
+    p: BinSI,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(p.imm);
     if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ctx) {
@@ -43,7 +57,14 @@ pub(crate) unsafe fn binary_si<Op: BinaryOp>(p: BinSI, ip: Ip, fp: Fp, mem: Mem,
 }
 
 #[inline(always)]
-pub(crate) unsafe fn binary_is<Op: BinaryOp>(p: BinIS, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn binary_is<Op: BinaryOp>(
+    p: BinIS,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
     let a = Op::Lhs::from_slot(p.imm);
     let b = Op::Rhs::from_slot(get(fp, p.b));
     if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ctx) {
@@ -53,7 +74,7 @@ pub(crate) unsafe fn binary_is<Op: BinaryOp>(p: BinIS, ip: Ip, fp: Fp, mem: Mem,
 }
 
 #[inline(always)]
-pub(crate) unsafe fn unary<Op: UnaryOp>(p: Un, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn unary<Op: UnaryOp>(p: Un, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let a = Op::In::from_slot(get(fp, p.src));
     if let Err(e) = finish(Op::eval(a), p.dst, fp, ctx) {
         return e;
@@ -64,7 +85,14 @@ pub(crate) unsafe fn unary<Op: UnaryOp>(p: Un, ip: Ip, fp: Fp, mem: Mem, len: us
 /// `dst = a + (b << SHIFT)` (i32): an `i32.shl` by a constant fused into the `i32.add` that consumes it
 /// (array indexing).
 #[inline(always)]
-pub(crate) unsafe fn add_shl<const SHIFT: u32>(p: BinSS, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx) -> Exit {
+pub(crate) unsafe fn add_shl<const SHIFT: u32>(
+    p: BinSS,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
     let v = (get(fp, p.a) as u32).wrapping_add((get(fp, p.b) as u32) << SHIFT);
     set(fp, p.dst, v as u64);
     dispatch!(next(&p, ip), fp, mem, len, ctx)
@@ -77,7 +105,7 @@ pub(crate) unsafe fn bin2<Inner: BinaryOp, Outer: BinaryOp, const B_IMM: bool, c
     fp: Fp,
     mem: Mem,
     len: usize,
-    ctx: &mut Ctx,
+    ctx: &mut Activation,
 ) -> Exit {
     let b = if B_IMM { p.b } else { get(fp, p.b as u32) };
     let inner = match Inner::eval(Inner::Lhs::from_slot(get(fp, p.a)), Inner::Rhs::from_slot(b)) {

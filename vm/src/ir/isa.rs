@@ -463,12 +463,12 @@ macro_rules! define_instrs {
             use super::*;
             #[allow(unused_imports)]
             use crate::ir::ops::{BinaryOp, UnaryOp, LoadOp, StoreOp};
-            use crate::exec::{Ctx, Exit, Fp, Ip, Mem};
+            use crate::exec::{Activation, Exit, Fp, Ip, Mem};
 
             /// The handler: reads the operands and runs the execution function.
             #[inline(never)]
             pub(crate) unsafe fn handler<$($T: $B,)* $(const $C: $CT,)*>(
-                ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ctx,
+                ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation,
             ) -> Exit {
                 // SAFETY: the translator emitted this handler with operands of shape `$P` (`emit` is typed).
                 unsafe {

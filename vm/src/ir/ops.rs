@@ -320,17 +320,17 @@ unary_ops!(UnOp {
     I64Popcnt(a: u64) -> u64 = { a.count_ones() as u64 };
     F32Abs(a: f32) -> f32 = { a.abs() };
     F32Neg(a: f32) -> f32 = { -a };
-    F32Ceil(a: f32) -> f32 = { quiet32(a, f32::ceil) };
-    F32Floor(a: f32) -> f32 = { quiet32(a, f32::floor) };
-    F32Trunc(a: f32) -> f32 = { quiet32(a, f32::trunc) };
-    F32Nearest(a: f32) -> f32 = { quiet32(a, f32::round_ties_even) };
+    F32Ceil(a: f32) -> f32 = { round_nan_quiet32(a, f32::ceil) };
+    F32Floor(a: f32) -> f32 = { round_nan_quiet32(a, f32::floor) };
+    F32Trunc(a: f32) -> f32 = { round_nan_quiet32(a, f32::trunc) };
+    F32Nearest(a: f32) -> f32 = { round_nan_quiet32(a, f32::round_ties_even) };
     F32Sqrt(a: f32) -> f32 = { a.sqrt() };
     F64Abs(a: f64) -> f64 = { a.abs() };
     F64Neg(a: f64) -> f64 = { -a };
-    F64Ceil(a: f64) -> f64 = { quiet64(a, f64::ceil) };
-    F64Floor(a: f64) -> f64 = { quiet64(a, f64::floor) };
-    F64Trunc(a: f64) -> f64 = { quiet64(a, f64::trunc) };
-    F64Nearest(a: f64) -> f64 = { quiet64(a, f64::round_ties_even) };
+    F64Ceil(a: f64) -> f64 = { round_nan_quiet64(a, f64::ceil) };
+    F64Floor(a: f64) -> f64 = { round_nan_quiet64(a, f64::floor) };
+    F64Trunc(a: f64) -> f64 = { round_nan_quiet64(a, f64::trunc) };
+    F64Nearest(a: f64) -> f64 = { round_nan_quiet64(a, f64::round_ties_even) };
     F64Sqrt(a: f64) -> f64 = { a.sqrt() };
     I32WrapI64(a: i64) -> i32 = { a as i32 };
     I32TruncF32S(a: f32) -> i32 = try { trunc(a as f64, a.is_nan(), -2147483649.0, 2147483648.0).map(|v| v as i32) };
@@ -465,8 +465,8 @@ macro_rules! float_min_max {
         }
     };
 }
-float_min_max!(fmin32, fmax32, quiet_nan32, quiet32, f32, 0x0040_0000);
-float_min_max!(fmin64, fmax64, quiet_nan64, quiet64, f64, 0x0008_0000_0000_0000);
+float_min_max!(fmin32, fmax32, quiet_nan32, round_nan_quiet32, f32, 0x0040_0000);
+float_min_max!(fmin64, fmax64, quiet_nan64, round_nan_quiet64, f64, 0x0008_0000_0000_0000);
 
 /// Memory access widths and how a loaded value is extended into a slot.
 pub(crate) trait LoadOp: crate::ir::isa::Named {

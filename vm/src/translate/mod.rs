@@ -18,6 +18,7 @@
 
 mod atomic;
 mod control;
+mod coverage;
 mod ops;
 
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
@@ -250,6 +251,7 @@ fn translate_validating(
         let encoded = &raw[offset as usize - raw_start..reader.original_position() as usize - raw_start];
         check_memarg(encoded, offset)?;
         v.op(offset, op).map_err(invalid)?;
+        coverage::check(op, offset)?;
         t.code.wasm_offset = offset as u32;
         t.translate(op)?;
     }
