@@ -112,70 +112,14 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         let payload = payload.map_err(malformed)?;
         let valid = validator.payload(&payload).map_err(invalid)?;
         match payload {
-            Payload::TypeSection(reader) => {
-                for group in reader {
-                    let group = group.map_err(malformed)?;
-                    for sub in group.into_types() {
-                        let f = match &sub.composite_type.inner {
-                            wasmparser::CompositeInnerType::Func(f) => f,
-                            _ => {
-                                return Err(Error::Unsupported("GC types are not supported".into()));
-                            }
-                        };
-                        let params = f.params().iter().map(|&t| val_type(t)).collect::<Result<Vec<_>>>()?;
-                        let results = f.results().iter().map(|&t| val_type(t)).collect::<Result<Vec<_>>>()?;
-                        let ty = FuncType::new(params, results);
-                        m.type_ids.push(engine.intern(&ty));
-                        m.types.push(ty);
-                    }
-                }
-            }
-            Payload::ImportSection(reader) => {
-                for import in reader.into_imports() {
-                    let import = import.map_err(malformed)?;
-                    let index = match import.ty {
-                        TypeRef::Func(t) | TypeRef::FuncExact(t) => {
-                            m.funcs.push(t);
-                            m.num_imported_funcs += 1;
-                            EntityIndex::Func(m.funcs.len() as u32 - 1)
-                        }
-                        TypeRef::Table(t) => {
-                            m.tables.push(TableDef { ty: table_type(t)?, init: None });
-                            m.num_imported_tables += 1;
-                            EntityIndex::Table(m.tables.len() as u32 - 1)
-                        }
-                        TypeRef::Memory(t) => {
-                            m.memories.push(memory_type(t)?);
-                            m.num_imported_memories += 1;
-                            EntityIndex::Memory(m.memories.len() as u32 - 1)
-                        }
-                        TypeRef::Global(t) => {
-                            m.globals.push(GlobalDef { ty: global_type(t)?, init: None });
-                            m.num_imported_globals += 1;
-                            EntityIndex::Global(m.globals.len() as u32 - 1)
-                        }
-                        TypeRef::Tag(_) => {
-                            return Err(Error::Unsupported("exception tags are not supported".into()));
-                        }
-                    };
-                    m.imports.push(Import { module: import.module.to_string(), name: import.name.to_string(), index });
-                }
-            }
+            Payload::TypeSection(reader) => type_section(&mut m, engine, reader)?,
+            Payload::ImportSection(reader) => import_section(&mut m, reader)?,
             Payload::FunctionSection(reader) => {
                 for t in reader {
                     m.funcs.push(t.map_err(malformed)?);
                 }
             }
-            Payload::TableSection(reader) => {
-                for t in reader {
-                    let t = t.map_err(malformed)?;
-                    let init = match &t.init {
-                        TableInit::RefNull => None,
-                        TableInit::Expr(e) => Some(const_expr(e)?),
-                    };
-                    m.tables.push(TableDef { ty: table_type(t.ty)?, init });
-                }
-            }
+            Payload::TableSection(reader) => table_section(&mut m, reader)?,
             Payload::MemorySection(reader) => {
                 check_memory_limits(bytes, reader.range())?;
                 for t in reader {
@@ -188,56 +132,10 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                     m.globals.push(GlobalDef { ty: global_type(g.ty)?, init: Some(const_expr(&g.init_expr)?) });
                 }
             }
-            Payload::ExportSection(reader) => {
-                for e in reader {
-                    let e = e.map_err(malformed)?;
-                    let index = match e.kind {
-                        ExternalKind::Func | ExternalKind::FuncExact => EntityIndex::Func(e.index),
-                        ExternalKind::Table => EntityIndex::Table(e.index),
-                        ExternalKind::Memory => EntityIndex::Memory(e.index),
-                        ExternalKind::Global => EntityIndex::Global(e.index),
-                        ExternalKind::Tag => {
-                            return Err(Error::Unsupported("exception tags are not supported".into()));
-                        }
-                    };
-                    m.exports.push((e.name.to_string(), index));
-                }
-            }
+            Payload::ExportSection(reader) => export_section(&mut m, reader)?,
             Payload::StartSection { func, .. } => m.start = Some(func),
-            Payload::ElementSection(reader) => {
-                for e in reader {
-                    let e = e.map_err(malformed)?;
-                    let mode = match e.kind {
-                        ElementKind::Passive => SegmentMode::Passive,
-                        ElementKind::Declared => SegmentMode::Declared,
-                        ElementKind::Active { table_index, offset_expr } => {
-                            SegmentMode::Active { index: table_index.unwrap_or(0), offset: const_expr(&offset_expr)? }
-                        }
-                    };
-                    let items = match e.items {
-                        ElementItems::Functions(fs) => fs
-                            .into_iter()
-                            .map(|f| Ok(ConstExpr::from_ops(vec![ConstOp::RefFunc(f.map_err(malformed)?)])))
-                            .collect::<Result<Vec<_>>>()?,
-                        ElementItems::Expressions(_, es) => {
-                            es.into_iter().map(|e| const_expr(&e.map_err(malformed)?)).collect::<Result<Vec<_>>>()?
-                        }
-                    };
-                    m.elems.push(ElemSegment { mode, items: items.into() });
-                }
-            }
-            Payload::DataSection(reader) => {
-                for d in reader {
-                    let d = d.map_err(malformed)?;
-                    let mode = match d.kind {
-                        DataKind::Passive => SegmentMode::Passive,
-                        DataKind::Active { memory_index, offset_expr } => {
-                            SegmentMode::Active { index: memory_index, offset: const_expr(&offset_expr)? }
-                        }
-                    };
-                    m.datas.push(DataSegment { mode, bytes: Arc::from(d.data) });
-                }
-            }
+            Payload::ElementSection(reader) => element_section(&mut m, reader)?,
+            Payload::DataSection(reader) => data_section(&mut m, reader)?,
             Payload::CodeSectionEntry(body) => match valid {
                 ValidPayload::Func(func, body2) => {
                     debug_assert_eq!(body.range(), body2.range());
@@ -245,23 +143,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                 }
                 _ => return Err(Error::Invalid("function body without validator".into())),
             },
-            Payload::CustomSection(reader) => {
-                if let KnownCustom::Name(names) = reader.as_known() {
-                    // A malformed name section is ignored, as the spec requires.
-                    for name in names.into_iter().flatten() {
-                        match name {
-                            Name::Module { name, .. } => m.name = Some(name.to_string()),
-                            Name::Function(map) => {
-                                for n in map.into_iter().flatten() {
-                                    m.func_names.insert(n.index, n.name.to_string());
-                                }
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-                m.custom_sections.push((reader.name().to_string(), Arc::from(reader.data())));
-            }
+            Payload::CustomSection(reader) => custom_section(&mut m, reader)?,
             Payload::End(_) => break,
             _ => {}
         }
@@ -281,6 +163,145 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
     m.code = code;
     translate::link_calls(&mut m);
     Ok(m)
+}
+
+fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSectionReader<'_>) -> Result<()> {
+    for group in reader {
+        let group = group.map_err(malformed)?;
+        for sub in group.into_types() {
+            let f = match &sub.composite_type.inner {
+                wasmparser::CompositeInnerType::Func(f) => f,
+                _ => {
+                    return Err(Error::Unsupported("GC types are not supported".into()));
+                }
+            };
+            let params = f.params().iter().map(|&t| val_type(t)).collect::<Result<Vec<_>>>()?;
+            let results = f.results().iter().map(|&t| val_type(t)).collect::<Result<Vec<_>>>()?;
+            let ty = FuncType::new(params, results);
+            m.type_ids.push(engine.intern(&ty));
+            m.types.push(ty);
+        }
+    }
+    Ok(())
+}
+
+fn import_section(m: &mut ModuleInner, reader: wasmparser::ImportSectionReader<'_>) -> Result<()> {
+    for import in reader.into_imports() {
+        let import = import.map_err(malformed)?;
+        let index = match import.ty {
+            TypeRef::Func(t) | TypeRef::FuncExact(t) => {
+                m.funcs.push(t);
+                m.num_imported_funcs += 1;
+                EntityIndex::Func(m.funcs.len() as u32 - 1)
+            }
+            TypeRef::Table(t) => {
+                m.tables.push(TableDef { ty: table_type(t)?, init: None });
+                m.num_imported_tables += 1;
+                EntityIndex::Table(m.tables.len() as u32 - 1)
+            }
+            TypeRef::Memory(t) => {
+                m.memories.push(memory_type(t)?);
+                m.num_imported_memories += 1;
+                EntityIndex::Memory(m.memories.len() as u32 - 1)
+            }
+            TypeRef::Global(t) => {
+                m.globals.push(GlobalDef { ty: global_type(t)?, init: None });
+                m.num_imported_globals += 1;
+                EntityIndex::Global(m.globals.len() as u32 - 1)
+            }
+            TypeRef::Tag(_) => {
+                return Err(Error::Unsupported("exception tags are not supported".into()));
+            }
+        };
+        m.imports.push(Import { module: import.module.to_string(), name: import.name.to_string(), index });
+    }
+    Ok(())
+}
+
+fn table_section(m: &mut ModuleInner, reader: wasmparser::TableSectionReader<'_>) -> Result<()> {
+    for t in reader {
+        let t = t.map_err(malformed)?;
+        let init = match &t.init {
+            TableInit::RefNull => None,
+            TableInit::Expr(e) => Some(const_expr(e)?),
+        };
+        m.tables.push(TableDef { ty: table_type(t.ty)?, init });
+    }
+    Ok(())
+}
+
+fn export_section(m: &mut ModuleInner, reader: wasmparser::ExportSectionReader<'_>) -> Result<()> {
+    for e in reader {
+        let e = e.map_err(malformed)?;
+        let index = match e.kind {
+            ExternalKind::Func | ExternalKind::FuncExact => EntityIndex::Func(e.index),
+            ExternalKind::Table => EntityIndex::Table(e.index),
+            ExternalKind::Memory => EntityIndex::Memory(e.index),
+            ExternalKind::Global => EntityIndex::Global(e.index),
+            ExternalKind::Tag => {
+                return Err(Error::Unsupported("exception tags are not supported".into()));
+            }
+        };
+        m.exports.push((e.name.to_string(), index));
+    }
+    Ok(())
+}
+
+fn element_section(m: &mut ModuleInner, reader: wasmparser::ElementSectionReader<'_>) -> Result<()> {
+    for e in reader {
+        let e = e.map_err(malformed)?;
+        let mode = match e.kind {
+            ElementKind::Passive => SegmentMode::Passive,
+            ElementKind::Declared => SegmentMode::Declared,
+            ElementKind::Active { table_index, offset_expr } => {
+                SegmentMode::Active { index: table_index.unwrap_or(0), offset: const_expr(&offset_expr)? }
+            }
+        };
+        let items = match e.items {
+            ElementItems::Functions(fs) => fs
+                .into_iter()
+                .map(|f| Ok(ConstExpr::from_ops(vec![ConstOp::RefFunc(f.map_err(malformed)?)])))
+                .collect::<Result<Vec<_>>>()?,
+            ElementItems::Expressions(_, es) => {
+                es.into_iter().map(|e| const_expr(&e.map_err(malformed)?)).collect::<Result<Vec<_>>>()?
+            }
+        };
+        m.elems.push(ElemSegment { mode, items: items.into() });
+    }
+    Ok(())
+}
+
+fn data_section(m: &mut ModuleInner, reader: wasmparser::DataSectionReader<'_>) -> Result<()> {
+    for d in reader {
+        let d = d.map_err(malformed)?;
+        let mode = match d.kind {
+            DataKind::Passive => SegmentMode::Passive,
+            DataKind::Active { memory_index, offset_expr } => {
+                SegmentMode::Active { index: memory_index, offset: const_expr(&offset_expr)? }
+            }
+        };
+        m.datas.push(DataSegment { mode, bytes: Arc::from(d.data) });
+    }
+    Ok(())
+}
+
+fn custom_section(m: &mut ModuleInner, reader: wasmparser::CustomSectionReader<'_>) -> Result<()> {
+    if let KnownCustom::Name(names) = reader.as_known() {
+        // A malformed name section is ignored, as the spec requires.
+        for name in names.into_iter().flatten() {
+            match name {
+                Name::Module { name, .. } => m.name = Some(name.to_string()),
+                Name::Function(map) => {
+                    for n in map.into_iter().flatten() {
+                        m.func_names.insert(n.index, n.name.to_string());
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    m.custom_sections.push((reader.name().to_string(), Arc::from(reader.data())));
+    Ok(())
 }
 
 /// Wasm 2.0 encodes memory limits as u32 LEB128s (at most 5 bytes); wasmparser accepts the longer u64 form

@@ -161,72 +161,7 @@ pub(crate) fn instantiate(
     if imports.len() != m.imports.len() {
         return Err(Error::link(format!("expected {} imports, got {}", m.imports.len(), imports.len())));
     }
-    let mut funcs: Vec<FuncEntry> = Vec::with_capacity(m.funcs.len());
-    let mut globals: Vec<*mut u64> = Vec::with_capacity(m.globals.len());
-    let mut global_ids = Vec::with_capacity(m.globals.len());
-    let mut tables: Vec<*const TableInner> = Vec::with_capacity(m.tables.len());
-    let mut table_ids = Vec::with_capacity(m.tables.len());
-    let mut memory_ids = Vec::with_capacity(m.memories.len());
-
-    for (imp, ext) in m.imports.iter().zip(imports) {
-        match (imp.index, ext) {
-            (EntityIndex::Func(f), Extern::Func(func)) => {
-                let e = *func.entry(s)?;
-                if e.type_id != m.func_type_id(f) {
-                    return Err(incompatible(imp, "function signature differs"));
-                }
-                funcs.push(e);
-            }
-            (EntityIndex::Global(g), Extern::Global(gl)) => {
-                s.check(gl.store, "global")?;
-                let cell = &mut s.globals[gl.index as usize];
-                if cell.ty != m.globals[g as usize].ty {
-                    return Err(incompatible(imp, "global type differs"));
-                }
-                globals.push(&mut cell.value);
-                global_ids.push(gl.index);
-            }
-            (EntityIndex::Memory(mi), Extern::Memory(_) | Extern::SharedMemory(_)) => {
-                let index = match ext {
-                    Extern::Memory(mem) => {
-                        s.check(mem.store, "memory")?;
-                        mem.index
-                    }
-                    Extern::SharedMemory(sm) => s.push_memory(sm.inner.clone()).index,
-                    _ => unreachable!(),
-                };
-                let mem = &s.memories[index as usize];
-                let want = m.memories[mi as usize];
-                let have = mem.ty();
-                if have.shared != want.shared || !limits_match(have.min, have.max, want.min, want.max) {
-                    return Err(incompatible(imp, "memory limits or sharing differ"));
-                }
-                memory_ids.push(index);
-            }
-            (EntityIndex::Table(ti), Extern::Table(_) | Extern::SharedTable(_)) => {
-                let index = match ext {
-                    Extern::Table(t) => {
-                        s.check(t.store, "table")?;
-                        t.index
-                    }
-                    Extern::SharedTable(st) => s.push_table(st.inner.clone()).index,
-                    _ => unreachable!(),
-                };
-                let t = &s.tables[index as usize];
-                let want = m.tables[ti as usize].ty;
-                let have = t.ty();
-                if have.element != want.element
-                    || !limits_match(have.min as u64, have.max.map(u64::from), want.min as u64, want.max.map(u64::from))
-                {
-                    return Err(incompatible(imp, "table type or limits differ"));
-                }
-                tables.push(Arc::as_ptr(t));
-                table_ids.push(index);
-            }
-            _ => return Err(incompatible(imp, "wrong kind of import")),
-        }
-    }
-
+    let mut e = import_entities(s, m, imports)?;
     let slot = match options.slot {
         Some(slot) => {
             s.reserve_slots(slot + 1);
@@ -253,52 +188,8 @@ pub(crate) fn instantiate(
     });
     let self_ptr: *mut InstanceEntity = &mut *entity;
 
-    for (i, code) in m.code.iter().enumerate() {
-        let index = m.num_imported_funcs + i as u32;
-        funcs.push(FuncEntry {
-            type_id: m.func_type_id(index),
-            code: code.code.as_ptr(),
-            instance: self_ptr,
-            host: std::ptr::null(),
-            raw: func_ref(slot, index),
-            forward: 0,
-        });
-    }
-
-    // Defined globals (their initialisers may read imported globals and take function references).
-    for g in &m.globals[m.num_imported_globals as usize..] {
-        let init = g.init.as_ref().map_or(0, |e| {
-            // SAFETY: `globals` holds pointers to live cells of this store.
-            e.eval(|i| unsafe { *globals[i as usize] }, |f| funcs[f as usize].raw)
-        });
-        let handle = s.push_global(g.ty, init);
-        globals.push(&mut s.globals[handle.index as usize].value);
-        global_ids.push(handle.index);
-    }
-    let read_global = |i: u32| -> u64 {
-        // SAFETY: as above.
-        unsafe { *globals[i as usize] }
-    };
-
-    for t in &m.tables[m.num_imported_tables as usize..] {
-        let init = t.init.as_ref().map_or(0, |e| e.eval(read_global, |f| funcs[f as usize].raw));
-        let table = s.push_table(Arc::new(TableInner::new(t.ty, init, false)?));
-        tables.push(Arc::as_ptr(&s.tables[table.index as usize]));
-        table_ids.push(table.index);
-    }
-
-    for ty in &m.memories[m.num_imported_memories as usize..] {
-        let mem = s.push_memory(Arc::new(LinearMemory::new(*ty)?));
-        memory_ids.push(mem.index);
-    }
-
-    let elems: Vec<Option<Box<[u64]>>> = m
-        .elems
-        .iter()
-        .map(|seg| Some(seg.items.iter().map(|e| e.eval(read_global, |f| funcs[f as usize].raw)).collect()))
-        .collect();
-    let datas: Vec<Option<Arc<[u8]>>> = m.datas.iter().map(|d| Some(d.bytes.clone())).collect();
-
+    let (elems, datas) = define_entities(s, m, &mut e, self_ptr, slot)?;
+    let Entities { funcs, globals, global_ids, tables, table_ids, memory_ids } = e;
     entity.mem0 = memory_ids.first().map_or(std::ptr::null(), |&i| Arc::as_ptr(&s.memories[i as usize]));
     entity.funcs = funcs.into();
     entity.globals = globals.into();
@@ -313,6 +204,150 @@ pub(crate) fn instantiate(
 
     initialize(s, slot, options)?;
     Ok(instance)
+}
+
+/// The entities an instance refers to, by index space (imports first).
+struct Entities {
+    funcs: Vec<FuncEntry>,
+    globals: Vec<*mut u64>,
+    global_ids: Vec<u32>,
+    tables: Vec<*const TableInner>,
+    table_ids: Vec<u32>,
+    memory_ids: Vec<u32>,
+}
+
+/// Check each import against the module's declaration and collect it.
+fn import_entities(s: &mut StoreInner, m: &crate::module::ModuleInner, imports: &[Extern]) -> Result<Entities> {
+    let mut e = Entities {
+        funcs: Vec::with_capacity(m.funcs.len()),
+        globals: Vec::with_capacity(m.globals.len()),
+        global_ids: Vec::with_capacity(m.globals.len()),
+        tables: Vec::with_capacity(m.tables.len()),
+        table_ids: Vec::with_capacity(m.tables.len()),
+        memory_ids: Vec::with_capacity(m.memories.len()),
+    };
+
+    for (imp, ext) in m.imports.iter().zip(imports) {
+        match (imp.index, ext) {
+            (EntityIndex::Func(f), Extern::Func(func)) => {
+                let entry = *func.entry(s)?;
+                if entry.type_id != m.func_type_id(f) {
+                    return Err(incompatible(imp, "function signature differs"));
+                }
+                e.funcs.push(entry);
+            }
+            (EntityIndex::Global(g), Extern::Global(gl)) => {
+                s.check(gl.store, "global")?;
+                let cell = &mut s.globals[gl.index as usize];
+                if cell.ty != m.globals[g as usize].ty {
+                    return Err(incompatible(imp, "global type differs"));
+                }
+                e.globals.push(&mut cell.value);
+                e.global_ids.push(gl.index);
+            }
+            (EntityIndex::Memory(mi), Extern::Memory(_) | Extern::SharedMemory(_)) => {
+                let index = match ext {
+                    Extern::Memory(mem) => {
+                        s.check(mem.store, "memory")?;
+                        mem.index
+                    }
+                    Extern::SharedMemory(sm) => s.push_memory(sm.inner.clone()).index,
+                    _ => unreachable!(),
+                };
+                let mem = &s.memories[index as usize];
+                let want = m.memories[mi as usize];
+                let have = mem.ty();
+                if have.shared != want.shared || !limits_match(have.min, have.max, want.min, want.max) {
+                    return Err(incompatible(imp, "memory limits or sharing differ"));
+                }
+                e.memory_ids.push(index);
+            }
+            (EntityIndex::Table(ti), Extern::Table(_) | Extern::SharedTable(_)) => {
+                let index = match ext {
+                    Extern::Table(t) => {
+                        s.check(t.store, "table")?;
+                        t.index
+                    }
+                    Extern::SharedTable(st) => s.push_table(st.inner.clone()).index,
+                    _ => unreachable!(),
+                };
+                let t = &s.tables[index as usize];
+                let want = m.tables[ti as usize].ty;
+                let have = t.ty();
+                if have.element != want.element
+                    || !limits_match(have.min as u64, have.max.map(u64::from), want.min as u64, want.max.map(u64::from))
+                {
+                    return Err(incompatible(imp, "table type or limits differ"));
+                }
+                e.tables.push(Arc::as_ptr(t));
+                e.table_ids.push(index);
+            }
+            _ => return Err(incompatible(imp, "wrong kind of import")),
+        }
+    }
+
+    Ok(e)
+}
+
+/// Elements and data segments of a new instance, `None` once dropped.
+type Segments = (Vec<Option<Box<[u64]>>>, Vec<Option<Arc<[u8]>>>);
+
+/// Create the module's own functions, globals, tables and memories (after the imports in `e`), and its
+/// segments.
+fn define_entities(
+    s: &mut StoreInner,
+    m: &crate::module::ModuleInner,
+    e: &mut Entities,
+    self_ptr: *mut InstanceEntity,
+    slot: u32,
+) -> Result<Segments> {
+    for (i, code) in m.code.iter().enumerate() {
+        let index = m.num_imported_funcs + i as u32;
+        e.funcs.push(FuncEntry {
+            type_id: m.func_type_id(index),
+            code: code.code.as_ptr(),
+            instance: self_ptr,
+            host: std::ptr::null(),
+            raw: func_ref(slot, index),
+            forward: 0,
+        });
+    }
+
+    // Defined globals (their initialisers may read imported globals and take function references).
+    for g in &m.globals[m.num_imported_globals as usize..] {
+        let init = g.init.as_ref().map_or(0, |x| {
+            // SAFETY: `globals` holds pointers to live cells of this store.
+            x.eval(|i| unsafe { *e.globals[i as usize] }, |f| e.funcs[f as usize].raw)
+        });
+        let handle = s.push_global(g.ty, init);
+        e.globals.push(&mut s.globals[handle.index as usize].value);
+        e.global_ids.push(handle.index);
+    }
+    let read_global = |i: u32| -> u64 {
+        // SAFETY: as above.
+        unsafe { *e.globals[i as usize] }
+    };
+
+    for t in &m.tables[m.num_imported_tables as usize..] {
+        let init = t.init.as_ref().map_or(0, |x| x.eval(read_global, |f| e.funcs[f as usize].raw));
+        let table = s.push_table(Arc::new(TableInner::new(t.ty, init, false)?));
+        e.tables.push(Arc::as_ptr(&s.tables[table.index as usize]));
+        e.table_ids.push(table.index);
+    }
+
+    for ty in &m.memories[m.num_imported_memories as usize..] {
+        let mem = s.push_memory(Arc::new(LinearMemory::new(*ty)?));
+        e.memory_ids.push(mem.index);
+    }
+
+    let elems: Vec<Option<Box<[u64]>>> = m
+        .elems
+        .iter()
+        .map(|seg| Some(seg.items.iter().map(|x| x.eval(read_global, |f| e.funcs[f as usize].raw)).collect()))
+        .collect();
+    let datas: Vec<Option<Arc<[u8]>>> = m.datas.iter().map(|d| Some(d.bytes.clone())).collect();
+
+    Ok((elems, datas))
 }
 
 /// Active segments, then the start function.
