@@ -36,7 +36,8 @@ pub struct Config {
     pub disassembly: bool,
 }
 
-/// The WebAssembly proposals a module may use. The default is Wasm 2.0 (without SIMD) plus threads.
+/// The WebAssembly proposals a module may use. The default is Wasm 2.0 (without SIMD) plus threads,
+/// extended-const and tail calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
     pub mutable_global: bool,
@@ -47,6 +48,10 @@ pub struct Features {
     pub reference_types: bool,
     /// Shared memories and atomic instructions.
     pub threads: bool,
+    /// `i32`/`i64` `add`, `sub` and `mul` in constant expressions (Wasm 3.0).
+    pub extended_const: bool,
+    /// `return_call` and `return_call_indirect` (Wasm 3.0).
+    pub tail_call: bool,
 }
 
 impl Default for Features {
@@ -59,6 +64,8 @@ impl Default for Features {
             bulk_memory: true,
             reference_types: true,
             threads: true,
+            extended_const: true,
+            tail_call: true,
         }
     }
 }
@@ -72,6 +79,8 @@ impl Features {
             multi_value: false,
             bulk_memory: false,
             reference_types: false,
+            extended_const: false,
+            tail_call: false,
             threads,
             ..Self::default()
         }

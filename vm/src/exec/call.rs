@@ -186,6 +186,92 @@ pub(crate) unsafe fn call_indirect(
     call_entry!(ctx, e, ip, CallIndirect, fp, p.frame, mem, len)
 }
 
+/// Tail calls (`return_call*`): the callee replaces the caller's frame. The arguments move down to the
+/// frame's first slots and the callee starts at its `enter` (which checks the frame and zeroes its locals);
+/// no frame is pushed, so tail recursion runs in constant frame and host stack. The callee returns straight
+/// to the caller's caller, its results in the slots where the caller's own results belong.
+#[inline(always)]
+unsafe fn move_args(fp: Fp, frame: u32, nargs: u32) {
+    std::ptr::copy(fp.add(frame as usize), fp, nargs as usize);
+}
+
+#[inline(always)]
+pub(crate) unsafe fn return_call_internal(
+    p: ReturnCallInternal,
+    _ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    move_args(fp, p.frame, p.nargs);
+    // `entry` points past the callee's `enter`; the tail call runs it.
+    let enter = (p.entry as Ip).sub(crate::ir::HANDLER_SIZE + std::mem::size_of::<Enter>());
+    dispatch!(enter, fp, mem, len, ctx)
+}
+
+/// Tail call of an import: a wasm function (of any instance) replaces the frame; a host or late-bound one
+/// is called as by `call_import`, and the translator's return sequence after this instruction returns its
+/// results.
+#[inline(always)]
+pub(crate) unsafe fn return_call_import(
+    p: CallImport,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let e: *const FuncEntry = (*ctx.instance).funcs.as_ptr().add(p.func as usize);
+    if (*e).code.is_null() {
+        return call_import(p, ip, fp, mem, len, ctx);
+    }
+    tail_to(e, p.frame, p.nargs, fp, mem, len, ctx)
+}
+
+/// Tail call through a table: as `return_call_import`, falling back to `call_indirect` for host, late-bound
+/// and not yet instantiated functions (and for its traps).
+#[inline(always)]
+pub(crate) unsafe fn return_call_indirect(
+    p: CallIndirect,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
+    if let Some(raw) = table.get(get(fp, p.index) as u32)
+        && let Some(e) = (*ctx.store).resolve(raw)
+        && e.type_id == p.type_id
+        && !e.code.is_null()
+    {
+        let e: *const FuncEntry = e;
+        return tail_to(e, p.frame, p.nargs, fp, mem, len, ctx);
+    }
+    call_indirect(p, ip, fp, mem, len, ctx)
+}
+
+/// Continue in wasm function `e` in place of the current frame.
+#[inline(always)]
+unsafe fn tail_to(
+    e: *const FuncEntry,
+    frame: u32,
+    nargs: u32,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    move_args(fp, frame, nargs);
+    let (mut mem, mut len) = (mem, len);
+    if (*e).instance != ctx.instance {
+        ctx.instance = (*e).instance;
+        (mem, len) = mem0(ctx.instance);
+    }
+    dispatch!((*e).code, fp, mem, len, ctx)
+}
+
 /// `call_indirect` through a reference whose slot is empty in this store: fill it through the slot resolver
 /// (or trap), then call.
 #[cold]

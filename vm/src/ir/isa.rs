@@ -298,10 +298,14 @@ operand_shapes! {
     /// Call a function of the same module: `entry` points past the callee's `enter` (patched after
     /// translation), whose work this instruction does itself. The callee's frame starts at `frame`.
     CallInternal { entry: addr, frame: slot, frame_size: u32, zero_from: u32, zero_len: u32 };
-    /// Call a function by index in the instance's function space (imports).
-    CallImport { func: u32, frame: slot };
-    /// Call through a table.
-    CallIndirect { type_id: u32, table: u32, index: slot, frame: slot };
+    /// Call a function by index in the instance's function space (imports). `nargs` is used by the tail
+    /// call (`return_call_import`), which shares this shape so that its fallback is `call_import` itself.
+    CallImport { func: u32, frame: slot, nargs: u32 };
+    /// Call through a table (`nargs`: as for `CallImport`).
+    CallIndirect { type_id: u32, table: u32, index: slot, frame: slot, nargs: u32 };
+    /// Tail call of a function of the same module: `CallInternal`'s fields (patched the same way by
+    /// `translate::link_calls`, which writes the `CallInternal` prefix), then the argument count.
+    ReturnCallInternal { entry: addr, frame: slot, frame_size: u32, zero_from: u32, zero_len: u32, nargs: u32 };
 
     // ----- memory (`exec/memory.rs`) -----
     /// `dst = load(fp[addr] + offset)`.
@@ -401,6 +405,9 @@ macro_rules! for_each_instr {
             call_internal [;] (CallInternal) => call::call_internal;
             call_import [;] (CallImport) => call::call_import;
             call_indirect [;] (CallIndirect) => call::call_indirect;
+            return_call_internal [;] (ReturnCallInternal) => call::return_call_internal;
+            return_call_import [;] (CallImport) => call::return_call_import;
+            return_call_indirect [;] (CallIndirect) => call::return_call_indirect;
             // memory
             load [Op: LoadOp; const SHARED: bool] (Load) => memory::load;
             load_abs [Op: LoadOp; const SHARED: bool] (LoadAbs) => memory::load_abs;

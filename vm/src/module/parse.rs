@@ -32,6 +32,8 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
         (c.bulk_memory, WasmFeatures::BULK_MEMORY),
         (c.reference_types, WasmFeatures::REFERENCE_TYPES),
         (c.threads, WasmFeatures::THREADS),
+        (c.extended_const, WasmFeatures::EXTENDED_CONST),
+        (c.tail_call, WasmFeatures::TAIL_CALL),
     ] {
         if on {
             f.insert(flag);

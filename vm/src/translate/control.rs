@@ -293,24 +293,34 @@ impl Translator<'_> {
         self.reachable = false;
     }
 
-    pub(super) fn call(&mut self, func: u32) {
+    /// `call` (or `return_call` when `tail`).
+    pub(super) fn call(&mut self, func: u32, tail: bool) {
         let ty = self.m.func_type(func);
         let (n, r) = (ty.params().len() as u32, ty.results().len() as u32);
         self.materialize_top(n);
         let frame = self.temp_slot(self.height() - n);
         self.stack.truncate((self.height() - n) as usize);
-        if func < self.m.num_imported_funcs {
-            self.emit(isa::call_import::op(), CallImport { func, frame });
-        } else {
-            self.emit_call_internal(func, frame);
-        }
         self.need_slots(frame + n.max(r));
-        for _ in 0..r {
-            self.push(Operand::Temp);
+        let nargs = n;
+        if func >= self.m.num_imported_funcs {
+            if tail {
+                let p = ReturnCallInternal { entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0, nargs };
+                let pos = self.emit(isa::return_call_internal::op(), p);
+                self.call_fixups.push((operands_at(pos), func));
+                self.reachable = false;
+                return;
+            }
+            self.emit_call_internal(func, frame);
+        } else if tail {
+            self.emit(isa::return_call_import::op(), CallImport { func, frame, nargs });
+        } else {
+            self.emit(isa::call_import::op(), CallImport { func, frame, nargs });
         }
+        self.push_results(r, tail);
     }
 
-    pub(super) fn call_indirect(&mut self, type_index: u32, table: u32) -> Result<()> {
+    /// `call_indirect` (or `return_call_indirect` when `tail`).
+    pub(super) fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) -> Result<()> {
         let ty = self.m.types.get(type_index as usize).ok_or_else(|| Error::Invalid("bad type index".into()))?;
         let (n, r) = (ty.params().len() as u32, ty.results().len() as u32);
         let type_id = self.m.type_ids[type_index as usize];
@@ -318,12 +328,24 @@ impl Translator<'_> {
         self.materialize_top(n);
         let frame = self.temp_slot(self.height() - n);
         self.stack.truncate((self.height() - n) as usize);
-        self.emit(isa::call_indirect::op(), CallIndirect { type_id, table, index, frame });
+        let p = CallIndirect { type_id, table, index, frame, nargs: n };
+        let op = if tail { isa::return_call_indirect::op() } else { isa::call_indirect::op() };
+        self.emit(op, p);
         self.need_slots(frame + n.max(r) + 1);
+        self.push_results(r, tail);
+        Ok(())
+    }
+
+    /// The `r` results of a call are temporaries. After a tail call that fell back to an ordinary call (a host
+    /// or late-bound callee), they are returned at once.
+    fn push_results(&mut self, r: u32, tail: bool) {
         for _ in 0..r {
             self.push(Operand::Temp);
         }
-        Ok(())
+        if tail {
+            self.emit_return();
+            self.reachable = false;
+        }
     }
 
     pub(super) fn select(&mut self) {

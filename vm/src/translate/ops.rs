@@ -50,8 +50,12 @@ impl Translator<'_> {
                 self.br_table(&list, targets.default());
             }
             Operator::Return => self.return_(),
-            Operator::Call { function_index } => self.call(function_index),
-            Operator::CallIndirect { type_index, table_index } => self.call_indirect(type_index, table_index)?,
+            Operator::Call { function_index } => self.call(function_index, false),
+            Operator::ReturnCall { function_index } => self.call(function_index, true),
+            Operator::CallIndirect { type_index, table_index } => self.call_indirect(type_index, table_index, false)?,
+            Operator::ReturnCallIndirect { type_index, table_index } => {
+                self.call_indirect(type_index, table_index, true)?
+            }
             Operator::Drop => {
                 self.stack.pop();
             }

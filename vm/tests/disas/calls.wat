@@ -18,4 +18,12 @@
   (func $early (param i32) (result i32)
     (if (local.get 0) (then (return (i32.const 3))))
     (local.get 0))
+  ;; Tail calls: to this module's function (no return sequence), to an import and through the table (each
+  ;; followed by the return of a host callee's results).
+  (func $tail (param i32) (result i32)
+    (if (local.get 0) (then (return_call $double (local.get 0))))
+    (if (i32.eqz (local.get 0)) (then (return_call_indirect (type $t) (local.get 0) (i32.const 1))))
+    (return_call $double (i32.const 1)))
+  (func $tail_import (param i32)
+    (return_call $log (local.get 0)))
 )
