@@ -50,7 +50,15 @@ impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RunError::Setup(m) => f.write_str(m),
-            RunError::Trap(t) => write!(f, "wasm trap: {t}"),
+            RunError::Trap(t) => {
+                write!(f, "wasm trap: {t}")?;
+                // The backtrace follows on its own lines, as wasmtime prints it.
+                let trace = t.trace_text();
+                if !trace.is_empty() {
+                    write!(f, "\n{}", trace.trim_end())?;
+                }
+                Ok(())
+            }
         }
     }
 }

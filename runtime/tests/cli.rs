@@ -97,7 +97,7 @@ fn no_entry_point() {
 }
 
 #[test]
-fn trap_exits_134_with_one_line() {
+fn trap_exits_134_with_its_backtrace() {
     let tmp = tempfile::tempdir().unwrap();
     common::write_wat(
         tmp.path(),
@@ -108,9 +108,20 @@ fn trap_exits_134_with_one_line() {
              (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1))))"#,
     );
     let out = wasmvm(tmp.path(), &["run", "trap.wasm"], b"");
-    assert_error(&out, 134, "wasm trap: unreachable");
+    assert_eq!(out.status.code(), Some(134));
+    // The error line, then the wasm backtrace (innermost first, names from the name section).
+    let stderr = text(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines[0], "error: wasm trap: unreachable", "{stderr}");
+    assert_eq!(lines[1], "wasm backtrace:", "{stderr}");
+    assert!(lines[2].trim_start().starts_with("0: 0x") && lines[2].ends_with(" - <module>!boom"), "{stderr}");
+    assert!(lines[3].trim_start().starts_with("1: 0x") && lines[3].ends_with("!<wasm function 1>"), "{stderr}");
+    assert_eq!(lines.len(), 4, "{stderr}");
     let out = wasmvm(tmp.path(), &["run", "--invoke", "div", "trap.wasm", "1", "0"], b"");
-    assert_error(&out, 134, "integer divide by zero");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(134));
+    assert_eq!(stderr.lines().next(), Some("error: wasm trap: integer divide by zero"), "{stderr}");
+    assert!(stderr.contains("wasm backtrace:\n") && stderr.contains("!<wasm function 2>"), "{stderr}");
     assert!(out.stdout.is_empty());
 }
 

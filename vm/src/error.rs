@@ -78,23 +78,82 @@ pub enum TrapKind {
 }
 
 /// A trap: wasm execution stopped abnormally. The store stays usable afterwards.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// It carries the wasm backtrace ([`Trap::trace`]): the functions that were executing, innermost first,
+/// across modules and host re-entry. Traps compare by [`kind`](Trap::kind) only.
+#[derive(Debug, Clone)]
 pub struct Trap {
     kind: TrapKind,
+    trace: Vec<FrameInfo>,
+}
+
+impl PartialEq for Trap {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind
+    }
+}
+impl Eq for Trap {}
+
+/// One frame of a trap's backtrace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// The module's name (from its name section), if it has one.
+    pub module: Option<String>,
+    /// The function's index in its module (imports count).
+    pub func_index: u32,
+    /// The function's name from the name section, if any.
+    pub func_name: Option<String>,
+    /// Offset in the module's bytes of the wasm instruction that was executing (the call, for callers).
+    pub offset: Option<u32>,
+}
+
+impl fmt::Display for FrameInfo {
+    /// `0x4e - mod!name`, as wasmtime prints a frame.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(o) = self.offset {
+            write!(f, "{o:#x} - ")?;
+        }
+        write!(f, "{}!", self.module.as_deref().unwrap_or("<module>"))?;
+        match &self.func_name {
+            Some(n) => write!(f, "{n}"),
+            None => write!(f, "<wasm function {}>", self.func_index),
+        }
+    }
 }
 
 impl Trap {
     /// A trap with a specification trap code.
     pub fn new(code: TrapCode) -> Self {
-        Self { kind: TrapKind::Code(code) }
+        Self { kind: TrapKind::Code(code), trace: Vec::new() }
     }
     /// A trap raised by a host function with a message.
     pub fn host(msg: impl Into<String>) -> Self {
-        Self { kind: TrapKind::Host(msg.into()) }
+        Self { kind: TrapKind::Host(msg.into()), trace: Vec::new() }
     }
     /// A request to exit the program with `status` (how WASI `proc_exit` unwinds).
     pub fn exit(status: i32) -> Self {
-        Self { kind: TrapKind::Exit(status) }
+        Self { kind: TrapKind::Exit(status), trace: Vec::new() }
+    }
+    /// The wasm backtrace: the functions executing when the trap happened, innermost first (empty for an
+    /// exit request).
+    pub fn trace(&self) -> &[FrameInfo] {
+        &self.trace
+    }
+    /// The backtrace as text, one `    N: 0x4e - mod!func` line per frame after a `wasm backtrace:` line
+    /// (empty when there are no frames).
+    pub fn trace_text(&self) -> String {
+        use fmt::Write as _;
+        let mut s = String::new();
+        if !self.trace.is_empty() {
+            s.push_str("wasm backtrace:\n");
+            for (i, frame) in self.trace.iter().enumerate() {
+                let _ = writeln!(s, "  {i:>4}: {frame}");
+            }
+        }
+        s
+    }
+    pub(crate) fn push_frames(&mut self, frames: impl IntoIterator<Item = FrameInfo>) {
+        self.trace.extend(frames);
     }
     /// What caused the trap.
     pub fn kind(&self) -> &TrapKind {

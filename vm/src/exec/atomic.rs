@@ -49,7 +49,7 @@ pub(crate) unsafe fn atomic_load<const N: usize>(
 ) -> Exit {
     match address(ctx, fp, p.addr, p.offset, N, len) {
         Ok(ea) => set(fp, p.dst, width!(N, load, mem.add(ea))),
-        Err(code) => return trap(ctx, code),
+        Err(code) => return trap(ctx, ip, code),
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -65,7 +65,7 @@ pub(crate) unsafe fn atomic_store<const N: usize>(
 ) -> Exit {
     match address(ctx, fp, p.addr, p.offset, N, len) {
         Ok(ea) => width!(N, store, mem.add(ea), get(fp, p.value)),
-        Err(code) => return trap(ctx, code),
+        Err(code) => return trap(ctx, ip, code),
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -81,7 +81,7 @@ pub(crate) unsafe fn atomic_rmw<const N: usize, const OP: u8>(
 ) -> Exit {
     match address(ctx, fp, p.addr, p.offset, N, len) {
         Ok(ea) => set(fp, p.dst, width!(N, rmw, mem.add(ea), RmwOp::from_u8(OP), get(fp, p.value))),
-        Err(code) => return trap(ctx, code),
+        Err(code) => return trap(ctx, ip, code),
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -100,7 +100,7 @@ pub(crate) unsafe fn atomic_cmpxchg<const N: usize>(
             let old = width!(N, cmpxchg, mem.add(ea), get(fp, p.expected), get(fp, p.replacement));
             set(fp, p.dst, old)
         }
-        Err(code) => return trap(ctx, code),
+        Err(code) => return trap(ctx, ip, code),
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -136,7 +136,7 @@ pub(crate) unsafe fn atomic_wait<const N: usize>(
         .and_then(|ea| wait(ctx, mem, ea, get(fp, p.expected), get(fp, p.timeout) as i64, N));
     match r {
         Ok(v) => set(fp, p.dst, v as u64),
-        Err(code) => return trap(ctx, code),
+        Err(code) => return trap(ctx, ip, code),
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -156,7 +156,7 @@ pub(crate) unsafe fn atomic_notify(
             let woken = if m.is_shared() { m.waiters.notify(ea as u64, get(fp, p.count) as u32) } else { 0 };
             set(fp, p.dst, woken as u64);
         }
-        Err(code) => return trap(ctx, code),
+        Err(code) => return trap(ctx, ip, code),
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use super::{Activation, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, next, operands, run, trap};
 use crate::error::{Trap, TrapCode};
 use crate::ir::isa::*;
-use crate::store::{FuncEntry, RawHostFn, StoreInner};
+use crate::store::{FuncEntry, InstanceEntity, RawHostFn, StoreInner};
 
 #[inline(always)]
 pub(crate) unsafe fn enter(p: Enter, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     if fp.add(p.frame_size as usize) > ctx.stack_end {
-        return trap(ctx, TrapCode::StackExhausted);
+        return trap(ctx, ip, TrapCode::StackExhausted);
     }
     if zero_locals(fp.add(p.zero_from as usize), p.zero_len) {
         return zero_rest(after::<Enter>(ip), fp, mem, len, ctx);
@@ -52,7 +52,7 @@ macro_rules! call_wasm {
         let enter: Enter = operands(code);
         let new_fp: Fp = $new_fp;
         if $ctx.frame_sp == $ctx.frames_end || new_fp.add(enter.frame_size as usize) > $ctx.stack_end {
-            return trap($ctx, TrapCode::StackExhausted);
+            return trap($ctx, ($ret as Ip).wrapping_sub(1), TrapCode::StackExhausted);
         }
         $ctx.frame_sp.write(Frame { ip: $ret, fp: $fp, instance: $ctx.instance });
         $ctx.frame_sp = $ctx.frame_sp.add(1);
@@ -81,7 +81,7 @@ pub(crate) unsafe fn call_internal(
 ) -> Exit {
     let callee_fp = fp.add(p.frame as usize);
     if ctx.frame_sp == ctx.frames_end || callee_fp.add(p.frame_size as usize) > ctx.stack_end {
-        return trap(ctx, TrapCode::StackExhausted);
+        return trap(ctx, ip, TrapCode::StackExhausted);
     }
     ctx.frame_sp.write(Frame { ip: next(&p, ip), fp, instance: ctx.instance });
     ctx.frame_sp = ctx.frame_sp.add(1);
@@ -133,11 +133,12 @@ impl Pending {
 /// Calls to host and late-bound functions (see `call_entry!`): `ctx.pending` says what to call.
 #[cold]
 #[inline(never)]
-unsafe fn call_slow(_ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+unsafe fn call_slow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let Pending { mut entry, args, next, bind } = ctx.pending;
     if (*entry).host.is_null() {
         entry = resolve_forward(ctx, entry, args);
         if entry.is_null() {
+            ctx.trap_ip = ip;
             return Exit::Trap;
         }
         // Binding is for good: a filled slot of a store is never emptied or refilled, and the target's
@@ -149,6 +150,7 @@ unsafe fn call_slow(_ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation)
     }
     if (*entry).code.is_null() {
         if !call_host(ctx, entry, args) {
+            ctx.trap_ip = ip;
             return Exit::Trap;
         }
         let (mem, len) = mem0(ctx.instance);
@@ -174,13 +176,13 @@ pub(crate) unsafe fn call_indirect(
 ) -> Exit {
     let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
     let Some(raw) = table.get(get(fp, p.index) as u32) else {
-        return trap(ctx, TrapCode::UndefinedElement);
+        return trap(ctx, ip, TrapCode::UndefinedElement);
     };
     let Some(e) = (*ctx.store).resolve(raw) else {
         return call_indirect_unresolved(ip, fp, mem, len, ctx);
     };
     if e.type_id != p.type_id {
-        return trap(ctx, TrapCode::IndirectCallTypeMismatch);
+        return trap(ctx, ip, TrapCode::IndirectCallTypeMismatch);
     }
     let e: *const FuncEntry = e;
     call_entry!(ctx, e, ip, CallIndirect, fp, p.frame, mem, len)
@@ -282,10 +284,11 @@ unsafe fn call_indirect_unresolved(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &m
     let raw = table.get(get(fp, p.index) as u32).unwrap_or(0);
     let e = resolve_slot(ctx, raw, fp.add(p.frame as usize), p.type_id);
     if e.is_null() {
+        ctx.trap_ip = ip;
         return Exit::Trap;
     }
     if (*e).type_id != p.type_id {
-        return trap(ctx, TrapCode::IndirectCallTypeMismatch);
+        return trap(ctx, ip, TrapCode::IndirectCallTypeMismatch);
     }
     call_entry!(ctx, e, ip, CallIndirect, fp, p.frame, mem, len)
 }
@@ -451,6 +454,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
         interrupt: std::sync::Arc::as_ptr(&(*store).interrupt.flag),
         pending: Pending::NONE,
         trap: None,
+        trap_ip: std::ptr::null(),
         #[cfg(not(wasmvm_tail))]
         regs: super::Regs { ip: std::ptr::null(), fp, mem: std::ptr::null_mut(), len: 0 },
     };
@@ -462,8 +466,53 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
             std::ptr::copy_nonoverlapping(fp, slots.as_mut_ptr(), n);
             Ok(())
         }
-        _ => Err(ctx.trap.take().unwrap_or_else(|| Trap::host("execution stopped without a reason"))),
+        _ => {
+            let mut trap = ctx.trap.take().unwrap_or_else(|| Trap::host("execution stopped without a reason"));
+            if trap.exit_status().is_none() {
+                trap.push_frames(backtrace(&ctx));
+            }
+            Err(trap)
+        }
     }
+}
+
+/// The wasm frames of a trapped activation, innermost first: the trapping instruction, then each caller
+/// on the frame stack down to the host entry. Runs only on the trap path.
+#[cold]
+unsafe fn backtrace(ctx: &Activation) -> Vec<crate::error::FrameInfo> {
+    let mut raw = Vec::new();
+    if !ctx.trap_ip.is_null() {
+        raw.push((ctx.instance as *const InstanceEntity, ctx.trap_ip));
+    }
+    let mut sp = ctx.frame_sp;
+    loop {
+        sp = sp.sub(1);
+        let f = *sp;
+        if f.ip.is_null() {
+            break;
+        }
+        // A return address is just past its call: step back into the call instruction.
+        raw.push((f.instance as *const InstanceEntity, f.ip.wrapping_sub(1)));
+    }
+    raw.into_iter().filter_map(|(instance, ip)| frame_info(&*instance, ip)).collect()
+}
+
+/// The function of `instance` whose code contains `ip`, and the wasm instruction at `ip`.
+fn frame_info(instance: &InstanceEntity, ip: Ip) -> Option<crate::error::FrameInfo> {
+    let m = &*instance.module.inner;
+    let addr = ip as usize;
+    m.code.iter().enumerate().find_map(|(i, c)| {
+        let start = c.code.as_ptr() as usize;
+        (start..start + c.code.len()).contains(&addr).then(|| {
+            let func_index = m.num_imported_funcs + i as u32;
+            crate::error::FrameInfo {
+                module: m.name.clone(),
+                func_index,
+                func_name: m.func_names.get(&func_index).cloned(),
+                offset: crate::ir::wasm_offset_at(&c.offsets, addr - start),
+            }
+        })
+    })
 }
 
 /// How much host stack is left: host → wasm → host → wasm re-entry nests native frames, so each entry into

@@ -154,14 +154,14 @@ pub(crate) unsafe fn constant(p: Const, ip: Ip, fp: Fp, mem: Mem, len: usize, ct
 #[inline(always)]
 pub(crate) unsafe fn check_interrupt(_p: Nothing, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     if (*ctx.interrupt).load(std::sync::atomic::Ordering::Relaxed) {
-        return trap(ctx, TrapCode::Interrupted);
+        return trap(ctx, ip, TrapCode::Interrupted);
     }
     dispatch!(next(&_p, ip), fp, mem, len, ctx)
 }
 
 #[inline(always)]
-pub(crate) unsafe fn unreachable(_p: Nothing, _ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: &mut Activation) -> Exit {
-    trap(ctx, TrapCode::Unreachable)
+pub(crate) unsafe fn unreachable(_p: Nothing, ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: &mut Activation) -> Exit {
+    trap(ctx, ip, TrapCode::Unreachable)
 }
 
 /// Pop the frame stack and continue in the caller (or stop at the host entry frame).

@@ -84,7 +84,7 @@ pub(crate) unsafe fn out_of_bounds<const SHARED: bool>(
             dispatch!(ip, fp, mem, fresh, ctx)
         }
     }
-    trap(ctx, TrapCode::MemoryOutOfBounds)
+    trap(ctx, ip, TrapCode::MemoryOutOfBounds)
 }
 
 /// Defines a load handler from its operand struct and effective-address expression.
@@ -249,7 +249,7 @@ unsafe fn init(ctx: &Activation, segment: u32, dst: u64, src: u64, n: u64) -> Re
 pub(crate) unsafe fn memory_fill(p: MemBulk, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let r = fill(ctx, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u8, get(fp, p.len) as u32 as u64);
     if let Err(code) = r {
-        return trap(ctx, code);
+        return trap(ctx, ip, code);
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -258,7 +258,7 @@ pub(crate) unsafe fn memory_fill(p: MemBulk, ip: Ip, fp: Fp, mem: Mem, len: usiz
 pub(crate) unsafe fn memory_copy(p: MemBulk, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let r = copy(ctx, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
     if let Err(code) = r {
-        return trap(ctx, code);
+        return trap(ctx, ip, code);
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -268,7 +268,7 @@ pub(crate) unsafe fn memory_init(p: MemInit, ip: Ip, fp: Fp, mem: Mem, len: usiz
     let r =
         init(ctx, p.segment, get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
     if let Err(code) = r {
-        return trap(ctx, code);
+        return trap(ctx, ip, code);
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }

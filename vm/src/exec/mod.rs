@@ -88,6 +88,8 @@ pub(crate) struct Activation {
     /// A call handed from a handler's fast path to its cold continuation (see `call::call_slow`).
     pub pending: call::Pending,
     pub trap: Option<Trap>,
+    /// The instruction that trapped (for the backtrace).
+    pub trap_ip: Ip,
     #[cfg(not(wasmvm_tail))]
     pub regs: Regs,
 }
@@ -141,8 +143,9 @@ pub(crate) unsafe fn set(fp: Fp, slot: u32, v: u64) {
 /// Stop with a trap.
 #[cold]
 #[inline(never)]
-pub(crate) fn trap(ctx: &mut Activation, code: TrapCode) -> Exit {
+pub(crate) fn trap(ctx: &mut Activation, ip: Ip, code: TrapCode) -> Exit {
     ctx.trap = Some(Trap::new(code));
+    ctx.trap_ip = ip;
     Exit::Trap
 }
 

@@ -11,6 +11,7 @@ unsafe fn finish<T: SlotValue>(
     r: Result<T, crate::error::TrapCode>,
     dst: Slot,
     fp: Fp,
+    ip: Ip,
     ctx: &mut Activation,
 ) -> Result<(), Exit> {
     match r {
@@ -18,7 +19,7 @@ unsafe fn finish<T: SlotValue>(
             set(fp, dst, v.to_slot());
             Ok(())
         }
-        Err(code) => Err(trap(ctx, code)),
+        Err(code) => Err(trap(ctx, ip, code)),
     }
 }
 
@@ -33,7 +34,7 @@ pub(crate) unsafe fn binary_ss<Op: BinaryOp>(
 ) -> Exit {
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(get(fp, p.b));
-    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ctx) {
+    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ip, ctx) {
         return e;
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
@@ -50,7 +51,7 @@ pub(crate) unsafe fn binary_si<Op: BinaryOp>(
 ) -> Exit {
     let a = Op::Lhs::from_slot(get(fp, p.a));
     let b = Op::Rhs::from_slot(p.imm);
-    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ctx) {
+    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ip, ctx) {
         return e;
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
@@ -67,7 +68,7 @@ pub(crate) unsafe fn binary_is<Op: BinaryOp>(
 ) -> Exit {
     let a = Op::Lhs::from_slot(p.imm);
     let b = Op::Rhs::from_slot(get(fp, p.b));
-    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ctx) {
+    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ip, ctx) {
         return e;
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
@@ -76,7 +77,7 @@ pub(crate) unsafe fn binary_is<Op: BinaryOp>(
 #[inline(always)]
 pub(crate) unsafe fn unary<Op: UnaryOp>(p: Un, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let a = Op::In::from_slot(get(fp, p.src));
-    if let Err(e) = finish(Op::eval(a), p.dst, fp, ctx) {
+    if let Err(e) = finish(Op::eval(a), p.dst, fp, ip, ctx) {
         return e;
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
@@ -110,7 +111,7 @@ pub(crate) unsafe fn bin2<Inner: BinaryOp, Outer: BinaryOp, const B_IMM: bool, c
     let b = if B_IMM { p.b } else { get(fp, p.b as u32) };
     let inner = match Inner::eval(Inner::Lhs::from_slot(get(fp, p.a)), Inner::Rhs::from_slot(b)) {
         Ok(v) => v.to_slot(),
-        Err(code) => return trap(ctx, code),
+        Err(code) => return trap(ctx, ip, code),
     };
     let c = if C_IMM { p.c } else { get(fp, p.c as u32) };
     let r = if SWAP {
@@ -118,7 +119,7 @@ pub(crate) unsafe fn bin2<Inner: BinaryOp, Outer: BinaryOp, const B_IMM: bool, c
     } else {
         Outer::eval(Outer::Lhs::from_slot(inner), Outer::Rhs::from_slot(c))
     };
-    if let Err(e) = finish(r, p.dst, fp, ctx) {
+    if let Err(e) = finish(r, p.dst, fp, ip, ctx) {
         return e;
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)

@@ -14,7 +14,7 @@ unsafe fn table<'a>(ctx: &Activation, index: u32) -> &'a TableInner {
 pub(crate) unsafe fn table_get(p: TableGet, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     match table(ctx, p.table).get(get(fp, p.index) as u32) {
         Some(v) => set(fp, p.dst, v),
-        None => return trap(ctx, TrapCode::TableOutOfBounds),
+        None => return trap(ctx, ip, TrapCode::TableOutOfBounds),
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -22,7 +22,7 @@ pub(crate) unsafe fn table_get(p: TableGet, ip: Ip, fp: Fp, mem: Mem, len: usize
 #[inline(always)]
 pub(crate) unsafe fn table_set(p: TableSet, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     if !table(ctx, p.table).set(get(fp, p.index) as u32, get(fp, p.value)) {
-        return trap(ctx, TrapCode::TableOutOfBounds);
+        return trap(ctx, ip, TrapCode::TableOutOfBounds);
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -44,7 +44,7 @@ pub(crate) unsafe fn table_grow(p: TableGrow, ip: Ip, fp: Fp, mem: Mem, len: usi
 pub(crate) unsafe fn table_fill(p: TableFill, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let r = table(ctx, p.table).fill(get(fp, p.dst) as u32, get(fp, p.value), get(fp, p.len) as u32);
     if let Err(code) = r {
-        return trap(ctx, code);
+        return trap(ctx, ip, code);
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -54,7 +54,7 @@ pub(crate) unsafe fn table_copy(p: TableCopy, ip: Ip, fp: Fp, mem: Mem, len: usi
     let (dst, src) = (table(ctx, p.dst_table), table(ctx, p.src_table));
     let r = dst.copy_from(get(fp, p.dst) as u32, src, get(fp, p.src) as u32, get(fp, p.len) as u32);
     if let Err(code) = r {
-        return trap(ctx, code);
+        return trap(ctx, ip, code);
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -64,7 +64,7 @@ pub(crate) unsafe fn table_init(p: TableInit, ip: Ip, fp: Fp, mem: Mem, len: usi
     let items: &[u64] = (*ctx.instance).elems[p.segment as usize].as_deref().unwrap_or(&[]);
     let r = table(ctx, p.table).init(get(fp, p.dst) as u32, items, get(fp, p.src) as u32, get(fp, p.len) as u32);
     if let Err(code) = r {
-        return trap(ctx, code);
+        return trap(ctx, ip, code);
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }

@@ -39,9 +39,11 @@ pub(crate) struct Mark {
 #[derive(Default)]
 pub(crate) struct CodeBuf {
     bytes: Vec<u8>,
-    /// With disassembly on: every instruction, in order.
-    marks: Option<Vec<Mark>>,
-    /// The offset of the wasm operator being translated (recorded in marks).
+    /// Every instruction's position and the offset of the wasm operator it came from (for backtraces).
+    offsets: Vec<(u32, u32)>,
+    /// With disassembly on: every instruction's description, parallel to `offsets`.
+    infos: Option<Vec<&'static isa::OpInfo>>,
+    /// The offset of the wasm operator being translated.
     pub(crate) wasm_offset: u32,
 }
 
@@ -54,8 +56,9 @@ impl CodeBuf {
     /// Append an instruction and return its position.
     pub(crate) fn emit<P: isa::Operands>(&mut self, op: isa::Instr<P>, params: P) -> usize {
         let pos = self.bytes.len();
-        if let Some(marks) = &mut self.marks {
-            marks.push(Mark { pos, info: op.info(), wasm_offset: self.wasm_offset });
+        self.offsets.push((pos as u32, self.wasm_offset));
+        if let Some(infos) = &mut self.infos {
+            infos.push(op.info());
         }
         self.bytes.extend_from_slice(&(op.handler() as usize).to_ne_bytes());
         self.push_raw(params);
@@ -85,35 +88,66 @@ impl CodeBuf {
         unsafe { self.bytes.as_mut_ptr().add(at).cast::<P>().write_unaligned(value) };
     }
 
+    /// Index of the first recorded instruction at or after `pos` (fusions only touch the last few).
+    fn first_at(&self, pos: usize) -> usize {
+        let mut i = self.offsets.len();
+        while i > 0 && self.offsets[i - 1].0 as usize >= pos {
+            i -= 1;
+        }
+        i
+    }
+
     /// Remove the bytes `start..end` (an instruction fused into a later one), moving what follows down.
     pub(crate) fn remove(&mut self, start: usize, end: usize) {
-        if let Some(marks) = &mut self.marks {
-            let n = end - start;
-            marks.retain(|m| m.pos < start || m.pos >= end);
-            for m in marks.iter_mut().filter(|m| m.pos >= end) {
-                m.pos -= n;
-            }
+        let (from, to) = (self.first_at(start), self.first_at(end));
+        self.offsets.drain(from..to);
+        if let Some(infos) = &mut self.infos {
+            infos.drain(from..to);
+        }
+        for o in &mut self.offsets[from..] {
+            o.0 -= (end - start) as u32;
         }
         self.bytes.drain(start..end);
     }
 
     /// Drop every instruction from `pos` on (used when fusing the last instruction into the next one).
     pub(crate) fn truncate(&mut self, pos: usize) {
-        if let Some(marks) = &mut self.marks {
-            marks.retain(|m| m.pos < pos);
+        let from = self.first_at(pos);
+        self.offsets.truncate(from);
+        if let Some(infos) = &mut self.infos {
+            infos.truncate(from);
         }
         self.bytes.truncate(pos);
     }
 
-    /// A stream that writes into `bytes` (emptied first), reusing its capacity; `record` keeps marks.
-    pub(crate) fn reusing(mut bytes: Vec<u8>, record: bool) -> Self {
+    /// A stream that writes into `bytes` (emptied first), reusing its capacity; `disassembly` keeps each
+    /// instruction's description.
+    pub(crate) fn reusing(mut bytes: Vec<u8>, disassembly: bool) -> Self {
         bytes.clear();
-        Self { bytes, marks: record.then(Vec::new), wasm_offset: 0 }
+        Self { bytes, offsets: Vec::new(), infos: disassembly.then(Vec::new), wasm_offset: 0 }
     }
 
     /// The recorded instructions (empty without disassembly).
     pub(crate) fn take_marks(&mut self) -> Vec<Mark> {
-        self.marks.take().unwrap_or_default()
+        let Some(infos) = self.infos.take() else { return Vec::new() };
+        infos
+            .into_iter()
+            .zip(&self.offsets)
+            .map(|(info, &(pos, wasm_offset))| Mark { pos: pos as usize, info, wasm_offset })
+            .collect()
+    }
+
+    /// The code-position → wasm-offset table, compactly encoded (see [`wasm_offset_at`]).
+    pub(crate) fn offset_table(&self) -> Box<[u8]> {
+        let mut out = Vec::with_capacity(self.offsets.len() * 2);
+        let (mut pos, mut wasm) = (0u32, 0u32);
+        for &(p, w) in &self.offsets {
+            write_uleb(&mut out, (p - pos) as u64);
+            let delta = w.wrapping_sub(wasm) as i32;
+            write_uleb(&mut out, ((delta << 1) ^ (delta >> 31)) as u32 as u64);
+            (pos, wasm) = (p, w);
+        }
+        out.into_boxed_slice()
     }
 
     /// A copy of the code, exactly as long as it is.
@@ -125,6 +159,46 @@ impl CodeBuf {
     pub(crate) fn into_vec(self) -> Vec<u8> {
         self.bytes
     }
+}
+
+fn write_uleb(out: &mut Vec<u8>, mut v: u64) {
+    loop {
+        let byte = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(byte);
+            return;
+        }
+        out.push(byte | 0x80);
+    }
+}
+
+/// The wasm offset of the instruction containing code position `pos`, from a table made by
+/// [`CodeBuf::offset_table`]: pairs of (position delta, zigzag wasm-offset delta) as LEB128.
+pub(crate) fn wasm_offset_at(table: &[u8], pos: usize) -> Option<u32> {
+    let mut bytes = table.iter();
+    let mut read = || -> Option<u64> {
+        let (mut v, mut shift) = (0u64, 0);
+        loop {
+            let b = *bytes.next()?;
+            v |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Some(v);
+            }
+            shift += 7;
+        }
+    };
+    let (mut p, mut w, mut found) = (0u64, 0u32, None);
+    while let Some(dp) = read() {
+        let dw = read()? as u32;
+        p += dp;
+        w = w.wrapping_add(((dw >> 1) as i32 ^ -((dw & 1) as i32)) as u32);
+        if p as usize > pos {
+            break;
+        }
+        found = Some(w);
+    }
+    found
 }
 
 /// Byte offset of the operand struct of the instruction at `pos`.

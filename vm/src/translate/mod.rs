@@ -34,6 +34,8 @@ pub(crate) struct CompiledFunc {
     pub code: Box<[u8]>,
     /// The instructions, for the disassembler (empty unless `Config::disassembly`).
     pub marks: Vec<crate::ir::Mark>,
+    /// Code position → wasm offset (`ir::wasm_offset_at`), for backtraces.
+    pub offsets: Box<[u8]>,
     /// Positions of `CallInternal::entry` fields and the callee they must point to.
     pub call_fixups: Vec<(usize, u32)>,
 }
@@ -215,6 +217,8 @@ fn translate_validating(
         call_fixups: Vec::new(),
         shared_memory: m.memories.first().is_some_and(|mem| mem.shared),
     };
+    // `enter` belongs to the function body as a whole.
+    t.code.wasm_offset = body.range().start as u32;
     t.emit(isa::enter::op(), Enter { frame_size: 0, zero_from: num_params, zero_len: num_locals - num_params });
     if m.engine.config().interruptible {
         t.emit(isa::check_interrupt::op(), Nothing {});
@@ -260,7 +264,12 @@ fn translate_validating(
     }
     let frame_size = t.frame_size;
     t.code.patch(operands_at(0), frame_size);
-    let func = CompiledFunc { marks: t.code.take_marks(), code: t.code.to_boxed(), call_fixups: t.call_fixups };
+    let func = CompiledFunc {
+        marks: t.code.take_marks(),
+        offsets: t.code.offset_table(),
+        code: t.code.to_boxed(),
+        call_fixups: t.call_fixups,
+    };
     allocs.code = t.code.into_vec();
     allocs.stack = t.stack;
     allocs.control = t.control;
