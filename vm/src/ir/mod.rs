@@ -122,9 +122,10 @@ impl CodeBuf {
 
     /// A stream that writes into `bytes` (emptied first), reusing its capacity; `disassembly` keeps each
     /// instruction's description.
-    pub(crate) fn reusing(mut bytes: Vec<u8>, disassembly: bool) -> Self {
+    pub(crate) fn reusing(mut bytes: Vec<u8>, mut offsets: Vec<(u32, u32)>, disassembly: bool) -> Self {
         bytes.clear();
-        Self { bytes, offsets: Vec::new(), infos: disassembly.then(Vec::new), wasm_offset: 0 }
+        offsets.clear();
+        Self { bytes, offsets, infos: disassembly.then(Vec::new), wasm_offset: 0 }
     }
 
     /// The recorded instructions (empty without disassembly).
@@ -155,9 +156,9 @@ impl CodeBuf {
         Box::from(&self.bytes[..])
     }
 
-    /// The buffer, for reuse by the next function.
-    pub(crate) fn into_vec(self) -> Vec<u8> {
-        self.bytes
+    /// The buffers, for reuse by the next function.
+    pub(crate) fn into_vecs(self) -> (Vec<u8>, Vec<(u32, u32)>) {
+        (self.bytes, self.offsets)
     }
 }
 

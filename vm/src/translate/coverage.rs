@@ -2,7 +2,8 @@
 //!
 //! wasmparser's `for_each_operator!` lists every operator with its proposal. From it, [`check`] is one
 //! exhaustive match: each operator is either of a proposal the translator implements (`translated`) or is
-//! rejected with "unsupported feature: PROPOSAL". [`translated!`] has one arm per proposal and no catch-all,
+//! rejected with "unsupported feature: PROPOSAL". The translator calls it for every operator it does not
+//! translate (so it costs nothing on the translated path). [`translated!`] has one arm per proposal and no catch-all,
 //! so an operator of a proposal wasmparser adds later does not compile until it is classified here.
 
 use wasmparser::Operator;

@@ -18,7 +18,7 @@
 
 mod atomic;
 mod control;
-mod coverage;
+pub(super) mod coverage;
 mod ops;
 
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
@@ -78,6 +78,7 @@ const NO_FIXUP: u32 = u32::MAX;
 pub(crate) struct Allocations {
     validator: wasmparser::FuncValidatorAllocations,
     code: Vec<u8>,
+    offsets: Vec<(u32, u32)>,
     stack: Vec<Operand>,
     control: Vec<Control>,
     labels: Vec<Label>,
@@ -200,7 +201,11 @@ fn translate_validating(
     }
     let mut t = Translator {
         m,
-        code: CodeBuf::reusing(std::mem::take(&mut allocs.code), m.engine.config().disassembly),
+        code: CodeBuf::reusing(
+            std::mem::take(&mut allocs.code),
+            std::mem::take(&mut allocs.offsets),
+            m.engine.config().disassembly,
+        ),
         num_locals,
         num_results: ty.results().len() as u32,
         stack: reuse(&mut allocs.stack),
@@ -255,7 +260,6 @@ fn translate_validating(
         let encoded = &raw[offset as usize - raw_start..reader.original_position() as usize - raw_start];
         check_memarg(encoded, offset)?;
         v.op(offset, op).map_err(invalid)?;
-        coverage::check(op, offset)?;
         t.code.wasm_offset = offset as u32;
         t.translate(op)?;
     }
@@ -270,7 +274,7 @@ fn translate_validating(
         code: t.code.to_boxed(),
         call_fixups: t.call_fixups,
     };
-    allocs.code = t.code.into_vec();
+    (allocs.code, allocs.offsets) = t.code.into_vecs();
     allocs.stack = t.stack;
     allocs.control = t.control;
     allocs.labels = t.labels;

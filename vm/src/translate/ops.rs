@@ -86,9 +86,12 @@ impl Translator<'_> {
                 self.emit_result(isa::ref_func::op(), RefFunc { dst, func: function_index }, dst, LastKind::Other);
             }
 
-            // `coverage::check` admitted it: an operator of an implemented proposal that is not translated is a
-            // wasmvm bug, reported as an error rather than a panic.
-            _ => return Err(Error::Unsupported(format!("instruction {op:?} is not translated (a wasmvm bug)"))),
+            // Not translated: an operator of a proposal wasmvm does not implement ("unsupported feature"), or,
+            // if `coverage::check` admits it, a wasmvm bug, reported as an error rather than a panic.
+            _ => {
+                super::coverage::check(op, self.code.wasm_offset as u64)?;
+                return Err(Error::Unsupported(format!("instruction {op:?} is not translated (a wasmvm bug)")));
+            }
         }
         Ok(())
     }
