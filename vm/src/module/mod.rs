@@ -139,10 +139,38 @@ impl ModuleInner {
 }
 
 impl Module {
-    /// Decode, validate and translate a module from its binary form.
+    /// Decode, validate and translate a module from its binary form, or (with the default `wat` feature) from
+    /// the text format, as wasmtime's `Module::new` does.
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        #[cfg(feature = "wat")]
+        if !bytes.starts_with(b"\0asm") {
+            let binary = wat::parse_bytes(bytes).map_err(|e| Error::Malformed(format!("text format: {e}")))?;
+            return Self::from_binary(engine, &binary);
+        }
+        Self::from_binary(engine, bytes)
+    }
+
+    /// Decode, validate and translate a module from its binary form only. A buffer that does not start with
+    /// the wasm magic number is refused, saying whether it looks like the text format.
+    pub fn from_binary(engine: &Engine, bytes: &[u8]) -> Result<Module> {
+        if !bytes.starts_with(b"\0asm") {
+            let text = std::str::from_utf8(bytes).map(str::trim_start).unwrap_or("");
+            let hint = if text.starts_with('(') || text.starts_with(";;") {
+                "; it looks like the text format (.wat)"
+            } else {
+                ""
+            };
+            return Err(Error::Malformed(format!("not a wasm module: bad magic number{hint}")));
+        }
         let inner = parse::parse(engine, bytes)?;
         Ok(Module { inner: Arc::new(inner) })
+    }
+
+    /// Read a module (binary or text) from a file.
+    pub fn from_file(engine: &Engine, path: impl AsRef<std::path::Path>) -> Result<Module> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| Error::Resource(format!("{}: {e}", path.display())))?;
+        Self::new(engine, &bytes)
     }
 
     /// The engine this module was compiled for.
