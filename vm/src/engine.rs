@@ -34,6 +34,12 @@ pub struct Config {
     /// [`Module::disassemble`](crate::Module::disassemble) can print a function's wasmvm code. Costs
     /// translation time and memory; off by default.
     pub disassembly: bool,
+    /// Meter execution with fuel: every wasm instruction costs one unit, charged per straight-line stretch
+    /// of code when it starts, and running out traps with "all fuel consumed" (deterministic: the same
+    /// program and fuel stop at the same place). Set a store's fuel with
+    /// [`Store::set_fuel`](crate::Store::set_fuel). Off by default, and then it costs nothing: no metering
+    /// instructions are emitted.
+    pub consume_fuel: bool,
 }
 
 /// The WebAssembly proposals a module may use. The default is Wasm 2.0 (without SIMD) plus threads,
@@ -97,6 +103,7 @@ impl Default for Config {
             features: Features::default(),
             interruptible: false,
             disassembly: false,
+            consume_fuel: false,
         }
     }
 }

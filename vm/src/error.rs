@@ -37,6 +37,8 @@ pub enum TrapCode {
     ExpectedSharedMemory,
     /// Execution was interrupted by the embedder or because another thread ended the program.
     Interrupted,
+    /// The store's fuel ran out (see [`Config::consume_fuel`](crate::Config::consume_fuel)).
+    OutOfFuel,
 }
 
 impl TrapCode {
@@ -56,6 +58,7 @@ impl TrapCode {
             TrapCode::UnalignedAtomic => "unaligned atomic",
             TrapCode::ExpectedSharedMemory => "expected shared memory",
             TrapCode::Interrupted => "interrupted",
+            TrapCode::OutOfFuel => "all fuel consumed",
         }
     }
 }

@@ -452,6 +452,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
         frames_end: frames.add(frames_len),
         stack_end: values.add(values_len),
         interrupt: std::sync::Arc::as_ptr(&(*store).interrupt.flag),
+        fuel: std::sync::Arc::as_ptr(&(*store).fuel.remaining),
         pending: Pending::NONE,
         trap: None,
         trap_ip: std::ptr::null(),

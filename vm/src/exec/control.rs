@@ -159,6 +159,19 @@ pub(crate) unsafe fn check_interrupt(_p: Nothing, ip: Ip, fp: Fp, mem: Mem, len:
     dispatch!(next(&_p, ip), fp, mem, len, ctx)
 }
 
+/// Charge fuel for the code that follows; trap when there is not enough (emitted only when the engine meters
+/// fuel).
+#[inline(always)]
+pub(crate) unsafe fn consume_fuel(p: Fuel, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let amount = p.amount as i64;
+    let before = (*ctx.fuel).fetch_sub(amount, std::sync::atomic::Ordering::Relaxed);
+    if before < amount {
+        (*ctx.fuel).store(0, std::sync::atomic::Ordering::Relaxed);
+        return trap(ctx, ip, TrapCode::OutOfFuel);
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
 #[inline(always)]
 pub(crate) unsafe fn unreachable(_p: Nothing, ip: Ip, _fp: Fp, _mem: Mem, _len: usize, ctx: &mut Activation) -> Exit {
     trap(ctx, ip, TrapCode::Unreachable)

@@ -85,6 +85,8 @@ pub(crate) struct Activation {
     pub stack_end: *mut u64,
     /// The store's interrupt flag.
     pub interrupt: *const std::sync::atomic::AtomicBool,
+    /// The store's remaining fuel.
+    pub fuel: *const std::sync::atomic::AtomicI64,
     /// A call handed from a handler's fast path to its cold continuation (see `call::call_slow`).
     pub pending: call::Pending,
     pub trap: Option<Trap>,

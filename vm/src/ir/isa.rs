@@ -285,6 +285,8 @@ operand_shapes! {
     Copy2 { d1: slot, s1: slot, d2: slot, s2: slot };
     /// `fp[dst] = value`.
     Const { dst: slot, value: u64 };
+    /// Charge `amount` units of fuel (the wasm instructions of the stretch of code that starts here).
+    Fuel { amount: u32 };
     /// Return the value of one slot.
     Return1 { src: slot };
     /// Return an immediate.
@@ -395,6 +397,7 @@ macro_rules! for_each_instr {
             copy2 [;] (Copy2) => control::copy2;
             constant [;] (Const) => control::constant;
             check_interrupt [;] (Nothing) => control::check_interrupt;
+            consume_fuel [;] (Fuel) => control::consume_fuel;
             unreachable [;] (Nothing) => control::unreachable;
             return0 [;] (Nothing) => control::return0;
             return1 [;] (Return1) => control::return1;

@@ -88,6 +88,15 @@ pub struct StoreInner {
     pub(crate) slot_resolver: Option<SlotResolver>,
     /// Set to stop running wasm (checked when the engine is `interruptible`).
     pub(crate) interrupt: InterruptHandle,
+    /// Remaining fuel (when the engine meters fuel), possibly shared with other stores.
+    pub(crate) fuel: FuelTank,
+}
+
+/// A store's remaining fuel (see [`Config::consume_fuel`](crate::Config::consume_fuel)). Stores that share one
+/// tank (e.g. all threads of a program, through [`Store::set_fuel_tank`]) draw from one budget.
+#[derive(Debug, Clone, Default)]
+pub struct FuelTank {
+    pub(crate) remaining: Arc<std::sync::atomic::AtomicI64>,
 }
 
 /// Stops wasm running in the stores that share it, from any thread: the running code traps with
@@ -147,6 +156,7 @@ impl<T> Store<T> {
                 stack: ExecStack::new(engine.config()),
                 slot_resolver: None,
                 interrupt: InterruptHandle::default(),
+                fuel: FuelTank::default(),
             },
             data,
         }
@@ -161,6 +171,39 @@ impl<T> Store<T> {
     /// The handle that interrupts wasm running in this store.
     pub fn interrupt_handle(&self) -> InterruptHandle {
         self.inner.interrupt.clone()
+    }
+
+    /// Set the fuel left for wasm running in this store (and the stores sharing its tank). Fails unless the
+    /// engine meters fuel ([`Config::consume_fuel`](crate::Config::consume_fuel)).
+    pub fn set_fuel(&mut self, fuel: u64) -> crate::Result<()> {
+        self.check_fuel()?;
+        let v = fuel.min(i64::MAX as u64) as i64;
+        self.inner.fuel.remaining.store(v, std::sync::atomic::Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// The fuel left (0 once it ran out). Fails unless the engine meters fuel.
+    pub fn get_fuel(&self) -> crate::Result<u64> {
+        self.check_fuel()?;
+        Ok(self.inner.fuel.remaining.load(std::sync::atomic::Ordering::Relaxed).max(0) as u64)
+    }
+
+    /// This store's fuel tank, to share with other stores ([`Store::set_fuel_tank`]).
+    pub fn fuel_tank(&self) -> FuelTank {
+        self.inner.fuel.clone()
+    }
+
+    /// Draw fuel from `tank` (shared with the stores it came from).
+    pub fn set_fuel_tank(&mut self, tank: FuelTank) {
+        self.inner.fuel = tank;
+    }
+
+    fn check_fuel(&self) -> crate::Result<()> {
+        if self.inner.engine.config().consume_fuel {
+            Ok(())
+        } else {
+            Err(crate::Error::Api("fuel is not enabled (Config::consume_fuel)".into()))
+        }
     }
 
     /// Share `handle` with this store (e.g. one handle for all threads of a program).

@@ -165,6 +165,9 @@ pub(crate) struct Translator<'a> {
     barrier: usize,
     reachable: bool,
     call_fixups: Vec<(usize, u32)>,
+    /// With fuel metering: the position of the current stretch's `consume_fuel` amount, and the wasm
+    /// operators translated since it.
+    fuel: Option<(usize, u32)>,
     /// Is memory 0 shared? (selects the racy-safe access handlers)
     shared_memory: bool,
 }
@@ -220,6 +223,7 @@ fn translate_validating(
         barrier: 0,
         reachable: true,
         call_fixups: Vec::new(),
+        fuel: None,
         shared_memory: m.memories.first().is_some_and(|mem| mem.shared),
     };
     // `enter` belongs to the function body as a whole.
@@ -228,6 +232,7 @@ fn translate_validating(
     if m.engine.config().interruptible {
         t.emit(isa::check_interrupt::op(), Nothing {});
     }
+    t.fuel_stretch();
     let label = t.new_label();
     t.control.push(Control {
         kind: ControlKind::Function,
@@ -261,11 +266,15 @@ fn translate_validating(
         check_memarg(encoded, offset)?;
         v.op(offset, op).map_err(invalid)?;
         t.code.wasm_offset = offset as u32;
+        if let Some((_, count)) = &mut t.fuel {
+            *count += 1;
+        }
         t.translate(op)?;
     }
     if !t.control.is_empty() {
         return Err(Error::Invalid("function body is not terminated by `end`".into()));
     }
+    t.end_fuel_stretch();
     let frame_size = t.frame_size;
     t.code.patch(operands_at(0), frame_size);
     let func = CompiledFunc {
@@ -501,6 +510,24 @@ impl<'a> Translator<'a> {
             next = f.next;
         }
         self.labels[label].pos = Some(pos);
+        self.fuel_stretch();
+    }
+
+    /// With fuel metering, start a new stretch of code (at function entry and at every label): charge the
+    /// previous stretch's operators and emit this one's `consume_fuel` (its amount patched when it ends).
+    fn fuel_stretch(&mut self) {
+        if !self.m.engine.config().consume_fuel {
+            return;
+        }
+        self.end_fuel_stretch();
+        let pos = self.emit(isa::consume_fuel::op(), Fuel { amount: 0 });
+        self.fuel = Some((operands_at(pos), 0));
+    }
+
+    fn end_fuel_stretch(&mut self) {
+        if let Some((field, count)) = self.fuel.take() {
+            self.code.patch(field, count);
+        }
     }
 
     /// Make the i32 offset field at `field` of the instruction at `instr` jump to `label`.
