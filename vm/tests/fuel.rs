@@ -36,7 +36,7 @@ fn fuel_is_deterministic_and_exact() {
     store.set_fuel(used - 1).unwrap();
     let e = fib.call(&mut store, 15).unwrap_err();
     assert_eq!(e.as_trap().and_then(|t| t.code()), Some(TrapCode::OutOfFuel));
-    assert_eq!(e.to_string().contains("all fuel consumed"), true, "{e}");
+    assert!(e.to_string().contains("all fuel consumed"), "{e}");
 }
 
 #[test]
