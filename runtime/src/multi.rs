@@ -146,6 +146,7 @@ impl MultiProgram {
             ..defaults
         };
         let space = AddressSpace::with_host(engine, config, host_linker(engine).map_err(setup)?).map_err(setup)?;
+        group.watch(&wasi);
         let mut thread = space.thread_with(ThreadData { wasi: wasi.clone(), group: group.clone() }).map_err(setup)?;
         thread.store().set_interrupt_handle(group.interrupt_handle());
 
@@ -256,7 +257,9 @@ fn spawn(caller: Caller<'_, ThreadCtx>, start_arg: i32) -> i32 {
         log::warn!("thread-spawn: all thread ids are used");
         return SPAWN_FAILED;
     };
+    let live = user.group.enter();
     threads::spawn_os_thread(tid, move |ready| {
+        let _live = live;
         let mut thread = match space.thread_with(user.clone()) {
             Ok(t) => t,
             Err(e) => {

@@ -131,6 +131,10 @@ fn define_shared_memories(linker: &mut Linker<Host>, module: &Module) -> Result<
     Ok(any)
 }
 
+fn ctx_of(host: &Host) -> WasiCtx {
+    host.wasi.clone()
+}
+
 impl Program {
     /// Instantiate `module` in a new store holding `ctx`, with WASI preview1 available for import.
     /// A start function that calls `proc_exit` yields `Ending::Exited`.
@@ -149,6 +153,7 @@ impl Program {
         } else {
             Host::new(ctx)
         };
+        group.watch(&ctx_of(&host));
         let mut store = Store::new(engine, host);
         store.set_interrupt_handle(group.interrupt_handle());
         let r = linker.instantiate(&mut store, module);

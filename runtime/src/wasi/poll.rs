@@ -4,7 +4,8 @@
 //! Stream and file subscriptions are reported ready at once (reads and writes on them block until they
 //! complete anyway); a descriptor that is not open, or is used in the wrong direction, gets an
 //! event with `EBADF`. When no stream event is ready, the call sleeps until the earliest clock
-//! deadline and reports every clock subscription that has expired by then.
+//! deadline and reports every clock subscription that has expired by then; the end of the program
+//! wakes it ([`WasiCtx::shutdown`]).
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -98,13 +99,10 @@ pub(crate) fn poll_oneoff(env: &mut dyn Env, input: u32, out: u32, nsubs: u32, n
     }
 
     if ready.is_empty() {
-        match clocks.iter().filter_map(|c| c.1).min() {
-            Some(t) => std::thread::sleep(t.saturating_duration_since(Instant::now())),
-            // Only subscriptions that never fire: block for good, as the host would.
-            None => loop {
-                std::thread::park();
-            },
-        }
+        // Sleep until the earliest deadline (for good if none fires, as the host would), or until
+        // the program ends (`EINTR`, which ends this thread).
+        let timeout = clocks.iter().filter_map(|c| c.1).min().map(|t| t.saturating_duration_since(Instant::now()));
+        env.ctx().wait(None, 0, timeout)?;
     }
     let now = Instant::now();
     for (userdata, d) in clocks {
