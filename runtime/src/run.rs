@@ -169,7 +169,19 @@ impl Program {
     pub fn run_command(&mut self) -> Result<i32, RunError> {
         let wasi = self.store.data().wasi.clone();
         let outcome = run_entry(&mut self.store, self.instance, &wasi);
-        self.group.finish(outcome)
+        let outcome = self.group.finish(outcome);
+        self.join_threads();
+        outcome
+    }
+
+    /// Once the program has ended: wait for its spawned threads, which end promptly (blocked calls
+    /// are woken, loops are interrupted) when the engine is interruptible. Without interruption
+    /// a thread looping in wasm could never end, so then only the blocked ones are sure to, and
+    /// the rest are not waited for.
+    fn join_threads(&self) {
+        if self.store.engine().config().interruptible {
+            self.group.join();
+        }
     }
 
     /// Call export `name` with arguments given as text, parsed by its parameter types. A reactor's
@@ -177,7 +189,9 @@ impl Program {
     pub fn invoke(&mut self, name: &str, args: &[String]) -> Result<Ending<Vec<Val>>, RunError> {
         let wasi = self.store.data().wasi.clone();
         let r = invoke_export(&mut self.store, self.instance, name, args, &wasi);
-        settle(&self.group, r)
+        let r = settle(&self.group, r);
+        self.join_threads();
+        r
     }
 }
 
