@@ -168,9 +168,9 @@ pub(crate) fn time_specs(atim: u64, mtim: u64, fst: u32) -> Result<[Option<Syste
     Ok(time_sets(atim, mtim, fst)?.map(|t| match t {
         TimeSet::Omit => None,
         TimeSet::Now => Some(SystemTimeSpec::SymbolicNow),
-        TimeSet::At(n) => Some(SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(
-            UNIX_EPOCH + Duration::from_nanos(n),
-        ))),
+        TimeSet::At(n) => {
+            Some(SystemTimeSpec::Absolute(cap_std::time::SystemTime::from_std(UNIX_EPOCH + Duration::from_nanos(n))))
+        }
     }))
 }
 

@@ -149,7 +149,8 @@ pub(crate) fn path_open(
         Handle::Dir(OpenDir { dir: d, preopen: None, listing: None })
     } else {
         let mut flags = 0;
-        for (bit, flag) in [(FDFLAGS_DSYNC, libc::O_DSYNC), (FDFLAGS_RSYNC, libc::O_RSYNC), (FDFLAGS_SYNC, libc::O_SYNC)]
+        for (bit, flag) in
+            [(FDFLAGS_DSYNC, libc::O_DSYNC), (FDFLAGS_RSYNC, libc::O_RSYNC), (FDFLAGS_SYNC, libc::O_SYNC)]
         {
             if fdflags & bit != 0 {
                 flags |= flag;
@@ -187,7 +188,11 @@ pub(crate) fn path_open(
 pub(crate) fn path_filestat_get(env: &mut dyn Env, fd: u32, flags: u32, ptr: u32, len: u32, out: u32) -> WasiResult {
     let (dir, p) = resolve_at(env, fd, PATH_FILESTAT_GET, ptr, len)?;
     env.check(at(out, 0), 64)?;
-    let m = if flags & LOOKUP_SYMLINK_FOLLOW != 0 { dir.metadata(&p.path)? } else { dir.symlink_metadata(&p.path)? };
+    // A trailing slash (or `/.`) asks for a directory, so a final symlink is followed (as
+    // `lstat("link/")` does on the host), beneath the directory like any other.
+    let bytes = p.path.as_os_str().as_bytes();
+    let follow = flags & LOOKUP_SYMLINK_FOLLOW != 0 || bytes.ends_with(b"/") || bytes.ends_with(b"/.");
+    let m = if follow { dir.metadata(&p.path)? } else { dir.symlink_metadata(&p.path)? };
     env.write(at(out, 0), &stat_bytes(&meta_stat(&m)))
 }
 
@@ -282,7 +287,15 @@ pub(crate) fn symlink(env: &mut dyn Env, old: u32, old_len: u32, fd: u32, new: u
 
 /// `path_readlink(fd, path, path_len, buf, buf_len, bufused_ptr)`: the link's target text, cut
 /// off at `buf_len` bytes (as `readlink(2)`); `EINVAL` if it is not a symlink.
-pub(crate) fn readlink(env: &mut dyn Env, fd: u32, ptr: u32, len: u32, buf: u32, buf_len: u32, used: u32) -> WasiResult {
+pub(crate) fn readlink(
+    env: &mut dyn Env,
+    fd: u32,
+    ptr: u32,
+    len: u32,
+    buf: u32,
+    buf_len: u32,
+    used: u32,
+) -> WasiResult {
     let (dir, p) = resolve_at(env, fd, PATH_READLINK, ptr, len)?;
     env.check(at(buf, 0), u64::from(buf_len))?;
     env.check(at(used, 0), 4)?;

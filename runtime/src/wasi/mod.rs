@@ -203,9 +203,7 @@ pub fn add_to_linker<T: 'static>(
 
     // Sockets: preview1 cannot open one, but a host may hand one over as a descriptor.
     wasi!("sock_shutdown", |env, fd: u32, how: u32| file::sock_shutdown(env, fd, how));
-    wasi!("sock_accept", |env, fd: u32, _flags: u32, _out: u32| {
-        file::socket_fd(env, fd).and(Err(Errno::NOTSUP))
-    });
+    wasi!("sock_accept", |env, fd: u32, _flags: u32, _out: u32| { file::socket_fd(env, fd).and(Err(Errno::NOTSUP)) });
     wasi!("sock_recv", |env, fd: u32, _iovs: u32, _n: u32, _flags: u32, _len: u32, _oflags: u32| {
         file::socket_fd(env, fd).and(Err(Errno::NOTSUP))
     });
