@@ -248,13 +248,14 @@ pub(crate) fn allocate(env: &mut dyn Env, fd: u32, offset: u64, len: u64) -> Was
     if n == 0 || off.checked_add(n).is_none() {
         return Err(Errno::INVAL);
     }
+    // Not open for writing is `EBADF` whatever the rights (as `posix_fallocate(3)`).
+    with_file(env, fd, 0, |f| match (f.write, f.stream) {
+        (false, _) => Err(Errno::BADF),
+        (_, true) => Err(Errno::SPIPE),
+        _ => Ok(()),
+    })
+    .map_err(|e| if e == Errno::ISDIR { Errno::BADF } else { e })?;
     with_file(env, fd, FD_ALLOCATE, |f| {
-        if !f.write {
-            return Err(Errno::BADF);
-        }
-        if f.stream {
-            return Err(Errno::SPIPE);
-        }
         // SAFETY: posix_fallocate on a descriptor we own.
         match unsafe { libc::posix_fallocate(f.file.as_raw_fd(), off, n) } {
             0 => Ok(()),

@@ -81,14 +81,25 @@ pub fn wasmvm_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
 /// [`wasmvm_in`], with stdin a pipe that stays open (nothing is ever written to it) until wasmvm
 /// has ended, when `open_stdin`.
 pub fn wasmvm_stdin(dir: &std::path::Path, args: &[&str], open_stdin: bool) -> std::process::Output {
+    use std::process::Stdio;
+    wasmvm_with(dir, args, if open_stdin { Stdio::piped() } else { Stdio::null() }, Stdio::piped())
+}
+
+/// [`wasmvm_in`] with the given stdin and stdout (a piped stdin stays open until wasmvm has ended).
+pub fn wasmvm_with(
+    dir: &std::path::Path,
+    args: &[&str],
+    stdin: std::process::Stdio,
+    stdout: std::process::Stdio,
+) -> std::process::Output {
     use std::process::{Command, Stdio};
     let limit = std::time::Duration::from_secs(120);
     let mut child = Command::new(env!("CARGO_BIN_EXE_wasmvm"))
         .args(args)
         .current_dir(dir)
         .env_remove("WASMVM_LOG")
-        .stdin(if open_stdin { Stdio::piped() } else { Stdio::null() })
-        .stdout(Stdio::piped())
+        .stdin(stdin)
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn wasmvm");
