@@ -94,3 +94,23 @@ fn stdio_is_what_the_host_descriptor_is() {
     assert_eq!(stdio_lines(&stderr)[1], "fd 1: isatty 1 chardev");
     drop(drain);
 }
+
+#[test]
+fn rust_std_fs_program() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::create_dir(tmp.path().join("sb")).unwrap();
+    let out = wasmvm_with(
+        tmp.path(),
+        &["run", &fixture("rust_fs.wasm"), "--dir", "sb::/sb", "/sb"],
+        Stdio::null(),
+        Stdio::piped(),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let want = fs::read_to_string(common::fixtures().join("expected/rust_fs.stdout")).unwrap();
+    assert_eq!(text(&out.stdout), want);
+    assert_eq!(text(&out.stderr), "stdout is terminal: false\n");
+    // What is left: the symlink pointing out, untouched, and the hard link, extended to 10 bytes.
+    let sb = tmp.path().join("sb");
+    assert_eq!(fs::read_link(sb.join("escape")).unwrap().to_str(), Some("../../etc"));
+    assert_eq!(fs::read(sb.join("hard")).unwrap(), b"hello\0\0\0\0\0");
+}
