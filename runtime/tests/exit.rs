@@ -5,9 +5,9 @@
 //!
 //! (Before: the CLI and the library waited until stdin was closed, because the end of the program
 //! flushed the standard streams and waited for the lock the blocked reader held; a thread in
-//! `poll_oneoff` slept its whole timeout.) Each run is bounded by the helpers' kill switch
-//! (`common::wasmvm_stdin`) or the pipe closing after the assertion, so a regression fails rather
-//! than hangs... except the library case, where a hang is the failure.
+//! `poll_oneoff` slept its whole timeout. Checked by running these tests against the old code: the
+//! CLI test was killed by its 120 s kill switch.) A CLI run that hangs is killed and fails
+//! (`common::wasmvm_stdin`); a library run that hangs hangs the test, which is the failure.
 
 mod common;
 
@@ -127,9 +127,7 @@ fn the_cli_ends_whatever_other_threads_are_blocked_in() {
 
 #[test]
 fn the_library_wakes_blocked_threads_and_leaves_none_running() {
-    let mut config = Config::default();
-    config.interruptible = true;
-    let engine = Engine::new(config);
+    let engine = Engine::new(Config { interruptible: true, ..Default::default() });
     for (b, e, main_blocks, status) in CASES {
         let case = format!("{b:?} {e:?} main_blocks={main_blocks}");
         let module = Module::new(&engine, &program(b, e, main_blocks)).unwrap();

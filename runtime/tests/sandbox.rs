@@ -131,7 +131,7 @@ fn a_trailing_slash_does_not_leak_outside_metadata() {
 fn guest_symlinks_follow_the_same_rules() {
     let (_tmp, root) = sandbox();
     let mut g = guest(&root);
-    let mut symlink = |g: &mut Guest, target: &[u8], link: &[u8]| {
+    let symlink = |g: &mut Guest, target: &[u8], link: &[u8]| {
         g.write(3000, target);
         g.write(3500, link);
         g.call("path_symlink", &[3000, target.len() as i64, 3, 3500, link.len() as i64])

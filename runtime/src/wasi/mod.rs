@@ -39,10 +39,12 @@
 //! assert_eq!(out.contents(), b"hi\n");
 //! ```
 //!
-//! Layout: [`ctx`](WasiCtx) holds the state (one descriptor table shared by all threads); `mem` is
-//! the guest-memory access every function goes through; `args`, `fd` (any descriptor), `fs` (files
-//! and directories), `path` (sandboxed path resolution), `clock`, `poll` and `proc` implement the
-//! functions by concept; `stubs` lists the whole preview1 import set.
+//! Layout: [`ctx`](WasiCtx) holds the state (one descriptor table shared by all threads, and the
+//! shutdown that wakes blocked calls when the program ends); `mem` is the guest-memory access every
+//! function goes through; `rights` says what each descriptor may do; `args`, `fd` (any descriptor),
+//! `file` (descriptor-level file calls, sockets), `fs` (paths and directories), `path` (the
+//! sandbox rules), `clock`, `poll` and `proc` implement the functions by concept; `stubs` lists the
+//! whole preview1 import set.
 
 mod args;
 mod clock;
