@@ -213,14 +213,18 @@ impl MultiProgram {
             .instance(self.main)
             .map_err(loader_error)
             .and_then(|instance| run::run_entry(self.thread.store(), instance, &self.wasi));
-        self.group.finish(outcome)
+        let outcome = self.group.finish(outcome);
+        self.group.join_if_stoppable(self.thread.store().engine());
+        outcome
     }
 
     /// Call function `name` — an export of the main program, or else a function symbol of any module
     /// in the global scope — with arguments given as text (see [`run::invoke_export`]).
     pub fn invoke(&mut self, name: &str, args: &[String]) -> Result<Ending<Vec<Val>>, RunError> {
         let r = self.invoke_here(name, args);
-        settle(&self.group, r)
+        let r = settle(&self.group, r);
+        self.group.join_if_stoppable(self.thread.store().engine());
+        r
     }
 
     fn invoke_here(&mut self, name: &str, args: &[String]) -> Result<Ending<Vec<Val>>, RunError> {

@@ -179,9 +179,7 @@ impl Program {
     /// a thread looping in wasm could never end, so then only the blocked ones are sure to, and
     /// the rest are not waited for.
     fn join_threads(&self) {
-        if self.store.engine().config().interruptible {
-            self.group.join();
-        }
+        self.group.join_if_stoppable(self.store.engine());
     }
 
     /// Call export `name` with arguments given as text, parsed by its parameter types. A reactor's

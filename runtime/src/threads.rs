@@ -145,6 +145,14 @@ impl ThreadGroup {
         }
     }
 
+    /// [`join`](Self::join) if `engine` is interruptible, so that every thread is sure to end; else
+    /// return at once (a thread looping in wasm could never be stopped).
+    pub fn join_if_stoppable(&self, engine: &wasmvm::Engine) {
+        if engine.config().interruptible {
+            self.join();
+        }
+    }
+
     /// Count a thread as running until the returned guard drops.
     pub(crate) fn enter(self: &Arc<Self>) -> LiveGuard {
         *lock(&self.live.0) += 1;
