@@ -19,7 +19,9 @@
 //! descriptor *and* on the context's eventfd, so it wakes at once and ends its thread with a trap
 //! (the program's outcome is already decided). Blocking host descriptors get this; an arbitrary
 //! [`Reader`] given to [`WasiCtxBuilder::stdin`] cannot be woken (use
-//! [`WasiCtxBuilder::stdin_file`] for a pipe). [`flush`](WasiCtx::flush) never waits for a
+//! [`WasiCtxBuilder::stdin_file`] for a pipe). A write blocked on a full pipe is not woken either
+//! (the descriptor is shared with the host, so it cannot be made non-blocking); the CLI ends the
+//! process regardless. [`flush`](WasiCtx::flush) never waits for a
 //! descriptor another thread holds (a reader blocked on stdin holds stdin's), so ending never
 //! deadlocks on a blocked reader.
 
@@ -189,29 +191,34 @@ impl WasiCtx {
         events: i16,
         timeout: Option<std::time::Duration>,
     ) -> Result<bool, Errno> {
+        let mut fds: Vec<libc::pollfd> =
+            fd.iter().map(|fd| libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 }).collect();
+        self.poll(&mut fds, timeout)?;
+        Ok(fds.iter().any(|p| p.revents != 0))
+    }
+
+    /// `poll(2)` on `fds` (their `revents` are filled in) until one is ready or `timeout` passes
+    /// (`None`: no limit), or until the program ends (`EINTR`).
+    pub(crate) fn poll(&self, fds: &mut [libc::pollfd], timeout: Option<std::time::Duration>) -> Result<(), Errno> {
         let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut all = Vec::with_capacity(fds.len() + 1);
         loop {
             if self.is_closing() {
                 return Err(Errno::INTR);
             }
-            let mut fds = [libc::pollfd { fd: self.shared.wake.as_raw_fd(), events: libc::POLLIN, revents: 0 }; 2];
-            let n = match fd {
-                Some(fd) => {
-                    fds[1] = libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 };
-                    2
-                }
-                None => 1,
-            };
+            all.clear();
+            all.push(libc::pollfd { fd: self.shared.wake.as_raw_fd(), events: libc::POLLIN, revents: 0 });
+            all.extend(fds.iter().map(|p| libc::pollfd { revents: 0, ..*p }));
             let ms = match deadline {
                 None => -1,
+                // Round up, so a wait never ends before its deadline.
                 Some(d) => {
-                    let left = d.saturating_duration_since(Instant::now());
-                    // Round up, so a wait never ends before its deadline.
-                    left.as_nanos().div_ceil(1_000_000).min(i32::MAX as u128) as i32
+                    d.saturating_duration_since(Instant::now()).as_nanos().div_ceil(1_000_000).min(i32::MAX as u128)
+                        as i32
                 }
             };
-            // SAFETY: `fds` is a live array of `n` pollfds.
-            let r = unsafe { libc::poll(fds.as_mut_ptr(), n as libc::nfds_t, ms) };
+            // SAFETY: `all` is a live array of pollfds of that length.
+            let r = unsafe { libc::poll(all.as_mut_ptr(), all.len() as libc::nfds_t, ms) };
             if r < 0 {
                 let e = io::Error::last_os_error();
                 if e.kind() == io::ErrorKind::Interrupted {
@@ -222,11 +229,11 @@ impl WasiCtx {
             if self.is_closing() {
                 return Err(Errno::INTR);
             }
-            if n == 2 && fds[1].revents != 0 {
-                return Ok(true);
+            for (p, q) in fds.iter_mut().zip(&all[1..]) {
+                p.revents = q.revents;
             }
-            if deadline.is_some_and(|d| Instant::now() >= d) {
-                return Ok(false);
+            if fds.iter().any(|p| p.revents != 0) || deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(());
             }
         }
     }
