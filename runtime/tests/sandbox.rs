@@ -159,3 +159,38 @@ fn guest_symlinks_follow_the_same_rules() {
     g.write(1000, b"d");
     assert_eq!(g.call("path_readlink", &[3, 1000, 1, 4000, 100, 24]), INVAL);
 }
+
+/// Links inside the sandbox that climb and come back work, chains too; `path_link` cannot reach
+/// out either; a directory whose `path_open` right was dropped opens nothing.
+#[test]
+fn inside_links_work_and_rights_are_enforced() {
+    let (_tmp, root) = sandbox();
+    fs::create_dir(root.join("d/e")).unwrap();
+    symlink("../../d/e/..", root.join("d/e/back")).unwrap();
+    symlink("d/e/back", root.join("chain")).unwrap();
+    let mut g = guest(&root);
+    let fd = open(&mut g, FOLLOW, b"chain/f", 0, FD_READ).unwrap();
+    assert_eq!(read(&mut g, fd), b"inside");
+    let fd = open(&mut g, FOLLOW, b"d/e/back/e/back/f", 0, FD_READ).unwrap();
+    assert_eq!(read(&mut g, fd), b"inside");
+
+    // path_link(old_fd, flags, old, new_fd, new): out of the sandbox on either side is refused.
+    g.write(3000, b"d/f");
+    g.write(3500, b"../stolen");
+    assert_eq!(g.call("path_link", &[3, 0, 3000, 3, 3, 3500, 9]), NOTCAPABLE);
+    g.write(3000, b"l/f");
+    g.write(3500, b"stolen");
+    assert_eq!(g.call("path_link", &[3, 0, 3000, 3, 3, 3500, 6]), NOTCAPABLE);
+    assert!(!root.join("stolen").exists());
+    g.write(3000, b"d/f");
+    assert_eq!(g.call("path_link", &[3, 0, 3000, 3, 3, 3500, 6]), 0);
+    assert_eq!(fs::read(root.join("stolen")).unwrap(), b"inside");
+
+    // Drop PATH_OPEN (bit 13) from the preopen: it can still be listed, but opens nothing.
+    assert_eq!(g.call("fd_fdstat_get", &[3, 64]), 0);
+    let (base, inheriting) = (g.u64_at(72), g.u64_at(80));
+    assert_eq!(g.call("fd_fdstat_set_rights", &[3, (base & !(1 << 13)) as i64, inheriting as i64]), 0);
+    assert_eq!(open(&mut g, FOLLOW, b"d/f", 0, FD_READ), Err(NOTCAPABLE));
+    assert_eq!(g.call("fd_readdir", &[3, 4000, 200, 0, 24]), 0);
+    assert_eq!(g.call("fd_fdstat_set_rights", &[3, base as i64, inheriting as i64]), NOTCAPABLE);
+}
