@@ -194,3 +194,25 @@ fn inside_links_work_and_rights_are_enforced() {
     assert_eq!(g.call("fd_readdir", &[3, 4000, 200, 0, 24]), 0);
     assert_eq!(g.call("fd_fdstat_set_rights", &[3, base as i64, inheriting as i64]), NOTCAPABLE);
 }
+
+/// `path_link` of a symlink: the link itself, or (with `SYMLINK_FOLLOW`) what it points to, which
+/// must be inside.
+#[test]
+fn path_link_follows_only_when_asked() {
+    let (_tmp, root) = sandbox();
+    symlink("d/f", root.join("lf")).unwrap();
+    let mut g = guest(&root);
+    g.write(3000, b"lf");
+    g.write(3500, b"h1");
+    assert_eq!(g.call("path_link", &[3, 0, 3000, 2, 3, 3500, 2]), 0);
+    assert!(fs::symlink_metadata(root.join("h1")).unwrap().file_type().is_symlink());
+    g.write(3500, b"h2");
+    assert_eq!(g.call("path_link", &[3, FOLLOW, 3000, 2, 3, 3500, 2]), 0);
+    assert_eq!(fs::metadata(root.join("h2")).unwrap().ino(), fs::metadata(root.join("d/f")).unwrap().ino());
+    // A symlink to the outside cannot be followed into a hard link.
+    symlink("../outside/f", root.join("lo")).unwrap();
+    g.write(3000, b"lo");
+    g.write(3500, b"h3");
+    assert_eq!(g.call("path_link", &[3, FOLLOW, 3000, 2, 3, 3500, 2]), NOTCAPABLE);
+    assert!(!root.join("h3").exists());
+}

@@ -10,8 +10,8 @@
 //!   they include `fd_write` (read-only on the host if neither: the descriptor then allows
 //!   neither); the new descriptor's rights are those asked for, within the directory's inheriting
 //!   rights and what the object can do.
-//! - `path_link` does not follow a symlink in the source (as `linkat` without
-//!   `AT_SYMLINK_FOLLOW`, which is what Linux does for `link(2)`).
+//! - `path_link` links a symlink itself unless asked to follow it (`lookupflags::symlink_follow`,
+//!   as `linkat(AT_SYMLINK_FOLLOW)`; Rust's `std::fs::hard_link` asks, wasi-libc's `link` does not).
 //! - `fd_readdir` lists the directory when asked from cookie 0 and serves later cookies from that
 //!   listing (`.` and `..` first, then the entries sorted by name), so a program paging through a
 //!   directory sees one consistent snapshot; `..` has inode 0 (it may lie outside the sandbox).
@@ -311,7 +311,7 @@ pub(crate) fn readlink(
 pub(crate) fn link(
     env: &mut dyn Env,
     old_fd: u32,
-    _old_flags: u32,
+    old_flags: u32,
     old: u32,
     old_len: u32,
     new_fd: u32,
@@ -326,7 +326,10 @@ pub(crate) fn link(
     if to.is_root {
         return Err(Errno::EXIST);
     }
-    Ok(from_dir.hard_link(&from.path, &to_dir, &to.path)?)
+    // Following a final symlink: link what it resolves to (resolved beneath the directory; the link
+    // itself is made by name, beneath it too, so a race can only make it fail).
+    let source = if old_flags & LOOKUP_SYMLINK_FOLLOW != 0 { from_dir.canonicalize(&from.path)? } else { from.path };
+    Ok(from_dir.hard_link(&source, &to_dir, &to.path)?)
 }
 
 /// The entries of `dir`: `.`, `..`, then the rest sorted by name.
