@@ -146,6 +146,7 @@ impl MultiProgram {
             ..defaults
         };
         let space = AddressSpace::with_host(engine, config, host_linker(engine).map_err(setup)?).map_err(setup)?;
+        group.watch(&wasi);
         let mut thread = space.thread_with(ThreadData { wasi: wasi.clone(), group: group.clone() }).map_err(setup)?;
         thread.store().set_interrupt_handle(group.interrupt_handle());
 
@@ -212,14 +213,18 @@ impl MultiProgram {
             .instance(self.main)
             .map_err(loader_error)
             .and_then(|instance| run::run_entry(self.thread.store(), instance, &self.wasi));
-        self.group.finish(outcome)
+        let outcome = self.group.finish(outcome);
+        self.group.join_if_stoppable(self.thread.store().engine());
+        outcome
     }
 
     /// Call function `name` — an export of the main program, or else a function symbol of any module
     /// in the global scope — with arguments given as text (see [`run::invoke_export`]).
     pub fn invoke(&mut self, name: &str, args: &[String]) -> Result<Ending<Vec<Val>>, RunError> {
         let r = self.invoke_here(name, args);
-        settle(&self.group, r)
+        let r = settle(&self.group, r);
+        self.group.join_if_stoppable(self.thread.store().engine());
+        r
     }
 
     fn invoke_here(&mut self, name: &str, args: &[String]) -> Result<Ending<Vec<Val>>, RunError> {
@@ -256,7 +261,9 @@ fn spawn(caller: Caller<'_, ThreadCtx>, start_arg: i32) -> i32 {
         log::warn!("thread-spawn: all thread ids are used");
         return SPAWN_FAILED;
     };
+    let live = user.group.enter();
     threads::spawn_os_thread(tid, move |ready| {
+        let _live = live;
         let mut thread = match space.thread_with(user.clone()) {
             Ok(t) => t,
             Err(e) => {

@@ -139,6 +139,10 @@ fn define_shared_memories(linker: &mut Linker<Host>, module: &Module) -> Result<
     Ok(any)
 }
 
+fn ctx_of(host: &Host) -> WasiCtx {
+    host.wasi.clone()
+}
+
 impl Program {
     /// Instantiate `module` in a new store holding `ctx`, with WASI preview1 available for import.
     /// A start function that calls `proc_exit` yields `Ending::Exited`.
@@ -157,6 +161,7 @@ impl Program {
         } else {
             Host::new(ctx)
         };
+        group.watch(&ctx_of(&host));
         let mut store = Store::new(engine, host);
         store.set_interrupt_handle(group.interrupt_handle());
         let r = linker.instantiate(&mut store, module);
@@ -172,7 +177,17 @@ impl Program {
     pub fn run_command(&mut self) -> Result<i32, RunError> {
         let wasi = self.store.data().wasi.clone();
         let outcome = run_entry(&mut self.store, self.instance, &wasi);
-        self.group.finish(outcome)
+        let outcome = self.group.finish(outcome);
+        self.join_threads();
+        outcome
+    }
+
+    /// Once the program has ended: wait for its spawned threads, which end promptly (blocked calls
+    /// are woken, loops are interrupted) when the engine is interruptible. Without interruption
+    /// a thread looping in wasm could never end, so then only the blocked ones are sure to, and
+    /// the rest are not waited for.
+    fn join_threads(&self) {
+        self.group.join_if_stoppable(self.store.engine());
     }
 
     /// Call export `name` with arguments given as text, parsed by its parameter types. A reactor's
@@ -180,7 +195,9 @@ impl Program {
     pub fn invoke(&mut self, name: &str, args: &[String]) -> Result<Ending<Vec<Val>>, RunError> {
         let wasi = self.store.data().wasi.clone();
         let r = invoke_export(&mut self.store, self.instance, name, args, &wasi);
-        settle(&self.group, r)
+        let r = settle(&self.group, r);
+        self.join_threads();
+        r
     }
 }
 

@@ -10,7 +10,9 @@
 //! `wasi_thread_start` ends only that thread. A trap or `proc_exit` in a spawned thread ends the
 //! whole program: [`ThreadGroup::thread_ended`] records it as the program's outcome (the first
 //! ending wins; the main thread's ending goes through [`ThreadGroup::finish`]), interrupts the
-//! group's stores and calls the group's handler — for the `wasmvm` command,
+//! group's stores, shuts down the program's [`WasiCtx`] (so threads blocked in `fd_read` on a
+//! pipe or in `poll_oneoff` wake and end; `memory.atomic.wait` wakes on the interrupt) and calls
+//! the group's handler — for the `wasmvm` command,
 //! [`exit::exit`](crate::exit::exit), which ends the process. (Without such a handler the other
 //! threads stop only if the engine is [`interruptible`](wasmvm::Config) and they are not blocked
 //! in `memory.atomic.wait`.)
@@ -19,7 +21,7 @@
 //! loader's address spaces have their own spawner in [`multi`](crate::multi).
 
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, OnceLock, mpsc};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, mpsc};
 
 use wasmvm::{Caller, Error, Func, Instance, InterruptHandle, Linker, Module, Store};
 
@@ -49,6 +51,10 @@ pub struct ThreadGroup {
     outcome: OnceLock<Outcome>,
     interrupt: InterruptHandle,
     on_end: Option<EndHandler>,
+    /// The program's WASI contexts, shut down when it ends.
+    contexts: Mutex<Vec<WasiCtx>>,
+    /// Spawned threads still running, and a signal when that count changes.
+    live: (Mutex<usize>, Condvar),
 }
 
 impl Default for ThreadGroup {
@@ -66,7 +72,14 @@ impl std::fmt::Debug for ThreadGroup {
 impl ThreadGroup {
     /// A group that records how a spawned thread ended the program and interrupts the others.
     pub fn new() -> Self {
-        Self { next_tid: AtomicU32::new(1), outcome: OnceLock::new(), interrupt: InterruptHandle::new(), on_end: None }
+        Self {
+            next_tid: AtomicU32::new(1),
+            outcome: OnceLock::new(),
+            interrupt: InterruptHandle::new(),
+            on_end: None,
+            contexts: Mutex::new(Vec::new()),
+            live: (Mutex::new(0), Condvar::new()),
+        }
     }
 
     /// A group that also calls `f` when a spawned thread ends the program (e.g. to end the process).
@@ -102,8 +115,48 @@ impl ThreadGroup {
             .clone();
         if won {
             self.interrupt.interrupt();
+            for ctx in lock(&self.contexts).iter() {
+                ctx.shutdown();
+            }
         }
         (winner, won)
+    }
+
+    /// Shut `ctx` down when the program ends (at once if it already has).
+    pub fn watch(&self, ctx: &WasiCtx) {
+        lock(&self.contexts).push(ctx.clone());
+        if self.outcome.get().is_some() {
+            ctx.shutdown();
+        }
+    }
+
+    /// How many spawned threads are still running.
+    pub fn live_threads(&self) -> usize {
+        *lock(&self.live.0)
+    }
+
+    /// Wait until every spawned thread has ended. Once the program has ended, threads blocked in
+    /// WASI calls or `memory.atomic.wait` end promptly; a thread looping in wasm code ends only
+    /// if the engine is [`interruptible`](wasmvm::Config).
+    pub fn join(&self) {
+        let mut n = lock(&self.live.0);
+        while *n > 0 {
+            n = self.live.1.wait(n).unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// [`join`](Self::join) if `engine` is interruptible, so that every thread is sure to end; else
+    /// return at once (a thread looping in wasm could never be stopped).
+    pub fn join_if_stoppable(&self, engine: &wasmvm::Engine) {
+        if engine.config().interruptible {
+            self.join();
+        }
+    }
+
+    /// Count a thread as running until the returned guard drops.
+    pub(crate) fn enter(self: &Arc<Self>) -> LiveGuard {
+        *lock(&self.live.0) += 1;
+        LiveGuard(self.clone())
     }
 
     /// The main thread's ending (`_start` returned, exited or trapped): the program's outcome is
@@ -135,6 +188,20 @@ impl ThreadGroup {
             }
         }
     }
+}
+
+/// A running spawned thread, counted in its group until dropped.
+pub(crate) struct LiveGuard(Arc<ThreadGroup>);
+
+impl Drop for LiveGuard {
+    fn drop(&mut self) {
+        *lock(&self.0.live.0) -= 1;
+        self.0.live.1.notify_all();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The store data of a single-module program: its WASI state and, if it can spawn threads, what a
@@ -217,7 +284,9 @@ fn spawn(spawner: &Arc<Spawner>, wasi: WasiCtx, start_arg: i32) -> i32 {
         return SPAWN_FAILED;
     };
     let spawner = spawner.clone();
+    let live = spawner.group.enter();
     spawn_os_thread(tid, move |ready| {
+        let _live = live;
         let host = Host { wasi: wasi.clone(), threads: Some(spawner.clone()) };
         let mut store = Store::new(spawner.module.engine(), host);
         store.set_interrupt_handle(spawner.group.interrupt_handle());

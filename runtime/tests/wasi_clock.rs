@@ -5,6 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::guest::*;
+use wasmvm_runtime::wasi::WasiCtx;
 
 #[test]
 fn clocks_and_random() {
@@ -73,4 +74,36 @@ fn poll_oneoff_sleeps() {
     assert_eq!((g.u64_at(1032), g.read(1040, 3)), (6, vec![INVAL as u8, 0, 0]));
 
     assert_eq!(g.call("poll_oneoff", &[0, 1000, 0, 2000]), INVAL);
+}
+
+/// A pipe given as stdin is polled for real: while nothing is written, only the clock fires (before
+/// issue 11 the fd event was reported at once, and a read then blocked); once data is there, the
+/// fd event comes at once; once the writer is gone, a hang-up.
+#[test]
+fn poll_oneoff_waits_for_a_pipe() {
+    use std::io::Write;
+    let (reader, mut writer) = std::io::pipe().unwrap();
+    let mut g = Guest::with_memory(WasiCtx::builder().stdin_file(reader).build());
+    let mut s = [0u8; 48];
+    s[0] = 9;
+    s[8] = 1; // fd_read
+    s[16] = 0; // stdin
+    g.write(0, &s);
+    clock_sub(&mut g, 48, 10, 1, 20_000_000, false);
+    assert_eq!(g.call("poll_oneoff", &[0, 1000, 2, 2000]), 0);
+    assert_eq!((g.u32_at(2000), g.u64_at(1000)), (1, 10), "only the clock");
+
+    writer.write_all(b"x").unwrap();
+    clock_sub(&mut g, 48, 10, 1, 10_000_000_000, false);
+    assert_eq!(g.call("poll_oneoff", &[0, 1000, 2, 2000]), 0);
+    assert_eq!((g.u32_at(2000), g.u64_at(1000), g.read(1008, 3)), (1, 9, vec![0, 0, 1]), "stdin readable");
+    assert_eq!(g.u32_at(1024) & 1, 0, "not hung up");
+
+    drop(writer);
+    g.iovec(100, 200, 8);
+    assert_eq!(g.call("fd_read", &[0, 100, 1, 120]), 0);
+    assert_eq!(g.u32_at(120), 1);
+    assert_eq!(g.call("poll_oneoff", &[0, 1000, 2, 2000]), 0);
+    assert_eq!((g.u32_at(2000), g.u64_at(1000)), (1, 9));
+    assert_eq!(g.u32_at(1024) & 1, 1, "hung up");
 }

@@ -12,11 +12,25 @@
 //! its own lock, held only to look up, add or remove an entry; each descriptor has its own lock,
 //! held for the whole of one `fd_write` or `fd_read`, so concurrent writes never interleave within
 //! one call and a thread blocked reading stdin does not hold up others.
+//!
+//! **Ending.** When the program ends (any thread exits or traps, or `_start` returns) its
+//! [`ThreadGroup`](crate::threads::ThreadGroup) calls [`WasiCtx::shutdown`]: every host call that
+//! can block for long (`fd_read` on a pipe or terminal, `poll_oneoff`) waits in `poll(2)` on the
+//! descriptor *and* on the context's eventfd, so it wakes at once and ends its thread with a trap
+//! (the program's outcome is already decided). Blocking host descriptors get this; an arbitrary
+//! [`Reader`] given to [`WasiCtxBuilder::stdin`] cannot be woken (use
+//! [`WasiCtxBuilder::stdin_file`] for a pipe). A write blocked on a full pipe is not woken either
+//! (the descriptor is shared with the host, so it cannot be made non-blocking); the CLI ends the
+//! process regardless. [`flush`](WasiCtx::flush) never waits for a
+//! descriptor another thread holds (a reader blocked on stdin holds stdin's), so ending never
+//! deadlocks on a blocked reader.
 
 use std::fs::File;
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, TryLockError};
 use std::time::Instant;
 
 use super::Errno;
@@ -43,21 +57,29 @@ pub(crate) struct OpenFile {
     pub file: File,
     pub read: bool,
     pub write: bool,
+    /// Not a regular file (a pipe, terminal, socket or device): a read may block for good, so it
+    /// first waits in `poll(2)` where the end of the program can wake it.
+    pub stream: bool,
 }
 
-/// An open directory: its canonical host path (paths relative to it never leave it).
+/// An open directory: a host directory descriptor. Every path relative to it is resolved beneath
+/// it by `cap-std` (see `path.rs`).
 pub(crate) struct OpenDir {
-    pub host: PathBuf,
+    pub dir: cap_std::fs::Dir,
     /// The name the program sees, for a preopened directory.
     pub preopen: Option<String>,
     /// The entries listed by the last `fd_readdir` from cookie 0 (later cookies index into it).
     pub listing: Option<Vec<super::fs::DirEntry>>,
 }
 
-/// An open descriptor with its `fdflags`.
+/// An open descriptor with its `fdflags` and rights.
 pub(crate) struct FdEntry {
     pub handle: Handle,
     pub flags: u16,
+    /// The rights of this descriptor (`fs_rights_base`); only ever reduced.
+    pub base: u64,
+    /// The rights descriptors opened through this one may have (`fs_rights_inheriting`).
+    pub inheriting: u64,
 }
 
 type Slot = Option<Arc<Mutex<FdEntry>>>;
@@ -79,6 +101,10 @@ struct Shared {
     fds: Mutex<Vec<Slot>>,
     /// Origin of the monotonic clock.
     start: Instant,
+    /// Set when the program has ended: blocked calls wake and end their threads.
+    closing: AtomicBool,
+    /// An eventfd made readable by [`WasiCtx::shutdown`], polled beside blocking descriptors.
+    wake: OwnedFd,
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -125,12 +151,89 @@ impl WasiCtx {
         self.set_stdio(2, Handle::Out(Box::new(w)));
     }
 
-    /// Flush standard output and error (errors are ignored: the program is gone).
+    /// Flush standard output and error (errors are ignored: the program is gone). A descriptor in
+    /// use by another thread is skipped: a writer flushes after every `fd_write` anyway, and a
+    /// reader may be blocked for good.
     pub fn flush(&self) {
         let open: Vec<_> = lock(&self.shared.fds).iter().flatten().cloned().collect();
         for entry in open {
-            if let Handle::Out(w) = &mut lock(&entry).handle {
+            let mut guard = match entry.try_lock() {
+                Ok(g) => g,
+                Err(TryLockError::Poisoned(p)) => p.into_inner(),
+                Err(TryLockError::WouldBlock) => continue,
+            };
+            if let Handle::Out(w) = &mut guard.handle {
                 let _ = w.flush();
+            }
+        }
+    }
+
+    /// The program has ended: wake every thread blocked in `fd_read` on a host stream or in
+    /// `poll_oneoff`; they (and any later blocking call) end their threads with a trap.
+    pub fn shutdown(&self) {
+        if !self.shared.closing.swap(true, Ordering::SeqCst) {
+            let one = 1u64.to_ne_bytes();
+            // SAFETY: writing 8 bytes from a live buffer to an eventfd we own.
+            unsafe { libc::write(self.shared.wake.as_raw_fd(), one.as_ptr().cast(), one.len()) };
+        }
+    }
+
+    /// Whether [`shutdown`](Self::shutdown) has been called.
+    pub fn is_closing(&self) -> bool {
+        self.shared.closing.load(Ordering::SeqCst)
+    }
+
+    /// Wait until `fd` is ready for `events` (`POLLIN`/`POLLOUT`), `timeout` passes (`Ok(false)`),
+    /// or the program ends (`EINTR`). `None` for `fd` waits only for the timeout or the end.
+    pub(crate) fn wait(
+        &self,
+        fd: Option<BorrowedFd<'_>>,
+        events: i16,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<bool, Errno> {
+        let mut fds: Vec<libc::pollfd> =
+            fd.iter().map(|fd| libc::pollfd { fd: fd.as_raw_fd(), events, revents: 0 }).collect();
+        self.poll(&mut fds, timeout)?;
+        Ok(fds.iter().any(|p| p.revents != 0))
+    }
+
+    /// `poll(2)` on `fds` (their `revents` are filled in) until one is ready or `timeout` passes
+    /// (`None`: no limit), or until the program ends (`EINTR`).
+    pub(crate) fn poll(&self, fds: &mut [libc::pollfd], timeout: Option<std::time::Duration>) -> Result<(), Errno> {
+        let deadline = timeout.and_then(|t| Instant::now().checked_add(t));
+        let mut all = Vec::with_capacity(fds.len() + 1);
+        loop {
+            if self.is_closing() {
+                return Err(Errno::INTR);
+            }
+            all.clear();
+            all.push(libc::pollfd { fd: self.shared.wake.as_raw_fd(), events: libc::POLLIN, revents: 0 });
+            all.extend(fds.iter().map(|p| libc::pollfd { revents: 0, ..*p }));
+            let ms = match deadline {
+                None => -1,
+                // Round up, so a wait never ends before its deadline.
+                Some(d) => {
+                    d.saturating_duration_since(Instant::now()).as_nanos().div_ceil(1_000_000).min(i32::MAX as u128)
+                        as i32
+                }
+            };
+            // SAFETY: `all` is a live array of pollfds of that length.
+            let r = unsafe { libc::poll(all.as_mut_ptr(), all.len() as libc::nfds_t, ms) };
+            if r < 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e.into());
+            }
+            if self.is_closing() {
+                return Err(Errno::INTR);
+            }
+            for (p, q) in fds.iter_mut().zip(&all[1..]) {
+                p.revents = q.revents;
+            }
+            if fds.iter().any(|p| p.revents != 0) || deadline.is_some_and(|d| Instant::now() >= d) {
+                return Ok(());
             }
         }
     }
@@ -187,18 +290,42 @@ impl WasiCtx {
 }
 
 impl FdEntry {
+    /// An entry with the rights that `handle`'s kind of descriptor can have.
     pub(crate) fn new(handle: Handle) -> Self {
-        Self { handle, flags: 0 }
+        let (base, inheriting) = super::rights::of(&handle);
+        Self { handle, flags: 0, base, inheriting }
     }
+
+    /// `ENOTCAPABLE` unless this descriptor has every right in `rights`.
+    pub(crate) fn require(&self, rights: u64) -> Result<(), Errno> {
+        if self.base & rights == rights { Ok(()) } else { Err(Errno::NOTCAPABLE) }
+    }
+}
+
+/// A host descriptor as an [`OpenFile`] (a stream unless it is a regular file).
+pub(crate) fn host_file(file: File, read: bool, write: bool) -> OpenFile {
+    let stream = !file.metadata().is_ok_and(|m| m.is_file());
+    OpenFile { file, read, write, stream }
+}
+
+/// A duplicate of this process's descriptor `fd` (0, 1 or 2), if it is open.
+fn dup_stdio(fd: i32) -> Option<File> {
+    // SAFETY: `fd` is only borrowed for the duration of the duplication; the check before it makes
+    // sure it is open.
+    if unsafe { libc::fcntl(fd, libc::F_GETFD) } < 0 {
+        return None;
+    }
+    let borrowed = unsafe { BorrowedFd::borrow_raw(fd) };
+    borrowed.try_clone_to_owned().ok().map(File::from)
 }
 
 /// Builds a [`WasiCtx`].
 pub struct WasiCtxBuilder {
     args: Vec<Vec<u8>>,
     env: Vec<Vec<u8>>,
-    stdin: Reader,
-    stdout: Writer,
-    stderr: Writer,
+    stdin: Handle,
+    stdout: Handle,
+    stderr: Handle,
     preopens: Vec<OpenDir>,
 }
 
@@ -207,9 +334,9 @@ impl Default for WasiCtxBuilder {
         Self {
             args: Vec::new(),
             env: Vec::new(),
-            stdin: Box::new(io::empty()),
-            stdout: Box::new(io::sink()),
-            stderr: Box::new(io::sink()),
+            stdin: Handle::In(Box::new(io::empty())),
+            stdout: Handle::Out(Box::new(io::sink())),
+            stderr: Handle::Out(Box::new(io::sink())),
             preopens: Vec::new(),
         }
     }
@@ -237,27 +364,60 @@ impl WasiCtxBuilder {
         self
     }
 
-    /// Standard input.
+    /// Standard input: any reader (the program sees a character device; a read blocked in it
+    /// cannot be woken when the program ends, see the module docs).
     pub fn stdin(mut self, r: impl Read + Send + 'static) -> Self {
-        self.stdin = Box::new(r);
+        self.stdin = Handle::In(Box::new(r));
         self
     }
 
-    /// Standard output.
+    /// Standard output: any writer (the program sees a character device).
     pub fn stdout(mut self, w: impl Write + Send + 'static) -> Self {
-        self.stdout = Box::new(w);
+        self.stdout = Handle::Out(Box::new(w));
         self
     }
 
-    /// Standard error.
+    /// Standard error: any writer (the program sees a character device).
     pub fn stderr(mut self, w: impl Write + Send + 'static) -> Self {
-        self.stderr = Box::new(w);
+        self.stderr = Handle::Out(Box::new(w));
         self
     }
 
-    /// Use this process's standard input, output and error.
-    pub fn inherit_stdio(self) -> Self {
-        self.stdin(io::stdin()).stdout(io::stdout()).stderr(io::stderr())
+    /// Standard input from a host descriptor (a file, pipe or terminal): the program sees its real
+    /// file type, and a read blocked on it ends when the program does.
+    pub fn stdin_file(mut self, f: impl Into<OwnedFd>) -> Self {
+        self.stdin = Handle::File(host_file(File::from(f.into()), true, false));
+        self
+    }
+
+    /// Standard output to a host descriptor: the program sees its real file type (so wasi-libc
+    /// buffers fully unless it is a terminal).
+    pub fn stdout_file(mut self, f: impl Into<OwnedFd>) -> Self {
+        self.stdout = Handle::File(host_file(File::from(f.into()), false, true));
+        self
+    }
+
+    /// Standard error to a host descriptor.
+    pub fn stderr_file(mut self, f: impl Into<OwnedFd>) -> Self {
+        self.stderr = Handle::File(host_file(File::from(f.into()), false, true));
+        self
+    }
+
+    /// Use (duplicates of) this process's standard input, output and error, as they are: a file
+    /// is a file, a pipe a pipe and a terminal a terminal to the program. A closed one stays empty.
+    pub fn inherit_stdio(mut self) -> Self {
+        self = match dup_stdio(0) {
+            Some(f) => self.stdin_file(f),
+            None => self.stdin(io::empty()),
+        };
+        self = match dup_stdio(1) {
+            Some(f) => self.stdout_file(f),
+            None => self.stdout(io::sink()),
+        };
+        match dup_stdio(2) {
+            Some(f) => self.stderr_file(f),
+            None => self.stderr(io::sink()),
+        }
     }
 
     /// Give the program the host directory `host` (and everything below it, but nothing outside)
@@ -268,22 +428,32 @@ impl WasiCtxBuilder {
         if guest.is_empty() || guest.contains('\0') {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("bad guest path {guest:?}")));
         }
-        let canonical =
-            std::fs::canonicalize(host).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", host.display())))?;
-        if !canonical.is_dir() {
+        if std::fs::metadata(host).is_ok_and(|m| !m.is_dir()) {
             return Err(io::Error::new(io::ErrorKind::NotADirectory, format!("{}: not a directory", host.display())));
         }
-        self.preopens.push(OpenDir { host: canonical, preopen: Some(guest), listing: None });
+        let dir = cap_std::fs::Dir::open_ambient_dir(host, cap_std::ambient_authority())
+            .map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", host.display())))?;
+        self.preopens.push(OpenDir { dir, preopen: Some(guest), listing: None });
         Ok(self)
     }
 
-    /// The context.
+    /// The context. Panics only if the host cannot make one eventfd (out of descriptors).
     pub fn build(self) -> WasiCtx {
         let slot = |h| Some(Arc::new(Mutex::new(FdEntry::new(h))));
-        let mut fds =
-            vec![slot(Handle::In(self.stdin)), slot(Handle::Out(self.stdout)), slot(Handle::Out(self.stderr))];
+        let mut fds = vec![slot(self.stdin), slot(self.stdout), slot(self.stderr)];
         fds.extend(self.preopens.into_iter().map(|d| slot(Handle::Dir(d))));
-        let shared = Shared { args: self.args, env: self.env, fds: Mutex::new(fds), start: Instant::now() };
+        // SAFETY: eventfd returns a new descriptor that we own, or -1.
+        let raw = unsafe { libc::eventfd(0, libc::EFD_CLOEXEC | libc::EFD_NONBLOCK) };
+        assert!(raw >= 0, "cannot create an eventfd: {}", io::Error::last_os_error());
+        let wake = unsafe { OwnedFd::from_raw_fd(raw) };
+        let shared = Shared {
+            args: self.args,
+            env: self.env,
+            fds: Mutex::new(fds),
+            start: Instant::now(),
+            closing: AtomicBool::new(false),
+            wake,
+        };
         WasiCtx { shared: Arc::new(shared) }
     }
 }

@@ -39,6 +39,7 @@ impl Errno {
     pub const NOSYS: Errno = Errno(52);
     pub const NOTDIR: Errno = Errno(54);
     pub const NOTEMPTY: Errno = Errno(55);
+    pub const NOTSOCK: Errno = Errno(57);
     pub const NOTSUP: Errno = Errno(58);
     pub const NXIO: Errno = Errno(60);
     pub const OVERFLOW: Errno = Errno(61);
@@ -64,7 +65,8 @@ impl fmt::Display for Errno {
 
 impl From<io::Error> for Errno {
     /// The host's OS error number when there is one (translated: WASI numbers differ from Linux's),
-    /// else the error's kind.
+    /// else the error's kind. A permission error without an OS number is `cap-std` refusing a path
+    /// that leads out of its directory: `ENOTCAPABLE`.
     fn from(e: io::Error) -> Self {
         if let Some(raw) = e.raw_os_error()
             && let Some(errno) = from_os(raw)
@@ -77,7 +79,7 @@ impl From<io::Error> for Errno {
             io::ErrorKind::Interrupted => Errno::INTR,
             io::ErrorKind::InvalidInput => Errno::INVAL,
             io::ErrorKind::NotFound => Errno::NOENT,
-            io::ErrorKind::PermissionDenied => Errno::ACCES,
+            io::ErrorKind::PermissionDenied => Errno::NOTCAPABLE,
             io::ErrorKind::AlreadyExists => Errno::EXIST,
             io::ErrorKind::NotADirectory => Errno::NOTDIR,
             io::ErrorKind::IsADirectory => Errno::ISDIR,
@@ -125,6 +127,7 @@ fn from_os(raw: i32) -> Option<Errno> {
         libc::EILSEQ => Errno::ILSEQ,
         libc::EDQUOT => Errno::DQUOT,
         libc::EOPNOTSUPP => Errno::NOTSUP,
+        libc::ENOTSOCK => Errno::NOTSOCK,
         _ => return None,
     })
 }

@@ -2,18 +2,23 @@
 //! asking what a descriptor is (`fd_fdstat_get`, `fd_filestat_get`).
 //!
 //! `fd_write` and `fd_read` move bytes between guest `iovec`s and the context's writers and reader,
-//! or an open file (at its current position). The standard streams present themselves as character
-//! devices (so wasi-libc's `isatty` is true and stdout is line-buffered, as on a terminal) that
-//! cannot seek; files are regular files with the rights their open mode allows; directories have
-//! every path right and pass all rights on to what is opened through them. Reading a file opened
-//! without read access, or writing one without write access, is `EBADF` (as `read(2)` on an
-//! `O_WRONLY` descriptor); reading a directory is `EISDIR`. Files and directories: [`fs`](super::fs).
+//! or an open host descriptor (at its current position). Standard streams given as host
+//! descriptors (the CLI's) are what they are on the host: a file, a pipe or a terminal, with its
+//! file type and rights (a terminal cannot seek, so wasi-libc's `isatty` is true only for one);
+//! in-memory streams (a [`Reader`](super::Reader) or [`Writer`](super::Writer)) are character
+//! devices. Rights: [`rights`](super::rights). Reading a file opened without read access, or
+//! writing one without write access, is `EBADF` (as `read(2)` on an `O_WRONLY` descriptor);
+//! reading a directory is `EISDIR`; a right dropped with `fd_fdstat_set_rights` is `ENOTCAPABLE`.
+//! A read from a host stream first waits in `poll(2)`, so the end of the program can wake it
+//! ([`WasiCtx::shutdown`](super::WasiCtx::shutdown)). Files and directories: [`fs`](super::fs).
 
 use std::io::{ErrorKind, Read, Write};
+use std::os::fd::{AsFd, AsRawFd};
 
 use super::ctx::{FdEntry, Handle, lock};
-use super::fs::filestat;
+use super::file::{fstat, stat_bytes};
 use super::mem::{Env, at};
+use super::rights;
 use super::{Errno, WasiResult};
 
 /// `filetype::character_device`.
@@ -24,23 +29,6 @@ pub(crate) const FILETYPE_DIRECTORY: u8 = 3;
 pub(crate) const FDFLAGS_ALL: u32 = 0x1f;
 /// `fdflags::append`.
 pub(crate) const FDFLAGS_APPEND: u16 = 1;
-
-// `rights` bits.
-const RIGHT_FD_DATASYNC: u64 = 1 << 0;
-pub(crate) const RIGHT_FD_READ: u64 = 1 << 1;
-const RIGHT_FD_SEEK: u64 = 1 << 2;
-const RIGHT_FD_FDSTAT_SET_FLAGS: u64 = 1 << 3;
-const RIGHT_FD_SYNC: u64 = 1 << 4;
-const RIGHT_FD_TELL: u64 = 1 << 5;
-pub(crate) const RIGHT_FD_WRITE: u64 = 1 << 6;
-const RIGHT_FD_ADVISE: u64 = 1 << 7;
-const RIGHT_FD_ALLOCATE: u64 = 1 << 8;
-const RIGHT_FD_FILESTAT_GET: u64 = 1 << 21;
-const RIGHT_FD_FILESTAT_SET_SIZE: u64 = 1 << 22;
-const RIGHT_FD_FILESTAT_SET_TIMES: u64 = 1 << 23;
-const RIGHT_POLL_FD_READWRITE: u64 = 1 << 27;
-/// Every right (bits 0 to 29).
-const RIGHTS_ALL: u64 = (1 << 30) - 1;
 
 /// Largest single host read for `fd_read`.
 pub(crate) const MAX_READ: usize = 1 << 20;
@@ -84,8 +72,8 @@ pub(crate) fn scatter(env: &mut dyn Env, iovecs: &[(u32, u32)], data: &[u8]) -> 
 /// `EBADF` unless `fd` may be written (`EBADF` for directories too, as `write(2)` says).
 fn check_writable(e: &FdEntry) -> WasiResult {
     match &e.handle {
-        Handle::Out(_) => Ok(()),
-        Handle::File(f) if f.write => Ok(()),
+        Handle::Out(_) => e.require(rights::FD_WRITE),
+        Handle::File(f) if f.write => e.require(rights::FD_WRITE),
         _ => Err(Errno::BADF),
     }
 }
@@ -93,8 +81,8 @@ fn check_writable(e: &FdEntry) -> WasiResult {
 /// `EBADF` unless `fd` may be read; `EISDIR` for a directory.
 fn check_readable(e: &FdEntry) -> WasiResult {
     match &e.handle {
-        Handle::In(_) => Ok(()),
-        Handle::File(f) if f.read => Ok(()),
+        Handle::In(_) => e.require(rights::FD_READ),
+        Handle::File(f) if f.read => e.require(rights::FD_READ),
         Handle::Dir(_) => Err(Errno::ISDIR),
         _ => Err(Errno::BADF),
     }
@@ -126,7 +114,14 @@ pub(crate) fn read(env: &mut dyn Env, fd: u32, iovs: u32, n: u32, nread: u32) ->
     let (iovecs, total) = checked_iovecs(env, iovs, n)?;
     env.check(at(nread, 0), 4)?;
     let mut data = vec![0; (total as usize).min(MAX_READ)];
+    let ctx = env.ctx().clone();
     let got = env.ctx().with_fd(fd, |e| {
+        if let Handle::File(f) = &e.handle
+            && f.stream
+            && !data.is_empty()
+        {
+            ctx.wait(Some(f.file.as_fd()), libc::POLLIN, None)?;
+        }
         let r: &mut dyn Read = match &mut e.handle {
             Handle::In(r) => r,
             Handle::File(f) if f.read => &mut f.file,
@@ -153,37 +148,16 @@ pub(crate) fn close(env: &mut dyn Env, fd: u32) -> WasiResult {
     Ok(())
 }
 
-/// `fd_fdstat_get(fd, stat_ptr)`: a 24-byte `fdstat`.
+/// `fd_fdstat_get(fd, stat_ptr)`: a 24-byte `fdstat` (file type, flags, rights).
 pub(crate) fn fdstat_get(env: &mut dyn Env, fd: u32, ptr: u32) -> WasiResult {
     env.check(at(ptr, 0), 24)?;
     let (filetype, flags, base, inheriting) = env.ctx().with_fd(fd, |e| {
-        let common = RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET | RIGHT_POLL_FD_READWRITE;
-        Ok(match &e.handle {
-            Handle::In(_) => (FILETYPE_CHARACTER_DEVICE, e.flags, common | RIGHT_FD_READ, 0),
-            Handle::Out(_) => (FILETYPE_CHARACTER_DEVICE, e.flags, common | RIGHT_FD_WRITE, 0),
-            Handle::File(f) => {
-                let mut rights = common
-                    | RIGHT_FD_SEEK
-                    | RIGHT_FD_TELL
-                    | RIGHT_FD_SYNC
-                    | RIGHT_FD_DATASYNC
-                    | RIGHT_FD_ADVISE
-                    | RIGHT_FD_ALLOCATE
-                    | RIGHT_FD_FILESTAT_SET_SIZE
-                    | RIGHT_FD_FILESTAT_SET_TIMES;
-                if f.read {
-                    rights |= RIGHT_FD_READ;
-                }
-                if f.write {
-                    rights |= RIGHT_FD_WRITE;
-                }
-                (filestat(&f.file.metadata()?)[16], e.flags, rights, 0)
-            }
-            Handle::Dir(_) => {
-                let not_for_dirs = RIGHT_FD_READ | RIGHT_FD_WRITE | RIGHT_FD_SEEK | RIGHT_FD_TELL;
-                (FILETYPE_DIRECTORY, e.flags, RIGHTS_ALL & !not_for_dirs, RIGHTS_ALL)
-            }
-        })
+        let filetype = match &e.handle {
+            Handle::In(_) | Handle::Out(_) => FILETYPE_CHARACTER_DEVICE,
+            Handle::File(f) => stat_bytes(&fstat(f.file.as_fd())?)[16],
+            Handle::Dir(_) => FILETYPE_DIRECTORY,
+        };
+        Ok((filetype, e.flags, e.base, e.inheriting))
     })?;
     let mut stat = [0u8; 24];
     stat[0] = filetype;
@@ -193,35 +167,59 @@ pub(crate) fn fdstat_get(env: &mut dyn Env, fd: u32, ptr: u32) -> WasiResult {
     env.write(at(ptr, 0), &stat)
 }
 
-/// `fd_fdstat_set_flags(fd, flags)`: remembered, not acted upon (writes are blocking and complete),
-/// except that a file's `append` mode cannot be changed after opening (`ENOTSUP`).
+/// `fd_fdstat_set_flags(fd, flags)`: `append` is set or cleared on the host descriptor (with
+/// `fcntl(F_SETFL)`); the others are remembered (writes are blocking and complete, and the sync
+/// flags only matter when opening).
 pub(crate) fn fdstat_set_flags(env: &mut dyn Env, fd: u32, flags: u32) -> WasiResult {
     env.ctx().with_fd(fd, |entry| {
         if flags & !FDFLAGS_ALL != 0 {
             return Err(Errno::INVAL);
         }
+        entry.require(rights::FD_FDSTAT_SET_FLAGS)?;
         let flags = flags as u16;
-        if matches!(entry.handle, Handle::File(_)) && (flags ^ entry.flags) & FDFLAGS_APPEND != 0 {
-            return Err(Errno::NOTSUP);
+        if (flags ^ entry.flags) & FDFLAGS_APPEND != 0
+            && let Handle::File(f) = &entry.handle
+        {
+            let raw = f.file.as_raw_fd();
+            // SAFETY: fcntl on a descriptor we own.
+            let old = unsafe { libc::fcntl(raw, libc::F_GETFL) };
+            let new = if flags & FDFLAGS_APPEND != 0 { old | libc::O_APPEND } else { old & !libc::O_APPEND };
+            if old < 0 || unsafe { libc::fcntl(raw, libc::F_SETFL, new) } < 0 {
+                return Err(std::io::Error::last_os_error().into());
+            }
         }
         entry.flags = flags;
         Ok(())
     })
 }
 
-/// `fd_filestat_get(fd, stat_ptr)`: a 64-byte `filestat`; the standard streams' is all zero but
-/// the file type.
+/// `fd_fdstat_set_rights(fd, base, inheriting)`: rights can only be dropped (`ENOTCAPABLE` when
+/// asking for one the descriptor lacks).
+pub(crate) fn fdstat_set_rights(env: &mut dyn Env, fd: u32, base: u64, inheriting: u64) -> WasiResult {
+    env.ctx().with_fd(fd, |e| {
+        if base & !e.base != 0 || inheriting & !e.inheriting != 0 {
+            return Err(Errno::NOTCAPABLE);
+        }
+        e.base = base;
+        e.inheriting = inheriting;
+        Ok(())
+    })
+}
+
+/// `fd_filestat_get(fd, stat_ptr)`: a 64-byte `filestat` of the host descriptor; an in-memory
+/// stream's is all zero but the file type.
 pub(crate) fn filestat_get(env: &mut dyn Env, fd: u32, ptr: u32) -> WasiResult {
     env.check(at(ptr, 0), 64)?;
     let stat = env.ctx().with_fd(fd, |e| {
+        e.require(rights::FD_FILESTAT_GET)?;
         Ok(match &e.handle {
             Handle::In(_) | Handle::Out(_) => {
                 let mut stat = [0u8; 64];
                 stat[16] = FILETYPE_CHARACTER_DEVICE;
                 stat
             }
-            Handle::File(f) => filestat(&f.file.metadata()?),
-            Handle::Dir(d) => filestat(&std::fs::metadata(&d.host)?),
+            Handle::File(f) => stat_bytes(&fstat(f.file.as_fd())?),
+            Handle::Dir(d) => stat_bytes(&fstat(d.dir.as_fd())?),
         })
     })?;
     env.write(at(ptr, 0), &stat)

@@ -1,38 +1,36 @@
-//! Files and directories: preopens, `path_*` functions and the descriptor functions that only make
-//! sense on files and directories (positioned I/O, seeking, listing, sizes, syncing, renumbering).
+//! Files and directories: preopens, the `path_*` functions, and listing directories.
 //!
-//! Every path goes through [`path::resolve`], which keeps it inside the
-//! directory descriptor it is relative to (see `path.rs` for the sandboxing rules); host results
-//! become WASI errnos through the OS error number. What is not done:
+//! Every path is checked by [`path::parse`] and resolved beneath its directory descriptor by
+//! `cap-std` (see `path.rs` for the sandboxing rules); host results become WASI errnos through the
+//! OS error number, and `cap-std`'s refusal of an escape becomes `ENOTCAPABLE`. Each call needs
+//! the matching right on its directory descriptor (`ENOTCAPABLE` otherwise, see `rights.rs`).
+//! Descriptor-level file operations (positioned I/O, seeking, sizes, times): `file.rs`.
 //!
-//! - rights are not enforced beyond the open mode: `path_open` opens for reading if the requested
-//!   base rights include `fd_read`, for writing if they include `fd_write` (both if neither: the
-//!   descriptor then allows neither), and a directory passes every right on;
-//! - `path_link`, `path_symlink`, `path_readlink`, `*_set_times`, `fd_advise` and `fd_allocate`
-//!   stay `ENOSYS`; `fd_readdir`'s `..` entry has inode 0 (it may lie outside the sandbox);
+//! - `path_open` opens for reading if the requested base rights include `fd_read`, for writing if
+//!   they include `fd_write` (read-only on the host if neither: the descriptor then allows
+//!   neither); the new descriptor's rights are those asked for, within the directory's inheriting
+//!   rights and what the object can do.
+//! - `path_link` links a symlink itself unless asked to follow it (`lookupflags::symlink_follow`,
+//!   as `linkat(AT_SYMLINK_FOLLOW)`; Rust's `std::fs::hard_link` asks, wasi-libc's `link` does not).
 //! - `fd_readdir` lists the directory when asked from cookie 0 and serves later cookies from that
 //!   listing (`.` and `..` first, then the entries sorted by name), so a program paging through a
-//!   directory sees one consistent snapshot.
+//!   directory sees one consistent snapshot; `..` has inode 0 (it may lie outside the sandbox).
 
-use std::fs::{self, FileType, Metadata, OpenOptions};
-use std::io::{Seek, SeekFrom};
+use std::ffi::OsStr;
+use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirEntryExt, FileExt, FileTypeExt, MetadataExt, OpenOptionsExt};
-use std::path::{Path, PathBuf};
 
-use super::ctx::{FdEntry, Handle, OpenDir, OpenFile, lock};
-use super::fd::{FDFLAGS_ALL, FDFLAGS_APPEND, FILETYPE_DIRECTORY, MAX_READ, RIGHT_FD_READ, RIGHT_FD_WRITE};
-use super::fd::{checked_iovecs, gather, scatter};
+use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt, OpenOptionsMaybeDirExt};
+use cap_std::fs::{Dir, OpenOptions, OpenOptionsExt};
+use std::os::unix::fs::DirEntryExt;
+
+use super::ctx::{FdEntry, Handle, OpenDir, OpenFile};
+use super::fd::{FDFLAGS_ALL, FDFLAGS_APPEND, FILETYPE_DIRECTORY};
+use super::file::{filetype_of, fstat, meta_stat, stat_bytes, time_specs};
 use super::mem::{Env, at};
-use super::path::{self, MAX_PATH, Resolved};
+use super::path::{self, GuestPath, MAX_PATH};
+use super::rights::{self, *};
 use super::{Errno, WasiResult};
-
-const FILETYPE_UNKNOWN: u8 = 0;
-const FILETYPE_BLOCK_DEVICE: u8 = 1;
-const FILETYPE_CHARACTER_DEVICE: u8 = 2;
-const FILETYPE_REGULAR_FILE: u8 = 4;
-const FILETYPE_SOCKET_STREAM: u8 = 6;
-const FILETYPE_SYMBOLIC_LINK: u8 = 7;
 
 /// `lookupflags::symlink_follow`.
 const LOOKUP_SYMLINK_FOLLOW: u32 = 1;
@@ -45,10 +43,6 @@ const OFLAGS_TRUNC: u32 = 8;
 const FDFLAGS_DSYNC: u32 = 2;
 const FDFLAGS_RSYNC: u32 = 8;
 const FDFLAGS_SYNC: u32 = 16;
-// `whence`.
-const WHENCE_SET: u32 = 0;
-const WHENCE_CUR: u32 = 1;
-const WHENCE_END: u32 = 2;
 
 /// One entry of a directory listing.
 #[derive(Debug, Clone)]
@@ -56,43 +50,6 @@ pub(crate) struct DirEntry {
     name: Vec<u8>,
     ino: u64,
     filetype: u8,
-}
-
-fn filetype(t: FileType) -> u8 {
-    if t.is_dir() {
-        FILETYPE_DIRECTORY
-    } else if t.is_file() {
-        FILETYPE_REGULAR_FILE
-    } else if t.is_symlink() {
-        FILETYPE_SYMBOLIC_LINK
-    } else if t.is_block_device() {
-        FILETYPE_BLOCK_DEVICE
-    } else if t.is_char_device() {
-        FILETYPE_CHARACTER_DEVICE
-    } else if t.is_socket() {
-        FILETYPE_SOCKET_STREAM
-    } else {
-        FILETYPE_UNKNOWN
-    }
-}
-
-/// Nanoseconds since the epoch (0 before it).
-fn nanos(secs: i64, nsecs: i64) -> u64 {
-    u64::try_from(i128::from(secs) * 1_000_000_000 + i128::from(nsecs)).unwrap_or(0)
-}
-
-/// A 64-byte `filestat`: dev, ino, filetype, nlink, size, atim, mtim, ctim.
-pub(crate) fn filestat(m: &Metadata) -> [u8; 64] {
-    let mut s = [0u8; 64];
-    s[0..8].copy_from_slice(&m.dev().to_le_bytes());
-    s[8..16].copy_from_slice(&m.ino().to_le_bytes());
-    s[16] = filetype(m.file_type());
-    s[24..32].copy_from_slice(&m.nlink().to_le_bytes());
-    s[32..40].copy_from_slice(&m.size().to_le_bytes());
-    s[40..48].copy_from_slice(&nanos(m.atime(), m.atime_nsec()).to_le_bytes());
-    s[48..56].copy_from_slice(&nanos(m.mtime(), m.mtime_nsec()).to_le_bytes());
-    s[56..64].copy_from_slice(&nanos(m.ctime(), m.ctime_nsec()).to_le_bytes());
-    s
 }
 
 /// The guest name of preopened directory `fd` (`EBADF` for any other descriptor, which ends
@@ -121,22 +78,30 @@ pub(crate) fn prestat_dir_name(env: &mut dyn Env, fd: u32, ptr: u32, len: u32) -
     env.write(at(ptr, 0), name.as_bytes())
 }
 
-/// The canonical host path of directory descriptor `fd` (`ENOTDIR` for other descriptors).
-fn dir_of(env: &mut dyn Env, fd: u32) -> Result<PathBuf, Errno> {
+/// A directory descriptor `fd` with `right`: its (duplicated) host directory and its inheriting
+/// rights. `ENOTDIR` for other descriptors, `ENOTCAPABLE` without the right.
+fn dir_of(env: &mut dyn Env, fd: u32, right: u64) -> Result<(Dir, u64), Errno> {
     env.ctx().with_fd(fd, |e| match &e.handle {
-        Handle::Dir(d) => Ok(d.host.clone()),
+        Handle::Dir(d) => {
+            e.require(right)?;
+            Ok((d.dir.try_clone()?, e.inheriting))
+        }
         _ => Err(Errno::NOTDIR),
     })
 }
 
-/// Resolve the guest path at `ptr` (`len` bytes) relative to directory descriptor `fd`.
-fn resolve_at(env: &mut dyn Env, fd: u32, ptr: u32, len: u32, follow: bool) -> Result<Resolved, Errno> {
-    let root = dir_of(env, fd)?;
+/// Read and check the guest path at `ptr` (`len` bytes).
+fn guest_path(env: &mut dyn Env, ptr: u32, len: u32) -> Result<GuestPath, Errno> {
     if len > MAX_PATH {
         return Err(Errno::NAMETOOLONG);
     }
-    let guest = env.read_bytes(at(ptr, 0), len)?;
-    path::resolve(&root, &guest, follow)
+    path::parse(&env.read_bytes(at(ptr, 0), len)?)
+}
+
+/// Directory descriptor `fd` (which must have `right`) and the guest path at `ptr`.
+fn resolve_at(env: &mut dyn Env, fd: u32, right: u64, ptr: u32, len: u32) -> Result<(Dir, GuestPath), Errno> {
+    let (dir, _) = dir_of(env, fd, right)?;
+    Ok((dir, guest_path(env, ptr, len)?))
 }
 
 /// `path_open(fd, dirflags, path, path_len, oflags, rights_base, rights_inheriting, fdflags,
@@ -149,7 +114,8 @@ pub(crate) fn path_open(
     ptr: u32,
     len: u32,
     oflags: u32,
-    rights: u64,
+    base: u64,
+    inheriting: u64,
     fdflags: u32,
     opened: u32,
 ) -> WasiResult {
@@ -157,149 +123,223 @@ pub(crate) fn path_open(
         return Err(Errno::INVAL);
     }
     env.check(at(opened, 0), 4)?;
-    let (creat, excl) = (oflags & OFLAGS_CREAT != 0, oflags & OFLAGS_EXCL != 0);
+    let (creat, excl, trunc) = (oflags & OFLAGS_CREAT != 0, oflags & OFLAGS_EXCL != 0, oflags & OFLAGS_TRUNC != 0);
+    let mut needed = PATH_OPEN;
+    if creat {
+        needed |= PATH_CREATE_FILE;
+    }
+    if trunc {
+        needed |= PATH_FILESTAT_SET_SIZE;
+    }
+    let (dir, dir_inheriting) = dir_of(env, fd, needed)?;
+    let p = guest_path(env, ptr, len)?;
+    let (read, write) = (base & FD_READ != 0, base & FD_WRITE != 0);
+    if (read && dir_inheriting & FD_READ == 0) || (write && dir_inheriting & FD_WRITE == 0) {
+        return Err(Errno::NOTCAPABLE);
+    }
     // `O_CREAT | O_EXCL` never follows a final symlink.
     let follow = dirflags & LOOKUP_SYMLINK_FOLLOW != 0 && !(creat && excl);
-    let Resolved { host, .. } = resolve_at(env, fd, ptr, len, follow)?;
-    let (read, write) = (rights & RIGHT_FD_READ != 0, rights & RIGHT_FD_WRITE != 0);
+    let follow = if follow { FollowSymlinks::Yes } else { FollowSymlinks::No };
 
-    let existing = fs::symlink_metadata(&host).ok();
-    let is_dir = existing.as_ref().is_some_and(Metadata::is_dir);
-    if creat && excl && existing.is_some() {
-        return Err(Errno::EXIST);
-    }
-    if oflags & OFLAGS_DIRECTORY != 0 || is_dir {
-        match &existing {
-            None => return Err(Errno::NOENT),
-            Some(m) if m.file_type().is_symlink() => return Err(Errno::LOOP),
-            Some(m) if !m.is_dir() => return Err(Errno::NOTDIR),
-            Some(_) if write || oflags & OFLAGS_TRUNC != 0 => return Err(Errno::ISDIR),
-            Some(_) => {}
+    let handle = if oflags & OFLAGS_DIRECTORY != 0 {
+        if write || trunc || creat {
+            return Err(if creat { Errno::INVAL } else { Errno::ISDIR });
         }
-        let host = fs::canonicalize(&host)?;
-        let dir = OpenDir { host, preopen: None, listing: None };
-        let fd = env.ctx().insert_fd(FdEntry { handle: Handle::Dir(dir), flags: fdflags as u16 })?;
-        return env.write_u32(at(opened, 0), fd);
-    }
-
-    let mut flags = libc::O_NOFOLLOW;
-    for (bit, flag) in [(OFLAGS_CREAT, libc::O_CREAT), (OFLAGS_EXCL, libc::O_EXCL), (OFLAGS_TRUNC, libc::O_TRUNC)] {
-        if oflags & bit != 0 {
-            flags |= flag;
+        let d = if follow == FollowSymlinks::Yes { dir.open_dir(&p.path)? } else { dir.open_dir_nofollow(&p.path)? };
+        Handle::Dir(OpenDir { dir: d, preopen: None, listing: None })
+    } else {
+        let mut flags = 0;
+        for (bit, flag) in
+            [(FDFLAGS_DSYNC, libc::O_DSYNC), (FDFLAGS_RSYNC, libc::O_RSYNC), (FDFLAGS_SYNC, libc::O_SYNC)]
+        {
+            if fdflags & bit != 0 {
+                flags |= flag;
+            }
         }
-    }
-    for (bit, flag) in [(FDFLAGS_DSYNC, libc::O_DSYNC), (FDFLAGS_RSYNC, libc::O_RSYNC), (FDFLAGS_SYNC, libc::O_SYNC)] {
-        if fdflags & bit != 0 {
-            flags |= flag;
+        let append = fdflags as u16 & FDFLAGS_APPEND != 0;
+        let mut o = OpenOptions::new();
+        // The host needs some access mode: read-only when the program asked for neither.
+        o.read(read || !write)
+            .write(write)
+            .append(write && append)
+            .create(creat)
+            .create_new(creat && excl)
+            .truncate(trunc)
+            .custom_flags(flags)
+            .mode(0o666);
+        o.follow(follow).maybe_dir(!write && !trunc);
+        let file = dir.open_with(&p.path, &o)?.into_std();
+        if file.metadata()?.is_dir() {
+            Handle::Dir(OpenDir { dir: Dir::from_std_file(file), preopen: None, listing: None })
+        } else {
+            let stream = !file.metadata()?.is_file();
+            Handle::File(OpenFile { file, read, write, stream })
         }
-    }
-    let append = fdflags as u16 & FDFLAGS_APPEND != 0;
-    // The host needs some access mode: read-only when the program asked for neither.
-    let file = OpenOptions::new()
-        .read(read || !write)
-        .write(write)
-        .append(write && append)
-        .custom_flags(flags)
-        .mode(0o666)
-        .open(&host)?;
-    let entry = FdEntry { handle: Handle::File(OpenFile { file, read, write }), flags: fdflags as u16 };
+    };
+    let mut entry = FdEntry::new(handle);
+    entry.flags = fdflags as u16;
+    entry.base &= base & dir_inheriting;
+    entry.inheriting &= inheriting & dir_inheriting;
     let fd = env.ctx().insert_fd(entry)?;
     env.write_u32(at(opened, 0), fd)
 }
 
-/// Run `f` on the file open at `fd`: `ESPIPE` for a standard stream, `EISDIR` for a directory.
-fn with_file<R>(env: &mut dyn Env, fd: u32, f: impl FnOnce(&mut OpenFile) -> Result<R, Errno>) -> Result<R, Errno> {
-    env.ctx().with_fd(fd, |e| match &mut e.handle {
-        Handle::File(file) => f(file),
-        Handle::Dir(_) => Err(Errno::ISDIR),
-        Handle::In(_) | Handle::Out(_) => Err(Errno::SPIPE),
-    })
+/// `path_filestat_get(fd, flags, path, path_len, stat_ptr)`.
+pub(crate) fn path_filestat_get(env: &mut dyn Env, fd: u32, flags: u32, ptr: u32, len: u32, out: u32) -> WasiResult {
+    let (dir, p) = resolve_at(env, fd, PATH_FILESTAT_GET, ptr, len)?;
+    env.check(at(out, 0), 64)?;
+    // A trailing slash (or `/.`) asks for a directory, so a final symlink is followed (as
+    // `lstat("link/")` does on the host), beneath the directory like any other.
+    let bytes = p.path.as_os_str().as_bytes();
+    let follow = flags & LOOKUP_SYMLINK_FOLLOW != 0 || bytes.ends_with(b"/") || bytes.ends_with(b"/.");
+    let m = if follow { dir.metadata(&p.path)? } else { dir.symlink_metadata(&p.path)? };
+    env.write(at(out, 0), &stat_bytes(&meta_stat(&m)))
 }
 
-/// `fd_pread(fd, iovs, iovs_len, offset, nread_ptr)`: the file position does not change.
-pub(crate) fn pread(env: &mut dyn Env, fd: u32, iovs: u32, n: u32, offset: u64, nread: u32) -> WasiResult {
-    with_file(env, fd, |f| if f.read { Ok(()) } else { Err(Errno::BADF) })?;
-    let (iovecs, total) = checked_iovecs(env, iovs, n)?;
-    env.check(at(nread, 0), 4)?;
-    let mut data = vec![0; (total as usize).min(MAX_READ)];
-    let got = with_file(env, fd, |f| Ok(f.file.read_at(&mut data, offset)?))?;
-    scatter(env, &iovecs, &data[..got])?;
-    env.write_u32(at(nread, 0), got as u32)
-}
-
-/// `fd_pwrite(fd, iovs, iovs_len, offset, nwritten_ptr)`: the file position does not change.
-pub(crate) fn pwrite(env: &mut dyn Env, fd: u32, iovs: u32, n: u32, offset: u64, nwritten: u32) -> WasiResult {
-    with_file(env, fd, |f| if f.write { Ok(()) } else { Err(Errno::BADF) })?;
-    let bytes = gather(env, iovs, n)?;
-    env.check(at(nwritten, 0), 4)?;
-    with_file(env, fd, |f| Ok(f.file.write_all_at(&bytes, offset)?))?;
-    env.write_u32(at(nwritten, 0), bytes.len() as u32)
-}
-
-/// `fd_seek(fd, offset, whence, newoffset_ptr)`; streams cannot seek (`ESPIPE`).
-pub(crate) fn seek(env: &mut dyn Env, fd: u32, offset: i64, whence: u32, newoffset: u32) -> WasiResult {
-    let to = match whence {
-        WHENCE_SET => SeekFrom::Start(u64::try_from(offset).map_err(|_| Errno::INVAL)?),
-        WHENCE_CUR => SeekFrom::Current(offset),
-        WHENCE_END => SeekFrom::End(offset),
-        _ => return Err(Errno::INVAL),
-    };
-    env.ctx().with_fd(fd, |_| Ok(()))?;
-    env.check(at(newoffset, 0), 8)?;
-    let pos = with_file(env, fd, |f| Ok(f.file.seek(to)?))?;
-    env.write_u64(at(newoffset, 0), pos)
-}
-
-/// `fd_tell(fd, offset_ptr)`.
-pub(crate) fn tell(env: &mut dyn Env, fd: u32, offset: u32) -> WasiResult {
-    seek(env, fd, 0, WHENCE_CUR, offset)
-}
-
-/// `fd_filestat_set_size(fd, size)`: truncate or extend (`EINVAL` unless open for writing).
-pub(crate) fn filestat_set_size(env: &mut dyn Env, fd: u32, size: u64) -> WasiResult {
-    with_file(env, fd, |f| if f.write { Ok(f.file.set_len(size)?) } else { Err(Errno::INVAL) })
-        .map_err(|e| if e == Errno::SPIPE { Errno::INVAL } else { e })
-}
-
-/// `fd_sync(fd)` and `fd_datasync(fd)`: flush a file or directory to storage.
-pub(crate) fn sync(env: &mut dyn Env, fd: u32, data_only: bool) -> WasiResult {
-    env.ctx().with_fd(fd, |e| {
-        let dir;
-        let file = match &e.handle {
-            Handle::File(f) => &f.file,
-            Handle::Dir(d) => {
-                dir = fs::File::open(&d.host)?;
-                &dir
-            }
-            Handle::In(_) | Handle::Out(_) => return Err(Errno::INVAL),
-        };
-        if data_only {
-            file.sync_data()?
-        } else {
-            file.sync_all()?
-        }
-        Ok(())
-    })
-}
-
-/// `fd_renumber(from, to)`: both must be open; `to` is closed and `from` takes its number.
-pub(crate) fn renumber(env: &mut dyn Env, from: u32, to: u32) -> WasiResult {
-    if let Some(old) = env.ctx().renumber(from, to)?
-        && let Handle::Out(w) = &mut lock(&old).handle
-    {
-        let _ = w.flush();
+/// `path_filestat_set_times(fd, flags, path, path_len, atim, mtim, fst_flags)`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn path_filestat_set_times(
+    env: &mut dyn Env,
+    fd: u32,
+    flags: u32,
+    ptr: u32,
+    len: u32,
+    atim: u64,
+    mtim: u64,
+    fst: u32,
+) -> WasiResult {
+    let (dir, p) = resolve_at(env, fd, PATH_FILESTAT_SET_TIMES, ptr, len)?;
+    let [a, m] = time_specs(atim, mtim, fst)?;
+    if flags & LOOKUP_SYMLINK_FOLLOW != 0 {
+        dir.set_times(&p.path, a, m)?;
+    } else {
+        dir.set_symlink_times(&p.path, a, m)?;
     }
     Ok(())
 }
 
-/// The entries of directory `host`: `.`, `..`, then the rest sorted by name.
-fn list(host: &Path) -> Result<Vec<DirEntry>, Errno> {
-    let ino = fs::metadata(host)?.ino();
+/// `path_create_directory(fd, path, path_len)`.
+pub(crate) fn create_directory(env: &mut dyn Env, fd: u32, ptr: u32, len: u32) -> WasiResult {
+    let (dir, p) = resolve_at(env, fd, PATH_CREATE_DIRECTORY, ptr, len)?;
+    if p.is_root {
+        return Err(Errno::EXIST);
+    }
+    Ok(dir.create_dir(&p.path)?)
+}
+
+/// `path_remove_directory(fd, path, path_len)`: only an empty directory (`ENOTEMPTY`).
+pub(crate) fn remove_directory(env: &mut dyn Env, fd: u32, ptr: u32, len: u32) -> WasiResult {
+    let (dir, p) = resolve_at(env, fd, PATH_REMOVE_DIRECTORY, ptr, len)?;
+    if p.is_root {
+        return Err(Errno::BUSY);
+    }
+    Ok(dir.remove_dir(&p.path)?)
+}
+
+/// `path_unlink_file(fd, path, path_len)`: a file or symlink (`EISDIR` for a directory).
+pub(crate) fn unlink_file(env: &mut dyn Env, fd: u32, ptr: u32, len: u32) -> WasiResult {
+    let (dir, p) = resolve_at(env, fd, PATH_UNLINK_FILE, ptr, len)?;
+    if p.is_root {
+        return Err(Errno::ISDIR);
+    }
+    // A trailing slash names a directory: `unlink("file/")` is ENOTDIR on the host already.
+    Ok(dir.remove_file(&p.path)?)
+}
+
+/// `path_rename(fd, old_path, old_len, new_fd, new_path, new_len)`.
+pub(crate) fn rename(
+    env: &mut dyn Env,
+    fd: u32,
+    old: u32,
+    old_len: u32,
+    new_fd: u32,
+    new: u32,
+    new_len: u32,
+) -> WasiResult {
+    let (from_dir, from) = resolve_at(env, fd, PATH_RENAME_SOURCE, old, old_len)?;
+    let (to_dir, to) = resolve_at(env, new_fd, PATH_RENAME_TARGET, new, new_len)?;
+    if from.is_root || to.is_root {
+        return Err(Errno::BUSY);
+    }
+    Ok(from_dir.rename(&from.path, &to_dir, &to.path)?)
+}
+
+/// `path_symlink(old_path, old_len, fd, new_path, new_len)`: a symlink at `new_path` whose target
+/// is the text `old_path` (any text; it resolves under the sandbox rules when used).
+pub(crate) fn symlink(env: &mut dyn Env, old: u32, old_len: u32, fd: u32, new: u32, new_len: u32) -> WasiResult {
+    let (dir, link) = resolve_at(env, fd, PATH_SYMLINK, new, new_len)?;
+    if old_len > MAX_PATH {
+        return Err(Errno::NAMETOOLONG);
+    }
+    let target = env.read_bytes(at(old, 0), old_len)?;
+    let target = std::str::from_utf8(&target).map_err(|_| Errno::ILSEQ)?;
+    if target.contains('\0') {
+        return Err(Errno::INVAL);
+    }
+    if target.is_empty() {
+        return Err(Errno::NOENT);
+    }
+    if link.is_root {
+        return Err(Errno::EXIST);
+    }
+    Ok(dir.symlink_contents(target, &link.path)?)
+}
+
+/// `path_readlink(fd, path, path_len, buf, buf_len, bufused_ptr)`: the link's target text, cut
+/// off at `buf_len` bytes (as `readlink(2)`); `EINVAL` if it is not a symlink.
+pub(crate) fn readlink(
+    env: &mut dyn Env,
+    fd: u32,
+    ptr: u32,
+    len: u32,
+    buf: u32,
+    buf_len: u32,
+    used: u32,
+) -> WasiResult {
+    let (dir, p) = resolve_at(env, fd, PATH_READLINK, ptr, len)?;
+    env.check(at(buf, 0), u64::from(buf_len))?;
+    env.check(at(used, 0), 4)?;
+    let target = dir.read_link_contents(&p.path)?;
+    let bytes = target.as_os_str().as_bytes();
+    let n = bytes.len().min(buf_len as usize);
+    env.write(at(buf, 0), &bytes[..n])?;
+    env.write_u32(at(used, 0), n as u32)
+}
+
+/// `path_link(old_fd, old_flags, old_path, old_len, new_fd, new_path, new_len)`: a hard link.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn link(
+    env: &mut dyn Env,
+    old_fd: u32,
+    old_flags: u32,
+    old: u32,
+    old_len: u32,
+    new_fd: u32,
+    new: u32,
+    new_len: u32,
+) -> WasiResult {
+    let (from_dir, from) = resolve_at(env, old_fd, PATH_LINK_SOURCE, old, old_len)?;
+    let (to_dir, to) = resolve_at(env, new_fd, PATH_LINK_TARGET, new, new_len)?;
+    if from.is_root {
+        return Err(Errno::PERM);
+    }
+    if to.is_root {
+        return Err(Errno::EXIST);
+    }
+    // Following a final symlink: link what it resolves to (resolved beneath the directory; the link
+    // itself is made by name, beneath it too, so a race can only make it fail).
+    let source = if old_flags & LOOKUP_SYMLINK_FOLLOW != 0 { from_dir.canonicalize(&from.path)? } else { from.path };
+    Ok(from_dir.hard_link(&source, &to_dir, &to.path)?)
+}
+
+/// The entries of `dir`: `.`, `..`, then the rest sorted by name.
+fn list(dir: &Dir) -> Result<Vec<DirEntry>, Errno> {
+    let ino = fstat(dir.as_fd())?.ino;
     let mut entries = Vec::new();
-    for e in fs::read_dir(host)? {
+    for e in dir.entries()? {
         let e = e?;
-        let filetype = e.file_type().map_or(FILETYPE_UNKNOWN, filetype);
-        entries.push(DirEntry { name: e.file_name().as_bytes().to_vec(), ino: e.ino(), filetype });
+        let filetype = e.file_type().map_or(0, |t| filetype_of(&t));
+        entries.push(DirEntry { name: OsStr::as_bytes(&e.file_name()).to_vec(), ino: e.ino(), filetype });
     }
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let dots = [(".", ino), ("..", 0)].map(|(n, ino)| DirEntry {
@@ -318,8 +358,11 @@ pub(crate) fn readdir(env: &mut dyn Env, fd: u32, buf: u32, len: u32, cookie: u6
     env.check(at(bufused, 0), 4)?;
     let bytes = env.ctx().with_fd(fd, |e| {
         let Handle::Dir(d) = &mut e.handle else { return Err(Errno::NOTDIR) };
+        if e.base & rights::FD_READDIR == 0 {
+            return Err(Errno::NOTCAPABLE);
+        }
         if cookie == 0 || d.listing.is_none() {
-            d.listing = Some(list(&d.host)?);
+            d.listing = Some(list(&d.dir)?);
         }
         let listing = d.listing.as_deref().unwrap_or_default();
         let mut out = Vec::new();
@@ -340,59 +383,4 @@ pub(crate) fn readdir(env: &mut dyn Env, fd: u32, buf: u32, len: u32, cookie: u6
     })?;
     env.write(at(buf, 0), &bytes)?;
     env.write_u32(at(bufused, 0), bytes.len() as u32)
-}
-
-/// `path_filestat_get(fd, flags, path, path_len, stat_ptr)`.
-pub(crate) fn path_filestat_get(env: &mut dyn Env, fd: u32, flags: u32, ptr: u32, len: u32, out: u32) -> WasiResult {
-    let follow = flags & LOOKUP_SYMLINK_FOLLOW != 0;
-    let r = resolve_at(env, fd, ptr, len, follow)?;
-    env.check(at(out, 0), 64)?;
-    let m = if follow { fs::metadata(&r.host)? } else { fs::symlink_metadata(&r.host)? };
-    env.write(at(out, 0), &filestat(&m))
-}
-
-/// `path_create_directory(fd, path, path_len)`.
-pub(crate) fn create_directory(env: &mut dyn Env, fd: u32, ptr: u32, len: u32) -> WasiResult {
-    let r = resolve_at(env, fd, ptr, len, false)?;
-    if r.is_root {
-        return Err(Errno::EXIST);
-    }
-    Ok(fs::create_dir(&r.host)?)
-}
-
-/// `path_remove_directory(fd, path, path_len)`: only an empty directory (`ENOTEMPTY`).
-pub(crate) fn remove_directory(env: &mut dyn Env, fd: u32, ptr: u32, len: u32) -> WasiResult {
-    let r = resolve_at(env, fd, ptr, len, false)?;
-    if r.is_root {
-        return Err(Errno::BUSY);
-    }
-    Ok(fs::remove_dir(&r.host)?)
-}
-
-/// `path_unlink_file(fd, path, path_len)`: a file or symlink (`EISDIR` for a directory).
-pub(crate) fn unlink_file(env: &mut dyn Env, fd: u32, ptr: u32, len: u32) -> WasiResult {
-    let r = resolve_at(env, fd, ptr, len, false)?;
-    if r.is_root {
-        return Err(Errno::ISDIR);
-    }
-    // A trailing slash names a directory: `unlink("file/")` is ENOTDIR on the host already.
-    Ok(fs::remove_file(&r.host)?)
-}
-
-/// `path_rename(fd, old_path, old_len, new_fd, new_path, new_len)`.
-pub(crate) fn rename(
-    env: &mut dyn Env,
-    fd: u32,
-    old: u32,
-    old_len: u32,
-    new_fd: u32,
-    new: u32,
-    new_len: u32,
-) -> WasiResult {
-    let from = resolve_at(env, fd, old, old_len, false)?;
-    let to = resolve_at(env, new_fd, new, new_len, false)?;
-    if from.is_root || to.is_root {
-        return Err(Errno::BUSY);
-    }
-    Ok(fs::rename(&from.host, &to.host)?)
 }

@@ -1,16 +1,21 @@
 //! `poll_oneoff`: waiting on clocks (how wasi-libc implements `sleep`, `nanosleep`, `usleep`) and
-//! on the standard streams and files.
+//! on descriptors (`poll`, `select`).
 //!
-//! Stream and file subscriptions are reported ready at once (reads and writes on them block until they
-//! complete anyway); a descriptor that is not open, or is used in the wrong direction, gets an
-//! event with `EBADF`. When no stream event is ready, the call sleeps until the earliest clock
-//! deadline and reports every clock subscription that has expired by then.
+//! A host stream (a pipe, terminal or socket) is polled for real with `poll(2)`: it is reported
+//! when it is readable or writable (or hung up, with `fd_readwrite_hangup`). Regular files and
+//! in-memory streams are reported ready at once (reads and writes on them complete anyway). A
+//! descriptor that is not open, or is used in the wrong direction, gets an event with `EBADF`, at
+//! once. The call waits until some descriptor is ready or the earliest clock deadline, and reports
+//! everything ready by then, clocks that have expired included; the end of the program wakes it
+//! ([`WasiCtx::shutdown`]).
 
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use super::clock::{CLOCK_MONOTONIC, CLOCK_REALTIME};
 use super::ctx::Handle;
 use super::mem::{Env, at};
+use super::rights::POLL_FD_READWRITE;
 use super::{Errno, WasiCtx, WasiResult};
 
 const SUBSCRIPTION_SIZE: u32 = 48;
@@ -21,22 +26,37 @@ const EVENTTYPE_FD_READ: u8 = 1;
 const EVENTTYPE_FD_WRITE: u8 = 2;
 /// `subclockflags::subscription_clock_abstime`.
 const ABSTIME: u16 = 1;
+/// `eventrwflags::fd_readwrite_hangup`.
+const HANGUP: u16 = 1;
 
 /// An event to report.
 struct Event {
     userdata: u64,
     error: Errno,
     kind: u8,
+    /// `fd_readwrite.flags`.
+    flags: u16,
 }
 
 impl Event {
+    fn new(userdata: u64, error: Errno, kind: u8) -> Self {
+        Self { userdata, error, kind, flags: 0 }
+    }
+
     fn encode(&self) -> [u8; EVENT_SIZE] {
         let mut e = [0u8; EVENT_SIZE];
         e[0..8].copy_from_slice(&self.userdata.to_le_bytes());
         e[8..10].copy_from_slice(&self.error.0.to_le_bytes());
         e[10] = self.kind;
+        e[24..26].copy_from_slice(&self.flags.to_le_bytes());
         e
     }
+}
+
+/// What a descriptor subscription found: ready now, or a host stream to poll.
+enum FdState {
+    Ready(Errno),
+    Stream(OwnedFd),
 }
 
 /// When a clock subscription fires: `None` is never (or beyond what `Instant` can represent).
@@ -65,6 +85,8 @@ pub(crate) fn poll_oneoff(env: &mut dyn Env, input: u32, out: u32, nsubs: u32, n
 
     let mut ready = Vec::new();
     let mut clocks = Vec::new();
+    // Host streams to poll: (userdata, kind, descriptor).
+    let mut streams: Vec<(u64, u8, OwnedFd)> = Vec::new();
     for s in subs.chunks_exact(SUBSCRIPTION_SIZE as usize) {
         let u64_at = |i: usize| u64::from_le_bytes(s[i..i + 8].try_into().unwrap_or_default());
         let u32_at = |i: usize| u32::from_le_bytes(s[i..i + 4].try_into().unwrap_or_default());
@@ -75,41 +97,69 @@ pub(crate) fn poll_oneoff(env: &mut dyn Env, input: u32, out: u32, nsubs: u32, n
                 let flags = u16::from_le_bytes([s[40], s[41]]);
                 match deadline(env.ctx(), u32_at(16), u64_at(24), flags) {
                     Ok(d) => clocks.push((userdata, d)),
-                    Err(error) => ready.push(Event { userdata, error, kind }),
+                    Err(error) => ready.push(Event::new(userdata, error, kind)),
                 }
             }
             EVENTTYPE_FD_READ | EVENTTYPE_FD_WRITE => {
-                let ok = env
+                let state = env
                     .ctx()
                     .with_fd(u32_at(16), |e| {
+                        if e.base & POLL_FD_READWRITE == 0 {
+                            return Ok(FdState::Ready(Errno::NOTCAPABLE));
+                        }
                         Ok(match (&e.handle, kind) {
-                            (Handle::In(_), EVENTTYPE_FD_READ) | (Handle::Out(_), EVENTTYPE_FD_WRITE) => true,
-                            (Handle::File(f), EVENTTYPE_FD_READ) => f.read,
-                            (Handle::File(f), EVENTTYPE_FD_WRITE) => f.write,
-                            _ => false,
+                            (Handle::In(_), EVENTTYPE_FD_READ) | (Handle::Out(_), EVENTTYPE_FD_WRITE) => {
+                                FdState::Ready(Errno::SUCCESS)
+                            }
+                            (Handle::File(f), EVENTTYPE_FD_READ) if f.read && f.stream => {
+                                FdState::Stream(f.file.as_fd().try_clone_to_owned()?)
+                            }
+                            (Handle::File(f), EVENTTYPE_FD_WRITE) if f.write && f.stream => {
+                                FdState::Stream(f.file.as_fd().try_clone_to_owned()?)
+                            }
+                            (Handle::File(f), EVENTTYPE_FD_READ) if f.read => FdState::Ready(Errno::SUCCESS),
+                            (Handle::File(f), EVENTTYPE_FD_WRITE) if f.write => FdState::Ready(Errno::SUCCESS),
+                            _ => FdState::Ready(Errno::BADF),
                         })
                     })
-                    .unwrap_or(false);
-                let error = if ok { Errno::SUCCESS } else { Errno::BADF };
-                ready.push(Event { userdata, error, kind });
+                    .unwrap_or(FdState::Ready(Errno::BADF));
+                match state {
+                    FdState::Ready(error) => ready.push(Event::new(userdata, error, kind)),
+                    FdState::Stream(fd) => streams.push((userdata, kind, fd)),
+                }
             }
             _ => return Err(Errno::INVAL),
         }
     }
 
-    if ready.is_empty() {
-        match clocks.iter().filter_map(|c| c.1).min() {
-            Some(t) => std::thread::sleep(t.saturating_duration_since(Instant::now())),
-            // Only subscriptions that never fire: block for good, as the host would.
-            None => loop {
-                std::thread::park();
-            },
+    // Wait for a stream or a clock, unless something is ready already (then only look).
+    let timeout = if ready.is_empty() {
+        clocks.iter().filter_map(|c| c.1).min().map(|t| t.saturating_duration_since(Instant::now()))
+    } else {
+        Some(Duration::ZERO)
+    };
+    let mut fds: Vec<libc::pollfd> = streams
+        .iter()
+        .map(|(_, kind, fd)| libc::pollfd {
+            fd: fd.as_raw_fd(),
+            events: if *kind == EVENTTYPE_FD_READ { libc::POLLIN } else { libc::POLLOUT },
+            revents: 0,
+        })
+        .collect();
+    env.ctx().poll(&mut fds, timeout)?;
+    for ((userdata, kind, _), p) in streams.iter().zip(&fds) {
+        if p.revents != 0 {
+            let mut event = Event::new(*userdata, Errno::SUCCESS, *kind);
+            if p.revents & libc::POLLHUP != 0 {
+                event.flags = HANGUP;
+            }
+            ready.push(event);
         }
     }
     let now = Instant::now();
     for (userdata, d) in clocks {
         if d.is_some_and(|d| d <= now) {
-            ready.push(Event { userdata, error: Errno::SUCCESS, kind: EVENTTYPE_CLOCK });
+            ready.push(Event::new(userdata, Errno::SUCCESS, EVENTTYPE_CLOCK));
         }
     }
 

@@ -1,8 +1,8 @@
 //! Process control: `proc_exit` and `sched_yield`.
 //!
 //! `proc_exit` unwinds the whole wasm call stack with [`Trap::exit`]; whoever called into wasm
-//! (the runner) turns that into the program's exit status. `proc_raise` is deprecated and not
-//! provided (it is an `ENOSYS` stub, see `stubs`).
+//! (the runner) turns that into the program's exit status. `proc_raise` is deprecated (gone from
+//! later WASI versions, and wasi-libc's `raise` does not use it): it answers `ENOTSUP`.
 
 use wasmvm::Trap;
 

@@ -1,10 +1,10 @@
-//! The complete `wasi_snapshot_preview1` import set, and `ENOSYS` stubs for what is not implemented.
+//! The complete `wasi_snapshot_preview1` import set, and the `ENOSYS` safety net.
 //!
 //! [`PREVIEW1`] lists every function of preview1 with its core wasm signature (taken from the
-//! imports of Debian's wasi-libc `libc.a`, plus the deprecated `proc_raise`). After the real
-//! implementations are registered, every name still missing is defined as a function of the right
-//! type that returns `ENOSYS` (52), so any wasi-libc program links and fails only if and when it
-//! actually uses such a function (e.g. `path_symlink`).
+//! imports of Debian's wasi-libc `libc.a`, plus the deprecated `proc_raise`). Every one of them is
+//! implemented (`tests/wasi.rs` checks that none answers `ENOSYS`); [`add_stubs`] still defines any
+//! name missing after registration as a function of the right type returning `ENOSYS` (52), so
+//! that a name added to the list before its implementation links rather than fails.
 
 use wasmvm::{FuncType, Linker, ValType};
 

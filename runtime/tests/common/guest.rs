@@ -10,6 +10,8 @@ pub const BADF: i32 = Errno::BADF.0 as i32;
 pub const FAULT: i32 = Errno::FAULT.0 as i32;
 pub const INVAL: i32 = Errno::INVAL.0 as i32;
 pub const NOSYS: i32 = Errno::NOSYS.0 as i32;
+pub const NOTSOCK: i32 = Errno::NOTSOCK.0 as i32;
+pub const NOTCAPABLE: i32 = Errno::NOTCAPABLE.0 as i32;
 pub const SPIPE: i32 = Errno::SPIPE.0 as i32;
 
 /// A module importing all of preview1, with `memory` declared as given and `w_NAME` wrappers.

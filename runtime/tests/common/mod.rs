@@ -75,17 +75,35 @@ pub fn write_wat(dir: &std::path::Path, name: &str, wat: &str) -> PathBuf {
 /// Run `wasmvm ARGS` in `dir` with empty stdin and no logging; the binary is killed after `limit`
 /// (a hung run fails the test instead of blocking the suite).
 pub fn wasmvm_in(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    wasmvm_stdin(dir, args, false)
+}
+
+/// [`wasmvm_in`], with stdin a pipe that stays open (nothing is ever written to it) until wasmvm
+/// has ended, when `open_stdin`.
+pub fn wasmvm_stdin(dir: &std::path::Path, args: &[&str], open_stdin: bool) -> std::process::Output {
+    use std::process::Stdio;
+    wasmvm_with(dir, args, if open_stdin { Stdio::piped() } else { Stdio::null() }, Stdio::piped())
+}
+
+/// [`wasmvm_in`] with the given stdin and stdout (a piped stdin stays open until wasmvm has ended).
+pub fn wasmvm_with(
+    dir: &std::path::Path,
+    args: &[&str],
+    stdin: std::process::Stdio,
+    stdout: std::process::Stdio,
+) -> std::process::Output {
     use std::process::{Command, Stdio};
     let limit = std::time::Duration::from_secs(120);
-    let child = Command::new(env!("CARGO_BIN_EXE_wasmvm"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_wasmvm"))
         .args(args)
         .current_dir(dir)
         .env_remove("WASMVM_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
+        .stdin(stdin)
+        .stdout(stdout)
         .stderr(Stdio::piped())
         .spawn()
         .expect("spawn wasmvm");
+    let _stdin = child.stdin.take();
     let pid = child.id();
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
