@@ -40,8 +40,12 @@ pub struct SpaceConfig {
     /// trampolines) can be loaded at once. An unloaded module's slot is recycled once every thread that had
     /// an instance of it has vacated it (see [`dl`](crate::dl)).
     pub module_slots: u32,
-    /// Directories searched for libraries named without a `/` (by `dlopen` and `NEEDED`).
+    /// Trusted directories searched for libraries named without a `/` (by `dlopen` and `NEEDED`); guest
+    /// requests are resolved only beneath them (see [`search`](crate::search) for the sandbox rules).
     pub search_path: Vec<PathBuf>,
+    /// The program's preopened directories as `(guest path, host directory)` (the CLI's `--dir`): a guest
+    /// `dlopen`/`NEEDED` path under a guest path is resolved beneath its host directory, like WASI paths.
+    pub preopens: Vec<(String, PathBuf)>,
 }
 
 impl Default for SpaceConfig {
@@ -53,6 +57,7 @@ impl Default for SpaceConfig {
             stack_size: 256 * 1024,
             module_slots: 4096,
             search_path: Vec::new(),
+            preopens: Vec::new(),
         }
     }
 }

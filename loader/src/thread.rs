@@ -329,12 +329,12 @@ impl Thread {
 
     /// Load a module with options.
     pub fn load_with(&mut self, source: impl Into<crate::Source>, options: &crate::LoadOptions) -> Result<ModuleId> {
-        link::load(&mut self.store, source.into(), options, None).map(ModuleId)
+        link::load(&mut self.store, source.into(), options, None, crate::Requester::Host).map(ModuleId)
     }
 
     /// `dlopen(name, flags)` with `RTLD_*` flags ([`dl`](crate::dl)).
     pub fn dlopen(&mut self, name: &str, flags: i32) -> Result<ModuleId> {
-        crate::dl::dlopen(&mut self.store, None, name, flags).map(ModuleId)
+        crate::dl::dlopen(&mut self.store, None, crate::Requester::Host, name, flags).map(ModuleId)
     }
 
     /// `dlclose`: drop one reference; unload what is no longer used.

@@ -187,9 +187,11 @@ fn run(mut args: RunArgs) -> Outcome {
     for (k, v) in &args.env {
         ctx = ctx.env(k, v);
     }
+    let mut preopens = Vec::new();
     for dir in &args.dirs {
         let (host, guest) = parse_dir(dir).map_err(RunError::Setup)?;
-        ctx = ctx.preopened_dir(&host, guest).map_err(|e| RunError::Setup(format!("--dir: {e}")))?;
+        ctx = ctx.preopened_dir(&host, guest.clone()).map_err(|e| RunError::Setup(format!("--dir: {e}")))?;
+        preopens.push((guest, PathBuf::from(host)));
     }
     let ctx = ctx.inherit_stdio().build();
     let texts = || {
@@ -208,7 +210,7 @@ fn run(mut args: RunArgs) -> Outcome {
     let group = process_group();
     if !args.preload.is_empty() || facts.needs_loader() {
         drop(bytes);
-        let options = MultiOptions { preload: args.preload, search_path: args.library_path };
+        let options = MultiOptions { preload: args.preload, search_path: args.library_path, preopens };
         let mut program = match MultiProgram::load(&engine, &path, &facts, &options, ctx, group)? {
             Ending::Returned(p) => p,
             Ending::Exited(s) => return Ok(s),
