@@ -50,6 +50,7 @@
 mod alloc;
 mod beneath;
 mod builtins;
+mod check;
 pub mod dl;
 pub mod dylink;
 mod error;

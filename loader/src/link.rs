@@ -385,6 +385,10 @@ fn gather<C: Ctx>(
                 ));
             }
         };
+        // Before anything is placed: dylink.0 must cover what the module's data and init code use.
+        if let (Kind::Pic, Some(d)) = (kind, &dylink) {
+            crate::check::check(&name, d, &meta, &found.bytes)?;
+        }
         if kind == Kind::PlainMain && meta.links_dlmalloc {
             log::warn!(
                 "{name}: links wasi-libc's dlmalloc, which (in wasi-libc before 2023) takes all memory from \
