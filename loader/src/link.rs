@@ -403,8 +403,19 @@ fn gather<C: Ctx>(
                  function pointers would mean nothing to other modules",
             ));
         }
-        if meta.memory_import().is_none() && (kind == Kind::PlainMain || module.exports().any(|e| e.name == "memory")) {
-            return Err(Error::layout(&name, "defines its own memory; it must import env.memory (--import-memory)"));
+        if meta.memory_import().is_none() {
+            if meta.defines_memory {
+                return Err(Error::layout(
+                    &name,
+                    "defines its own memory; it must import env.memory (--import-memory)",
+                ));
+            }
+            if kind == Kind::PlainMain {
+                return Err(Error::layout(
+                    &name,
+                    "has no memory; a program run by the loader must import env.memory (--import-memory)",
+                ));
+            }
         }
         let mut needed_names = dylink.as_ref().map(|d| d.needed.clone()).unwrap_or_default();
         // NEEDED entries are the module's (a guest's) requests; the embedder's extra libraries are the host's.
@@ -490,7 +501,7 @@ fn place<C: Ctx>(
         let name = p.found.name.clone();
         p.id = write_reg(space)
             .next_id(space.config.module_slots)
-            .ok_or_else(|| Error::layout(&name, format!("all {} module slots are used", space.config.module_slots)))?;
+            .ok_or_else(|| Error::layout(&name, crate::space::slots_exhausted(space.config.module_slots)))?;
         rb.ids.push(p.id);
         if let Some(imp) = p.meta.memory_import() {
             check_memory(space, &name, imp)?;

@@ -62,6 +62,14 @@ impl Default for SpaceConfig {
     }
 }
 
+/// The error when every module slot is taken.
+pub(crate) fn slots_exhausted(slots: u32) -> String {
+    format!(
+        "all {slots} module slots are used (unloaded modules' slots are recycled once every thread has left them; \
+         raise the limit with SpaceConfig::module_slots, or wasmvm run --max-modules)"
+    )
+}
+
 /// A loaded module, as [`AddressSpace::modules`] describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleInfo {
@@ -152,7 +160,9 @@ impl AddressSpace {
             engine: engine.clone(),
             mem_layout: Mutex::new(Ranges::new(max_pages * PAGE_SIZE as u64)),
             // Slot 0 is the null function pointer.
-            table_layout: Mutex::new(Ranges::with_initial(config.max_table_size as u64, 1, RegionKind::NullGuard)),
+            table_layout: Mutex::new(
+                Ranges::with_initial(config.max_table_size as u64, 1, RegionKind::NullGuard).of_slots(),
+            ),
             config,
             memory,
             table,

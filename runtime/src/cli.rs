@@ -82,6 +82,11 @@ pub struct RunArgs {
     #[arg(short = 'L', value_name = "DIR")]
     pub library_path: Vec<PathBuf>,
 
+    /// At most N modules (programs, libraries, host-function trampolines) loaded at once in the
+    /// address space (default 4096; each thread's store reserves N function slots).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=(1 << 20)))]
+    pub max_modules: Option<u32>,
+
     /// Print the address space's layout (modules' data, table slots, TLS sizes; memory regions) on
     /// stderr before running.
     #[arg(long)]
@@ -210,7 +215,12 @@ fn run(mut args: RunArgs) -> Outcome {
     let group = process_group();
     if !args.preload.is_empty() || facts.needs_loader() {
         drop(bytes);
-        let options = MultiOptions { preload: args.preload, search_path: args.library_path, preopens };
+        let options = MultiOptions {
+            preload: args.preload,
+            search_path: args.library_path,
+            preopens,
+            module_slots: args.max_modules,
+        };
         let mut program = match MultiProgram::load(&engine, &path, &facts, &options, ctx, group)? {
             Ending::Returned(p) => p,
             Ending::Exited(s) => return Ok(s),
