@@ -119,10 +119,10 @@ pub(crate) fn unload<C: Ctx>(cx: &mut C, space: &SpaceInner, ids: &[ModId], dtor
             reg.by_name.remove(&m.name);
         }
         reg.order.retain(|&i| i != m.id);
-        link::release_func_slots(space, &mut reg, m.id);
+        link::release_func_slots(space, &mut reg, m.id, Some(&m.name));
         space.free_region(m.memory_base);
         if m.table_size > 0 {
-            space.free_table(m.table_base);
+            space.retire_table(m.table_base, &m.name);
         }
         log::debug!("unloaded {}", m.name);
     }

@@ -262,6 +262,11 @@ impl Ranges {
     }
 
     /// Release the region starting at `start`; its units become a free gap.
+    /// The region starting at `start`.
+    pub(crate) fn get(&self, start: u64) -> Option<&Region> {
+        self.regions.get(&start)
+    }
+
     pub(crate) fn free(&mut self, start: u64) -> Option<Region> {
         let r = self.regions.remove(&start)?;
         self.dirty.insert(r.start, r.end);

@@ -155,7 +155,7 @@ impl Drop for Rollback<'_> {
             // the ids are recycled.
             let users = reg.get(id).map(|m| m.close()).unwrap_or_else(|| vec![self.tid]);
             reg.retire(id, users);
-            release_func_slots(self.space, &mut reg, id);
+            release_func_slots(self.space, &mut reg, id, None);
             if let Some(slot) = reg.modules.get_mut(id as usize) {
                 *slot = None;
             }
@@ -165,11 +165,18 @@ impl Drop for Rollback<'_> {
     }
 }
 
-pub(crate) fn release_func_slots(space: &SpaceInner, reg: &mut Registry, id: ModId) {
+/// Release the function-pointer slots of module `id`: quarantined if it was loaded and is now unloaded
+/// (`unloaded` is its name), freed at once when its load failed (no pointer to them ever escaped).
+pub(crate) fn release_func_slots(space: &SpaceInner, reg: &mut Registry, id: ModId, unloaded: Option<&str>) {
     let slots: Vec<(ModId, u32)> = reg.func_slots.keys().filter(|(m, _)| *m == id).copied().collect();
     for k in slots {
         if let Some(i) = reg.func_slots.remove(&k) {
-            space.free_table(i);
+            match unloaded {
+                Some(name) => space.retire_table(i, name),
+                None => {
+                    space.free_table(i);
+                }
+            }
         }
     }
 }

@@ -300,6 +300,12 @@ impl Thread {
         store.set_interrupt_handle(inner.interrupt.clone());
         inner.attach_private_memory(&mut store)?;
         store.set_slot_resolver(|store: &mut Store<ThreadCtx>, slot: u32| {
+            if slot >= crate::space::TOMBSTONE_SLOTS {
+                let space = store.data().space.clone();
+                let name = space.unloaded_module(slot);
+                let name = name.as_deref().unwrap_or("(unknown)");
+                return Err(Trap::host(format!("call to a function of unloaded module {name}")));
+            }
             vacate_retired(store);
             crate::instance::ensure_instance(store, slot).map(|_| ()).map_err(|e| Trap::host(e.to_string()))
         });
