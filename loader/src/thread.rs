@@ -118,6 +118,8 @@ impl Drop for ThreadCtx {
 /// state forgotten; the last thread to do so lets the id be recycled. One atomic load when nothing was
 /// unloaded since the last time.
 pub(crate) fn vacate_retired<C: Ctx>(cx: &mut C) {
+    // Instances vacated earlier are freed once no wasm runs on this thread (a call from the host).
+    cx.inner_mut().release_vacated();
     let epoch = cx.thread().space.retire_epoch.load(std::sync::atomic::Ordering::Acquire);
     if epoch == cx.thread().seen_epoch {
         return;
@@ -152,6 +154,7 @@ pub(crate) fn vacate_retired<C: Ctx>(cx: &mut C) {
             reg.release(id, tid);
         }
     }
+    cx.inner_mut().release_vacated();
     cx.thread_mut().seen_epoch = epoch;
 }
 
