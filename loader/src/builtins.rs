@@ -162,7 +162,7 @@ pub(crate) fn make<C: Ctx>(cx: &mut C, importer: ModId, module: &str, name: &str
                 dl::set_error(&mut caller, &crate::Error::api("dlopen: bad path pointer"));
                 return 0;
             };
-            match dl::dlopen(&mut caller, Some(importer), &name, flags) {
+            match dl::dlopen(&mut caller, Some(importer), crate::Requester::Guest, &name, flags) {
                 Ok(id) => id as i32 + 1,
                 Err(e) => {
                     dl::set_error(&mut caller, &e);

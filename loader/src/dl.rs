@@ -27,7 +27,7 @@ use crate::registry::READY;
 use crate::space::SpaceInner;
 use crate::symbols::ModId;
 use crate::thread::Ctx;
-use crate::{LoadOptions, Source};
+use crate::{LoadOptions, Requester, Source};
 
 /// `dlopen` flags (glibc's values).
 pub const RTLD_LAZY: i32 = 0x1;
@@ -41,14 +41,20 @@ pub const RTLD_NODELETE: i32 = 0x1000;
 pub const GLOBAL_HANDLE: u32 = u32::MAX;
 
 /// `dlopen(name, flags)` on behalf of module `requester` (its directory and runtime path are searched).
-pub(crate) fn dlopen<C: Ctx>(cx: &mut C, requester: Option<ModId>, name: &str, flags: i32) -> Result<ModId> {
+pub(crate) fn dlopen<C: Ctx>(
+    cx: &mut C,
+    requester: Option<ModId>,
+    who: Requester,
+    name: &str,
+    flags: i32,
+) -> Result<ModId> {
     let opts = LoadOptions {
         global: flags & RTLD_GLOBAL != 0,
         nodelete: flags & RTLD_NODELETE != 0,
         noload: flags & RTLD_NOLOAD != 0,
         ..Default::default()
     };
-    link::load(cx, Source::Name(name.to_string()), &opts, requester)
+    link::load(cx, Source::Name(name.to_string()), &opts, requester, who)
 }
 
 /// Drop one `dlopen` reference to `id` and unload what is no longer used.
@@ -113,10 +119,10 @@ pub(crate) fn unload<C: Ctx>(cx: &mut C, space: &SpaceInner, ids: &[ModId], dtor
             reg.by_name.remove(&m.name);
         }
         reg.order.retain(|&i| i != m.id);
-        link::release_func_slots(space, &mut reg, m.id);
+        link::release_func_slots(space, &mut reg, m.id, Some(&m.name));
         space.free_region(m.memory_base);
         if m.table_size > 0 {
-            space.free_table(m.table_base);
+            space.retire_table(m.table_base, &m.name);
         }
         log::debug!("unloaded {}", m.name);
     }
@@ -128,7 +134,7 @@ pub(crate) fn unload<C: Ctx>(cx: &mut C, space: &SpaceInner, ids: &[ModId], dtor
 /// Record an error for `dlerror`.
 pub(crate) fn set_error<C: Ctx>(cx: &mut C, e: &Error) {
     log::debug!("thread {}: {e}", cx.thread().tid);
-    cx.thread_mut().dlerror = Some(e.to_string());
+    cx.thread_mut().dlerror = Some(e.guest_message());
 }
 
 /// Size of each thread's `dlerror` buffer in wasm memory.

@@ -16,9 +16,9 @@ use wasmparser::{BinaryReader, Dylink0SectionReader, Dylink0Subsection, SymbolFl
 
 use crate::error::{Error, Result};
 
-/// The largest alignment (log2) the loader honours: anything larger cannot be satisfied in a 32-bit memory
-/// (or 32-bit table index space) together with a non-empty region.
-pub const MAX_P2ALIGN: u32 = 31;
+/// The largest alignment (log2) the loader honours: a wasm page (64 KiB, or 65536 table slots). Toolchains
+/// ask for at most 16 bytes; more only wastes the address space (2^31 would leave room for one module).
+pub const MAX_P2ALIGN: u32 = 16;
 
 /// Flags of one symbol in the export or import info of `dylink.0`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -114,10 +114,10 @@ impl Dylink {
             return Err(bad("no memory-info subsection (memory and table sizes)".into()));
         }
         if info.mem_p2align > MAX_P2ALIGN {
-            return Err(bad(format!("memory alignment 2^{} cannot be satisfied", info.mem_p2align)));
+            return Err(bad(format!("mem-info: memory alignment 2^{} is above 2^{MAX_P2ALIGN}", info.mem_p2align)));
         }
         if info.table_p2align > MAX_P2ALIGN {
-            return Err(bad(format!("table alignment 2^{} cannot be satisfied", info.table_p2align)));
+            return Err(bad(format!("mem-info: table alignment 2^{} is above 2^{MAX_P2ALIGN}", info.table_p2align)));
         }
         Ok(info)
     }
@@ -251,8 +251,8 @@ mod tests {
         let e = Dylink::parse("m.so", &s).unwrap_err();
         assert_eq!(e.to_string(), "m.so: bad dylink.0 section: subsection 1 appears twice");
         let e = Dylink::parse("m.so", &mem_info(1, 40, 0, 0)).unwrap_err();
-        assert_eq!(e.to_string(), "m.so: bad dylink.0 section: memory alignment 2^40 cannot be satisfied");
+        assert_eq!(e.to_string(), "m.so: bad dylink.0 section: mem-info: memory alignment 2^40 is above 2^16");
         let e = Dylink::parse("m.so", &mem_info(1, 0, 1, 32)).unwrap_err();
-        assert_eq!(e.to_string(), "m.so: bad dylink.0 section: table alignment 2^32 cannot be satisfied");
+        assert_eq!(e.to_string(), "m.so: bad dylink.0 section: mem-info: table alignment 2^32 is above 2^16");
     }
 }

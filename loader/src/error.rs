@@ -47,6 +47,20 @@ impl Error {
     pub(crate) fn api(msg: impl Into<String>) -> Self {
         Error::Api(msg.into())
     }
+
+    /// The message for a guest (`dlerror`): the same, without host details — the directories searched and
+    /// a file's host path and I/O error are left out (see [`search`](crate::search)).
+    pub fn guest_message(&self) -> String {
+        match self {
+            Error::NotFound { name, needed_by, .. } => {
+                Error::NotFound { name: name.clone(), searched: Vec::new(), needed_by: needed_by.clone() }.to_string()
+            }
+            Error::Io { path, .. } => {
+                format!("{}: cannot open shared object: not found", crate::search::base_name(path))
+            }
+            e => e.to_string(),
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -64,7 +78,7 @@ impl fmt::Display for Error {
                     write!(f, " (needed by {by})")?;
                 }
                 if searched.is_empty() {
-                    write!(f, ": no such module")
+                    write!(f, ": not found")
                 } else {
                     write!(f, ": not found in {}", searched.join(":"))
                 }

@@ -90,6 +90,8 @@ pub(crate) struct Ranges {
     /// Spans of freed regions (start → end) not reused since: their contents are whatever the last owner
     /// left. Everything else below `known_end` that is not a region was never used (zero).
     dirty: BTreeMap<u64, u64>,
+    /// What the index space is and counts, for messages: ("memory", "bytes") or ("table", "slots").
+    units: (&'static str, &'static str),
 }
 
 fn align_up(x: u64, align: u64) -> Option<u64> {
@@ -99,7 +101,18 @@ fn align_up(x: u64, align: u64) -> Option<u64> {
 
 impl Ranges {
     pub(crate) fn new(limit: u64) -> Self {
-        Self { regions: BTreeMap::new(), known_end: 0, limit, dirty: BTreeMap::new() }
+        Self { regions: BTreeMap::new(), known_end: 0, limit, dirty: BTreeMap::new(), units: ("memory", "bytes") }
+    }
+
+    /// The same structure counting table slots (for messages).
+    pub(crate) fn of_slots(mut self) -> Self {
+        self.units = ("table", "slots");
+        self
+    }
+
+    /// An index for messages: an address in hex, a slot number in decimal.
+    fn at(&self, v: u64) -> String {
+        if self.units.1 == "bytes" { format!("{v:#x}") } else { v.to_string() }
     }
 
     /// A structure whose first `len` units already exist and belong to `kind` (e.g. the null table slot).
@@ -185,9 +198,17 @@ impl Ranges {
             let want = align_up(self.known_end, align)
                 .and_then(|at| at.checked_add(size))
                 .filter(|&end| end <= self.limit)
-                .ok_or_else(|| format!("{size} bytes aligned to {align} do not fit below {:#x}", self.limit))?;
-            let (old, new) = grow(want - self.known_end)
-                .ok_or_else(|| format!("the memory cannot grow by {} bytes", want - self.known_end))?;
+                .ok_or_else(|| {
+                    let (space, unit) = self.units;
+                    format!(
+                        "{size} {unit} aligned to {align} do not fit in the {space} (below {})",
+                        self.at(self.limit)
+                    )
+                })?;
+            let (old, new) = grow(want - self.known_end).ok_or_else(|| {
+                let (space, unit) = self.units;
+                format!("the {space} cannot grow by {} {unit}", want - self.known_end)
+            })?;
             // Someone else may have grown in between: that part is theirs.
             self.sync(old);
             self.known_end = self.known_end.max(new);
@@ -215,8 +236,10 @@ impl Ranges {
             return Err(format!("[{start:#x}, {end:#x}) overlaps {r}"));
         }
         while self.known_end < end {
-            let (old, new) =
-                grow(end - self.known_end).ok_or_else(|| format!("the memory cannot grow to {end:#x} bytes"))?;
+            let (old, new) = grow(end - self.known_end).ok_or_else(|| {
+                let (space, unit) = self.units;
+                format!("the {space} cannot grow to {} {unit}", end)
+            })?;
             self.sync(old);
             if let Some(r) = self.overlapping(start, end) {
                 return Err(format!("[{start:#x}, {end:#x}) overlaps {r}"));
@@ -239,6 +262,11 @@ impl Ranges {
     }
 
     /// Release the region starting at `start`; its units become a free gap.
+    /// The region starting at `start`.
+    pub(crate) fn get(&self, start: u64) -> Option<&Region> {
+        self.regions.get(&start)
+    }
+
     pub(crate) fn free(&mut self, start: u64) -> Option<Region> {
         let r = self.regions.remove(&start)?;
         self.dirty.insert(r.start, r.end);

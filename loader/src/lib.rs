@@ -48,7 +48,9 @@
 //! ```
 
 mod alloc;
+mod beneath;
 mod builtins;
+mod check;
 pub mod dl;
 pub mod dylink;
 mod error;
@@ -70,6 +72,7 @@ pub use dylink::{Dylink, SymFlags};
 pub use error::{Error, Result};
 pub use layout::{Region, RegionKind};
 pub use link::LoadOptions;
+pub(crate) use search::Requester;
 pub use search::Source;
 pub use space::{AddressSpace, ModuleInfo, SpaceConfig};
 pub use thread::{Ctx, ModuleId, Symbol, Thread, ThreadCtx, ThreadHandle};

@@ -29,6 +29,7 @@ use std::sync::{Arc, Condvar, Mutex, RwLockReadGuard, RwLockWriteGuard};
 
 use wasmvm::{ExternType, ImportType, Module, PAGE_SIZE};
 
+use crate::Requester;
 use crate::dylink::Dylink;
 use crate::error::{Error, Result};
 use crate::instance::ensure_instance;
@@ -154,7 +155,7 @@ impl Drop for Rollback<'_> {
             // the ids are recycled.
             let users = reg.get(id).map(|m| m.close()).unwrap_or_else(|| vec![self.tid]);
             reg.retire(id, users);
-            release_func_slots(self.space, &mut reg, id);
+            release_func_slots(self.space, &mut reg, id, None);
             if let Some(slot) = reg.modules.get_mut(id as usize) {
                 *slot = None;
             }
@@ -164,23 +165,44 @@ impl Drop for Rollback<'_> {
     }
 }
 
-pub(crate) fn release_func_slots(space: &SpaceInner, reg: &mut Registry, id: ModId) {
+/// Release the function-pointer slots of module `id`: quarantined if it was loaded and is now unloaded
+/// (`unloaded` is its name), freed at once when its load failed (no pointer to them ever escaped).
+pub(crate) fn release_func_slots(space: &SpaceInner, reg: &mut Registry, id: ModId, unloaded: Option<&str>) {
     let slots: Vec<(ModId, u32)> = reg.func_slots.keys().filter(|(m, _)| *m == id).copied().collect();
     for k in slots {
         if let Some(i) = reg.func_slots.remove(&k) {
-            space.free_table(i);
+            match unloaded {
+                Some(name) => space.retire_table(i, name),
+                None => {
+                    space.free_table(i);
+                }
+            }
         }
     }
 }
 
 /// Load `source` and the libraries it needs; returns its id. See the module docs.
-pub(crate) fn load<C: Ctx>(cx: &mut C, source: Source, opts: &LoadOptions, requester: Option<ModId>) -> Result<ModId> {
-    let r = load_locked(cx, source, opts, requester);
+/// `who` asks for `source`: the host, or a guest (`dlopen` from wasm), whose names are sandboxed
+/// ([`search`](crate::search)).
+pub(crate) fn load<C: Ctx>(
+    cx: &mut C,
+    source: Source,
+    opts: &LoadOptions,
+    requester: Option<ModId>,
+    who: Requester,
+) -> Result<ModId> {
+    let r = load_locked(cx, source, opts, requester, who);
     crate::thread::vacate_retired(cx);
     r
 }
 
-fn load_locked<C: Ctx>(cx: &mut C, source: Source, opts: &LoadOptions, requester: Option<ModId>) -> Result<ModId> {
+fn load_locked<C: Ctx>(
+    cx: &mut C,
+    source: Source,
+    opts: &LoadOptions,
+    requester: Option<ModId>,
+    who: Requester,
+) -> Result<ModId> {
     let space = cx.thread().space.clone();
     let tid = cx.thread().tid;
     let _guard = space.load_lock.lock(tid);
@@ -198,7 +220,7 @@ fn load_locked<C: Ctx>(cx: &mut C, source: Source, opts: &LoadOptions, requester
         ),
         None => (None, Vec::new()),
     };
-    let mut group = gather(cx, &space, source, opts, origin, rpath)?;
+    let mut group = gather(cx, &space, source, who, opts, origin, rpath)?;
     let mut rb = Rollback { space: &space, tid, mem: Vec::new(), table: Vec::new(), ids: Vec::new(), done: false };
     place(cx, &space, &mut group, opts, &mut rb)?;
     for p in &mut group {
@@ -330,15 +352,16 @@ fn gather<C: Ctx>(
     cx: &mut C,
     space: &SpaceInner,
     root: Source,
+    who: Requester,
     opts: &LoadOptions,
     origin: Option<PathBuf>,
     rpath: Vec<String>,
 ) -> Result<Vec<Pending>> {
     let mut group: Vec<Pending> = Vec::new();
     let mut names: HashSet<String> = HashSet::from([root.name().to_string()]);
-    let mut queue = VecDeque::from([(root, origin, rpath, None)]);
-    while let Some((src, origin, rpath, needed_by)) = queue.pop_front() {
-        let found = search::find(space, &src, origin.as_deref(), &rpath).map_err(|e| match e {
+    let mut queue = VecDeque::from([(root, who, origin, rpath, None)]);
+    while let Some((src, who, origin, rpath, needed_by)) = queue.pop_front() {
+        let found = search::find(space, &src, who, origin.as_deref(), &rpath).map_err(|e| match e {
             Error::NotFound { name, searched, .. } => Error::NotFound { name, searched, needed_by },
             e => e,
         })?;
@@ -369,6 +392,10 @@ fn gather<C: Ctx>(
                 ));
             }
         };
+        // Before anything is placed: dylink.0 must cover what the module's data and init code use.
+        if let (Kind::Pic, Some(d)) = (kind, &dylink) {
+            crate::check::check(&name, d, &meta, &found.bytes)?;
+        }
         if kind == Kind::PlainMain && meta.links_dlmalloc {
             log::warn!(
                 "{name}: links wasi-libc's dlmalloc, which (in wasi-libc before 2023) takes all memory from \
@@ -383,10 +410,23 @@ fn gather<C: Ctx>(
                  function pointers would mean nothing to other modules",
             ));
         }
-        if meta.memory_import().is_none() && (kind == Kind::PlainMain || module.exports().any(|e| e.name == "memory")) {
-            return Err(Error::layout(&name, "defines its own memory; it must import env.memory (--import-memory)"));
+        if meta.memory_import().is_none() {
+            if meta.defines_memory {
+                return Err(Error::layout(
+                    &name,
+                    "defines its own memory; it must import env.memory (--import-memory)",
+                ));
+            }
+            if kind == Kind::PlainMain {
+                return Err(Error::layout(
+                    &name,
+                    "has no memory; a program run by the loader must import env.memory (--import-memory)",
+                ));
+            }
         }
         let mut needed_names = dylink.as_ref().map(|d| d.needed.clone()).unwrap_or_default();
+        // NEEDED entries are the module's (a guest's) requests; the embedder's extra libraries are the host's.
+        let from_module = needed_names.len();
         if is_root {
             needed_names.extend(opts.needed.iter().cloned());
         }
@@ -394,12 +434,14 @@ fn gather<C: Ctx>(
         let dir = found.path.as_ref().and_then(|p| p.parent().map(PathBuf::from));
         {
             let reg = read_reg(space);
-            for n in &needed_names {
+            for (i, n) in needed_names.iter().enumerate() {
                 // A library is known by its file name, however it is named (`libx.so`, `dir/libx.so`).
                 let lib = search::base_name(n);
                 let loaded = reg.by_name.contains_key(lib);
                 if !loaded && names.insert(lib.to_string()) {
-                    queue.push_back((Source::Name(n.clone()), dir.clone(), rpath.clone(), Some(name.clone())));
+                    let (who, by) =
+                        if i < from_module { (Requester::Guest, Some(name.clone())) } else { (Requester::Host, None) };
+                    queue.push_back((Source::Name(n.clone()), who, dir.clone(), rpath.clone(), by));
                 }
             }
         }
@@ -466,7 +508,7 @@ fn place<C: Ctx>(
         let name = p.found.name.clone();
         p.id = write_reg(space)
             .next_id(space.config.module_slots)
-            .ok_or_else(|| Error::layout(&name, format!("all {} module slots are used", space.config.module_slots)))?;
+            .ok_or_else(|| Error::layout(&name, crate::space::slots_exhausted(space.config.module_slots)))?;
         rb.ids.push(p.id);
         if let Some(imp) = p.meta.memory_import() {
             check_memory(space, &name, imp)?;

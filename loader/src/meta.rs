@@ -30,6 +30,8 @@ pub(crate) struct Meta {
     pub num_func_imports: u32,
     /// The `name` section names a function `dlmalloc`: wasi-libc's allocator is linked in.
     pub links_dlmalloc: bool,
+    /// The module defines a memory of its own (a memory section).
+    pub defines_memory: bool,
 }
 
 impl Meta {
@@ -41,6 +43,7 @@ impl Meta {
         let mut consts: Vec<Option<i64>> = Vec::new();
         let mut raw_exports = Vec::new();
         let mut links_dlmalloc = false;
+        let mut defines_memory = false;
         for payload in Parser::new(0).parse_all(bytes) {
             match payload.map_err(|e| e.message().to_string())? {
                 Payload::GlobalSection(r) => {
@@ -55,6 +58,7 @@ impl Meta {
                         consts.push(value);
                     }
                 }
+                Payload::MemorySection(r) => defines_memory = r.count() > 0,
                 Payload::CustomSection(c) => {
                     if let KnownCustom::Name(names) = c.as_known() {
                         for n in names.flatten() {
@@ -90,7 +94,7 @@ impl Meta {
                 Some((name, kind, ty))
             })
             .collect();
-        Ok(Meta { imports, exports, num_func_imports, links_dlmalloc })
+        Ok(Meta { imports, exports, num_func_imports, links_dlmalloc, defines_memory })
     }
 
     /// The export `name`.

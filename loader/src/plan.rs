@@ -33,11 +33,13 @@ pub(crate) fn plan_group<C: Ctx>(cx: &mut C, space: &SpaceInner, group: &mut [Pe
             local.define(name, def);
         }
     }
+    // The group is not registered yet: name its modules for messages.
+    let names: Vec<(ModId, String)> = group.iter().map(|p| (p.id, p.found.name.clone())).collect();
     for p in group.iter_mut() {
         let mut plan = Vec::with_capacity(p.meta.imports.len());
         let mut deps = Vec::new();
         for imp in &p.meta.imports {
-            plan.push(plan_import(cx, space, &local, p, imp, &mut deps)?);
+            plan.push(plan_import(cx, space, &local, &names, p, imp, &mut deps)?);
         }
         deps.retain(|&d| d != p.id);
         deps.sort_unstable();
@@ -52,6 +54,7 @@ fn plan_import<C: Ctx>(
     cx: &mut C,
     space: &SpaceInner,
     local: &Scope,
+    names: &[(ModId, String)],
     p: &Pending,
     imp: &ImportType,
     deps: &mut Vec<ModId>,
@@ -129,7 +132,13 @@ fn plan_import<C: Ctx>(
                     Def::Func { ty, module, .. } => Err(Error::mismatch(
                         name,
                         n,
-                        format!("imported as {ft} but defined by {} as {ty}", module_name(space, module)),
+                        format!(
+                            "imported as {ft} but defined by {} as {ty}",
+                            names
+                                .iter()
+                                .find(|(id, _)| *id == module)
+                                .map_or_else(|| module_name(space, module), |(_, n)| n.clone())
+                        ),
                     )),
                     _ => Err(Error::mismatch(name, n, "is data, imported as a function")),
                 };
@@ -173,7 +182,7 @@ fn generated<C: Ctx>(
     let mut reg = write_reg(space);
     let id = reg
         .next_id(space.config.module_slots)
-        .ok_or_else(|| Error::layout(&label, format!("all {} module slots are used", space.config.module_slots)))?;
+        .ok_or_else(|| Error::layout(&label, crate::space::slots_exhausted(space.config.module_slots)))?;
     let m = Loaded {
         id,
         name: label,

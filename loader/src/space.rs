@@ -40,8 +40,12 @@ pub struct SpaceConfig {
     /// trampolines) can be loaded at once. An unloaded module's slot is recycled once every thread that had
     /// an instance of it has vacated it (see [`dl`](crate::dl)).
     pub module_slots: u32,
-    /// Directories searched for libraries named without a `/` (by `dlopen` and `NEEDED`).
+    /// Trusted directories searched for libraries named without a `/` (by `dlopen` and `NEEDED`); guest
+    /// requests are resolved only beneath them (see [`search`](crate::search) for the sandbox rules).
     pub search_path: Vec<PathBuf>,
+    /// The program's preopened directories as `(guest path, host directory)` (the CLI's `--dir`): a guest
+    /// `dlopen`/`NEEDED` path under a guest path is resolved beneath its host directory, like WASI paths.
+    pub preopens: Vec<(String, PathBuf)>,
 }
 
 impl Default for SpaceConfig {
@@ -53,8 +57,17 @@ impl Default for SpaceConfig {
             stack_size: 256 * 1024,
             module_slots: 4096,
             search_path: Vec::new(),
+            preopens: Vec::new(),
         }
     }
+}
+
+/// The error when every module slot is taken.
+pub(crate) fn slots_exhausted(slots: u32) -> String {
+    format!(
+        "all {slots} module slots are used (unloaded modules' slots are recycled once every thread has left them; \
+         raise the limit with SpaceConfig::module_slots, or wasmvm run --max-modules)"
+    )
 }
 
 /// A loaded module, as [`AddressSpace::modules`] describes it.
@@ -106,6 +119,31 @@ pub(crate) struct SpaceInner {
     pub heap: crate::alloc::Heap,
     /// Shared by every thread's store: interrupting it stops wasm on all threads.
     pub interrupt: InterruptHandle,
+    /// Table slots of unloaded modules, not yet reused (see [`SpaceInner::retire_table`]).
+    pub quarantine: Mutex<Quarantine>,
+}
+
+/// Table regions of unloaded modules: each slot holds a tombstone, and the region is reused only when no
+/// free slot is left (oldest first), so a stale function pointer keeps trapping with the module's name
+/// for as long as possible instead of calling whatever is loaded next.
+#[derive(Default)]
+pub(crate) struct Quarantine {
+    /// Region starts, oldest first.
+    fifo: std::collections::VecDeque<u32>,
+    /// The unloaded module each quarantined slot belonged to.
+    names: HashMap<u32, Arc<str>>,
+}
+
+/// Tombstones are funcrefs naming store slots from here on: no store has that many, so a call through one
+/// reaches the slot resolver, which turns it into the "unloaded module" trap.
+pub(crate) const TOMBSTONE_SLOTS: u32 = 0x8000_0000;
+
+/// The tombstone of table slot `i` (0, null, for a slot index too large to encode).
+fn tombstone(i: u32) -> u64 {
+    match TOMBSTONE_SLOTS.checked_add(i) {
+        Some(s) if s < u32::MAX => (s as u64 + 1) << 32,
+        _ => 0,
+    }
 }
 
 /// One shared address space (memory + table + loaded modules), used by any number of threads.
@@ -147,7 +185,10 @@ impl AddressSpace {
             engine: engine.clone(),
             mem_layout: Mutex::new(Ranges::new(max_pages * PAGE_SIZE as u64)),
             // Slot 0 is the null function pointer.
-            table_layout: Mutex::new(Ranges::with_initial(config.max_table_size as u64, 1, RegionKind::NullGuard)),
+            quarantine: Mutex::default(),
+            table_layout: Mutex::new(
+                Ranges::with_initial(config.max_table_size as u64, 1, RegionKind::NullGuard).of_slots(),
+            ),
             config,
             memory,
             table,
@@ -406,11 +447,46 @@ impl SpaceInner {
         Some((old, old + n))
     }
 
-    /// Allocate `size` table slots aligned to `align`.
+    /// Allocate `size` table slots aligned to `align`: free slots first (growing the table), then the
+    /// quarantined slots of unloaded modules, oldest first.
     pub(crate) fn alloc_table(&self, size: u64, align: u64, kind: RegionKind) -> Result<u32, String> {
         let mut layout = lock(&self.table_layout);
-        let len = self.table.size() as u64;
-        layout.alloc(size, align, kind, len, &mut |n| self.grow_table(n)).map(|at| at as u32)
+        loop {
+            let len = self.table.size() as u64;
+            match layout.alloc(size, align, kind.clone(), len, &mut |n| self.grow_table(n)) {
+                Ok(at) => return Ok(at as u32),
+                Err(e) => {
+                    let mut q = lock(&self.quarantine);
+                    let Some(start) = q.fifo.pop_front() else { return Err(e) };
+                    if let Some(r) = layout.free(start as u64) {
+                        for i in r.start..r.end {
+                            q.names.remove(&(i as u32));
+                            self.table.set_raw(i as u32, 0);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Quarantine the table region at `start` of the unloaded module `module`: its slots get tombstones
+    /// (a call through one traps naming the module) and the region is reused last ([`Quarantine`]).
+    pub(crate) fn retire_table(&self, start: u32, module: &str) {
+        let layout = lock(&self.table_layout);
+        let Some(r) = layout.get(start as u64) else { return };
+        let name: Arc<str> = Arc::from(module);
+        let mut q = lock(&self.quarantine);
+        for i in r.start..r.end {
+            self.table.set_raw(i as u32, tombstone(i as u32));
+            q.names.insert(i as u32, name.clone());
+        }
+        q.fifo.push_back(start);
+    }
+
+    /// The unloaded module whose tombstone names store slot `slot` (see [`TOMBSTONE_SLOTS`]).
+    pub(crate) fn unloaded_module(&self, slot: u32) -> Option<Arc<str>> {
+        let i = slot.checked_sub(TOMBSTONE_SLOTS)?;
+        lock(&self.quarantine).names.get(&i).cloned()
     }
 
     /// Place table slots at exactly `start`.

@@ -118,6 +118,8 @@ impl Drop for ThreadCtx {
 /// state forgotten; the last thread to do so lets the id be recycled. One atomic load when nothing was
 /// unloaded since the last time.
 pub(crate) fn vacate_retired<C: Ctx>(cx: &mut C) {
+    // Instances vacated earlier are freed once no wasm runs on this thread (a call from the host).
+    cx.inner_mut().release_vacated();
     let epoch = cx.thread().space.retire_epoch.load(std::sync::atomic::Ordering::Acquire);
     if epoch == cx.thread().seen_epoch {
         return;
@@ -152,6 +154,7 @@ pub(crate) fn vacate_retired<C: Ctx>(cx: &mut C) {
             reg.release(id, tid);
         }
     }
+    cx.inner_mut().release_vacated();
     cx.thread_mut().seen_epoch = epoch;
 }
 
@@ -300,6 +303,12 @@ impl Thread {
         store.set_interrupt_handle(inner.interrupt.clone());
         inner.attach_private_memory(&mut store)?;
         store.set_slot_resolver(|store: &mut Store<ThreadCtx>, slot: u32| {
+            if slot >= crate::space::TOMBSTONE_SLOTS {
+                let space = store.data().space.clone();
+                let name = space.unloaded_module(slot);
+                let name = name.as_deref().unwrap_or("(unknown)");
+                return Err(Trap::host(format!("call to a function of unloaded module {name}")));
+            }
             vacate_retired(store);
             crate::instance::ensure_instance(store, slot).map(|_| ()).map_err(|e| Trap::host(e.to_string()))
         });
@@ -329,12 +338,12 @@ impl Thread {
 
     /// Load a module with options.
     pub fn load_with(&mut self, source: impl Into<crate::Source>, options: &crate::LoadOptions) -> Result<ModuleId> {
-        link::load(&mut self.store, source.into(), options, None).map(ModuleId)
+        link::load(&mut self.store, source.into(), options, None, crate::Requester::Host).map(ModuleId)
     }
 
     /// `dlopen(name, flags)` with `RTLD_*` flags ([`dl`](crate::dl)).
     pub fn dlopen(&mut self, name: &str, flags: i32) -> Result<ModuleId> {
-        crate::dl::dlopen(&mut self.store, None, name, flags).map(ModuleId)
+        crate::dl::dlopen(&mut self.store, None, crate::Requester::Host, name, flags).map(ModuleId)
     }
 
     /// `dlclose`: drop one reference; unload what is no longer used.

@@ -1,7 +1,8 @@
 //! Bad input to the loader never panics: property tests that load real PIC libraries with a corrupted
 //! `dylink.0` section (random payloads, flipped bytes, truncations) or corrupted anywhere. Each load must
 //! return `Ok` or an error naming the module, and an address space whose load failed before running the
-//! module's code must stay usable.
+//! module's code must stay usable, with the other modules' memory unchanged (`hostile.rs` fuzzes the
+//! memory-info fields for exactly that).
 
 mod common;
 
@@ -76,6 +77,7 @@ fn load_survives(bytes: Vec<u8>) -> Result<(), TestCaseError> {
     let mut t = space.thread().unwrap();
     let opts = LoadOptions { needed: vec!["libmid.so".into()], ..Default::default() };
     t.load_with("main.wasm", &opts).unwrap();
+    let before = others_memory(&space, &t, "fuzzed.so");
     let ran_code = match t.load(Source::Bytes { name: "fuzzed.so".into(), bytes: Arc::from(bytes) }) {
         Ok(_) => true,
         Err(e) => {
@@ -84,6 +86,10 @@ fn load_survives(bytes: Vec<u8>) -> Result<(), TestCaseError> {
             matches!(e, Error::Vm { error: wasmvm::Error::Trap(_), .. })
         }
     };
+    if !ran_code {
+        // No code of the module ran wild: the other modules' memory is exactly as it was.
+        prop_assert!(others_memory(&space, &t, "fuzzed.so") == before, "another module's memory changed");
+    }
     let sum = t.call::<i32, i32>("base_add", 1);
     let plugin = t.load("libplugin.so");
     if !ran_code {

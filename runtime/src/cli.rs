@@ -93,6 +93,11 @@ pub struct RunArgs {
     #[arg(short = 'L', value_name = "DIR")]
     pub library_path: Vec<PathBuf>,
 
+    /// At most N modules (programs, libraries, host-function trampolines) loaded at once in the
+    /// address space (default 4096; each thread's store reserves N function slots).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=(1 << 20)))]
+    pub max_modules: Option<u32>,
+
     /// Print the address space's layout (modules' data, table slots, TLS sizes; memory regions) on
     /// stderr before running.
     #[arg(long)]
@@ -221,9 +226,11 @@ fn run(mut args: RunArgs) -> Outcome {
     for (k, v) in &args.env {
         ctx = ctx.env(k, v);
     }
+    let mut preopens = Vec::new();
     for dir in &args.dirs {
         let (host, guest) = parse_dir(dir).map_err(RunError::Setup)?;
-        ctx = ctx.preopened_dir(&host, guest).map_err(|e| RunError::Setup(format!("--dir: {e}")))?;
+        ctx = ctx.preopened_dir(&host, guest.clone()).map_err(|e| RunError::Setup(format!("--dir: {e}")))?;
+        preopens.push((guest, PathBuf::from(host)));
     }
     let ctx = ctx.inherit_stdio().build();
     let texts = || {
@@ -242,7 +249,12 @@ fn run(mut args: RunArgs) -> Outcome {
     let group = process_group();
     if !args.preload.is_empty() || facts.needs_loader() {
         drop(bytes);
-        let options = MultiOptions { preload: args.preload, search_path: args.library_path };
+        let options = MultiOptions {
+            preload: args.preload,
+            search_path: args.library_path,
+            preopens,
+            module_slots: args.max_modules,
+        };
         let mut program = match MultiProgram::load(&engine, &path, &facts, &options, ctx, group)? {
             Ending::Returned(p) => p,
             Ending::Exited(s) => return Ok(s),

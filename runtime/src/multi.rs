@@ -78,6 +78,11 @@ pub struct MultiOptions {
     pub preload: Vec<String>,
     /// Directories searched for libraries (before the main program's directory).
     pub search_path: Vec<PathBuf>,
+    /// The `--dir` preopens as `(guest path, host directory)`: a library path the program names
+    /// (`dlopen`, `NEEDED`) is resolved beneath them, like its file paths.
+    pub preopens: Vec<(String, PathBuf)>,
+    /// At most this many modules loaded at once (`--max-modules`; default: the loader's).
+    pub module_slots: Option<u32>,
 }
 
 /// The user data of every loader thread of the program.
@@ -143,6 +148,8 @@ impl MultiProgram {
             shared,
             max_memory_pages: max.map_or(defaults.max_memory_pages, |m| m.min(defaults.max_memory_pages)),
             search_path,
+            preopens: options.preopens.clone(),
+            module_slots: options.module_slots.unwrap_or(defaults.module_slots),
             ..defaults
         };
         let space = AddressSpace::with_host(engine, config, host_linker(engine).map_err(setup)?).map_err(setup)?;

@@ -115,3 +115,16 @@ fn loader_errors_are_one_line() {
     // A plain program with its own memory and table cannot share an address space.
     assert_error(&run(&["run", "../hello.wasm", "--preload", "libtext.so.wasm"]), "hello.wasm: cannot place module");
 }
+
+/// Issue 10: the module limit is an option, and a missing `--preload` is not "needed by" the program.
+#[test]
+fn max_modules_and_missing_preload() {
+    let r = run(&["run", "--max-modules", "2", "main.wasm", "--preload", "libworker.so.wasm"]);
+    assert_error(&r, "cannot place module: all 2 module slots are used");
+    assert_eq!(run(&["run", "--max-modules", "64", "main.wasm", "--preload", "libworker.so.wasm"]).1, expected());
+    let (status, _, stderr) = run(&["run", "--max-modules", "0", "main.wasm"]);
+    assert_eq!(status, 2, "{stderr}");
+    let r = run(&["run", "main.wasm", "--preload", "libnothere.so"]);
+    assert_error(&r, "error: libnothere.so: cannot open shared object: not found in ");
+    assert!(!r.2.contains("needed by"), "{}", r.2);
+}

@@ -118,3 +118,80 @@ pub fn exit_status<T: std::fmt::Debug>(r: wasmvm_loader::Result<T>) -> i32 {
         other => panic!("expected an exit, got {other:?}"),
     }
 }
+
+pub fn leb(mut v: u32, out: &mut Vec<u8>) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        out.push(if v == 0 { b } else { b | 0x80 });
+        if v == 0 {
+            break;
+        }
+    }
+}
+
+/// `wasm` with the memory-info subsection of its `dylink.0` replaced (the section must come first, and
+/// mem-info first in it, as wasm-ld writes them).
+pub fn with_mem_info(wasm: &[u8], mem_size: u32, mem_p2: u32, table_size: u32, table_p2: u32) -> Vec<u8> {
+    let read = |at: &mut usize| {
+        let (mut v, mut shift) = (0usize, 0);
+        loop {
+            let b = wasm[*at];
+            *at += 1;
+            v |= ((b & 0x7f) as usize) << shift;
+            if b & 0x80 == 0 {
+                return v;
+            }
+            shift += 7;
+        }
+    };
+    assert_eq!(wasm[8], 0, "dylink.0 comes first");
+    let mut at = 9;
+    let size = read(&mut at);
+    let end = at + size;
+    let name_len = read(&mut at);
+    assert_eq!(&wasm[at..at + name_len], b"dylink.0");
+    at += name_len;
+    assert_eq!(wasm[at], 1, "mem-info comes first");
+    at += 1;
+    let sub = read(&mut at);
+    let rest = &wasm[at + sub..end];
+    let mut body = Vec::new();
+    for v in [mem_size, mem_p2, table_size, table_p2] {
+        leb(v, &mut body);
+    }
+    let mut payload = vec![8];
+    payload.extend_from_slice(b"dylink.0");
+    payload.push(1);
+    leb(body.len() as u32, &mut payload);
+    payload.extend(body);
+    payload.extend_from_slice(rest);
+    let mut out = wasm[..8].to_vec();
+    out.push(0);
+    leb(payload.len() as u32, &mut out);
+    out.extend(payload);
+    out.extend_from_slice(&wasm[end..]);
+    out
+}
+
+/// The memory of the modules other than `except` (their regions and every byte in them).
+pub fn others_memory(
+    space: &AddressSpace,
+    t: &wasmvm_loader::Thread,
+    except: &str,
+) -> Vec<(wasmvm_loader::Region, Vec<u8>)> {
+    use wasmvm_loader::RegionKind;
+    space
+        .regions()
+        .into_iter()
+        .filter(|r| match &r.kind {
+            RegionKind::Module(n) => n != except,
+            RegionKind::Main(_) => true,
+            _ => false,
+        })
+        .map(|r| {
+            let bytes = t.read(r.start as u32, (r.end - r.start) as usize).unwrap();
+            (r, bytes)
+        })
+        .collect()
+}

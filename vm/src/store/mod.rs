@@ -343,6 +343,20 @@ impl StoreInner {
         }
     }
 
+    /// Drop the entities of vacated slots (instances of unloaded modules, with their function entries and
+    /// their reference to the compiled module) if no wasm is running in this store: with no activation on
+    /// the execution stack, no frame can be suspended in their code. The caller (the loader) guarantees that
+    /// no live instance of the store imports from them and that it holds no handle to them. Returns how many
+    /// were dropped (0 while wasm runs; they are then kept for a later call).
+    pub fn release_vacated(&mut self) -> usize {
+        if self.vacated.is_empty() || self.stack.depth != 0 || self.stack.frames_top != 0 {
+            return 0;
+        }
+        let n = self.vacated.len();
+        self.vacated = Vec::new();
+        n
+    }
+
     /// Is this raw funcref's slot empty (so a slot resolver could fill it)?
     pub(crate) fn needs_resolver(&self, raw: u64) -> Option<u32> {
         let slot = (raw >> 32).checked_sub(1)? as u32;

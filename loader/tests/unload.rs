@@ -1,0 +1,69 @@
+//! Issue 10, finding 4 (function pointers): a call through a table slot of an unloaded module traps naming
+//! the module, and such slots are quarantined: reused only when no free slot is left, oldest first. (Before:
+//! slots were nulled, "uninitialized element", and reused at once by the next module, so a stale pointer
+//! silently called the new occupant.)
+
+mod common;
+
+use std::sync::Arc;
+
+use common::*;
+use wasmvm_loader::{LoadOptions, ModuleId, Source, SpaceConfig, Thread};
+
+/// A library with two functions in its own table slots: slot 0 returns `tag + x`, slot 1 likewise.
+fn lib(name: &str, tag: i32) -> Source {
+    let wat = format!(
+        r#"(module (@dylink.0 (mem-info (table 2 0)))
+            (import "env" "__indirect_function_table" (table 0 funcref))
+            (import "env" "__memory_base" (global i32))
+            (import "env" "__table_base" (global $tb i32))
+            (elem (global.get $tb) func $f $f)
+            (func $f (param i32) (result i32) local.get 0 i32.const {tag} i32.add))"#
+    );
+    Source::Bytes { name: name.into(), bytes: Arc::from(wat::parse_str(wat).unwrap()) }
+}
+
+fn table_base(t: &Thread, id: ModuleId) -> u32 {
+    t.space().modules().into_iter().find(|m| m.id == id).unwrap().table_base
+}
+
+fn call(t: &mut Thread, slot: u32) -> Result<i32, String> {
+    t.call::<(i32, i32), i32>("call_ptr", (slot as i32, 1)).map_err(|e| e.to_string())
+}
+
+#[test]
+fn stale_pointers_trap_and_slots_are_reused_oldest_first() {
+    // The program uses some table slots; leave room for exactly three 2-slot libraries.
+    let (probe, _) = space(SpaceConfig::default());
+    let mut t = probe.thread().unwrap();
+    let opts = LoadOptions { needed: vec!["libmid.so".into()], ..Default::default() };
+    t.load_with("main.wasm", &opts).unwrap();
+    let used = probe.table_regions().iter().map(|r| r.end).max().unwrap() as u32;
+    drop(t);
+
+    let (space, _) = space(SpaceConfig { max_table_size: used + 6, ..SpaceConfig::default() });
+    let mut t = space.thread().unwrap();
+    t.load_with("main.wasm", &opts).unwrap();
+    let a = t.load(lib("liba.so", 100)).unwrap();
+    let b = t.load(lib("libb.so", 200)).unwrap();
+    let c = t.load(lib("libc.so", 300)).unwrap();
+    let (ta, tb, tc) = (table_base(&t, a), table_base(&t, b), table_base(&t, c));
+    assert_eq!((call(&mut t, ta + 1), call(&mut t, tb), call(&mut t, tc)), (Ok(101), Ok(201), Ok(301)));
+    t.dlclose(a).unwrap();
+    t.dlclose(b).unwrap();
+    assert_eq!(call(&mut t, ta + 1).unwrap_err(), "call_ptr: trap: call to a function of unloaded module liba.so");
+    assert_eq!(call(&mut t, tb).unwrap_err(), "call_ptr: trap: call to a function of unloaded module libb.so");
+    // No free slot is left: the oldest quarantined region (liba's) is reused, libb's still traps.
+    let d = t.load(lib("libd.so", 400)).unwrap();
+    assert_eq!(table_base(&t, d), ta);
+    assert_eq!(call(&mut t, ta), Ok(401));
+    assert_eq!(call(&mut t, tb).unwrap_err(), "call_ptr: trap: call to a function of unloaded module libb.so");
+    assert_eq!(call(&mut t, tc), Ok(301));
+    // Then libb's.
+    let e = t.load(lib("libe.so", 500)).unwrap();
+    assert_eq!(table_base(&t, e), tb);
+    assert_eq!(call(&mut t, tb + 1), Ok(501));
+    // And nothing is left at all: a clear error.
+    let err = t.load(lib("libf.so", 600)).unwrap_err().to_string();
+    assert!(err.starts_with("libf.so: cannot place module: table: 2 slots aligned to 1 do not fit"), "{err}");
+}
