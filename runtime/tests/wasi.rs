@@ -149,3 +149,49 @@ fn shared_memory_guest() {
     assert_eq!(g.call("args_sizes_get", &[16, 20]), 0);
     assert_eq!((g.u32_at(16), g.u32_at(20)), (1, 2));
 }
+
+/// A socket the host hands over (here as stdin): `sock_send`, `sock_recv`, `sock_shutdown`, and
+/// `sock_accept` on a listening one. (Before issue 11 they were all `ENOSYS`.)
+#[test]
+fn sockets_handed_over_by_the_host() {
+    use std::io::{Read, Write};
+    use std::os::unix::net::{UnixListener, UnixStream};
+
+    let (guest_end, mut host_end) = UnixStream::pair().unwrap();
+    let mut g = Guest::with_memory(WasiCtx::builder().stdin_file(guest_end).build());
+    g.write(200, b"ping");
+    g.iovec(100, 200, 4);
+    assert_eq!(g.call("sock_send", &[0, 100, 1, 0, 120]), 0);
+    assert_eq!(g.u32_at(120), 4);
+    let mut buf = [0u8; 4];
+    host_end.read_exact(&mut buf).unwrap();
+    assert_eq!(&buf, b"ping");
+    host_end.write_all(b"pong").unwrap();
+    g.iovec(100, 300, 16);
+    assert_eq!(g.call("sock_recv", &[0, 100, 1, 0, 120, 124]), 0);
+    assert_eq!((g.u32_at(120), g.read(300, 4)), (4, b"pong".to_vec()));
+    assert_eq!(g.call("sock_recv", &[0, 100, 1, 8, 120, 124]), INVAL);
+    // Shutting down the writing side: the host reads end-of-file.
+    assert_eq!(g.call("sock_shutdown", &[0, 2]), 0);
+    assert_eq!(host_end.read(&mut buf).unwrap(), 0);
+    assert_eq!(g.call("sock_shutdown", &[0, 7]), INVAL);
+    assert_eq!(g.call("sock_accept", &[0, 0, 120]), INVAL, "not listening");
+
+    let dir = tempfile::tempdir().unwrap();
+    let listener = UnixListener::bind(dir.path().join("s")).unwrap();
+    let path = dir.path().join("s");
+    let mut g = Guest::with_memory(WasiCtx::builder().stdin_file(listener).build());
+    let client = std::thread::spawn(move || {
+        let mut c = UnixStream::connect(path).unwrap();
+        c.write_all(b"hi").unwrap();
+        c
+    });
+    assert_eq!(g.call("sock_accept", &[0, 0, 120]), 0);
+    let fd = i64::from(g.u32_at(120));
+    assert_eq!(fd, 3);
+    // Wait for all of a 2-byte buffer.
+    g.iovec(100, 300, 2);
+    let _client = client.join().unwrap();
+    assert_eq!(g.call("sock_recv", &[fd, 100, 1, 2, 120, 124]), 0, "waitall");
+    assert_eq!((g.u32_at(120), g.read(300, 2)), (2, b"hi".to_vec()));
+}

@@ -1,5 +1,6 @@
 //! Descriptor-level operations on open files (and directories where they make sense): positioned
-//! I/O, seeking, sizes, space and access hints, times, syncing, `filestat`s; and `sock_shutdown`.
+//! I/O, seeking, sizes, space and access hints, times, syncing, `filestat`s; and the socket calls
+//! (on a socket the host handed over: sockets are bidirectional, so they need no read/write right).
 //!
 //! A standard stream given as an in-memory reader or writer cannot seek (`ESPIPE`); a directory is
 //! `EISDIR` (`EBADF` for `fd_allocate`/`fd_advise`, as `posix_fallocate(3)` on a descriptor not
@@ -371,4 +372,106 @@ pub(crate) fn sock_shutdown(env: &mut dyn Env, fd: u32, how: u32) -> WasiResult 
         return Err(std::io::Error::last_os_error().into());
     }
     Ok(())
+}
+
+/// Wait (wakeably) until socket `sock` is ready for `events`, unless it is non-blocking.
+fn wait_socket(env: &mut dyn Env, sock: &std::os::fd::OwnedFd, events: i16) -> WasiResult {
+    // SAFETY: fcntl on a descriptor we own.
+    let fl = unsafe { libc::fcntl(sock.as_raw_fd(), libc::F_GETFL) };
+    if fl >= 0 && fl & libc::O_NONBLOCK == 0 {
+        env.ctx().wait(Some(sock.as_fd()), events, None)?;
+    }
+    Ok(())
+}
+
+/// `sock_recv(fd, ri_data, ri_data_len, ri_flags, ro_datalen_ptr, ro_flags_ptr)`: `recv(2)` into
+/// the buffers; `ri_flags` may ask to peek (1) or wait for all (2).
+pub(crate) fn sock_recv(
+    env: &mut dyn Env,
+    fd: u32,
+    iovs: u32,
+    n: u32,
+    ri_flags: u32,
+    datalen: u32,
+    ro_flags: u32,
+) -> WasiResult {
+    let sock = socket_fd(env, fd)?;
+    if ri_flags & !3 != 0 {
+        return Err(Errno::INVAL);
+    }
+    let (iovecs, total) = checked_iovecs(env, iovs, n)?;
+    env.check(at(datalen, 0), 4)?;
+    env.check(at(ro_flags, 0), 2)?;
+    let mut data = vec![0u8; (total as usize).min(MAX_READ)];
+    let mut flags = 0;
+    if ri_flags & 1 != 0 {
+        flags |= libc::MSG_PEEK;
+    }
+    if ri_flags & 2 != 0 {
+        flags |= libc::MSG_WAITALL;
+    }
+    wait_socket(env, &sock, libc::POLLIN)?;
+    // SAFETY: recv into a live buffer of that length, on a descriptor we own.
+    let got = unsafe { libc::recv(sock.as_raw_fd(), data.as_mut_ptr().cast(), data.len(), flags) };
+    if got < 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    scatter(env, &iovecs, &data[..got as usize])?;
+    env.write_u32(at(datalen, 0), got as u32)?;
+    env.write(at(ro_flags, 0), &0u16.to_le_bytes())
+}
+
+/// `sock_send(fd, si_data, si_data_len, si_flags, so_datalen_ptr)`: `send(2)` of the buffers (no
+/// `SIGPIPE`: a closed peer is `EPIPE`).
+pub(crate) fn sock_send(env: &mut dyn Env, fd: u32, iovs: u32, n: u32, si_flags: u32, datalen: u32) -> WasiResult {
+    let sock = socket_fd(env, fd)?;
+    if si_flags != 0 {
+        return Err(Errno::INVAL);
+    }
+    let bytes = gather(env, iovs, n)?;
+    env.check(at(datalen, 0), 4)?;
+    wait_socket(env, &sock, libc::POLLOUT)?;
+    // SAFETY: send from a live buffer of that length, on a descriptor we own.
+    let sent = unsafe { libc::send(sock.as_raw_fd(), bytes.as_ptr().cast(), bytes.len(), libc::MSG_NOSIGNAL) };
+    if sent < 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    env.write_u32(at(datalen, 0), sent as u32)
+}
+
+/// `sock_accept(fd, flags, ro_fd_ptr)`: a connection on listening socket `fd` as a new descriptor
+/// (`flags` may hold `fdflags::nonblock`; a non-listening socket is `EINVAL`, as `accept(2)`).
+pub(crate) fn sock_accept(env: &mut dyn Env, fd: u32, flags: u32, out: u32) -> WasiResult {
+    const FDFLAGS_NONBLOCK: u32 = 4;
+    let sock = socket_fd(env, fd)?;
+    if flags & !FDFLAGS_NONBLOCK != 0 {
+        return Err(Errno::INVAL);
+    }
+    env.check(at(out, 0), 4)?;
+    // A socket that is not listening would never become ready to accept: `EINVAL` at once.
+    let mut listening: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: getsockopt into a live int of the given length, on a descriptor we own.
+    let r = unsafe {
+        libc::getsockopt(sock.as_raw_fd(), libc::SOL_SOCKET, libc::SO_ACCEPTCONN, (&raw mut listening).cast(), &mut len)
+    };
+    if r < 0 || listening == 0 {
+        return Err(Errno::INVAL);
+    }
+    wait_socket(env, &sock, libc::POLLIN)?;
+    let mut how = libc::SOCK_CLOEXEC;
+    if flags & FDFLAGS_NONBLOCK != 0 {
+        how |= libc::SOCK_NONBLOCK;
+    }
+    // SAFETY: accept4 without an address buffer, on a descriptor we own.
+    let raw = unsafe { libc::accept4(sock.as_raw_fd(), std::ptr::null_mut(), std::ptr::null_mut(), how) };
+    if raw < 0 {
+        return Err(std::io::Error::last_os_error().into());
+    }
+    // SAFETY: accept4 returned a new descriptor that nobody else owns.
+    let file = std::fs::File::from(unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(raw) });
+    let mut entry = super::ctx::FdEntry::new(Handle::File(OpenFile { file, read: true, write: true, stream: true }));
+    entry.flags = flags as u16;
+    let new = env.ctx().insert_fd(entry)?;
+    env.write_u32(at(out, 0), new)
 }

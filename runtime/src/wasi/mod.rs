@@ -1,9 +1,10 @@
 //! WASI preview1 (`wasi_snapshot_preview1`) for wasmvm: every function of it, for C programs built
 //! with wasi-libc and Rust programs built for `wasm32-wasip1`: stdio, arguments, environment,
 //! clocks, randomness, sleeping and exit, files, directories, symlinks and hard links under
-//! preopened directories, times, rights. Sockets: preview1 cannot open one; `sock_shutdown` works
-//! on a socket the host handed over, `sock_accept`/`sock_recv`/`sock_send` give `EBADF` or
-//! `ENOTSOCK` as due, and `ENOTSUP` on a real socket. `proc_raise` (deprecated) is `ENOTSUP`.
+//! preopened directories, times, rights. Sockets: preview1 cannot open one, but a host can hand one
+//! over as a descriptor (e.g. stdin, with [`WasiCtxBuilder::stdin_file`]): `sock_accept`,
+//! `sock_recv`, `sock_send` and `sock_shutdown` work on it, and give `EBADF` or `ENOTSOCK` on
+//! anything else. `proc_raise` (deprecated) is `ENOTSUP`.
 //!
 //! Files: [`WasiCtxBuilder::preopened_dir`] (the CLI's `--dir HOST::GUEST`) gives the program a
 //! host directory as descriptor 3, 4, ...; through it the program can `path_open` (create,
@@ -205,12 +206,12 @@ pub fn add_to_linker<T: 'static>(
 
     // Sockets: preview1 cannot open one, but a host may hand one over as a descriptor.
     wasi!("sock_shutdown", |env, fd: u32, how: u32| file::sock_shutdown(env, fd, how));
-    wasi!("sock_accept", |env, fd: u32, _flags: u32, _out: u32| { file::socket_fd(env, fd).and(Err(Errno::NOTSUP)) });
-    wasi!("sock_recv", |env, fd: u32, _iovs: u32, _n: u32, _flags: u32, _len: u32, _oflags: u32| {
-        file::socket_fd(env, fd).and(Err(Errno::NOTSUP))
+    wasi!("sock_accept", |env, fd: u32, flags: u32, out: u32| file::sock_accept(env, fd, flags, out));
+    wasi!("sock_recv", |env, fd: u32, iovs: u32, n: u32, flags: u32, len: u32, oflags: u32| {
+        file::sock_recv(env, fd, iovs, n, flags, len, oflags)
     });
-    wasi!("sock_send", |env, fd: u32, _iovs: u32, _n: u32, _flags: u32, _len: u32| {
-        file::socket_fd(env, fd).and(Err(Errno::NOTSUP))
+    wasi!("sock_send", |env, fd: u32, iovs: u32, n: u32, flags: u32, len: u32| {
+        file::sock_send(env, fd, iovs, n, flags, len)
     });
 
     linker.func_wrap(MODULE, "proc_exit", |_: Caller<'_, T>, code: i32| -> Result<(), Trap> { proc::exit(code) })?;
