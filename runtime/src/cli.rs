@@ -29,9 +29,12 @@ env.__indirect_function_table, or when --preload is given. --dir, --preload, -L 
 follow MODULE directly (wasmvm run main.wasm --preload lib.so ARGS...); the first other word, or
 '--', starts the program's arguments.";
 
+/// `0.1.0 (commit 1234abcd5678)`: the package version and the commit it was built from.
+const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("WASMVM_COMMIT"), ")");
+
 /// A WebAssembly interpreter.
 #[derive(Parser, Debug)]
-#[command(name = "wasmvm", version, about = "wasmvm: a WebAssembly interpreter", propagate_version = true)]
+#[command(name = "wasmvm", version = VERSION, about = "wasmvm: a WebAssembly interpreter", propagate_version = true)]
 #[command(after_help = "Set WASMVM_LOG=error|warn|info|debug|trace for diagnostics on stderr.")]
 pub struct Cli {
     #[command(subcommand)]

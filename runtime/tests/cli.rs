@@ -224,7 +224,11 @@ fn usage_errors_and_version() {
     let tmp = tempfile::tempdir().unwrap();
     let out = wasmvm(tmp.path(), &["--version"], b"");
     assert_eq!(out.status.code(), Some(0));
-    assert!(text(&out.stdout).starts_with("wasmvm "), "{}", text(&out.stdout));
+    let version = text(&out.stdout);
+    assert!(version.starts_with(&format!("wasmvm {} (commit ", env!("CARGO_PKG_VERSION"))), "{version}");
+    // The commit is the checkout's (hex digits), or "unknown" outside git.
+    let commit = version.trim_end().trim_end_matches(')').rsplit(' ').next().unwrap().trim_end_matches("-modified");
+    assert!(commit == "unknown" || (commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())), "{version}");
     let out = wasmvm(tmp.path(), &["run"], b"");
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).starts_with("error: "));
