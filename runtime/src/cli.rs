@@ -106,6 +106,16 @@ pub struct RunArgs {
     #[arg(long)]
     pub map: bool,
 
+    /// Give the program N units of fuel (one per wasm instruction executed, all threads drawing from one
+    /// budget); running out traps with "all fuel consumed" (deterministic).
+    #[arg(long, value_name = "N")]
+    pub fuel: Option<u64>,
+
+    /// Stop the program after DURATION of wall-clock time (e.g. 500ms, 2s, 1m): its threads trap with
+    /// "interrupted".
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+
     /// The module file, then the program's (or the invoked function's) arguments. Everything after
     /// MODULE goes to the program, even if it looks like an option (but see --preload).
     #[arg(
@@ -209,6 +219,23 @@ fn explore(path: &std::path::Path, funcs: &[String]) -> Result<String, String> {
     Ok(text)
 }
 
+/// `500ms`, `2s`, `1.5s`, `1m`, or a number of seconds.
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let (num, unit) = match s.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => s.split_at(i),
+        None => (s, "s"),
+    };
+    let v: f64 = num.trim().parse().map_err(|_| format!("invalid duration {s:?} (e.g. 500ms, 2s, 1m)"))?;
+    let secs = match unit {
+        "ms" => v / 1000.0,
+        "s" => v,
+        "m" => v * 60.0,
+        "h" => v * 3600.0,
+        _ => return Err(format!("invalid duration unit in {s:?} (ms, s, m or h)")),
+    };
+    std::time::Duration::try_from_secs_f64(secs).map_err(|_| format!("invalid duration {s:?}"))
+}
+
 /// The program's threads: the first to trap or exit ends the process.
 fn process_group() -> Arc<ThreadGroup> {
     Arc::new(ThreadGroup::with_handler(|outcome: &Outcome| {
@@ -246,10 +273,24 @@ fn run(mut args: RunArgs) -> Outcome {
             .collect::<Result<Vec<_>, _>>()
     };
 
-    let engine = Engine::default();
+    let engine = Engine::new(wasmvm::Config {
+        consume_fuel: args.fuel.is_some(),
+        interruptible: args.timeout.is_some(),
+        ..wasmvm::Config::default()
+    });
     let bytes = run::read_module(&path)?;
     let facts = multi::scan(&bytes).unwrap_or_default();
     let group = process_group();
+    if let Some(fuel) = args.fuel {
+        group.fuel_tank().set(fuel);
+    }
+    if let Some(limit) = args.timeout {
+        let interrupt = group.interrupt_handle();
+        std::thread::spawn(move || {
+            std::thread::sleep(limit);
+            interrupt.interrupt();
+        });
+    }
     if !args.preload.is_empty() || facts.needs_loader() {
         drop(bytes);
         let options = MultiOptions {

@@ -155,7 +155,7 @@ impl MultiProgram {
         let space = AddressSpace::with_host(engine, config, host_linker(engine).map_err(setup)?).map_err(setup)?;
         group.watch(&wasi);
         let mut thread = space.thread_with(ThreadData { wasi: wasi.clone(), group: group.clone() }).map_err(setup)?;
-        thread.store().set_interrupt_handle(group.interrupt_handle());
+        group.adopt(thread.store());
 
         let mut needed = Vec::new();
         for p in &options.preload {
@@ -278,7 +278,7 @@ fn spawn(caller: Caller<'_, ThreadCtx>, start_arg: i32) -> i32 {
                 return;
             }
         };
-        thread.store().set_interrupt_handle(user.group.interrupt_handle());
+        user.group.adopt(thread.store());
         let start = thread
             .instance(module)
             .map_err(|e| e.to_string())

@@ -163,7 +163,7 @@ impl Program {
         };
         group.watch(&ctx_of(&host));
         let mut store = Store::new(engine, host);
-        store.set_interrupt_handle(group.interrupt_handle());
+        group.adopt(&mut store);
         let r = linker.instantiate(&mut store, module);
         log::debug!("instantiated: {}", if r.is_ok() { "ok" } else { "failed" });
         Ok(match classify(r, || "failed to instantiate module".into())? {

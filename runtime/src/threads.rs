@@ -23,7 +23,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, mpsc};
 
-use wasmvm::{Caller, Error, Func, Instance, InterruptHandle, Linker, Module, Store};
+use wasmvm::{Caller, Error, FuelTank, Func, Instance, InterruptHandle, Linker, Module, Store};
 
 use crate::run::RunError;
 use crate::wasi::WasiCtx;
@@ -50,6 +50,8 @@ pub struct ThreadGroup {
     next_tid: AtomicU32,
     outcome: OnceLock<Outcome>,
     interrupt: InterruptHandle,
+    /// The fuel every store of the program draws from (when the engine meters fuel).
+    fuel: FuelTank,
     on_end: Option<EndHandler>,
     /// The program's WASI contexts, shut down when it ends.
     contexts: Mutex<Vec<WasiCtx>>,
@@ -76,6 +78,7 @@ impl ThreadGroup {
             next_tid: AtomicU32::new(1),
             outcome: OnceLock::new(),
             interrupt: InterruptHandle::new(),
+            fuel: FuelTank::default(),
             on_end: None,
             contexts: Mutex::new(Vec::new()),
             live: (Mutex::new(0), Condvar::new()),
@@ -90,6 +93,17 @@ impl ThreadGroup {
     /// The handle every store of the program shares.
     pub fn interrupt_handle(&self) -> InterruptHandle {
         self.interrupt.clone()
+    }
+
+    /// The fuel tank every store of the program shares (one budget for all its threads).
+    pub fn fuel_tank(&self) -> FuelTank {
+        self.fuel.clone()
+    }
+
+    /// Make `store` one of the program's: it shares the program's interrupt handle and fuel.
+    pub fn adopt<T>(&self, store: &mut Store<T>) {
+        store.set_interrupt_handle(self.interrupt_handle());
+        store.set_fuel_tank(self.fuel_tank());
     }
 
     /// A fresh thread id, or `None` when all of `[1, 2^29)` have been used.
@@ -289,7 +303,7 @@ fn spawn(spawner: &Arc<Spawner>, wasi: WasiCtx, start_arg: i32) -> i32 {
         let _live = live;
         let host = Host { wasi: wasi.clone(), threads: Some(spawner.clone()) };
         let mut store = Store::new(spawner.module.engine(), host);
-        store.set_interrupt_handle(spawner.group.interrupt_handle());
+        spawner.group.adopt(&mut store);
         let start = spawner
             .linker
             .instantiate(&mut store, &spawner.module)

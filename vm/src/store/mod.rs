@@ -99,6 +99,23 @@ pub struct FuelTank {
     pub(crate) remaining: Arc<std::sync::atomic::AtomicI64>,
 }
 
+impl FuelTank {
+    /// A tank holding `fuel` units.
+    pub fn new(fuel: u64) -> Self {
+        let tank = Self::default();
+        tank.set(fuel);
+        tank
+    }
+    /// Refill the tank to `fuel` units (for every store sharing it).
+    pub fn set(&self, fuel: u64) {
+        self.remaining.store(fuel.min(i64::MAX as u64) as i64, std::sync::atomic::Ordering::Relaxed);
+    }
+    /// The fuel left (0 once it ran out).
+    pub fn get(&self) -> u64 {
+        self.remaining.load(std::sync::atomic::Ordering::Relaxed).max(0) as u64
+    }
+}
+
 /// Stops wasm running in the stores that share it, from any thread: the running code traps with
 /// "interrupted" at its next loop iteration or call (requires [`Config::interruptible`](crate::Config)).
 #[derive(Debug, Clone, Default)]
@@ -177,15 +194,14 @@ impl<T> Store<T> {
     /// engine meters fuel ([`Config::consume_fuel`](crate::Config::consume_fuel)).
     pub fn set_fuel(&mut self, fuel: u64) -> crate::Result<()> {
         self.check_fuel()?;
-        let v = fuel.min(i64::MAX as u64) as i64;
-        self.inner.fuel.remaining.store(v, std::sync::atomic::Ordering::Relaxed);
+        self.inner.fuel.set(fuel);
         Ok(())
     }
 
     /// The fuel left (0 once it ran out). Fails unless the engine meters fuel.
     pub fn get_fuel(&self) -> crate::Result<u64> {
         self.check_fuel()?;
-        Ok(self.inner.fuel.remaining.load(std::sync::atomic::Ordering::Relaxed).max(0) as u64)
+        Ok(self.inner.fuel.get())
     }
 
     /// This store's fuel tank, to share with other stores ([`Store::set_fuel_tank`]).
