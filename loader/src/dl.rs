@@ -9,13 +9,14 @@
 //! (through `NEEDED` or because it defines a symbol another module imported). `dlclose` drops one
 //! reference and then unloads every module no longer reachable from a referenced one (mark and sweep, so
 //! cycles — a library calling back into the program — are no obstacle): it calls `__wasm_call_dtors` if
-//! exported, removes the module's symbols, frees its memory region, and nulls its table slots, so a stale
-//! function pointer traps instead of running freed code. Its id (its funcref slot in every store) is
-//! *retired*: each thread that instantiated it vacates the slot in its own store at its next loader call
-//! (dlopen, dlclose, malloc, a call through [`Thread`](crate::Thread), a call into a module it has not
-//! instantiated yet) or when it ends, also freeing its TLS block of the module (from the layout, or an
-//! Emscripten block from the built-in heap); once all have, the id is
-//! recycled for a new module. So loading and unloading can go on forever, and a function pointer into a new
+//! exported, removes the module's symbols, and quarantines its table slots with tombstones, so a stale
+//! function pointer traps naming the module instead of running freed code or the slot's next occupant. Its
+//! id (its funcref slot in every store) is *retired*: each thread that instantiated it vacates the slot in
+//! its own store at its next loader call (dlopen, dlclose, malloc, a call through
+//! [`Thread`](crate::Thread), a call into a module it has not instantiated yet) made while it is not
+//! executing in the module, or when it ends, also freeing its TLS block of the module (from the layout, or
+//! an Emscripten block from the built-in heap); once all have, the id is recycled for a new module and the
+//! module's memory region is reclaimed (so no thread still running its code writes into a later module). So loading and unloading can go on forever, and a function pointer into a new
 //! module never reaches an old module's instance.
 
 use std::collections::HashSet;
@@ -112,15 +113,16 @@ pub(crate) fn unload<C: Ctx>(cx: &mut C, space: &SpaceInner, ids: &[ModId], dtor
         }
     }
     let mut reg = write_reg(space);
+    let mut reclaim = Vec::new();
     for m in &modules {
         let users = m.close();
-        reg.retire(m.id, users);
+        // The memory goes with the id: once every thread that ran the module's code has left it.
+        reclaim.extend(reg.retire(m.id, users, Some(m.memory_base)));
         if reg.by_name.get(&m.name) == Some(&m.id) {
             reg.by_name.remove(&m.name);
         }
         reg.order.retain(|&i| i != m.id);
         link::release_func_slots(space, &mut reg, m.id, Some(&m.name));
-        space.free_region(m.memory_base);
         if m.table_size > 0 {
             space.retire_table(m.table_base, &m.name);
         }
@@ -128,6 +130,9 @@ pub(crate) fn unload<C: Ctx>(cx: &mut C, space: &SpaceInner, ids: &[ModId], dtor
     }
     reg.rebuild_scope();
     drop(reg);
+    for r in reclaim {
+        space.free_region(r);
+    }
     space.retire_epoch.fetch_add(1, Ordering::Release);
 }
 

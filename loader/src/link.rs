@@ -154,7 +154,7 @@ impl Drop for Rollback<'_> {
             // The loading thread may have instantiated some of the group: it vacates their slots before
             // the ids are recycled.
             let users = reg.get(id).map(|m| m.close()).unwrap_or_else(|| vec![self.tid]);
-            reg.retire(id, users);
+            reg.retire(id, users, None);
             release_func_slots(self.space, &mut reg, id, None);
             if let Some(slot) = reg.modules.get_mut(id as usize) {
                 *slot = None;

@@ -150,6 +150,9 @@ pub(crate) struct Registry {
     /// those threads. A slot is recycled only when no store has anything in it, so a function pointer into
     /// a new module can never reach an old module's instance.
     pub retired: HashMap<ModId, Vec<u32>>,
+    /// The memory region of each retired id's module: reclaimed with the id, so that no thread still
+    /// executing in the module's code writes into the memory of a module loaded later.
+    pub held_regions: HashMap<ModId, u32>,
     /// Ids ready to be given to new modules.
     pub free_ids: Vec<ModId>,
 }
@@ -176,23 +179,30 @@ impl Registry {
     /// Retire the id of an unloaded module: it is recycled once every thread in `users` has vacated its
     /// slot ([`crate::thread::vacate_retired`]). The caller bumps the space's `retire_epoch` so that they
     /// notice.
-    pub(crate) fn retire(&mut self, id: ModId, users: Vec<u32>) {
+    pub(crate) fn retire(&mut self, id: ModId, users: Vec<u32>, region: Option<u32>) -> Option<u32> {
         if users.is_empty() {
             self.free_ids.push(id);
+            region
         } else {
             self.retired.insert(id, users);
+            if let Some(r) = region {
+                self.held_regions.insert(id, r);
+            }
+            None
         }
     }
 
-    /// Thread `tid` no longer has an instance in slot `id` (it vacated it, or it ended).
-    pub(crate) fn release(&mut self, id: ModId, tid: u32) {
-        if let Some(users) = self.retired.get_mut(&id) {
-            users.retain(|&t| t != tid);
-            if users.is_empty() {
-                self.retired.remove(&id);
-                self.free_ids.push(id);
-            }
+    /// Thread `tid` no longer has an instance in slot `id` (it vacated it, or it ended). Returns the memory
+    /// region to reclaim when it was the last.
+    pub(crate) fn release(&mut self, id: ModId, tid: u32) -> Option<u32> {
+        let users = self.retired.get_mut(&id)?;
+        users.retain(|&t| t != tid);
+        if !users.is_empty() {
+            return None;
         }
+        self.retired.remove(&id);
+        self.free_ids.push(id);
+        self.held_regions.remove(&id)
     }
 
     /// Rebuild the global scope from the modules in it, in load order (after a module left it).

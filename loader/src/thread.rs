@@ -107,8 +107,10 @@ impl Drop for ThreadCtx {
             m.users.lock().unwrap_or_else(|e| e.into_inner()).retain(|&t| t != self.tid);
         }
         let retired: Vec<ModId> = reg.retired.keys().copied().collect();
-        for id in retired {
-            reg.release(id, self.tid);
+        let reclaim: Vec<u32> = retired.into_iter().filter_map(|id| reg.release(id, self.tid)).collect();
+        drop(reg);
+        for r in reclaim {
+            self.space.free_region(r);
         }
     }
 }
@@ -132,6 +134,13 @@ pub(crate) fn vacate_retired<C: Ctx>(cx: &mut C) {
             |id: ModId| reg.get(id).is_some_and(|m| m.module.exports().any(|e| e.name == "emscripten_tls_init"));
         reg.retired.iter().filter(|(_, users)| users.contains(&tid)).map(|(&id, _)| (id, emscripten(id))).collect()
     };
+    // A module this thread is still executing in (a caller frame in its code, or the instance calling the
+    // loader now) is left for a later call: its slot, TLS block and memory stay until the thread leaves it.
+    let running = cx.executing_slot();
+    let before = ids.len();
+    let ids: Vec<(ModId, bool)> =
+        ids.into_iter().filter(|&(id, _)| Some(id) != running && !cx.inner_mut().slot_on_stack(id)).collect();
+    let deferred = ids.len() < before;
     for &(id, emscripten) in &ids {
         cx.inner_mut().vacate_slot(id);
         let t = cx.thread_mut();
@@ -150,12 +159,16 @@ pub(crate) fn vacate_retired<C: Ctx>(cx: &mut C) {
     }
     if !ids.is_empty() {
         let mut reg = link::write_reg(&space);
-        for (id, _) in ids {
-            reg.release(id, tid);
+        let reclaim: Vec<u32> = ids.iter().filter_map(|&(id, _)| reg.release(id, tid)).collect();
+        drop(reg);
+        for r in reclaim {
+            space.free_region(r);
         }
     }
     cx.inner_mut().release_vacated();
-    cx.thread_mut().seen_epoch = epoch;
+    if !deferred {
+        cx.thread_mut().seen_epoch = epoch;
+    }
 }
 
 /// A store of this crate's thread type: `Store<ThreadCtx>` or a `Caller` of one (in host functions).
@@ -164,6 +177,10 @@ pub trait Ctx: AsContextMut<Data = ThreadCtx> {
     fn thread(&self) -> &ThreadCtx;
     /// The loader's thread state, mutably.
     fn thread_mut(&mut self) -> &mut ThreadCtx;
+    /// The funcref slot of the instance whose code is calling the loader now (a host function's caller).
+    fn executing_slot(&self) -> Option<u32> {
+        None
+    }
 }
 
 impl Ctx for Store<ThreadCtx> {
@@ -181,6 +198,9 @@ impl Ctx for Caller<'_, ThreadCtx> {
     }
     fn thread_mut(&mut self) -> &mut ThreadCtx {
         self.data_mut()
+    }
+    fn executing_slot(&self) -> Option<u32> {
+        self.instance().map(|i| i.slot())
     }
 }
 

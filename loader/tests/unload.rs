@@ -67,3 +67,53 @@ fn stale_pointers_trap_and_slots_are_reused_oldest_first() {
     let err = t.load(lib("libf.so", 600)).unwrap_err().to_string();
     assert!(err.starts_with("libf.so: cannot place module: table: 2 slots aligned to 1 do not fit"), "{err}");
 }
+
+/// Finding 4 (memory): a library that closes itself and goes on running keeps its memory until it
+/// returns; the library loaded meanwhile gets other memory, and its data is not overwritten. (Before:
+/// the region was freed at `dlclose`, the next library was placed there, and the write below landed in
+/// its data.)
+#[test]
+fn memory_of_a_closed_module_is_kept_while_its_code_runs() {
+    let (space, _) = space(SpaceConfig::default());
+    space.add_library(
+        "libnext.so",
+        wat::parse_str(
+            r#"(module (@dylink.0 (mem-info (memory 16 2)))
+            (import "env" "memory" (memory 1 65536 shared))
+            (import "env" "__memory_base" (global $base i32))
+            (data (global.get $base) "BBBBBBBBBBBBBBBB")
+            (func (export "next_get") (result i32) global.get $base i32.const 8 i32.add i32.load))"#,
+        )
+        .unwrap(),
+    );
+    let closer = r#"(module (@dylink.0 (mem-info (memory 16 2)))
+        (import "env" "memory" (memory 1 65536 shared))
+        (import "env" "__memory_base" (global $base i32))
+        (import "wasmvm" "dlopen" (func $dlopen (param i32 i32) (result i32)))
+        (import "wasmvm" "dlclose" (func $dlclose (param i32) (result i32)))
+        (data (global.get $base) "libnext.so\00")
+        (func (export "close_self_then_load") (param $self i32) (result i32) (local $next i32)
+            local.get $self call $dlclose drop
+            global.get $base i32.const 0x102 call $dlopen local.set $next
+            ;; still running in the closed module: it writes into its own data
+            global.get $base i32.const 8 i32.add i32.const 0x0badf00d i32.store
+            local.get $next))"#;
+    let mut t = space.thread().unwrap();
+    let id = t.load(Source::Bytes { name: "libcloser.so".into(), bytes: Arc::from(wat::parse_str(closer).unwrap()) });
+    let id = id.unwrap();
+    let closer_base = t.space().modules().iter().find(|m| m.id == id).unwrap().memory_base;
+    let next = t.call::<i32, i32>("close_self_then_load", id.slot() as i32 + 1).unwrap();
+    assert!(next > 0);
+    let next_base = space.modules().iter().find(|m| m.name == "libnext.so").unwrap().memory_base;
+    assert_ne!(next_base, closer_base, "placed over the memory of a module still running");
+    assert_eq!(t.call::<(), i32>("next_get", ()).unwrap(), 0x4242_4242);
+    // Back in the host, the closed module's memory is reclaimed at the thread's next loader call.
+    assert!(
+        space
+            .regions()
+            .iter()
+            .all(|r| r.kind != wasmvm_loader::RegionKind::Module("libnext.so".into()) || r.start != closer_base as u64)
+    );
+    t.dlopen("libnext.so", wasmvm_loader::dl::RTLD_NOW).unwrap();
+    assert!(space.regions().iter().all(|r| r.kind != wasmvm_loader::RegionKind::Module("libcloser.so".into())));
+}

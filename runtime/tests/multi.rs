@@ -128,3 +128,52 @@ fn max_modules_and_missing_preload() {
     assert_error(&r, "error: libnothere.so: cannot open shared object: not found in ");
     assert!(!r.2.contains("needed by"), "{}", r.2);
 }
+
+/// A program that calls `dlopen("/data/libx.so")` and `dlopen("/etc/passwd")`, prints `dlerror()` and
+/// exits with bit 0 set if the first opened, bit 1 if the second failed.
+const DLOPEN_PROBE: &str = r#"(module (@dylink.0 (mem-info (memory 256 4)))
+  (import "env" "memory" (memory 1 65536 shared))
+  (import "env" "__memory_base" (global $base i32))
+  (import "wasmvm" "dlopen" (func $dlopen (param i32 i32) (result i32)))
+  (import "wasmvm" "dlerror" (func $dlerror (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (data (global.get $base) "/data/libx.so\00/etc/passwd\00")
+  (func $strlen (param $p i32) (result i32) (local $n i32)
+    (block $done (loop $l
+      (br_if $done (i32.eqz (i32.load8_u (i32.add (local.get $p) (local.get $n)))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $l)))
+    local.get $n)
+  (func $print (param $p i32)
+    (i32.store (i32.add (global.get $base) (i32.const 128)) (local.get $p))
+    (i32.store (i32.add (global.get $base) (i32.const 132)) (call $strlen (local.get $p)))
+    (drop (call $fd_write (i32.const 1) (i32.add (global.get $base) (i32.const 128)) (i32.const 1)
+      (i32.add (global.get $base) (i32.const 136)))))
+  (func (export "_start") (local $ok i32)
+    (if (i32.ne (call $dlopen (global.get $base) (i32.const 2)) (i32.const 0))
+      (then (local.set $ok (i32.const 1)))
+      (else (call $print (call $dlerror))))
+    (if (i32.eqz (call $dlopen (i32.add (global.get $base) (i32.const 14)) (i32.const 2)))
+      (then (local.set $ok (i32.or (local.get $ok) (i32.const 2)))))
+    (call $print (call $dlerror))
+    (call $exit (local.get $ok))))"#;
+
+/// Issue 10: `--dir`'s promise holds for `dlopen`: a library path in a preopen is opened beneath it, a
+/// host path is not, and `dlerror` shows nothing of the host.
+#[test]
+fn dlopen_is_sandboxed_like_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("data")).unwrap();
+    let lib = r#"(module (@dylink.0 (mem-info (memory 4 2))) (import "env" "memory" (memory 1 65536 shared))
+        (import "env" "__memory_base" (global i32)))"#;
+    std::fs::write(tmp.path().join("data/libx.so"), wat::parse_str(lib).unwrap()).unwrap();
+    std::fs::write(tmp.path().join("main.wasm"), wat::parse_str(DLOPEN_PROBE).unwrap()).unwrap();
+    let out = wasmvm_in(tmp.path(), &["run", "--dir", "data::/data", "main.wasm"]);
+    let passwd = "/etc/passwd: cannot open shared object: not found";
+    assert_eq!((out.status.code(), text(&out.stdout), text(&out.stderr)), (Some(3), passwd.into(), String::new()));
+    // Without the preopen, /data is nothing on the host either.
+    let out = wasmvm_in(tmp.path(), &["run", "main.wasm"]);
+    let missing = "/data/libx.so: cannot open shared object: not found";
+    assert_eq!((out.status.code(), text(&out.stdout)), (Some(2), format!("{missing}{passwd}")));
+}

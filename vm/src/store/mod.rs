@@ -373,6 +373,18 @@ impl StoreInner {
         n
     }
 
+    /// Does a caller frame on this store's execution stack run code of the instance in funcref slot `slot`
+    /// (the loader must not reclaim an unloaded module's memory while so)? The function running now, if it
+    /// is calling the host, is the host function's caller ([`Caller::instance`](crate::Caller::instance)).
+    pub fn slot_on_stack(&mut self, slot: u32) -> bool {
+        let Some(SlotRec { entity: SlotEntity::Instance(e), .. }) = self.slots.get(slot as usize) else { return false };
+        let ptr = &**e as *const InstanceEntity as *mut InstanceEntity;
+        let top = self.stack.frames_top.min(self.stack.frames_len());
+        let frames = self.stack.frames_ptr();
+        // SAFETY: frames below `frames_top` were written by calls still active (synchronised before any host call).
+        (0..top).any(|i| unsafe { (*frames.add(i)).instance == ptr })
+    }
+
     /// Is this raw funcref's slot empty (so a slot resolver could fill it)?
     pub(crate) fn needs_resolver(&self, raw: u64) -> Option<u32> {
         let slot = (raw >> 32).checked_sub(1)? as u32;
