@@ -148,21 +148,8 @@ pub(crate) fn check(name: &str, dylink: &Dylink, meta: &Meta, bytes: &[u8]) -> R
                         )));
                     }
                     if let DataKind::Active { offset_expr, .. } = d.kind {
-                        match const_expr(&offset_expr, mem_base, table_base).0 {
-                            Val::Mem(k) if k >= 0 && k + len as i64 <= mem_size => {}
-                            Val::Mem(k) => {
-                                return Err(bad(format!(
-                                    "mem-info: memory size {mem_size} does not cover data segment {i} at \
-                                     __memory_base{k:+} ({len} bytes)"
-                                )));
-                            }
-                            _ => {
-                                return Err(bad(format!(
-                                    "data segment {i} is not placed relative to env.__memory_base (not position \
-                                     independent)"
-                                )));
-                            }
-                        }
+                        let at = const_expr(&offset_expr, mem_base, table_base).0;
+                        placed(at, len as i64, &MEMORY_SEGMENT, i, mem_size).map_err(bad)?;
                     }
                 }
             }
@@ -174,21 +161,8 @@ pub(crate) fn check(name: &str, dylink: &Dylink, meta: &Meta, bytes: &[u8]) -> R
                         wasmparser::ElementItems::Expressions(_, r) => r.count(),
                     } as i64;
                     if let ElementKind::Active { offset_expr, .. } = e.kind {
-                        match const_expr(&offset_expr, mem_base, table_base).1 {
-                            Val::Mem(k) if k >= 0 && k + len <= table_size => {}
-                            Val::Mem(k) => {
-                                return Err(bad(format!(
-                                    "mem-info: table size {table_size} does not cover element segment {i} at \
-                                     __table_base{k:+} ({len} slots)"
-                                )));
-                            }
-                            _ => {
-                                return Err(bad(format!(
-                                    "element segment {i} is not placed relative to env.__table_base (not position \
-                                     independent)"
-                                )));
-                            }
-                        }
+                        let at = const_expr(&offset_expr, mem_base, table_base).1;
+                        placed(at, len, &TABLE_SEGMENT, i, table_size).map_err(bad)?;
                     }
                 }
             }
@@ -309,4 +283,29 @@ fn check_init_code(
         }
     }
     Ok(())
+}
+
+/// How an active segment of one kind is placed: its names in messages.
+struct SegmentKind {
+    segment: &'static str,
+    size: &'static str,
+    base: &'static str,
+    unit: &'static str,
+}
+
+const MEMORY_SEGMENT: SegmentKind =
+    SegmentKind { segment: "data segment", size: "memory size", base: "__memory_base", unit: "bytes" };
+const TABLE_SEGMENT: SegmentKind =
+    SegmentKind { segment: "element segment", size: "table size", base: "__table_base", unit: "slots" };
+
+/// Segment `i` of `len` units placed at `at` must be relative to its base and lie within `size`.
+fn placed(at: Val, len: i64, kind: &SegmentKind, i: usize, size: i64) -> std::result::Result<(), String> {
+    let SegmentKind { segment, size: size_name, base, unit } = kind;
+    match at {
+        Val::Mem(k) if k >= 0 && k + len <= size => Ok(()),
+        Val::Mem(k) => {
+            Err(format!("mem-info: {size_name} {size} does not cover {segment} {i} at {base}{k:+} ({len} {unit})"))
+        }
+        _ => Err(format!("{segment} {i} is not placed relative to env.{base} (not position independent)")),
+    }
 }
