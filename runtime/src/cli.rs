@@ -72,9 +72,9 @@ pub enum Command {
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Give the program the environment variable KEY=VAL (repeatable).
-    #[arg(long = "env", value_name = "KEY=VAL", value_parser = parse_env)]
-    pub env: Vec<(String, String)>,
+    /// Give the program the environment variable KEY=VAL, or KEY with the host's value (repeatable).
+    #[arg(long = "env", value_name = "KEY[=VAL]", value_parser = parse_env)]
+    pub env: Vec<(String, Option<String>)>,
 
     /// Give the program the host directory HOST_DIR (and what is below it, nothing outside) under the
     /// name GUEST_PATH (default: HOST_DIR as written), e.g. --dir out::/out (repeatable; the
@@ -181,11 +181,41 @@ pub fn parse_dir(s: &str) -> Result<(String, String), String> {
     Ok((host.to_string(), guest.to_string()))
 }
 
-fn parse_env(s: &str) -> Result<(String, String), String> {
+/// `KEY=VAL`, or `KEY` alone for the host's value of KEY (`None` when the host has none), as wasmtime does.
+fn parse_env(s: &str) -> Result<(String, Option<String>), String> {
     match s.split_once('=') {
-        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
-        _ => Err(format!("expected KEY=VAL, got '{s}'")),
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), Some(v.to_string()))),
+        None if !s.is_empty() => Ok((s.to_string(), std::env::var(s).ok())),
+        _ => Err(format!("expected KEY=VAL or KEY, got '{s}'")),
     }
+}
+
+/// wasmtime's `--preload NAME=MODULE` means "provide imports named NAME from MODULE"; wasmvm's loads a shared
+/// library into the address space. A value of that form that is not an existing file is refused with a hint.
+fn check_preload(p: &str) -> Result<(), String> {
+    if let Some((name, _)) = p.split_once('=')
+        && !name.contains('/')
+        && !std::path::Path::new(p).exists()
+    {
+        return Err(format!(
+            "--preload {p}: wasmvm's --preload loads a shared library (a file or a library name) into the \
+             program's address space; wasmtime's NAME=MODULE form is not supported (the library's exports are \
+             found by symbol name, whatever its module name)"
+        ));
+    }
+    Ok(())
+}
+
+/// `wasmvm MODULE ARGS...` (and `wasmvm --dir . MODULE`) means `wasmvm run ...`, as with wasmtime: a first
+/// word that is neither a subcommand nor a help/version flag gets `run` put before it.
+pub fn implicit_run(mut argv: Vec<OsString>) -> Vec<OsString> {
+    const OWN: [&str; 9] = ["run", "explore", "wast", "help", "-h", "--help", "-V", "--version", "--"];
+    if let Some(first) = argv.get(1).and_then(|a| a.to_str())
+        && !OWN.contains(&first)
+    {
+        argv.insert(1, "run".into());
+    }
+    argv
 }
 
 /// Execute the parsed command line; returns the process exit status and the error line to print.
@@ -254,7 +284,12 @@ fn run(mut args: RunArgs) -> Outcome {
         .arg(path.clone().into_os_string().into_encoded_bytes())
         .args(rest.iter().map(|a| a.clone().into_encoded_bytes()));
     for (k, v) in &args.env {
-        ctx = ctx.env(k, v);
+        if let Some(v) = v {
+            ctx = ctx.env(k, v);
+        }
+    }
+    for p in &args.preload {
+        check_preload(p).map_err(RunError::Setup)?;
     }
     let mut preopens = Vec::new();
     for dir in &args.dirs {

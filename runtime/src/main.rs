@@ -23,7 +23,7 @@ fn main() {
     if let Err(msg) = wasmvm_runtime::logger::init_from_env() {
         eprintln!("warning: {msg}");
     }
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_from(cli::implicit_run(std::env::args_os().collect()));
     let (status, message) = cli::execute(cli);
     wasmvm_runtime::exit::exit(status, message.as_deref());
 }

@@ -234,7 +234,7 @@ fn usage_errors_and_version() {
     assert!(text(&out.stderr).starts_with("error: "));
     let out = wasmvm(tmp.path(), &["run", "--bogus", "x.wasm"], b"");
     assert_eq!(out.status.code(), Some(2));
-    let out = wasmvm(tmp.path(), &["run", "--env", "NOEQUALS", "x.wasm"], b"");
+    let out = wasmvm(tmp.path(), &["run", "--env", "=x", "x.wasm"], b"");
     assert_eq!(out.status.code(), Some(2));
 }
 

@@ -107,6 +107,18 @@ impl Instance {
         self.get_export(store, name)?.into_func()
     }
 
+    /// An exported function by name, with a static signature (`None` if there is no such function; an error
+    /// if its signature differs), like wasmtime's `Instance::get_typed_func`.
+    pub fn get_typed_func<P: crate::store::typed::WasmParams, R: crate::store::typed::WasmResults>(
+        &self,
+        store: impl AsContext,
+        name: &str,
+    ) -> Result<crate::store::typed::TypedFunc<P, R>> {
+        let func =
+            self.get_func(&store, name).ok_or_else(|| Error::api(format!("no exported function named {name:?}")))?;
+        func.typed(&store)
+    }
+
     /// An exported memory by name.
     pub fn get_memory(&self, store: impl AsContext, name: &str) -> Option<Memory> {
         self.get_export(store, name)?.into_memory()
@@ -232,7 +244,10 @@ fn import_entities(s: &mut StoreInner, m: &crate::module::ModuleInner, imports: 
             (EntityIndex::Func(f), Extern::Func(func)) => {
                 let entry = *func.entry(s)?;
                 if entry.type_id != m.func_type_id(f) {
-                    return Err(incompatible(imp, "function signature differs"));
+                    let want = m.engine.func_type(m.func_type_id(f));
+                    let found = m.engine.func_type(entry.type_id);
+                    let why = format!("function signature differs: the module expects {want}, found {found}");
+                    return Err(incompatible(imp, &why));
                 }
                 e.funcs.push(entry);
             }

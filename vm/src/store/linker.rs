@@ -130,16 +130,21 @@ impl<T: 'static> Linker<T> {
     }
 
     /// Resolve all imports of `module` into `store`, in order.
+    /// Every missing import is named in the error, with the type the module expects.
     pub fn resolve_imports(&self, mut store: impl AsContextMut<Data = T>, module: &Module) -> Result<Vec<Extern>> {
-        module
-            .inner
-            .imports
-            .iter()
-            .map(|i| {
-                self.get(&mut store, &i.module, &i.name)
-                    .ok_or_else(|| Error::link(format!("unknown import: {}.{} is not defined", i.module, i.name)))
-            })
-            .collect()
+        let mut found = Vec::with_capacity(module.inner.imports.len());
+        let mut missing = Vec::new();
+        for i in &module.inner.imports {
+            match self.get(&mut store, &i.module, &i.name) {
+                Some(e) => found.push(e),
+                None => missing.push(format!("{}.{} {}", i.module, i.name, module.inner.entity_type(i.index))),
+            }
+        }
+        match missing.len() {
+            0 => Ok(found),
+            1 => Err(Error::link(format!("unknown import: {} is not defined", missing[0]))),
+            n => Err(Error::link(format!("{n} unknown imports are not defined: {}", missing.join(", ")))),
+        }
     }
 
     /// Instantiate `module`, resolving its imports here.
