@@ -390,7 +390,7 @@ mod tests {
     fn program_arguments_are_not_options() {
         let cli = Cli::try_parse_from(["wasmvm", "run", "--env", "A=1", "m.wasm", "--env", "x", "-v"]).unwrap();
         let Command::Run(r) = cli.command else { panic!() };
-        assert_eq!(r.env, vec![("A".to_string(), "1".to_string())]);
+        assert_eq!(r.env, vec![("A".to_string(), Some("1".to_string()))]);
         assert_eq!(r.module_and_args, ["m.wasm", "--env", "x", "-v"].map(OsString::from));
     }
 
