@@ -435,8 +435,12 @@ mod tests {
     }
 
     #[test]
-    fn env_needs_equals() {
-        assert!(Cli::try_parse_from(["wasmvm", "run", "--env", "A", "m.wasm"]).is_err());
+    fn env_takes_a_value_or_inherits() {
+        // SAFETY: a test-only variable set before any thread of this test reads the environment.
+        unsafe { std::env::set_var("WASMVM_CLI_TEST_VAR", "host") };
+        assert_eq!(parse_env("WASMVM_CLI_TEST_VAR"), Ok(("WASMVM_CLI_TEST_VAR".into(), Some("host".into()))));
+        assert_eq!(parse_env("WASMVM_CLI_TEST_UNSET"), Ok(("WASMVM_CLI_TEST_UNSET".into(), None)));
         assert!(Cli::try_parse_from(["wasmvm", "run", "--env", "=1", "m.wasm"]).is_err());
+        assert!(Cli::try_parse_from(["wasmvm", "run", "--env", "", "m.wasm"]).is_err());
     }
 }
