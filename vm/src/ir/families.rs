@@ -198,6 +198,24 @@ impl LoadVisitor for GetLoad {
     }
 }
 
+/// The fused compare-and-branch handlers of a comparison, built once per process.
+pub(crate) fn br_cmp_handlers(op: super::ops::CmpOp) -> &'static BrCmpHandlers {
+    static ALL: std::sync::OnceLock<Vec<BrCmpHandlers>> = std::sync::OnceLock::new();
+    &ALL.get_or_init(|| super::ops::CmpOp::ALL.iter().map(|c| c.with_cmp(GetBrCmp)).collect())[op as usize]
+}
+
+/// The handlers of a load kind, built once per process (a translation asks for them at every load).
+pub(crate) fn load_handlers(kind: super::ops::LoadKind) -> &'static LoadHandlers {
+    static ALL: std::sync::OnceLock<Vec<LoadHandlers>> = std::sync::OnceLock::new();
+    &ALL.get_or_init(|| super::ops::LoadKind::ALL.iter().map(|k| k.with(GetLoad)).collect())[kind as usize]
+}
+
+/// The handlers of a store width, built once per process.
+pub(crate) fn store_handlers(kind: super::ops::StoreKind) -> &'static StoreHandlers {
+    static ALL: std::sync::OnceLock<Vec<StoreHandlers>> = std::sync::OnceLock::new();
+    &ALL.get_or_init(|| super::ops::StoreKind::ALL.iter().map(|k| k.with(GetStore)).collect())[kind as usize]
+}
+
 /// The handlers of one store width by addressing form and value kind.
 pub(crate) struct StoreHandlers {
     pub slot: ByMemory<isa::Instr<Store>>,

@@ -162,7 +162,12 @@ impl CodeBuf {
     }
 }
 
+#[inline]
 fn write_uleb(out: &mut Vec<u8>, mut v: u64) {
+    if v < 0x80 {
+        out.push(v as u8);
+        return;
+    }
     loop {
         let byte = (v & 0x7f) as u8;
         v >>= 7;

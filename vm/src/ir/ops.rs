@@ -93,6 +93,9 @@ macro_rules! binary_ops {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub(crate) enum $enum { $($name),* }
         impl $enum {
+            /// Every operation of the family, in declaration order (`ALL[op as usize] == op`).
+            #[allow(dead_code)]
+            pub(crate) const ALL: &[$enum] = &[$($enum::$name),*];
             /// The instruction of a wasm operator of this family (the names are wasmparser's).
             pub(crate) fn from_operator(op: &wasmparser::Operator<'_>) -> Option<Self> {
                 match op { $(wasmparser::Operator::$name => Some($enum::$name),)* _ => None }
@@ -495,6 +498,8 @@ macro_rules! load_ops {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub(crate) enum $enum { $($name),* }
         impl $enum {
+            /// Every load kind, in declaration order (`ALL[k as usize] == k`).
+            pub(crate) const ALL: &[$enum] = &[$($enum::$name),*];
             pub(crate) fn with<V: LoadVisitor>(self, v: V) -> V::Output {
                 match self { $($enum::$name => v.visit::<$name>(),)* }
             }
@@ -543,6 +548,9 @@ pub(crate) trait StoreVisitor {
 }
 
 impl StoreKind {
+    /// Every store width, in declaration order (`ALL[k as usize] == k`).
+    pub(crate) const ALL: &[StoreKind] =
+        &[StoreKind::Store8, StoreKind::Store16, StoreKind::Store32, StoreKind::Store64];
     pub(crate) fn with<V: StoreVisitor>(self, v: V) -> V::Output {
         match self {
             StoreKind::Store8 => v.visit::<Store8>(),

@@ -382,7 +382,7 @@ impl Translator<'_> {
             };
             if let Src::Slot(lhs) = lhs {
                 self.drop_last(f);
-                let h = op.with_cmp(GetBrCmp);
+                let h = br_cmp_handlers(op);
                 let (rhs, rhs_slot) = match rhs {
                     Src::Slot(s) => (s as u64, true),
                     Src::Imm(v) => (v, false),
@@ -451,7 +451,7 @@ impl Translator<'_> {
                         (Src::Imm(_), Src::Slot(_)) => (op.swapped(), b, a),
                         _ => (op, a, b),
                     };
-                    let h = op.with_cmp(GetBrCmp);
+                    let h = br_cmp_handlers(op);
                     // `x = y + k; if x OP rhs`: fold the increment into the branch.
                     if let Some(add) = before
                         && let Src::Slot(lhs) = a
@@ -483,7 +483,7 @@ impl Translator<'_> {
                         && let Some((y, inc, inc_slot)) = increment(add.kind) =>
                 {
                     self.code.truncate(add.pos);
-                    let h = CmpOp::I32Eq.with_cmp(GetBrCmp).add.pick(when).pick(inc_slot).imm;
+                    let h = br_cmp_handlers(CmpOp::I32Eq).add.pick(when).pick(inc_slot).imm;
                     self.emit_branch(h, AddBrCmp { dst: s, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
                 LastKind::Eqz32(s) => {
@@ -491,11 +491,11 @@ impl Translator<'_> {
                     self.emit_branch(h, BrIf { cond: s, offset: 0 }, label);
                 }
                 LastKind::Eqz64(s) => {
-                    let h = CmpOp::I64Eq.with_cmp(GetBrCmp);
+                    let h = br_cmp_handlers(CmpOp::I64Eq);
                     self.emit_branch(h.si.pick(when), BrCmpSI { a: s, imm: 0, offset: 0 }, label);
                 }
                 LastKind::Load(kind, addr) => {
-                    let h = kind.with(GetLoad);
+                    let h = load_handlers(kind);
                     match addr {
                         LoadAddr::Slot(addr, offset) => {
                             self.emit_branch(h.br.pick(when), LoadBr { addr, offset, br: 0 }, label)
@@ -507,7 +507,7 @@ impl Translator<'_> {
                 }
                 // `x = y + k; if x != 0` (a count towards zero, `local.tee` + `br_if`).
                 LastKind::Bin(..) if let Some((y, inc, inc_slot)) = increment(f.kind) => {
-                    let h = CmpOp::I32Ne.with_cmp(GetBrCmp).add.pick(when).pick(inc_slot).imm;
+                    let h = br_cmp_handlers(CmpOp::I32Ne).add.pick(when).pick(inc_slot).imm;
                     self.emit_branch(h, AddBrCmp { dst: f.dst, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
                 LastKind::Other | LastKind::Bin(..) | LastKind::AddShl(..) => unreachable!("not fusable"),

@@ -395,7 +395,7 @@ impl Translator<'_> {
     fn load(&mut self, kind: LoadKind, memarg: MemArg) {
         let addr = self.pop();
         let dst = self.temp_slot(self.height());
-        let h = kind.with(GetLoad);
+        let h = load_handlers(kind);
         let shared = self.shared_memory;
         let offset = memarg.offset as u32;
         let last = |a: LoadAddr| if !shared { LastKind::Load(kind, a) } else { LastKind::Other };
@@ -458,7 +458,7 @@ impl Translator<'_> {
         let value = self.pop();
         let addr_depth = self.height() - 1;
         let addr = self.pop();
-        let h = kind.with(GetStore);
+        let h = store_handlers(kind);
         let shared = self.shared_memory;
         let offset = memarg.offset as u32;
         // The address was computed last, or just before the instruction computing the value.
