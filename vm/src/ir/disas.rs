@@ -49,7 +49,7 @@ pub(crate) fn disassemble(code: &[u8], marks: &[Mark]) -> Vec<Instruction> {
 pub fn print(module: &crate::Module, wasm: &[u8], select: impl Fn(u32, &[String]) -> bool) -> crate::Result<String> {
     use std::fmt::Write as _;
     let ops = operators_by_offset(wasm)?;
-    let names = function_names(module, wasm);
+    let names = function_names(module);
     let mut out = String::new();
     for index in 0..module.num_funcs() {
         let fnames = names.get(&index).map_or(&[][..], |v| &v[..]);
@@ -132,22 +132,10 @@ fn operator_text(op: &wasmparser::Operator<'_>) -> String {
     text
 }
 
-/// Names of functions by index: the name section's, then export names.
-fn function_names(module: &crate::Module, wasm: &[u8]) -> hashbrown::HashMap<u32, Vec<String>> {
-    let mut names: hashbrown::HashMap<u32, Vec<String>> = hashbrown::HashMap::new();
-    for payload in wasmparser::Parser::new(0).parse_all(wasm).flatten() {
-        if let wasmparser::Payload::CustomSection(c) = payload
-            && let wasmparser::KnownCustom::Name(reader) = c.as_known()
-        {
-            for name in reader.flatten() {
-                if let wasmparser::Name::Function(map) = name {
-                    for n in map.into_iter().flatten() {
-                        names.entry(n.index).or_default().push(n.name.to_string());
-                    }
-                }
-            }
-        }
-    }
+/// Names of functions by index: the name section's (kept by the module), then export names.
+fn function_names(module: &crate::Module) -> hashbrown::HashMap<u32, Vec<String>> {
+    let mut names: hashbrown::HashMap<u32, Vec<String>> =
+        module.inner.func_names.iter().map(|(&i, n)| (i, vec![n.clone()])).collect();
     for e in module.exports() {
         if let Some(index) = module.export_func_index(&e.name) {
             let v = names.entry(index).or_default();

@@ -163,18 +163,6 @@ impl<P> Instr<P> {
     }
 }
 
-impl<P> PartialEq for Instr<P> {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::fn_addr_eq(self.handler, other.handler)
-    }
-}
-
-impl<P> std::fmt::Debug for Instr<P> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.info.name())
-    }
-}
-
 macro_rules! field_ty {
     (slot) => {
         Slot

@@ -168,6 +168,8 @@ pub(crate) struct Translator<'a> {
     /// With fuel metering: the position of the current stretch's `consume_fuel` amount, and the wasm
     /// operators translated since it.
     fuel: Option<(usize, u32)>,
+    /// Does the engine meter fuel? (read once: `fuel_stretch` runs at every label)
+    consume_fuel: bool,
     /// Is memory 0 shared? (selects the racy-safe access handlers)
     shared_memory: bool,
 }
@@ -224,6 +226,7 @@ fn translate_validating(
         reachable: true,
         call_fixups: Vec::new(),
         fuel: None,
+        consume_fuel: m.engine.config().consume_fuel,
         shared_memory: m.memories.first().is_some_and(|mem| mem.shared),
     };
     // `enter` belongs to the function body as a whole.
@@ -516,7 +519,7 @@ impl<'a> Translator<'a> {
     /// With fuel metering, start a new stretch of code (at function entry and at every label): charge the
     /// previous stretch's operators and emit this one's `consume_fuel` (its amount patched when it ends).
     fn fuel_stretch(&mut self) {
-        if !self.m.engine.config().consume_fuel {
+        if !self.consume_fuel {
             return;
         }
         self.end_fuel_stretch();
