@@ -17,6 +17,7 @@ pub(crate) mod disas;
 pub(crate) mod families;
 pub(crate) mod isa;
 pub(crate) mod ops;
+pub(crate) mod simd;
 
 use crate::exec::Handler;
 

@@ -432,17 +432,17 @@ macro_rules! float_min_max {
     ($min:ident, $max:ident, $quiet:ident, $rounding:ident, $t:ty, $qbit:expr) => {
         /// A NaN with its quiet bit set (wasm requires arithmetic NaNs from arithmetic on NaNs).
         #[inline(always)]
-        fn $quiet(a: $t) -> $t {
+        pub(crate) fn $quiet(a: $t) -> $t {
             <$t>::from_bits(a.to_bits() | $qbit)
         }
         /// A rounding function that returns a quiet NaN for a NaN input (libm may pass signalling NaNs through).
         #[inline(always)]
-        fn $rounding(a: $t, f: fn($t) -> $t) -> $t {
+        pub(crate) fn $rounding(a: $t, f: fn($t) -> $t) -> $t {
             if a.is_nan() { $quiet(a) } else { f(a) }
         }
         /// Wasm `min`: NaN if either operand is NaN, and -0 is smaller than +0.
         #[inline(always)]
-        fn $min(a: $t, b: $t) -> $t {
+        pub(crate) fn $min(a: $t, b: $t) -> $t {
             if a.is_nan() || b.is_nan() {
                 $quiet(if a.is_nan() { a } else { b })
             } else if a == b {
@@ -455,7 +455,7 @@ macro_rules! float_min_max {
         }
         /// Wasm `max`: NaN if either operand is NaN, and +0 is larger than -0.
         #[inline(always)]
-        fn $max(a: $t, b: $t) -> $t {
+        pub(crate) fn $max(a: $t, b: $t) -> $t {
             if a.is_nan() || b.is_nan() {
                 $quiet(if a.is_nan() { a } else { b })
             } else if a == b {
