@@ -54,6 +54,8 @@
 // The executor's SIMD handlers and the translator's SIMD cases are not written yet.
 #![allow(dead_code)] // until the SIMD handlers land
 
+use crate::ir::ops::{quiet_nan32, quiet_nan64};
+
 /// A 128-bit vector; lane 0 is the least significant end.
 pub(crate) type V128 = u128;
 
@@ -258,13 +260,13 @@ pub(crate) fn i8x16_shuffle(a: V128, b: V128, lanes: [u8; 16]) -> V128 {
 /// f32 → f64 with NaNs quieted (wasm wants an arithmetic NaN; a host conversion may keep a signalling one).
 #[inline(always)]
 fn promote(x: f32) -> f64 {
-    if x.is_nan() { f64::from_bits((x as f64).to_bits() | 0x0008_0000_0000_0000) } else { x as f64 }
+    if x.is_nan() { quiet_nan64(x as f64) } else { x as f64 }
 }
 
 /// f64 → f32 (round to nearest even) with NaNs quieted.
 #[inline(always)]
 fn demote(x: f64) -> f32 {
-    if x.is_nan() { f32::from_bits((x as f32).to_bits() | 0x0040_0000) } else { x as f32 }
+    if x.is_nan() { quiet_nan32(x as f32) } else { x as f32 }
 }
 
 /// Defines a family: its trait, its visitor, one zero-sized type per instruction and the enum naming them.
@@ -302,6 +304,7 @@ macro_rules! simd_family {
         )*
 
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(clippy::enum_variant_names)] // the names are the instructions'
         pub(crate) enum $enum { $($name),* }
 
         impl $enum {
@@ -391,6 +394,7 @@ macro_rules! simd_splats {
         )*
 
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        #[allow(clippy::enum_variant_names)] // the names are the instructions'
         pub(crate) enum $enum { $($name,)* $($lname,)* }
 
         impl $enum {
