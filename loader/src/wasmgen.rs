@@ -29,6 +29,7 @@ fn val(t: &ValType) -> u8 {
         ValType::I64 => 0x7e,
         ValType::F32 => 0x7d,
         ValType::F64 => 0x7c,
+        ValType::V128 => 0x7b,
         ValType::FuncRef => 0x70,
         ValType::ExternRef => 0x6f,
     }

@@ -6,6 +6,8 @@
 //!   Printed as signed decimal.
 //! - `f32`/`f64`: decimal or scientific notation, `inf`, `-inf`, `nan`, `-nan`, and `nan:0xP` for a
 //!   NaN with payload `P`. Printed in the shortest form that round-trips (`1.0`, `1e30`, `nan`).
+//! - `v128`: the vector as one 128-bit integer (lane 0 in the least significant bits), `0x` hexadecimal
+//!   or decimal. Printed as `0x` and 32 hexadecimal digits.
 //! - References cannot be passed; results print as `ref.null func`, `funcref`, and so on.
 
 use wasmvm::{Val, ValType};
@@ -33,6 +35,15 @@ pub fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
                 as u32)
         }
         ValType::F64 => Val::F64(parse_float(text, 52, |s| s.parse::<f64>().ok().map(f64::to_bits)).ok_or_else(bad)?),
+        ValType::V128 => {
+            let v = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+                Some(hex) if !hex.is_empty() && !hex.starts_with(['+', '-']) => u128::from_str_radix(hex, 16).ok(),
+                Some(_) => None,
+                None if !text.starts_with(['+', '-']) => text.parse::<u128>().ok(),
+                None => None,
+            };
+            Val::V128(v.ok_or_else(bad)?)
+        }
         ValType::FuncRef | ValType::ExternRef => {
             return Err(format!("cannot pass a {ty} argument from the command line"));
         }
@@ -100,6 +111,7 @@ pub fn format_val(v: &Val) -> String {
             let f = f64::from_bits(bits);
             if f.is_nan() { format_nan(bits, 52, 11) } else { format!("{f:?}") }
         }
+        Val::V128(v) => format!("{v:#034x}"),
         Val::FuncRef(None) => "ref.null func".into(),
         Val::FuncRef(Some(_)) => "funcref".into(),
         Val::ExternRef(None) => "ref.null extern".into(),
@@ -134,6 +146,16 @@ mod tests {
         assert!(parse_val("0x", ValType::I32).is_err());
         assert!(parse_val("--1", ValType::I32).is_err());
         assert!(parse_val("", ValType::I64).is_err());
+    }
+
+    #[test]
+    fn vectors() {
+        assert_eq!(round_trip("1", ValType::V128), "0x00000000000000000000000000000001");
+        let max = "0xffffffffffffffffffffffffffffffff";
+        assert_eq!(round_trip(max, ValType::V128), max);
+        assert_eq!(parse_val("0x0102", ValType::V128), Ok(Val::V128(0x0102)));
+        assert!(parse_val("0x1ffffffffffffffffffffffffffffffff", ValType::V128).is_err());
+        assert!(parse_val("-1", ValType::V128).is_err());
     }
 
     #[test]

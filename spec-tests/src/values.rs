@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use wasmvm::{Extern, ExternRef, Func, Store, Val};
-use wast::core::{HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
 /// An externref argument `(ref.extern n)` is a host value holding `n`.
@@ -15,6 +15,7 @@ pub fn arg(store: &mut Store<()>, a: &WastArg<'_>) -> Result<Val, String> {
         WastArgCore::I64(v) => Val::I64(*v),
         WastArgCore::F32(v) => Val::F32(v.bits),
         WastArgCore::F64(v) => Val::F64(v.bits),
+        WastArgCore::V128(v) => Val::V128(u128::from_le_bytes(v.to_le_bytes())),
         WastArgCore::RefNull(HeapType::Abstract { ty: wast::core::AbstractHeapType::Extern, .. }) => {
             Val::ExternRef(None)
         }
@@ -40,12 +41,27 @@ fn f64_matches(p: &NanPattern<wast::token::F64>, bits: u64) -> bool {
     }
 }
 
+/// Lane by lane: integers exactly, floats by their NaN patterns.
+fn v128_matches(p: &V128Pattern, v: u128) -> bool {
+    let b = v.to_le_bytes();
+    let lane = |i: usize, n: usize| b[i * n..(i + 1) * n].iter().rev().fold(0u64, |acc, x| acc << 8 | *x as u64);
+    match p {
+        V128Pattern::I8x16(l) => l.iter().enumerate().all(|(i, x)| *x as u8 as u64 == lane(i, 1)),
+        V128Pattern::I16x8(l) => l.iter().enumerate().all(|(i, x)| *x as u16 as u64 == lane(i, 2)),
+        V128Pattern::I32x4(l) => l.iter().enumerate().all(|(i, x)| *x as u32 as u64 == lane(i, 4)),
+        V128Pattern::I64x2(l) => l.iter().enumerate().all(|(i, x)| *x as u64 == lane(i, 8)),
+        V128Pattern::F32x4(l) => l.iter().enumerate().all(|(i, p)| f32_matches(p, lane(i, 4) as u32)),
+        V128Pattern::F64x2(l) => l.iter().enumerate().all(|(i, p)| f64_matches(p, lane(i, 8))),
+    }
+}
+
 fn core_matches(store: &Store<()>, expected: &WastRetCore<'_>, actual: &Val) -> bool {
     match (expected, actual) {
         (WastRetCore::I32(e), Val::I32(a)) => e == a,
         (WastRetCore::I64(e), Val::I64(a)) => e == a,
         (WastRetCore::F32(p), Val::F32(a)) => f32_matches(p, *a),
         (WastRetCore::F64(p), Val::F64(a)) => f64_matches(p, *a),
+        (WastRetCore::V128(p), Val::V128(a)) => v128_matches(p, *a),
         (WastRetCore::RefNull(_), Val::FuncRef(None) | Val::ExternRef(None)) => true,
         (WastRetCore::RefFunc(_), Val::FuncRef(Some(_))) => true,
         (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
@@ -72,6 +88,7 @@ pub fn show(store: &Store<()>, v: &Val) -> String {
         Val::I64(x) => format!("i64:{x}"),
         Val::F32(b) => format!("f32:{} ({b:#010x})", f32::from_bits(*b)),
         Val::F64(b) => format!("f64:{} ({b:#018x})", f64::from_bits(*b)),
+        Val::V128(v) => format!("v128:{v:#034x}"),
         Val::FuncRef(None) => "ref.null func".into(),
         Val::FuncRef(Some(_)) => "ref.func".into(),
         Val::ExternRef(None) => "ref.null extern".into(),

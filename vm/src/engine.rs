@@ -42,8 +42,8 @@ pub struct Config {
     pub consume_fuel: bool,
 }
 
-/// The WebAssembly proposals a module may use. The default is Wasm 2.0 (without SIMD) plus threads,
-/// extended-const and tail calls.
+/// The WebAssembly proposals a module may use. The default is Wasm 2.0 (with SIMD) plus threads,
+/// relaxed SIMD, extended-const and tail calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
     pub mutable_global: bool,
@@ -58,6 +58,10 @@ pub struct Features {
     pub extended_const: bool,
     /// `return_call` and `return_call_indirect` (Wasm 3.0).
     pub tail_call: bool,
+    /// Fixed-width SIMD: `v128` and its instructions (Wasm 2.0).
+    pub simd: bool,
+    /// Relaxed SIMD (Wasm 3.0), with one deterministic result per instruction (see `ir::simd`).
+    pub relaxed_simd: bool,
 }
 
 impl Default for Features {
@@ -72,6 +76,8 @@ impl Default for Features {
             threads: true,
             extended_const: true,
             tail_call: true,
+            simd: true,
+            relaxed_simd: true,
         }
     }
 }
@@ -87,6 +93,8 @@ impl Features {
             reference_types: false,
             extended_const: false,
             tail_call: false,
+            simd: false,
+            relaxed_simd: false,
             threads,
             ..Self::default()
         }

@@ -10,11 +10,21 @@ pub enum ValType {
     I64,
     F32,
     F64,
+    /// A 128-bit SIMD vector (two frame slots).
+    V128,
     FuncRef,
     ExternRef,
 }
 
 impl ValType {
+    /// How many 8-byte frame slots a value of this type occupies (2 for `v128`, else 1).
+    pub(crate) const fn slots(self) -> u32 {
+        match self {
+            ValType::V128 => 2,
+            _ => 1,
+        }
+    }
+
     pub(crate) fn from_wasmparser(ty: wasmparser::ValType) -> Result<Self, String> {
         use wasmparser::ValType as V;
         Ok(match ty {
@@ -22,7 +32,7 @@ impl ValType {
             V::I64 => ValType::I64,
             V::F32 => ValType::F32,
             V::F64 => ValType::F64,
-            V::V128 => return Err("SIMD (v128) is not supported".into()),
+            V::V128 => ValType::V128,
             V::Ref(r) if r == wasmparser::RefType::FUNCREF => ValType::FuncRef,
             V::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValType::ExternRef,
             V::Ref(r) => return Err(format!("reference type {r} is not supported")),
@@ -41,6 +51,7 @@ impl fmt::Display for ValType {
             ValType::I64 => "i64",
             ValType::F32 => "f32",
             ValType::F64 => "f64",
+            ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
         })
@@ -52,6 +63,9 @@ impl fmt::Display for ValType {
 pub struct FuncType {
     types: Arc<[ValType]>,
     params: usize,
+    /// Frame slots the parameters and the results occupy (see [`ValType::slots`]).
+    param_slots: u32,
+    result_slots: u32,
 }
 
 impl FuncType {
@@ -60,7 +74,21 @@ impl FuncType {
         let mut types: Vec<ValType> = params.into_iter().collect();
         let params = types.len();
         types.extend(results);
-        Self { types: types.into(), params }
+        let slots = |tys: &[ValType]| tys.iter().map(|t| t.slots()).sum();
+        let (param_slots, result_slots) = (slots(&types[..params]), slots(&types[params..]));
+        Self { types: types.into(), params, param_slots, result_slots }
+    }
+    /// Frame slots the parameters occupy.
+    pub(crate) fn param_slots(&self) -> u32 {
+        self.param_slots
+    }
+    /// Frame slots the results occupy.
+    pub(crate) fn result_slots(&self) -> u32 {
+        self.result_slots
+    }
+    /// Frame slots a call needs for arguments and results (they share the callee's first slots).
+    pub(crate) fn call_slots(&self) -> usize {
+        self.param_slots.max(self.result_slots) as usize
     }
     /// The parameter types.
     pub fn params(&self) -> &[ValType] {

@@ -1,7 +1,7 @@
 //! Runtime values.
 //!
-//! Inside the machine every value occupies one 64-bit slot ("raw" form): integers zero-extended, floats as
-//! their bit patterns (so NaN payloads survive), references as store-scoped handles where 0 means null.
+//! Inside the machine every value occupies one 64-bit slot ("raw" form; a `v128` two consecutive slots,
+//! low half first): integers zero-extended, floats as their bit patterns (so NaN payloads survive), references as store-scoped handles where 0 means null.
 //! [`Val`] is the typed form the embedding API uses.
 
 use crate::store::{ExternRef, Func};
@@ -16,6 +16,8 @@ pub enum Val {
     F32(u32),
     /// An `f64`, as its bit pattern.
     F64(u64),
+    /// A `v128`, lane 0 in the least significant bits.
+    V128(u128),
     FuncRef(Option<Func>),
     ExternRef(Option<ExternRef>),
 }
@@ -36,6 +38,7 @@ impl Val {
             Val::I64(_) => ValType::I64,
             Val::F32(_) => ValType::F32,
             Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
         }
@@ -47,6 +50,7 @@ impl Val {
             ValType::I64 => Val::I64(0),
             ValType::F32 => Val::F32(0),
             ValType::F64 => Val::F64(0),
+            ValType::V128 => Val::V128(0),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
         }
@@ -59,6 +63,9 @@ impl Val {
     }
     pub fn as_f32(&self) -> Option<f32> {
         if let Val::F32(v) = self { Some(f32::from_bits(*v)) } else { None }
+    }
+    pub fn v128(&self) -> Option<u128> {
+        if let Val::V128(v) = self { Some(*v) } else { None }
     }
     pub fn as_f64(&self) -> Option<f64> {
         if let Val::F64(v) = self { Some(f64::from_bits(*v)) } else { None }

@@ -22,6 +22,7 @@ fn arg_set(k: usize, params: &[Ty]) -> Vec<V> {
                 Ty::I64 => V::I64(if k >= 3 && i % 2 == 1 { n.wrapping_mul(0x1_0000_0001) } else { n }),
                 Ty::F32 => V::F32((n as f32 * 0.5).to_bits()),
                 Ty::F64 => V::F64((n as f64 * 1.5).to_bits()),
+                Ty::V128 => V::V128((n as u64 as u128) << 32 | (n as u64 as u128) << 96 | i as u128),
                 Ty::FuncRef | Ty::ExternRef => V::Ref(false),
             }
         })
@@ -113,6 +114,7 @@ fn vm_ty(t: wasmvm::ValType) -> Ty {
         wasmvm::ValType::I64 => Ty::I64,
         wasmvm::ValType::F32 => Ty::F32,
         wasmvm::ValType::F64 => Ty::F64,
+        wasmvm::ValType::V128 => Ty::V128,
         wasmvm::ValType::FuncRef => Ty::FuncRef,
         wasmvm::ValType::ExternRef => Ty::ExternRef,
     }

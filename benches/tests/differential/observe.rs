@@ -7,6 +7,8 @@ pub(crate) enum V {
     I64(i64),
     F32(u32),
     F64(u64),
+    /// A vector (only when SIMD generation is on; it is off for now).
+    V128(u128),
     /// A reference; `true` if non-null.
     Ref(bool),
 }
@@ -51,6 +53,7 @@ pub(crate) enum Ty {
     I64,
     F32,
     F64,
+    V128,
     FuncRef,
     ExternRef,
 }

@@ -18,6 +18,7 @@ fn expect_outcome(wat: &str, func: &str, args: &[V], nresults: usize, want: Outc
         V::I64(_) => Ty::I64,
         V::F32(_) => Ty::F32,
         V::F64(_) => Ty::F64,
+        V::V128(_) => Ty::V128,
         V::Ref(_) => Ty::ExternRef,
     };
     let params: Vec<Ty> = args.iter().map(ty).collect();

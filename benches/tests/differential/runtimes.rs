@@ -86,6 +86,7 @@ fn vm_val(v: &wasmvm::Val) -> V {
         wasmvm::Val::I64(x) => V::I64(x),
         wasmvm::Val::F32(x) => V::F32(x),
         wasmvm::Val::F64(x) => V::F64(x),
+        wasmvm::Val::V128(x) => V::V128(x),
         wasmvm::Val::FuncRef(f) => V::Ref(f.is_some()),
         wasmvm::Val::ExternRef(r) => V::Ref(r.is_some()),
     }
@@ -97,6 +98,7 @@ fn vm_arg(v: V, t: Ty) -> wasmvm::Val {
         (V::I64(x), _) => wasmvm::Val::I64(x),
         (V::F32(x), _) => wasmvm::Val::F32(x),
         (V::F64(x), _) => wasmvm::Val::F64(x),
+        (V::V128(x), _) => wasmvm::Val::V128(x),
         (V::Ref(_), Ty::FuncRef) => wasmvm::Val::FuncRef(None),
         (V::Ref(_), _) => wasmvm::Val::ExternRef(None),
     }
@@ -163,7 +165,7 @@ fn wasmi_val(v: &wasmi::Val) -> V {
         wasmi::Val::F64(x) => V::F64(x.to_bits()),
         wasmi::Val::FuncRef(f) => V::Ref(!f.is_null()),
         wasmi::Val::ExternRef(r) => V::Ref(!r.is_null()),
-        wasmi::Val::V128(_) => panic!("v128 value from a module without SIMD"),
+        wasmi::Val::V128(x) => V::V128(x.as_u128()),
     }
 }
 
@@ -173,6 +175,7 @@ fn wasmi_arg(v: V, t: Ty) -> wasmi::Val {
         (V::I64(x), _) => wasmi::Val::I64(x),
         (V::F32(x), _) => wasmi::Val::F32(wasmi::F32::from_bits(x)),
         (V::F64(x), _) => wasmi::Val::F64(wasmi::F64::from_bits(x)),
+        (V::V128(x), _) => wasmi::Val::V128(x.into()),
         (V::Ref(_), Ty::FuncRef) => wasmi::Val::default_for_ty(wasmi::ValType::FuncRef),
         (V::Ref(_), _) => wasmi::Val::default_for_ty(wasmi::ValType::ExternRef),
     }
@@ -237,7 +240,7 @@ fn tiny_val(v: &tinywasm::types::WasmValue) -> V {
         W::F64(x) => V::F64(x.to_bits()),
         W::RefFunc(f) => V::Ref(!f.is_null()),
         W::RefExtern(r) => V::Ref(!r.is_null()),
-        W::V128(_) => panic!("v128 value from a module without SIMD"),
+        W::V128(x) => V::V128(u128::from_le_bytes(*x)),
     }
 }
 
@@ -248,6 +251,7 @@ fn tiny_arg(v: V, t: Ty) -> tinywasm::types::WasmValue {
         (V::I64(x), _) => W::I64(x),
         (V::F32(x), _) => W::F32(f32::from_bits(x)),
         (V::F64(x), _) => W::F64(f64::from_bits(x)),
+        (V::V128(x), _) => W::V128(x.to_le_bytes()),
         (V::Ref(_), Ty::FuncRef) => W::RefFunc(tinywasm::types::FuncRef::null()),
         (V::Ref(_), _) => W::RefExtern(tinywasm::types::ExternRef::null()),
     }

@@ -320,7 +320,7 @@ unsafe fn resolve_slot_inner(
     let Some(slot) = (*store).needs_resolver(raw) else { return Err(Trap::new(TrapCode::UninitializedElement)) };
     let resolver = (*store).slot_resolver.clone().expect("checked by needs_resolver");
     let ty = (*store).engine.func_type(type_id);
-    let n = ty.params().len().max(ty.results().len());
+    let n = ty.call_slots();
     let stack = &raw mut (*store).stack;
     let saved = ((*stack).values_top, (*stack).frames_top);
     (*stack).values_top = args.add(n).offset_from((*stack).values_ptr()) as usize;
@@ -370,7 +370,7 @@ unsafe fn resolve_forward(ctx: &mut Activation, e: *const FuncEntry, args: *mut 
 #[inline(never)]
 unsafe fn call_host(ctx: &mut Activation, e: *const FuncEntry, args: *mut u64) -> bool {
     let host = &*(*e).host;
-    let n = host.ty.params().len().max(host.ty.results().len());
+    let n = host.ty.call_slots();
     let store = ctx.store;
     let stack = &raw mut (*store).stack;
     let saved = ((*stack).values_top, (*stack).frames_top);

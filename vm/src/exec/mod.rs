@@ -25,6 +25,7 @@ pub(crate) mod call;
 pub(crate) mod control;
 pub(crate) mod memory;
 pub(crate) mod numeric;
+pub(crate) mod simd;
 pub(crate) mod table;
 pub(crate) mod variable;
 

@@ -38,3 +38,20 @@ pub(crate) unsafe fn ref_func(p: RefFunc, ip: Ip, fp: Fp, mem: Mem, len: usize, 
     set(fp, p.dst, (*(*ctx.instance).funcs.as_ptr().add(p.func as usize)).raw);
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
+
+/// A `v128` global: its cell's `value` and `hi` fields (see `store::GlobalCell`).
+#[inline(always)]
+pub(crate) unsafe fn global_get_v128(p: GlobalGet, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let g = global(ctx, p.global);
+    set(fp, p.dst, *g);
+    set(fp, p.dst + 1, *g.add(1));
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn global_set_v128(p: GlobalSet, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let g = global(ctx, p.global);
+    *g = get(fp, p.src);
+    *g.add(1) = get(fp, p.src + 1);
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}

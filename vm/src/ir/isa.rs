@@ -357,6 +357,24 @@ operand_shapes! {
     GlobalSet { global: u32, src: slot };
     GlobalSetImm { global: u32, value: u64 };
     RefFunc { dst: slot, func: u32 };
+
+    // ----- SIMD (`exec/simd.rs`); a `v128` slot operand names the first of its two slots -----
+    /// `fp[dst..dst + 2] = lo, hi`.
+    ConstV128 { dst: slot, lo: u64, hi: u64 };
+    /// `dst = OP(a, b, c)`.
+    Tern { dst: slot, a: slot, b: slot, c: slot };
+    /// `dst = OP(a, imm)` (a shift by a constant).
+    ShiftImm { dst: slot, a: slot, imm: u32 };
+    /// `dst = lane `lane` of `src``.
+    ExtractLane { dst: slot, src: slot, lane: u32 };
+    /// `dst = a` with lane `lane` replaced by `x`.
+    ReplaceLane { dst: slot, a: slot, x: slot, lane: u32 };
+    /// `dst = shuffle(a, b)` with sixteen lane indices (bytes of `lo`, then of `hi`).
+    Shuffle { dst: slot, a: slot, b: slot, lo: u64, hi: u64 };
+    /// `dst = src` with lane `lane` loaded from `fp[addr] + offset`.
+    LoadLane { dst: slot, src: slot, addr: slot, offset: u32, lane: u32 };
+    /// Store lane `lane` of `value` to `fp[addr] + offset`.
+    StoreLane { addr: slot, offset: u32, value: slot, lane: u32 };
 }
 
 /// The instruction families: `name [TypeParam: Bound, ...; const FLAG: type, ...] (Shape) => exec::path;`.
@@ -442,6 +460,28 @@ macro_rules! for_each_instr {
             global_set [;] (GlobalSet) => variable::global_set;
             global_set_imm [;] (GlobalSetImm) => variable::global_set_imm;
             ref_func [;] (RefFunc) => variable::ref_func;
+            global_get_v128 [;] (GlobalGet) => variable::global_get_v128;
+            global_set_v128 [;] (GlobalSet) => variable::global_set_v128;
+
+            // SIMD
+            copy_v128 [;] (CopySlot) => simd::copy;
+            select_v128 [;] (Select) => simd::select;
+            const_v128 [;] (ConstV128) => simd::constant;
+            simd_unary [Op: V128Unary;] (Un) => simd::unary;
+            simd_binary [Op: V128Binary;] (BinSS) => simd::binary;
+            simd_ternary [Op: V128Ternary;] (Tern) => simd::ternary;
+            simd_shift [Op: V128Shift;] (BinSS) => simd::shift;
+            simd_shift_imm [Op: V128Shift;] (ShiftImm) => simd::shift_imm;
+            simd_test [Op: V128Test;] (Un) => simd::test;
+            simd_splat [Op: V128Splat;] (Un) => simd::splat;
+            simd_extract [Op: V128Extract;] (ExtractLane) => simd::extract;
+            simd_replace [Op: V128Replace;] (ReplaceLane) => simd::replace;
+            shuffle [;] (Shuffle) => simd::shuffle;
+            v128_load [; const SHARED: bool] (Load) => simd::load;
+            v128_load_splat [Op: V128Splat; const SHARED: bool] (Load) => simd::load_splat;
+            v128_store [; const SHARED: bool] (Store) => simd::store;
+            v128_load_lane [; const N: usize, const SHARED: bool] (LoadLane) => simd::load_lane;
+            v128_store_lane [; const N: usize, const SHARED: bool] (StoreLane) => simd::store_lane;
         }
     };
 }
@@ -461,6 +501,8 @@ macro_rules! define_instrs {
             use super::*;
             #[allow(unused_imports)]
             use crate::ir::ops::{BinaryOp, UnaryOp, LoadOp, StoreOp};
+            #[allow(unused_imports)]
+            use crate::ir::simd::{V128Unary, V128Binary, V128Ternary, V128Shift, V128Test, V128Splat, V128Extract, V128Replace};
             use crate::exec::{Activation, Exit, Fp, Ip, Mem};
 
             /// The handler: reads the operands and runs the execution function.

@@ -9,6 +9,7 @@ pub(crate) enum ConstOp {
     I64(i64),
     F32(u32),
     F64(u64),
+    V128(u128),
     RefNull,
     RefFunc(u32),
     GlobalGet(u32),
@@ -41,6 +42,7 @@ impl ConstExpr {
                 Operator::I64Const { value } => ConstOp::I64(value),
                 Operator::F32Const { value } => ConstOp::F32(value.bits()),
                 Operator::F64Const { value } => ConstOp::F64(value.bits()),
+                Operator::V128Const { value } => ConstOp::V128(value.i128() as u128),
                 Operator::RefNull { .. } => ConstOp::RefNull,
                 Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
                 Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
@@ -59,29 +61,31 @@ impl ConstExpr {
         Ok(Self { ops: ops.into() })
     }
 
-    /// Evaluate to a raw slot value. `global` reads a global's raw value, `func_ref` makes a funcref.
-    pub(crate) fn eval(&self, global: impl Fn(u32) -> u64, func_ref: impl Fn(u32) -> u64) -> u64 {
-        let mut stack: smallvec::SmallVec<[u64; 4]> = smallvec::SmallVec::new();
+    /// Evaluate to a raw slot value (both slots of a `v128`, low first). `global` reads a global's raw
+    /// value, `func_ref` makes a funcref.
+    pub(crate) fn eval(&self, global: impl Fn(u32) -> u128, func_ref: impl Fn(u32) -> u64) -> u128 {
+        let mut stack: smallvec::SmallVec<[u128; 4]> = smallvec::SmallVec::new();
         for op in self.ops.iter() {
             let v = match *op {
-                ConstOp::I32(v) => v as u32 as u64,
-                ConstOp::I64(v) => v as u64,
-                ConstOp::F32(v) => v as u64,
-                ConstOp::F64(v) => v,
+                ConstOp::I32(v) => v as u32 as u128,
+                ConstOp::I64(v) => v as u64 as u128,
+                ConstOp::F32(v) => v as u128,
+                ConstOp::F64(v) => v as u128,
+                ConstOp::V128(v) => v,
                 ConstOp::RefNull => 0,
-                ConstOp::RefFunc(f) => func_ref(f),
+                ConstOp::RefFunc(f) => func_ref(f) as u128,
                 ConstOp::GlobalGet(g) => global(g),
                 bin => {
-                    let b = stack.pop().unwrap_or(0);
-                    let a = stack.pop().unwrap_or(0);
-                    match bin {
+                    let b = stack.pop().unwrap_or(0) as u64;
+                    let a = stack.pop().unwrap_or(0) as u64;
+                    (match bin {
                         ConstOp::I32Add => (a as u32).wrapping_add(b as u32) as u64,
                         ConstOp::I32Sub => (a as u32).wrapping_sub(b as u32) as u64,
                         ConstOp::I32Mul => (a as u32).wrapping_mul(b as u32) as u64,
                         ConstOp::I64Add => a.wrapping_add(b),
                         ConstOp::I64Sub => a.wrapping_sub(b),
                         _ => a.wrapping_mul(b),
-                    }
+                    }) as u128
                 }
             };
             stack.push(v);

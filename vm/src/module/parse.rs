@@ -20,7 +20,7 @@ use crate::types::{FuncType, GlobalType, MemoryType, TableType, ValType};
 /// Bodies larger than this in total are translated on the rayon pool.
 const PARALLEL_THRESHOLD: usize = 64 * 1024;
 
-/// The wasmparser features for the engine's configuration (never SIMD: not supported yet).
+/// The wasmparser features for the engine's configuration.
 pub(crate) fn features(engine: &Engine) -> WasmFeatures {
     let c = engine.config().features;
     let mut f = WasmFeatures::MVP;
@@ -34,6 +34,8 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
         (c.threads, WasmFeatures::THREADS),
         (c.extended_const, WasmFeatures::EXTENDED_CONST),
         (c.tail_call, WasmFeatures::TAIL_CALL),
+        (c.simd, WasmFeatures::SIMD),
+        (c.relaxed_simd, WasmFeatures::RELAXED_SIMD),
     ] {
         if on {
             f.insert(flag);

@@ -246,15 +246,15 @@ impl Func {
         }
         let mut slots: smallvec::SmallVec<[u64; 8]> = smallvec::SmallVec::new();
         for p in params {
-            slots.push(s.val_to_raw(p)?);
+            s.push_slots(p, &mut slots)?;
         }
-        slots.resize(params.len().max(results.len()), 0);
+        slots.resize(ty.call_slots(), 0);
         let ptr: *mut StoreInner = s;
         // SAFETY: `entry` was resolved in this store, and the slots buffer has max(params, results) entries.
         unsafe { exec::call::invoke(ptr, &entry, &mut slots)? };
         let s = store.inner();
-        for (r, (raw, t)) in results.iter_mut().zip(slots.iter().zip(ty.results())) {
-            *r = s.raw_to_val(*raw, *t);
+        for (r, v) in results.iter_mut().zip(s.vals_from_slots(&slots, ty.results())) {
+            *r = v;
         }
         Ok(())
     }
@@ -278,16 +278,17 @@ pub(crate) fn raw_host_dynamic<T: 'static>(
 ) -> Arc<RawHostFn> {
     raw_host(move |caller: Caller<'_, T>, slots: &mut [u64]| {
         let Caller { store, instance } = caller;
-        let params: smallvec::SmallVec<[Val; 8]> =
-            ty.params().iter().zip(slots.iter()).map(|(t, raw)| store.inner.raw_to_val(*raw, *t)).collect();
+        let params: smallvec::SmallVec<[Val; 8]> = store.inner.vals_from_slots(slots, ty.params()).collect();
         let mut results: smallvec::SmallVec<[Val; 4]> = ty.results().iter().map(|t| Val::default_of(*t)).collect();
         f(Caller { store: &mut *store, instance }, &params, &mut results)?;
-        for (i, (v, t)) in results.iter().zip(ty.results()).enumerate() {
+        let mut out: smallvec::SmallVec<[u64; 8]> = smallvec::SmallVec::new();
+        for (v, t) in results.iter().zip(ty.results()) {
             if v.ty() != *t {
                 return Err(Trap::host(format!("host function returned a {} where {} was expected", v.ty(), t)));
             }
-            slots[i] = store.inner.val_to_raw(v).map_err(|e| Trap::host(e.to_string()))?;
+            store.inner.push_slots(v, &mut out).map_err(|e| Trap::host(e.to_string()))?;
         }
+        slots[..out.len()].copy_from_slice(&out);
         Ok(())
     })
 }

@@ -5,9 +5,12 @@ use crate::error::{Error, Result};
 use crate::types::{GlobalType, ValType};
 use crate::value::Val;
 
-/// A global's storage (boxed, so instances can keep a stable pointer to `value`).
+/// A global's storage (boxed, so instances can keep a stable pointer to `value`). A `v128` global keeps
+/// its high half in `hi`, right after `value`, so the pointer covers both halves.
+#[repr(C)]
 pub(crate) struct GlobalCell {
     pub value: u64,
+    pub hi: u64,
     pub ty: GlobalType,
 }
 
@@ -26,7 +29,9 @@ impl Global {
             return Err(Error::api(format!("global of type {} initialised with a {}", ty.content, value.ty())));
         }
         let raw = inner.val_to_raw(&value)?;
-        Ok(inner.push_global(ty, raw))
+        let g = inner.push_global(ty, raw);
+        inner.globals[g.index as usize].hi = value.v128().map_or(0, |v| (v >> 64) as u64);
+        Ok(g)
     }
 
     fn cell<'a>(&self, inner: &'a StoreInner) -> Result<&'a GlobalCell> {
@@ -43,6 +48,9 @@ impl Global {
     pub fn get(&self, store: impl AsContext) -> Result<Val> {
         let inner = store.inner();
         let cell = self.cell(inner)?;
+        if cell.ty.content == ValType::V128 {
+            return Ok(Val::V128(cell.value as u128 | (cell.hi as u128) << 64));
+        }
         Ok(inner.raw_to_val(cell.value, cell.ty.content))
     }
 
@@ -57,20 +65,50 @@ impl Global {
             return Err(Error::api(format!("global of type {} set to a {}", ty.content, value.ty())));
         }
         let raw = inner.val_to_raw(&value)?;
-        inner.globals[self.index as usize].value = raw;
+        let cell = &mut inner.globals[self.index as usize];
+        cell.value = raw;
+        cell.hi = value.v128().map_or(0, |v| (v >> 64) as u64);
         Ok(())
     }
 }
 
 impl StoreInner {
     pub(crate) fn push_global(&mut self, ty: GlobalType, raw: u64) -> Global {
-        self.globals.push(Box::new(GlobalCell { value: raw, ty }));
+        self.globals.push(Box::new(GlobalCell { value: raw, hi: 0, ty }));
         Global { store: self.id, index: self.globals.len() as u32 - 1 }
     }
 
-    /// Convert a typed value to its slot form, checking that references belong to this store.
+    /// Append a typed value's slots (two for a `v128`) to `out`.
+    pub(crate) fn push_slots(&self, v: &Val, out: &mut impl Extend<u64>) -> Result<()> {
+        match *v {
+            Val::V128(x) => out.extend([x as u64, (x >> 64) as u64]),
+            _ => out.extend([self.val_to_raw(v)?]),
+        }
+        Ok(())
+    }
+
+    /// Read values of `types` from consecutive slots.
+    pub(crate) fn vals_from_slots<'a>(
+        &'a self,
+        slots: &'a [u64],
+        types: &'a [ValType],
+    ) -> impl Iterator<Item = Val> + 'a {
+        let mut at = 0;
+        types.iter().map(move |&t| {
+            let v = match t {
+                ValType::V128 => Val::V128(slots[at] as u128 | (slots[at + 1] as u128) << 64),
+                _ => self.raw_to_val(slots[at], t),
+            };
+            at += t.slots() as usize;
+            v
+        })
+    }
+
+    /// Convert a typed value to its slot form, checking that references belong to this store (the low
+    /// half of a `v128`; see [`push_slots`](Self::push_slots)).
     pub(crate) fn val_to_raw(&self, v: &Val) -> Result<u64> {
         Ok(match *v {
+            Val::V128(x) => x as u64,
             Val::I32(x) => x as u32 as u64,
             Val::I64(x) => x as u64,
             Val::F32(x) => x as u64,
@@ -96,6 +134,7 @@ impl StoreInner {
             ValType::I64 => Val::I64(raw as i64),
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw),
+            ValType::V128 => Val::V128(raw as u128),
             ValType::FuncRef => Val::FuncRef(if raw == 0 { None } else { Some(super::Func { store: self.id, raw }) }),
             ValType::ExternRef => Val::ExternRef(super::ExternRef::from_raw(self, raw)),
         }

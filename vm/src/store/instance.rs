@@ -332,19 +332,21 @@ fn define_entities(
     for g in &m.globals[m.num_imported_globals as usize..] {
         let init = g.init.as_ref().map_or(0, |x| {
             // SAFETY: `globals` holds pointers to live cells of this store.
-            x.eval(|i| unsafe { *e.globals[i as usize] }, |f| e.funcs[f as usize].raw)
+            x.eval(|i| unsafe { read_cell(e.globals[i as usize]) }, |f| e.funcs[f as usize].raw)
         });
-        let handle = s.push_global(g.ty, init);
-        e.globals.push(&mut s.globals[handle.index as usize].value);
+        let handle = s.push_global(g.ty, init as u64);
+        let cell = &mut s.globals[handle.index as usize];
+        cell.hi = (init >> 64) as u64;
+        e.globals.push(&mut cell.value);
         e.global_ids.push(handle.index);
     }
-    let read_global = |i: u32| -> u64 {
+    let read_global = |i: u32| -> u128 {
         // SAFETY: as above.
-        unsafe { *e.globals[i as usize] }
+        unsafe { read_cell(e.globals[i as usize]) }
     };
 
     for t in &m.tables[m.num_imported_tables as usize..] {
-        let init = t.init.as_ref().map_or(0, |x| x.eval(read_global, |f| e.funcs[f as usize].raw));
+        let init = t.init.as_ref().map_or(0, |x| x.eval(read_global, |f| e.funcs[f as usize].raw) as u64);
         let table = s.push_table(Arc::new(TableInner::new(t.ty, init, false)?));
         e.tables.push(Arc::as_ptr(&s.tables[table.index as usize]));
         e.table_ids.push(table.index);
@@ -358,7 +360,7 @@ fn define_entities(
     let elems: Vec<Option<Box<[u64]>>> = m
         .elems
         .iter()
-        .map(|seg| Some(seg.items.iter().map(|x| x.eval(read_global, |f| e.funcs[f as usize].raw)).collect()))
+        .map(|seg| Some(seg.items.iter().map(|x| x.eval(read_global, |f| e.funcs[f as usize].raw) as u64).collect()))
         .collect();
     let datas: Vec<Option<Arc<[u8]>>> = m.datas.iter().map(|d| Some(d.bytes.clone())).collect();
 
@@ -389,7 +391,8 @@ fn initialize(s: &mut StoreInner, slot: u32, options: InstanceOptions) -> Result
     for (i, seg) in m.elems.iter().enumerate().filter(|_| options.init_segments) {
         match &seg.mode {
             SegmentMode::Active { index, offset } => {
-                let at = offset.eval(|g| unsafe { *inst.globals[g as usize] }, |f| inst.funcs[f as usize].raw) as u32;
+                let at = offset.eval(|g| unsafe { read_cell(inst.globals[g as usize]) }, |f| inst.funcs[f as usize].raw)
+                    as u32;
                 let items = inst.elems[i].take().unwrap_or_default();
                 // SAFETY: table pointers are kept alive by the store.
                 let table = unsafe { &*inst.tables[*index as usize] };
@@ -401,7 +404,7 @@ fn initialize(s: &mut StoreInner, slot: u32, options: InstanceOptions) -> Result
     }
     for (i, seg) in m.datas.iter().enumerate().filter(|_| options.init_segments) {
         if let SegmentMode::Active { index, offset } = &seg.mode {
-            let at = offset.eval(|g| unsafe { *inst.globals[g as usize] }, |_| 0) as u32;
+            let at = offset.eval(|g| unsafe { read_cell(inst.globals[g as usize]) }, |_| 0) as u32;
             let mem = &s.memories[inst.memory_ids[*index as usize] as usize];
             if !mem.write(at as u64, &seg.bytes) {
                 return Err(TrapCode::MemoryOutOfBounds.into());
@@ -426,4 +429,12 @@ impl StoreInner {
         self.memories.push(mem);
         Memory { store: self.id, index: self.memories.len() as u32 - 1 }
     }
+}
+
+/// Both halves of a global's value (`value` and `hi` of its [`GlobalCell`](super::GlobalCell)).
+///
+/// # Safety
+/// `p` must point to the `value` field of a live `GlobalCell`.
+unsafe fn read_cell(p: *const u64) -> u128 {
+    unsafe { *p as u128 | (*p.add(1) as u128) << 64 }
 }

@@ -10,14 +10,16 @@ use crate::error::{Error, Result, Trap};
 use crate::exec;
 use crate::types::{FuncType, ValType};
 
-/// A Rust type that corresponds to a wasm value type.
+/// A Rust type that corresponds to a wasm value type (`u128` is `v128`).
 pub trait WasmTy: Copy + Send + 'static {
+    #[doc(hidden)]
+    const SLOTS: usize = 1;
     #[doc(hidden)]
     fn ty() -> ValType;
     #[doc(hidden)]
-    fn from_raw(raw: u64) -> Self;
+    fn from_raw(raw: &[u64]) -> Self;
     #[doc(hidden)]
-    fn into_raw(self) -> u64;
+    fn into_raw(self, out: &mut [u64]);
 }
 
 macro_rules! wasm_ty {
@@ -25,11 +27,27 @@ macro_rules! wasm_ty {
         impl WasmTy for $t {
             fn ty() -> ValType { ValType::$vt }
             #[inline]
-            fn from_raw($r: u64) -> Self { $from }
+            fn from_raw(raw: &[u64]) -> Self { let $r = raw[0]; $from }
             #[inline]
-            fn into_raw(self) -> u64 { let $v = self; $into }
+            fn into_raw(self, out: &mut [u64]) { let $v = self; out[0] = $into }
         }
     )*};
+}
+
+impl WasmTy for u128 {
+    const SLOTS: usize = 2;
+    fn ty() -> ValType {
+        ValType::V128
+    }
+    #[inline]
+    fn from_raw(raw: &[u64]) -> Self {
+        raw[0] as u128 | (raw[1] as u128) << 64
+    }
+    #[inline]
+    fn into_raw(self, out: &mut [u64]) {
+        out[0] = self as u64;
+        out[1] = (self >> 64) as u64;
+    }
 }
 wasm_ty! {
     i32 => I32, |r| r as u32 as i32, |v| v as u32 as u64;
@@ -44,6 +62,7 @@ wasm_ty! {
 pub trait WasmParams: Send {
     #[doc(hidden)]
     fn types() -> Vec<ValType>;
+    /// Frame slots the values occupy.
     #[doc(hidden)]
     fn count() -> usize;
     #[doc(hidden)]
@@ -64,23 +83,39 @@ pub trait WasmResults: Sized {
     fn store_raw(self, out: &mut [u64]);
 }
 
+/// Read a tuple's values from consecutive slots (a `v128` takes two).
+macro_rules! load_tuple {
+    ($raw:ident; $($t:ident),*) => {{
+        let mut _at = 0;
+        ($({ let v = $t::from_raw(&$raw[_at..]); _at += $t::SLOTS; v },)*)
+    }};
+}
+
+/// Write a tuple's values to consecutive slots.
+macro_rules! store_tuple {
+    ($self:ident, $out:ident; $($t:ident $i:tt),*) => {{
+        let mut _at = 0;
+        $( $self.$i.into_raw(&mut $out[_at..]); _at += $t::SLOTS; )*
+    }};
+}
+
 macro_rules! tuples {
     ($( ($($t:ident $i:tt),*) )*) => {$(
         impl<$($t: WasmTy),*> WasmParams for ($($t,)*) {
             fn types() -> Vec<ValType> { vec![$($t::ty()),*] }
-            fn count() -> usize { 0 $(+ { let _ = $i; 1 })* }
+            fn count() -> usize { 0 $(+ $t::SLOTS)* }
             #[allow(unused_variables)]
-            fn store_raw(self, out: &mut [u64]) { $(out[$i] = self.$i.into_raw();)* }
+            fn store_raw(self, out: &mut [u64]) { store_tuple!(self, out; $($t $i),*) }
             #[allow(unused_variables, clippy::unused_unit)]
-            fn load_raw(raw: &[u64]) -> Self { ($($t::from_raw(raw[$i]),)*) }
+            fn load_raw(raw: &[u64]) -> Self { load_tuple!(raw; $($t),*) }
         }
         impl<$($t: WasmTy),*> WasmResults for ($($t,)*) {
             fn types() -> Vec<ValType> { vec![$($t::ty()),*] }
-            fn count() -> usize { 0 $(+ { let _ = $i; 1 })* }
+            fn count() -> usize { 0 $(+ $t::SLOTS)* }
             #[allow(unused_variables, clippy::unused_unit)]
-            fn load_raw(raw: &[u64]) -> Self { ($($t::from_raw(raw[$i]),)*) }
+            fn load_raw(raw: &[u64]) -> Self { load_tuple!(raw; $($t),*) }
             #[allow(unused_variables)]
-            fn store_raw(self, out: &mut [u64]) { $(out[$i] = self.$i.into_raw();)* }
+            fn store_raw(self, out: &mut [u64]) { store_tuple!(self, out; $($t $i),*) }
         }
     )*};
 }
@@ -102,19 +137,19 @@ macro_rules! single_param {
     ($($t:ty),*) => {$(
         impl WasmParams for $t {
             fn types() -> Vec<ValType> { vec![<$t>::ty()] }
-            fn count() -> usize { 1 }
-            fn store_raw(self, out: &mut [u64]) { out[0] = self.into_raw(); }
-            fn load_raw(raw: &[u64]) -> Self { <$t>::from_raw(raw[0]) }
+            fn count() -> usize { <$t>::SLOTS }
+            fn store_raw(self, out: &mut [u64]) { self.into_raw(out) }
+            fn load_raw(raw: &[u64]) -> Self { <$t>::from_raw(raw) }
         }
         impl WasmResults for $t {
             fn types() -> Vec<ValType> { vec![<$t>::ty()] }
-            fn count() -> usize { 1 }
-            fn load_raw(raw: &[u64]) -> Self { <$t>::from_raw(raw[0]) }
-            fn store_raw(self, out: &mut [u64]) { out[0] = self.into_raw(); }
+            fn count() -> usize { <$t>::SLOTS }
+            fn load_raw(raw: &[u64]) -> Self { <$t>::from_raw(raw) }
+            fn store_raw(self, out: &mut [u64]) { self.into_raw(out) }
         }
     )*};
 }
-single_param!(i32, u32, i64, u64, f32, f64);
+single_param!(i32, u32, i64, u64, f32, f64, u128);
 
 /// What a host closure may return: results, or `Result<results, Trap>`.
 pub trait HostResult {
@@ -158,7 +193,9 @@ macro_rules! into_func {
             fn into_raw(self) -> HostFuncDef {
                 let ty = FuncType::new(vec![$($t::ty()),*], R::Results::types());
                 let raw = raw_host(move |caller: Caller<'_, T>, slots: &mut [u64]| {
-                    let r = (self)(caller, $($t::from_raw(slots[$i])),*).into_result()?;
+                    #[allow(unused_variables, non_snake_case)]
+                    let ($($t,)*) = <($($t,)*) as WasmParams>::load_raw(slots);
+                    let r = (self)(caller, $($t),*).into_result()?;
                     r.store_raw(slots);
                     Ok(())
                 });

@@ -2,12 +2,13 @@
 
 use wasmparser::BlockType;
 
-use super::{Control, ControlKind, LastKind, LastOp, LoadAddr, Operand, Src, Translator};
+use super::{Control, ControlKind, Entry, LastKind, LastOp, LoadAddr, Operand, Src, Translator};
 use crate::error::{Error, Result};
 use crate::ir::families::*;
 use crate::ir::isa::{self, *};
 use crate::ir::ops::{BinOp, CmpOp};
 use crate::ir::{HANDLER_SIZE, Slot, operands_at};
+use crate::types::ValType;
 
 impl Translator<'_> {
     /// Parameter and result counts of a block type.
@@ -22,13 +23,22 @@ impl Translator<'_> {
         }
     }
 
-    fn push_control(&mut self, kind: ControlKind, bt: BlockType, if_params: Vec<super::Operand>) -> usize {
+    /// Is result `i` of a block type a `v128`?
+    fn result_wide(&self, bt: BlockType, i: u32) -> bool {
+        match bt {
+            BlockType::Empty => false,
+            BlockType::Type(t) => t == wasmparser::ValType::V128,
+            BlockType::FuncType(t) => self.m.types[t as usize].results()[i as usize] == ValType::V128,
+        }
+    }
+
+    fn push_control(&mut self, kind: ControlKind, bt: BlockType, if_params: Vec<Entry>) -> usize {
         let (params, results) = self.block_arity(bt);
         let label = self.new_label();
         // In unreachable code the operand stack is polymorphic: a block's parameters are not really on it,
         // and its base must not reach below the operands of the blocks around it.
         let base = if self.reachable { self.height() - params } else { self.height() };
-        self.control.push(Control { kind, label, base, params, results, reachable: self.reachable, if_params });
+        self.control.push(Control { kind, ty: bt, label, base, params, results, reachable: self.reachable, if_params });
         label
     }
 
@@ -126,8 +136,8 @@ impl Translator<'_> {
             self.bind(ctrl.label);
         }
         self.stack.truncate(ctrl.base as usize);
-        for _ in 0..ctrl.results {
-            self.push(Operand::Temp);
+        for i in 0..ctrl.results {
+            self.push_as(Operand::Temp, self.result_wide(ctrl.ty, i));
         }
         self.reachable = ctrl.reachable;
     }
@@ -135,11 +145,28 @@ impl Translator<'_> {
     /// Copy the top `n` operands into the temporaries at heights `base..base + n` (a block's result slots).
     /// The caller then resets the stack shape.
     fn move_top_to(&mut self, base: u32, n: u32) {
-        let h = self.height();
-        for i in 0..n.min(h) {
-            let depth = h - n + i;
-            let src = self.src_of(self.stack[depth as usize], depth);
-            self.copy_to(self.temp_slot(base + i), src);
+        self.copy_top_to(base, n.min(self.height()));
+    }
+
+    /// Copy the top `n` operands into the slots the temporaries at heights `base..base + n` would have
+    /// (the same widths as theirs, packed from the slot of height `base`).
+    fn copy_top_to(&mut self, base: u32, n: u32) {
+        let first = self.height() - n;
+        let to = self.temp_slot(base);
+        let from = self.temp_slot(first);
+        for depth in first..first + n {
+            let e = self.stack[depth as usize];
+            self.copy_to_w(to + (e.slot - from), self.src_of(e), e.wide);
+        }
+    }
+
+    /// `dst = src` for a value two slots wide if `wide` (a `v128` is never an immediate).
+    pub(super) fn copy_to_w(&mut self, dst: Slot, src: Src, wide: bool) {
+        match src {
+            Src::Slot(s) if wide && s != dst => {
+                self.emit(isa::copy_v128::op(), CopySlot { dst, src: s });
+            }
+            _ => self.copy_to(dst, src),
         }
     }
 
@@ -157,17 +184,12 @@ impl Translator<'_> {
     /// Are the top `n` operands already temporaries in the target's result slots?
     fn in_place(&self, target_base: u32, n: u32) -> bool {
         let h = self.height();
-        n == 0 || (h - n == target_base && self.stack[(h - n) as usize..].iter().all(|o| *o == Operand::Temp))
+        n == 0 || (h - n == target_base && self.stack[(h - n) as usize..].iter().all(|e| e.op == Operand::Temp))
     }
 
     /// Copy the branch values for control frame `depth` into its slots (without changing the stack).
     fn copy_branch_values(&mut self, target_base: u32, n: u32) {
-        let h = self.height();
-        for i in 0..n {
-            let depth = h - n + i;
-            let src = self.src_of(self.stack[depth as usize], depth);
-            self.copy_to(self.temp_slot(target_base + i), src);
-        }
+        self.copy_top_to(target_base, n);
     }
 
     fn target(&self, depth: u32) -> (ControlKind, usize, u32, u32) {
@@ -268,7 +290,7 @@ impl Translator<'_> {
             0 => {
                 self.emit(isa::return0::op(), Nothing {});
             }
-            1 => match self.src_of(self.stack[(h - 1) as usize], h - 1) {
+            1 if !self.stack[(h - 1) as usize].wide => match self.src_of(self.stack[(h - 1) as usize]) {
                 Src::Slot(src) => {
                     self.emit(isa::return1::op(), Return1 { src });
                 }
@@ -280,9 +302,13 @@ impl Translator<'_> {
                 // Temporaries sit at or above their result index, so an in-order copy never clobbers a
                 // value before it is read; locals and constants are first moved into temporaries.
                 self.materialize_top(n);
-                self.emit(isa::return_n::op(), ReturnN { len: n });
-                for d in h - n..h {
-                    self.code.push_raw(self.temp_slot(d));
+                let top = &self.stack[(h - n) as usize..];
+                let len = top.iter().map(|e| 1 + e.wide as u32).sum();
+                let slots: smallvec::SmallVec<[Slot; 8]> =
+                    top.iter().flat_map(|e| [Some(e.slot), e.wide.then_some(e.slot + 1)]).flatten().collect();
+                self.emit(isa::return_n::op(), ReturnN { len });
+                for s in slots {
+                    self.code.push_raw(s);
                 }
             }
         }
@@ -295,13 +321,13 @@ impl Translator<'_> {
 
     /// `call` (or `return_call` when `tail`).
     pub(super) fn call(&mut self, func: u32, tail: bool) {
-        let ty = self.m.func_type(func);
-        let (n, r) = (ty.params().len() as u32, ty.results().len() as u32);
+        let ty = self.m.func_type(func).clone();
+        let n = ty.params().len() as u32;
         self.materialize_top(n);
         let frame = self.temp_slot(self.height() - n);
         self.stack.truncate((self.height() - n) as usize);
-        self.need_slots(frame + n.max(r));
-        let nargs = n;
+        self.need_slots(frame + ty.call_slots() as u32);
+        let nargs = ty.param_slots();
         if func >= self.m.num_imported_funcs {
             if tail {
                 let p = ReturnCallInternal { entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0, nargs };
@@ -316,31 +342,31 @@ impl Translator<'_> {
         } else {
             self.emit(isa::call_import::op(), CallImport { func, frame, nargs });
         }
-        self.push_results(r, tail);
+        self.push_results(ty.results(), tail);
     }
 
     /// `call_indirect` (or `return_call_indirect` when `tail`).
     pub(super) fn call_indirect(&mut self, type_index: u32, table: u32, tail: bool) -> Result<()> {
-        let ty = self.m.types.get(type_index as usize).ok_or_else(|| Error::Invalid("bad type index".into()))?;
-        let (n, r) = (ty.params().len() as u32, ty.results().len() as u32);
+        let ty = self.m.types.get(type_index as usize).ok_or_else(|| Error::Invalid("bad type index".into()))?.clone();
+        let n = ty.params().len() as u32;
         let type_id = self.m.type_ids[type_index as usize];
         let index = self.pop_slot();
         self.materialize_top(n);
         let frame = self.temp_slot(self.height() - n);
         self.stack.truncate((self.height() - n) as usize);
-        let p = CallIndirect { type_id, table, index, frame, nargs: n };
+        let p = CallIndirect { type_id, table, index, frame, nargs: ty.param_slots() };
         let op = if tail { isa::return_call_indirect::op() } else { isa::call_indirect::op() };
         self.emit(op, p);
-        self.need_slots(frame + n.max(r) + 1);
-        self.push_results(r, tail);
+        self.need_slots(frame + ty.call_slots() as u32 + 1);
+        self.push_results(ty.results(), tail);
         Ok(())
     }
 
     /// The `r` results of a call are temporaries. After a tail call that fell back to an ordinary call (a host
     /// or late-bound callee), they are returned at once.
-    fn push_results(&mut self, r: u32, tail: bool) {
-        for _ in 0..r {
-            self.push(Operand::Temp);
+    fn push_results(&mut self, results: &[ValType], tail: bool) {
+        for t in results {
+            self.push_as(Operand::Temp, *t == ValType::V128);
         }
         if tail {
             self.emit_return();
@@ -350,27 +376,34 @@ impl Translator<'_> {
 
     pub(super) fn select(&mut self) {
         let h = self.height();
-        if let Operand::Const(c) = self.stack[(h - 1) as usize] {
+        if let Operand::Const(c) = self.stack[(h - 1) as usize].op {
             // Constant condition: pick an operand at translation time.
             self.stack.truncate((h - 1) as usize);
-            let b = self.stack.pop().unwrap_or(Operand::Temp);
+            let b = self.pop_entry();
             if c as u32 == 0 {
                 let a_depth = h - 3;
-                if b == Operand::Temp {
-                    self.copy_to(self.temp_slot(a_depth), Src::Slot(self.temp_slot(h - 2)));
+                if b.op == Operand::Temp {
+                    self.copy_to_w(self.temp_slot(a_depth), Src::Slot(b.slot), b.wide);
                 }
-                self.stack[a_depth as usize] = b;
+                self.stack[a_depth as usize].op = b.op;
             }
             return;
         }
         for d in h - 3..h {
-            if matches!(self.stack[d as usize], Operand::Const(_)) {
+            if matches!(self.stack[d as usize].op, Operand::Const(_)) {
                 self.materialize(d);
             }
         }
         let (cond, fusable) = self.pop_cond();
+        let wide = self.stack[(h - 2) as usize].wide;
         let b = self.pop_slot();
         let a = self.pop_slot();
+        if wide {
+            let Src::Slot(cond) = cond else { unreachable!("constant conditions are handled above") };
+            let dst = self.push_temp_wide();
+            self.emit_result(isa::select_v128::op(), Select { dst, cond, a, b }, dst, LastKind::Other);
+            return;
+        }
         let dst = self.push_temp();
         // `select` on a comparison just computed: evaluate the comparison here.
         if let Some(f) = fusable.filter(|f| self.last.is_some_and(|l| l.pos == f.pos))
@@ -395,11 +428,15 @@ impl Translator<'_> {
         self.emit_result(isa::select::op(), Select { dst, cond, a, b }, dst, LastKind::Other);
     }
 
-    pub(super) fn local_set(&mut self, local: u32, tee: bool) {
+    pub(super) fn local_set(&mut self, index: u32, tee: bool) {
+        let (local, wide) = self.local(index);
         let src = self.pop();
         let retarget = match (src, self.last) {
             (Src::Slot(s), Some(LastOp { pos, dst, .. })) => {
-                s >= self.num_locals && dst == s && pos >= self.barrier && !self.stack.contains(&Operand::Local(local))
+                s >= self.num_locals
+                    && dst == s
+                    && pos >= self.barrier
+                    && !self.stack.iter().any(|e| e.op == Operand::Local(local))
             }
             _ => false,
         };
@@ -411,10 +448,10 @@ impl Translator<'_> {
             self.last = Some(last);
         } else {
             self.preserve_local(local);
-            self.copy_to(local, src);
+            self.copy_to_w(local, src, wide);
         }
         if tee {
-            self.push(Operand::Local(local));
+            self.push_as(Operand::Local(local), wide);
         }
     }
 

@@ -19,8 +19,8 @@ macro_rules! translated {
     (bulk_memory) => { true };
     (reference_types) => { true };
     (threads) => { true };
-    (simd) => { false };
-    (relaxed_simd) => { false };
+    (simd) => { true };
+    (relaxed_simd) => { true };
     (exceptions) => { false };
     (legacy_exceptions) => { false };
     (tail_call) => { true };
@@ -69,7 +69,8 @@ mod tests {
         assert!(check(&Operator::ReturnCall { function_index: 0 }, 0).is_ok());
         let e = check(&Operator::ReturnCallRef { type_index: 0 }, 0x2a).unwrap_err();
         assert_eq!(e.to_string(), "unsupported feature: function references (ReturnCallRef at offset 0x2a)");
-        let e = check(&Operator::I8x16Popcnt, 7).unwrap_err().to_string();
-        assert!(e.contains("unsupported feature: simd (I8x16Popcnt"), "{e}");
+        assert!(check(&Operator::I8x16Popcnt, 0).is_ok());
+        let e = check(&Operator::I64Add128, 7).unwrap_err().to_string();
+        assert!(e.contains("unsupported feature: wide arithmetic (I64Add128"), "{e}");
     }
 }

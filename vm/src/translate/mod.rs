@@ -1,7 +1,8 @@
 //! Translation of wasm function bodies to wasmvm bytecode.
 //!
-//! The wasm operand stack disappears at translation time. Each stack position `d` owns a fixed frame slot
-//! (`num_locals + d`, a "temporary"), and the translator tracks what each position holds:
+//! The wasm operand stack disappears at translation time. Each stack position owns fixed frame slots (a
+//! "temporary": one slot, two for a `v128`, packed above the locals), and the translator tracks what each
+//! position holds:
 //! - [`Operand::Temp`]: the value is in the position's own slot;
 //! - [`Operand::Local`]: `local.get` emits nothing; the value is read from the local's slot in place;
 //! - [`Operand::Const`]: constants become immediates of the instructions that use them.
@@ -20,6 +21,7 @@ mod atomic;
 mod control;
 pub(super) mod coverage;
 mod ops;
+mod simd;
 
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
 
@@ -46,6 +48,15 @@ enum Operand {
     Temp,
     Local(u32),
     Const(u64),
+}
+
+/// One position of the operand stack: what it holds, its temporary's first slot, and whether it is a
+/// `v128` (two slots).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Entry {
+    op: Operand,
+    slot: Slot,
+    wide: bool,
 }
 
 /// Where a popped operand's value is.
@@ -79,7 +90,8 @@ pub(crate) struct Allocations {
     validator: wasmparser::FuncValidatorAllocations,
     code: Vec<u8>,
     offsets: Vec<(u32, u32)>,
-    stack: Vec<Operand>,
+    stack: Vec<Entry>,
+    local_slots: Vec<Slot>,
     control: Vec<Control>,
     labels: Vec<Label>,
     fixups: Vec<Fixup>,
@@ -98,6 +110,8 @@ enum ControlKind {
 
 struct Control {
     kind: ControlKind,
+    /// The block's type (its result types decide the result temporaries' widths).
+    ty: wasmparser::BlockType,
     /// Branch target: the loop head for loops, the end otherwise.
     label: LabelId,
     /// Operand stack height below the block's parameters.
@@ -107,7 +121,7 @@ struct Control {
     /// Was the block entered in reachable code?
     reachable: bool,
     /// For `if`: the parameter operands at entry, re-pushed for the `else` branch.
-    if_params: Vec<Operand>,
+    if_params: Vec<Entry>,
 }
 
 impl Control {
@@ -148,9 +162,12 @@ enum LoadAddr {
 pub(crate) struct Translator<'a> {
     m: &'a ModuleInner,
     code: CodeBuf,
+    /// Frame slots of the parameters and locals (the first temporary's slot).
     num_locals: u32,
+    /// `local_slots[i]`: the first slot of local `i` (one more entry, the end, so widths are differences).
+    local_slots: Vec<Slot>,
     num_results: u32,
-    stack: Vec<Operand>,
+    stack: Vec<Entry>,
     /// Highest slot index + 1 any instruction may touch.
     frame_size: u32,
     control: Vec<Control>,
@@ -195,15 +212,26 @@ fn translate_validating(
 ) -> Result<CompiledFunc> {
     let func_index = v.index();
     let ty = m.func_type(func_index).clone();
-    let num_params = ty.params().len() as u32;
+    let num_params = ty.param_slots();
     let mut locals = body.get_locals_reader().map_err(crate::module::malformed)?;
-    let mut num_locals = num_params;
+    let mut local_slots = reuse(&mut allocs.local_slots);
+    let mut num_locals = 0;
+    for p in ty.params() {
+        local_slots.push(num_locals);
+        num_locals += p.slots();
+    }
     for _ in 0..locals.get_count() {
         let offset = locals.original_position();
         let (count, ty) = locals.read().map_err(crate::module::malformed)?;
         v.define_locals(offset, count, ty).map_err(invalid)?;
-        num_locals = num_locals.checked_add(count).ok_or_else(|| Error::Invalid("too many locals".into()))?;
+        // Validation bounds the number of locals (50,000), so this loop is bounded too.
+        let width = if ty == wasmparser::ValType::V128 { 2 } else { 1 };
+        for _ in 0..count {
+            local_slots.push(num_locals);
+            num_locals = num_locals.checked_add(width).ok_or_else(|| Error::Invalid("too many locals".into()))?;
+        }
     }
+    local_slots.push(num_locals);
     let mut t = Translator {
         m,
         code: CodeBuf::reusing(
@@ -212,10 +240,11 @@ fn translate_validating(
             m.engine.config().disassembly,
         ),
         num_locals,
+        local_slots,
         num_results: ty.results().len() as u32,
         stack: reuse(&mut allocs.stack),
         // Room for zeroing locals in whole blocks (see `exec::call::zero_locals`).
-        frame_size: num_locals.max(ty.results().len() as u32).max(num_params + exec::call::ZERO_BLOCK),
+        frame_size: num_locals.max(ty.result_slots()).max(num_params + exec::call::ZERO_BLOCK),
         control: reuse(&mut allocs.control),
         labels: reuse(&mut allocs.labels),
         fixups: reuse(&mut allocs.fixups),
@@ -239,6 +268,7 @@ fn translate_validating(
     let label = t.new_label();
     t.control.push(Control {
         kind: ControlKind::Function,
+        ty: wasmparser::BlockType::Empty,
         label,
         base: 0,
         params: 0,
@@ -288,6 +318,7 @@ fn translate_validating(
     };
     (allocs.code, allocs.offsets) = t.code.into_vecs();
     allocs.stack = t.stack;
+    allocs.local_slots = t.local_slots;
     allocs.control = t.control;
     allocs.labels = t.labels;
     allocs.fixups = t.fixups;
@@ -402,14 +433,34 @@ impl<'a> Translator<'a> {
         self.stack.len() as u32
     }
 
+    /// The first slot of the temporary at `depth` (at most the height: then, the next free slot).
     fn temp_slot(&self, depth: u32) -> Slot {
-        self.num_locals + depth
+        match self.stack.get(depth as usize) {
+            Some(e) => e.slot,
+            None => self.next_slot(),
+        }
+    }
+
+    /// The slot a value pushed now would get.
+    fn next_slot(&self) -> Slot {
+        self.stack.last().map_or(self.num_locals, |e| e.slot + 1 + e.wide as u32)
+    }
+
+    /// The first slot of local `index`, and whether it is a `v128`.
+    fn local(&self, index: u32) -> (Slot, bool) {
+        let i = index as usize;
+        (self.local_slots[i], self.local_slots[i + 1] - self.local_slots[i] == 2)
     }
 
     fn push(&mut self, op: Operand) {
-        self.stack.push(op);
-        let h = self.height();
-        self.need_slots(self.num_locals + h);
+        self.push_as(op, false);
+    }
+
+    /// Push an operand, two slots wide if `wide`.
+    fn push_as(&mut self, op: Operand, wide: bool) {
+        let slot = self.next_slot();
+        self.stack.push(Entry { op, slot, wide });
+        self.need_slots(slot + 1 + wide as u32);
     }
 
     /// Push a temporary and return its slot.
@@ -418,15 +469,26 @@ impl<'a> Translator<'a> {
         self.temp_slot(self.height() - 1)
     }
 
-    fn pop(&mut self) -> Src {
-        let op = self.stack.pop().unwrap_or(Operand::Temp);
-        let depth = self.height();
-        self.src_of(op, depth)
+    /// Push a `v128` temporary and return its first slot.
+    fn push_temp_wide(&mut self) -> Slot {
+        self.push_as(Operand::Temp, true);
+        self.temp_slot(self.height() - 1)
     }
 
-    fn src_of(&self, op: Operand, depth: u32) -> Src {
-        match op {
-            Operand::Temp => Src::Slot(self.temp_slot(depth)),
+    /// Pop an entry (in unreachable code the stack may be empty: a temporary at the next slot).
+    fn pop_entry(&mut self) -> Entry {
+        let slot = self.next_slot();
+        self.stack.pop().unwrap_or(Entry { op: Operand::Temp, slot, wide: false })
+    }
+
+    fn pop(&mut self) -> Src {
+        let e = self.pop_entry();
+        self.src_of(e)
+    }
+
+    fn src_of(&self, e: Entry) -> Src {
+        match e.op {
+            Operand::Temp => Src::Slot(e.slot),
             Operand::Local(i) => Src::Slot(i),
             Operand::Const(c) => Src::Imm(c),
         }
@@ -444,15 +506,15 @@ impl<'a> Translator<'a> {
 
     /// Make the operand at `depth` a `Temp` (copy a local or constant into its slot).
     fn materialize(&mut self, depth: u32) {
-        let dst = self.temp_slot(depth);
-        match self.stack[depth as usize] {
+        let e = self.stack[depth as usize];
+        match e.op {
             Operand::Temp => {}
-            Operand::Local(src) => self.emit_copy(dst, src),
+            Operand::Local(src) => self.copy_to_w(e.slot, Src::Slot(src), e.wide),
             Operand::Const(value) => {
-                self.emit(isa::constant::op(), Const { dst, value });
+                self.emit(isa::constant::op(), Const { dst: e.slot, value });
             }
         }
-        self.stack[depth as usize] = Operand::Temp;
+        self.stack[depth as usize].op = Operand::Temp;
     }
 
     /// Materialise the constants among the top `n` operands (so that operands can be popped as slots
@@ -460,7 +522,7 @@ impl<'a> Translator<'a> {
     fn materialize_consts(&mut self, n: u32) {
         let h = self.height();
         for d in h - n..h {
-            if matches!(self.stack[d as usize], Operand::Const(_)) {
+            if matches!(self.stack[d as usize].op, Operand::Const(_)) {
                 self.materialize(d);
             }
         }
@@ -474,10 +536,10 @@ impl<'a> Translator<'a> {
         }
     }
 
-    /// Copy every `Local(local)` operand to its own slot before `local` is overwritten.
-    fn preserve_local(&mut self, local: u32) {
+    /// Copy every `Local(local)` operand to its own slot before the local at slot `local` is overwritten.
+    fn preserve_local(&mut self, local: Slot) {
         for d in 0..self.height() {
-            if self.stack[d as usize] == Operand::Local(local) {
+            if self.stack[d as usize].op == Operand::Local(local) {
                 self.materialize(d);
             }
         }
@@ -486,7 +548,7 @@ impl<'a> Translator<'a> {
     /// Materialise all `Local` operands below `height` (done on block entry).
     fn preserve_locals_below(&mut self, height: u32) {
         for d in 0..height {
-            if matches!(self.stack[d as usize], Operand::Local(_)) {
+            if matches!(self.stack[d as usize].op, Operand::Local(_)) {
                 self.materialize(d);
             }
         }

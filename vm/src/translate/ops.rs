@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::ir::families::*;
 use crate::ir::isa::{self, *};
 use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, StoreKind, UnOp};
+use crate::types::ValType;
 
 impl Translator<'_> {
     /// Translate one (already validated) operator.
@@ -60,12 +61,28 @@ impl Translator<'_> {
                 self.stack.pop();
             }
             Operator::Select | Operator::TypedSelect { .. } => self.select(),
-            Operator::LocalGet { local_index } => self.push(Operand::Local(local_index)),
+            Operator::LocalGet { local_index } => {
+                let (slot, wide) = self.local(local_index);
+                self.push_as(Operand::Local(slot), wide);
+            }
             Operator::LocalSet { local_index } => self.local_set(local_index, false),
             Operator::LocalTee { local_index } => self.local_set(local_index, true),
+            Operator::GlobalGet { global_index }
+                if self.m.globals[global_index as usize].ty.content == ValType::V128 =>
+            {
+                let dst = self.push_temp_wide();
+                let p = GlobalGet { dst, global: global_index };
+                self.emit_result(isa::global_get_v128::op(), p, dst, LastKind::Other);
+            }
             Operator::GlobalGet { global_index } => {
                 let dst = self.push_temp();
                 self.emit_result(isa::global_get::op(), GlobalGet { dst, global: global_index }, dst, LastKind::Other);
+            }
+            Operator::GlobalSet { global_index }
+                if self.m.globals[global_index as usize].ty.content == ValType::V128 =>
+            {
+                let src = self.pop_slot();
+                self.emit(isa::global_set_v128::op(), GlobalSet { global: global_index, src });
             }
             Operator::GlobalSet { global_index } => match self.pop() {
                 Src::Slot(src) => {
@@ -88,6 +105,7 @@ impl Translator<'_> {
 
             // Not translated: an operator of a proposal wasmvm does not implement ("unsupported feature"), or,
             // if `coverage::check` admits it, a wasmvm bug, reported as an error rather than a panic.
+            _ if self.simd(op) => {}
             _ => {
                 super::coverage::check(op, self.code.wasm_offset as u64)?;
                 return Err(Error::Unsupported(format!("instruction {op:?} is not translated (a wasmvm bug)")));

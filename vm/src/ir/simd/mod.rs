@@ -57,9 +57,6 @@
 //!
 //! All of these are among the results the relaxed-simd spec tests accept.
 
-// The executor's SIMD handlers and the translator's SIMD cases are not written yet.
-#![allow(dead_code)] // until the SIMD handlers land
-
 use crate::ir::ops::{quiet_nan32, quiet_nan64};
 
 /// A 128-bit vector; lane 0 is the least significant end.
@@ -315,14 +312,17 @@ macro_rules! simd_family {
 
         impl $enum {
             /// Every operation of the family, in declaration order (`ALL[op as usize] == op`).
+            #[cfg_attr(not(test), allow(dead_code))] // the unit tests evaluate through it
             pub(crate) const ALL: &[$enum] = &[$($enum::$name),*];
 
             /// The instruction's name (wasmparser's).
+            #[cfg_attr(not(test), allow(dead_code))] // the unit tests evaluate through it
             pub(crate) fn name(self) -> &'static str {
                 match self { $($enum::$name => stringify!($name),)* }
             }
 
             /// Evaluate on raw values (constant folding). SIMD instructions never trap.
+            #[cfg_attr(not(test), allow(dead_code))] // the unit tests evaluate through it
             pub(crate) fn fold($self, $($fparam)*) -> $out {
                 match $self { $($enum::$name => <$name as $trait>::eval $call,)* }
             }
@@ -405,14 +405,17 @@ macro_rules! simd_splats {
 
         impl $enum {
             /// Every operation of the family, in declaration order (`ALL[op as usize] == op`).
+            #[cfg_attr(not(test), allow(dead_code))] // the unit tests evaluate through it
             pub(crate) const ALL: &[$enum] = &[$($enum::$name,)* $($enum::$lname,)*];
 
             /// The instruction's name (wasmparser's).
+            #[cfg_attr(not(test), allow(dead_code))] // the unit tests evaluate through it
             pub(crate) fn name(self) -> &'static str {
                 match self { $($enum::$name => stringify!($name),)* $($enum::$lname => stringify!($lname),)* }
             }
 
             /// How many bytes the instruction loads (0 for the splat of a slot value).
+            #[cfg_attr(not(test), allow(dead_code))] // the unit tests evaluate through it
             pub(crate) fn bytes(self) -> usize {
                 match self {
                     $($enum::$name => <$name as $trait>::BYTES,)*
@@ -433,6 +436,7 @@ macro_rules! simd_splats {
             }
 
             /// Evaluate on a slot value or the loaded bytes (constant folding).
+            #[cfg_attr(not(test), allow(dead_code))] // the unit tests evaluate through it
             pub(crate) fn fold(self, $x: u64) -> V128 {
                 match self {
                     $($enum::$name => <$name as $trait>::eval($x),)*
@@ -456,5 +460,4 @@ mod table;
 #[cfg(test)]
 mod tests;
 
-#[allow(unused_imports)] // until the SIMD handlers land
 pub(crate) use table::*;

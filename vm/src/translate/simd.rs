@@ -1,0 +1,176 @@
+//! Translation of SIMD instructions (`ir::simd` holds their semantics, `exec::simd` their handlers).
+//!
+//! A `v128` operand is always in slots: `v128.const` is materialised where it appears (constants are not
+//! tracked lazily as scalar ones are), so a vector operand is a temporary or a local. Every instruction
+//! writes its destination through its first operand field, so `local.set` retargets it like a scalar one.
+
+use wasmparser::{MemArg, Operator};
+
+use super::{LastKind, Src, Translator};
+use crate::ir::Slot;
+use crate::ir::isa::{self, *};
+use crate::ir::simd::*;
+
+/// Instantiate a generic handler for the instruction type a family enum's `with` passes in.
+macro_rules! getter {
+    ($name:ident: $visitor:ident, $trait:ident => $family:ident ($P:ty)) => {
+        struct $name;
+        impl $visitor for $name {
+            type Output = isa::Instr<$P>;
+            fn visit<Op: $trait + 'static>(self) -> isa::Instr<$P> {
+                isa::$family::op::<Op>()
+            }
+        }
+    };
+}
+getter!(GetUnary: SimdUnaryVisitor, V128Unary => simd_unary (Un));
+getter!(GetBinary: SimdBinaryVisitor, V128Binary => simd_binary (BinSS));
+getter!(GetTernary: SimdTernaryVisitor, V128Ternary => simd_ternary (Tern));
+getter!(GetShift: SimdShiftVisitor, V128Shift => simd_shift (BinSS));
+getter!(GetShiftImm: SimdShiftVisitor, V128Shift => simd_shift_imm (ShiftImm));
+getter!(GetTest: SimdTestVisitor, V128Test => simd_test (Un));
+getter!(GetSplat: SimdSplatVisitor, V128Splat => simd_splat (Un));
+getter!(GetExtract: SimdExtractVisitor, V128Extract => simd_extract (ExtractLane));
+getter!(GetReplace: SimdReplaceVisitor, V128Replace => simd_replace (ReplaceLane));
+
+/// The converting load of a splat-family instruction, for a private or a shared memory.
+struct GetLoadSplat(bool);
+impl SimdSplatVisitor for GetLoadSplat {
+    type Output = isa::Instr<Load>;
+    fn visit<Op: V128Splat + 'static>(self) -> isa::Instr<Load> {
+        if self.0 { isa::v128_load_splat::op::<Op, true>() } else { isa::v128_load_splat::op::<Op, false>() }
+    }
+}
+
+/// `$family::op::<N, SHARED>()` for a lane width known at run time.
+macro_rules! by_width {
+    ($family:ident, $n:expr, $shared:expr) => {
+        match ($n, $shared) {
+            (1, false) => isa::$family::op::<1, false>(),
+            (1, true) => isa::$family::op::<1, true>(),
+            (2, false) => isa::$family::op::<2, false>(),
+            (2, true) => isa::$family::op::<2, true>(),
+            (4, false) => isa::$family::op::<4, false>(),
+            (4, true) => isa::$family::op::<4, true>(),
+            (8, false) => isa::$family::op::<8, false>(),
+            _ => isa::$family::op::<8, true>(),
+        }
+    };
+}
+
+impl Translator<'_> {
+    /// Pop a `v128` operand (always in slots).
+    fn pop_v128(&mut self) -> Slot {
+        match self.pop() {
+            Src::Slot(s) => s,
+            Src::Imm(_) => unreachable!("v128 constants are materialised"),
+        }
+    }
+
+    /// Emit an instruction producing a `v128` into a new temporary.
+    fn emit_v128<P: Operands>(&mut self, h: isa::Instr<P>, make: impl FnOnce(Slot) -> P) {
+        let dst = self.push_temp_wide();
+        self.emit_result(h, make(dst), dst, LastKind::Other);
+    }
+
+    /// Translate a SIMD instruction; `false` if `op` is not one.
+    pub(super) fn simd(&mut self, op: &Operator<'_>) -> bool {
+        if let Some(o) = SimdBinOp::from_operator(op) {
+            let b = self.pop_v128();
+            let a = self.pop_v128();
+            self.emit_v128(o.with(GetBinary), |dst| BinSS { dst, a, b });
+        } else if let Some(o) = SimdUnOp::from_operator(op) {
+            let src = self.pop_v128();
+            self.emit_v128(o.with(GetUnary), |dst| Un { dst, src });
+        } else if let Some(o) = SimdTernOp::from_operator(op) {
+            let c = self.pop_v128();
+            let b = self.pop_v128();
+            let a = self.pop_v128();
+            self.emit_v128(o.with(GetTernary), |dst| Tern { dst, a, b, c });
+        } else if let Some(o) = SimdShiftOp::from_operator(op) {
+            let count = self.pop();
+            let a = self.pop_v128();
+            match count {
+                Src::Imm(imm) => self.emit_v128(o.with(GetShiftImm), |dst| ShiftImm { dst, a, imm: imm as u32 }),
+                Src::Slot(b) => self.emit_v128(o.with(GetShift), |dst| BinSS { dst, a, b }),
+            }
+        } else if let Some(o) = SimdTestOp::from_operator(op) {
+            let src = self.pop_v128();
+            let dst = self.push_temp();
+            self.emit_result(o.with(GetTest), Un { dst, src }, dst, LastKind::Other);
+        } else if let Some(o) = SimdSplatOp::from_operator(op) {
+            match self.pop() {
+                Src::Imm(x) => self.v128_const(o.fold(x)),
+                Src::Slot(src) => self.emit_v128(o.with(GetSplat), |dst| Un { dst, src }),
+            }
+        } else if let Some((o, lane)) = SimdExtractOp::from_operator(op) {
+            let src = self.pop_v128();
+            let dst = self.push_temp();
+            self.emit_result(o.with(GetExtract), ExtractLane { dst, src, lane: lane as u32 }, dst, LastKind::Other);
+        } else if let Some((o, lane)) = SimdReplaceOp::from_operator(op) {
+            let x = self.pop_slot();
+            let a = self.pop_v128();
+            self.emit_v128(o.with(GetReplace), |dst| ReplaceLane { dst, a, x, lane: lane as u32 });
+        } else if let Some((o, memarg)) = SimdSplatOp::from_load_operator(op) {
+            let addr = self.pop_slot();
+            let h = o.with(GetLoadSplat(self.shared_memory));
+            self.emit_v128(h, |dst| Load { dst, addr, offset: memarg.offset as u32 });
+        } else {
+            return self.simd_other(op);
+        }
+        true
+    }
+
+    /// Constants, shuffles and the whole-vector and lane memory accesses.
+    fn simd_other(&mut self, op: &Operator<'_>) -> bool {
+        let shared = self.shared_memory;
+        match *op {
+            Operator::V128Const { value } => self.v128_const(value.i128() as u128),
+            Operator::I8x16Shuffle { lanes } => {
+                let b = self.pop_v128();
+                let a = self.pop_v128();
+                let v = u128::from_le_bytes(lanes);
+                self.emit_v128(isa::shuffle::op(), |dst| Shuffle { dst, a, b, lo: v as u64, hi: (v >> 64) as u64 });
+            }
+            Operator::V128Load { memarg } => {
+                let addr = self.pop_slot();
+                let h = if shared { isa::v128_load::op::<true>() } else { isa::v128_load::op::<false>() };
+                self.emit_v128(h, |dst| Load { dst, addr, offset: memarg.offset as u32 });
+            }
+            Operator::V128Store { memarg } => {
+                let value = self.pop_v128();
+                let addr = self.pop_slot();
+                let h = if shared { isa::v128_store::op::<true>() } else { isa::v128_store::op::<false>() };
+                self.emit(h, Store { addr, offset: memarg.offset as u32, value });
+            }
+            Operator::V128Load8Lane { memarg, lane } => self.load_lane(1, memarg, lane),
+            Operator::V128Load16Lane { memarg, lane } => self.load_lane(2, memarg, lane),
+            Operator::V128Load32Lane { memarg, lane } => self.load_lane(4, memarg, lane),
+            Operator::V128Load64Lane { memarg, lane } => self.load_lane(8, memarg, lane),
+            Operator::V128Store8Lane { memarg, lane } => self.store_lane(1, memarg, lane),
+            Operator::V128Store16Lane { memarg, lane } => self.store_lane(2, memarg, lane),
+            Operator::V128Store32Lane { memarg, lane } => self.store_lane(4, memarg, lane),
+            Operator::V128Store64Lane { memarg, lane } => self.store_lane(8, memarg, lane),
+            _ => return false,
+        }
+        true
+    }
+
+    fn v128_const(&mut self, v: u128) {
+        self.emit_v128(isa::const_v128::op(), |dst| ConstV128 { dst, lo: v as u64, hi: (v >> 64) as u64 });
+    }
+
+    fn load_lane(&mut self, width: usize, memarg: MemArg, lane: u8) {
+        let src = self.pop_v128();
+        let addr = self.pop_slot();
+        let h = by_width!(v128_load_lane, width, self.shared_memory);
+        self.emit_v128(h, |dst| LoadLane { dst, src, addr, offset: memarg.offset as u32, lane: lane as u32 });
+    }
+
+    fn store_lane(&mut self, width: usize, memarg: MemArg, lane: u8) {
+        let value = self.pop_v128();
+        let addr = self.pop_slot();
+        let h = by_width!(v128_store_lane, width, self.shared_memory);
+        self.emit(h, StoreLane { addr, offset: memarg.offset as u32, value, lane: lane as u32 });
+    }
+}
