@@ -31,21 +31,21 @@ unsafe fn set128(fp: Fp, slot: Slot, v: V128) {
 
 /// Read `N` bytes (1, 2, 4, 8 or 16) as a little-endian integer.
 #[inline(always)]
-unsafe fn read<const N: usize, const SHARED: bool>(p: *const u8) -> V128 {
+unsafe fn read<const N: usize, const SHARED: bool>(p: *const u8) -> u128 {
     if SHARED {
         match N {
-            1 => racy::load::<1>(p) as V128,
-            2 => racy::load::<2>(p) as V128,
-            4 => racy::load::<4>(p) as V128,
-            8 => racy::load::<8>(p) as V128,
-            _ => racy::load::<8>(p) as V128 | (racy::load::<8>(p.add(8)) as V128) << 64,
+            1 => racy::load::<1>(p) as u128,
+            2 => racy::load::<2>(p) as u128,
+            4 => racy::load::<4>(p) as u128,
+            8 => racy::load::<8>(p) as u128,
+            _ => racy::load::<8>(p) as u128 | (racy::load::<8>(p.add(8)) as u128) << 64,
         }
     } else {
         match N {
-            1 => *p as V128,
-            2 => u16::from_le(p.cast::<u16>().read_unaligned()) as V128,
-            4 => u32::from_le(p.cast::<u32>().read_unaligned()) as V128,
-            8 => u64::from_le(p.cast::<u64>().read_unaligned()) as V128,
+            1 => *p as u128,
+            2 => u16::from_le(p.cast::<u16>().read_unaligned()) as u128,
+            4 => u32::from_le(p.cast::<u32>().read_unaligned()) as u128,
+            8 => u64::from_le(p.cast::<u64>().read_unaligned()) as u128,
             _ => u128::from_le(p.cast::<u128>().read_unaligned()),
         }
     }
@@ -53,7 +53,7 @@ unsafe fn read<const N: usize, const SHARED: bool>(p: *const u8) -> V128 {
 
 /// Write the low `N` bytes of `v` (1, 2, 4, 8 or 16), little-endian.
 #[inline(always)]
-unsafe fn write<const N: usize, const SHARED: bool>(p: *mut u8, v: V128) {
+unsafe fn write<const N: usize, const SHARED: bool>(p: *mut u8, v: u128) {
     if SHARED {
         match N {
             1 => racy::store::<1>(p, v as u64),
@@ -73,6 +73,28 @@ unsafe fn write<const N: usize, const SHARED: bool>(p: *mut u8, v: V128) {
             8 => p.cast::<u64>().write_unaligned((v as u64).to_le()),
             _ => p.cast::<u128>().write_unaligned(v.to_le()),
         }
+    }
+}
+
+/// Read a whole vector (as two halves, so it stays out of integer register pairs).
+#[inline(always)]
+unsafe fn read_v128<const SHARED: bool>(p: *const u8) -> V128 {
+    if SHARED {
+        V128([racy::load::<8>(p), racy::load::<8>(p.add(8))])
+    } else {
+        let h = p.cast::<[u64; 2]>().read_unaligned();
+        V128([u64::from_le(h[0]), u64::from_le(h[1])])
+    }
+}
+
+/// Write a whole vector.
+#[inline(always)]
+unsafe fn write_v128<const SHARED: bool>(p: *mut u8, v: V128) {
+    if SHARED {
+        racy::store::<8>(p, v.0[0]);
+        racy::store::<8>(p.add(8), v.0[1]);
+    } else {
+        p.cast::<[u64; 2]>().write_unaligned([v.0[0].to_le(), v.0[1].to_le()]);
     }
 }
 
@@ -126,7 +148,7 @@ simd_handler!(select<>(Select) |p, fp| {
     let v = if get(fp, p.cond) as u32 != 0 { get128(fp, p.a) } else { get128(fp, p.b) };
     set128(fp, p.dst, v)
 });
-simd_handler!(constant<>(ConstV128) |p, fp| { set128(fp, p.dst, p.lo as V128 | (p.hi as V128) << 64) });
+simd_handler!(constant<>(ConstV128) |p, fp| { set128(fp, p.dst, V128([p.lo, p.hi])) });
 simd_handler!(unary<Op: V128Unary>(Un) |p, fp| { set128(fp, p.dst, Op::eval(get128(fp, p.src))) });
 simd_handler!(binary<Op: V128Binary>(BinSS) |p, fp| {
     set128(fp, p.dst, Op::eval(get128(fp, p.a), get128(fp, p.b)))
@@ -145,7 +167,7 @@ simd_handler!(replace<Op: V128Replace>(ReplaceLane) |p, fp| {
     set128(fp, p.dst, Op::eval(get128(fp, p.a), p.lane as u8, get(fp, p.x)))
 });
 simd_handler!(shuffle<>(Shuffle) |p, fp| {
-    let lanes = (p.lo as u128 | (p.hi as u128) << 64).to_le_bytes();
+    let lanes = V128([p.lo, p.hi]).to_le_bytes();
     set128(fp, p.dst, i8x16_shuffle(get128(fp, p.a), get128(fp, p.b), lanes))
 });
 
@@ -160,7 +182,7 @@ pub(crate) unsafe fn load<const SHARED: bool>(
 ) -> Exit {
     let ea = ea(get(fp, p.addr), p.offset);
     check!(ip, fp, mem, ctx, SHARED, ea, 16, len);
-    set128(fp, p.dst, read::<16, SHARED>(mem.add(ea)));
+    set128(fp, p.dst, read_v128::<SHARED>(mem.add(ea)));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -191,7 +213,7 @@ pub(crate) unsafe fn store<const SHARED: bool>(
 ) -> Exit {
     let ea = ea(get(fp, p.addr), p.offset);
     check!(ip, fp, mem, ctx, SHARED, ea, 16, len);
-    write::<16, SHARED>(mem.add(ea), get128(fp, p.value));
+    write_v128::<SHARED>(mem.add(ea), get128(fp, p.value));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -208,9 +230,9 @@ pub(crate) unsafe fn load_lane<const N: usize, const SHARED: bool>(
     let ea = ea(get(fp, p.addr), p.offset);
     check!(ip, fp, mem, ctx, SHARED, ea, N, len);
     let shift = p.lane * 8 * N as u32;
-    let mask = (V128::MAX >> (128 - 8 * N)) << shift;
-    let v = (get128(fp, p.src) & !mask) | (read::<N, SHARED>(mem.add(ea)) << shift);
-    set128(fp, p.dst, v);
+    let mask = (u128::MAX >> (128 - 8 * N)) << shift;
+    let v = (get128(fp, p.src).to_u128() & !mask) | (read::<N, SHARED>(mem.add(ea)) << shift);
+    set128(fp, p.dst, V128::from_u128(v));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -226,6 +248,6 @@ pub(crate) unsafe fn store_lane<const N: usize, const SHARED: bool>(
 ) -> Exit {
     let ea = ea(get(fp, p.addr), p.offset);
     check!(ip, fp, mem, ctx, SHARED, ea, N, len);
-    write::<N, SHARED>(mem.add(ea), get128(fp, p.value) >> (p.lane * 8 * N as u32));
+    write::<N, SHARED>(mem.add(ea), get128(fp, p.value).to_u128() >> (p.lane * 8 * N as u32));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }

@@ -67,6 +67,15 @@ impl Translator<'_> {
         }
     }
 
+    /// Pop a scalar operand into a slot: a local is read in place, a constant is materialised.
+    fn pop_scalar(&mut self) -> Slot {
+        self.materialize_consts(1);
+        match self.pop() {
+            Src::Slot(s) => s,
+            Src::Imm(_) => unreachable!("materialised"),
+        }
+    }
+
     /// Emit an instruction producing a `v128` into a new temporary.
     fn emit_v128<P: Operands>(&mut self, h: isa::Instr<P>, make: impl FnOnce(Slot) -> P) {
         let dst = self.push_temp_wide();
@@ -100,7 +109,7 @@ impl Translator<'_> {
             self.emit_result(o.with(GetTest), Un { dst, src }, dst, LastKind::Other);
         } else if let Some(o) = SimdSplatOp::from_operator(op) {
             match self.pop() {
-                Src::Imm(x) => self.v128_const(o.fold(x)),
+                Src::Imm(x) => self.v128_const(o.fold(x).to_u128()),
                 Src::Slot(src) => self.emit_v128(o.with(GetSplat), |dst| Un { dst, src }),
             }
         } else if let Some((o, lane)) = SimdExtractOp::from_operator(op) {
@@ -108,11 +117,11 @@ impl Translator<'_> {
             let dst = self.push_temp();
             self.emit_result(o.with(GetExtract), ExtractLane { dst, src, lane: lane as u32 }, dst, LastKind::Other);
         } else if let Some((o, lane)) = SimdReplaceOp::from_operator(op) {
-            let x = self.pop_slot();
+            let x = self.pop_scalar();
             let a = self.pop_v128();
             self.emit_v128(o.with(GetReplace), |dst| ReplaceLane { dst, a, x, lane: lane as u32 });
         } else if let Some((o, memarg)) = SimdSplatOp::from_load_operator(op) {
-            let addr = self.pop_slot();
+            let addr = self.pop_scalar();
             let h = o.with(GetLoadSplat(self.shared_memory));
             self.emit_v128(h, |dst| Load { dst, addr, offset: memarg.offset as u32 });
         } else {
@@ -133,13 +142,13 @@ impl Translator<'_> {
                 self.emit_v128(isa::shuffle::op(), |dst| Shuffle { dst, a, b, lo: v as u64, hi: (v >> 64) as u64 });
             }
             Operator::V128Load { memarg } => {
-                let addr = self.pop_slot();
+                let addr = self.pop_scalar();
                 let h = if shared { isa::v128_load::op::<true>() } else { isa::v128_load::op::<false>() };
                 self.emit_v128(h, |dst| Load { dst, addr, offset: memarg.offset as u32 });
             }
             Operator::V128Store { memarg } => {
                 let value = self.pop_v128();
-                let addr = self.pop_slot();
+                let addr = self.pop_scalar();
                 let h = if shared { isa::v128_store::op::<true>() } else { isa::v128_store::op::<false>() };
                 self.emit(h, Store { addr, offset: memarg.offset as u32, value });
             }
@@ -162,14 +171,14 @@ impl Translator<'_> {
 
     fn load_lane(&mut self, width: usize, memarg: MemArg, lane: u8) {
         let src = self.pop_v128();
-        let addr = self.pop_slot();
+        let addr = self.pop_scalar();
         let h = by_width!(v128_load_lane, width, self.shared_memory);
         self.emit_v128(h, |dst| LoadLane { dst, src, addr, offset: memarg.offset as u32, lane: lane as u32 });
     }
 
     fn store_lane(&mut self, width: usize, memarg: MemArg, lane: u8) {
         let value = self.pop_v128();
-        let addr = self.pop_slot();
+        let addr = self.pop_scalar();
         let h = by_width!(v128_store_lane, width, self.shared_memory);
         self.emit(h, StoreLane { addr, offset: memarg.offset as u32, value, lane: lane as u32 });
     }

@@ -277,7 +277,7 @@ simd_family! {
     trait V128Test, SimdTestVisitor, SimdTestOp;
     fn eval(a: V128) -> u32; fold(self, a: V128); call(a); from plain;
     {
-        V128AnyTrue => (a != 0) as u32;
+        V128AnyTrue => (a != V128::ZERO) as u32;
         I8x16AllTrue => all_true::<u8, 16>(a);
         I16x8AllTrue => all_true::<u16, 8>(a);
         I32x4AllTrue => all_true::<u32, 4>(a);
@@ -303,18 +303,18 @@ simd_splats! {
         F64x2Splat => splat::<u64, 2>(x);
     }
     loads {
-        V128Load8x8S [8] => extend::<i8, i16, 16, 8>(x as V128, 0, |v| v as i16);
-        V128Load8x8U [8] => extend::<u8, u16, 16, 8>(x as V128, 0, |v| v as u16);
-        V128Load16x4S [8] => extend::<i16, i32, 8, 4>(x as V128, 0, |v| v as i32);
-        V128Load16x4U [8] => extend::<u16, u32, 8, 4>(x as V128, 0, |v| v as u32);
-        V128Load32x2S [8] => extend::<i32, i64, 4, 2>(x as V128, 0, |v| v as i64);
-        V128Load32x2U [8] => extend::<u32, u64, 4, 2>(x as V128, 0, |v| v as u64);
+        V128Load8x8S [8] => extend::<i8, i16, 16, 8>(V128([x, 0]), 0, |v| v as i16);
+        V128Load8x8U [8] => extend::<u8, u16, 16, 8>(V128([x, 0]), 0, |v| v as u16);
+        V128Load16x4S [8] => extend::<i16, i32, 8, 4>(V128([x, 0]), 0, |v| v as i32);
+        V128Load16x4U [8] => extend::<u16, u32, 8, 4>(V128([x, 0]), 0, |v| v as u32);
+        V128Load32x2S [8] => extend::<i32, i64, 4, 2>(V128([x, 0]), 0, |v| v as i64);
+        V128Load32x2U [8] => extend::<u32, u64, 4, 2>(V128([x, 0]), 0, |v| v as u64);
         V128Load8Splat [1] => splat::<u8, 16>(x as u8);
         V128Load16Splat [2] => splat::<u16, 8>(x as u16);
         V128Load32Splat [4] => splat::<u32, 4>(x as u32);
         V128Load64Splat [8] => splat::<u64, 2>(x);
-        V128Load32Zero [4] => x as u32 as V128;
-        V128Load64Zero [8] => x as V128;
+        V128Load32Zero [4] => V128([x as u32 as u64, 0]);
+        V128Load64Zero [8] => V128([x, 0]);
     }
 }
 

@@ -30,8 +30,8 @@ fn bits64(v: V128) -> [u64; 2] {
 
 #[test]
 fn simd_lane_zero_is_the_low_end() {
-    assert_eq!(i32s([1, 2, 3, 4]), 0x00000004_00000003_00000002_00000001);
-    assert_eq!(lanes::<u8, 16>(0x0102)[..3], [2, 1, 0]);
+    assert_eq!(i32s([1, 2, 3, 4]), 0x00000004_00000003_00000002_00000001u128.into());
+    assert_eq!(lanes::<u8, 16>(0x0102u128.into())[..3], [2, 1, 0]);
     assert_eq!(lanes::<i16, 8>(i16s([-1, 2, 3, 4, 5, 6, 7, -8])), [-1, 2, 3, 4, 5, 6, 7, -8]);
     assert_eq!(lanes::<f64, 2>(f64s([1.5, -0.0]))[1].to_bits(), (-0.0f64).to_bits());
 }
@@ -130,7 +130,7 @@ fn simd_integer_arithmetic() {
     assert_eq!(I8x16Add::eval(i8s([127; 16]), i8s([1; 16])), i8s([-128; 16]));
     assert_eq!(I8x16AddSatS::eval(i8s([127; 16]), i8s([1; 16])), i8s([127; 16]));
     assert_eq!(I8x16AddSatU::eval(u8s([250; 16]), u8s([10; 16])), u8s([255; 16]));
-    assert_eq!(I8x16SubSatU::eval(u8s([5; 16]), u8s([10; 16])), 0);
+    assert_eq!(I8x16SubSatU::eval(u8s([5; 16]), u8s([10; 16])), V128::ZERO);
     assert_eq!(I16x8SubSatS::eval(i16s([-32768; 8]), i16s([1; 8])), i16s([-32768; 8]));
     assert_eq!(I8x16Abs::eval(i8s([-128; 16])), i8s([-128; 16]));
     assert_eq!(I32x4Neg::eval(i32s([1, -1, i32::MIN, 0])), i32s([-1, 1, i32::MIN, 0]));
@@ -161,9 +161,9 @@ fn simd_q15mulr_saturates_and_rounds() {
 #[test]
 fn simd_integer_comparisons() {
     let (a, b) = (i8s([-1; 16]), i8s([1; 16]));
-    assert_eq!(I8x16LtS::eval(a, b), !0);
-    assert_eq!(I8x16LtU::eval(a, b), 0);
-    assert_eq!(I8x16GeU::eval(a, b), !0);
+    assert_eq!(I8x16LtS::eval(a, b), !V128::ZERO);
+    assert_eq!(I8x16LtU::eval(a, b), V128::ZERO);
+    assert_eq!(I8x16GeU::eval(a, b), !V128::ZERO);
     assert_eq!(
         I16x8Eq::eval(i16s([1, 2, 3, 4, 5, 6, 7, 8]), i16s([1, 0, 3, 0, 5, 0, 7, 0])),
         i16s([-1, 0, -1, 0, -1, 0, -1, 0])
@@ -229,9 +229,9 @@ fn simd_tests_and_bitmasks() {
     assert_eq!(I8x16AllTrue::eval(i8s(l)), 1);
     l[7] = 0;
     assert_eq!(I8x16AllTrue::eval(i8s(l)), 0);
-    assert_eq!(V128AnyTrue::eval(0), 0);
-    assert_eq!(V128AnyTrue::eval(1 << 127), 1);
-    assert_eq!(I16x8AllTrue::eval(0x0001_0001_0001_0001_0001_0001_0001_0100), 1);
+    assert_eq!(V128AnyTrue::eval(V128::ZERO), 0);
+    assert_eq!(V128AnyTrue::eval((1u128 << 127).into()), 1);
+    assert_eq!(I16x8AllTrue::eval(0x0001_0001_0001_0001_0001_0001_0001_0100u128.into()), 1);
     assert_eq!(I64x2AllTrue::eval(i64s([1 << 40, 0])), 0);
     l[0] = -1;
     l[15] = -128;
@@ -244,12 +244,12 @@ fn simd_tests_and_bitmasks() {
 
 #[test]
 fn simd_bitwise_and_bitselect() {
-    let (a, b, m) = (0xffff_0000u128, 0x0f0f_0f0fu128, 0x00ff_00ffu128);
-    assert_eq!(V128Not::eval(0), !0);
-    assert_eq!(V128AndNot::eval(a, b), 0xf0f0_0000);
-    assert_eq!(V128Bitselect::eval(a, b, m), 0x0fff_0f00);
+    let (a, b, m) = (V128::from(0xffff_0000u128), V128::from(0x0f0f_0f0fu128), V128::from(0x00ff_00ffu128));
+    assert_eq!(V128Not::eval(V128::ZERO), !V128::ZERO);
+    assert_eq!(V128AndNot::eval(a, b), 0xf0f0_0000u128.into());
+    assert_eq!(V128Bitselect::eval(a, b, m), 0x0fff_0f00u128.into());
     assert_eq!(I32x4RelaxedLaneselect::eval(a, b, m), V128Bitselect::eval(a, b, m));
-    assert_eq!(I8x16RelaxedLaneselect::eval(a, b, !0), a);
+    assert_eq!(I8x16RelaxedLaneselect::eval(a, b, !V128::ZERO), a);
 }
 
 #[test]
@@ -270,7 +270,7 @@ fn simd_splats_and_converting_loads() {
     assert_eq!(I16x8Splat::eval(0xffff_8001), i16s([-32767; 8]));
     assert_eq!(F32x4Splat::eval(1.5f32.to_bits() as u64), f32s([1.5; 4]));
     assert_eq!(F64x2Splat::eval((-0.0f64).to_bits()), f64s([-0.0; 2]));
-    assert_eq!(I64x2Splat::eval(u64::MAX), !0);
+    assert_eq!(I64x2Splat::eval(u64::MAX), !V128::ZERO);
     let bytes = u64::from_le_bytes([0x80, 0x7f, 1, 0xff, 2, 3, 4, 5]);
     assert_eq!(V128Load8x8S::eval(bytes), i16s([-128, 127, 1, -1, 2, 3, 4, 5]));
     assert_eq!(V128Load8x8U::eval(bytes), i16s([128, 127, 1, 255, 2, 3, 4, 5]));
@@ -278,8 +278,8 @@ fn simd_splats_and_converting_loads() {
     assert_eq!(V128Load32x2U::eval(bytes), i64s([0xff01_7f80, 0x0504_0302]));
     assert_eq!(V128Load32x2S::eval(bytes), i64s([0xff01_7f80u32 as i32 as i64, 0x0504_0302]));
     assert_eq!(V128Load16Splat::eval(0x8001), i16s([-32767; 8]));
-    assert_eq!(V128Load32Zero::eval(0xdead_beef), 0xdead_beef);
-    assert_eq!(V128Load64Zero::eval(u64::MAX), u64::MAX as u128);
+    assert_eq!(V128Load32Zero::eval(0xdead_beef), 0xdead_beefu128.into());
+    assert_eq!(V128Load64Zero::eval(u64::MAX), (u64::MAX as u128).into());
     assert_eq!(V128Load64Splat::eval(7), i64s([7, 7]));
     let bytes: Vec<_> = SimdSplatOp::ALL.iter().map(|op| (op.name(), op.bytes())).collect();
     assert!(bytes.contains(&("I8x16Splat", 0)));
@@ -302,10 +302,10 @@ fn simd_extract_and_replace_lanes() {
     assert_eq!(I64x2ExtractLane::eval(i64s([0, -1]), 1), u64::MAX);
     assert_eq!(F32x4ExtractLane::eval(f32s([0.0, 0.0, 0.0, -1.5]), 3), (-1.5f32).to_bits() as u64);
     assert_eq!(F64x2ExtractLane::eval(f64s([2.5, 0.0]), 0), 2.5f64.to_bits());
-    assert_eq!(I8x16ReplaceLane::eval(0, 15, 0x1ab), 0xab << 120);
-    assert_eq!(I16x8ReplaceLane::eval(!0, 0, 0x1234_5678), !0xffff | 0x5678);
-    assert_eq!(I32x4ReplaceLane::eval(0, 1, u64::MAX), 0xffff_ffff << 32);
-    assert_eq!(I64x2ReplaceLane::eval(0, 1, 5), 5 << 64);
+    assert_eq!(I8x16ReplaceLane::eval(V128::ZERO, 15, 0x1ab), (0xabu128 << 120).into());
+    assert_eq!(I16x8ReplaceLane::eval(!V128::ZERO, 0, 0x1234_5678), (!0xffffu128 | 0x5678).into());
+    assert_eq!(I32x4ReplaceLane::eval(V128::ZERO, 1, u64::MAX), (0xffff_ffffu128 << 32).into());
+    assert_eq!(I64x2ReplaceLane::eval(V128::ZERO, 1, 5), (5u128 << 64).into());
     assert_eq!(F32x4ReplaceLane::eval(f32s([1.0; 4]), 2, 2.0f32.to_bits() as u64), f32s([1.0, 1.0, 2.0, 1.0]));
     assert_eq!(F64x2ReplaceLane::eval(f64s([1.0; 2]), 0, 2.0f64.to_bits()), f64s([2.0, 1.0]));
     // The enums: fold is eval; from_operator reads the lane.
@@ -463,11 +463,11 @@ fn simd_enums_all_with_and_fold_agree() {
     }
     assert_eq!(SimdBinOp::I8x16Add.fold(i8s([1; 16]), i8s([2; 16])), i8s([3; 16]));
     assert_eq!(SimdUnOp::I8x16Neg.fold(i8s([1; 16])), i8s([-1; 16]));
-    assert_eq!(SimdTernOp::V128Bitselect.fold(1, 2, 1), 3);
+    assert_eq!(SimdTernOp::V128Bitselect.fold(V128([1, 0]), V128([2, 0]), V128([1, 0])), V128([3, 0]));
     assert_eq!(SimdShiftOp::I32x4Shl.fold(i32s([1; 4]), 33), i32s([2; 4]));
     assert_eq!(SimdTestOp::I32x4Bitmask.fold(i32s([-1; 4])), 15);
     assert_eq!(SimdSplatOp::V128Load8Splat.fold(0x1234), u8s([0x34; 16]));
-    assert_eq!(SimdReplaceOp::I64x2ReplaceLane.fold(0, 0, 9), 9);
+    assert_eq!(SimdReplaceOp::I64x2ReplaceLane.fold(V128::ZERO, 0, 9), V128([9, 0]));
     let load = wasmparser::Operator::V128Load32Zero { memarg: Dummy::dummy() };
     assert_eq!(
         SimdSplatOp::from_load_operator(&load).map(|(o, m)| (o, m.offset)),
