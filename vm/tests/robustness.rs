@@ -105,9 +105,12 @@ fn interrupt_stops_a_runaway_loop() {
 }
 
 #[test]
-fn simd_is_rejected_with_a_named_feature() {
+fn simd_is_rejected_with_a_named_feature_when_disabled() {
     let wat = r#"(module (func (result v128) (v128.const i64x2 0 0)))"#;
-    let err = Module::new(&Engine::default(), &wat::parse_str(wat).unwrap()).unwrap_err();
+    assert!(Module::new(&Engine::default(), &wat::parse_str(wat).unwrap()).is_ok());
+    let features = wasmvm::Features { simd: false, relaxed_simd: false, ..Default::default() };
+    let engine = Engine::new(Config { features, ..Config::default() });
+    let err = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap_err();
     assert!(matches!(err, wasmvm::Error::Unsupported(_)), "{err:?}");
     assert!(err.to_string().contains("SIMD"), "{err}");
 }

@@ -186,6 +186,48 @@ pub(crate) unsafe fn load<const SHARED: bool>(
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
+/// Defines whole-vector load and store handlers for an addressing form (`$ea` from the operands).
+macro_rules! vector_access {
+    ($load:ident, $store:ident, $L:ty, $S:ty, [$($extra:tt)*], |$p:ident, $fp:ident| $ea:expr) => {
+        #[inline(always)]
+        pub(crate) unsafe fn $load<const SHARED: bool $($extra)*>(
+            $p: $L,
+            ip: Ip,
+            $fp: Fp,
+            mem: Mem,
+            len: usize,
+            ctx: &mut Activation,
+        ) -> Exit {
+            let ea: usize = $ea;
+            check!(ip, $fp, mem, ctx, SHARED, ea, 16, len);
+            set128($fp, $p.dst, read_v128::<SHARED>(mem.add(ea)));
+            dispatch!(next(&$p, ip), $fp, mem, len, ctx)
+        }
+
+        #[inline(always)]
+        pub(crate) unsafe fn $store<const SHARED: bool $($extra)*>(
+            $p: $S,
+            ip: Ip,
+            $fp: Fp,
+            mem: Mem,
+            len: usize,
+            ctx: &mut Activation,
+        ) -> Exit {
+            let ea: usize = $ea;
+            check!(ip, $fp, mem, ctx, SHARED, ea, 16, len);
+            write_v128::<SHARED>(mem.add(ea), get128($fp, $p.value));
+            dispatch!(next(&$p, ip), $fp, mem, len, ctx)
+        }
+    };
+}
+
+// `base + (index << SHIFT)` and `base + imm` addressing (the address's `i32.add` fused in), as for scalars.
+vector_access!(load_ss, store_ss, LoadSS, StoreSS, [, const SHIFT: u32], |p, fp| ea(
+    get(fp, p.a).wrapping_add(get(fp, p.b) << SHIFT),
+    p.offset
+));
+vector_access!(load_si, store_si, LoadSI, StoreSI, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset));
+
 /// A converting load (`v128.load8x8_s`, `v128.load32_splat`, `v128.load64_zero` …): `Op::BYTES` bytes.
 #[inline(always)]
 pub(crate) unsafe fn load_splat<Op: V128Splat, const SHARED: bool>(

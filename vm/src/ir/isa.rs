@@ -479,7 +479,11 @@ macro_rules! for_each_instr {
             shuffle [;] (Shuffle) => simd::shuffle;
             v128_load [; const SHARED: bool] (Load) => simd::load;
             v128_load_splat [Op: V128Splat; const SHARED: bool] (Load) => simd::load_splat;
+            v128_load_ss [; const SHARED: bool, const SHIFT: u32] (LoadSS) => simd::load_ss;
+            v128_load_si [; const SHARED: bool] (LoadSI) => simd::load_si;
             v128_store [; const SHARED: bool] (Store) => simd::store;
+            v128_store_ss [; const SHARED: bool, const SHIFT: u32] (StoreSS) => simd::store_ss;
+            v128_store_si [; const SHARED: bool] (StoreSI) => simd::store_si;
             v128_load_lane [; const N: usize, const SHARED: bool] (LoadLane) => simd::load_lane;
             v128_store_lane [; const N: usize, const SHARED: bool] (StoreLane) => simd::store_lane;
         }

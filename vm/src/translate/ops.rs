@@ -369,7 +369,7 @@ impl Translator<'_> {
     /// If the address in `addr` was just computed by an `i32.add`, remove that add: the memory access will
     /// compute `a + b` itself (`base + index` addressing).
     /// Returns the base, the index (slot or immediate) and the index's shift.
-    fn fuse_address(&mut self, addr: Src) -> Option<(crate::ir::Slot, Src, u32)> {
+    pub(super) fn fuse_address(&mut self, addr: Src) -> Option<(crate::ir::Slot, Src, u32)> {
         let Src::Slot(s) = addr else { return None };
         let last = self.fusable_producer(s)?;
         match last.kind {

@@ -58,6 +58,22 @@ macro_rules! by_width {
     };
 }
 
+/// `$family::op::<SHARED, SHIFT>()` for a fused address's shift (0 to 3) known at run time.
+macro_rules! by_shift {
+    ($family:ident, $k:expr, $shared:expr) => {
+        match ($k, $shared) {
+            (0, false) => isa::$family::op::<false, 0>(),
+            (0, true) => isa::$family::op::<true, 0>(),
+            (1, false) => isa::$family::op::<false, 1>(),
+            (1, true) => isa::$family::op::<true, 1>(),
+            (2, false) => isa::$family::op::<false, 2>(),
+            (2, true) => isa::$family::op::<true, 2>(),
+            (_, false) => isa::$family::op::<false, 3>(),
+            (_, true) => isa::$family::op::<true, 3>(),
+        }
+    };
+}
+
 impl Translator<'_> {
     /// Pop a `v128` operand (always in slots).
     fn pop_v128(&mut self) -> Slot {
@@ -141,17 +157,8 @@ impl Translator<'_> {
                 let v = u128::from_le_bytes(lanes);
                 self.emit_v128(isa::shuffle::op(), |dst| Shuffle { dst, a, b, lo: v as u64, hi: (v >> 64) as u64 });
             }
-            Operator::V128Load { memarg } => {
-                let addr = self.pop_scalar();
-                let h = if shared { isa::v128_load::op::<true>() } else { isa::v128_load::op::<false>() };
-                self.emit_v128(h, |dst| Load { dst, addr, offset: memarg.offset as u32 });
-            }
-            Operator::V128Store { memarg } => {
-                let value = self.pop_v128();
-                let addr = self.pop_scalar();
-                let h = if shared { isa::v128_store::op::<true>() } else { isa::v128_store::op::<false>() };
-                self.emit(h, Store { addr, offset: memarg.offset as u32, value });
-            }
+            Operator::V128Load { memarg } => self.v128_load(memarg),
+            Operator::V128Store { memarg } => self.v128_store(memarg),
             Operator::V128Load8Lane { memarg, lane } => self.load_lane(1, memarg, lane),
             Operator::V128Load16Lane { memarg, lane } => self.load_lane(2, memarg, lane),
             Operator::V128Load32Lane { memarg, lane } => self.load_lane(4, memarg, lane),
@@ -163,6 +170,50 @@ impl Translator<'_> {
             _ => return false,
         }
         true
+    }
+
+    /// `v128.load`, with the address's `i32.add` (or `add_shl`) fused in when it was just computed.
+    fn v128_load(&mut self, memarg: MemArg) {
+        let (shared, offset) = (self.shared_memory, memarg.offset as u32);
+        self.materialize_consts(1);
+        let addr = self.pop();
+        match self.fuse_address(addr) {
+            Some((a, Src::Slot(b), k)) => {
+                let h = by_shift!(v128_load_ss, k, shared);
+                self.emit_v128(h, |dst| LoadSS { dst, a, b, offset });
+            }
+            Some((a, Src::Imm(imm), _)) => {
+                let h = if shared { isa::v128_load_si::op::<true>() } else { isa::v128_load_si::op::<false>() };
+                self.emit_v128(h, |dst| LoadSI { dst, a, imm: imm as u32, offset });
+            }
+            None => {
+                let Src::Slot(addr) = addr else { unreachable!("materialised") };
+                let h = if shared { isa::v128_load::op::<true>() } else { isa::v128_load::op::<false>() };
+                self.emit_v128(h, |dst| Load { dst, addr, offset });
+            }
+        }
+    }
+
+    /// `v128.store`; the address's add is fused in when it was computed last (the value is a local).
+    fn v128_store(&mut self, memarg: MemArg) {
+        let (shared, offset) = (self.shared_memory, memarg.offset as u32);
+        let value = self.pop_v128();
+        self.materialize_consts(1);
+        let addr = self.pop();
+        match self.fuse_address(addr) {
+            Some((a, Src::Slot(b), k)) => {
+                self.emit(by_shift!(v128_store_ss, k, shared), StoreSS { a, b, offset, value });
+            }
+            Some((a, Src::Imm(imm), _)) => {
+                let h = if shared { isa::v128_store_si::op::<true>() } else { isa::v128_store_si::op::<false>() };
+                self.emit(h, StoreSI { a, imm: imm as u32, offset, value });
+            }
+            None => {
+                let Src::Slot(addr) = addr else { unreachable!("materialised") };
+                let h = if shared { isa::v128_store::op::<true>() } else { isa::v128_store::op::<false>() };
+                self.emit(h, Store { addr, offset, value });
+            }
+        }
     }
 
     fn v128_const(&mut self, v: u128) {

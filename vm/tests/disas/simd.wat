@@ -21,6 +21,11 @@
       (select (v128.load (local.get 0)) (v128.load8x8_s offset=8 (local.get 0)) (local.get 0)))
     (v128.store32_lane 3 (local.get 0) (v128.load64_lane 1 (local.get 0) (local.get 1)))
     (if (result i32) (v128.any_true (local.get 1)) (then (i8x16.bitmask (local.get 1))) (else (i32.const -1))))
+  ;; An address computed just before a vector access is fused into it (base + index << shift, base + imm).
+  (func $fused (param $p i32) (param $i i32) (param $v v128)
+    (v128.store (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 3)))
+      (v128.load (i32.add (local.get $p) (local.get $i))))
+    (v128.store (i32.add (local.get $p) (i32.const 64)) (local.get $v)))
   ;; The relaxed instructions have their own handlers (see ir::simd for the deterministic choices).
   (func $relaxed (param v128 v128 v128) (result v128)
     (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2))))
