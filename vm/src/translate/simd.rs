@@ -148,7 +148,6 @@ impl Translator<'_> {
 
     /// Constants, shuffles and the whole-vector and lane memory accesses.
     fn simd_other(&mut self, op: &Operator<'_>) -> bool {
-        let shared = self.shared_memory;
         match *op {
             Operator::V128Const { value } => self.v128_const(value.i128() as u128),
             Operator::I8x16Shuffle { lanes } => {
