@@ -3,7 +3,7 @@
 //   node check-node.mjs            verify every line of expected.txt (exit 1 on a mismatch)
 //   node check-node.mjs --write    recompute expected.txt from the N table below
 //   node check-node.mjs --time     time run(bench n) per workload (median of 7, after 2 warm-ups)
-//   node check-node.mjs NAME N     print run(N) of NAME.wasm and its time
+//   node check-node.mjs NAME N     print run(N) of NAME.wasm (NAME may be an absolute path without .wasm) and its time
 //
 // Each (name, n) uses a fresh instance: `_initialize` (reactor ctors) is called first, then run(n).
 // Workloads have no imports except sqlite.wasm, which gets node:wasi (no args, env or preopens).
@@ -27,11 +27,15 @@ const N = {
   bulkmem: [10, 500],
   malloc: [2, 60],
   sqlite: [50, 500],
+  simd_blur: [1, 5, 100],
+  simd_matmul: [2, 10, 150],
+  simd_hash: [1, 50, 800],
+  simd_search: [2, 10, 100],
 };
 
 const modules = {};
 function load(name) {
-  return (modules[name] ??= new WebAssembly.Module(readFileSync(join(here, `${name}.wasm`))));
+  return (modules[name] ??= new WebAssembly.Module(readFileSync(name.startsWith("/") ? `${name}.wasm` : join(here, `${name}.wasm`))));
 }
 
 function instantiate(name) {
