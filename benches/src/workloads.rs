@@ -21,6 +21,7 @@ pub const WORKLOADS: &[&str] = &[
     "simd_matmul",
     "simd_hash",
     "simd_search",
+    "simd_rust",
 ];
 
 /// Environment variable selecting quick mode (small n, short measurements) when set to `1`.
