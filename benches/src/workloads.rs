@@ -7,8 +7,22 @@
 use std::path::PathBuf;
 
 /// Every workload, in report order. All export `_initialize` and `run(i32)`.
-pub const WORKLOADS: &[&str] =
-    &["fib", "sieve", "matmul", "sha256", "switch", "indirect", "bulkmem", "malloc", "sqlite"];
+pub const WORKLOADS: &[&str] = &[
+    "fib",
+    "sieve",
+    "matmul",
+    "sha256",
+    "switch",
+    "indirect",
+    "bulkmem",
+    "malloc",
+    "sqlite",
+    "simd_blur",
+    "simd_matmul",
+    "simd_hash",
+    "simd_search",
+    "simd_rust",
+];
 
 /// Environment variable selecting quick mode (small n, short measurements) when set to `1`.
 pub const QUICK_ENV: &str = "WASMVM_BENCH_QUICK";

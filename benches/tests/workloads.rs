@@ -41,4 +41,4 @@ macro_rules! workload_tests {
     };
 }
 
-workload_tests!(fib sieve matmul sha256 switch indirect bulkmem malloc sqlite);
+workload_tests!(fib sieve matmul sha256 switch indirect bulkmem malloc sqlite simd_blur simd_matmul simd_hash simd_search simd_rust);

@@ -5,6 +5,17 @@
 #   clang-19 --target=wasm32-wasi -O2 [-mbulk-memory] -c X.c -o X.o
 #   clang-19 --target=wasm32-wasi -mexec-model=reactor -Wl,--no-entry -Wl,--export=run X.o -o X.wasm
 #   (-mbulk-memory only for bulkmem.c)
+# SIMD reactors (simd_blur simd_matmul simd_hash simd_search; wasm_simd128.h intrinsics), the same with -msimd128:
+#   clang-19 --target=wasm32-wasi -O2 -msimd128 -c X.c -o X.o
+#   clang-19 --target=wasm32-wasi -mexec-model=reactor -Wl,--no-entry -Wl,--export=run X.o -o X.wasm
+#   Each has a scalar fallback (#ifdef __wasm_simd128__ ... #else) computing the same results:
+#   `./build.sh simd-check` builds that fallback natively (gcc -O2 -ffp-contract=off, ASan+UBSan) and as
+#   scalar wasm, and compares both with expected.txt (the wasm under node).
+# simd_rust (Rust, core::arch::wasm32 incl. relaxed SIMD; no_std cdylib, exports _initialize and run):
+#   rustc --edition 2021 --target wasm32-wasip1 --crate-type cdylib -C opt-level=3 -C debuginfo=0 \
+#       -C strip=symbols -C panic=abort -C target-feature=+simd128,+relaxed-simd simd_rust/lib.rs -o simd_rust.wasm
+#   simd-check also builds it natively (rustc -O, a bin whose main prints run(n) per argument) and as scalar
+#   wasm (no target features), and compares both with expected.txt.
 # SQLite (imports a few WASI functions):
 #   clang-19 --target=wasm32-wasi -O2 -DSQLITE_THREADSAFE=0 -DSQLITE_OMIT_LOAD_EXTENSION \
 #       -DSQLITE_OMIT_WAL -D_WASI_EMULATED_MMAN -c $SQLITE_DIR/sqlite3.c -o sqlite3.o
@@ -45,6 +56,9 @@ CC=clang-19
 TARGET=--target=wasm32-wasi
 REACTOR=(-mexec-model=reactor -Wl,--no-entry -Wl,--export=run)
 SIMPLE=(fib sieve matmul sha256 switch indirect bulkmem malloc)
+SIMD=(simd_blur simd_matmul simd_hash simd_search)
+RUSTWASM=(rustc --edition 2021 --target wasm32-wasip1 --crate-type cdylib -C opt-level=3 -C debuginfo=0 -C strip=symbols
+    -C panic=abort)
 SQLITE_CRATE_VERSION=0.40.0
 LOADER=(loader_malloc loader_lib)
 PICFLAGS=(-O2 -fPIC -fvisibility=default -matomics -mbulk-memory)
@@ -62,6 +76,7 @@ find_sqlite() {
 build_simple() {
     local name=$1 extra=()
     [[ $name == bulkmem ]] && extra=(-mbulk-memory)
+    [[ $name == simd_* ]] && extra=(-msimd128)
     $CC $TARGET -O2 "${extra[@]}" -c "$name.c" -o "$tmp/$name.o"
     $CC $TARGET "${REACTOR[@]}" "$tmp/$name.o" -o "$name.wasm"
 }
@@ -105,13 +120,57 @@ build_sqlite() {
     $CC $TARGET "${REACTOR[@]}" "$tmp/sqlite3.o" "$tmp/sqlite_bench.o" -lwasi-emulated-mman -o sqlite.wasm
 }
 
+# The SIMD workloads' scalar fallbacks, native and as wasm, against expected.txt.
+simd_check() {
+    local name ns want got fail=0
+    printf '%s\n' '#include <stdint.h>' '#include <stdio.h>' '#include <stdlib.h>' 'uint32_t run(uint32_t);' \
+        'int main(int argc, char **argv) {' \
+        '    for (int i = 1; i < argc; i++) printf("%u\n", run((uint32_t)atoi(argv[i])));' \
+        '    return 0;' '}' >"$tmp/main.c"
+    for name in "${SIMD[@]}" simd_rust; do
+        ns=$(awk -v w="$name" '$1 == w { print $2 }' expected.txt)
+        want=$(awk -v w="$name" '$1 == w { print $3 }' expected.txt)
+        [[ -n $ns ]] || { echo "$name: not in expected.txt"; fail=1; continue; }
+        if [[ $name == simd_rust ]]; then
+            rustc --edition 2021 -O simd_rust/lib.rs -o "$tmp/$name.native"
+        else
+            gcc -O2 -ffp-contract=off -Wno-attributes -fsanitize=address,undefined "$tmp/main.c" "$name.c" \
+                -o "$tmp/$name.native"
+        fi
+        got=$("$tmp/$name.native" $ns)
+        if [[ $got == "$want" ]]; then
+            echo "$name: native scalar build matches expected.txt"
+        else
+            echo "$name: native MISMATCH:" $got
+            fail=1
+        fi
+        if [[ $name == simd_rust ]]; then
+            "${RUSTWASM[@]}" simd_rust/lib.rs -o "$tmp/$name.wasm"
+        else
+            $CC $TARGET -O2 -c "$name.c" -o "$tmp/$name.o"
+            $CC $TARGET "${REACTOR[@]}" "$tmp/$name.o" -o "$tmp/$name.wasm"
+        fi
+        got=$(for n in $ns; do node check-node.mjs "$tmp/$name" "$n" | cut -d' ' -f3; done)
+        if [[ $got == "$want" ]]; then
+            echo "$name: scalar wasm (no SIMD) under node matches expected.txt"
+        else
+            echo "$name: scalar wasm MISMATCH:" $got
+            fail=1
+        fi
+    done
+    return $fail
+}
+
 names=("$@")
-[[ ${#names[@]} -eq 0 ]] && names=("${SIMPLE[@]}" sqlite "${LOADER[@]}")
+[[ ${#names[@]} -eq 0 ]] && names=("${SIMPLE[@]}" "${SIMD[@]}" simd_rust sqlite "${LOADER[@]}")
 for name in "${names[@]}"; do
     case $name in
         sqlite) build_sqlite; show sqlite.wasm ;;
         loader_malloc) build_loader_malloc ;;
         loader_lib) build_loader_lib ;;
+        simd-check) simd_check ;;
+        simd_rust) "${RUSTWASM[@]}" -C target-feature=+simd128,+relaxed-simd simd_rust/lib.rs -o simd_rust.wasm
+            show simd_rust.wasm ;;
         *) build_simple "$name"; show "$name.wasm" ;;
     esac
 done
