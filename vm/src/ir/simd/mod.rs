@@ -311,16 +311,20 @@ fn swizzle(a: V128, b: V128) -> V128 {
     unlanes::<u8, 16>(s.map(|j| if j < 16 { l[j as usize] } else { 0 }))
 }
 
-/// `i8x16.shuffle`: lane `i` is byte `lanes[i]` of the 32 bytes of `a` then `b` (0 if out of range; the
-/// validator rejects indices ≥ 32).
+/// `i8x16.shuffle`: lane `i` is byte `lanes[i]` of the 32 bytes of `a` then `b` (the validator rejects
+/// indices ≥ 32; they are masked, not checked). A plain loop over a local table: a closure passed to
+/// `array::map` was not inlined, and a handler that calls a function with pointers into its stack frame
+/// cannot end in a tail call (each execution then grew the host stack).
 #[inline(always)]
 pub(crate) fn i8x16_shuffle(a: V128, b: V128, lanes: [u8; 16]) -> V128 {
-    let (l, h) = (self::lanes::<u8, 16>(a), self::lanes::<u8, 16>(b));
-    unlanes::<u8, 16>(lanes.map(|j| match j {
-        0..16 => l[j as usize],
-        16..32 => h[j as usize - 16],
-        _ => 0,
-    }))
+    let mut t = [0u8; 32];
+    t[..16].copy_from_slice(&self::lanes::<u8, 16>(a));
+    t[16..].copy_from_slice(&self::lanes::<u8, 16>(b));
+    let mut r = [0u8; 16];
+    for i in 0..16 {
+        r[i] = t[(lanes[i] & 31) as usize];
+    }
+    unlanes::<u8, 16>(r)
 }
 
 /// f32 → f64 with NaNs quieted (wasm wants an arithmetic NaN; a host conversion may keep a signalling one).
