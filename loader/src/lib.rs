@@ -71,7 +71,7 @@ mod wasmgen;
 pub use dylink::{Dylink, SymFlags};
 pub use error::{Error, Result};
 pub use layout::{Region, RegionKind};
-pub use link::LoadOptions;
+pub use link::{BeforeConstructors, LoadOptions};
 pub(crate) use search::Requester;
 pub use search::Source;
 pub use space::{AddressSpace, ModuleInfo, SpaceConfig};
