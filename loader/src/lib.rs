@@ -47,6 +47,8 @@
 //! assert_eq!(other.join().unwrap(), 42);
 //! ```
 
+#![deny(missing_docs)]
+
 mod alloc;
 mod beneath;
 mod builtins;

@@ -12,6 +12,8 @@
 //! dependencies (clap, the `.wast` runner) are behind the default feature `cli`: a library that wants
 //! WASI alone depends on `wasmvm-runtime = { default-features = false }`.
 
+#![deny(missing_docs)]
+
 pub mod exit;
 pub mod logger;
 pub mod multi;

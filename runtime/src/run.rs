@@ -119,7 +119,9 @@ pub fn compile_module(engine: &Engine, path: &Path, bytes: &[u8]) -> Result<Modu
 
 /// A module instantiated with WASI, ready to run.
 pub struct Program {
+    /// The store the program runs in; its data holds the WASI state (e.g. to look at captured output).
     pub store: Store<Host>,
+    /// The instance of the program's module, to call its exports.
     pub instance: Instance,
     group: Arc<ThreadGroup>,
 }
