@@ -273,28 +273,6 @@ fn spawn(caller: Caller<'_, ThreadCtx>, start_arg: i32) -> i32 {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn facts(wat: &str) -> Facts {
-        scan(&wat::parse_str(wat).unwrap()).unwrap()
-    }
-
-    #[test]
-    fn scan_tells_which_modules_need_the_loader() {
-        let plain = facts(r#"(module (import "env" "memory" (memory 1 16 shared)) (func (export "_start")))"#);
-        assert_eq!(plain, Facts { dylink: false, imports_table: false, memory: Some((true, Some(16))) });
-        assert!(!plain.needs_loader());
-        let table = facts(r#"(module (import "env" "__indirect_function_table" (table 1 funcref)))"#);
-        assert!(table.imports_table && table.needs_loader() && table.memory.is_none());
-        let pic = facts(r#"(module (@dylink.0 (mem-info (memory 4 2))) (import "env" "memory" (memory 1)))"#);
-        assert_eq!(pic, Facts { dylink: true, imports_table: false, memory: Some((false, None)) });
-        assert!(pic.needs_loader());
-        assert_eq!(scan(b"\0asm\x01\0\0\0\x01"), None);
-    }
-}
-
 /// The layout of `space`: each module's data, table slots and TLS block size, then every memory
 /// region (what `--map` prints).
 pub fn map_of(space: &AddressSpace) -> String {
@@ -322,4 +300,26 @@ pub fn map_of(space: &AddressSpace) -> String {
         let _ = writeln!(out, "  {r}");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(wat: &str) -> Facts {
+        scan(&wat::parse_str(wat).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn scan_tells_which_modules_need_the_loader() {
+        let plain = facts(r#"(module (import "env" "memory" (memory 1 16 shared)) (func (export "_start")))"#);
+        assert_eq!(plain, Facts { dylink: false, imports_table: false, memory: Some((true, Some(16))) });
+        assert!(!plain.needs_loader());
+        let table = facts(r#"(module (import "env" "__indirect_function_table" (table 1 funcref)))"#);
+        assert!(table.imports_table && table.needs_loader() && table.memory.is_none());
+        let pic = facts(r#"(module (@dylink.0 (mem-info (memory 4 2))) (import "env" "memory" (memory 1)))"#);
+        assert_eq!(pic, Facts { dylink: true, imports_table: false, memory: Some((false, None)) });
+        assert!(pic.needs_loader());
+        assert_eq!(scan(b"\0asm\x01\0\0\0\x01"), None);
+    }
 }
