@@ -30,12 +30,19 @@ use crate::symbols::ModId;
 use crate::thread::Ctx;
 use crate::{LoadOptions, Requester, Source};
 
-/// `dlopen` flags (glibc's values).
+// `dlopen` flags, with glibc's values so that C code built against any `dlfcn.h` passes the same bits.
+
+/// Resolve symbols when first used; accepted, but the loader always binds everything at load time.
 pub const RTLD_LAZY: i32 = 0x1;
+/// Resolve every symbol at load time (what the loader always does).
 pub const RTLD_NOW: i32 = 0x2;
+/// Do not load: return the module only if it is already loaded.
 pub const RTLD_NOLOAD: i32 = 0x4;
+/// Add the module's symbols to the global scope, where later modules' imports find them.
 pub const RTLD_GLOBAL: i32 = 0x100;
+/// Keep the module's symbols out of the global scope (reachable through `dlsym` on its handle only).
 pub const RTLD_LOCAL: i32 = 0;
+/// Never unload the module, even after its last `dlclose`.
 pub const RTLD_NODELETE: i32 = 0x1000;
 
 /// The handle of `dlopen(NULL)`: the global scope.

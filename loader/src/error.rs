@@ -11,22 +11,63 @@ use std::fmt;
 pub enum Error {
     /// The `dylink.0` section is missing where one is required, malformed, or asks for something that cannot
     /// be satisfied.
-    Dylink { module: String, reason: String },
+    Dylink {
+        /// The module whose section is at fault.
+        module: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The module's memory or table region cannot be placed (overlap, alignment, out of address space).
-    Layout { module: String, reason: String },
+    Layout {
+        /// The module being placed.
+        module: String,
+        /// Why it does not fit.
+        reason: String,
+    },
     /// A strong (non-weak) symbol that no loaded module and no host function defines.
-    Unresolved { module: String, import: String, symbol: String },
+    Unresolved {
+        /// The module with the import.
+        module: String,
+        /// The import's module name (`env`, `GOT.mem`, `GOT.func`, ...), which says what kind of symbol is wanted.
+        import: String,
+        /// The symbol nobody defines.
+        symbol: String,
+    },
     /// A symbol is defined, but not as what the importer expects (a function where data was expected, a
     /// different signature, ...).
-    Mismatch { module: String, symbol: String, reason: String },
+    Mismatch {
+        /// The module with the import.
+        module: String,
+        /// The symbol it imports.
+        symbol: String,
+        /// How the definition differs from the import (e.g. both signatures).
+        reason: String,
+    },
     /// A library named by `dlopen` or `NEEDED` is not on the search path (`needed_by`: the module whose
     /// `NEEDED` entry named it).
-    NotFound { name: String, searched: Vec<String>, needed_by: Option<String> },
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// Every place looked at, in order, so the message shows where to put the file.
+        searched: Vec<String>,
+        /// The module whose `NEEDED` entry named it; `None` when the host or `dlopen` asked.
+        needed_by: Option<String>,
+    },
     /// Reading a library file failed.
-    Io { path: String, reason: String },
+    Io {
+        /// The file.
+        path: String,
+        /// The operating system's error.
+        reason: String,
+    },
     /// The machine refused the module (decode/validation error, instantiation failure) or a trap happened
     /// while running its initialisation code.
-    Vm { module: String, error: wasmvm::Error },
+    Vm {
+        /// The module (or, for a failed call, the function) concerned.
+        module: String,
+        /// The machine's error; a trap here may be a WASI `proc_exit` (see [`wasmvm::Trap::exit_status`]).
+        error: wasmvm::Error,
+    },
     /// The loader API was used incorrectly (unknown handle, wrong thread mode, ...).
     Api(String),
 }
@@ -49,7 +90,7 @@ impl Error {
     }
 
     /// The message for a guest (`dlerror`): the same, without host details — the directories searched and
-    /// a file's host path and I/O error are left out (see [`search`](crate::search)).
+    /// a file's host path and I/O error are left out (see the private module `search`, src/search.rs).
     pub fn guest_message(&self) -> String {
         match self {
             Error::NotFound { name, needed_by, .. } => {

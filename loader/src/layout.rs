@@ -23,11 +23,22 @@ pub enum RegionKind {
     /// The data (`dylink.0` memory size) of a position-independent module, at its `__memory_base`.
     Module(String),
     /// The C stack of one thread (`__stack_pointer` starts at its end).
-    Stack { thread: u32 },
+    Stack {
+        /// The thread's id.
+        thread: u32,
+    },
     /// One thread's thread-local block of one module (`__tls_base`).
-    Tls { thread: u32, module: String },
+    Tls {
+        /// The thread's id.
+        thread: u32,
+        /// The module whose thread-locals the block holds.
+        module: String,
+    },
     /// Per-thread loader data (the `dlerror` message buffer).
-    ThreadData { thread: u32 },
+    ThreadData {
+        /// The thread's id.
+        thread: u32,
+    },
     /// A span of the built-in allocator's heap.
     Heap,
     /// Memory that wasm code grew itself (`memory.grow`, e.g. a non-PIC program's `sbrk`).
@@ -55,8 +66,11 @@ impl fmt::Display for RegionKind {
 /// A region of the address space (or of the table): `[start, end)` and what it holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Region {
+    /// The first address (or table index) of the region.
     pub start: u64,
+    /// One past the last address (or table index).
     pub end: u64,
+    /// What the region holds.
     pub kind: RegionKind,
 }
 

@@ -47,6 +47,8 @@
 //! assert_eq!(other.join().unwrap(), 42);
 //! ```
 
+#![deny(missing_docs)]
+
 mod alloc;
 mod beneath;
 mod builtins;
@@ -71,7 +73,7 @@ mod wasmgen;
 pub use dylink::{Dylink, SymFlags};
 pub use error::{Error, Result};
 pub use layout::{Region, RegionKind};
-pub use link::LoadOptions;
+pub use link::{BeforeConstructors, LoadOptions};
 pub(crate) use search::Requester;
 pub use search::Source;
 pub use space::{AddressSpace, ModuleInfo, SpaceConfig};

@@ -37,7 +37,7 @@ use crate::layout::RegionKind;
 use crate::meta::Meta;
 use crate::registry::{Kind, LINKING, Loaded, Plan, READY, Registry, TlsInfo};
 use crate::search::{self, Found, Source};
-use crate::space::{SpaceInner, lock};
+use crate::space::{AddressSpace, SpaceInner, lock};
 use crate::symbols::{Def, ModId, module_symbols};
 use crate::thread::{Ctx, Symbol};
 
@@ -57,11 +57,41 @@ pub struct LoadOptions {
     pub nodelete: bool,
     /// Only return the module if it is already loaded (`RTLD_NOLOAD`).
     pub noload: bool,
+    /// Called once the modules are placed, instantiated, relocated and published, just before the first
+    /// constructor runs: what it sees of the address space is final, and no code of the program's has
+    /// printed anything yet (`wasmvm --map` prints the layout here). Not called when the module was
+    /// already loaded.
+    pub before_constructors: Option<BeforeConstructors>,
 }
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { global: true, memory_base: None, table_base: None, needed: Vec::new(), nodelete: false, noload: false }
+        Self {
+            global: true,
+            memory_base: None,
+            table_base: None,
+            needed: Vec::new(),
+            nodelete: false,
+            noload: false,
+            before_constructors: None,
+        }
+    }
+}
+
+/// A callback for [`LoadOptions::before_constructors`]: it gets the address space being loaded into.
+#[derive(Clone)]
+pub struct BeforeConstructors(Arc<dyn Fn(&AddressSpace) + Send + Sync>);
+
+impl BeforeConstructors {
+    /// Wrap `f` so it can go in [`LoadOptions`] (which is `Clone` and `Debug`).
+    pub fn new(f: impl Fn(&AddressSpace) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for BeforeConstructors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("BeforeConstructors(..)")
     }
 }
 
@@ -278,6 +308,10 @@ fn load_locked<C: Ctx>(
     }
     rb.done = true;
     drop(rb);
+
+    if let Some(hook) = &opts.before_constructors {
+        (hook.0)(&AddressSpace { inner: space.clone() });
+    }
 
     // Constructors, dependencies first, once.
     let root = loaded[0].id;

@@ -40,7 +40,12 @@ pub enum Source {
     /// A library name (searched) or a path (containing `/`).
     Name(String),
     /// The module's bytes, and the name it is known by.
-    Bytes { name: String, bytes: Arc<[u8]> },
+    Bytes {
+        /// The name it is known by: what `NEEDED` entries and `dlopen` match against.
+        name: String,
+        /// The module's binary.
+        bytes: Arc<[u8]>,
+    },
 }
 
 impl Source {

@@ -41,7 +41,7 @@ pub struct SpaceConfig {
     /// an instance of it has vacated it (see [`dl`](crate::dl)).
     pub module_slots: u32,
     /// Trusted directories searched for libraries named without a `/` (by `dlopen` and `NEEDED`); guest
-    /// requests are resolved only beneath them (see [`search`](crate::search) for the sandbox rules).
+    /// requests are resolved only beneath them (src/search.rs has the sandbox rules).
     pub search_path: Vec<PathBuf>,
     /// The program's preopened directories as `(guest path, host directory)` (the CLI's `--dir`): a guest
     /// `dlopen`/`NEEDED` path under a guest path is resolved beneath its host directory, like WASI paths.
@@ -73,11 +73,17 @@ pub(crate) fn slots_exhausted(slots: u32) -> String {
 /// A loaded module, as [`AddressSpace::modules`] describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModuleInfo {
+    /// The handle to use with [`Thread`](crate::Thread)'s methods.
     pub id: crate::ModuleId,
+    /// The name it was loaded by (a library's file name, or the path given for the main program).
     pub name: String,
+    /// The address of its data (`__memory_base`).
     pub memory_base: u32,
+    /// The size of its data in bytes (`dylink.0`'s memory size; for a non-PIC program, its fixed region).
     pub mem_size: u32,
+    /// The first of its function table slots (`__table_base`).
     pub table_base: u32,
+    /// How many table slots it has (0 for none).
     pub table_size: u32,
     /// Position-independent (`dylink.0`); `false` for a non-PIC main program.
     pub pic: bool,

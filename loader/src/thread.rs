@@ -219,9 +219,15 @@ impl ModuleId {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Symbol {
     /// A function: its table index (a C function pointer) and its funcref slot's module.
-    Func { table_index: u32 },
+    Func {
+        /// The function's index in the shared table: the value of a C function pointer to it.
+        table_index: u32,
+    },
     /// Data at this address (for a thread-local symbol, the calling thread's copy).
-    Data { addr: u32 },
+    Data {
+        /// The address in the shared memory.
+        addr: u32,
+    },
 }
 
 /// A thread started by [`AddressSpace::spawn_thread`]: join it for its closure's result.

@@ -102,7 +102,7 @@ pub struct RunArgs {
     pub max_modules: Option<u32>,
 
     /// Print the address space's layout (modules' data, table slots, TLS sizes; memory regions) on
-    /// stderr before running.
+    /// stderr once every module is loaded, before any constructor runs.
     #[arg(long)]
     pub map: bool,
 
@@ -333,14 +333,12 @@ fn run(mut args: RunArgs) -> Outcome {
             search_path: args.library_path,
             preopens,
             module_slots: args.max_modules,
+            print_map: args.map,
         };
         let mut program = match MultiProgram::load(&engine, &path, &facts, &options, ctx, group)? {
             Ending::Returned(p) => p,
             Ending::Exited(s) => return Ok(s),
         };
-        if args.map {
-            eprint!("{}", program.map());
-        }
         return match args.invoke {
             None => program.run_command(),
             Some(name) => print_results(match program.invoke(&name, &texts()?)? {

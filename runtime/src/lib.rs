@@ -8,7 +8,11 @@
 //! - [`exit`]: ending the process exactly once when several threads race to end the program.
 //! - [`logger`]: a minimal stderr backend for the `log` facade, configured by `WASMVM_LOG`.
 //!
-//! The `wasmvm` binary (src/main.rs, src/cli.rs) is a thin command-line layer over these.
+//! The `wasmvm` binary (src/main.rs, src/cli.rs) is a thin command-line layer over these. It and its
+//! dependencies (clap, the `.wast` runner) are behind the default feature `cli`: a library that wants
+//! WASI alone depends on `wasmvm-runtime = { default-features = false }`.
+
+#![deny(missing_docs)]
 
 pub mod exit;
 pub mod logger;

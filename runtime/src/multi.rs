@@ -16,11 +16,12 @@
 //! an imported `env.__indirect_function_table`), without compiling it.
 
 use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use wasmvm::{Caller, Engine, Linker, Val};
-use wasmvm_loader::{AddressSpace, LoadOptions, ModuleId, Source, SpaceConfig, Thread, ThreadCtx};
+use wasmvm_loader::{AddressSpace, BeforeConstructors, LoadOptions, ModuleId, Source, SpaceConfig, Thread, ThreadCtx};
 
 use crate::run::{self, Ending, RunError, settle, setup};
 use crate::threads::{self, Outcome, SPAWN_FAILED, ThreadGroup};
@@ -83,6 +84,9 @@ pub struct MultiOptions {
     pub preopens: Vec<(String, PathBuf)>,
     /// At most this many modules loaded at once (`--max-modules`; default: the loader's).
     pub module_slots: Option<u32>,
+    /// Print the address space's layout ([`map_of`]) on stderr once everything is loaded and before
+    /// any constructor runs, so the map comes before anything the program prints (`--map`).
+    pub print_map: bool,
 }
 
 /// The user data of every loader thread of the program.
@@ -163,7 +167,13 @@ impl MultiProgram {
             // A file named in the current directory is that file; other names are searched.
             needed.push(if !p.contains('/') && file.is_file() { as_path(file)? } else { p.clone() });
         }
-        let opts = LoadOptions { needed, ..Default::default() };
+        let before_constructors = options.print_map.then(|| {
+            BeforeConstructors::new(|space| {
+                let _ = std::io::stdout().flush();
+                eprint!("{}", map_of(space));
+            })
+        });
+        let opts = LoadOptions { needed, before_constructors, ..Default::default() };
         let main = match thread.load_with(Source::Name(as_path(path)?), &opts) {
             Ok(id) => id,
             Err(e) => {
@@ -185,31 +195,7 @@ impl MultiProgram {
     /// The layout of the address space: each module's data, table slots and TLS block size, then
     /// every memory region.
     pub fn map(&self) -> String {
-        let space = self.space();
-        let mut rows = vec![["module".to_string(), "data".into(), "table".into(), "tls".into()]];
-        for m in space.modules() {
-            let data = format!("[{:#x}, {:#x})", m.memory_base, m.memory_base as u64 + m.mem_size as u64);
-            let table = match m.table_size {
-                0 => "-".to_string(),
-                n => format!("[{}, {})", m.table_base, m.table_base as u64 + n as u64),
-            };
-            let tls = match m.tls_size {
-                0 => "-".to_string(),
-                n => format!("{n} bytes, align {}", m.tls_align),
-            };
-            rows.push([m.name, data, table, tls]);
-        }
-        let width = |c: usize| rows.iter().map(|r| r[c].len()).max().unwrap_or(0);
-        let (w0, w1, w2) = (width(0), width(1), width(2));
-        let mut out = String::from("wasmvm: address space\n");
-        for r in &rows {
-            let _ = writeln!(out, "  {:<w0$}  {:<w1$}  {:<w2$}  {}", r[0], r[1], r[2], r[3]);
-        }
-        out.push_str("memory regions:\n");
-        for r in space.regions() {
-            let _ = writeln!(out, "  {r}");
-        }
-        out
+        map_of(&self.space())
     }
 
     /// Run the main program as a WASI command (`_start`, or `_initialize` for a reactor). Returns the
@@ -285,6 +271,35 @@ fn spawn(caller: Caller<'_, ThreadCtx>, start_arg: i32) -> i32 {
             .and_then(|inst| threads::start_func(thread.store(), inst));
         threads::run_start(ready, thread.store(), start, tid, start_arg, &user.group, &user.wasi);
     })
+}
+
+/// The layout of `space`: each module's data, table slots and TLS block size, then every memory
+/// region (what `--map` prints).
+pub fn map_of(space: &AddressSpace) -> String {
+    let mut rows = vec![["module".to_string(), "data".into(), "table".into(), "tls".into()]];
+    for m in space.modules() {
+        let data = format!("[{:#x}, {:#x})", m.memory_base, m.memory_base as u64 + m.mem_size as u64);
+        let table = match m.table_size {
+            0 => "-".to_string(),
+            n => format!("[{}, {})", m.table_base, m.table_base as u64 + n as u64),
+        };
+        let tls = match m.tls_size {
+            0 => "-".to_string(),
+            n => format!("{n} bytes, align {}", m.tls_align),
+        };
+        rows.push([m.name, data, table, tls]);
+    }
+    let width = |c: usize| rows.iter().map(|r| r[c].len()).max().unwrap_or(0);
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    let mut out = String::from("wasmvm: address space\n");
+    for r in &rows {
+        let _ = writeln!(out, "  {:<w0$}  {:<w1$}  {:<w2$}  {}", r[0], r[1], r[2], r[3]);
+    }
+    out.push_str("memory regions:\n");
+    for r in space.regions() {
+        let _ = writeln!(out, "  {r}");
+    }
+    out
 }
 
 #[cfg(test)]

@@ -33,6 +33,9 @@ pub fn status_of(outcome: &Outcome) -> (i32, Option<String>) {
     match outcome {
         Ok(s) => (*s, None),
         Err(e @ RunError::Setup(_)) => (EXIT_ERROR, Some(e.to_string())),
+        // `proc_exit` with a status outside 0..126: reported as a trap, but with status 1, as wasmtime
+        // does (there it is a host function's error, not a wasm trap).
+        Err(e @ RunError::Trap(t)) if wasi::is_invalid_exit(t) => (EXIT_ERROR, Some(e.to_string())),
         Err(e @ RunError::Trap(_)) => (EXIT_TRAP, Some(e.to_string())),
     }
 }
@@ -116,7 +119,9 @@ pub fn compile_module(engine: &Engine, path: &Path, bytes: &[u8]) -> Result<Modu
 
 /// A module instantiated with WASI, ready to run.
 pub struct Program {
+    /// The store the program runs in; its data holds the WASI state (e.g. to look at captured output).
     pub store: Store<Host>,
+    /// The instance of the program's module, to call its exports.
     pub instance: Instance,
     group: Arc<ThreadGroup>,
 }

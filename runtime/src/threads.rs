@@ -221,6 +221,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// The store data of a single-module program: its WASI state and, if it can spawn threads, what a
 /// new thread needs.
 pub struct Host {
+    /// The program's WASI state; every thread of the program has a clone (they share descriptors).
     pub wasi: WasiCtx,
     threads: Option<Arc<Spawner>>,
 }

@@ -1,5 +1,6 @@
 //! wasmtime's command-line habits: `wasmvm MODULE` without `run`, `--env NAME` inheriting the host's value,
-//! and wasmtime's `--preload NAME=MODULE` refused with a hint instead of misread as a path.
+//! wasmtime's `--preload NAME=MODULE` refused with a hint instead of misread as a path, and `exit(300)`
+//! handled as wasmtime 49 handles it.
 
 mod common;
 
@@ -54,4 +55,28 @@ fn wasmtime_preload_syntax_is_refused_with_a_hint() {
         "{stderr}"
     );
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// wasmtime 49 (`wasmtime run` on a C program calling `exit(N)`): N in 0..126 is the exit status; any other N
+/// (126..=255, 300, -1) makes `proc_exit` fail with "exit with invalid exit status outside of [0..126)",
+/// reported with the wasm backtrace, and the process exits with status 1. Before this, wasmvm passed 300 to
+/// the host, which truncated it to 44.
+#[test]
+fn exit_status_out_of_range_is_an_error_as_in_wasmtime() {
+    for (code, status) in [("125", 125), ("126", 1), ("255", 1), ("300", 1), ("-1", 1)] {
+        let out = wasmvm(&["run", "hello.wasm", "--exit", code], &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(status), "exit({code}): {stderr}");
+        // The program ran up to its exit call in every case.
+        assert!(stdout(&out).contains("random ok\n"), "exit({code}): {}", stdout(&out));
+        if status == 1 {
+            let lines: Vec<&str> = stderr.lines().collect();
+            assert_eq!(lines[1], "error: wasm trap: exit with invalid exit status outside of [0..126)", "{stderr}");
+            assert_eq!(lines[2], "wasm backtrace:", "{stderr}");
+            assert!(lines[3].ends_with("!__wasi_proc_exit"), "{stderr}");
+            assert!(lines.iter().any(|l| l.ends_with("!main")), "{stderr}");
+        } else {
+            assert!(!stderr.contains("error:"), "{stderr}");
+        }
+    }
 }

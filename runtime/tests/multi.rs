@@ -87,6 +87,33 @@ fn map_shows_the_layout_before_running() {
     assert!(lines[7..].iter().any(|l| l.ends_with(") stack of thread 1")), "{stderr}");
 }
 
+/// `--map` comes before anything the program prints: the layout is printed once every module is
+/// loaded and before any constructor runs (libtext's and libshapes' constructors print the first two
+/// lines of the demo). stdout and stderr go to one file here, so the order is the order of the writes.
+#[test]
+fn map_is_printed_before_any_constructor_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("both.txt");
+    let file = std::fs::File::create(&path).unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_wasmvm"))
+        .args(["run", "main.wasm", "--preload", "libworker.so.wasm", "--map"])
+        .current_dir(multi_dir())
+        .env_remove("WASMVM_LOG")
+        .stdin(std::process::Stdio::null())
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let both = std::fs::read_to_string(&path).unwrap();
+    let map_end = both.find("memory regions:\n").expect("the map");
+    let ctor = both.find("libtext: constructor\n").expect("the constructor's line");
+    assert!(both.starts_with("wasmvm: address space\n"), "{both}");
+    assert!(map_end < ctor, "the map must come before the constructors' output:\n{both}");
+    // The program's output is complete and in order after the map.
+    assert!(both.ends_with(&expected()), "{both}");
+}
+
 #[test]
 fn a_thread_ends_the_program_from_a_library() {
     let head: String = expected().lines().take(7).map(|l| format!("{l}\n")).collect();

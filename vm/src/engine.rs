@@ -46,11 +46,18 @@ pub struct Config {
 /// relaxed SIMD, extended-const and tail calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
+    /// Importing and exporting mutable globals (Wasm 2.0).
     pub mutable_global: bool,
+    /// `i32.extend8_s` and the other sign-extension instructions (Wasm 2.0).
     pub sign_extension: bool,
+    /// `i32.trunc_sat_f32_s` and the other float-to-int conversions that saturate instead of trapping
+    /// (Wasm 2.0).
     pub saturating_float_to_int: bool,
+    /// Blocks and functions with several results (Wasm 2.0).
     pub multi_value: bool,
+    /// `memory.copy`, `memory.fill`, passive segments and the table counterparts (Wasm 2.0).
     pub bulk_memory: bool,
+    /// `funcref`/`externref` values, several tables, `table.get`/`set`/`grow` (Wasm 2.0).
     pub reference_types: bool,
     /// Shared memories and atomic instructions.
     pub threads: bool,

@@ -3,10 +3,10 @@
 //! A WebAssembly interpreter built for many modules in one address space and many threads at once.
 //!
 //! - [`Module`]: decoded and validated by `wasmparser`, each function translated to wasmvm's own
-//!   register-style bytecode ([`ir`](crate::ir), [`translate`](crate::translate)). Compiled code is immutable and
+//!   register-style bytecode (the private modules `ir` and `translate`). Compiled code is immutable and
 //!   shared (`Send + Sync`).
 //! - [`Store`]: the runtime state of one thread of wasm (instances, globals, tables, memories, and the
-//!   execution stack). Interpreted by [`exec`](crate::exec) with threaded dispatch; wasm calls never recurse on
+//!   execution stack). Interpreted by the private module `exec` with threaded dispatch; wasm calls never recurse on
 //!   the host stack.
 //! - [`SharedMemory`]: a memory that never moves, shared by stores on many threads, accessed without data
 //!   races in Rust's sense (see `memory::racy`).
@@ -29,6 +29,8 @@
 //! let run = instance.get_func(&store, "run").unwrap().typed::<i32, i32>(&store).unwrap();
 //! assert_eq!(run.call(&mut store, 20).unwrap(), 42);
 //! ```
+
+#![deny(missing_docs)]
 
 #[cfg(not(target_pointer_width = "64"))]
 compile_error!("wasmvm requires a 64-bit host");

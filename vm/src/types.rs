@@ -6,13 +6,19 @@ use std::sync::Arc;
 /// A WebAssembly value type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ValType {
+    /// A 32-bit integer; signedness is up to the instructions that use it.
     I32,
+    /// A 64-bit integer; signedness is up to the instructions that use it.
     I64,
+    /// An IEEE 754 single-precision float.
     F32,
+    /// An IEEE 754 double-precision float.
     F64,
     /// A 128-bit SIMD vector (two frame slots).
     V128,
+    /// A reference to a function (of any type), or null.
     FuncRef,
+    /// A reference to a host value opaque to wasm, or null.
     ExternRef,
 }
 
@@ -116,15 +122,20 @@ impl fmt::Display for FuncType {
 /// The type of a global: its content type and mutability.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct GlobalType {
+    /// The type of the value the global holds.
     pub content: ValType,
+    /// Whether `global.set` may change it (an immutable global keeps its initial value).
     pub mutable: bool,
 }
 
 /// The type of a linear memory, in 64 KiB pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MemoryType {
+    /// The size the memory starts with, in pages.
     pub min: u64,
+    /// The size `memory.grow` may not exceed, in pages; `None` leaves it to the engine's limit.
     pub max: Option<u64>,
+    /// A shared memory may be used by several threads at once (and must declare a maximum).
     pub shared: bool,
 }
 
@@ -142,17 +153,24 @@ impl MemoryType {
 /// The type of a table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TableType {
+    /// The reference type of the elements (`funcref` or `externref`).
     pub element: ValType,
+    /// The number of elements the table starts with.
     pub min: u32,
+    /// The number of elements `table.grow` may not exceed; `None` for no declared limit.
     pub max: Option<u32>,
 }
 
 /// The type of an importable or exportable entity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExternType {
+    /// A function with this signature.
     Func(FuncType),
+    /// A global of this type.
     Global(GlobalType),
+    /// A linear memory with these limits.
     Memory(MemoryType),
+    /// A table with this element type and these limits.
     Table(TableType),
 }
 

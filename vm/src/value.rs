@@ -10,7 +10,9 @@ use crate::types::ValType;
 /// A typed WebAssembly value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Val {
+    /// An `i32` (its bits; the sign is how Rust shows it, not part of the wasm type).
     I32(i32),
+    /// An `i64` (its bits; the sign is how Rust shows it).
     I64(i64),
     /// An `f32`, as its bit pattern (NaN payloads are preserved).
     F32(u32),
@@ -18,7 +20,9 @@ pub enum Val {
     F64(u64),
     /// A `v128`, lane 0 in the least significant bits.
     V128(u128),
+    /// A function reference; `None` is the null reference.
     FuncRef(Option<Func>),
+    /// A host reference; `None` is the null reference.
     ExternRef(Option<ExternRef>),
 }
 
@@ -55,18 +59,23 @@ impl Val {
             ValType::ExternRef => Val::ExternRef(None),
         }
     }
+    /// The value, if this is an `i32` (no conversion from other types).
     pub fn i32(&self) -> Option<i32> {
         if let Val::I32(v) = self { Some(*v) } else { None }
     }
+    /// The value, if this is an `i64` (an `i32` is not widened).
     pub fn i64(&self) -> Option<i64> {
         if let Val::I64(v) = self { Some(*v) } else { None }
     }
+    /// The value as a Rust float, if this is an `f32` (NaN payloads survive the bit cast).
     pub fn as_f32(&self) -> Option<f32> {
         if let Val::F32(v) = self { Some(f32::from_bits(*v)) } else { None }
     }
+    /// The vector's bits, lane 0 lowest, if this is a `v128`.
     pub fn v128(&self) -> Option<u128> {
         if let Val::V128(v) = self { Some(*v) } else { None }
     }
+    /// The value as a Rust float, if this is an `f64` (NaN payloads survive the bit cast).
     pub fn as_f64(&self) -> Option<f64> {
         if let Val::F64(v) = self { Some(f64::from_bits(*v)) } else { None }
     }

@@ -120,3 +120,38 @@ fn host_function_in_a_chosen_slot_and_the_calling_instance() {
     assert_eq!(go.call(&mut store, ()).unwrap(), 42);
     assert_eq!(store.data(), &vec![inst.slot()]);
 }
+
+/// `func_wrap` and `Func::wrap` take closures without a `Caller` too, as wasmtime's do: plain `Fn(A, B) -> R`,
+/// with or without a `Result<_, Trap>`, next to the `Fn(Caller<T>, A, B) -> R` form.
+#[test]
+fn host_functions_without_caller() {
+    let engine = Engine::default();
+    let m = module(
+        &engine,
+        r#"(module
+             (import "m" "inc" (func $inc (param i32) (result i32)))
+             (import "m" "add" (func $add (param i64 i64) (result i64)))
+             (import "m" "scaled" (func $scaled (param i32) (result i32)))
+             (import "m" "check" (func $check (param i32)))
+             (import "m" "seven" (func $seven (result i32)))
+             (func (export "go") (param i32) (result i32)
+               (call $check (local.get 0))
+               (i32.add (call $scaled (call $inc (local.get 0))) (call $seven)))
+             (func (export "wide") (param i64) (result i64) (call $add (local.get 0) (i64.const 40))))"#,
+    );
+    let mut linker = Linker::<i32>::new(&engine);
+    linker.func_wrap("m", "inc", |x: i32| x + 1).unwrap();
+    linker.func_wrap("m", "add", |a: i64, b: i64| a + b).unwrap();
+    // The Caller form still works beside the new one.
+    linker.func_wrap("m", "scaled", |caller: Caller<'_, i32>, x: i32| x * *caller.data()).unwrap();
+    linker.func_wrap("m", "check", |x: i32| if x < 0 { Err(wasmvm::Trap::host("negative")) } else { Ok(()) }).unwrap();
+    let mut store = Store::new(&engine, 10);
+    let seven = Func::wrap(&mut store, || 7i32);
+    linker.define("m", "seven", seven).unwrap();
+    let inst = linker.instantiate(&mut store, &m).unwrap();
+    let go = inst.get_func(&store, "go").unwrap().typed::<i32, i32>(&store).unwrap();
+    assert_eq!(go.call(&mut store, 4).unwrap(), (4 + 1) * 10 + 7);
+    assert_eq!(go.call(&mut store, -1).unwrap_err().to_string(), "trap: negative");
+    let wide = inst.get_func(&store, "wide").unwrap().typed::<i64, i64>(&store).unwrap();
+    assert_eq!(wide.call(&mut store, 2).unwrap(), 42);
+}

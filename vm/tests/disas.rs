@@ -1,6 +1,6 @@
 //! Translation snapshot tests: each `disas/NAME.wat` is compiled and its wasmvm code printed by the
 //! disassembler; the result must equal `disas/NAME.disas`. A fusion that stops firing, or an instruction that
-//! changes its operands, shows up as a diff. `WASMVM_BLESS=1 cargo test -p wasmvm-vm --test disas` rewrites
+//! changes its operands, shows up as a diff. `WASMVM_BLESS=1 cargo test -p wasmvm --test disas` rewrites
 //! the expected files (review the diff before committing).
 
 use std::path::Path;

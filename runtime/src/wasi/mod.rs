@@ -67,6 +67,7 @@ use wasmvm::{Caller, Linker, Trap};
 
 pub use ctx::{OutputPipe, Reader, WasiCtx, WasiCtxBuilder, Writer};
 pub use errno::{Errno, WasiResult};
+pub use proc::{INVALID_EXIT_STATUS, is_invalid_exit};
 pub use stubs::{PREVIEW1, signature};
 
 use args::List;

@@ -39,7 +39,7 @@
 //! 3. Its row in `for_each_instr!`, naming the execution function, and that function in `exec/` (it
 //!    receives the operand struct as its first argument).
 //! 4. Its translation in `translate/`, emitting it through `isa::<name>::<...>()`.
-//! 5. A snapshot in `vm/tests/disas/` showing the translation (`WASMVM_BLESS=1 cargo test -p wasmvm-vm
+//! 5. A snapshot in `vm/tests/disas/` showing the translation (`WASMVM_BLESS=1 cargo test -p wasmvm
 //!    --test disas` writes the expected output; review it).
 
 use std::fmt::Write as _;

@@ -30,15 +30,20 @@ impl std::fmt::Debug for Module {
 /// What a module imports.
 #[derive(Debug, Clone)]
 pub struct ImportType {
+    /// The first part of the import's name (e.g. `wasi_snapshot_preview1`), the namespace a linker looks in.
     pub module: String,
+    /// The second part of the import's name (e.g. `fd_write`).
     pub name: String,
+    /// What the module expects to be given, checked at instantiation.
     pub ty: ExternType,
 }
 
 /// What a module exports.
 #[derive(Debug, Clone)]
 pub struct ExportType {
+    /// The name under which an instance offers the entity.
     pub name: String,
+    /// What the entity is.
     pub ty: ExternType,
 }
 

@@ -263,6 +263,7 @@ impl<T> Store<T> {
 
 /// Access to a store's untyped state; implemented by `Store<T>` and `Caller<'_, T>`.
 pub trait AsContext {
+    /// The embedder's data type `T` of the `Store<T>`, so host code reached through a context gets it typed.
     type Data;
     #[doc(hidden)]
     fn inner(&self) -> &StoreInner;
@@ -459,9 +460,13 @@ impl ExternRef {
 /// Anything an instance can import or export.
 #[derive(Debug, Clone)]
 pub enum Extern {
+    /// A function of one store (wasm or host).
     Func(Func),
+    /// A global of one store.
     Global(Global),
+    /// A non-shared memory of one store.
     Memory(Memory),
+    /// A non-shared table of one store.
     Table(Table),
     /// A shared memory, usable from any store.
     SharedMemory(SharedMemory),
@@ -470,15 +475,19 @@ pub enum Extern {
 }
 
 impl Extern {
+    /// The function, if this is one (e.g. to pick a function out of an instance's exports).
     pub fn into_func(self) -> Option<Func> {
         if let Extern::Func(f) = self { Some(f) } else { None }
     }
+    /// The global, if this is one.
     pub fn into_global(self) -> Option<Global> {
         if let Extern::Global(g) = self { Some(g) } else { None }
     }
+    /// The memory, if this is a non-shared one (a shared memory is [`Extern::SharedMemory`]).
     pub fn into_memory(self) -> Option<Memory> {
         if let Extern::Memory(m) = self { Some(m) } else { None }
     }
+    /// The table, if this is a non-shared one (a shared table is [`Extern::SharedTable`]).
     pub fn into_table(self) -> Option<Table> {
         if let Extern::Table(t) = self { Some(t) } else { None }
     }

@@ -177,7 +177,20 @@ impl<R: WasmResults> HostResult for Result<R, Trap> {
 #[doc(hidden)]
 pub struct HostFuncDef(pub(crate) FuncType, pub(crate) Arc<RawHostFn>);
 
-/// Rust closures usable as host functions: `Fn(Caller<T>, A, B, ...) -> R`.
+/// Rust closures usable as host functions: `Fn(Caller<T>, A, B, ...) -> R` or, when the function needs
+/// neither the store's data nor the instance's exports, `Fn(A, B, ...) -> R`, as in wasmtime.
+///
+/// `Params` only tells the two forms apart (it is `(Caller<T>, A, B, ...)` for the first and
+/// `(A, B, ...)` for the second): a closure implements one of the two `Fn` traits, and the marker lets
+/// both sets of impls coexist. `R` is any [`WasmResults`] or `Result<R, Trap>`.
+///
+/// ```
+/// use wasmvm::{Caller, Engine, Linker};
+/// let engine = Engine::default();
+/// let mut linker = Linker::<u32>::new(&engine);
+/// linker.func_wrap("m", "inc", |x: i32| x + 1).unwrap();
+/// linker.func_wrap("m", "count", |caller: Caller<'_, u32>, x: i32| x + *caller.data() as i32).unwrap();
+/// ```
 pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
     #[doc(hidden)]
     fn into_raw(self) -> HostFuncDef;
@@ -185,7 +198,7 @@ pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
 
 macro_rules! into_func {
     ($( ($($t:ident $i:tt),*) )*) => {$(
-        impl<T: 'static, F, R, $($t: WasmTy),*> IntoFunc<T, ($($t,)*), R> for F
+        impl<'a, T: 'static, F, R, $($t: WasmTy),*> IntoFunc<T, (Caller<'a, T>, $($t,)*), R> for F
         where
             F: Fn(Caller<'_, T>, $($t),*) -> R + Send + Sync + 'static,
             R: HostResult,
@@ -196,6 +209,24 @@ macro_rules! into_func {
                     #[allow(unused_variables, non_snake_case)]
                     let ($($t,)*) = <($($t,)*) as WasmParams>::load_raw(slots);
                     let r = (self)(caller, $($t),*).into_result()?;
+                    r.store_raw(slots);
+                    Ok(())
+                });
+                HostFuncDef(ty, raw)
+            }
+        }
+
+        impl<T: 'static, F, R, $($t: WasmTy),*> IntoFunc<T, ($($t,)*), R> for F
+        where
+            F: Fn($($t),*) -> R + Send + Sync + 'static,
+            R: HostResult,
+        {
+            fn into_raw(self) -> HostFuncDef {
+                let ty = FuncType::new(vec![$($t::ty()),*], R::Results::types());
+                let raw = raw_host(move |_: Caller<'_, T>, slots: &mut [u64]| {
+                    #[allow(unused_variables, non_snake_case)]
+                    let ($($t,)*) = <($($t,)*) as WasmParams>::load_raw(slots);
+                    let r = (self)($($t),*).into_result()?;
                     r.store_raw(slots);
                     Ok(())
                 });
