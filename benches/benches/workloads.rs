@@ -3,7 +3,8 @@
 //! One criterion group per workload with functions `wasmvm` and `wasmi`, each timing `run(n)` on an
 //! instance created (and `_initialize`d) once at setup. The checksum is verified at setup: wasmi being
 //! wrong panics; wasmvm being wrong (or trapping, or panicking) skips its half of the group with a
-//! printed notice, recorded for the report. `WASMVM_BENCH_QUICK=1`: small n, short measurement.
+//! printed notice, recorded for the report. A SIMD workload's group also times its scalar build in wasmvm
+//! (`wasmvm-scalar`). `WASMVM_BENCH_QUICK=1`: small n, short measurement.
 
 mod common;
 
@@ -39,6 +40,15 @@ fn bench_workloads(c: &mut Criterion) {
             g.bench_function("wasmvm", |b| b.iter(|| w.run(black_box(n)).expect("wasmvm run")));
         }
         g.bench_function("wasmi", |b| b.iter(|| wasmi.run(black_box(n)).expect("wasmi run")));
+        // A SIMD workload's scalar build, in wasmvm: the SIMD build should beat it.
+        if let Some(scalar) = workloads::scalar_wasm(name) {
+            match vm::setup_checked(&vm_engine, &scalar, &case) {
+                Ok(mut w) => {
+                    g.bench_function("wasmvm-scalar", |b| b.iter(|| w.run(black_box(n)).expect("wasmvm run")));
+                }
+                Err(e) => eprintln!("NOTICE: wasmvm FAILED on the scalar build of {name}: {e}"),
+            }
+        }
         g.finish();
     }
 }

@@ -144,6 +144,8 @@ pub fn render(dir: &Path) -> String {
     let (g, k) = (fmt_ratio(geo), ratios.len());
     writeln!(out, "| **geometric mean** ({k} workloads) | | | | **{g}** |").unwrap();
     out.push_str("\nwasmi/wasmvm is the ratio of mean times per `run(n)`: above 1 means wasmvm is faster.\n");
+    out.push('\n');
+    out.push_str(&render_simd(dir));
     if !failures.is_empty() {
         out.push_str("\nwasmvm failures (workload skipped for wasmvm):\n");
         for f in &failures {
@@ -156,6 +158,26 @@ pub fn render(dir: &Path) -> String {
     out.push_str(&render_threads(dir));
     out.push('\n');
     out.push_str(&render_loader(dir));
+    out
+}
+
+/// The SIMD workloads: wasmi/wasmvm over them alone, and each SIMD build against its scalar build in wasmvm.
+fn render_simd(dir: &Path) -> String {
+    let mut out = String::from(
+        "| SIMD workload | wasmvm | wasmi | wasmi/wasmvm | wasmvm, scalar build | scalar/SIMD |\n| --- | --: | --: | --: | --: | --: |\n",
+    );
+    let mut ratios = Vec::new();
+    for &w in WORKLOADS.iter().filter(|w| w.starts_with("simd_")) {
+        let t = mtime(&dir.join(w).join(MARKER));
+        let (vm, wi, sc) = (cell(dir, w, "wasmvm", t), cell(dir, w, "wasmi", t), cell(dir, w, "wasmvm-scalar", t));
+        let r = ratio(&vm, &wi);
+        ratios.extend(r);
+        let (a, b, c, rs, ss) = (vm.show(), wi.show(), sc.show(), fmt_ratio(r), fmt_ratio(ratio(&vm, &sc)));
+        writeln!(out, "| {w} | {a} | {b} | {rs} | {c} | {ss} |").unwrap();
+    }
+    let geo = (!ratios.is_empty()).then(|| (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp());
+    writeln!(out, "| **geometric mean** ({} workloads) | | | **{}** | | |", ratios.len(), fmt_ratio(geo)).unwrap();
+    out.push_str("\nscalar/SIMD: the same program built without `-msimd128`, in wasmvm; above 1 means SIMD pays.\n");
     out
 }
 

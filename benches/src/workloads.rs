@@ -41,6 +41,11 @@ pub fn dir() -> PathBuf {
 }
 
 /// The `.wasm` bytes of a workload; panics with the path if unreadable.
+/// The scalar build of a SIMD workload (`NAME.scalar.wasm`: the same source without `-msimd128`), if any.
+pub fn scalar_wasm(name: &str) -> Option<Vec<u8>> {
+    std::fs::read(dir().join(format!("{name}.scalar.wasm"))).ok()
+}
+
 pub fn wasm(name: &str) -> Vec<u8> {
     let path = dir().join(format!("{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))

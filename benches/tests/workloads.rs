@@ -17,6 +17,23 @@ fn check(name: &str) {
     }
 }
 
+/// The SIMD workloads' scalar builds compute the same checksums.
+#[test]
+fn scalar_builds_of_simd_workloads_agree() {
+    let engine = wasmvm::Engine::default();
+    let mut n = 0;
+    for name in workloads::WORKLOADS.iter().filter(|w| w.starts_with("simd_")) {
+        let wasm = workloads::scalar_wasm(name).unwrap_or_else(|| panic!("{name}.scalar.wasm is missing"));
+        let cases = workloads::small_cases(name);
+        let mut w = vm::setup_checked(&engine, &wasm, &cases[0]).unwrap_or_else(|e| panic!("{name} scalar: {e}"));
+        for case in &cases[1..] {
+            w.check(case).unwrap_or_else(|e| panic!("{name} scalar: {e}"));
+        }
+        n += 1;
+    }
+    assert_eq!(n, 5);
+}
+
 /// Run the bench-n case of `name`.
 fn check_bench_n(name: &str) {
     let engine = wasmvm::Engine::default();

@@ -121,6 +121,19 @@ build_sqlite() {
 }
 
 # The SIMD workloads' scalar fallbacks, native and as wasm, against expected.txt.
+# The SIMD workloads' scalar builds (same source, no -msimd128: the #ifdef fallbacks), committed as
+# NAME.scalar.wasm; the workloads bench runs them in wasmvm beside the SIMD builds.
+simd_scalar() {
+    local name
+    for name in "${SIMD[@]}"; do
+        $CC $TARGET -O2 -c "$name.c" -o "$tmp/$name.o"
+        $CC $TARGET "${REACTOR[@]}" "$tmp/$name.o" -o "$name.scalar.wasm"
+        show "$name.scalar.wasm"
+    done
+    "${RUSTWASM[@]}" simd_rust/lib.rs -o simd_rust.scalar.wasm
+    show simd_rust.scalar.wasm
+}
+
 simd_check() {
     local name ns want got fail=0
     printf '%s\n' '#include <stdint.h>' '#include <stdio.h>' '#include <stdlib.h>' 'uint32_t run(uint32_t);' \
@@ -169,6 +182,7 @@ for name in "${names[@]}"; do
         loader_malloc) build_loader_malloc ;;
         loader_lib) build_loader_lib ;;
         simd-check) simd_check ;;
+        simd-scalar) simd_scalar ;;
         simd_rust) "${RUSTWASM[@]}" -C target-feature=+simd128,+relaxed-simd simd_rust/lib.rs -o simd_rust.wasm
             show simd_rust.wasm ;;
         *) build_simple "$name"; show "$name.wasm" ;;

@@ -199,9 +199,9 @@ fn simd_handlers_do_not_grow_the_host_stack() {
         .stack_size(256 << 10)
         .spawn(move || {
             let (mut store, inst) = instance(&wat);
-            for k in 0..BODIES.len() {
+            for (k, body) in BODIES.iter().enumerate() {
                 let f = inst.get_typed_func::<i32, i32>(&store, &format!("f{k}")).unwrap();
-                f.call(&mut store, 200_000).unwrap_or_else(|e| panic!("{}: {e}", BODIES[k]));
+                f.call(&mut store, 200_000).unwrap_or_else(|e| panic!("{body}: {e}"));
             }
         })
         .unwrap()
