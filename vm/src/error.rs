@@ -110,6 +110,21 @@ pub struct FrameInfo {
     pub offset: Option<u32>,
 }
 
+/// A function name as a person reads it: Rust (legacy and v0) and C++ (Itanium) symbols demangled, as
+/// wasmtime prints them (Rust without the hash suffix); any other name unchanged.
+pub fn demangle(name: &str) -> String {
+    if let Ok(d) = rustc_demangle::try_demangle(name) {
+        return format!("{d:#}");
+    }
+    if name.starts_with("_Z")
+        && let Ok(sym) = cpp_demangle::Symbol::new(name)
+        && let Ok(d) = sym.demangle()
+    {
+        return d;
+    }
+    name.to_string()
+}
+
 impl fmt::Display for FrameInfo {
     /// `0x4e - mod!name`, as wasmtime prints a frame.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -118,7 +133,7 @@ impl fmt::Display for FrameInfo {
         }
         write!(f, "{}!", self.module.as_deref().unwrap_or("<module>"))?;
         match &self.func_name {
-            Some(n) => write!(f, "{n}"),
+            Some(n) => write!(f, "{}", demangle(n)),
             None => write!(f, "<wasm function {}>", self.func_index),
         }
     }

@@ -53,7 +53,7 @@ pub mod disas {
 }
 
 pub use engine::{Config, Engine, Features};
-pub use error::{Error, FrameInfo, Result, Trap, TrapCode, TrapKind};
+pub use error::{Error, FrameInfo, Result, Trap, TrapCode, TrapKind, demangle};
 pub use memory::{MAX_PAGES, Memory, PAGE_SIZE, SharedMemory};
 pub use module::{ExportType, ImportType, Module};
 pub use store::{

@@ -86,3 +86,25 @@ fn frames_cross_host_reentry_and_modules() {
     let names: Vec<_> = trap.trace().iter().map(|f| (f.module.as_deref(), f.func_name.as_deref())).collect();
     assert_eq!(names, vec![(Some("b"), Some("boom")), (Some("a"), Some("run"))], "{}", trap.trace_text());
 }
+
+#[test]
+fn rust_and_cpp_names_are_demangled_in_the_trace_text() {
+    let wat = r#"(module $m
+      (func $_ZN4core9panicking5panic17h0123456789abcdefE (unreachable))
+      (func $_Z6squarei (call $_ZN4core9panicking5panic17h0123456789abcdefE))
+      (func $plain_c_name (export "run") (call $_Z6squarei)))"#;
+    let engine = Engine::default();
+    let module = Module::new(&engine, wat.as_bytes()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+    let f = inst.get_func(&store, "run").unwrap();
+    let err = f.call(&mut store, &[], &mut []).unwrap_err();
+    let trap = err.as_trap().expect("a trap");
+    let text = trap.trace_text();
+    assert!(text.contains("m!core::panicking::panic\n"), "{text}");
+    assert!(text.contains("m!square(int)\n"), "{text}");
+    assert!(text.contains("m!plain_c_name"), "{text}");
+    // The frames keep the raw names.
+    assert_eq!(trap.trace()[0].func_name.as_deref(), Some("_ZN4core9panicking5panic17h0123456789abcdefE"));
+    assert_eq!(wasmvm::demangle("_ZN3foo3barE"), "foo::bar");
+}
