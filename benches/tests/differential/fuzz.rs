@@ -79,6 +79,11 @@ fn replay(wasm: &[u8], name: &str) {
 /// Run `generate` over the seeds (or replay one seed or file, see the module docs). Failing modules are saved
 /// as `target/fuzz-failures/<prefix><seed>.wasm`.
 pub(crate) fn fuzz(prefix: &str, generate: Generator) {
+    fuzz_n(prefix, generate, 1)
+}
+
+/// [`fuzz`], with the default module count divided by `divisor`.
+pub(crate) fn fuzz_n(prefix: &str, generate: Generator, divisor: u64) {
     if let Some(path) = std::env::var_os("WASMVM_FUZZ_FILE") {
         // Diff a given module (e.g. a hand-shrunk failure), in the binary or text format.
         let bytes = std::fs::read(&path).expect("read WASMVM_FUZZ_FILE");
@@ -95,7 +100,7 @@ pub(crate) fn fuzz(prefix: &str, generate: Generator) {
         println!("module: {}", path.display());
         return replay(&wasm, &format!("{prefix}{seed}"));
     }
-    let default_iters = if cfg!(debug_assertions) { 200 } else { 2000 };
+    let default_iters = (if cfg!(debug_assertions) { 200 } else { 2000 }) / divisor;
     let iters = env_u64("WASMVM_FUZZ_ITERS").unwrap_or(default_iters);
     let start = env_u64("WASMVM_FUZZ_START").unwrap_or(0);
     let verbose = std::env::var_os("WASMVM_FUZZ_VERBOSE").is_some();

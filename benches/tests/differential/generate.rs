@@ -71,13 +71,23 @@ fn smith_config(rng: &mut Rng) -> wasm_smith::Config {
 }
 
 pub(crate) fn generate(seed: u64) -> Option<Vec<u8>> {
+    generate_with(seed, false)
+}
+
+/// Modules with fixed-width SIMD (v128 values in locals, globals, params, results, blocks; every SIMD
+/// instruction wasm-smith knows). Relaxed SIMD stays off: its results may differ between engines.
+pub(crate) fn generate_simd(seed: u64) -> Option<Vec<u8>> {
+    generate_with(seed, true)
+}
+
+fn generate_with(seed: u64, simd: bool) -> Option<Vec<u8>> {
     let mut rng = Rng(seed ^ 0x005e_ed0f_d1ff);
     let len = 256 + rng.below(6000) as usize;
     let mut bytes = Vec::with_capacity(len + 8);
     while bytes.len() < len {
         bytes.extend_from_slice(&rng.next().to_le_bytes());
     }
-    let config = smith_config(&mut rng);
+    let config = wasm_smith::Config { simd_enabled: simd, ..smith_config(&mut rng) };
     let mut u = Unstructured::new(&bytes);
     let mut module = wasm_smith::Module::new(config, &mut u).ok()?;
     module.ensure_termination(FUEL).ok()?;
