@@ -156,6 +156,10 @@ simd_handler!(binary<Op: V128Binary>(BinSS) |p, fp| {
 simd_handler!(ternary<Op: V128Ternary>(Tern) |p, fp| {
     set128(fp, p.dst, Op::eval(get128(fp, p.a), get128(fp, p.b), get128(fp, p.c)))
 });
+// `c + a * b` with two roundings (a fused pair of wasm instructions, not a fused multiply-add).
+simd_handler!(mul_add<Mul: V128Binary, Add: V128Binary>(Tern) |p, fp| {
+    set128(fp, p.dst, Add::eval(Mul::eval(get128(fp, p.a), get128(fp, p.b)), get128(fp, p.c)))
+});
 simd_handler!(shift<Op: V128Shift>(BinSS) |p, fp| {
     set128(fp, p.dst, Op::eval(get128(fp, p.a), get(fp, p.b) as u32))
 });

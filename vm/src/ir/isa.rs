@@ -470,6 +470,7 @@ macro_rules! for_each_instr {
             simd_unary [Op: V128Unary;] (Un) => simd::unary;
             simd_binary [Op: V128Binary;] (BinSS) => simd::binary;
             simd_ternary [Op: V128Ternary;] (Tern) => simd::ternary;
+            simd_mul_add [Mul: V128Binary, Add: V128Binary;] (Tern) => simd::mul_add;
             simd_shift [Op: V128Shift;] (BinSS) => simd::shift;
             simd_shift_imm [Op: V128Shift;] (ShiftImm) => simd::shift_imm;
             simd_test [Op: V128Test;] (Un) => simd::test;

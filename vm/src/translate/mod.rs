@@ -150,6 +150,8 @@ enum LastKind {
     Eqz64(Slot),
     /// A load from a private memory: kind and addressing (for load-and-branch fusion).
     Load(crate::ir::ops::LoadKind, LoadAddr),
+    /// A SIMD binary operation on two vector slots (for multiply-add fusion).
+    SimdBin(crate::ir::simd::SimdBinOp, Slot, Slot),
 }
 
 /// The addressing form of a load.

@@ -98,12 +98,38 @@ impl Translator<'_> {
         self.emit_result(h, make(dst), dst, LastKind::Other);
     }
 
+    /// `c + a * b` (lane-wise add of a product just computed): one `simd_mul_add`, the product not written.
+    fn fuse_mul_add(&mut self, add: SimdBinOp, x: Slot, y: Slot) -> bool {
+        let (mul, h) = match add {
+            SimdBinOp::F32x4Add => (SimdBinOp::F32x4Mul, isa::simd_mul_add::op::<F32x4Mul, F32x4Add>()),
+            SimdBinOp::F64x2Add => (SimdBinOp::F64x2Mul, isa::simd_mul_add::op::<F64x2Mul, F64x2Add>()),
+            SimdBinOp::I32x4Add => (SimdBinOp::I32x4Mul, isa::simd_mul_add::op::<I32x4Mul, I32x4Add>()),
+            SimdBinOp::I16x8Add => (SimdBinOp::I16x8Mul, isa::simd_mul_add::op::<I16x8Mul, I16x8Add>()),
+            _ => return false,
+        };
+        for (product, c) in [(x, y), (y, x)] {
+            if let Some(last) = self.fusable_producer(product)
+                && let LastKind::SimdBin(op, a, b) = last.kind
+                && op == mul
+            {
+                self.drop_last(last);
+                self.emit_v128(h, |dst| Tern { dst, a, b, c });
+                return true;
+            }
+        }
+        false
+    }
+
     /// Translate a SIMD instruction; `false` if `op` is not one.
     pub(super) fn simd(&mut self, op: &Operator<'_>) -> bool {
         if let Some(o) = SimdBinOp::from_operator(op) {
             let b = self.pop_v128();
             let a = self.pop_v128();
-            self.emit_v128(o.with(GetBinary), |dst| BinSS { dst, a, b });
+            if self.fuse_mul_add(o, a, b) {
+                return true;
+            }
+            let dst = self.push_temp_wide();
+            self.emit_result(o.with(GetBinary), BinSS { dst, a, b }, dst, LastKind::SimdBin(o, a, b));
         } else if let Some(o) = SimdUnOp::from_operator(op) {
             let src = self.pop_v128();
             self.emit_v128(o.with(GetUnary), |dst| Un { dst, src });

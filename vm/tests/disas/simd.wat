@@ -26,6 +26,9 @@
     (v128.store (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 3)))
       (v128.load (i32.add (local.get $p) (local.get $i))))
     (v128.store (i32.add (local.get $p) (i32.const 64)) (local.get $v)))
+  ;; A lane-wise add of a product just computed is one multiply-add (two roundings, as the two instructions).
+  (func $mul_add (param v128 v128 v128) (result v128)
+    (f32x4.add (local.get 2) (f32x4.mul (local.get 0) (local.get 1))))
   ;; The relaxed instructions have their own handlers (see ir::simd for the deterministic choices).
   (func $relaxed (param v128 v128 v128) (result v128)
     (f32x4.relaxed_madd (local.get 0) (local.get 1) (local.get 2))))
