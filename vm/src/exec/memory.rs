@@ -66,6 +66,7 @@ macro_rules! check {
         }
     };
 }
+pub(crate) use check;
 
 /// An access failed the bounds check against `len`. A shared memory may have been grown by another thread
 /// since `len` was loaded: then run the same instruction again with the current length. Otherwise trap.
@@ -129,7 +130,7 @@ macro_rules! store_handler {
 
 /// A 32-bit address operand plus a static offset (no wrap-around: offsets make 33-bit addresses).
 #[inline(always)]
-fn ea(addr: u64, offset: u32) -> usize {
+pub(crate) fn ea(addr: u64, offset: u32) -> usize {
     addr as u32 as usize + offset as usize
 }
 

@@ -10,7 +10,7 @@
 //! scalar accesses free of undefined behaviour in Rust (see its docs): a vector access is two such
 //! accesses, and the argument carries over unchanged. Lane accesses use the racy access of their width.
 
-use super::memory::out_of_bounds;
+use super::memory::{check, ea, out_of_bounds};
 use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, set};
 use crate::ir::Slot;
 use crate::ir::isa::*;
@@ -29,7 +29,7 @@ unsafe fn set128(fp: Fp, slot: Slot, v: V128) {
     fp.add(slot as usize).cast::<V128>().write_unaligned(v)
 }
 
-/// Read `N` bytes (1, 2, 4, 8 or 16) as a little-endian integer.
+/// Read `N` bytes (1, 2, 4 or 8) as a little-endian integer (a lane; whole vectors: `read_v128`).
 #[inline(always)]
 unsafe fn read<const N: usize, const SHARED: bool>(p: *const u8) -> u128 {
     if SHARED {
@@ -37,21 +37,19 @@ unsafe fn read<const N: usize, const SHARED: bool>(p: *const u8) -> u128 {
             1 => racy::load::<1>(p) as u128,
             2 => racy::load::<2>(p) as u128,
             4 => racy::load::<4>(p) as u128,
-            8 => racy::load::<8>(p) as u128,
-            _ => racy::load::<8>(p) as u128 | (racy::load::<8>(p.add(8)) as u128) << 64,
+            _ => racy::load::<8>(p) as u128,
         }
     } else {
         match N {
             1 => *p as u128,
             2 => u16::from_le(p.cast::<u16>().read_unaligned()) as u128,
             4 => u32::from_le(p.cast::<u32>().read_unaligned()) as u128,
-            8 => u64::from_le(p.cast::<u64>().read_unaligned()) as u128,
-            _ => u128::from_le(p.cast::<u128>().read_unaligned()),
+            _ => u64::from_le(p.cast::<u64>().read_unaligned()) as u128,
         }
     }
 }
 
-/// Write the low `N` bytes of `v` (1, 2, 4, 8 or 16), little-endian.
+/// Write the low `N` bytes of `v` (1, 2, 4 or 8), little-endian.
 #[inline(always)]
 unsafe fn write<const N: usize, const SHARED: bool>(p: *mut u8, v: u128) {
     if SHARED {
@@ -59,19 +57,14 @@ unsafe fn write<const N: usize, const SHARED: bool>(p: *mut u8, v: u128) {
             1 => racy::store::<1>(p, v as u64),
             2 => racy::store::<2>(p, v as u64),
             4 => racy::store::<4>(p, v as u64),
-            8 => racy::store::<8>(p, v as u64),
-            _ => {
-                racy::store::<8>(p, v as u64);
-                racy::store::<8>(p.add(8), (v >> 64) as u64);
-            }
+            _ => racy::store::<8>(p, v as u64),
         }
     } else {
         match N {
             1 => *p = v as u8,
             2 => p.cast::<u16>().write_unaligned((v as u16).to_le()),
             4 => p.cast::<u32>().write_unaligned((v as u32).to_le()),
-            8 => p.cast::<u64>().write_unaligned((v as u64).to_le()),
-            _ => p.cast::<u128>().write_unaligned(v.to_le()),
+            _ => p.cast::<u64>().write_unaligned((v as u64).to_le()),
         }
     }
 }
@@ -107,22 +100,6 @@ unsafe fn read_n<const SHARED: bool>(p: *const u8, n: usize) -> u64 {
         4 => read::<4, SHARED>(p) as u64,
         _ => read::<8, SHARED>(p) as u64,
     }
-}
-
-/// Effective address of a 32-bit address plus a static offset (33 bits: no wrap-around).
-#[inline(always)]
-fn ea(addr: u64, offset: u32) -> usize {
-    addr as u32 as usize + offset as usize
-}
-
-/// Bounds check of `[ea, ea + size)`, leaving through the cold `out_of_bounds` (which retries a shared
-/// memory that another thread grew).
-macro_rules! check {
-    ($ip:expr, $fp:expr, $mem:expr, $ctx:expr, $shared:expr, $ea:expr, $size:expr, $len:ident) => {
-        if $ea + $size > $len {
-            return out_of_bounds::<$shared>($ip, $fp, $mem, $len, $ctx);
-        }
-    };
 }
 
 /// Defines a handler `fn $name<...>(p: $P, ...)` whose body computes with `p`, `fp` and returns nothing.
@@ -175,21 +152,6 @@ simd_handler!(shuffle<>(Shuffle) |p, fp| {
     set128(fp, p.dst, i8x16_shuffle(get128(fp, p.a), get128(fp, p.b), lanes))
 });
 
-#[inline(always)]
-pub(crate) unsafe fn load<const SHARED: bool>(
-    p: Load,
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Activation,
-) -> Exit {
-    let ea = ea(get(fp, p.addr), p.offset);
-    check!(ip, fp, mem, ctx, SHARED, ea, 16, len);
-    set128(fp, p.dst, read_v128::<SHARED>(mem.add(ea)));
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
-}
-
 /// Defines whole-vector load and store handlers for an addressing form (`$ea` from the operands).
 macro_rules! vector_access {
     ($load:ident, $store:ident, $L:ty, $S:ty, [$($extra:tt)*], |$p:ident, $fp:ident| $ea:expr) => {
@@ -225,7 +187,9 @@ macro_rules! vector_access {
     };
 }
 
-// `base + (index << SHIFT)` and `base + imm` addressing (the address's `i32.add` fused in), as for scalars.
+// `fp[addr] + offset`, `base + (index << SHIFT)` and `base + imm` addressing (the last two with the address's
+// `i32.add` fused in), as for scalars.
+vector_access!(load, store, Load, Store, [], |p, fp| ea(get(fp, p.addr), p.offset));
 vector_access!(load_ss, store_ss, LoadSS, StoreSS, [, const SHIFT: u32], |p, fp| ea(
     get(fp, p.a).wrapping_add(get(fp, p.b) << SHIFT),
     p.offset
@@ -245,21 +209,6 @@ pub(crate) unsafe fn load_splat<Op: V128Splat, const SHARED: bool>(
     let ea = ea(get(fp, p.addr), p.offset);
     check!(ip, fp, mem, ctx, SHARED, ea, Op::BYTES, len);
     set128(fp, p.dst, Op::eval(read_n::<SHARED>(mem.add(ea), Op::BYTES)));
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
-}
-
-#[inline(always)]
-pub(crate) unsafe fn store<const SHARED: bool>(
-    p: Store,
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Activation,
-) -> Exit {
-    let ea = ea(get(fp, p.addr), p.offset);
-    check!(ip, fp, mem, ctx, SHARED, ea, 16, len);
-    write_v128::<SHARED>(mem.add(ea), get128(fp, p.value));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 

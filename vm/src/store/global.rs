@@ -29,9 +29,7 @@ impl Global {
             return Err(Error::api(format!("global of type {} initialised with a {}", ty.content, value.ty())));
         }
         let raw = inner.val_to_raw(&value)?;
-        let g = inner.push_global(ty, raw);
-        inner.globals[g.index as usize].hi = value.v128().map_or(0, |v| (v >> 64) as u64);
-        Ok(g)
+        Ok(inner.push_global(ty, value.v128().unwrap_or(raw as u128)))
     }
 
     fn cell<'a>(&self, inner: &'a StoreInner) -> Result<&'a GlobalCell> {
@@ -73,8 +71,9 @@ impl Global {
 }
 
 impl StoreInner {
-    pub(crate) fn push_global(&mut self, ty: GlobalType, raw: u64) -> Global {
-        self.globals.push(Box::new(GlobalCell { value: raw, hi: 0, ty }));
+    /// A new global holding `value` (a slot value, or both halves of a `v128`).
+    pub(crate) fn push_global(&mut self, ty: GlobalType, value: u128) -> Global {
+        self.globals.push(Box::new(GlobalCell { value: value as u64, hi: (value >> 64) as u64, ty }));
         Global { store: self.id, index: self.globals.len() as u32 - 1 }
     }
 

@@ -334,10 +334,8 @@ fn define_entities(
             // SAFETY: `globals` holds pointers to live cells of this store.
             x.eval(|i| unsafe { read_cell(e.globals[i as usize]) }, |f| e.funcs[f as usize].raw)
         });
-        let handle = s.push_global(g.ty, init as u64);
-        let cell = &mut s.globals[handle.index as usize];
-        cell.hi = (init >> 64) as u64;
-        e.globals.push(&mut cell.value);
+        let handle = s.push_global(g.ty, init);
+        e.globals.push(&mut s.globals[handle.index as usize].value);
         e.global_ids.push(handle.index);
     }
     let read_global = |i: u32| -> u128 {
