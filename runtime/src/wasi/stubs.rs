@@ -2,7 +2,7 @@
 //!
 //! [`PREVIEW1`] lists every function of preview1 with its core wasm signature (taken from the
 //! imports of Debian's wasi-libc `libc.a`, plus the deprecated `proc_raise`). Every one of them is
-//! implemented (`tests/wasi.rs` checks that none answers `ENOSYS`); [`add_stubs`] still defines any
+//! implemented (`tests/it/wasi.rs` checks that none answers `ENOSYS`); [`add_stubs`] still defines any
 //! name missing after registration as a function of the right type returning `ENOSYS` (52), so
 //! that a name added to the list before its implementation links rather than fails.
 

@@ -3,11 +3,9 @@
 //! slots were nulled, "uninitialized element", and reused at once by the next module, so a stale pointer
 //! silently called the new occupant.)
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use wasmvm_loader::{LoadOptions, ModuleId, Source, SpaceConfig, Thread};
 
 /// A library with two functions in its own table slots: slot 0 returns `tag + x`, slot 1 likewise.

@@ -1,6 +1,6 @@
 //! WASI clocks, randomness and `poll_oneoff` (sleeping).
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

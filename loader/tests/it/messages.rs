@@ -1,10 +1,8 @@
 //! Issue 10, finding 5: the loader's messages say what they mean, and the module limit is a setting.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use wasmvm_loader::{LoadOptions, Source, SpaceConfig};
 
 fn bytes(name: &str, wat: &str) -> Source {

@@ -1,7 +1,7 @@
 //! WASI preview1 functions one by one: arguments, environment, standard streams, bad pointers,
 //! no `ENOSYS` left. (Clocks and polling: `wasi_clock.rs`; embedding: `wasi_embed.rs`.)
 
-mod common;
+use crate::common;
 
 use std::io::Cursor;
 

@@ -1,12 +1,10 @@
 //! Step 4: threads — each with its own store, stack and TLS blocks, instances created lazily, modules
 //! loaded by one thread callable through function pointers from all.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::sync::{Arc, Barrier, mpsc};
 
-use common::*;
+use crate::common::*;
 use wasmvm_loader::{LoadOptions, RegionKind, SpaceConfig, Symbol};
 
 fn load_main(t: &mut wasmvm_loader::Thread) {

@@ -3,7 +3,7 @@
 //! and how a thread ends the program (proc_exit, trap, several at once) — plus spawn failures and
 //! WASI from spawned threads through the library.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

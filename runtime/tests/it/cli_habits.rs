@@ -2,7 +2,7 @@
 //! wasmtime's `--preload NAME=MODULE` refused with a hint instead of misread as a path, and `exit(300)`
 //! handled as wasmtime 49 handles it.
 
-mod common;
+use crate::common;
 
 use std::process::{Command, Output};
 

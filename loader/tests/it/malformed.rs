@@ -4,11 +4,9 @@
 //! module's code must stay usable, with the other modules' memory unchanged (`hostile.rs` fuzzes the
 //! memory-info fields for exactly that).
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use wasmvm_loader::{AddressSpace, Error, LoadOptions, Source, SpaceConfig};
 

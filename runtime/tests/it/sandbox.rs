@@ -2,7 +2,7 @@
 //! the outside while the guest opens through it, the metadata leak through a trailing slash, and
 //! symlinks the guest makes itself.
 
-mod common;
+use crate::common;
 
 use std::ffi::CString;
 use std::fs;

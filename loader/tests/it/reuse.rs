@@ -2,11 +2,9 @@
 //! once every thread that had an instance of the old one has vacated the slot, and each thread's TLS block
 //! of an unloaded module is freed. So a program may load and unload plugins forever.
 
-mod common;
-
 use std::sync::mpsc;
 
-use common::*;
+use crate::common::*;
 use wasmvm_loader::dl::{RTLD_GLOBAL, RTLD_NOW};
 use wasmvm_loader::{LoadOptions, RegionKind, SpaceConfig};
 

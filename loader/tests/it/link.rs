@@ -1,11 +1,9 @@
 //! Step 3: linking real modules — non-PIC and PIC main programs with PIC libraries, the import
 //! conventions, scope rules, and errors that name the module and the symbol.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use wasmvm_loader::{Error, LoadOptions, Source, SpaceConfig, Symbol};
 
 fn load_main(t: &mut wasmvm_loader::Thread) {

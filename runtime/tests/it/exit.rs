@@ -9,7 +9,7 @@
 //! CLI test was killed by its 120 s kill switch.) A CLI run that hangs is killed and fails
 //! (`common::wasmvm_stdin`); a library run that hangs hangs the test, which is the failure.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

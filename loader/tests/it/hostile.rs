@@ -2,11 +2,9 @@
 //! memory unchanged" (not only "no panic"): a real library (libplugin.so) with random `dylink.0` memory-info
 //! fields, loaded next to the C program and its libraries.
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use proptest::prelude::*;
 use wasmvm_loader::{LoadOptions, Source, SpaceConfig};
 

@@ -3,7 +3,7 @@
 //! loader's allocator, WASI from a library, four threads) through the binary, with `--preload`,
 //! `-L`, `--map` and `--invoke`, endings from a thread, and loader errors.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

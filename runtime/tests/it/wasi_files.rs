@@ -3,7 +3,7 @@
 //! with the host files checked afterwards; single functions from wasm (preopens, `fd_readdir`
 //! paging, symlinks, bad pointers, descriptors shared between clones); `--dir` errors.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -9,7 +9,7 @@
 //! `O_APPEND` was `ENOTSUP`, directories reported `FD_FILESTAT_SET_SIZE`, and every standard
 //! stream was a terminal to `isatty`.)
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::os::fd::{FromRawFd, OwnedFd};

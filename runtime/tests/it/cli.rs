@@ -1,7 +1,7 @@
 //! The `wasmvm` binary end to end: the `hello.wasm` cases, error reporting (one `error:` line and
 //! a non-zero status), traps, reactors, `--invoke`, `--version` and `wast`.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::Path;

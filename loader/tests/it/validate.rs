@@ -4,11 +4,9 @@
 //! byte of its memory — is left exactly as it was. (Before: placed as declared, its data overwrote the
 //! next module's, and the program went on.)
 
-mod common;
-
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use wasmvm_loader::{AddressSpace, LoadOptions, Source, SpaceConfig, Thread};
 
 /// Every region and every byte in them.

@@ -2,12 +2,10 @@
 //! resolved only beneath the trusted search directories and the preopens, and `dlerror` says why without
 //! any host detail or file content (the rules: `loader/src/search.rs`).
 
-mod common;
-
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use common::*;
+use crate::common::*;
 use wasmvm_loader::{AddressSpace, Error, LoadOptions, Source, SpaceConfig, Thread};
 
 /// A library that does nothing (4 bytes of data).

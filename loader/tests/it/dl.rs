@@ -1,8 +1,6 @@
 //! Step 5: dlopen/dlsym/dlclose/dlerror from wasm (include/wasmvm.h) and from Rust.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use wasmvm_loader::dl::{RTLD_GLOBAL, RTLD_NOW};
 use wasmvm_loader::{LoadOptions, SpaceConfig, Symbol};
 

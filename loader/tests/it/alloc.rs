@@ -1,8 +1,6 @@
 //! Step 6: the built-in allocator and log, as host functions of every module.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use wasmvm_loader::{LoadOptions, RegionKind, SpaceConfig};
 
 #[test]
@@ -120,7 +118,7 @@ fn warns_about_wasi_libc_dlmalloc_in_the_main_program() {
           placed there; link include/wasmvm_malloc.c into it to use the loader's allocator instead"]
     );
     // main.wasm links include/wasmvm_malloc.c instead: no warning.
-    let (space, _) = common::space(SpaceConfig::default());
+    let (space, _) = crate::common::space(SpaceConfig::default());
     space
         .thread()
         .unwrap()

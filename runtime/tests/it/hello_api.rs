@@ -1,7 +1,7 @@
 //! `hello.wasm` (a wasi-libc C program) through the library API, output captured in memory: every
 //! case of `fixtures/expected/cases.tsv` must produce exactly the expected stdout and exit status.
 
-mod common;
+use crate::common;
 
 use wasmvm::{Engine, Module};
 use wasmvm_runtime::run;

@@ -1,9 +1,7 @@
 //! Step 7: Emscripten side modules (`emcc -sSIDE_MODULE=1`, Debian's 3.1.6) load unchanged, including weak
 //! undefined symbols and, with `-pthread`, Emscripten's TLS convention.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use wasmvm_loader::{LoadOptions, Source, SpaceConfig, Symbol};
 
 #[test]

@@ -1,7 +1,7 @@
 //! Embedding WASI: exit from a start function, linker rules, the context inside other user data,
 //! and long-running programs.
 
-mod common;
+use crate::common;
 
 use wasmvm::{Engine, Linker, Module, Store};
 use wasmvm_runtime::run;

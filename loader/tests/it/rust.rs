@@ -1,8 +1,6 @@
 //! Step 7: a `#![no_std]` Rust PIC side module.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use wasmvm_loader::{LoadOptions, SpaceConfig, Symbol};
 
 #[test]

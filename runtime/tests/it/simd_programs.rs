@@ -4,7 +4,7 @@
 //! each built with and without SIMD. Every build must print exactly the committed expected output,
 //! which is what node and native builds of the same sources print.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
