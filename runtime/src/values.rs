@@ -44,7 +44,7 @@ pub fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
             };
             Val::V128(v.ok_or_else(bad)?)
         }
-        ValType::FuncRef | ValType::ExternRef => {
+        ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
             return Err(format!("cannot pass a {ty} argument from the command line"));
         }
     })

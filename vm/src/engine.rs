@@ -43,7 +43,7 @@ pub struct Config {
 }
 
 /// The WebAssembly proposals a module may use. The default is Wasm 2.0 (with SIMD) plus threads,
-/// relaxed SIMD, extended-const and tail calls.
+/// relaxed SIMD, extended-const, tail calls, typed function references and wide arithmetic.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
     /// Importing and exporting mutable globals (Wasm 2.0).
@@ -69,6 +69,11 @@ pub struct Features {
     pub simd: bool,
     /// Relaxed SIMD (Wasm 3.0), with one deterministic result per instruction (see `ir::simd`).
     pub relaxed_simd: bool,
+    /// Typed function references (Wasm 3.0): `(ref $t)`, non-nullable references, `call_ref`,
+    /// `return_call_ref`, `br_on_null`, `br_on_non_null`, `ref.as_non_null`, table initialisers.
+    pub function_references: bool,
+    /// `i64.add128`, `i64.sub128`, `i64.mul_wide_s` and `i64.mul_wide_u` (the wide-arithmetic proposal).
+    pub wide_arithmetic: bool,
 }
 
 impl Default for Features {
@@ -85,6 +90,8 @@ impl Default for Features {
             tail_call: true,
             simd: true,
             relaxed_simd: true,
+            function_references: true,
+            wide_arithmetic: true,
         }
     }
 }
@@ -102,6 +109,8 @@ impl Features {
             tail_call: false,
             simd: false,
             relaxed_simd: false,
+            function_references: false,
+            wide_arithmetic: false,
             threads,
             ..Self::default()
         }

@@ -39,6 +39,10 @@ pub enum TrapCode {
     Interrupted,
     /// The store's fuel ran out (see [`Config::consume_fuel`](crate::Config::consume_fuel)).
     OutOfFuel,
+    /// `call_ref` or `return_call_ref` through a null reference.
+    NullFunctionReference,
+    /// `ref.as_non_null` of a null reference.
+    NullReference,
 }
 
 impl TrapCode {
@@ -59,6 +63,8 @@ impl TrapCode {
             TrapCode::ExpectedSharedMemory => "expected shared memory",
             TrapCode::Interrupted => "interrupted",
             TrapCode::OutOfFuel => "all fuel consumed",
+            TrapCode::NullFunctionReference => "null function reference",
+            TrapCode::NullReference => "null reference",
         }
     }
 }

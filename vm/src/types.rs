@@ -20,6 +20,50 @@ pub enum ValType {
     FuncRef,
     /// A reference to a host value opaque to wasm, or null.
     ExternRef,
+    /// Any other reference type of the function-references proposal: a non-nullable or a typed function
+    /// reference (`(ref $t)`, `(ref null $t)`, `(ref func)`), or a bottom type (`nullfuncref`,
+    /// `nullexternref`). `funcref` and `externref` are always [`ValType::FuncRef`] and
+    /// [`ValType::ExternRef`], never this.
+    Ref(RefType),
+}
+
+/// A reference type: nullable or not, and what it refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RefType {
+    /// Whether the reference may be null.
+    pub nullable: bool,
+    /// What it refers to.
+    pub heap: HeapType,
+}
+
+/// What a reference refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HeapType {
+    /// A function of any type.
+    Func,
+    /// A host value.
+    Extern,
+    /// A function of one type, named by the engine's id for it (equal ids: the same function type, whichever
+    /// module declared it).
+    Concrete(u32),
+    /// No function (the bottom of the function types: only null).
+    NoFunc,
+    /// No host value (the bottom of the extern types: only null).
+    NoExtern,
+}
+
+impl HeapType {
+    /// Is this a function heap type (values are function references), rather than an extern one?
+    pub fn is_func(self) -> bool {
+        matches!(self, HeapType::Func | HeapType::Concrete(_) | HeapType::NoFunc)
+    }
+
+    /// Is every reference to `self` also a reference to `other`?
+    pub fn matches(self, other: HeapType) -> bool {
+        use HeapType::*;
+        self == other
+            || matches!((self, other), (Concrete(_) | NoFunc, Func) | (NoFunc, Concrete(_)) | (NoExtern, Extern))
+    }
 }
 
 impl ValType {
@@ -31,22 +75,70 @@ impl ValType {
         }
     }
 
-    pub(crate) fn from_wasmparser(ty: wasmparser::ValType) -> Result<Self, String> {
-        use wasmparser::ValType as V;
+    /// The type wasmparser decoded; `concrete` gives the engine's id of a module type index (`None` if the
+    /// index is not known yet: a type that refers to itself or a later one, which needs GC's recursion groups).
+    pub(crate) fn from_wasmparser(
+        ty: wasmparser::ValType,
+        concrete: &dyn Fn(wasmparser::UnpackedIndex) -> Option<u32>,
+    ) -> Result<Self, String> {
+        use wasmparser::{AbstractHeapType as A, HeapType as H, ValType as V};
         Ok(match ty {
             V::I32 => ValType::I32,
             V::I64 => ValType::I64,
             V::F32 => ValType::F32,
             V::F64 => ValType::F64,
             V::V128 => ValType::V128,
-            V::Ref(r) if r == wasmparser::RefType::FUNCREF => ValType::FuncRef,
-            V::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValType::ExternRef,
-            V::Ref(r) => return Err(format!("reference type {r} is not supported")),
+            V::Ref(r) => {
+                let heap = match r.heap_type() {
+                    H::Abstract { shared: false, ty: A::Func } => HeapType::Func,
+                    H::Abstract { shared: false, ty: A::Extern } => HeapType::Extern,
+                    H::Abstract { shared: false, ty: A::NoFunc } => HeapType::NoFunc,
+                    H::Abstract { shared: false, ty: A::NoExtern } => HeapType::NoExtern,
+                    H::Concrete(i) | H::Exact(i) => HeapType::Concrete(
+                        concrete(i).ok_or_else(|| format!("recursive type reference {r} is not supported"))?,
+                    ),
+                    _ => return Err(format!("reference type {r} is not supported")),
+                };
+                ValType::from_ref(RefType { nullable: r.is_nullable(), heap })
+            }
         })
     }
+
+    /// The value type of a reference type (`funcref` and `externref` by their own names).
+    pub fn from_ref(r: RefType) -> Self {
+        match r {
+            RefType { nullable: true, heap: HeapType::Func } => ValType::FuncRef,
+            RefType { nullable: true, heap: HeapType::Extern } => ValType::ExternRef,
+            r => ValType::Ref(r),
+        }
+    }
+
+    /// The reference type, if this is one.
+    pub fn as_ref(self) -> Option<RefType> {
+        match self {
+            ValType::FuncRef => Some(RefType { nullable: true, heap: HeapType::Func }),
+            ValType::ExternRef => Some(RefType { nullable: true, heap: HeapType::Extern }),
+            ValType::Ref(r) => Some(r),
+            _ => None,
+        }
+    }
+
     /// Is this a reference type?
     pub fn is_ref(self) -> bool {
-        matches!(self, ValType::FuncRef | ValType::ExternRef)
+        self.as_ref().is_some()
+    }
+
+    /// Is this a function reference type (its values are function references or null)?
+    pub fn is_func_ref(self) -> bool {
+        self.as_ref().is_some_and(|r| r.heap.is_func())
+    }
+
+    /// Is every value of `self` also a value of `other` (subtyping; equal types match)?
+    pub fn matches(self, other: ValType) -> bool {
+        match (self.as_ref(), other.as_ref()) {
+            (Some(a), Some(b)) => (!a.nullable || b.nullable) && a.heap.matches(b.heap),
+            _ => self == other,
+        }
     }
 }
 
@@ -60,7 +152,21 @@ impl fmt::Display for ValType {
             ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::Ref(r) => return write!(f, "{r}"),
         })
+    }
+}
+
+impl fmt::Display for RefType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let null = if self.nullable { "null " } else { "" };
+        match self.heap {
+            HeapType::Func => write!(f, "(ref {null}func)"),
+            HeapType::Extern => write!(f, "(ref {null}extern)"),
+            HeapType::NoFunc => write!(f, "(ref {null}nofunc)"),
+            HeapType::NoExtern => write!(f, "(ref {null}noextern)"),
+            HeapType::Concrete(id) => write!(f, "(ref {null}<type {id}>)"),
+        }
     }
 }
 

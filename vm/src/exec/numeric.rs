@@ -124,3 +124,36 @@ pub(crate) unsafe fn bin2<Inner: BinaryOp, Outer: BinaryOp, const B_IMM: bool, c
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
+
+/// The wide-arithmetic proposal: 128-bit sums and differences of (low, high) i64 pairs, and the full
+/// 128-bit product of two i64s. All operands are read before the two results are written (a result slot
+/// may be an operand's).
+macro_rules! wide {
+    ($( $(#[$doc:meta])* $name:ident ($P:ident) |$p:ident, $fp:ident| $value:expr; )*) => {$(
+        $(#[$doc])*
+        #[inline(always)]
+        pub(crate) unsafe fn $name($p: $P, ip: Ip, $fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+            let v: u128 = $value;
+            set($fp, $p.dst, v as u64);
+            set($fp, $p.dst + 1, (v >> 64) as u64);
+            dispatch!(next(&$p, ip), $fp, mem, len, ctx)
+        }
+    )*};
+}
+
+/// A (low, high) pair of slots as one 128-bit value.
+#[inline(always)]
+unsafe fn pair(fp: Fp, lo: Slot, hi: Slot) -> u128 {
+    get(fp, lo) as u128 | (get(fp, hi) as u128) << 64
+}
+
+wide! {
+    /// `i64.add128`: wrapping 128-bit addition.
+    i64_add128 (Wide128) |p, fp| pair(fp, p.a_lo, p.a_hi).wrapping_add(pair(fp, p.b_lo, p.b_hi));
+    /// `i64.sub128`: wrapping 128-bit subtraction.
+    i64_sub128 (Wide128) |p, fp| pair(fp, p.a_lo, p.a_hi).wrapping_sub(pair(fp, p.b_lo, p.b_hi));
+    /// `i64.mul_wide_s`: the signed 128-bit product.
+    i64_mul_wide_s (BinSS) |p, fp| (get(fp, p.a) as i64 as i128 * get(fp, p.b) as i64 as i128) as u128;
+    /// `i64.mul_wide_u`: the unsigned 128-bit product.
+    i64_mul_wide_u (BinSS) |p, fp| get(fp, p.a) as u128 * get(fp, p.b) as u128;
+}

@@ -375,6 +375,17 @@ operand_shapes! {
     LoadLane { dst: slot, src: slot, addr: slot, offset: u32, lane: u32 };
     /// Store lane `lane` of `value` to `fp[addr] + offset`.
     StoreLane { addr: slot, offset: u32, value: slot, lane: u32 };
+
+    // ----- typed function references (`exec/call.rs`, `exec/control.rs`) -----
+    /// Call the function `fp[func]` refers to (a typed reference: `type_id` is its signature, checked
+    /// anyway so that no host-made reference can break the frame layout). `nargs` as for `CallImport`.
+    CallRef { type_id: u32, func: slot, frame: slot, nargs: u32 };
+    /// Trap with "null reference" if `fp[src]` is null.
+    RefCheck { src: slot };
+
+    // ----- wide arithmetic (`exec/numeric.rs`): 128-bit values as two i64 halves, low first -----
+    /// `fp[dst], fp[dst + 1] = OP((a_lo, a_hi), (b_lo, b_hi))`.
+    Wide128 { dst: slot, a_lo: slot, a_hi: slot, b_lo: slot, b_hi: slot };
 }
 
 /// The instruction families: `name [TypeParam: Bound, ...; const FLAG: type, ...] (Shape) => exec::path;`.
@@ -487,6 +498,17 @@ macro_rules! for_each_instr {
             v128_store_si [; const SHARED: bool] (StoreSI) => simd::store_si;
             v128_load_lane [; const N: usize, const SHARED: bool] (LoadLane) => simd::load_lane;
             v128_store_lane [; const N: usize, const SHARED: bool] (StoreLane) => simd::store_lane;
+
+            // typed function references
+            call_ref [;] (CallRef) => call::call_ref;
+            return_call_ref [;] (CallRef) => call::return_call_ref;
+            ref_as_non_null [;] (RefCheck) => control::ref_as_non_null;
+
+            // wide arithmetic
+            i64_add128 [;] (Wide128) => numeric::i64_add128;
+            i64_sub128 [;] (Wide128) => numeric::i64_sub128;
+            i64_mul_wide_s [;] (BinSS) => numeric::i64_mul_wide_s;
+            i64_mul_wide_u [;] (BinSS) => numeric::i64_mul_wide_u;
         }
     };
 }

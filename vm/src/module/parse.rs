@@ -36,6 +36,8 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
         (c.tail_call, WasmFeatures::TAIL_CALL),
         (c.simd, WasmFeatures::SIMD),
         (c.relaxed_simd, WasmFeatures::RELAXED_SIMD),
+        (c.function_references, WasmFeatures::FUNCTION_REFERENCES),
+        (c.wide_arithmetic, WasmFeatures::WIDE_ARITHMETIC),
     ] {
         if on {
             f.insert(flag);
@@ -53,12 +55,23 @@ fn invalid(e: wasmparser::BinaryReaderError) -> Error {
     }
 }
 
-fn val_type(t: wasmparser::ValType) -> Result<ValType> {
-    ValType::from_wasmparser(t).map_err(Error::Unsupported)
+/// A value type; `types` are the engine ids of the module's types so far (typed references name them).
+fn val_type(types: &[u32], t: wasmparser::ValType) -> Result<ValType> {
+    val_type_in_group(types, types.len(), t)
 }
 
-fn ref_type(t: wasmparser::RefType) -> Result<ValType> {
-    val_type(wasmparser::ValType::Ref(t))
+/// As [`val_type`], inside the type section's recursion group that starts at type index `group`.
+fn val_type_in_group(types: &[u32], group: usize, t: wasmparser::ValType) -> Result<ValType> {
+    let concrete = |i: wasmparser::UnpackedIndex| match i {
+        wasmparser::UnpackedIndex::Module(i) => types.get(i as usize).copied(),
+        wasmparser::UnpackedIndex::RecGroup(i) => types.get(group + i as usize).copied(),
+        _ => None,
+    };
+    ValType::from_wasmparser(t, &concrete).map_err(Error::Unsupported)
+}
+
+fn ref_type(types: &[u32], t: wasmparser::RefType) -> Result<ValType> {
+    val_type(types, wasmparser::ValType::Ref(t))
 }
 
 fn const_expr(e: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
@@ -75,15 +88,15 @@ fn memory_type(m: wasmparser::MemoryType) -> Result<MemoryType> {
     Ok(MemoryType { min: m.initial, max: m.maximum, shared: m.shared })
 }
 
-fn table_type(t: wasmparser::TableType) -> Result<TableType> {
+fn table_type(types: &[u32], t: wasmparser::TableType) -> Result<TableType> {
     if t.table64 {
         return Err(Error::Unsupported("table64 is not supported".into()));
     }
-    Ok(TableType { element: ref_type(t.element_type)?, min: t.initial as u32, max: t.maximum.map(|m| m as u32) })
+    Ok(TableType { element: ref_type(types, t.element_type)?, min: t.initial as u32, max: t.maximum.map(|m| m as u32) })
 }
 
-fn global_type(g: wasmparser::GlobalType) -> Result<GlobalType> {
-    Ok(GlobalType { content: val_type(g.content_type)?, mutable: g.mutable })
+fn global_type(types: &[u32], g: wasmparser::GlobalType) -> Result<GlobalType> {
+    Ok(GlobalType { content: val_type(types, g.content_type)?, mutable: g.mutable })
 }
 
 pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
@@ -133,7 +146,8 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g.map_err(malformed)?;
-                    m.globals.push(GlobalDef { ty: global_type(g.ty)?, init: Some(const_expr(&g.init_expr)?) });
+                    m.globals
+                        .push(GlobalDef { ty: global_type(&m.type_ids, g.ty)?, init: Some(const_expr(&g.init_expr)?) });
                 }
             }
             Payload::ExportSection(reader) => export_section(&mut m, reader)?,
@@ -172,6 +186,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
 fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSectionReader<'_>) -> Result<()> {
     for group in reader {
         let group = group.map_err(malformed)?;
+        let start = m.type_ids.len();
         for sub in group.into_types() {
             let f = match &sub.composite_type.inner {
                 wasmparser::CompositeInnerType::Func(f) => f,
@@ -179,8 +194,9 @@ fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSe
                     return Err(Error::Unsupported("GC types are not supported".into()));
                 }
             };
-            let params = f.params().iter().map(|&t| val_type(t)).collect::<Result<Vec<_>>>()?;
-            let results = f.results().iter().map(|&t| val_type(t)).collect::<Result<Vec<_>>>()?;
+            let ty = |&t: &wasmparser::ValType| val_type_in_group(&m.type_ids, start, t);
+            let params = f.params().iter().map(ty).collect::<Result<Vec<_>>>()?;
+            let results = f.results().iter().map(ty).collect::<Result<Vec<_>>>()?;
             let ty = FuncType::new(params, results);
             m.type_ids.push(engine.intern(&ty));
             m.types.push(ty);
@@ -199,7 +215,7 @@ fn import_section(m: &mut ModuleInner, reader: wasmparser::ImportSectionReader<'
                 EntityIndex::Func(m.funcs.len() as u32 - 1)
             }
             TypeRef::Table(t) => {
-                m.tables.push(TableDef { ty: table_type(t)?, init: None });
+                m.tables.push(TableDef { ty: table_type(&m.type_ids, t)?, init: None });
                 m.num_imported_tables += 1;
                 EntityIndex::Table(m.tables.len() as u32 - 1)
             }
@@ -209,7 +225,7 @@ fn import_section(m: &mut ModuleInner, reader: wasmparser::ImportSectionReader<'
                 EntityIndex::Memory(m.memories.len() as u32 - 1)
             }
             TypeRef::Global(t) => {
-                m.globals.push(GlobalDef { ty: global_type(t)?, init: None });
+                m.globals.push(GlobalDef { ty: global_type(&m.type_ids, t)?, init: None });
                 m.num_imported_globals += 1;
                 EntityIndex::Global(m.globals.len() as u32 - 1)
             }
@@ -229,7 +245,7 @@ fn table_section(m: &mut ModuleInner, reader: wasmparser::TableSectionReader<'_>
             TableInit::RefNull => None,
             TableInit::Expr(e) => Some(const_expr(e)?),
         };
-        m.tables.push(TableDef { ty: table_type(t.ty)?, init });
+        m.tables.push(TableDef { ty: table_type(&m.type_ids, t.ty)?, init });
     }
     Ok(())
 }

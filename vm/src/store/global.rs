@@ -25,7 +25,7 @@ impl Global {
     /// Create a global holding `value`.
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
         let inner = store.inner_mut();
-        if value.ty() != ty.content {
+        if !value.fits(ty.content) {
             return Err(Error::api(format!("global of type {} initialised with a {}", ty.content, value.ty())));
         }
         let raw = inner.val_to_raw(&value)?;
@@ -59,7 +59,7 @@ impl Global {
         if !ty.mutable {
             return Err(Error::api("cannot set an immutable global"));
         }
-        if value.ty() != ty.content {
+        if !value.fits(ty.content) {
             return Err(Error::api(format!("global of type {} set to a {}", ty.content, value.ty())));
         }
         let raw = inner.val_to_raw(&value)?;
@@ -134,8 +134,12 @@ impl StoreInner {
             ValType::F32 => Val::F32(raw as u32),
             ValType::F64 => Val::F64(raw),
             ValType::V128 => Val::V128(raw as u128),
-            ValType::FuncRef => Val::FuncRef(if raw == 0 { None } else { Some(super::Func { store: self.id, raw }) }),
-            ValType::ExternRef => Val::ExternRef(super::ExternRef::from_raw(self, raw)),
+            ty if ty.is_func_ref() => {
+                Val::FuncRef(if raw == 0 { None } else { Some(super::Func { store: self.id, raw }) })
+            }
+            ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
+                Val::ExternRef(super::ExternRef::from_raw(self, raw))
+            }
         }
     }
 }

@@ -254,7 +254,11 @@ fn import_entities(s: &mut StoreInner, m: &crate::module::ModuleInner, imports: 
             (EntityIndex::Global(g), Extern::Global(gl)) => {
                 s.check(gl.store, "global")?;
                 let cell = &mut s.globals[gl.index as usize];
-                if cell.ty != m.globals[g as usize].ty {
+                // An immutable global may hold a subtype of what the import expects; a mutable one exactly it.
+                let (have, want) = (cell.ty, m.globals[g as usize].ty);
+                let fits = have.mutable == want.mutable
+                    && if want.mutable { have.content == want.content } else { have.content.matches(want.content) };
+                if !fits {
                     return Err(incompatible(imp, "global type differs"));
                 }
                 e.globals.push(&mut cell.value);

@@ -235,6 +235,49 @@ impl Translator<'_> {
         }
     }
 
+    /// `br_on_null`: branch (dropping the null) if the reference on top is null; else keep it.
+    pub(super) fn br_on_null(&mut self, depth: u32) {
+        let reference = self.top_ref_slot();
+        let e = self.pop_entry();
+        self.branch_on_null(reference, true, depth);
+        self.stack.push(e);
+    }
+
+    /// `br_on_non_null`: branch with the reference (the label's last value) if it is not null; else drop it.
+    pub(super) fn br_on_non_null(&mut self, depth: u32) {
+        let reference = self.top_ref_slot();
+        self.branch_on_null(reference, false, depth);
+        self.pop_entry();
+    }
+
+    /// The slot of the reference on top of the stack (a constant `ref.null` is materialised).
+    pub(super) fn top_ref_slot(&mut self) -> Slot {
+        let top = self.height() - 1;
+        if matches!(self.stack[top as usize].op, Operand::Const(_)) {
+            self.materialize(top);
+        }
+        match self.src_of(self.stack[top as usize]) {
+            Src::Slot(s) => s,
+            Src::Imm(_) => unreachable!("materialised"),
+        }
+    }
+
+    /// Branch to `depth` when the reference in `slot` is null (`null`) or not null (`!null`), as `br_if`
+    /// does: in place if the label's values are already where it wants them, else over a side path.
+    fn branch_on_null(&mut self, reference: Slot, null: bool, depth: u32) {
+        let h = br_cmp_handlers(CmpOp::I64Eq);
+        let test = BrCmpSI { a: reference, imm: 0, offset: 0 };
+        let (kind, label, base, arity) = self.target(depth);
+        if kind != ControlKind::Function && self.in_place(base, arity) {
+            self.emit_branch(h.si.pick(null), test, label);
+        } else {
+            let skip = self.new_label();
+            self.emit_branch(h.si.pick(!null), test, skip);
+            self.branch_to_on_side_path(depth);
+            self.bind(skip);
+        }
+    }
+
     pub(super) fn br_table(&mut self, targets: &[u32], default: u32) {
         let index = self.pop();
         let index = match index {
@@ -356,6 +399,23 @@ impl Translator<'_> {
         self.stack.truncate((self.height() - n) as usize);
         let p = CallIndirect { type_id, table, index, frame, nargs: ty.param_slots() };
         let op = if tail { isa::return_call_indirect::op() } else { isa::call_indirect::op() };
+        self.emit(op, p);
+        self.need_slots(frame + ty.call_slots() as u32 + 1);
+        self.push_results(ty.results(), tail);
+        Ok(())
+    }
+
+    /// `call_ref` / `return_call_ref`: as `call_indirect`, the callee taken from a typed reference.
+    pub(super) fn call_ref(&mut self, type_index: u32, tail: bool) -> Result<()> {
+        let ty = self.m.types.get(type_index as usize).ok_or_else(|| Error::Invalid("bad type index".into()))?.clone();
+        let n = ty.params().len() as u32;
+        let type_id = self.m.type_ids[type_index as usize];
+        let func = self.pop_slot();
+        self.materialize_top(n);
+        let frame = self.temp_slot(self.height() - n);
+        self.stack.truncate((self.height() - n) as usize);
+        let p = CallRef { type_id, func, frame, nargs: ty.param_slots() };
+        let op = if tail { isa::return_call_ref::op() } else { isa::call_ref::op() };
         self.emit(op, p);
         self.need_slots(frame + ty.call_slots() as u32 + 1);
         self.push_results(ty.results(), tail);

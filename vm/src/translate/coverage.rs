@@ -24,11 +24,11 @@ macro_rules! translated {
     (exceptions) => { false };
     (legacy_exceptions) => { false };
     (tail_call) => { true };
-    (function_references) => { false };
+    (function_references) => { true };
     (gc) => { false };
     (memory_control) => { false };
     (stack_switching) => { false };
-    (wide_arithmetic) => { false };
+    (wide_arithmetic) => { true };
     (shared_everything_threads) => { false };
     (custom_descriptors) => { false };
     (acquire_release_atomics) => { false };

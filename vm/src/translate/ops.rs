@@ -4,6 +4,7 @@ use wasmparser::{MemArg, Operator};
 
 use super::{LastKind, LoadAddr, Operand, Src, Translator};
 use crate::error::{Error, Result};
+use crate::ir::Slot;
 use crate::ir::families::*;
 use crate::ir::isa::{self, *};
 use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, StoreKind, UnOp};
@@ -98,6 +99,18 @@ impl Translator<'_> {
             Operator::F64Const { value } => self.push(Operand::Const(value.bits())),
             Operator::RefNull { .. } => self.push(Operand::Const(0)),
             Operator::RefIsNull => self.unary(UnOp::I64Eqz),
+            Operator::RefAsNonNull => {
+                let src = self.top_ref_slot();
+                self.emit(isa::ref_as_non_null::op(), RefCheck { src });
+            }
+            Operator::BrOnNull { relative_depth } => self.br_on_null(relative_depth),
+            Operator::BrOnNonNull { relative_depth } => self.br_on_non_null(relative_depth),
+            Operator::CallRef { type_index } => self.call_ref(type_index, false)?,
+            Operator::ReturnCallRef { type_index } => self.call_ref(type_index, true)?,
+            Operator::I64Add128 => self.wide128(isa::i64_add128::op()),
+            Operator::I64Sub128 => self.wide128(isa::i64_sub128::op()),
+            Operator::I64MulWideS => self.mul_wide(isa::i64_mul_wide_s::op()),
+            Operator::I64MulWideU => self.mul_wide(isa::i64_mul_wide_u::op()),
             Operator::RefFunc { function_index } => {
                 let dst = self.push_temp();
                 self.emit_result(isa::ref_func::op(), RefFunc { dst, func: function_index }, dst, LastKind::Other);
@@ -112,6 +125,40 @@ impl Translator<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The top `n` operands as slots (constants materialised; locals read in place), bottom first.
+    fn pop_slots<const N: usize>(&mut self) -> [Slot; N] {
+        let h = self.height();
+        for d in h - N as u32..h {
+            if matches!(self.stack[d as usize].op, Operand::Const(_)) {
+                self.materialize(d);
+            }
+        }
+        let mut out = [0; N];
+        for s in out.iter_mut().rev() {
+            *s = match self.pop() {
+                Src::Slot(s) => s,
+                Src::Imm(_) => unreachable!("materialised"),
+            };
+        }
+        out
+    }
+
+    /// `i64.add128` / `i64.sub128`: four i64 operands, two i64 results (low, high).
+    fn wide128(&mut self, op: isa::Instr<Wide128>) {
+        let [a_lo, a_hi, b_lo, b_hi] = self.pop_slots::<4>();
+        let dst = self.push_temp();
+        self.push_temp();
+        self.emit(op, Wide128 { dst, a_lo, a_hi, b_lo, b_hi });
+    }
+
+    /// `i64.mul_wide_s` / `i64.mul_wide_u`: two i64 operands, two i64 results (low, high).
+    fn mul_wide(&mut self, op: isa::Instr<BinSS>) {
+        let [a, b] = self.pop_slots::<2>();
+        let dst = self.push_temp();
+        self.push_temp();
+        self.emit(op, BinSS { dst, a, b });
     }
 
     /// Translate a memory instruction; `false` if `op` is not one.

@@ -5,6 +5,7 @@
 mod api;
 mod backtrace;
 mod fuel;
+mod function_references;
 mod fusion;
 mod link_errors;
 mod robustness;

@@ -1,0 +1,25 @@
+;; Typed function references and wide arithmetic: call_ref and return_call_ref (like call_indirect, the callee
+;; from a reference), ref.as_non_null (a check, the value stays), br_on_null / br_on_non_null (a 64-bit
+;; compare-and-branch on the reference, in place or over a side path that moves the label's values).
+(module
+  (type $t (func (param i32) (result i32)))
+  (func $inc (type $t) (i32.add (local.get 0) (i32.const 1)))
+  (elem declare func $inc)
+  (func $call_ref (param $f (ref null $t)) (param i32) (result i32)
+    (call_ref $t (local.get 1) (ref.as_non_null (local.get $f))))
+  (func $tail (param $f (ref $t)) (param i32) (result i32)
+    (return_call_ref $t (local.get 1) (local.get $f)))
+  (func $on_null (param $f (ref null $t)) (param $x i32) (result i32)
+    (block $l (result i32)
+      (local.get $x)
+      (br_on_null $l (local.get $f))
+      (call_ref $t)))
+  (func $on_non_null (param $f (ref null $t)) (result (ref $t))
+    (block $l (result (ref $t))
+      (br_on_non_null $l (local.get $f))
+      (ref.func $inc)))
+  (func $wide (param i64 i64) (result i64 i64)
+    (i64.add128 (local.get 0) (local.get 1) (i64.const 1) (i64.const 0)))
+  (func $mul (param i64 i64) (result i64 i64)
+    (i64.mul_wide_s (local.get 0) (local.get 1)))
+)
