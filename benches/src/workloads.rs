@@ -22,6 +22,7 @@ pub const WORKLOADS: &[&str] = &[
     "simd_hash",
     "simd_search",
     "simd_rust",
+    "tailcall",
 ];
 
 /// Environment variable selecting quick mode (small n, short measurements) when set to `1`.

@@ -58,4 +58,4 @@ macro_rules! workload_tests {
     };
 }
 
-workload_tests!(fib sieve matmul sha256 switch indirect bulkmem malloc sqlite simd_blur simd_matmul simd_hash simd_search simd_rust);
+workload_tests!(fib sieve matmul sha256 switch indirect bulkmem malloc sqlite simd_blur simd_matmul simd_hash simd_search simd_rust tailcall);

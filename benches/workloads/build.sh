@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Rebuilds the benchmark workloads (*.wasm) in this folder.
 #
-# Import-free reactors (fib sieve matmul sha256 switch indirect bulkmem malloc), for each X:
+# Import-free reactors (fib sieve matmul sha256 switch indirect bulkmem malloc tailcall), for each X:
 #   clang-19 --target=wasm32-wasi -O2 [-mbulk-memory] -c X.c -o X.o
 #   clang-19 --target=wasm32-wasi -mexec-model=reactor -Wl,--no-entry -Wl,--export=run X.o -o X.wasm
-#   (-mbulk-memory only for bulkmem.c)
+#   (-mbulk-memory only for bulkmem.c; -mtail-call only for tailcall.c, whose handlers use musttail)
 # SIMD reactors (simd_blur simd_matmul simd_hash simd_search; wasm_simd128.h intrinsics), the same with -msimd128:
 #   clang-19 --target=wasm32-wasi -O2 -msimd128 -c X.c -o X.o
 #   clang-19 --target=wasm32-wasi -mexec-model=reactor -Wl,--no-entry -Wl,--export=run X.o -o X.wasm
@@ -55,7 +55,7 @@ cd "$(dirname "$0")"
 CC=clang-19
 TARGET=--target=wasm32-wasi
 REACTOR=(-mexec-model=reactor -Wl,--no-entry -Wl,--export=run)
-SIMPLE=(fib sieve matmul sha256 switch indirect bulkmem malloc)
+SIMPLE=(fib sieve matmul sha256 switch indirect bulkmem malloc tailcall)
 SIMD=(simd_blur simd_matmul simd_hash simd_search)
 RUSTWASM=(rustc --edition 2021 --target wasm32-wasip1 --crate-type cdylib -C opt-level=3 -C debuginfo=0 -C strip=symbols
     -C panic=abort)
@@ -76,6 +76,7 @@ find_sqlite() {
 build_simple() {
     local name=$1 extra=()
     [[ $name == bulkmem ]] && extra=(-mbulk-memory)
+    [[ $name == tailcall ]] && extra=(-mtail-call)
     [[ $name == simd_* ]] && extra=(-msimd128)
     $CC $TARGET -O2 "${extra[@]}" -c "$name.c" -o "$tmp/$name.o"
     $CC $TARGET "${REACTOR[@]}" "$tmp/$name.o" -o "$name.wasm"

@@ -37,6 +37,7 @@ const N = {
   simd_hash: [1, 50, 800],
   simd_search: [2, 10, 100],
   simd_rust: [1, 100, 1000],
+  tailcall: [1000, 200000],
 };
 
 const modules = {};

@@ -227,24 +227,54 @@ unsafe fn call_ref_unresolved(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ac
 /// frame's first slots and the callee starts at its `enter` (which checks the frame and zeroes its locals);
 /// no frame is pushed, so tail recursion runs in constant frame and host stack. The callee returns straight
 /// to the caller's caller, its results in the slots where the caller's own results belong.
+/// Tail calls move at most this many argument slots inline; more go through a cold handler (a `memmove`
+/// call in the hot handler would make it save registers on every tail call).
+const INLINE_ARGS: u32 = 4;
+
+/// Move `nargs <= INLINE_ARGS` argument slots from `fp[frame..]` down to `fp[0..]`. The arguments sit above
+/// the frame's start (`frame > 0`), so an upward copy reads each slot before it is overwritten.
 #[inline(always)]
-unsafe fn move_args(fp: Fp, frame: u32, nargs: u32) {
-    std::ptr::copy(fp.add(frame as usize), fp, nargs as usize);
+unsafe fn move_few_args(fp: Fp, frame: u32, nargs: u32) {
+    let src = fp.add(frame as usize);
+    for i in 0..nargs.min(INLINE_ARGS) as usize {
+        fp.add(i).write(src.add(i).read());
+    }
 }
 
+/// Tail call of a function of the same module: the arguments move down, then the callee's `enter` is
+/// performed here (as `call_internal` does: `p` carries its operands), so the callee starts after it.
 #[inline(always)]
 pub(crate) unsafe fn return_call_internal(
     p: ReturnCallInternal,
-    _ip: Ip,
+    ip: Ip,
     fp: Fp,
     mem: Mem,
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    move_args(fp, p.frame, p.nargs);
-    // `entry` points past the callee's `enter`; the tail call runs it.
-    let enter = (p.entry as Ip).sub(crate::ir::HANDLER_SIZE + std::mem::size_of::<Enter>());
-    dispatch!(enter, fp, mem, len, ctx)
+    if fp.add(p.frame_size as usize) > ctx.stack_end {
+        return trap(ctx, ip, TrapCode::StackExhausted);
+    }
+    if p.nargs > INLINE_ARGS {
+        return return_call_internal_many(ip, fp, mem, len, ctx);
+    }
+    move_few_args(fp, p.frame, p.nargs);
+    if zero_locals(fp.add(p.zero_from as usize), p.zero_len) {
+        return zero_rest(p.entry as Ip, fp, mem, len, ctx);
+    }
+    dispatch!(p.entry as Ip, fp, mem, len, ctx)
+}
+
+/// `return_call_internal` with more than [`INLINE_ARGS`] argument slots.
+#[cold]
+#[inline(never)]
+unsafe fn return_call_internal_many(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let p: ReturnCallInternal = operands(ip);
+    std::ptr::copy(fp.add(p.frame as usize), fp, p.nargs as usize);
+    if zero_locals(fp.add(p.zero_from as usize), p.zero_len) {
+        return zero_rest(p.entry as Ip, fp, mem, len, ctx);
+    }
+    dispatch!(p.entry as Ip, fp, mem, len, ctx)
 }
 
 /// Tail call of an import: a wasm function (of any instance) replaces the frame; a host or late-bound one
@@ -315,7 +345,32 @@ unsafe fn tail_to(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    move_args(fp, frame, nargs);
+    if nargs > INLINE_ARGS {
+        return tail_to_many(e, (frame as u64) << 32 | nargs as u64, fp, mem, len, ctx);
+    }
+    move_few_args(fp, frame, nargs);
+    let (mut mem, mut len) = (mem, len);
+    if (*e).instance != ctx.instance {
+        ctx.instance = (*e).instance;
+        (mem, len) = mem0(ctx.instance);
+    }
+    dispatch!((*e).code, fp, mem, len, ctx)
+}
+
+/// [`tail_to`] with more than [`INLINE_ARGS`] argument slots (`frame` and `nargs` packed into one
+/// register, so that this is a sibling call).
+#[cold]
+#[inline(never)]
+unsafe fn tail_to_many(
+    e: *const FuncEntry,
+    frame_nargs: u64,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let (frame, nargs) = ((frame_nargs >> 32) as usize, frame_nargs as u32 as usize);
+    std::ptr::copy(fp.add(frame), fp, nargs);
     let (mut mem, mut len) = (mem, len);
     if (*e).instance != ctx.instance {
         ctx.instance = (*e).instance;

@@ -88,3 +88,40 @@ fn tail_calls_alternate_between_instances_and_end_in_a_host_function() {
     // Ends in `b`, whose tail call to the host function returns its result: 3 * (500,001 + 1,000,000).
     assert_eq!(f.call(&mut store, (1_000_001, 0)).unwrap(), 4_500_003);
 }
+
+/// Tail calls with more argument slots than the handlers move inline (a `v128` takes two), direct and
+/// through a table, a million deep.
+#[test]
+fn tail_calls_with_many_arguments_keep_every_argument() {
+    let wat = r#"(module
+      (type $t (func (param i64 i32 i64 f64 v128 i32) (result i64)))
+      (table funcref (elem $step_i))
+      (func $step (export "step") (type $t)
+        (if (result i64) (i64.eqz (local.get 0))
+          (then (i64.add (i64.add (i64.extend_i32_u (local.get 1)) (local.get 2))
+                  (i64.add (i64.trunc_f64_s (local.get 3))
+                    (i64.add (i64x2.extract_lane 1 (local.get 4)) (i64.extend_i32_u (local.get 5))))))
+          (else (return_call $step (i64.sub (local.get 0) (i64.const 1)) (i32.add (local.get 1) (i32.const 1))
+                  (i64.add (local.get 2) (i64.const 2)) (f64.add (local.get 3) (f64.const 3))
+                  (i64x2.add (local.get 4) (v128.const i64x2 0 4)) (local.get 5)))))
+      (func $step_i (export "step_i") (type $t)
+        (if (result i64) (i64.eqz (local.get 0))
+          (then (i64.add (i64.add (i64.extend_i32_u (local.get 1)) (local.get 2))
+                  (i64.add (i64.trunc_f64_s (local.get 3))
+                    (i64.add (i64x2.extract_lane 1 (local.get 4)) (i64.extend_i32_u (local.get 5))))))
+          (else (return_call_indirect (type $t) (i64.sub (local.get 0) (i64.const 1))
+                  (i32.add (local.get 1) (i32.const 1)) (i64.add (local.get 2) (i64.const 2))
+                  (f64.add (local.get 3) (f64.const 3)) (i64x2.add (local.get 4) (v128.const i64x2 0 4))
+                  (local.get 5) (i32.const 0)))))
+      (func (export "run") (param i64) (result i64)
+        (call $step (local.get 0) (i32.const 0) (i64.const 0) (f64.const 0) (v128.const i64x2 0 0) (i32.const 7)))
+      (func (export "run_i") (param i64) (result i64)
+        (call $step_i (local.get 0) (i32.const 0) (i64.const 0) (f64.const 0) (v128.const i64x2 0 0) (i32.const 7))))"#;
+    let (mut store, inst) = instance(wat);
+    for name in ["run", "run_i"] {
+        let f = inst.get_func(&store, name).unwrap().typed::<i64, i64>(&store).unwrap();
+        // n steps add 1 + 2 + 3 + 4 per step; the last argument (7) is passed through unchanged.
+        assert_eq!(f.call(&mut store, 1_000_000).unwrap(), 10_000_000 + 7, "{name}");
+        assert_eq!(f.call(&mut store, 0).unwrap(), 7, "{name}");
+    }
+}
