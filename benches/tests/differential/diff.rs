@@ -117,6 +117,9 @@ fn vm_ty(t: wasmvm::ValType) -> Ty {
         wasmvm::ValType::V128 => Ty::V128,
         wasmvm::ValType::FuncRef => Ty::FuncRef,
         wasmvm::ValType::ExternRef => Ty::ExternRef,
+        // The generator emits no typed references (function references are off in its config).
+        wasmvm::ValType::Ref(r) if r.heap.is_func() => Ty::FuncRef,
+        wasmvm::ValType::Ref(_) => Ty::ExternRef,
     }
 }
 
