@@ -8,7 +8,8 @@
 //!   NaN with payload `P`. Printed in the shortest form that round-trips (`1.0`, `1e30`, `nan`).
 //! - `v128`: the vector as one 128-bit integer (lane 0 in the least significant bits), `0x` hexadecimal
 //!   or decimal. Printed as `0x` and 32 hexadecimal digits.
-//! - References cannot be passed; results print as `ref.null func`, `funcref`, and so on.
+//! - References: only null can be passed, as `null` (or `ref.null`) for a nullable reference type (a
+//!   function or host value has no text form); results print as `ref.null func`, `funcref`, and so on.
 
 use wasmvm::{Val, ValType};
 
@@ -44,9 +45,16 @@ pub fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
             };
             Val::V128(v.ok_or_else(bad)?)
         }
-        ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
-            return Err(format!("cannot pass a {ty} argument from the command line"));
-        }
+        ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => match ty.as_ref() {
+            Some(r) if r.nullable && matches!(text, "null" | "ref.null") => {
+                if r.heap.is_func() {
+                    Val::FuncRef(None)
+                } else {
+                    Val::ExternRef(None)
+                }
+            }
+            _ => return Err(format!("cannot pass a {ty} argument '{text}' from the command line (only null)")),
+        },
     })
 }
 
@@ -146,6 +154,18 @@ mod tests {
         assert!(parse_val("0x", ValType::I32).is_err());
         assert!(parse_val("--1", ValType::I32).is_err());
         assert!(parse_val("", ValType::I64).is_err());
+    }
+
+    #[test]
+    fn references_take_only_null_and_only_where_nullable() {
+        use wasmvm::{HeapType, RefType};
+        assert_eq!(round_trip("null", ValType::FuncRef), "ref.null func");
+        assert_eq!(round_trip("ref.null", ValType::ExternRef), "ref.null extern");
+        let typed = ValType::Ref(RefType { nullable: true, heap: HeapType::Concrete(0) });
+        assert_eq!(round_trip("null", typed), "ref.null func");
+        let non_null = ValType::Ref(RefType { nullable: false, heap: HeapType::Func });
+        assert!(parse_val("null", non_null).is_err());
+        assert!(parse_val("0", ValType::FuncRef).is_err());
     }
 
     #[test]

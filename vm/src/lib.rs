@@ -61,5 +61,5 @@ pub use store::{
     InterruptHandle, IntoFunc, Linker, SharedTable, Store, StoreInner, Table, TypedFunc, WasmParams, WasmResults,
     WasmTy,
 };
-pub use types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};
+pub use types::{ExternType, FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
 pub use value::Val;
