@@ -103,11 +103,6 @@ pub(crate) fn write_reg(space: &SpaceInner) -> RwLockWriteGuard<'_, Registry> {
     space.reg.write().unwrap_or_else(|e| e.into_inner())
 }
 
-/// The funcref of function `index` of the module in `slot` (the machine's pointer-free encoding).
-pub(crate) fn func_ref(slot: ModId, index: u32) -> u64 {
-    ((slot as u64 + 1) << 32) | index as u64
-}
-
 /// Serialises loading and unloading; re-entrant, because a constructor may `dlopen`.
 #[derive(Default)]
 pub(crate) struct LoadLock {
@@ -401,7 +396,7 @@ fn gather<C: Ctx>(
         })?;
         let name = found.name.clone();
         let module = Module::new(&space.engine, &found.bytes).map_err(|e| Error::vm(&name, e))?;
-        let meta = Meta::new(&module, &found.bytes).map_err(|e| Error::vm(&name, wasmvm::Error::Malformed(e)))?;
+        let meta = Meta::new(&module);
         let dylink = Dylink::of_module(&name, &module)?;
         let is_root = group.is_empty();
         // Position independent = relocatable: it takes its data address from `env.__memory_base`. A non-PIC

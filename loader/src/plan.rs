@@ -18,7 +18,7 @@ use wasmvm::{ExternType, ImportType, Module, ValType};
 
 use crate::error::{Error, Result};
 use crate::layout::RegionKind;
-use crate::link::{Pending, func_ref, module_name, read_reg, write_reg};
+use crate::link::{Pending, module_name, read_reg, write_reg};
 use crate::meta::Meta;
 use crate::registry::{Kind, Loaded, Plan, READY};
 use crate::space::SpaceInner;
@@ -163,7 +163,7 @@ pub(crate) fn func_slot(space: &SpaceInner, module: ModId, index: u32, symbol: &
     let i = space
         .alloc_table(1, 1, RegionKind::FuncSlot(symbol.to_string()))
         .map_err(|e| Error::layout(symbol, format!("no table slot for a function pointer: {e}")))?;
-    space.table.set_raw(i, func_ref(module, index));
+    space.table.set_raw(i, wasmvm::raw_funcref(module, index));
     reg.func_slots.insert((module, index), i);
     Ok(i)
 }
@@ -178,7 +178,7 @@ fn generated<C: Ctx>(
     kind: Kind,
 ) -> Result<ModId> {
     let wasm = Module::new(&space.engine, bytes).map_err(|e| Error::vm(&label, e))?;
-    let meta = Meta::new(&wasm, bytes).map_err(|e| Error::vm(&label, wasmvm::Error::Malformed(e)))?;
+    let meta = Meta::new(&wasm);
     let mut reg = write_reg(space);
     let id = reg
         .next_id(space.config.module_slots)
@@ -284,7 +284,7 @@ pub(crate) fn assign_late_bound(group: &mut [Pending]) -> Result<()> {
         let Some((_, Def::Func { index, ty, .. })) = provider.symbols.iter().find(|(n, _)| n == name) else {
             unreachable!("planned from the provider's symbols")
         };
-        group[i].plan[k] = Plan::LateBound { raw: func_ref(*module, *index), ty: ty.clone() };
+        group[i].plan[k] = Plan::LateBound { raw: wasmvm::raw_funcref(*module, *index), ty: ty.clone() };
     }
     Ok(())
 }

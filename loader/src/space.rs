@@ -147,7 +147,7 @@ pub(crate) const TOMBSTONE_SLOTS: u32 = 0x8000_0000;
 /// The tombstone of table slot `i` (0, null, for a slot index too large to encode).
 fn tombstone(i: u32) -> u64 {
     match TOMBSTONE_SLOTS.checked_add(i) {
-        Some(s) if s < u32::MAX => (s as u64 + 1) << 32,
+        Some(s) if s < u32::MAX => wasmvm::raw_funcref(s, 0),
         _ => 0,
     }
 }
