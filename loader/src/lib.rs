@@ -46,35 +46,74 @@
 //! let other = space.spawn_thread(|t| t.call::<(), i32>("get_answer", ()).unwrap()).unwrap();
 //! assert_eq!(other.join().unwrap(), 42);
 //! ```
+//!
+//! # Layers
+//!
+//! The crate is layered; a module uses only modules of its own layer listed after it, or of layers below
+//! (arrows point down):
+//!
+//! ```text
+//!  facades     lib.rs (re-exports)   space (AddressSpace)   thread (Thread, spawn_thread)
+//!              builtins (dl, allocator and log as wasm host functions)   dl (dlopen, dlsym, dlclose, dlerror)
+//!                  │
+//!  operations  link (load a group: find, place, plan, instantiate, relocate, construct)
+//!              unload   plan (imports → Plan, function-pointer slots, trampolines)
+//!              instance (instantiate in a thread's store)   tls   host (host-function lookup)
+//!              retire (vacate unloaded modules' slots)   search (finding libraries)   check (dylink.0 vs module)
+//!                  │
+//!  state       state (SpaceInner: memory, table, layouts, registry, quarantine; registry guards,
+//!              load lock; ThreadCtx and Ctx) — uses only the base modules below
+//!                  │
+//!  base        registry   symbols   meta   alloc (the heap)   layout   dylink   wasmgen   beneath   error
+//! ```
+//!
+//! In the facade layer, `space` → `thread` → `dl` and `space` → `builtins` → `dl`; in the operations,
+//! `link` → `unload` → `instance` → `tls`/`host`, `link` → `plan` → `host`, and `link` → `retire`,
+//! `search`, `check`; in the base, `registry` → `symbols` → `meta`, and everything may use `error`.
+//! One call goes upwards at run time: a module's imports of the built-ins (whose `dlopen` loads modules)
+//! are created by `host` through the function the facade gave the address space (`SpaceInner::builtins`,
+//! set to `builtins::make`), not by naming `builtins`. The heap (`alloc`) reaches the space's memory the
+//! same way, through a trait (`alloc::HeapCtx`) that the state implements for every thread.
 
 #![deny(missing_docs)]
 
+// Base: data and formats, no address-space state.
 mod alloc;
 mod beneath;
-mod builtins;
-mod check;
-pub mod dl;
 pub mod dylink;
 mod error;
-mod host;
-mod instance;
 pub mod layout;
-mod link;
 mod meta;
-mod plan;
 mod registry;
-mod search;
-mod space;
 mod symbols;
-mod thread;
-mod tls;
 mod wasmgen;
 
+// State: the shared state of a space and of its threads.
+mod state;
+
+// Operations.
+mod check;
+mod host;
+mod instance;
+mod link;
+mod plan;
+mod retire;
+mod search;
+mod tls;
+mod unload;
+
+// Facades.
+mod builtins;
+pub mod dl;
+mod space;
+mod thread;
+
+pub use dl::Symbol;
 pub use dylink::{Dylink, SymFlags};
 pub use error::{Error, Result};
 pub use layout::{Region, RegionKind};
 pub use link::{BeforeConstructors, LoadOptions};
-pub(crate) use search::Requester;
 pub use search::Source;
-pub use space::{AddressSpace, ModuleInfo, SpaceConfig};
-pub use thread::{Ctx, ModuleId, Symbol, Thread, ThreadCtx, ThreadHandle};
+pub use space::ModuleInfo;
+pub use state::{AddressSpace, Ctx, SpaceConfig, ThreadCtx};
+pub use thread::{ModuleId, Thread, ThreadHandle};
