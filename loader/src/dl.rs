@@ -3,7 +3,9 @@
 //! The same operations serve the Rust API ([`Thread`](crate::Thread)) and wasm (the `wasmvm.*`/`env.*`
 //! host functions of the loader's built-ins, declared for C in `include/wasmvm.h`). A module loaded
 //! by any thread is at once visible to all: its symbols join the global scope, and other threads
-//! instantiate it when they first reach it.
+//! instantiate it when they first reach it. This is a facade: loading is the `link` module's,
+//! the mechanics of unloading the `unload` module's; here are the policies (flags, reference
+//! counts, what is still reachable) and the symbol lookup's answer ([`Symbol`]).
 //!
 //! **Unloading** follows ELF: a module stays loaded while it is `dlopen`ed or used by a loaded module
 //! (through `NEEDED` or because it defines a symbol another module imported). `dlclose` drops one

@@ -49,31 +49,31 @@
 //!
 //! # Layers
 //!
-//! The crate is layered; a module uses only modules of its own layer listed after it, or of layers below
-//! (arrows point down):
+//! The crate is layered: a module uses only modules of the layers below it, and within its layer only the
+//! ones its arrows point to (ARCHITECTURE.md has the same diagram).
 //!
 //! ```text
-//!  facades     lib.rs (re-exports)   space (AddressSpace)   thread (Thread, spawn_thread)
-//!              builtins (dl, allocator and log as wasm host functions)   dl (dlopen, dlsym, dlclose, dlerror)
-//!                  │
-//!  operations  link (load a group: find, place, plan, instantiate, relocate, construct)
-//!              unload   plan (imports → Plan, function-pointer slots, trampolines)
-//!              instance (instantiate in a thread's store)   tls   host (host-function lookup)
-//!              retire (vacate unloaded modules' slots)   search (finding libraries)   check (dylink.0 vs module)
-//!                  │
-//!  state       state (SpaceInner: memory, table, layouts, registry, quarantine; registry guards,
-//!              load lock; ThreadCtx and Ctx) — uses only the base modules below
-//!                  │
-//!  base        registry   symbols   meta   alloc (the heap)   layout   dylink   wasmgen   beneath   error
+//!  facades     lib.rs (re-exports)  space (AddressSpace)  thread (Thread, spawn_thread)  builtins  dl
+//!                  │                  space → thread → dl,  space → builtins → dl
+//!  operations  link  unload  plan  instance  tls  host  retire  search  check
+//!                  │                  link → {check, instance, plan, retire, search, unload};
+//!                  │                  unload → instance → {host, tls};  plan → {host, search}
+//!  state       state/ (space: SpaceInner, SpaceConfig, the AddressSpace handle;
+//!                  │   sync: registry guards, load lock;  thread: ThreadCtx, Ctx)
+//!  base        registry → symbols → meta;  alloc  layout  dylink  wasmgen  beneath  error
 //! ```
 //!
-//! In the facade layer, `space` → `thread` → `dl` and `space` → `builtins` → `dl`; in the operations,
-//! `link` → `unload` → `instance` → `tls`/`host`, `link` → `plan` → `host`, and `link` → `retire`,
-//! `search`, `check`; in the base, `registry` → `symbols` → `meta`, and everything may use `error`.
-//! One call goes upwards at run time: a module's imports of the built-ins (whose `dlopen` loads modules)
-//! are created by `host` through the function the facade gave the address space (`SpaceInner::builtins`,
-//! set to `builtins::make`), not by naming `builtins`. The heap (`alloc`) reaches the space's memory the
-//! same way, through a trait (`alloc::HeapCtx`) that the state implements for every thread.
+//! - **base**: data and formats, no address space (loaded-module records and import plans, symbol scopes,
+//!   what the linker reads from a compiled module, the heap's data structure, range maps, [`dylink`]).
+//! - **state**: the shared state of an address space and of each thread in it, with the primitives that
+//!   only read or update it; it uses nothing of the loader but the base.
+//! - **operations**: loading, linking, relocation, instantiation, TLS, unloading, the library sandbox.
+//! - **facades**: the public API ([`AddressSpace`], [`Thread`], [`dl`]) and the built-in host functions.
+//!
+//! Two calls go upwards at run time, and are inverted so that no module names one above it: a module's
+//! imports of the built-ins (whose `dlopen` loads modules) are created by `host` through the function the
+//! facade gave the address space (`SpaceInner::builtins`, set to `builtins::make`); and the heap (`alloc`)
+//! gets memory through a trait (`alloc::HeapCtx`) that the state implements for every thread.
 
 #![deny(missing_docs)]
 
