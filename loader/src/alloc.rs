@@ -7,7 +7,7 @@
 //! - **Size classes** of 16..256 bytes in steps of 16, then four classes per power of two up to 32 KiB.
 //!   Small objects live in 64 KiB **spans** (one wasm page, 64 KiB aligned), each holding slots of one
 //!   class; spans are carved from 1 MiB **arenas** the [layout](crate::layout) hands out as
-//!   [`RegionKind::Heap`] regions (growing the memory like `sbrk`).
+//!   [`RegionKind::Heap`](crate::layout::RegionKind::Heap) regions (growing the memory like `sbrk`).
 //! - A **directory** indexed by `address >> 16` finds the span of any pointer without a lock; each span
 //!   has an atomic bitmap of allocated slots, which is what makes double-free detection exact.
 //! - Each thread keeps a **cache** of free slots per class (no lock on the fast path); it refills from,
@@ -15,11 +15,23 @@
 //! - Objects above 32 KiB get their own region (64 KiB granular), returned to the layout when freed.
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Mutex, MutexGuard, OnceLock};
 
-use crate::layout::RegionKind;
-use crate::space::{SpaceInner, lock};
-use crate::thread::Ctx;
+/// What the heap needs from the thread calling it: that thread's cache of free slots, and regions of the
+/// address space's memory (growing it like `sbrk`). The [state](crate::state) layer implements it for
+/// every loader thread ([`Ctx`](crate::Ctx)); the heap itself knows nothing of address spaces.
+pub(crate) trait HeapCtx {
+    /// The calling thread's cache.
+    fn cache(&mut self) -> &mut ThreadCache;
+    /// A new heap region of `size` bytes aligned to `align`.
+    fn alloc_heap_region(&mut self, size: u64, align: u64) -> Result<u32, String>;
+    /// Give back the heap region at `start`.
+    fn free_heap_region(&mut self, start: u32);
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 const SPAN: u32 = 1 << 16;
 const ARENA: u64 = 1 << 20;
@@ -171,9 +183,9 @@ impl Heap {
     }
 
     /// Allocate `size` bytes aligned to `align` (a power of two).
-    pub(crate) fn malloc<C: Ctx>(&self, cx: &mut C, size: u32, align: u32) -> Result<u32, HeapError> {
+    pub(crate) fn malloc<C: HeapCtx>(&self, cx: &mut C, size: u32, align: u32) -> Result<u32, HeapError> {
         let Some(class) = class_of(size, align) else { return self.malloc_large(cx, size, align) };
-        let addr = match cx.thread_mut().heap.get_mut(class).and_then(Vec::pop) {
+        let addr = match cx.cache().get_mut(class).and_then(Vec::pop) {
             Some(a) => a,
             None => self.refill(cx, class)?,
         };
@@ -186,7 +198,7 @@ impl Heap {
     }
 
     /// Move slots of `class` into this thread's cache (from the central list, or a new span); returns one.
-    fn refill<C: Ctx>(&self, cx: &mut C, class: usize) -> Result<u32, HeapError> {
+    fn refill<C: HeapCtx>(&self, cx: &mut C, class: usize) -> Result<u32, HeapError> {
         let mut got: Vec<u32> = {
             let mut central = lock(&self.central[class]);
             let n = central.len().min(BATCH);
@@ -203,20 +215,18 @@ impl Heap {
             }
         }
         let first = got.pop().expect("a span has at least one slot");
-        let cache = &mut cx.thread_mut().heap;
+        let cache = &mut cx.cache();
         cache.resize_with(class_count(), Vec::new);
         cache[class].extend(got);
         Ok(first)
     }
 
     /// A new span of `class`; returns its slots (highest address first, so they are handed out in order).
-    fn new_span<C: Ctx>(&self, cx: &mut C, class: usize) -> Result<Vec<u32>, HeapError> {
+    fn new_span<C: HeapCtx>(&self, cx: &mut C, class: usize) -> Result<Vec<u32>, HeapError> {
         let base = {
             let mut arena = lock(&self.arena);
             if arena.0 >= arena.1 {
-                let space = cx.thread().space.clone();
-                let at = space.alloc_region(cx, ARENA, SPAN as u64, RegionKind::Heap).map_err(HeapError::OutOfMemory)?
-                    as u64;
+                let at = cx.alloc_heap_region(ARENA, SPAN as u64).map_err(HeapError::OutOfMemory)? as u64;
                 *arena = (at, at + ARENA);
             }
             let base = arena.0 as u32;
@@ -237,12 +247,9 @@ impl Heap {
         Ok((0..n).rev().map(|i| base + i * slot).collect())
     }
 
-    fn malloc_large<C: Ctx>(&self, cx: &mut C, size: u32, align: u32) -> Result<u32, HeapError> {
+    fn malloc_large<C: HeapCtx>(&self, cx: &mut C, size: u32, align: u32) -> Result<u32, HeapError> {
         let len = (size as u64).max(1).div_ceil(SPAN as u64) * SPAN as u64;
-        let space = cx.thread().space.clone();
-        let base = space
-            .alloc_region(cx, len, (align as u64).max(SPAN as u64), RegionKind::Heap)
-            .map_err(HeapError::OutOfMemory)?;
+        let base = cx.alloc_heap_region(len, (align as u64).max(SPAN as u64)).map_err(HeapError::OutOfMemory)?;
         let index = match lock(&self.large_free).pop() {
             Some(i) => i,
             None => self.new_span_index()?,
@@ -308,7 +315,7 @@ impl Heap {
     }
 
     /// Free the allocation at `addr`.
-    pub(crate) fn free<C: Ctx>(&self, cx: &mut C, addr: u32) -> Result<(), HeapError> {
+    pub(crate) fn free<C: HeapCtx>(&self, cx: &mut C, addr: u32) -> Result<(), HeapError> {
         let span = self.lookup(addr).ok_or(HeapError::NotAllocated)?;
         let base = span.base.load(Ordering::Relaxed);
         let slot = span.slot.load(Ordering::Relaxed);
@@ -323,7 +330,7 @@ impl Heap {
             for page in 0..len >> 16 {
                 self.dir[((base >> 16) + page) as usize].store(0, Ordering::Release);
             }
-            cx.thread().space.free_region(base);
+            cx.free_heap_region(base);
             lock(&self.large_free).push(span.index);
             return Ok(());
         }
@@ -337,7 +344,7 @@ impl Heap {
             return Err(HeapError::DoubleFree);
         }
         let class = span.class.load(Ordering::Relaxed) as usize;
-        let cache = &mut cx.thread_mut().heap;
+        let cache = &mut cx.cache();
         cache.resize_with(class_count(), Vec::new);
         cache[class].push(addr);
         if cache[class].len() > 2 * BATCH {
@@ -360,11 +367,6 @@ impl Heap {
 /// `calloc`'s size, or `None` on overflow.
 pub(crate) fn calloc_size(n: u32, size: u32) -> Option<u32> {
     n.checked_mul(size)
-}
-
-/// Zero `len` bytes at `addr` (reused slots hold old data).
-pub(crate) fn zero<C: Ctx>(cx: &mut C, space: &SpaceInner, addr: u32, len: u32) {
-    space.zero(cx, &[(addr as u64, addr as u64 + len as u64)]);
 }
 
 #[cfg(test)]

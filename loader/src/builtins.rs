@@ -9,49 +9,19 @@
 //!
 //! Each is created per thread store *and importing module*, so it knows which module called it: the
 //! requester of a `dlopen` (whose directory and runtime path are searched), the module named in a trap
-//! or a log line.
+//! or a log line. Their names and signatures are declared in [`host`](crate::host) (which the operations
+//! consult when resolving imports); [`make`] creates them, reached from below through
+//! `SpaceInner::builtins`.
 
-use wasmvm::{Caller, Func, FuncType, Trap, ValType};
+use std::sync::Arc;
+
+use wasmvm::{AsContextMut, Caller, Func, Trap};
 
 use crate::alloc::{self, HeapError};
-use crate::dl::{self, GLOBAL_HANDLE};
-use crate::link;
-use crate::space::SpaceInner;
+use crate::dl::{self, GLOBAL_HANDLE, Symbol};
+use crate::search::Requester;
+use crate::state::{Ctx, SpaceInner, ThreadCtx, module_name, read_cstr};
 use crate::symbols::ModId;
-use crate::thread::{Ctx, Symbol, ThreadCtx};
-
-const I32: ValType = ValType::I32;
-
-/// The built-ins: name, signature, and whether `env.<name>` is one too (not for `log`: that is libm's).
-const BUILTINS: &[(&str, &[ValType], &[ValType], bool)] = &[
-    ("dlopen", &[I32, I32], &[I32], true),
-    ("dlsym", &[I32, I32], &[I32], true),
-    ("dlclose", &[I32], &[I32], true),
-    ("dlerror", &[], &[I32], true),
-    ("malloc", &[I32], &[I32], true),
-    ("free", &[I32], &[], true),
-    ("calloc", &[I32, I32], &[I32], true),
-    ("realloc", &[I32, I32], &[I32], true),
-    ("aligned_alloc", &[I32, I32], &[I32], true),
-    ("posix_memalign", &[I32, I32, I32], &[I32], true),
-    ("malloc_usable_size", &[I32], &[I32], true),
-    ("free_sized", &[I32, I32], &[], true),
-    ("free_aligned_sized", &[I32, I32, I32], &[], true),
-    ("log", &[I32, I32, I32], &[], false),
-    // Emscripten's runtime allocates side modules' TLS blocks with this.
-    ("emscripten_builtin_memalign", &[I32, I32], &[I32], true),
-];
-
-/// The signature of the built-in `module.name`, if there is one.
-pub(crate) fn signature(module: &str, name: &str) -> Option<FuncType> {
-    let (_, p, r, env) = BUILTINS.iter().find(|(n, ..)| *n == name)?;
-    match module {
-        "wasmvm" => {}
-        "env" if *env => {}
-        _ => return None,
-    }
-    Some(FuncType::new(p.iter().copied(), r.iter().copied()))
-}
 
 /// WASI errno values returned by `posix_memalign`.
 const EINVAL: i32 = 28;
@@ -59,18 +29,18 @@ const ENOMEM: i32 = 48;
 
 /// A trap for a bad heap call by module `importer`.
 fn heap_trap(caller: &Caller<'_, ThreadCtx>, importer: ModId, call: String, e: HeapError) -> Trap {
-    let module = link::module_name(&caller.thread().space, importer);
+    let module = module_name(&caller.thread().space, importer);
     Trap::host(format!("{module}: {call}: {e}"))
 }
 
 fn malloc(caller: &mut Caller<'_, ThreadCtx>, space: &SpaceInner, importer: ModId, size: u32, align: u32) -> u32 {
     // A thread that only computes and allocates still vacates the slots of modules unloaded meanwhile (one
     // atomic load when there are none), so that their ids can be recycled.
-    crate::thread::vacate_retired(caller);
+    crate::retire::vacate_retired(caller);
     match space.heap.malloc(caller, size, align) {
         Ok(p) => p,
         Err(e) => {
-            let module = link::module_name(space, importer);
+            let module = module_name(space, importer);
             log::debug!("{module}: malloc({size}): {e}");
             0
         }
@@ -135,7 +105,7 @@ fn log_line(caller: &Caller<'_, ThreadCtx>, importer: ModId, level: i32, ptr: u3
     if !space.read(caller, ptr as u64, &mut buf) {
         return Err(Trap::host(format!("wasmvm.log: [{ptr:#x}, +{len}) is out of bounds")));
     }
-    let module = link::module_name(space, importer);
+    let module = module_name(space, importer);
     log::log!(target: "wasmvm::guest", level, "{module}: {}", String::from_utf8_lossy(&buf));
     Ok(())
 }
@@ -147,44 +117,37 @@ fn handle_to_id(handle: i32) -> Option<ModId> {
     }
 }
 
-/// Create the built-in `module.name` in this thread's store, for module `importer`.
-pub(crate) fn make<C: Ctx>(cx: &mut C, importer: ModId, module: &str, name: &str) -> Option<Func> {
-    signature(module, name)?;
-    // Captured by the allocator functions: cloning the thread's `Arc` on every call would make all
-    // threads bump one reference count, a cache line bouncing between cores on every `malloc`.
-    let space = cx.thread().space.clone();
-    let f = match name {
-        "dlopen" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, path: i32, flags: i32| -> i32 {
-            if path == 0 {
-                return GLOBAL_HANDLE as i32;
-            }
-            let Some(name) = link::read_cstr(&caller, path as u32) else {
-                dl::set_error(&mut caller, &crate::Error::api("dlopen: bad path pointer"));
-                return 0;
-            };
-            match dl::dlopen(&mut caller, Some(importer), crate::Requester::Guest, &name, flags) {
-                Ok(id) => id as i32 + 1,
-                Err(e) => {
-                    dl::set_error(&mut caller, &e);
-                    0
-                }
-            }
+/// Create the built-in `module.name` in this thread's store, for module `importer` (`None` if there is no
+/// such built-in): the `state::MakeBuiltin` every address space is given.
+pub(crate) fn make(
+    cx: &mut dyn AsContextMut<Data = ThreadCtx>,
+    space: &Arc<SpaceInner>,
+    importer: ModId,
+    module: &str,
+    name: &str,
+) -> Option<Func> {
+    crate::host::builtin_signature(module, name)?;
+    match name {
+        "dlopen" | "dlsym" | "dlclose" | "dlerror" => dl_func(cx, importer, name),
+        "log" => Some(Func::wrap(cx, move |caller: Caller<'_, ThreadCtx>, level: i32, ptr: u32, len: u32| {
+            log_line(&caller, importer, level, ptr, len)
+        })),
+        // Captured by the allocator functions: cloning the thread's `Arc` on every call would make all
+        // threads bump one reference count, a cache line bouncing between cores on every `malloc`.
+        _ => heap_func(cx, space.clone(), importer, name),
+    }
+}
+
+/// `dlopen`, `dlsym`, `dlclose`, `dlerror` for wasm: handles are module ids + 1, errors go to `dlerror`.
+fn dl_func(cx: &mut dyn AsContextMut<Data = ThreadCtx>, importer: ModId, name: &str) -> Option<Func> {
+    Some(match name {
+        "dlopen" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, path: i32, flags: i32| {
+            guest_dlopen(&mut caller, importer, path, flags)
         }),
-        "dlsym" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, handle: i32, sym: i32| -> i32 {
-            let Some(sym) = link::read_cstr(&caller, sym as u32) else {
-                dl::set_error(&mut caller, &crate::Error::api("dlsym: bad name pointer"));
-                return 0;
-            };
-            match link::dlsym(&mut caller, handle_to_id(handle), &sym) {
-                Ok(Symbol::Func { table_index }) => table_index as i32,
-                Ok(Symbol::Data { addr }) => addr as i32,
-                Err(e) => {
-                    dl::set_error(&mut caller, &e);
-                    0
-                }
-            }
+        "dlsym" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, handle: i32, sym: i32| {
+            guest_dlsym(&mut caller, handle, sym)
         }),
-        "dlclose" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, handle: i32| -> i32 {
+        "dlclose" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, handle: i32| -> i32 {
             let Some(id) = handle_to_id(handle) else { return 0 };
             match dl::dlclose(&mut caller, id) {
                 Ok(()) => 0,
@@ -194,28 +157,67 @@ pub(crate) fn make<C: Ctx>(cx: &mut C, importer: ModId, module: &str, name: &str
                 }
             }
         }),
-        "dlerror" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>| -> i32 {
+        "dlerror" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>| -> i32 {
             dl::dlerror(&mut caller).unwrap_or(0) as i32
         }),
-        "malloc" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, size: u32| -> u32 {
+        _ => return None,
+    })
+}
+
+fn guest_dlopen(caller: &mut Caller<'_, ThreadCtx>, importer: ModId, path: i32, flags: i32) -> i32 {
+    if path == 0 {
+        return GLOBAL_HANDLE as i32;
+    }
+    let Some(name) = read_cstr(caller, path as u32) else {
+        dl::set_error(caller, &crate::error::Error::api("dlopen: bad path pointer"));
+        return 0;
+    };
+    match dl::dlopen(caller, Some(importer), Requester::Guest, &name, flags) {
+        Ok(id) => id as i32 + 1,
+        Err(e) => {
+            dl::set_error(caller, &e);
+            0
+        }
+    }
+}
+
+fn guest_dlsym(caller: &mut Caller<'_, ThreadCtx>, handle: i32, sym: i32) -> i32 {
+    let Some(sym) = read_cstr(caller, sym as u32) else {
+        dl::set_error(caller, &crate::error::Error::api("dlsym: bad name pointer"));
+        return 0;
+    };
+    match dl::dlsym(caller, handle_to_id(handle), &sym) {
+        Ok(Symbol::Func { table_index }) => table_index as i32,
+        Ok(Symbol::Data { addr }) => addr as i32,
+        Err(e) => {
+            dl::set_error(caller, &e);
+            0
+        }
+    }
+}
+
+/// The allocator's functions, on the space's built-in heap.
+fn heap_func(
+    cx: &mut dyn AsContextMut<Data = ThreadCtx>,
+    space: Arc<SpaceInner>,
+    importer: ModId,
+    name: &str,
+) -> Option<Func> {
+    Some(match name {
+        "malloc" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, size: u32| -> u32 {
             malloc(&mut caller, &space, importer, size, 16)
         }),
-        "free" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32| -> Result<(), Trap> {
+        "free" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32| -> Result<(), Trap> {
             free(&mut caller, &space, importer, "free", ptr)
         }),
-        "calloc" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, n: u32, size: u32| -> u32 {
-            let Some(total) = alloc::calloc_size(n, size) else { return 0 };
-            let p = malloc(&mut caller, &space, importer, total, 16);
-            if p != 0 {
-                alloc::zero(&mut caller, &space, p, total);
-            }
-            p
+        "calloc" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, n: u32, size: u32| -> u32 {
+            calloc(&mut caller, &space, importer, n, size)
         }),
-        "realloc" => Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32, size: u32| {
+        "realloc" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32, size: u32| {
             realloc(&mut caller, &space, importer, ptr, size)
         }),
         "aligned_alloc" | "emscripten_builtin_memalign" => {
-            Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, align: u32, size: u32| -> u32 {
+            Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, align: u32, size: u32| -> u32 {
                 if !align.is_power_of_two() {
                     return 0;
                 }
@@ -223,59 +225,79 @@ pub(crate) fn make<C: Ctx>(cx: &mut C, importer: ModId, module: &str, name: &str
             })
         }
         "posix_memalign" => {
-            Func::wrap(&mut *cx, move |mut caller: Caller<'_, ThreadCtx>, out: u32, align: u32, size: u32| -> i32 {
-                if !align.is_power_of_two() || align < 4 {
-                    return EINVAL;
-                }
-                let p = malloc(&mut caller, &space, importer, size, align);
-                if p == 0 {
-                    return ENOMEM;
-                }
-                if !space.write(&mut caller, out as u64, &p.to_le_bytes()) {
-                    return EINVAL;
-                }
-                0
+            Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, out: u32, align: u32, size: u32| -> i32 {
+                posix_memalign(&mut caller, &space, importer, out, align, size)
             })
         }
-        "malloc_usable_size" => {
-            Func::wrap(&mut *cx, move |caller: Caller<'_, ThreadCtx>, ptr: u32| -> Result<u32, Trap> {
-                if ptr == 0 {
-                    return Ok(0);
-                }
-                space
-                    .heap
-                    .usable_size(ptr)
-                    .map_err(|e| heap_trap(&caller, importer, format!("malloc_usable_size({ptr:#x})"), e))
-            })
-        }
-        "free_sized" | "free_aligned_sized" => {
-            let sized = name == "free_sized";
-            let check = move |mut caller: Caller<'_, ThreadCtx>, ptr: u32, align: u32, size: u32| {
-                if ptr == 0 {
-                    return Ok(());
-                }
-                let call = if sized {
-                    format!("free_sized({ptr:#x}, {size})")
-                } else {
-                    format!("free_aligned_sized({ptr:#x}, {align}, {size})")
-                };
-                space.heap.check_size(ptr, size, align).map_err(|e| heap_trap(&caller, importer, call.clone(), e))?;
-                free(&mut caller, &space, importer, &call, ptr)
-            };
-            if sized {
-                Func::wrap(&mut *cx, move |caller: Caller<'_, ThreadCtx>, ptr: u32, size: u32| {
-                    check(caller, ptr, 16, size)
-                })
-            } else {
-                Func::wrap(&mut *cx, move |caller: Caller<'_, ThreadCtx>, ptr: u32, align: u32, size: u32| {
-                    check(caller, ptr, align, size)
-                })
+        "malloc_usable_size" => Func::wrap(cx, move |caller: Caller<'_, ThreadCtx>, ptr: u32| -> Result<u32, Trap> {
+            if ptr == 0 {
+                return Ok(0);
             }
-        }
-        "log" => Func::wrap(&mut *cx, move |caller: Caller<'_, ThreadCtx>, level: i32, ptr: u32, len: u32| {
-            log_line(&caller, importer, level, ptr, len)
+            space
+                .heap
+                .usable_size(ptr)
+                .map_err(|e| heap_trap(&caller, importer, format!("malloc_usable_size({ptr:#x})"), e))
         }),
+        "free_sized" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32, size: u32| {
+            free_checked(&mut caller, &space, importer, ptr, None, size)
+        }),
+        "free_aligned_sized" => {
+            Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32, align: u32, size: u32| {
+                free_checked(&mut caller, &space, importer, ptr, Some(align), size)
+            })
+        }
         _ => return None,
+    })
+}
+
+fn calloc(caller: &mut Caller<'_, ThreadCtx>, space: &SpaceInner, importer: ModId, n: u32, size: u32) -> u32 {
+    let Some(total) = alloc::calloc_size(n, size) else { return 0 };
+    let p = malloc(caller, space, importer, total, 16);
+    if p != 0 {
+        // Reused slots hold old data.
+        space.zero(caller, &[(p as u64, p as u64 + total as u64)]);
+    }
+    p
+}
+
+fn posix_memalign(
+    caller: &mut Caller<'_, ThreadCtx>,
+    space: &SpaceInner,
+    importer: ModId,
+    out: u32,
+    align: u32,
+    size: u32,
+) -> i32 {
+    if !align.is_power_of_two() || align < 4 {
+        return EINVAL;
+    }
+    let p = malloc(caller, space, importer, size, align);
+    if p == 0 {
+        return ENOMEM;
+    }
+    if !space.write(caller, out as u64, &p.to_le_bytes()) {
+        return EINVAL;
+    }
+    0
+}
+
+/// `free_sized(ptr, size)` (`align` `None`: the default 16) or `free_aligned_sized(ptr, align, size)`:
+/// the size and alignment must describe the allocation.
+fn free_checked(
+    caller: &mut Caller<'_, ThreadCtx>,
+    space: &SpaceInner,
+    importer: ModId,
+    ptr: u32,
+    align: Option<u32>,
+    size: u32,
+) -> Result<(), Trap> {
+    if ptr == 0 {
+        return Ok(());
+    }
+    let call = match align {
+        None => format!("free_sized({ptr:#x}, {size})"),
+        Some(align) => format!("free_aligned_sized({ptr:#x}, {align}, {size})"),
     };
-    Some(f)
+    space.heap.check_size(ptr, size, align.unwrap_or(16)).map_err(|e| heap_trap(caller, importer, call.clone(), e))?;
+    free(caller, space, importer, &call, ptr)
 }

@@ -3,7 +3,9 @@
 //! The same operations serve the Rust API ([`Thread`](crate::Thread)) and wasm (the `wasmvm.*`/`env.*`
 //! host functions of the loader's built-ins, declared for C in `include/wasmvm.h`). A module loaded
 //! by any thread is at once visible to all: its symbols join the global scope, and other threads
-//! instantiate it when they first reach it.
+//! instantiate it when they first reach it. This is a facade: loading is the `link` module's,
+//! the mechanics of unloading the `unload` module's; here are the policies (flags, reference
+//! counts, what is still reachable) and the symbol lookup's answer ([`Symbol`]).
 //!
 //! **Unloading** follows ELF: a module stays loaded while it is `dlopen`ed or used by a loaded module
 //! (through `NEEDED` or because it defines a symbol another module imported). `dlclose` drops one
@@ -23,12 +25,13 @@ use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 
 use crate::error::{Error, Result};
-use crate::link::{self, read_reg, write_reg};
+use crate::instance::ensure_instance;
+use crate::link::{self, LoadOptions, lookup};
 use crate::registry::READY;
-use crate::space::SpaceInner;
-use crate::symbols::ModId;
-use crate::thread::Ctx;
-use crate::{LoadOptions, Requester, Source};
+use crate::search::{Requester, Source};
+use crate::state::{Ctx, read_reg};
+use crate::symbols::{Def, ModId};
+use crate::unload::unload;
 
 // `dlopen` flags, with glibc's values so that C code built against any `dlfcn.h` passes the same bits.
 
@@ -99,48 +102,54 @@ pub(crate) fn dlclose<C: Ctx>(cx: &mut C, id: ModId) -> Result<()> {
     };
     unload(cx, &space, &dead, true);
     drop(_guard);
-    crate::thread::vacate_retired(cx);
+    crate::retire::vacate_retired(cx);
     Ok(())
 }
 
-/// Unload modules: destructors (if `dtors`), then symbols, memory, table slots.
-pub(crate) fn unload<C: Ctx>(cx: &mut C, space: &SpaceInner, ids: &[ModId], dtors: bool) {
-    let modules: Vec<_> = {
-        let reg = read_reg(space);
-        ids.iter().filter_map(|&i| reg.get(i).cloned()).collect()
+/// A resolved symbol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Symbol {
+    /// A function: its table index (a C function pointer) and its funcref slot's module.
+    Func {
+        /// The function's index in the shared table: the value of a C function pointer to it.
+        table_index: u32,
+    },
+    /// Data at this address (for a thread-local symbol, the calling thread's copy).
+    Data {
+        /// The address in the shared memory.
+        addr: u32,
+    },
+}
+
+/// `dlsym`: a function's table index, or a data symbol's address (this thread's copy if thread-local).
+pub(crate) fn dlsym<C: Ctx>(cx: &mut C, handle: Option<ModId>, name: &str) -> Result<Symbol> {
+    let space = cx.thread().space.clone();
+    let def = match lookup(cx, handle, name) {
+        Ok(def) => def,
+        // The global scope ends with the host functions.
+        Err(_) if handle.is_none() && crate::host::defined(&space, "env", name) => {
+            let id = crate::plan::trampoline(cx, &space, "env", name)?;
+            return Ok(Symbol::Func { table_index: crate::plan::func_slot(&space, id, 0, name)? });
+        }
+        Err(e) => return Err(e),
     };
-    if dtors {
-        for m in &modules {
-            if let Ok(inst) = crate::instance::ensure_instance(cx, m.id)
-                && let Some(f) = inst.get_func(&*cx, "__wasm_call_dtors")
-                && let Err(e) = f.call(&mut *cx, &[], &mut [])
-            {
-                log::warn!("{}: destructor failed: {e}", m.name);
-            }
+    match def {
+        Def::Func { module, index, .. } => {
+            Ok(Symbol::Func { table_index: crate::plan::func_slot(&space, module, index, name)? })
         }
-    }
-    let mut reg = write_reg(space);
-    let mut reclaim = Vec::new();
-    for m in &modules {
-        let users = m.close();
-        // The memory goes with the id: once every thread that ran the module's code has left it.
-        reclaim.extend(reg.retire(m.id, users, Some(m.memory_base)));
-        if reg.by_name.get(&m.name) == Some(&m.id) {
-            reg.by_name.remove(&m.name);
+        Def::Data { addr, .. } => Ok(Symbol::Data { addr }),
+        Def::Tls { module, offset } => {
+            ensure_instance(cx, module)?;
+            let base = cx
+                .thread()
+                .tls
+                .get(&module)
+                .copied()
+                .ok_or_else(|| Error::api(format!("{name}: no TLS block on this thread")))?;
+            Ok(Symbol::Data { addr: base.wrapping_add(offset) })
         }
-        reg.order.retain(|&i| i != m.id);
-        link::release_func_slots(space, &mut reg, m.id, Some(&m.name));
-        if m.table_size > 0 {
-            space.retire_table(m.table_base, &m.name);
-        }
-        log::debug!("unloaded {}", m.name);
+        Def::Global { .. } => Err(Error::api(format!("{name}: is a wasm global, not an address"))),
     }
-    reg.rebuild_scope();
-    drop(reg);
-    for r in reclaim {
-        space.free_region(r);
-    }
-    space.retire_epoch.fetch_add(1, Ordering::Release);
 }
 
 /// Record an error for `dlerror`.
@@ -161,7 +170,7 @@ pub(crate) fn dlerror<C: Ctx>(cx: &mut C) -> Result<u32> {
         None => {
             let tid = cx.thread().tid;
             let b = space
-                .alloc_region(cx, DLERROR_BUF, 1, crate::RegionKind::ThreadData { thread: tid })
+                .alloc_region(cx, DLERROR_BUF, 1, crate::layout::RegionKind::ThreadData { thread: tid })
                 .map_err(|e| Error::api(format!("no memory for dlerror: {e}")))?;
             cx.thread_mut().owned.push(b);
             cx.thread_mut().dlerror_buf = Some(b);

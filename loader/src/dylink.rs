@@ -159,6 +159,53 @@ impl Dylink {
     }
 }
 
+/// What a runner needs to know about a module before choosing how to run it: whether it needs the loader
+/// (`wasmvm run` uses the loader for it even without `--preload`), and the memory it imports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// It has a `dylink.0` section (a shared library or a position-independent program).
+    pub dylink: bool,
+    /// It imports `env.__indirect_function_table` (a program linked against shared libraries).
+    pub imports_table: bool,
+    /// Its imported memory: shared, and the maximum in pages.
+    pub memory: Option<(bool, Option<u64>)>,
+}
+
+impl Facts {
+    /// Does the module need the loader even when it is the only module (it is position independent, or
+    /// it imports the function table that libraries share)?
+    pub fn needs_loader(&self) -> bool {
+        self.dylink || self.imports_table
+    }
+}
+
+/// Scan a module's sections up to its code (no validation, no compilation, `dylink.0` only looked for).
+/// `None` if the bytes do not parse; the compiler will say why.
+pub fn scan(bytes: &[u8]) -> Option<Facts> {
+    use wasmparser::{Parser, Payload, TypeRef};
+    let mut facts = Facts::default();
+    for payload in Parser::new(0).parse_all(bytes) {
+        match payload.ok()? {
+            Payload::CustomSection(c) if c.name() == "dylink.0" => facts.dylink = true,
+            Payload::ImportSection(imports) => {
+                for imp in imports.into_imports() {
+                    let imp = imp.ok()?;
+                    match imp.ty {
+                        TypeRef::Table(_) if imp.module == "env" && imp.name == "__indirect_function_table" => {
+                            facts.imports_table = true;
+                        }
+                        TypeRef::Memory(m) => facts.memory = Some((m.shared, m.maximum)),
+                        _ => {}
+                    }
+                }
+            }
+            Payload::CodeSectionStart { .. } => break,
+            _ => {}
+        }
+    }
+    Some(facts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +301,22 @@ mod tests {
         assert_eq!(e.to_string(), "m.so: bad dylink.0 section: mem-info: memory alignment 2^40 is above 2^16");
         let e = Dylink::parse("m.so", &mem_info(1, 0, 1, 32)).unwrap_err();
         assert_eq!(e.to_string(), "m.so: bad dylink.0 section: mem-info: table alignment 2^32 is above 2^16");
+    }
+
+    fn facts(wat: &str) -> Facts {
+        scan(&wat::parse_str(wat).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn scan_tells_which_modules_need_the_loader() {
+        let plain = facts(r#"(module (import "env" "memory" (memory 1 16 shared)) (func (export "_start")))"#);
+        assert_eq!(plain, Facts { dylink: false, imports_table: false, memory: Some((true, Some(16))) });
+        assert!(!plain.needs_loader());
+        let table = facts(r#"(module (import "env" "__indirect_function_table" (table 1 funcref)))"#);
+        assert!(table.imports_table && table.needs_loader() && table.memory.is_none());
+        let pic = facts(r#"(module (@dylink.0 (mem-info (memory 4 2))) (import "env" "memory" (memory 1)))"#);
+        assert_eq!(pic, Facts { dylink: true, imports_table: false, memory: Some((false, None)) });
+        assert!(pic.needs_loader());
+        assert_eq!(scan(b"\0asm\x01\0\0\0\x01"), None);
     }
 }

@@ -97,7 +97,7 @@ impl Error {
                 Error::NotFound { name: name.clone(), searched: Vec::new(), needed_by: needed_by.clone() }.to_string()
             }
             Error::Io { path, .. } => {
-                format!("{}: cannot open shared object: not found", crate::search::base_name(path))
+                format!("{}: cannot open shared object: not found", base_name(path))
             }
             e => e.to_string(),
         }
@@ -135,3 +135,8 @@ impl std::error::Error for Error {}
 
 /// The result type of the loader.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The name a library named (or found at the path) `n` is known by: its file name.
+pub(crate) fn base_name(n: &str) -> &str {
+    n.rsplit('/').next().unwrap_or(n)
+}

@@ -12,11 +12,9 @@ use wasmvm::{Extern, ExternType, Func, Global, GlobalType, ImportType, Instance,
 
 use crate::error::{Error, Result};
 use crate::layout::RegionKind;
-use crate::link::{module_name, read_reg};
 use crate::registry::{CLOSED, Kind, LINKING, Loaded, Plan};
-use crate::space::SpaceInner;
+use crate::state::{Ctx, InstState, SpaceInner, module_name, read_reg};
 use crate::symbols::ModId;
-use crate::thread::{Ctx, InstState};
 
 /// This thread's instance of module `id`, instantiating it (and what it imports from) if needed.
 pub(crate) fn ensure_instance<C: Ctx>(cx: &mut C, id: ModId) -> Result<Instance> {

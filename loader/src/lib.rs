@@ -46,35 +46,74 @@
 //! let other = space.spawn_thread(|t| t.call::<(), i32>("get_answer", ()).unwrap()).unwrap();
 //! assert_eq!(other.join().unwrap(), 42);
 //! ```
+//!
+//! # Layers
+//!
+//! The crate is layered: a module uses only modules of the layers below it, and within its layer only the
+//! ones its arrows point to (ARCHITECTURE.md has the same diagram).
+//!
+//! ```text
+//!  facades     lib.rs (re-exports)  space (AddressSpace)  thread (Thread, spawn_thread)  builtins  dl
+//!                  │                  space → thread → dl,  space → builtins → dl
+//!  operations  link  unload  plan  instance  tls  host  retire  search  check
+//!                  │                  link → {check, instance, plan, retire, search, unload};
+//!                  │                  unload → instance → {host, tls};  plan → {host, search}
+//!  state       state/ (space: SpaceInner, SpaceConfig, the AddressSpace handle;
+//!                  │   sync: registry guards, load lock;  thread: ThreadCtx, Ctx)
+//!  base        registry → symbols → meta;  alloc  layout  dylink  wasmgen  beneath  error
+//! ```
+//!
+//! - **base**: data and formats, no address space (loaded-module records and import plans, symbol scopes,
+//!   what the linker reads from a compiled module, the heap's data structure, range maps, [`dylink`]).
+//! - **state**: the shared state of an address space and of each thread in it, with the primitives that
+//!   only read or update it; it uses nothing of the loader but the base.
+//! - **operations**: loading, linking, relocation, instantiation, TLS, unloading, the library sandbox.
+//! - **facades**: the public API ([`AddressSpace`], [`Thread`], [`dl`]) and the built-in host functions.
+//!
+//! Two calls go upwards at run time, and are inverted so that no module names one above it: a module's
+//! imports of the built-ins (whose `dlopen` loads modules) are created by `host` through the function the
+//! facade gave the address space (`SpaceInner::builtins`, set to `builtins::make`); and the heap (`alloc`)
+//! gets memory through a trait (`alloc::HeapCtx`) that the state implements for every thread.
 
 #![deny(missing_docs)]
 
+// Base: data and formats, no address-space state.
 mod alloc;
 mod beneath;
-mod builtins;
-mod check;
-pub mod dl;
 pub mod dylink;
 mod error;
-mod host;
-mod instance;
 pub mod layout;
-mod link;
 mod meta;
-mod plan;
 mod registry;
-mod search;
-mod space;
 mod symbols;
-mod thread;
-mod tls;
 mod wasmgen;
 
+// State: the shared state of a space and of its threads.
+mod state;
+
+// Operations.
+mod check;
+mod host;
+mod instance;
+mod link;
+mod plan;
+mod retire;
+mod search;
+mod tls;
+mod unload;
+
+// Facades.
+mod builtins;
+pub mod dl;
+mod space;
+mod thread;
+
+pub use dl::Symbol;
 pub use dylink::{Dylink, SymFlags};
 pub use error::{Error, Result};
 pub use layout::{Region, RegionKind};
 pub use link::{BeforeConstructors, LoadOptions};
-pub(crate) use search::Requester;
 pub use search::Source;
-pub use space::{AddressSpace, ModuleInfo, SpaceConfig};
-pub use thread::{Ctx, ModuleId, Symbol, Thread, ThreadCtx, ThreadHandle};
+pub use space::ModuleInfo;
+pub use state::{AddressSpace, Ctx, SpaceConfig, ThreadCtx};
+pub use thread::{ModuleId, Thread, ThreadHandle};

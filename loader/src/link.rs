@@ -24,22 +24,22 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, Ordering};
-use std::sync::{Arc, Condvar, Mutex, RwLockReadGuard, RwLockWriteGuard};
 
 use wasmvm::{ExternType, ImportType, Module, PAGE_SIZE};
 
-use crate::Requester;
 use crate::dylink::Dylink;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, base_name};
 use crate::instance::ensure_instance;
 use crate::layout::RegionKind;
 use crate::meta::Meta;
-use crate::registry::{Kind, LINKING, Loaded, Plan, READY, Registry, TlsInfo};
-use crate::search::{self, Found, Source};
-use crate::space::{AddressSpace, SpaceInner, lock};
+use crate::plan::Pending;
+use crate::registry::{Kind, LINKING, Loaded, READY, TlsInfo};
+use crate::search::{self, Requester, Source};
+use crate::state::{AddressSpace, Ctx, SpaceInner, module_name, read_reg, slots_exhausted, write_reg};
 use crate::symbols::{Def, ModId, module_symbols};
-use crate::thread::{Ctx, Symbol};
+use crate::unload::{release_func_slots, unload};
 
 /// How to load a module.
 #[derive(Debug, Clone)]
@@ -95,68 +95,6 @@ impl std::fmt::Debug for BeforeConstructors {
     }
 }
 
-pub(crate) fn read_reg(space: &SpaceInner) -> RwLockReadGuard<'_, Registry> {
-    space.reg.read().unwrap_or_else(|e| e.into_inner())
-}
-
-pub(crate) fn write_reg(space: &SpaceInner) -> RwLockWriteGuard<'_, Registry> {
-    space.reg.write().unwrap_or_else(|e| e.into_inner())
-}
-
-/// The funcref of function `index` of the module in `slot` (the machine's pointer-free encoding).
-pub(crate) fn func_ref(slot: ModId, index: u32) -> u64 {
-    ((slot as u64 + 1) << 32) | index as u64
-}
-
-/// Serialises loading and unloading; re-entrant, because a constructor may `dlopen`.
-#[derive(Default)]
-pub(crate) struct LoadLock {
-    owner: Mutex<(u32, u32)>,
-    cv: Condvar,
-}
-
-pub(crate) struct LoadGuard<'a>(&'a LoadLock);
-
-impl LoadLock {
-    pub(crate) fn lock(&self, tid: u32) -> LoadGuard<'_> {
-        let mut g = lock(&self.owner);
-        while g.1 > 0 && g.0 != tid {
-            g = self.cv.wait(g).unwrap_or_else(|e| e.into_inner());
-        }
-        *g = (tid, g.1 + 1);
-        LoadGuard(self)
-    }
-}
-
-impl Drop for LoadGuard<'_> {
-    fn drop(&mut self) {
-        let mut g = lock(&self.0.owner);
-        g.1 -= 1;
-        if g.1 == 0 {
-            self.0.cv.notify_all();
-        }
-    }
-}
-
-/// A module of the group being loaded.
-pub(crate) struct Pending {
-    pub(crate) found: Found,
-    pub(crate) module: Module,
-    pub(crate) meta: Meta,
-    pub(crate) dylink: Option<Dylink>,
-    pub(crate) kind: Kind,
-    pub(crate) id: ModId,
-    pub(crate) needed_names: Vec<String>,
-    pub(crate) memory_base: u32,
-    pub(crate) mem_size: u32,
-    pub(crate) table_base: u32,
-    pub(crate) table_size: u32,
-    pub(crate) symbols: Vec<(String, Def)>,
-    pub(crate) plan: Vec<Plan>,
-    /// Definers of imported symbols.
-    pub(crate) deps: Vec<ModId>,
-}
-
 /// Undoes a failed load: frees the group's memory and table regions and forgets its modules.
 pub(crate) struct Rollback<'a> {
     pub(crate) space: &'a SpaceInner,
@@ -195,22 +133,6 @@ impl Drop for Rollback<'_> {
     }
 }
 
-/// Release the function-pointer slots of module `id`: quarantined if it was loaded and is now unloaded
-/// (`unloaded` is its name), freed at once when its load failed (no pointer to them ever escaped).
-pub(crate) fn release_func_slots(space: &SpaceInner, reg: &mut Registry, id: ModId, unloaded: Option<&str>) {
-    let slots: Vec<(ModId, u32)> = reg.func_slots.keys().filter(|(m, _)| *m == id).copied().collect();
-    for k in slots {
-        if let Some(i) = reg.func_slots.remove(&k) {
-            match unloaded {
-                Some(name) => space.retire_table(i, name),
-                None => {
-                    space.free_table(i);
-                }
-            }
-        }
-    }
-}
-
 /// Load `source` and the libraries it needs; returns its id. See the module docs.
 /// `who` asks for `source`: the host, or a guest (`dlopen` from wasm), whose names are sandboxed
 /// ([`search`](crate::search)).
@@ -222,7 +144,7 @@ pub(crate) fn load<C: Ctx>(
     who: Requester,
 ) -> Result<ModId> {
     let r = load_locked(cx, source, opts, requester, who);
-    crate::thread::vacate_retired(cx);
+    crate::retire::vacate_retired(cx);
     r
 }
 
@@ -270,7 +192,7 @@ fn load_locked<C: Ctx>(
                 let needed = p
                     .needed_names
                     .iter()
-                    .map(|n| search::base_name(n))
+                    .map(|n| base_name(n))
                     .filter_map(|n| ids.get(n).or(reg.by_name.get(n)).copied())
                     .collect();
                 Arc::new(into_loaded(p, needed, tid, opts, i == 0))
@@ -319,7 +241,7 @@ fn load_locked<C: Ctx>(
         let m = loaded.iter().find(|m| m.id == id).expect("in group");
         if let Err(e) = call_export(cx, m, "__wasm_call_ctors") {
             log::warn!("{}: constructor failed: {e}", m.name);
-            crate::dl::unload(cx, &space, &loaded.iter().map(|m| m.id).collect::<Vec<_>>(), false);
+            unload(cx, &space, &loaded.iter().map(|m| m.id).collect::<Vec<_>>(), false);
             return Err(e);
         }
     }
@@ -401,7 +323,7 @@ fn gather<C: Ctx>(
         })?;
         let name = found.name.clone();
         let module = Module::new(&space.engine, &found.bytes).map_err(|e| Error::vm(&name, e))?;
-        let meta = Meta::new(&module, &found.bytes).map_err(|e| Error::vm(&name, wasmvm::Error::Malformed(e)))?;
+        let meta = Meta::new(&module);
         let dylink = Dylink::of_module(&name, &module)?;
         let is_root = group.is_empty();
         // Position independent = relocatable: it takes its data address from `env.__memory_base`. A non-PIC
@@ -470,7 +392,7 @@ fn gather<C: Ctx>(
             let reg = read_reg(space);
             for (i, n) in needed_names.iter().enumerate() {
                 // A library is known by its file name, however it is named (`libx.so`, `dir/libx.so`).
-                let lib = search::base_name(n);
+                let lib = base_name(n);
                 let loaded = reg.by_name.contains_key(lib);
                 if !loaded && names.insert(lib.to_string()) {
                     let (who, by) =
@@ -542,7 +464,7 @@ fn place<C: Ctx>(
         let name = p.found.name.clone();
         p.id = write_reg(space)
             .next_id(space.config.module_slots)
-            .ok_or_else(|| Error::layout(&name, crate::space::slots_exhausted(space.config.module_slots)))?;
+            .ok_or_else(|| Error::layout(&name, slots_exhausted(space.config.module_slots)))?;
         rb.ids.push(p.id);
         if let Some(imp) = p.meta.memory_import() {
             check_memory(space, &name, imp)?;
@@ -626,10 +548,6 @@ fn place<C: Ctx>(
     Ok(())
 }
 
-pub(crate) fn module_name(space: &SpaceInner, id: ModId) -> String {
-    read_reg(space).get(id).map_or_else(|| format!("module #{id}"), |m| m.name.clone())
-}
-
 /// Constructor order: each module after the libraries it needs (depth-first post-order from the root).
 fn ctor_order(group: &[Arc<Loaded>]) -> Vec<ModId> {
     fn visit(id: ModId, group: &[Arc<Loaded>], seen: &mut HashSet<ModId>, out: &mut Vec<ModId>) {
@@ -687,58 +605,4 @@ pub(crate) fn lookup(cx: &impl Ctx, handle: Option<ModId>, name: &str) -> Result
         let scope = handle.map_or_else(|| "the global scope".to_string(), |h| module_name(space, h));
         Error::api(format!("undefined symbol: {name} (in {scope})"))
     })
-}
-
-/// `dlsym`: a function's table index, or a data symbol's address (this thread's copy if thread-local).
-pub(crate) fn dlsym<C: Ctx>(cx: &mut C, handle: Option<ModId>, name: &str) -> Result<Symbol> {
-    let space = cx.thread().space.clone();
-    let def = match lookup(cx, handle, name) {
-        Ok(def) => def,
-        // The global scope ends with the host functions.
-        Err(_) if handle.is_none() && crate::host::defined(&space, "env", name) => {
-            let id = crate::plan::trampoline(cx, &space, "env", name)?;
-            return Ok(Symbol::Func { table_index: crate::plan::func_slot(&space, id, 0, name)? });
-        }
-        Err(e) => return Err(e),
-    };
-    match def {
-        Def::Func { module, index, .. } => {
-            Ok(Symbol::Func { table_index: crate::plan::func_slot(&space, module, index, name)? })
-        }
-        Def::Data { addr, .. } => Ok(Symbol::Data { addr }),
-        Def::Tls { module, offset } => {
-            ensure_instance(cx, module)?;
-            let base = cx
-                .thread()
-                .tls
-                .get(&module)
-                .copied()
-                .ok_or_else(|| Error::api(format!("{name}: no TLS block on this thread")))?;
-            Ok(Symbol::Data { addr: base.wrapping_add(offset) })
-        }
-        Def::Global { .. } => Err(Error::api(format!("{name}: is a wasm global, not an address"))),
-    }
-}
-
-/// Read a NUL-terminated string from the space's memory.
-pub(crate) fn read_cstr(cx: &impl Ctx, addr: u32) -> Option<String> {
-    let space = &cx.thread().space;
-    let mut out = Vec::new();
-    let mut at = addr as u64;
-    loop {
-        let mut chunk = [0u8; 64];
-        let n = (space.mem_len(cx).saturating_sub(at)).min(64) as usize;
-        if n == 0 || !space.read(cx, at, &mut chunk[..n]) {
-            return None;
-        }
-        if let Some(end) = chunk[..n].iter().position(|&b| b == 0) {
-            out.extend_from_slice(&chunk[..end]);
-            return Some(String::from_utf8_lossy(&out).into_owned());
-        }
-        out.extend_from_slice(&chunk[..n]);
-        at += n as u64;
-        if out.len() > 1 << 20 {
-            return None;
-        }
-    }
 }

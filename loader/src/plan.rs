@@ -16,14 +16,33 @@ use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32};
 
 use wasmvm::{ExternType, ImportType, Module, ValType};
 
+use crate::dylink::Dylink;
 use crate::error::{Error, Result};
 use crate::layout::RegionKind;
-use crate::link::{Pending, func_ref, module_name, read_reg, write_reg};
 use crate::meta::Meta;
 use crate::registry::{Kind, Loaded, Plan, READY};
-use crate::space::SpaceInner;
+use crate::search::Found;
+use crate::state::{Ctx, SpaceInner, module_name, read_reg, slots_exhausted, write_reg};
 use crate::symbols::{Def, ModId, Scope};
-use crate::thread::Ctx;
+
+/// A module of the group being loaded.
+pub(crate) struct Pending {
+    pub(crate) found: Found,
+    pub(crate) module: Module,
+    pub(crate) meta: Meta,
+    pub(crate) dylink: Option<Dylink>,
+    pub(crate) kind: Kind,
+    pub(crate) id: ModId,
+    pub(crate) needed_names: Vec<String>,
+    pub(crate) memory_base: u32,
+    pub(crate) mem_size: u32,
+    pub(crate) table_base: u32,
+    pub(crate) table_size: u32,
+    pub(crate) symbols: Vec<(String, Def)>,
+    pub(crate) plan: Vec<Plan>,
+    /// Definers of imported symbols.
+    pub(crate) deps: Vec<ModId>,
+}
 
 /// Resolve the imports of every module of the group.
 pub(crate) fn plan_group<C: Ctx>(cx: &mut C, space: &SpaceInner, group: &mut [Pending]) -> Result<()> {
@@ -163,7 +182,7 @@ pub(crate) fn func_slot(space: &SpaceInner, module: ModId, index: u32, symbol: &
     let i = space
         .alloc_table(1, 1, RegionKind::FuncSlot(symbol.to_string()))
         .map_err(|e| Error::layout(symbol, format!("no table slot for a function pointer: {e}")))?;
-    space.table.set_raw(i, func_ref(module, index));
+    space.table.set_raw(i, wasmvm::raw_funcref(module, index));
     reg.func_slots.insert((module, index), i);
     Ok(i)
 }
@@ -178,11 +197,11 @@ fn generated<C: Ctx>(
     kind: Kind,
 ) -> Result<ModId> {
     let wasm = Module::new(&space.engine, bytes).map_err(|e| Error::vm(&label, e))?;
-    let meta = Meta::new(&wasm, bytes).map_err(|e| Error::vm(&label, wasmvm::Error::Malformed(e)))?;
+    let meta = Meta::new(&wasm);
     let mut reg = write_reg(space);
     let id = reg
         .next_id(space.config.module_slots)
-        .ok_or_else(|| Error::layout(&label, crate::space::slots_exhausted(space.config.module_slots)))?;
+        .ok_or_else(|| Error::layout(&label, slots_exhausted(space.config.module_slots)))?;
     let m = Loaded {
         id,
         name: label,
@@ -284,7 +303,7 @@ pub(crate) fn assign_late_bound(group: &mut [Pending]) -> Result<()> {
         let Some((_, Def::Func { index, ty, .. })) = provider.symbols.iter().find(|(n, _)| n == name) else {
             unreachable!("planned from the provider's symbols")
         };
-        group[i].plan[k] = Plan::LateBound { raw: func_ref(*module, *index), ty: ty.clone() };
+        group[i].plan[k] = Plan::LateBound { raw: wasmvm::raw_funcref(*module, *index), ty: ty.clone() };
     }
     Ok(())
 }

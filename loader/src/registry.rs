@@ -177,7 +177,7 @@ impl Registry {
     }
 
     /// Retire the id of an unloaded module: it is recycled once every thread in `users` has vacated its
-    /// slot ([`crate::thread::vacate_retired`]). The caller bumps the space's `retire_epoch` so that they
+    /// slot ([`crate::retire::vacate_retired`]). The caller bumps the space's `retire_epoch` so that they
     /// notice.
     pub(crate) fn retire(&mut self, id: ModId, users: Vec<u32>, region: Option<u32>) -> Option<u32> {
         if users.is_empty() {

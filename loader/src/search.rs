@@ -31,8 +31,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::beneath::read_beneath;
-use crate::error::{Error, Result};
-use crate::space::{SpaceInner, lock};
+use crate::error::{Error, Result, base_name};
+use crate::state::{SpaceInner, lock};
 
 /// Where a module to load comes from.
 #[derive(Debug, Clone)]
@@ -56,11 +56,6 @@ impl Source {
             Source::Bytes { name, .. } => name,
         }
     }
-}
-
-/// The name a library named (or found at the path) `n` is known by: its file name.
-pub(crate) fn base_name(n: &str) -> &str {
-    n.rsplit('/').next().unwrap_or(n)
 }
 
 impl From<&str> for Source {

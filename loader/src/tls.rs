@@ -19,8 +19,7 @@ use wasmvm::{Instance, Val};
 use crate::error::{Error, Result};
 use crate::layout::RegionKind;
 use crate::registry::Loaded;
-use crate::space::SpaceInner;
-use crate::thread::Ctx;
+use crate::state::{Ctx, SpaceInner};
 
 /// Give this thread's instance of `m` its TLS block; returns the block's address, `None` if `m` has no TLS.
 pub(crate) fn setup<C: Ctx>(

@@ -12,8 +12,8 @@
 //! module) and calls *M*'s `wasi_thread_start(tid, start_arg)`. Endings follow
 //! [`threads`]: the program's [`ThreadGroup`] decides.
 //!
-//! [`scan`] tells from a module's bytes whether it needs the loader at all (a `dylink.0` section, or
-//! an imported `env.__indirect_function_table`), without compiling it.
+//! [`scan`] (the loader's) tells from a module's bytes whether it needs the loader at all (a `dylink.0`
+//! section, or an imported `env.__indirect_function_table`), without compiling it.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -27,50 +27,10 @@ use crate::run::{self, Ending, RunError, settle, setup};
 use crate::threads::{self, Outcome, SPAWN_FAILED, ThreadGroup};
 use crate::wasi::{self, WasiCtx};
 
-/// What `wasmvm run` needs to know about a module before choosing how to run it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Facts {
-    /// It has a `dylink.0` section (a shared library or a position-independent program).
-    pub dylink: bool,
-    /// It imports `env.__indirect_function_table` (a program linked against shared libraries).
-    pub imports_table: bool,
-    /// Its imported memory: shared, and the maximum in pages.
-    pub memory: Option<(bool, Option<u64>)>,
-}
-
-impl Facts {
-    /// Does the module need the loader even without `--preload`?
-    pub fn needs_loader(&self) -> bool {
-        self.dylink || self.imports_table
-    }
-}
-
-/// Scan a module's sections (no validation, no compilation). `None` if the bytes do not parse; the
-/// compiler will say why.
-pub fn scan(bytes: &[u8]) -> Option<Facts> {
-    use wasmparser::{Parser, Payload, TypeRef};
-    let mut facts = Facts::default();
-    for payload in Parser::new(0).parse_all(bytes) {
-        match payload.ok()? {
-            Payload::CustomSection(c) if c.name() == "dylink.0" => facts.dylink = true,
-            Payload::ImportSection(imports) => {
-                for imp in imports.into_imports() {
-                    let imp = imp.ok()?;
-                    match imp.ty {
-                        TypeRef::Table(_) if imp.module == "env" && imp.name == "__indirect_function_table" => {
-                            facts.imports_table = true;
-                        }
-                        TypeRef::Memory(m) => facts.memory = Some((m.shared, m.maximum)),
-                        _ => {}
-                    }
-                }
-            }
-            Payload::CodeSectionStart { .. } => break,
-            _ => {}
-        }
-    }
-    Some(facts)
-}
+/// What `wasmvm run` needs to know about a module before choosing how to run it, and [`scan`], which
+/// tells it from the module's bytes: the loader's ([`wasmvm_loader::dylink::scan`]), which knows what
+/// `dylink.0` and the loader's import conventions are.
+pub use wasmvm_loader::dylink::{Facts, scan};
 
 /// How to build the address space.
 #[derive(Debug, Clone, Default)]
@@ -300,26 +260,4 @@ pub fn map_of(space: &AddressSpace) -> String {
         let _ = writeln!(out, "  {r}");
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn facts(wat: &str) -> Facts {
-        scan(&wat::parse_str(wat).unwrap()).unwrap()
-    }
-
-    #[test]
-    fn scan_tells_which_modules_need_the_loader() {
-        let plain = facts(r#"(module (import "env" "memory" (memory 1 16 shared)) (func (export "_start")))"#);
-        assert_eq!(plain, Facts { dylink: false, imports_table: false, memory: Some((true, Some(16))) });
-        assert!(!plain.needs_loader());
-        let table = facts(r#"(module (import "env" "__indirect_function_table" (table 1 funcref)))"#);
-        assert!(table.imports_table && table.needs_loader() && table.memory.is_none());
-        let pic = facts(r#"(module (@dylink.0 (mem-info (memory 4 2))) (import "env" "memory" (memory 1)))"#);
-        assert_eq!(pic, Facts { dylink: true, imports_table: false, memory: Some((false, None)) });
-        assert!(pic.needs_loader());
-        assert_eq!(scan(b"\0asm\x01\0\0\0\x01"), None);
-    }
 }

@@ -39,6 +39,7 @@ mod engine;
 mod error;
 mod exec;
 mod ir;
+mod loader_api;
 mod memory;
 mod module;
 mod store;
@@ -54,6 +55,7 @@ pub mod disas {
 
 pub use engine::{Config, Engine, Features};
 pub use error::{Error, FrameInfo, Result, Trap, TrapCode, TrapKind, demangle};
+pub use loader_api::{ExportIndex, raw_funcref};
 pub use memory::{MAX_PAGES, Memory, PAGE_SIZE, SharedMemory};
 pub use module::{ExportType, ImportType, Module};
 pub use store::{

@@ -92,4 +92,9 @@ impl ConstExpr {
         }
         stack.pop().unwrap_or(0)
     }
+
+    /// The instructions, in order (without the final `end`).
+    pub(crate) fn ops(&self) -> &[ConstOp] {
+        &self.ops
+    }
 }
