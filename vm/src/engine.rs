@@ -43,7 +43,7 @@ pub struct Config {
 }
 
 /// The WebAssembly proposals a module may use. The default is Wasm 2.0 (with SIMD) plus threads,
-/// relaxed SIMD, extended-const and tail calls.
+/// relaxed SIMD, extended-const, tail calls, multi-memory, memory64 and custom page sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
     /// Importing and exporting mutable globals (Wasm 2.0).
@@ -69,6 +69,12 @@ pub struct Features {
     pub simd: bool,
     /// Relaxed SIMD (Wasm 3.0), with one deterministic result per instruction (see `ir::simd`).
     pub relaxed_simd: bool,
+    /// Several memories per module; every memory instruction names its memory (Wasm 3.0).
+    pub multi_memory: bool,
+    /// Memories addressed with `i64` (Wasm 3.0); see the README's "Memory64" note for the reservation.
+    pub memory64: bool,
+    /// A page size per memory: 65536 bytes or 1 byte (the custom-page-sizes proposal).
+    pub custom_page_sizes: bool,
 }
 
 impl Default for Features {
@@ -85,6 +91,9 @@ impl Default for Features {
             tail_call: true,
             simd: true,
             relaxed_simd: true,
+            multi_memory: true,
+            memory64: true,
+            custom_page_sizes: true,
         }
     }
 }
@@ -102,6 +111,9 @@ impl Features {
             tail_call: false,
             simd: false,
             relaxed_simd: false,
+            multi_memory: false,
+            memory64: false,
+            custom_page_sizes: false,
             threads,
             ..Self::default()
         }

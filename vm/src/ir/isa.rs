@@ -333,6 +333,29 @@ operand_shapes! {
     MemInit { segment: u32, dst: slot, src: slot, len: slot };
     DataDrop { segment: u32 };
 
+    // ----- memories found by index: memories other than 0, and memory64 (`exec/memory_any.rs`) -----
+    /// `dst = load(fp[addr] + offset)` in memory `mem` (a 64-bit offset: memory64's may exceed 2^32).
+    LoadM { dst: slot, addr: slot, mem: u32, offset: u64 };
+    /// `store(fp[addr] + offset, fp[value])` in memory `mem`.
+    StoreM { addr: slot, value: slot, mem: u32, offset: u64 };
+    /// `v128.loadN_lane` in memory `mem`.
+    LoadLaneM { dst: slot, src: slot, addr: slot, mem: u32, offset: u64, lane: u32 };
+    /// `v128.storeN_lane` in memory `mem`.
+    StoreLaneM { addr: slot, value: slot, mem: u32, offset: u64, lane: u32 };
+    /// `memory.size` of memory `mem`, in its pages.
+    MemSizeM { dst: slot, mem: u32 };
+    /// `memory.grow` of memory `mem`.
+    MemGrowM { dst: slot, delta: slot, mem: u32 };
+    /// `memory.fill` of memory `mem`.
+    MemFillM { dst: slot, value: slot, len: slot, mem: u32 };
+    /// `memory.copy` from memory `src_mem` to memory `dst_mem` (the same or two memories).
+    MemCopyM { dst: slot, src: slot, len: slot, dst_mem: u32, src_mem: u32 };
+    /// `memory.init` of memory `mem`.
+    MemInitM { segment: u32, dst: slot, src: slot, len: slot, mem: u32 };
+    /// An atomic access to memory `mem`: `a` and `b` are the operands after the address (the value;
+    /// expected and replacement; expected and timeout; the count), as the family needs.
+    AtomicM { dst: slot, addr: slot, mem: u32, offset: u64, a: slot, b: slot };
+
     // ----- atomics (`exec/atomic.rs`) -----
     AtomicLoad { dst: slot, addr: slot, offset: u32 };
     AtomicStore { addr: slot, offset: u32, value: slot };
@@ -438,6 +461,25 @@ macro_rules! for_each_instr {
             memory_copy [;] (MemBulk) => memory::memory_copy;
             memory_init [;] (MemInit) => memory::memory_init;
             data_drop [;] (DataDrop) => memory::data_drop;
+            // memories found by index (`M64`: i64 addresses; `REG`: memory 0, in the registers)
+            load_m [Op: LoadOp; const SHARED: bool, const M64: bool, const REG: bool] (LoadM) => memory_any::load;
+            store_m [Op: StoreOp; const SHARED: bool, const M64: bool, const REG: bool] (StoreM) => memory_any::store;
+            memory_size_m [;] (MemSizeM) => memory_any::memory_size;
+            memory_grow_m [;] (MemGrowM) => memory_any::memory_grow;
+            memory_fill_m [;] (MemFillM) => memory_any::memory_fill;
+            memory_copy_m [;] (MemCopyM) => memory_any::memory_copy;
+            memory_init_m [;] (MemInitM) => memory_any::memory_init;
+            atomic_load_m [; const N: usize, const M64: bool] (AtomicM) => atomic::load_m;
+            atomic_store_m [; const N: usize, const M64: bool] (AtomicM) => atomic::store_m;
+            atomic_rmw_m [; const N: usize, const OP: u8, const M64: bool] (AtomicM) => atomic::rmw_m;
+            atomic_cmpxchg_m [; const N: usize, const M64: bool] (AtomicM) => atomic::cmpxchg_m;
+            atomic_wait_m [; const N: usize, const M64: bool] (AtomicM) => atomic::wait_m;
+            atomic_notify_m [; const M64: bool] (AtomicM) => atomic::notify_m;
+            v128_load_m [; const SHARED: bool, const M64: bool, const REG: bool] (LoadM) => simd::load_m;
+            v128_store_m [; const SHARED: bool, const M64: bool, const REG: bool] (StoreM) => simd::store_m;
+            v128_load_splat_m [Op: V128Splat; const SHARED: bool, const M64: bool, const REG: bool] (LoadM) => simd::load_splat_m;
+            v128_load_lane_m [; const N: usize, const SHARED: bool, const M64: bool, const REG: bool] (LoadLaneM) => simd::load_lane_m;
+            v128_store_lane_m [; const N: usize, const SHARED: bool, const M64: bool, const REG: bool] (StoreLaneM) => simd::store_lane_m;
             // atomics
             atomic_load [; const N: usize] (AtomicLoad) => atomic::atomic_load;
             atomic_store [; const N: usize] (AtomicStore) => atomic::atomic_store;

@@ -36,6 +36,9 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
         (c.tail_call, WasmFeatures::TAIL_CALL),
         (c.simd, WasmFeatures::SIMD),
         (c.relaxed_simd, WasmFeatures::RELAXED_SIMD),
+        (c.multi_memory, WasmFeatures::MULTI_MEMORY),
+        (c.memory64, WasmFeatures::MEMORY64),
+        (c.custom_page_sizes, WasmFeatures::CUSTOM_PAGE_SIZES),
     ] {
         if on {
             f.insert(flag);
@@ -66,13 +69,17 @@ fn const_expr(e: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
 }
 
 fn memory_type(m: wasmparser::MemoryType) -> Result<MemoryType> {
-    if m.memory64 {
-        return Err(Error::Unsupported("memory64 is not supported".into()));
+    let log2 = m.page_size_log2.unwrap_or(16);
+    if log2 != 0 && log2 != 16 {
+        return Err(Error::Unsupported(format!("page size {} (only 1 and 65536 are supported)", 1u64 << log2)));
     }
-    if m.page_size_log2.is_some() {
-        return Err(Error::Unsupported("custom page sizes are not supported".into()));
-    }
-    Ok(MemoryType { min: m.initial, max: m.maximum, shared: m.shared })
+    Ok(MemoryType {
+        min: m.initial,
+        max: m.maximum,
+        shared: m.shared,
+        memory64: m.memory64,
+        page_size_log2: log2 as u8,
+    })
 }
 
 fn table_type(t: wasmparser::TableType) -> Result<TableType> {
@@ -125,7 +132,9 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
             }
             Payload::TableSection(reader) => table_section(&mut m, reader)?,
             Payload::MemorySection(reader) => {
-                check_memory_limits(bytes, reader.range())?;
+                if !engine.config().features.memory64 {
+                    check_memory_limits(bytes, reader.range())?;
+                }
                 for t in reader {
                     m.memories.push(memory_type(t.map_err(malformed)?)?);
                 }

@@ -9,6 +9,37 @@ use crate::ir::isa::{self, *};
 use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, StoreKind, UnOp};
 use crate::types::ValType;
 
+/// A scalar load or store.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Access {
+    Load(LoadKind),
+    Store(StoreKind),
+}
+
+/// The scalar load or store `op` is, with its memory immediate.
+pub(super) fn scalar_access(op: &Operator<'_>) -> Option<(Access, MemArg)> {
+    use Access::{Load, Store};
+    Some(match *op {
+        Operator::I32Load { memarg } | Operator::F32Load { memarg } => (Load(LoadKind::Load32), memarg),
+        Operator::I64Load { memarg } | Operator::F64Load { memarg } => (Load(LoadKind::Load64), memarg),
+        Operator::I32Load8S { memarg } => (Load(LoadKind::Load8S32), memarg),
+        Operator::I32Load8U { memarg } | Operator::I64Load8U { memarg } => (Load(LoadKind::Load8U), memarg),
+        Operator::I32Load16S { memarg } => (Load(LoadKind::Load16S32), memarg),
+        Operator::I32Load16U { memarg } | Operator::I64Load16U { memarg } => (Load(LoadKind::Load16U), memarg),
+        Operator::I64Load8S { memarg } => (Load(LoadKind::Load8S64), memarg),
+        Operator::I64Load16S { memarg } => (Load(LoadKind::Load16S64), memarg),
+        Operator::I64Load32S { memarg } => (Load(LoadKind::Load32S64), memarg),
+        Operator::I64Load32U { memarg } => (Load(LoadKind::Load32), memarg),
+        Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
+            (Store(StoreKind::Store32), memarg)
+        }
+        Operator::I64Store { memarg } | Operator::F64Store { memarg } => (Store(StoreKind::Store64), memarg),
+        Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => (Store(StoreKind::Store8), memarg),
+        Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => (Store(StoreKind::Store16), memarg),
+        _ => return None,
+    })
+}
+
 impl Translator<'_> {
     /// Translate one (already validated) operator.
     pub(super) fn translate(&mut self, op: &Operator<'_>) -> Result<()> {
@@ -38,7 +69,11 @@ impl Translator<'_> {
             self.unary(u);
             return Ok(());
         }
-        if self.atomic(op) || self.memory_instr(op) || self.table_instr(op) {
+        if (!self.plain_memories && self.memory_any(op))
+            || self.atomic(op)
+            || self.memory_instr(op)
+            || self.table_instr(op)
+        {
             return Ok(());
         }
         match *op {
@@ -116,23 +151,14 @@ impl Translator<'_> {
 
     /// Translate a memory instruction; `false` if `op` is not one.
     fn memory_instr(&mut self, op: &Operator<'_>) -> bool {
-        match *op {
-            Operator::I32Load { memarg } | Operator::F32Load { memarg } => self.load(LoadKind::Load32, memarg),
-            Operator::I64Load { memarg } | Operator::F64Load { memarg } => self.load(LoadKind::Load64, memarg),
-            Operator::I32Load8S { memarg } => self.load(LoadKind::Load8S32, memarg),
-            Operator::I32Load8U { memarg } | Operator::I64Load8U { memarg } => self.load(LoadKind::Load8U, memarg),
-            Operator::I32Load16S { memarg } => self.load(LoadKind::Load16S32, memarg),
-            Operator::I32Load16U { memarg } | Operator::I64Load16U { memarg } => self.load(LoadKind::Load16U, memarg),
-            Operator::I64Load8S { memarg } => self.load(LoadKind::Load8S64, memarg),
-            Operator::I64Load16S { memarg } => self.load(LoadKind::Load16S64, memarg),
-            Operator::I64Load32S { memarg } => self.load(LoadKind::Load32S64, memarg),
-            Operator::I64Load32U { memarg } => self.load(LoadKind::Load32, memarg),
-            Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
-                self.store(StoreKind::Store32, memarg)
+        if let Some((access, memarg)) = scalar_access(op) {
+            match access {
+                Access::Load(kind) => self.load(kind, memarg),
+                Access::Store(kind) => self.store(kind, memarg),
             }
-            Operator::I64Store { memarg } | Operator::F64Store { memarg } => self.store(StoreKind::Store64, memarg),
-            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => self.store(StoreKind::Store8, memarg),
-            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => self.store(StoreKind::Store16, memarg),
+            return true;
+        }
+        match *op {
             Operator::MemorySize { .. } => {
                 let dst = self.push_temp();
                 self.emit_result(isa::memory_size::op(), MemSize { dst }, dst, LastKind::Other);
@@ -208,7 +234,7 @@ impl Translator<'_> {
     }
 
     /// Pop three operands into slots (in push order).
-    fn pop3(&mut self) -> [crate::ir::Slot; 3] {
+    pub(super) fn pop3(&mut self) -> [crate::ir::Slot; 3] {
         self.materialize_top(3);
         let c = self.pop_slot();
         let b = self.pop_slot();
