@@ -52,10 +52,17 @@ impl Translator<'_> {
             Atomic::Wait(w) => (2, atomics_m(w, m64).wait),
             Atomic::Notify => (1, by_m64!(atomic_notify_m [], m64)),
         };
-        self.materialize_consts(n + 1);
-        let b = if n == 2 { self.pop_slot() } else { 0 };
-        let a = if n >= 1 { self.pop_slot() } else { 0 };
-        let addr = self.pop_slot();
+        let (addr, a, b) = match n {
+            0 => (self.pop_slots::<1>()[0], 0, 0),
+            1 => {
+                let [addr, a] = self.pop_slots();
+                (addr, a, 0)
+            }
+            _ => {
+                let [addr, a, b] = self.pop_slots();
+                (addr, a, b)
+            }
+        };
         if matches!(access, Atomic::Store(_)) {
             self.emit(h, AtomicM { dst: 0, addr, mem, offset, a, b });
         } else {

@@ -10,7 +10,8 @@ use wasmparser::{MemArg, MemArgTarget, Operator};
 
 use super::atomic::atomic_of;
 use super::ops::{Access, scalar_access};
-use super::{LastKind, Translator};
+use super::{LastKind, Src, Translator};
+use crate::ir::Slot;
 use crate::ir::families::*;
 use crate::ir::isa::{self, *};
 use crate::ir::simd::{SimdSplatOp, SimdSplatVisitor, V128Splat};
@@ -58,15 +59,13 @@ impl Translator<'_> {
             let (mem, offset, k) = (mem_of(memarg), memarg.offset, self.mem_kind(mem_of(memarg)));
             match access {
                 Access::Load(kind) => {
-                    let addr = self.pop_slot();
+                    let [addr] = self.pop_slots();
                     let dst = self.push_temp();
                     let h = kind.with(GetLoadM(k));
                     self.emit_result(h, LoadM { dst, addr, mem, offset }, dst, LastKind::Other);
                 }
                 Access::Store(kind) => {
-                    self.materialize_consts(2);
-                    let value = self.pop_slot();
-                    let addr = self.pop_slot();
+                    let [addr, value] = self.pop_slots();
                     self.emit(kind.with(GetStoreM(k)), StoreM { addr, value, mem, offset });
                 }
             }
@@ -84,8 +83,7 @@ impl Translator<'_> {
                 return false;
             }
             let k = self.mem_kind(mem_of(memarg));
-            self.materialize_consts(1);
-            let addr = self.pop_slot();
+            let [addr] = self.pop_slots();
             let dst = self.push_temp_wide();
             let p = LoadM { dst, addr, mem: mem_of(memarg), offset: memarg.offset };
             self.emit_result(o.with(GetLoadSplatM(k)), p, dst, LastKind::Other);
@@ -99,15 +97,14 @@ impl Translator<'_> {
         match *op {
             Operator::V128Load { memarg } if !self.plain_memory(mem_of(memarg)) => {
                 let k = self.mem_kind(mem_of(memarg));
-                let addr = self.pop_slot();
+                let [addr] = self.pop_slots();
                 let dst = self.push_temp_wide();
                 let p = LoadM { dst, addr, mem: mem_of(memarg), offset: memarg.offset };
                 self.emit_result(by_kind!(v128_load_m [], k), p, dst, LastKind::Other);
             }
             Operator::V128Store { memarg } if !self.plain_memory(mem_of(memarg)) => {
                 let k = self.mem_kind(mem_of(memarg));
-                let value = self.pop_slot();
-                let addr = self.pop_slot();
+                let [addr, value] = self.pop_slots();
                 let p = StoreM { addr, value, mem: mem_of(memarg), offset: memarg.offset };
                 self.emit(by_kind!(v128_store_m [], k), p);
             }
@@ -119,8 +116,7 @@ impl Translator<'_> {
             {
                 let width = lane_width(op);
                 let k = self.mem_kind(mem_of(memarg));
-                let src = self.pop_slot();
-                let addr = self.pop_slot();
+                let [addr, src] = self.pop_slots();
                 let dst = self.push_temp_wide();
                 let (mem, offset, lane) = (mem_of(memarg), memarg.offset, lane as u32);
                 let h = lane_by_kind!(v128_load_lane_m, width, k);
@@ -134,8 +130,7 @@ impl Translator<'_> {
             {
                 let width = lane_width(op);
                 let k = self.mem_kind(mem_of(memarg));
-                let value = self.pop_slot();
-                let addr = self.pop_slot();
+                let [addr, value] = self.pop_slots();
                 let (mem, offset, lane) = (mem_of(memarg), memarg.offset, lane as u32);
                 self.emit(lane_by_kind!(v128_store_lane_m, width, k), StoreLaneM { addr, value, mem, offset, lane });
             }
@@ -144,25 +139,39 @@ impl Translator<'_> {
                 self.emit_result(isa::memory_size_m::op(), MemSizeM { dst, mem }, dst, LastKind::Other);
             }
             Operator::MemoryGrow { mem } if !self.plain_sizes(mem) => {
-                let delta = self.pop_slot();
+                let [delta] = self.pop_slots();
                 let dst = self.push_temp();
                 self.emit_result(isa::memory_grow_m::op(), MemGrowM { dst, delta, mem }, dst, LastKind::Other);
             }
             Operator::MemoryFill { mem } if !self.plain_memory(mem) => {
-                let [dst, value, len] = self.pop3();
+                let [dst, value, len] = self.pop_slots();
                 self.emit(isa::memory_fill_m::op(), MemFillM { dst, value, len, mem });
             }
             Operator::MemoryCopy { dst_mem, src_mem } if !(self.plain_memory(dst_mem) && src_mem == 0) => {
-                let [dst, src, len] = self.pop3();
+                let [dst, src, len] = self.pop_slots();
                 self.emit(isa::memory_copy_m::op(), MemCopyM { dst, src, len, dst_mem, src_mem });
             }
             Operator::MemoryInit { data_index, mem } if !self.plain_memory(mem) => {
-                let [dst, src, len] = self.pop3();
+                let [dst, src, len] = self.pop_slots();
                 self.emit(isa::memory_init_m::op(), MemInitM { segment: data_index, dst, src, len, mem });
             }
             _ => return false,
         }
         true
+    }
+
+    /// Pop `N` operands into slots, in push order: constants are materialised, locals read in place (the
+    /// `_m` handlers read every operand before writing their result).
+    pub(super) fn pop_slots<const N: usize>(&mut self) -> [Slot; N] {
+        self.materialize_consts(N as u32);
+        let mut out = [0; N];
+        for slot in out.iter_mut().rev() {
+            *slot = match self.pop() {
+                Src::Slot(s) => s,
+                Src::Imm(_) => unreachable!("materialised"),
+            };
+        }
+        out
     }
 
     /// Do `memory.size/grow` of memory `index` use memory 0's own families (32-bit, 64 KiB pages)?

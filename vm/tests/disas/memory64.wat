@@ -1,0 +1,19 @@
+;; Memory64: accesses to a 64-bit memory 0 use the `_m` families with `m64=true` and `reg=true` (the base
+;; and length stay in the handlers' registers; the address is an i64 and the bounds check is done in 128
+;; bits, so `address + offset` past 2^64 traps). Offsets are 64-bit; sizes and grow deltas are i64.
+(module
+  (memory i64 1)
+  (func $access (param $p i64) (param $v i32) (result i32)
+    (i32.store offset=0x100000000 (local.get $p) (local.get $v))
+    (i32.load16_u offset=2 (i64.add (local.get $p) (i64.const 8))))
+  (func $sizes (param $n i64) (result i64)
+    (drop (memory.grow (local.get $n)))
+    (memory.fill (i64.const 0) (i32.const 0) (local.get $n))
+    (memory.copy (i64.const 0) (i64.const 8) (local.get $n))
+    (memory.size))
+  (func $vectors (param $p i64) (param $v v128) (result v128)
+    (v128.store8_lane 3 (local.get $p) (local.get $v))
+    (v128.load32_splat (local.get $p)))
+  (func $atomics (param $p i64) (result i64)
+    (i64.atomic.rmw.add (local.get $p) (i64.const 1)))
+)
