@@ -184,6 +184,15 @@ pub struct TableType {
     pub min: u32,
     /// The number of elements `table.grow` may not exceed; `None` for no declared limit.
     pub max: Option<u32>,
+    /// Indexed with `i64` (table64, part of memory64). Sizes stay below 2^32 elements in wasmvm.
+    pub table64: bool,
+}
+
+impl TableType {
+    /// A table type indexed with i32.
+    pub fn new(element: ValType, min: u32, max: Option<u32>) -> Self {
+        Self { element, min, max, table64: false }
+    }
 }
 
 /// The type of an importable or exportable entity.
@@ -219,9 +228,14 @@ impl fmt::Display for ExternType {
                 if m.shared { " shared" } else { "" },
                 if m.page_size_log2 != 16 { format!(" (pagesize {})", m.page_size()) } else { String::new() }
             ),
-            ExternType::Table(t) => {
-                write!(f, "(table {}{} {})", t.min, t.max.map(|m| format!(" {m}")).unwrap_or_default(), t.element)
-            }
+            ExternType::Table(t) => write!(
+                f,
+                "(table {}{}{} {})",
+                if t.table64 { "i64 " } else { "" },
+                t.min,
+                t.max.map(|m| format!(" {m}")).unwrap_or_default(),
+                t.element
+            ),
         }
     }
 }

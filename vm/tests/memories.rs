@@ -297,3 +297,64 @@ fn features_can_be_turned_off() {
         assert!(Module::new(&engine, &wat::parse_str(wat).unwrap()).is_err(), "{wat}");
     }
 }
+
+/// table64 (i64-indexed tables, part of memory64): every table instruction and `call_indirect` take i64
+/// indices; indices of 2^32 and more are out of bounds, not truncated.
+#[test]
+fn table64_instructions() {
+    let engine = Engine::default();
+    let m = module(
+        &engine,
+        r#"(module
+          (type $ret (func (result i32)))
+          (table $t i64 2 10 funcref)
+          (table $u 4 funcref)
+          (func $seven (result i32) (i32.const 7))
+          (func $nine (result i32) (i32.const 9))
+          (elem (table $t) (i64.const 0) func $seven)
+          (elem $e func $nine)
+          (func (export "call") (param i64) (result i32) (call_indirect $t (type $ret) (local.get 0)))
+          (func (export "size") (result i64) (table.size $t))
+          (func (export "grow") (param i64) (result i64) (table.grow $t (ref.null func) (local.get 0)))
+          (func (export "is_null") (param i64) (result i32) (ref.is_null (table.get $t (local.get 0))))
+          (func (export "set") (param i64) (table.set $t (local.get 0) (ref.func $nine)))
+          (func (export "fill") (param i64 i64) (table.fill $t (local.get 0) (ref.func $seven) (local.get 1)))
+          (func (export "copy_in") (param i64 i32 i32) (table.copy $t $u (local.get 0) (local.get 1) (local.get 2)))
+          (func (export "init") (param i64) (table.init $t $e (local.get 0) (i32.const 0) (i32.const 1)))
+          (func (export "put_u") (param i32) (table.set $u (local.get 0) (ref.func $nine))))"#,
+    );
+    let mut store = Store::new(&engine, ());
+    let inst = Linker::new(&engine).instantiate(&mut store, &m).unwrap();
+    let call = inst.get_typed_func::<i64, i32>(&store, "call").unwrap();
+    let size = inst.get_typed_func::<(), i64>(&store, "size").unwrap();
+    let grow = inst.get_typed_func::<i64, i64>(&store, "grow").unwrap();
+    let is_null = inst.get_typed_func::<i64, i32>(&store, "is_null").unwrap();
+    let set = inst.get_typed_func::<i64, ()>(&store, "set").unwrap();
+    let fill = inst.get_typed_func::<(i64, i64), ()>(&store, "fill").unwrap();
+    let copy_in = inst.get_typed_func::<(i64, i32, i32), ()>(&store, "copy_in").unwrap();
+    let init = inst.get_typed_func::<i64, ()>(&store, "init").unwrap();
+    let put_u = inst.get_typed_func::<i32, ()>(&store, "put_u").unwrap();
+
+    assert_eq!(call.call(&mut store, 0).unwrap(), 7);
+    assert!(call.call(&mut store, 1 << 32).is_err(), "2^32 is not index 0");
+    assert!(call.call(&mut store, 1).is_err(), "null element");
+    assert_eq!(size.call(&mut store, ()).unwrap(), 2);
+    assert_eq!(grow.call(&mut store, 3).unwrap(), 2);
+    assert_eq!(grow.call(&mut store, 1 << 32).unwrap(), -1);
+    assert_eq!(grow.call(&mut store, 6).unwrap(), -1, "maximum is 10");
+    assert_eq!(size.call(&mut store, ()).unwrap(), 5);
+    assert_eq!(is_null.call(&mut store, 4).unwrap(), 1);
+    assert!(is_null.call(&mut store, (1 << 32) + 1).is_err());
+    set.call(&mut store, 4).unwrap();
+    assert_eq!(call.call(&mut store, 4).unwrap(), 9);
+    assert!(set.call(&mut store, -1).is_err());
+    fill.call(&mut store, (1, 2)).unwrap();
+    assert_eq!(call.call(&mut store, 2).unwrap(), 7);
+    assert!(fill.call(&mut store, (1, 1 << 32)).is_err(), "a length of 2^32 is not 0");
+    put_u.call(&mut store, 3).unwrap();
+    copy_in.call(&mut store, (0, 3, 1)).unwrap();
+    assert_eq!(call.call(&mut store, 0).unwrap(), 9);
+    assert!(copy_in.call(&mut store, (1 << 32, 0, 0)).is_err(), "destination 2^32 is out of bounds");
+    init.call(&mut store, 3).unwrap();
+    assert_eq!(call.call(&mut store, 3).unwrap(), 9);
+}

@@ -25,8 +25,7 @@ pub const ENABLED_PROPOSALS: &[Proposal] = &[
 // - function-references: typed references, call_ref (and return_call_ref);
 // - gc: a garbage-collected heap;
 // - wide-arithmetic: 128-bit add/sub/mul instructions.
-// (table64, the i64-indexed tables of the memory64 proposal, is not implemented: its suite has no table64
-// script; modules with one are refused as "table64 is not supported".)
+// (The memory64 suite has no table64 script: table64 is tested in vm/tests/memories.rs.)
 
 /// Files of enabled suites that need a proposal wasmvm does not support yet (each with the reason).
 pub const SKIPPED_FILES: &[(&str, &str)] = &[];

@@ -436,10 +436,10 @@ macro_rules! for_each_instr {
             enter [;] (Enter) => call::enter;
             call_internal [;] (CallInternal) => call::call_internal;
             call_import [;] (CallImport) => call::call_import;
-            call_indirect [;] (CallIndirect) => call::call_indirect;
+            call_indirect [; const T64: bool] (CallIndirect) => call::call_indirect;
             return_call_internal [;] (ReturnCallInternal) => call::return_call_internal;
             return_call_import [;] (CallImport) => call::return_call_import;
-            return_call_indirect [;] (CallIndirect) => call::return_call_indirect;
+            return_call_indirect [; const T64: bool] (CallIndirect) => call::return_call_indirect;
             // memory
             load [Op: LoadOp; const SHARED: bool] (Load) => memory::load;
             load_abs [Op: LoadOp; const SHARED: bool] (LoadAbs) => memory::load_abs;
@@ -489,13 +489,14 @@ macro_rules! for_each_instr {
             atomic_notify [;] (AtomicNotify) => atomic::atomic_notify;
             atomic_fence [;] (Nothing) => atomic::atomic_fence;
             // tables
-            table_get [;] (TableGet) => table::table_get;
-            table_set [;] (TableSet) => table::table_set;
+            // tables (`T64`: an i64-indexed table, table64; `D64`/`S64`: of a copy's destination and source)
+            table_get [; const T64: bool] (TableGet) => table::table_get;
+            table_set [; const T64: bool] (TableSet) => table::table_set;
             table_size [;] (TableSize) => table::table_size;
-            table_grow [;] (TableGrow) => table::table_grow;
-            table_fill [;] (TableFill) => table::table_fill;
-            table_copy [;] (TableCopy) => table::table_copy;
-            table_init [;] (TableInit) => table::table_init;
+            table_grow [; const T64: bool] (TableGrow) => table::table_grow;
+            table_fill [; const T64: bool] (TableFill) => table::table_fill;
+            table_copy [; const D64: bool, const S64: bool] (TableCopy) => table::table_copy;
+            table_init [; const T64: bool] (TableInit) => table::table_init;
             elem_drop [;] (ElemDrop) => table::elem_drop;
             // variables
             global_get [;] (GlobalGet) => variable::global_get;

@@ -82,11 +82,13 @@ fn memory_type(m: wasmparser::MemoryType) -> Result<MemoryType> {
     })
 }
 
+/// A table's type. wasmvm's tables hold fewer than 2^32 elements (a table64 declaring more initially is
+/// refused; a larger maximum is the same as none, as growth stops far below it).
 fn table_type(t: wasmparser::TableType) -> Result<TableType> {
-    if t.table64 {
-        return Err(Error::Unsupported("table64 is not supported".into()));
-    }
-    Ok(TableType { element: ref_type(t.element_type)?, min: t.initial as u32, max: t.maximum.map(|m| m as u32) })
+    let min = u32::try_from(t.initial)
+        .map_err(|_| Error::Resource(format!("table of {} elements is too large", t.initial)))?;
+    let max = t.maximum.map(|m| m.min(u32::MAX as u64) as u32);
+    Ok(TableType { element: ref_type(t.element_type)?, min, max, table64: t.table64 })
 }
 
 fn global_type(g: wasmparser::GlobalType) -> Result<GlobalType> {

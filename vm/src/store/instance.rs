@@ -299,6 +299,7 @@ fn import_entities(s: &mut StoreInner, m: &crate::module::ModuleInner, imports: 
                 let want = m.tables[ti as usize].ty;
                 let have = t.ty();
                 if have.element != want.element
+                    || have.table64 != want.table64
                     || !limits_match(have.min as u64, have.max.map(u64::from), want.min as u64, want.max.map(u64::from))
                 {
                     return Err(incompatible(imp, "table type or limits differ"));
@@ -399,10 +400,12 @@ fn initialize(s: &mut StoreInner, slot: u32, options: InstanceOptions) -> Result
         match &seg.mode {
             SegmentMode::Active { index, offset } => {
                 let at = offset.eval(|g| unsafe { read_cell(inst.globals[g as usize]) }, |f| inst.funcs[f as usize].raw)
-                    as u32;
+                    as u64;
                 let items = inst.elems[i].take().unwrap_or_default();
                 // SAFETY: table pointers are kept alive by the store.
                 let table = unsafe { &*inst.tables[*index as usize] };
+                // A table64 offset beyond 2^32 is out of bounds (no table is that large).
+                let at = if table.declared_type().table64 { crate::exec::table::index::<true>(at) } else { at as u32 };
                 table.init(at, &items, 0, items.len() as u32).map_err(Trap::new)?;
             }
             SegmentMode::Declared => inst.elems[i] = None,

@@ -355,7 +355,12 @@ impl Translator<'_> {
         let frame = self.temp_slot(self.height() - n);
         self.stack.truncate((self.height() - n) as usize);
         let p = CallIndirect { type_id, table, index, frame, nargs: ty.param_slots() };
-        let op = if tail { isa::return_call_indirect::op() } else { isa::call_indirect::op() };
+        let op = match (tail, self.table64(table)) {
+            (false, false) => isa::call_indirect::op::<false>(),
+            (false, true) => isa::call_indirect::op::<true>(),
+            (true, false) => isa::return_call_indirect::op::<false>(),
+            (true, true) => isa::return_call_indirect::op::<true>(),
+        };
         self.emit(op, p);
         self.need_slots(frame + ty.call_slots() as u32 + 1);
         self.push_results(ty.results(), tail);

@@ -188,19 +188,35 @@ impl Translator<'_> {
         true
     }
 
+    /// Is table `index` a table64 (indexed with i64)?
+    pub(super) fn table64(&self, index: u32) -> bool {
+        self.m.tables.get(index as usize).is_some_and(|t| t.ty.table64)
+    }
+
     /// Translate a table instruction; `false` if `op` is not one.
     fn table_instr(&mut self, op: &Operator<'_>) -> bool {
+        /// `isa::$family::op::<T64>()` for a table's index type.
+        macro_rules! by_t64 {
+            ($family:ident, $t64:expr) => {
+                if $t64 { isa::$family::op::<true>() } else { isa::$family::op::<false>() }
+            };
+        }
         match *op {
             Operator::TableGet { table } => {
                 let index = self.pop_slot();
                 let dst = self.push_temp();
-                self.emit_result(isa::table_get::op(), TableGet { dst, table, index }, dst, LastKind::Other);
+                self.emit_result(
+                    by_t64!(table_get, self.table64(table)),
+                    TableGet { dst, table, index },
+                    dst,
+                    LastKind::Other,
+                );
             }
             Operator::TableSet { table } => {
                 self.materialize_top(2);
                 let value = self.pop_slot();
                 let index = self.pop_slot();
-                self.emit(isa::table_set::op(), TableSet { table, index, value });
+                self.emit(by_t64!(table_set, self.table64(table)), TableSet { table, index, value });
             }
             Operator::TableSize { table } => {
                 let dst = self.push_temp();
@@ -211,19 +227,35 @@ impl Translator<'_> {
                 let delta = self.pop_slot();
                 let init = self.pop_slot();
                 let dst = self.push_temp();
-                self.emit_result(isa::table_grow::op(), TableGrow { dst, table, init, delta }, dst, LastKind::Other);
+                self.emit_result(
+                    by_t64!(table_grow, self.table64(table)),
+                    TableGrow { dst, table, init, delta },
+                    dst,
+                    LastKind::Other,
+                );
             }
             Operator::TableFill { table } => {
                 let [dst, value, len] = self.pop3();
-                self.emit(isa::table_fill::op(), TableFill { table, dst, value, len });
+                self.emit(by_t64!(table_fill, self.table64(table)), TableFill { table, dst, value, len });
             }
             Operator::TableCopy { dst_table, src_table } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(isa::table_copy::op(), TableCopy { dst_table, src_table, dst, src, len });
+                self.emit(
+                    match (self.table64(dst_table), self.table64(src_table)) {
+                        (false, false) => isa::table_copy::op::<false, false>(),
+                        (false, true) => isa::table_copy::op::<false, true>(),
+                        (true, false) => isa::table_copy::op::<true, false>(),
+                        (true, true) => isa::table_copy::op::<true, true>(),
+                    },
+                    TableCopy { dst_table, src_table, dst, src, len },
+                );
             }
             Operator::TableInit { elem_index, table } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(isa::table_init::op(), TableInit { table, segment: elem_index, dst, src, len });
+                self.emit(
+                    by_t64!(table_init, self.table64(table)),
+                    TableInit { table, segment: elem_index, dst, src, len },
+                );
             }
             Operator::ElemDrop { elem_index } => {
                 self.emit(isa::elem_drop::op(), ElemDrop { segment: elem_index });
