@@ -129,6 +129,8 @@ pub(crate) struct BrCmpHandlers {
     /// Increment, then compare and branch (i32 comparisons only): by condition, then where the increment
     /// is, then where the right-hand side is.
     pub add: ByCondition<ByOperand<ByOperand<isa::Instr<AddBrCmp>>>>,
+    /// The same for i64 comparisons of an i64 increment (memory64 loops count in i64).
+    pub add64: ByCondition<ByOperand<ByOperand<isa::Instr<AddBrCmp>>>>,
 }
 
 pub(crate) struct GetBrCmp;
@@ -147,11 +149,24 @@ impl CmpVisitor for GetBrCmp {
                 },
             }
         }
+        fn add64<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> ByOperand<ByOperand<isa::Instr<AddBrCmp>>> {
+            ByOperand {
+                imm: ByOperand {
+                    imm: add_br_cmp64::op::<Op, WHEN, false, false>(),
+                    slot: add_br_cmp64::op::<Op, WHEN, false, true>(),
+                },
+                slot: ByOperand {
+                    imm: add_br_cmp64::op::<Op, WHEN, true, false>(),
+                    slot: add_br_cmp64::op::<Op, WHEN, true, true>(),
+                },
+            }
+        }
         BrCmpHandlers {
             ss: ByCondition { when_true: br_cmp_ss::op::<Op, true>(), when_false: br_cmp_ss::op::<Op, false>() },
             si: ByCondition { when_true: br_cmp_si::op::<Op, true>(), when_false: br_cmp_si::op::<Op, false>() },
             select: ByOperand { imm: select_cmp::op::<Op, false>(), slot: select_cmp::op::<Op, true>() },
             add: ByCondition { when_true: add::<Op, true>(), when_false: add::<Op, false>() },
+            add64: ByCondition { when_true: add64::<Op, true>(), when_false: add64::<Op, false>() },
         }
     }
 }

@@ -419,6 +419,7 @@ macro_rules! for_each_instr {
             br_cmp_ss [Op: CmpOp; const WHEN: bool] (BrCmpSS) => control::br_cmp_ss;
             br_cmp_si [Op: CmpOp; const WHEN: bool] (BrCmpSI) => control::br_cmp_si;
             add_br_cmp [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp;
+            add_br_cmp64 [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp64;
             br_table [;] (BrTable) => control::br_table;
             select [;] (Select) => control::select;
             select_cmp [Op: CmpOp; const RHS_SLOT: bool] (SelectCmp) => control::select_cmp;
