@@ -65,7 +65,7 @@ impl AddressSpace {
         } else {
             SpaceMemory::Private(Mutex::new(None))
         };
-        let table = SharedTable::new(TableType { element: ValType::FuncRef, min: 1, max: Some(config.max_table_size) })
+        let table = SharedTable::new(TableType::new(ValType::FuncRef, 1, Some(config.max_table_size)))
             .map_err(|e| crate::error::Error::api(format!("cannot create table: {e}")))?;
         let inner = SpaceInner {
             engine: engine.clone(),

@@ -18,11 +18,19 @@ use std::path::PathBuf;
 pub use runner::Report;
 use wasmvm::{Config, Engine, Features};
 
-/// The engine a script runs with: Wasm 2.0 plus threads, except for suites written against another base
-/// (the threads proposal's scripts assume Wasm 1.0 plus threads, e.g. at most one table).
+/// The engine a script runs with: the default features, except for suites written against another base
+/// (the threads proposal's scripts assume Wasm 1.0 plus threads, e.g. at most one table; the Wasm 1.0 and
+/// 2.0 scripts and the memory64 and function-references proposals' assume one memory per module (a zero
+/// byte where multi-memory reads a memory index), and the 1.0/2.0 ones 32-bit
+/// memory limits and a zero byte as `memory.size/grow`'s memory index).
 pub fn engine_for(name: &str) -> Engine {
-    let features = if name.replace('\\', "/").contains("proposals/threads/") {
+    let name = name.replace('\\', "/");
+    let features = if name.contains("proposals/threads/") {
         Features::wasm1(true)
+    } else if name.contains("proposals/memory64/") || name.contains("proposals/function-references/") {
+        Features { multi_memory: false, ..Features::default() }
+    } else if name.contains("wasm-v1/") || name.contains("wasm-v2/") {
+        Features { multi_memory: false, memory64: false, custom_page_sizes: false, ..Features::default() }
     } else {
         Features::default()
     };

@@ -19,8 +19,7 @@ pub fn define(linker: &mut Linker<()>, store: &mut Store<()>) -> wasmvm::Result<
     linker.define("spectest", "global_i64", global(store, ValType::I64, Val::I64(666))?)?;
     linker.define("spectest", "global_f32", global(store, ValType::F32, Val::f32(666.6))?)?;
     linker.define("spectest", "global_f64", global(store, ValType::F64, Val::f64(666.6))?)?;
-    let table =
-        Table::new(&mut *store, TableType { element: ValType::FuncRef, min: 10, max: Some(20) }, Val::FuncRef(None))?;
+    let table = Table::new(&mut *store, TableType::new(ValType::FuncRef, 10, Some(20)), Val::FuncRef(None))?;
     linker.define("spectest", "table", table)?;
     linker.define("spectest", "memory", Memory::new(&mut *store, MemoryType::new(1, Some(2)))?)?;
     linker.define("spectest", "shared_memory", SharedMemory::new(1, 1)?)?;

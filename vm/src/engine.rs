@@ -43,7 +43,8 @@ pub struct Config {
 }
 
 /// The WebAssembly proposals a module may use. The default is Wasm 2.0 (with SIMD) plus threads,
-/// relaxed SIMD, extended-const, tail calls, typed function references and wide arithmetic.
+/// relaxed SIMD, extended-const, tail calls, typed function references, wide arithmetic, multi-memory,
+/// memory64 and custom page sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
     /// Importing and exporting mutable globals (Wasm 2.0).
@@ -74,6 +75,12 @@ pub struct Features {
     pub function_references: bool,
     /// `i64.add128`, `i64.sub128`, `i64.mul_wide_s` and `i64.mul_wide_u` (the wide-arithmetic proposal).
     pub wide_arithmetic: bool,
+    /// Several memories per module; every memory instruction names its memory (Wasm 3.0).
+    pub multi_memory: bool,
+    /// Memories addressed with `i64` (Wasm 3.0); see the README's "Memory64" note for the reservation.
+    pub memory64: bool,
+    /// A page size per memory: 65536 bytes or 1 byte (the custom-page-sizes proposal).
+    pub custom_page_sizes: bool,
 }
 
 impl Default for Features {
@@ -92,6 +99,9 @@ impl Default for Features {
             relaxed_simd: true,
             function_references: true,
             wide_arithmetic: true,
+            multi_memory: true,
+            memory64: true,
+            custom_page_sizes: true,
         }
     }
 }
@@ -111,6 +121,9 @@ impl Features {
             relaxed_simd: false,
             function_references: false,
             wide_arithmetic: false,
+            multi_memory: false,
+            memory64: false,
+            custom_page_sizes: false,
             threads,
             ..Self::default()
         }

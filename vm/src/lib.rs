@@ -56,7 +56,7 @@ pub mod disas {
 pub use engine::{Config, Engine, Features};
 pub use error::{Error, FrameInfo, Result, Trap, TrapCode, TrapKind, demangle};
 pub use loader_api::{ExportIndex, raw_funcref};
-pub use memory::{MAX_PAGES, Memory, PAGE_SIZE, SharedMemory};
+pub use memory::{MAX_PAGES, MEMORY64_RESERVATION, Memory, PAGE_SIZE, SharedMemory};
 pub use module::{ExportType, ImportType, Module};
 pub use store::{
     AsContext, AsContextMut, Caller, Extern, ExternRef, FuelTank, Func, Global, Instance, InstanceOptions,

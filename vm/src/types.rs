@@ -234,7 +234,7 @@ pub struct GlobalType {
     pub mutable: bool,
 }
 
-/// The type of a linear memory, in 64 KiB pages.
+/// The type of a linear memory, in pages (64 KiB unless the memory declares `(pagesize 1)`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct MemoryType {
     /// The size the memory starts with, in pages.
@@ -243,16 +243,41 @@ pub struct MemoryType {
     pub max: Option<u64>,
     /// A shared memory may be used by several threads at once (and must declare a maximum).
     pub shared: bool,
+    /// A memory64 memory: addressed with `i64`, sized with `i64` (the memory64 proposal).
+    pub memory64: bool,
+    /// log2 of the page size in bytes: 16 (64 KiB, the default) or 0 (one byte; custom-page-sizes).
+    pub page_size_log2: u8,
 }
 
 impl MemoryType {
-    /// A non-shared memory type.
+    /// A non-shared 32-bit memory type with 64 KiB pages.
     pub fn new(min: u64, max: Option<u64>) -> Self {
-        Self { min, max, shared: false }
+        Self { min, max, shared: false, memory64: false, page_size_log2: 16 }
     }
-    /// A shared memory type (a maximum is required).
+    /// A shared 32-bit memory type with 64 KiB pages (a maximum is required).
     pub fn shared(min: u64, max: u64) -> Self {
-        Self { min, max: Some(max), shared: true }
+        Self { min, max: Some(max), shared: true, ..Self::new(min, None) }
+    }
+    /// The same type, addressed with 64 bits (memory64).
+    pub fn with_memory64(self, memory64: bool) -> Self {
+        Self { memory64, ..self }
+    }
+    /// The same type with pages of `1 << log2` bytes (custom-page-sizes: 0 or 16).
+    pub fn with_page_size_log2(self, log2: u8) -> Self {
+        Self { page_size_log2: log2, ..self }
+    }
+    /// The page size in bytes.
+    pub fn page_size(&self) -> u64 {
+        1 << self.page_size_log2
+    }
+    /// The most pages this kind of memory may have by its address width: 2^32 bytes for a 32-bit memory
+    /// (2^32 - 1 with one-byte pages, so that `memory.size` fits in an i32), 2^64 bytes for memory64.
+    pub fn max_pages_by_index(&self) -> u64 {
+        if self.memory64 {
+            u64::MAX >> self.page_size_log2
+        } else {
+            ((1u64 << 32) >> self.page_size_log2).min(u32::MAX as u64)
+        }
     }
 }
 
@@ -265,6 +290,15 @@ pub struct TableType {
     pub min: u32,
     /// The number of elements `table.grow` may not exceed; `None` for no declared limit.
     pub max: Option<u32>,
+    /// Indexed with `i64` (table64, part of memory64). Sizes stay below 2^32 elements in wasmvm.
+    pub table64: bool,
+}
+
+impl TableType {
+    /// A table type indexed with i32.
+    pub fn new(element: ValType, min: u32, max: Option<u32>) -> Self {
+        Self { element, min, max, table64: false }
+    }
 }
 
 /// The type of an importable or exportable entity.
@@ -293,14 +327,21 @@ impl fmt::Display for ExternType {
             }
             ExternType::Memory(m) => write!(
                 f,
-                "(memory {}{}{})",
+                "(memory {}{}{}{}{})",
+                if m.memory64 { "i64 " } else { "" },
                 m.min,
                 m.max.map(|m| format!(" {m}")).unwrap_or_default(),
-                if m.shared { " shared" } else { "" }
+                if m.shared { " shared" } else { "" },
+                if m.page_size_log2 != 16 { format!(" (pagesize {})", m.page_size()) } else { String::new() }
             ),
-            ExternType::Table(t) => {
-                write!(f, "(table {}{} {})", t.min, t.max.map(|m| format!(" {m}")).unwrap_or_default(), t.element)
-            }
+            ExternType::Table(t) => write!(
+                f,
+                "(table {}{}{} {})",
+                if t.table64 { "i64 " } else { "" },
+                t.min,
+                t.max.map(|m| format!(" {m}")).unwrap_or_default(),
+                t.element
+            ),
         }
     }
 }

@@ -172,7 +172,7 @@ impl SpaceInner {
     /// The memory's type (its maximum is what importers must accept).
     pub(crate) fn memory_type(&self) -> MemoryType {
         let max = self.config.max_memory_pages.min(wasmvm::MAX_PAGES);
-        MemoryType { min: 0, max: Some(max), shared: self.config.shared }
+        MemoryType { shared: self.config.shared, ..MemoryType::new(0, Some(max)) }
     }
 
     /// Current memory size in bytes.

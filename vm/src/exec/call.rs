@@ -166,7 +166,7 @@ pub(crate) unsafe fn call_import(p: CallImport, ip: Ip, fp: Fp, mem: Mem, len: u
 }
 
 #[inline(always)]
-pub(crate) unsafe fn call_indirect(
+pub(crate) unsafe fn call_indirect<const T64: bool>(
     p: CallIndirect,
     ip: Ip,
     fp: Fp,
@@ -175,11 +175,11 @@ pub(crate) unsafe fn call_indirect(
     ctx: &mut Activation,
 ) -> Exit {
     let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
-    let Some(raw) = table.get(get(fp, p.index) as u32) else {
+    let Some(raw) = table.get(super::table::index::<T64>(get(fp, p.index))) else {
         return trap(ctx, ip, TrapCode::UndefinedElement);
     };
     let Some(e) = (*ctx.store).resolve(raw) else {
-        return call_indirect_unresolved(ip, fp, mem, len, ctx);
+        return call_indirect_unresolved::<T64>(ip, fp, mem, len, ctx);
     };
     if e.type_id != p.type_id {
         return trap(ctx, ip, TrapCode::IndirectCallTypeMismatch);
@@ -299,7 +299,7 @@ pub(crate) unsafe fn return_call_import(
 /// Tail call through a table: as `return_call_import`, falling back to `call_indirect` for host, late-bound
 /// and not yet instantiated functions (and for its traps).
 #[inline(always)]
-pub(crate) unsafe fn return_call_indirect(
+pub(crate) unsafe fn return_call_indirect<const T64: bool>(
     p: CallIndirect,
     ip: Ip,
     fp: Fp,
@@ -308,7 +308,7 @@ pub(crate) unsafe fn return_call_indirect(
     ctx: &mut Activation,
 ) -> Exit {
     let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
-    if let Some(raw) = table.get(get(fp, p.index) as u32)
+    if let Some(raw) = table.get(super::table::index::<T64>(get(fp, p.index)))
         && let Some(e) = (*ctx.store).resolve(raw)
         && e.type_id == p.type_id
         && !e.code.is_null()
@@ -316,7 +316,7 @@ pub(crate) unsafe fn return_call_indirect(
         let e: *const FuncEntry = e;
         return tail_to(e, p.frame, p.nargs, fp, mem, len, ctx);
     }
-    call_indirect(p, ip, fp, mem, len, ctx)
+    call_indirect::<T64>(p, ip, fp, mem, len, ctx)
 }
 
 /// Tail call through a typed reference: as `return_call_indirect`, falling back to `call_ref`.
@@ -383,10 +383,16 @@ unsafe fn tail_to_many(
 /// (or trap), then call.
 #[cold]
 #[inline(never)]
-unsafe fn call_indirect_unresolved(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+unsafe fn call_indirect_unresolved<const T64: bool>(
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
     let p: CallIndirect = operands(ip);
     let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
-    let raw = table.get(get(fp, p.index) as u32).unwrap_or(0);
+    let raw = table.get(super::table::index::<T64>(get(fp, p.index))).unwrap_or(0);
     let e = resolve_slot(ctx, raw, fp.add(p.frame as usize), p.type_id);
     if e.is_null() {
         ctx.trap_ip = ip;

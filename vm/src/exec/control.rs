@@ -99,6 +99,31 @@ pub(crate) unsafe fn add_br_cmp<
     branch!(holds == WHEN, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
 }
 
+/// [`add_br_cmp`] for i64: `fp[dst] = fp[a] + inc` in 64 bits (an immediate `inc` is sign-extended, an
+/// immediate `rhs` zero-extended), then branch on `fp[dst] OP rhs`.
+#[inline(always)]
+pub(crate) unsafe fn add_br_cmp64<
+    Op: BinaryOp<Out = i32>,
+    const WHEN: bool,
+    const INC_SLOT: bool,
+    const RHS_SLOT: bool,
+>(
+    p: AddBrCmp,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let inc = if INC_SLOT { get(fp, p.inc) } else { p.inc as i32 as i64 as u64 };
+    let v = get(fp, p.a).wrapping_add(inc);
+    set(fp, p.dst, v);
+    // Read after the write: `rhs` may be `dst` itself.
+    let rhs = if RHS_SLOT { get(fp, p.rhs) } else { p.rhs as u64 };
+    let holds = matches!(Op::eval(Op::Lhs::from_slot(v), Op::Rhs::from_slot(rhs)), Ok(r) if r != 0);
+    branch!(holds == WHEN, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
+}
+
 #[inline(always)]
 pub(crate) unsafe fn br_table(p: BrTable, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let index = (get(fp, p.index) as u32).min(p.len);

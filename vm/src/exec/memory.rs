@@ -13,7 +13,7 @@ use crate::ir::ops::{LoadOp, StoreOp};
 use crate::memory::{PAGE_SIZE, racy};
 
 #[inline(always)]
-unsafe fn read<const SHARED: bool>(p: *const u8, size: usize) -> u64 {
+pub(crate) unsafe fn read<const SHARED: bool>(p: *const u8, size: usize) -> u64 {
     if SHARED {
         match size {
             1 => racy::load::<1>(p),
@@ -32,7 +32,7 @@ unsafe fn read<const SHARED: bool>(p: *const u8, size: usize) -> u64 {
 }
 
 #[inline(always)]
-unsafe fn write<const SHARED: bool>(p: *mut u8, size: usize, v: u64) {
+pub(crate) unsafe fn write<const SHARED: bool>(p: *mut u8, size: usize, v: u64) {
     if SHARED {
         match size {
             1 => racy::store::<1>(p, v),

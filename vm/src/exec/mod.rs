@@ -24,6 +24,7 @@ pub(crate) mod atomic;
 pub(crate) mod call;
 pub(crate) mod control;
 pub(crate) mod memory;
+pub(crate) mod memory_any;
 pub(crate) mod numeric;
 pub(crate) mod simd;
 pub(crate) mod table;

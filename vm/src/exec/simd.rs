@@ -11,6 +11,7 @@
 //! accesses, and the argument carries over unchanged. Lane accesses use the racy access of their width.
 
 use super::memory::{check, ea, out_of_bounds};
+use super::memory_any::{effective, fail, target};
 use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, set};
 use crate::ir::Slot;
 use crate::ir::isa::*;
@@ -244,5 +245,100 @@ pub(crate) unsafe fn store_lane<const N: usize, const SHARED: bool>(
     let ea = ea(get(fp, p.addr), p.offset);
     check!(ip, fp, mem, ctx, SHARED, ea, N, len);
     write::<N, SHARED>(mem.add(ea), get128(fp, p.value).to_u128() >> (p.lane * 8 * N as u32));
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+// ----- the same accesses on a memory found by index, or a memory64 memory 0 (see `exec/memory_any.rs`) -----
+
+/// `v128.load` from a memory found by index or a memory64 memory 0.
+#[inline(always)]
+pub(crate) unsafe fn load_m<const SHARED: bool, const M64: bool, const REG: bool>(
+    p: LoadM,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
+    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, 16, size) else {
+        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
+    };
+    set128(fp, p.dst, read_v128::<SHARED>(base.add(ea)));
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+/// `v128.store` to a memory found by index or a memory64 memory 0.
+#[inline(always)]
+pub(crate) unsafe fn store_m<const SHARED: bool, const M64: bool, const REG: bool>(
+    p: StoreM,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
+    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, 16, size) else {
+        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
+    };
+    write_v128::<SHARED>(base.add(ea), get128(fp, p.value));
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+/// A converting load (as [`load_splat`]) from a memory found by index or a memory64 memory 0.
+#[inline(always)]
+pub(crate) unsafe fn load_splat_m<Op: V128Splat, const SHARED: bool, const M64: bool, const REG: bool>(
+    p: LoadM,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
+    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, Op::BYTES, size) else {
+        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
+    };
+    set128(fp, p.dst, Op::eval(read_n::<SHARED>(base.add(ea), Op::BYTES)));
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+/// `v128.loadN_lane` from a memory found by index or a memory64 memory 0.
+#[inline(always)]
+pub(crate) unsafe fn load_lane_m<const N: usize, const SHARED: bool, const M64: bool, const REG: bool>(
+    p: LoadLaneM,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
+    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, N, size) else {
+        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
+    };
+    let shift = p.lane * 8 * N as u32;
+    let mask = (u128::MAX >> (128 - 8 * N)) << shift;
+    let v = (get128(fp, p.src).to_u128() & !mask) | (read::<N, SHARED>(base.add(ea)) << shift);
+    set128(fp, p.dst, V128::from_u128(v));
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+/// `v128.storeN_lane` to a memory found by index or a memory64 memory 0.
+#[inline(always)]
+pub(crate) unsafe fn store_lane_m<const N: usize, const SHARED: bool, const M64: bool, const REG: bool>(
+    p: StoreLaneM,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
+    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, N, size) else {
+        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
+    };
+    write::<N, SHARED>(base.add(ea), get128(fp, p.value).to_u128() >> (p.lane * 8 * N as u32));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }

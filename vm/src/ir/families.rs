@@ -129,6 +129,8 @@ pub(crate) struct BrCmpHandlers {
     /// Increment, then compare and branch (i32 comparisons only): by condition, then where the increment
     /// is, then where the right-hand side is.
     pub add: ByCondition<ByOperand<ByOperand<isa::Instr<AddBrCmp>>>>,
+    /// The same for i64 comparisons of an i64 increment (memory64 loops count in i64).
+    pub add64: ByCondition<ByOperand<ByOperand<isa::Instr<AddBrCmp>>>>,
 }
 
 pub(crate) struct GetBrCmp;
@@ -147,11 +149,24 @@ impl CmpVisitor for GetBrCmp {
                 },
             }
         }
+        fn add64<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> ByOperand<ByOperand<isa::Instr<AddBrCmp>>> {
+            ByOperand {
+                imm: ByOperand {
+                    imm: add_br_cmp64::op::<Op, WHEN, false, false>(),
+                    slot: add_br_cmp64::op::<Op, WHEN, false, true>(),
+                },
+                slot: ByOperand {
+                    imm: add_br_cmp64::op::<Op, WHEN, true, false>(),
+                    slot: add_br_cmp64::op::<Op, WHEN, true, true>(),
+                },
+            }
+        }
         BrCmpHandlers {
             ss: ByCondition { when_true: br_cmp_ss::op::<Op, true>(), when_false: br_cmp_ss::op::<Op, false>() },
             si: ByCondition { when_true: br_cmp_si::op::<Op, true>(), when_false: br_cmp_si::op::<Op, false>() },
             select: ByOperand { imm: select_cmp::op::<Op, false>(), slot: select_cmp::op::<Op, true>() },
             add: ByCondition { when_true: add::<Op, true>(), when_false: add::<Op, false>() },
+            add64: ByCondition { when_true: add64::<Op, true>(), when_false: add64::<Op, false>() },
         }
     }
 }
@@ -296,6 +311,100 @@ pub(crate) fn rmw(width: usize, op: RmwOp) -> isa::Instr<AtomicRmw> {
                 RmwOp::Or => isa::atomic_rmw::op::<$n, 3>(),
                 RmwOp::Xor => isa::atomic_rmw::op::<$n, 4>(),
                 RmwOp::Xchg => isa::atomic_rmw::op::<$n, 5>(),
+            }
+        };
+    }
+    by_width!(width, of)
+}
+
+// ----- memories found by index (`exec/memory_any.rs`) -----
+
+/// How an instruction reaches a memory other than a 32-bit memory 0: shared or private accesses, 64-bit
+/// addresses, and whether it is memory 0 (a memory64 memory 0, in the handlers' registers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct MemKind {
+    pub shared: bool,
+    pub m64: bool,
+    pub reg: bool,
+}
+
+/// `isa::$family::op::<PREFIX.., SHARED, M64, REG>()` for a [`MemKind`] known at run time. `REG` is only
+/// ever set together with `M64` (a 32-bit memory 0 has the families of `exec/memory.rs`), so only six of
+/// the eight instantiations exist.
+macro_rules! by_kind {
+    ($family:ident [$($pre:tt)*], $k:expr) => {{
+        let k: MemKind = $k;
+        match (k.shared, k.m64, k.reg) {
+            (false, false, _) => isa::$family::op::<$($pre)* false, false, false>(),
+            (false, true, false) => isa::$family::op::<$($pre)* false, true, false>(),
+            (false, true, true) => isa::$family::op::<$($pre)* false, true, true>(),
+            (true, false, _) => isa::$family::op::<$($pre)* true, false, false>(),
+            (true, true, false) => isa::$family::op::<$($pre)* true, true, false>(),
+            (true, true, true) => isa::$family::op::<$($pre)* true, true, true>(),
+        }
+    }};
+}
+pub(crate) use by_kind;
+
+/// The load of a kind, for a memory reached by index.
+pub(crate) struct GetLoadM(pub MemKind);
+impl LoadVisitor for GetLoadM {
+    type Output = isa::Instr<LoadM>;
+    fn visit<Op: LoadOp + 'static>(self) -> isa::Instr<LoadM> {
+        by_kind!(load_m [Op,], self.0)
+    }
+}
+
+/// The store of a width, for a memory reached by index.
+pub(crate) struct GetStoreM(pub MemKind);
+impl StoreVisitor for GetStoreM {
+    type Output = isa::Instr<StoreM>;
+    fn visit<Op: StoreOp + 'static>(self) -> isa::Instr<StoreM> {
+        by_kind!(store_m [Op,], self.0)
+    }
+}
+
+/// The atomic handlers of one access width on a memory reached by index.
+pub(crate) struct AtomicHandlersM {
+    pub load: isa::Instr<AtomicM>,
+    pub store: isa::Instr<AtomicM>,
+    pub cmpxchg: isa::Instr<AtomicM>,
+    pub wait: isa::Instr<AtomicM>,
+}
+
+/// `isa::$family::op::<PREFIX.., M64>()`.
+macro_rules! by_m64 {
+    ($family:ident [$($pre:tt)*], $m64:expr) => {
+        if $m64 { isa::$family::op::<$($pre)* true>() } else { isa::$family::op::<$($pre)* false>() }
+    };
+}
+pub(crate) use by_m64;
+
+pub(crate) fn atomics_m(width: usize, m64: bool) -> AtomicHandlersM {
+    macro_rules! of {
+        ($n:literal) => {
+            AtomicHandlersM {
+                load: by_m64!(atomic_load_m [$n,], m64),
+                store: by_m64!(atomic_store_m [$n,], m64),
+                cmpxchg: by_m64!(atomic_cmpxchg_m [$n,], m64),
+                wait: by_m64!(atomic_wait_m [$n,], m64),
+            }
+        };
+    }
+    by_width!(width, of)
+}
+
+/// The read-modify-write handler of a width and operation on a memory reached by index.
+pub(crate) fn rmw_m(width: usize, op: RmwOp, m64: bool) -> isa::Instr<AtomicM> {
+    macro_rules! of {
+        ($n:literal) => {
+            match op {
+                RmwOp::Add => by_m64!(atomic_rmw_m [$n, 0,], m64),
+                RmwOp::Sub => by_m64!(atomic_rmw_m [$n, 1,], m64),
+                RmwOp::And => by_m64!(atomic_rmw_m [$n, 2,], m64),
+                RmwOp::Or => by_m64!(atomic_rmw_m [$n, 3,], m64),
+                RmwOp::Xor => by_m64!(atomic_rmw_m [$n, 4,], m64),
+                RmwOp::Xchg => by_m64!(atomic_rmw_m [$n, 5,], m64),
             }
         };
     }

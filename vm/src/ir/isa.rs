@@ -333,6 +333,29 @@ operand_shapes! {
     MemInit { segment: u32, dst: slot, src: slot, len: slot };
     DataDrop { segment: u32 };
 
+    // ----- memories found by index: memories other than 0, and memory64 (`exec/memory_any.rs`) -----
+    /// `dst = load(fp[addr] + offset)` in memory `mem` (a 64-bit offset: memory64's may exceed 2^32).
+    LoadM { dst: slot, addr: slot, mem: u32, offset: u64 };
+    /// `store(fp[addr] + offset, fp[value])` in memory `mem`.
+    StoreM { addr: slot, value: slot, mem: u32, offset: u64 };
+    /// `v128.loadN_lane` in memory `mem`.
+    LoadLaneM { dst: slot, src: slot, addr: slot, mem: u32, offset: u64, lane: u32 };
+    /// `v128.storeN_lane` in memory `mem`.
+    StoreLaneM { addr: slot, value: slot, mem: u32, offset: u64, lane: u32 };
+    /// `memory.size` of memory `mem`, in its pages.
+    MemSizeM { dst: slot, mem: u32 };
+    /// `memory.grow` of memory `mem`.
+    MemGrowM { dst: slot, delta: slot, mem: u32 };
+    /// `memory.fill` of memory `mem`.
+    MemFillM { dst: slot, value: slot, len: slot, mem: u32 };
+    /// `memory.copy` from memory `src_mem` to memory `dst_mem` (the same or two memories).
+    MemCopyM { dst: slot, src: slot, len: slot, dst_mem: u32, src_mem: u32 };
+    /// `memory.init` of memory `mem`.
+    MemInitM { segment: u32, dst: slot, src: slot, len: slot, mem: u32 };
+    /// An atomic access to memory `mem`: `a` and `b` are the operands after the address (the value;
+    /// expected and replacement; expected and timeout; the count), as the family needs.
+    AtomicM { dst: slot, addr: slot, mem: u32, offset: u64, a: slot, b: slot };
+
     // ----- atomics (`exec/atomic.rs`) -----
     AtomicLoad { dst: slot, addr: slot, offset: u32 };
     AtomicStore { addr: slot, offset: u32, value: slot };
@@ -407,6 +430,7 @@ macro_rules! for_each_instr {
             br_cmp_ss [Op: CmpOp; const WHEN: bool] (BrCmpSS) => control::br_cmp_ss;
             br_cmp_si [Op: CmpOp; const WHEN: bool] (BrCmpSI) => control::br_cmp_si;
             add_br_cmp [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp;
+            add_br_cmp64 [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp64;
             br_table [;] (BrTable) => control::br_table;
             select [;] (Select) => control::select;
             select_cmp [Op: CmpOp; const RHS_SLOT: bool] (SelectCmp) => control::select_cmp;
@@ -424,10 +448,10 @@ macro_rules! for_each_instr {
             enter [;] (Enter) => call::enter;
             call_internal [;] (CallInternal) => call::call_internal;
             call_import [;] (CallImport) => call::call_import;
-            call_indirect [;] (CallIndirect) => call::call_indirect;
+            call_indirect [; const T64: bool] (CallIndirect) => call::call_indirect;
             return_call_internal [;] (ReturnCallInternal) => call::return_call_internal;
             return_call_import [;] (CallImport) => call::return_call_import;
-            return_call_indirect [;] (CallIndirect) => call::return_call_indirect;
+            return_call_indirect [; const T64: bool] (CallIndirect) => call::return_call_indirect;
             // memory
             load [Op: LoadOp; const SHARED: bool] (Load) => memory::load;
             load_abs [Op: LoadOp; const SHARED: bool] (LoadAbs) => memory::load_abs;
@@ -449,6 +473,25 @@ macro_rules! for_each_instr {
             memory_copy [;] (MemBulk) => memory::memory_copy;
             memory_init [;] (MemInit) => memory::memory_init;
             data_drop [;] (DataDrop) => memory::data_drop;
+            // memories found by index (`M64`: i64 addresses; `REG`: memory 0, in the registers)
+            load_m [Op: LoadOp; const SHARED: bool, const M64: bool, const REG: bool] (LoadM) => memory_any::load;
+            store_m [Op: StoreOp; const SHARED: bool, const M64: bool, const REG: bool] (StoreM) => memory_any::store;
+            memory_size_m [;] (MemSizeM) => memory_any::memory_size;
+            memory_grow_m [;] (MemGrowM) => memory_any::memory_grow;
+            memory_fill_m [;] (MemFillM) => memory_any::memory_fill;
+            memory_copy_m [;] (MemCopyM) => memory_any::memory_copy;
+            memory_init_m [;] (MemInitM) => memory_any::memory_init;
+            atomic_load_m [; const N: usize, const M64: bool] (AtomicM) => atomic::load_m;
+            atomic_store_m [; const N: usize, const M64: bool] (AtomicM) => atomic::store_m;
+            atomic_rmw_m [; const N: usize, const OP: u8, const M64: bool] (AtomicM) => atomic::rmw_m;
+            atomic_cmpxchg_m [; const N: usize, const M64: bool] (AtomicM) => atomic::cmpxchg_m;
+            atomic_wait_m [; const N: usize, const M64: bool] (AtomicM) => atomic::wait_m;
+            atomic_notify_m [; const M64: bool] (AtomicM) => atomic::notify_m;
+            v128_load_m [; const SHARED: bool, const M64: bool, const REG: bool] (LoadM) => simd::load_m;
+            v128_store_m [; const SHARED: bool, const M64: bool, const REG: bool] (StoreM) => simd::store_m;
+            v128_load_splat_m [Op: V128Splat; const SHARED: bool, const M64: bool, const REG: bool] (LoadM) => simd::load_splat_m;
+            v128_load_lane_m [; const N: usize, const SHARED: bool, const M64: bool, const REG: bool] (LoadLaneM) => simd::load_lane_m;
+            v128_store_lane_m [; const N: usize, const SHARED: bool, const M64: bool, const REG: bool] (StoreLaneM) => simd::store_lane_m;
             // atomics
             atomic_load [; const N: usize] (AtomicLoad) => atomic::atomic_load;
             atomic_store [; const N: usize] (AtomicStore) => atomic::atomic_store;
@@ -458,13 +501,14 @@ macro_rules! for_each_instr {
             atomic_notify [;] (AtomicNotify) => atomic::atomic_notify;
             atomic_fence [;] (Nothing) => atomic::atomic_fence;
             // tables
-            table_get [;] (TableGet) => table::table_get;
-            table_set [;] (TableSet) => table::table_set;
+            // tables (`T64`: an i64-indexed table, table64; `D64`/`S64`: of a copy's destination and source)
+            table_get [; const T64: bool] (TableGet) => table::table_get;
+            table_set [; const T64: bool] (TableSet) => table::table_set;
             table_size [;] (TableSize) => table::table_size;
-            table_grow [;] (TableGrow) => table::table_grow;
-            table_fill [;] (TableFill) => table::table_fill;
-            table_copy [;] (TableCopy) => table::table_copy;
-            table_init [;] (TableInit) => table::table_init;
+            table_grow [; const T64: bool] (TableGrow) => table::table_grow;
+            table_fill [; const T64: bool] (TableFill) => table::table_fill;
+            table_copy [; const D64: bool, const S64: bool] (TableCopy) => table::table_copy;
+            table_init [; const T64: bool] (TableInit) => table::table_init;
             elem_drop [;] (ElemDrop) => table::elem_drop;
             // variables
             global_get [;] (GlobalGet) => variable::global_get;

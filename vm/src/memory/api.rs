@@ -101,7 +101,15 @@ impl std::fmt::Debug for SharedMemory {
 impl SharedMemory {
     /// A new shared memory of `min` pages that may grow to `max` pages (reserved up front).
     pub fn new(min: u64, max: u64) -> Result<Self> {
-        Ok(Self { inner: Arc::new(LinearMemory::new(MemoryType::shared(min, max))?) })
+        Self::with_type(MemoryType::shared(min, max))
+    }
+    /// A new shared memory of type `ty` (e.g. a shared memory64, or one with one-byte pages); `ty.shared`
+    /// must be set and a maximum given.
+    pub fn with_type(ty: MemoryType) -> Result<Self> {
+        if !ty.shared || ty.max.is_none() {
+            return Err(Error::api("a shared memory type must be shared and have a maximum"));
+        }
+        Ok(Self { inner: Arc::new(LinearMemory::new(ty)?) })
     }
     /// The memory's type.
     pub fn ty(&self) -> MemoryType {

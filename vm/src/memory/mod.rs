@@ -10,6 +10,16 @@
 //! done with ordinary loads and stores. They go through [`racy`] instead (see its docs for why that is
 //! sound). A non-shared memory belongs to a single store and is never touched by two threads, so the
 //! interpreter reads it with plain unaligned loads and pays nothing for thread support.
+//!
+//! **Memory64.** A 64-bit memory cannot reserve its maximum (up to 2^64 bytes), and it must not move
+//! either. It reserves `min(maximum, MEMORY64_RESERVATION)` bytes (16 GiB) up front, and `memory.grow`
+//! beyond the reservation returns -1, as the spec allows any grow to fail. Bounds checks are explicit (no
+//! guard pages are relied on), so the reservation is only a size limit.
+//!
+//! **Page sizes.** A memory's page size is 64 KiB or, with the custom-page-sizes proposal, 1 byte. Lengths
+//! are kept in bytes; the OS protections are changed in whole OS pages, rounded up (the bytes between the
+//! length and the next OS page are accessible to the host but every wasm access is bounds-checked against
+//! the exact length).
 
 mod api;
 pub(crate) mod atomic;
@@ -29,6 +39,20 @@ use crate::types::MemoryType;
 pub const PAGE_SIZE: usize = 65536;
 /// The most pages a 32-bit memory can have.
 pub const MAX_PAGES: u64 = 65536;
+/// Address space reserved at most for one memory64 memory (see the module docs): it never grows beyond.
+pub const MEMORY64_RESERVATION: u64 = 16 << 30;
+
+/// The OS page size (the granularity of `mprotect`).
+fn os_page() -> usize {
+    static PAGE: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    // SAFETY: sysconf has no preconditions.
+    *PAGE.get_or_init(|| unsafe { libc::sysconf(libc::_SC_PAGESIZE) }.max(4096) as usize)
+}
+
+/// `n` rounded up to a whole number of OS pages.
+fn round_up(n: usize) -> usize {
+    n.next_multiple_of(os_page())
+}
 
 /// A linear memory: a reservation that never moves, committed up to `len`.
 pub(crate) struct LinearMemory {
@@ -52,12 +76,24 @@ unsafe impl Sync for LinearMemory {}
 impl LinearMemory {
     /// Create a memory of type `ty` with its minimum size committed and zeroed.
     pub(crate) fn new(ty: MemoryType) -> Result<Self> {
-        let max_pages = ty.max.unwrap_or(MAX_PAGES).min(MAX_PAGES);
+        let limit = ty.max_pages_by_index();
+        let max_pages = ty.max.unwrap_or(limit).min(limit);
         if ty.min > max_pages {
             return Err(Error::Resource(format!("memory minimum {} pages exceeds its maximum", ty.min)));
         }
-        let reserved = max_pages as usize * PAGE_SIZE;
-        let min_len = ty.min as usize * PAGE_SIZE;
+        let max_bytes = max_pages << ty.page_size_log2;
+        let max_bytes = if ty.memory64 { max_bytes.min(MEMORY64_RESERVATION) } else { max_bytes };
+        let reserved = round_up(max_bytes as usize);
+        let min_len = match ty.min.checked_mul(ty.page_size()) {
+            Some(n) if n <= max_bytes => n as usize,
+            _ => {
+                return Err(Error::Resource(format!(
+                    "memory minimum of {} pages exceeds the {} MiB reserved for a memory",
+                    ty.min,
+                    max_bytes >> 20
+                )));
+            }
+        };
         let (base, committed) = if reserved == 0 {
             (NonNull::dangling(), 0)
         } else if let Some(m) = pool::take(reserved) {
@@ -85,8 +121,10 @@ impl LinearMemory {
         Ok(mem)
     }
 
-    /// Make `from..to` inaccessible (its bytes are zero: it was a pooled mapping's kept part).
+    /// Make `from..to` inaccessible (its bytes are zero: it was a pooled mapping's kept part), in whole OS
+    /// pages: the page holding `from` stays accessible.
     fn decommit(&self, from: usize, to: usize) -> Result<()> {
+        let (from, to) = (round_up(from), round_up(to));
         if to <= from {
             return Ok(());
         }
@@ -98,7 +136,9 @@ impl LinearMemory {
         Ok(())
     }
 
+    /// Make `from..to` accessible, in whole OS pages.
     fn commit(&self, from: usize, to: usize) -> Result<()> {
+        let (from, to) = (from / os_page() * os_page(), round_up(to));
         if to <= from {
             return Ok(());
         }
@@ -130,23 +170,31 @@ impl LinearMemory {
 
     /// Current size in pages.
     pub(crate) fn pages(&self) -> u64 {
-        (self.len.load(Ordering::SeqCst) / PAGE_SIZE) as u64
+        (self.len.load(Ordering::SeqCst) >> self.ty.page_size_log2) as u64
     }
 
     pub(crate) fn is_shared(&self) -> bool {
         self.ty.shared
     }
 
+    /// Is this a memory64 memory (addresses, sizes and lengths are i64)?
+    #[inline(always)]
+    pub(crate) fn is_64(&self) -> bool {
+        self.ty.memory64
+    }
+
     /// `memory.grow`: add `delta` pages; returns the old size in pages, or `None` if it cannot grow.
     pub(crate) fn grow(&self, delta: u64) -> Option<u64> {
         let _guard = self.grow_lock.lock().unwrap_or_else(|e| e.into_inner());
         let old_len = self.len.load(Ordering::SeqCst);
-        let old = (old_len / PAGE_SIZE) as u64;
+        let log2 = self.ty.page_size_log2;
+        let old = (old_len >> log2) as u64;
         let new = old.checked_add(delta)?;
-        if new as usize * PAGE_SIZE > self.reserved || new > self.ty.max.unwrap_or(MAX_PAGES) {
+        let limit = self.ty.max_pages_by_index();
+        if new > self.ty.max.unwrap_or(limit).min(limit) || (new << log2) > self.reserved as u64 {
             return None;
         }
-        let new_len = new as usize * PAGE_SIZE;
+        let new_len = (new << log2) as usize;
         self.commit(old_len, new_len).ok()?;
         self.len.store(new_len, Ordering::SeqCst);
         Some(old)
@@ -202,7 +250,7 @@ impl Drop for LinearMemory {
         if self.reserved != 0 {
             // SAFETY: this is the mapping created in `new`, accessible up to `len`, and nothing refers to it
             // any more.
-            unsafe { pool::give(self.base, self.reserved, *self.len.get_mut()) };
+            unsafe { pool::give(self.base, self.reserved, round_up(*self.len.get_mut())) };
         }
     }
 }

@@ -38,6 +38,9 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
         (c.relaxed_simd, WasmFeatures::RELAXED_SIMD),
         (c.function_references, WasmFeatures::FUNCTION_REFERENCES),
         (c.wide_arithmetic, WasmFeatures::WIDE_ARITHMETIC),
+        (c.multi_memory, WasmFeatures::MULTI_MEMORY),
+        (c.memory64, WasmFeatures::MEMORY64),
+        (c.custom_page_sizes, WasmFeatures::CUSTOM_PAGE_SIZES),
     ] {
         if on {
             f.insert(flag);
@@ -79,20 +82,26 @@ fn const_expr(e: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
 }
 
 fn memory_type(m: wasmparser::MemoryType) -> Result<MemoryType> {
-    if m.memory64 {
-        return Err(Error::Unsupported("memory64 is not supported".into()));
+    let log2 = m.page_size_log2.unwrap_or(16);
+    if log2 != 0 && log2 != 16 {
+        return Err(Error::Unsupported(format!("page size {} (only 1 and 65536 are supported)", 1u64 << log2)));
     }
-    if m.page_size_log2.is_some() {
-        return Err(Error::Unsupported("custom page sizes are not supported".into()));
-    }
-    Ok(MemoryType { min: m.initial, max: m.maximum, shared: m.shared })
+    Ok(MemoryType {
+        min: m.initial,
+        max: m.maximum,
+        shared: m.shared,
+        memory64: m.memory64,
+        page_size_log2: log2 as u8,
+    })
 }
 
+/// A table's type. wasmvm's tables hold fewer than 2^32 elements (a table64 declaring more initially is
+/// refused; a larger maximum is the same as none, as growth stops far below it).
 fn table_type(types: &[u32], t: wasmparser::TableType) -> Result<TableType> {
-    if t.table64 {
-        return Err(Error::Unsupported("table64 is not supported".into()));
-    }
-    Ok(TableType { element: ref_type(types, t.element_type)?, min: t.initial as u32, max: t.maximum.map(|m| m as u32) })
+    let min = u32::try_from(t.initial)
+        .map_err(|_| Error::Resource(format!("table of {} elements is too large", t.initial)))?;
+    let max = t.maximum.map(|m| m.min(u32::MAX as u64) as u32);
+    Ok(TableType { element: ref_type(types, t.element_type)?, min, max, table64: t.table64 })
 }
 
 fn global_type(types: &[u32], g: wasmparser::GlobalType) -> Result<GlobalType> {
@@ -138,7 +147,9 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
             }
             Payload::TableSection(reader) => table_section(&mut m, reader)?,
             Payload::MemorySection(reader) => {
-                check_memory_limits(bytes, reader.range())?;
+                if !engine.config().features.memory64 {
+                    check_memory_limits(bytes, reader.range())?;
+                }
                 for t in reader {
                     m.memories.push(memory_type(t.map_err(malformed)?)?);
                 }

@@ -26,6 +26,9 @@ pub(crate) struct InstanceEntity {
     pub memory_ids: Box<[u32]>,
     /// Memory 0, or null.
     pub mem0: *const LinearMemory,
+    /// Every memory of the module's index space (memory 0 too), for the instructions that name a memory
+    /// other than 0 or address a memory64 (memory 0 of a 32-bit memory is in the handlers' registers).
+    pub memories: Box<[*const LinearMemory]>,
     /// Passive data segments not yet dropped.
     pub datas: Box<[Option<Arc<[u8]>>]>,
     /// Element segments' values, `None` once dropped.
@@ -195,6 +198,7 @@ pub(crate) fn instantiate(
         table_ids: Box::new([]),
         memory_ids: Box::new([]),
         mem0: std::ptr::null(),
+        memories: Box::new([]),
         datas: Box::new([]),
         elems: Box::new([]),
     });
@@ -203,6 +207,7 @@ pub(crate) fn instantiate(
     let (elems, datas) = define_entities(s, m, &mut e, self_ptr, slot)?;
     let Entities { funcs, globals, global_ids, tables, table_ids, memory_ids } = e;
     entity.mem0 = memory_ids.first().map_or(std::ptr::null(), |&i| Arc::as_ptr(&s.memories[i as usize]));
+    entity.memories = memory_ids.iter().map(|&i| Arc::as_ptr(&s.memories[i as usize])).collect();
     entity.funcs = funcs.into();
     entity.globals = globals.into();
     entity.global_ids = global_ids.into();
@@ -276,8 +281,12 @@ fn import_entities(s: &mut StoreInner, m: &crate::module::ModuleInner, imports: 
                 let mem = &s.memories[index as usize];
                 let want = m.memories[mi as usize];
                 let have = mem.ty();
-                if have.shared != want.shared || !limits_match(have.min, have.max, want.min, want.max) {
-                    return Err(incompatible(imp, "memory limits or sharing differ"));
+                if have.shared != want.shared
+                    || have.memory64 != want.memory64
+                    || have.page_size_log2 != want.page_size_log2
+                    || !limits_match(have.min, have.max, want.min, want.max)
+                {
+                    return Err(incompatible(imp, "memory limits, sharing, index type or page size differ"));
                 }
                 e.memory_ids.push(index);
             }
@@ -294,6 +303,7 @@ fn import_entities(s: &mut StoreInner, m: &crate::module::ModuleInner, imports: 
                 let want = m.tables[ti as usize].ty;
                 let have = t.ty();
                 if have.element != want.element
+                    || have.table64 != want.table64
                     || !limits_match(have.min as u64, have.max.map(u64::from), want.min as u64, want.max.map(u64::from))
                 {
                     return Err(incompatible(imp, "table type or limits differ"));
@@ -394,10 +404,12 @@ fn initialize(s: &mut StoreInner, slot: u32, options: InstanceOptions) -> Result
         match &seg.mode {
             SegmentMode::Active { index, offset } => {
                 let at = offset.eval(|g| unsafe { read_cell(inst.globals[g as usize]) }, |f| inst.funcs[f as usize].raw)
-                    as u32;
+                    as u64;
                 let items = inst.elems[i].take().unwrap_or_default();
                 // SAFETY: table pointers are kept alive by the store.
                 let table = unsafe { &*inst.tables[*index as usize] };
+                // A table64 offset beyond 2^32 is out of bounds (no table is that large).
+                let at = if table.declared_type().table64 { crate::exec::table::index::<true>(at) } else { at as u32 };
                 table.init(at, &items, 0, items.len() as u32).map_err(Trap::new)?;
             }
             SegmentMode::Declared => inst.elems[i] = None,
@@ -406,9 +418,10 @@ fn initialize(s: &mut StoreInner, slot: u32, options: InstanceOptions) -> Result
     }
     for (i, seg) in m.datas.iter().enumerate().filter(|_| options.init_segments) {
         if let SegmentMode::Active { index, offset } = &seg.mode {
-            let at = offset.eval(|g| unsafe { read_cell(inst.globals[g as usize]) }, |_| 0) as u32;
+            let at = offset.eval(|g| unsafe { read_cell(inst.globals[g as usize]) }, |_| 0) as u64;
             let mem = &s.memories[inst.memory_ids[*index as usize] as usize];
-            if !mem.write(at as u64, &seg.bytes) {
+            let at = if mem.is_64() { at } else { at as u32 as u64 };
+            if !mem.write(at, &seg.bytes) {
                 return Err(TrapCode::MemoryOutOfBounds.into());
             }
             inst.datas[i] = None;

@@ -2,6 +2,7 @@
 
 use wasmparser::{MemArg, Operator};
 
+use super::memory_any::mem_of;
 use super::{LastKind, Translator};
 use crate::ir::families::*;
 use crate::ir::isa::{self, *};
@@ -10,24 +11,18 @@ use crate::memory::atomic::RmwOp;
 impl Translator<'_> {
     /// Translate an atomic operator; `false` if `op` is not one.
     pub(super) fn atomic(&mut self, op: &Operator<'_>) -> bool {
-        use Operator::*;
-        match *op {
-            I32AtomicLoad { memarg } => self.atomic_load(4, memarg),
-            I64AtomicLoad { memarg } => self.atomic_load(8, memarg),
-            I32AtomicLoad8U { memarg } | I64AtomicLoad8U { memarg } => self.atomic_load(1, memarg),
-            I32AtomicLoad16U { memarg } | I64AtomicLoad16U { memarg } => self.atomic_load(2, memarg),
-            I64AtomicLoad32U { memarg } => self.atomic_load(4, memarg),
-            I32AtomicStore { memarg } | I64AtomicStore32 { memarg } => self.atomic_store(4, memarg),
-            I64AtomicStore { memarg } => self.atomic_store(8, memarg),
-            I32AtomicStore8 { memarg } | I64AtomicStore8 { memarg } => self.atomic_store(1, memarg),
-            I32AtomicStore16 { memarg } | I64AtomicStore16 { memarg } => self.atomic_store(2, memarg),
-            I32AtomicRmwCmpxchg { memarg } | I64AtomicRmw32CmpxchgU { memarg } => self.atomic_cmpxchg(4, memarg),
-            I64AtomicRmwCmpxchg { memarg } => self.atomic_cmpxchg(8, memarg),
-            I32AtomicRmw8CmpxchgU { memarg } | I64AtomicRmw8CmpxchgU { memarg } => self.atomic_cmpxchg(1, memarg),
-            I32AtomicRmw16CmpxchgU { memarg } | I64AtomicRmw16CmpxchgU { memarg } => self.atomic_cmpxchg(2, memarg),
-            MemoryAtomicWait32 { memarg } => self.atomic_wait(4, memarg),
-            MemoryAtomicWait64 { memarg } => self.atomic_wait(8, memarg),
-            MemoryAtomicNotify { memarg } => {
+        if let Operator::AtomicFence { .. } = op {
+            self.emit(isa::atomic_fence::op(), Nothing {});
+            return true;
+        }
+        let Some((access, memarg)) = atomic_of(op) else { return false };
+        match access {
+            Atomic::Load(width) => self.atomic_load(width, memarg),
+            Atomic::Store(width) => self.atomic_store(width, memarg),
+            Atomic::Rmw(width, rop) => self.atomic_rmw(width, rop, memarg),
+            Atomic::Cmpxchg(width) => self.atomic_cmpxchg(width, memarg),
+            Atomic::Wait(width) => self.atomic_wait(width, memarg),
+            Atomic::Notify => {
                 self.materialize_consts(2);
                 let count = self.pop_slot();
                 let addr = self.pop_slot();
@@ -40,15 +35,40 @@ impl Translator<'_> {
                     LastKind::Other,
                 );
             }
-            AtomicFence { .. } => {
-                self.emit(isa::atomic_fence::op(), Nothing {});
-            }
-            _ => match rmw_of(op) {
-                Some((width, rop, memarg)) => self.atomic_rmw(width, rop, memarg),
-                None => return false,
-            },
         }
         true
+    }
+
+    /// An atomic access to a memory other than a 32-bit memory 0 (found by index at run time).
+    pub(super) fn atomic_m(&mut self, access: Atomic, memarg: MemArg) {
+        let m64 = self.m.memories[mem_of(memarg) as usize].memory64;
+        let (mem, offset) = (mem_of(memarg), memarg.offset);
+        // Operands after the address, in push order, and the handler.
+        let (n, h) = match access {
+            Atomic::Load(w) => (0, atomics_m(w, m64).load),
+            Atomic::Store(w) => (1, atomics_m(w, m64).store),
+            Atomic::Rmw(w, rop) => (1, rmw_m(w, rop, m64)),
+            Atomic::Cmpxchg(w) => (2, atomics_m(w, m64).cmpxchg),
+            Atomic::Wait(w) => (2, atomics_m(w, m64).wait),
+            Atomic::Notify => (1, by_m64!(atomic_notify_m [], m64)),
+        };
+        let (addr, a, b) = match n {
+            0 => (self.pop_slots::<1>()[0], 0, 0),
+            1 => {
+                let [addr, a] = self.pop_slots();
+                (addr, a, 0)
+            }
+            _ => {
+                let [addr, a, b] = self.pop_slots();
+                (addr, a, b)
+            }
+        };
+        if matches!(access, Atomic::Store(_)) {
+            self.emit(h, AtomicM { dst: 0, addr, mem, offset, a, b });
+        } else {
+            let dst = self.push_temp();
+            self.emit_result(h, AtomicM { dst, addr, mem, offset, a, b }, dst, LastKind::Other);
+        }
     }
 
     fn atomic_load(&mut self, width: usize, memarg: MemArg) {
@@ -96,6 +116,44 @@ impl Translator<'_> {
         let p = AtomicWait { dst, addr, offset: memarg.offset as u32, expected, timeout };
         self.emit_result(h, p, dst, LastKind::Other);
     }
+}
+
+/// An atomic memory access (not `atomic.fence`), by width in bytes.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Atomic {
+    Load(usize),
+    Store(usize),
+    Rmw(usize, RmwOp),
+    Cmpxchg(usize),
+    Wait(usize),
+    Notify,
+}
+
+/// The atomic access `op` is, with its memory immediate.
+pub(super) fn atomic_of(op: &Operator<'_>) -> Option<(Atomic, MemArg)> {
+    use Operator::*;
+    Some(match *op {
+        I32AtomicLoad { memarg } => (Atomic::Load(4), memarg),
+        I64AtomicLoad { memarg } => (Atomic::Load(8), memarg),
+        I32AtomicLoad8U { memarg } | I64AtomicLoad8U { memarg } => (Atomic::Load(1), memarg),
+        I32AtomicLoad16U { memarg } | I64AtomicLoad16U { memarg } => (Atomic::Load(2), memarg),
+        I64AtomicLoad32U { memarg } => (Atomic::Load(4), memarg),
+        I32AtomicStore { memarg } | I64AtomicStore32 { memarg } => (Atomic::Store(4), memarg),
+        I64AtomicStore { memarg } => (Atomic::Store(8), memarg),
+        I32AtomicStore8 { memarg } | I64AtomicStore8 { memarg } => (Atomic::Store(1), memarg),
+        I32AtomicStore16 { memarg } | I64AtomicStore16 { memarg } => (Atomic::Store(2), memarg),
+        I32AtomicRmwCmpxchg { memarg } | I64AtomicRmw32CmpxchgU { memarg } => (Atomic::Cmpxchg(4), memarg),
+        I64AtomicRmwCmpxchg { memarg } => (Atomic::Cmpxchg(8), memarg),
+        I32AtomicRmw8CmpxchgU { memarg } | I64AtomicRmw8CmpxchgU { memarg } => (Atomic::Cmpxchg(1), memarg),
+        I32AtomicRmw16CmpxchgU { memarg } | I64AtomicRmw16CmpxchgU { memarg } => (Atomic::Cmpxchg(2), memarg),
+        MemoryAtomicWait32 { memarg } => (Atomic::Wait(4), memarg),
+        MemoryAtomicWait64 { memarg } => (Atomic::Wait(8), memarg),
+        MemoryAtomicNotify { memarg } => (Atomic::Notify, memarg),
+        _ => {
+            let (width, rop, memarg) = rmw_of(op)?;
+            (Atomic::Rmw(width, rop), memarg)
+        }
+    })
 }
 
 /// Width, operation and memarg of an atomic read-modify-write operator.

@@ -398,7 +398,12 @@ impl Translator<'_> {
         let frame = self.temp_slot(self.height() - n);
         self.stack.truncate((self.height() - n) as usize);
         let p = CallIndirect { type_id, table, index, frame, nargs: ty.param_slots() };
-        let op = if tail { isa::return_call_indirect::op() } else { isa::call_indirect::op() };
+        let op = match (tail, self.table64(table)) {
+            (false, false) => isa::call_indirect::op::<false>(),
+            (false, true) => isa::call_indirect::op::<true>(),
+            (true, false) => isa::return_call_indirect::op::<false>(),
+            (true, true) => isa::return_call_indirect::op::<true>(),
+        };
         self.emit(op, p);
         self.need_slots(frame + ty.call_slots() as u32 + 1);
         self.push_results(ty.results(), tail);
@@ -549,18 +554,22 @@ impl Translator<'_> {
                         _ => (op, a, b),
                     };
                     let h = br_cmp_handlers(op);
-                    // `x = y + k; if x OP rhs`: fold the increment into the branch.
+                    // `x = y + k; if x OP rhs`: fold the increment into the branch (an i64 one too, if its
+                    // immediates fit: `k` in an i32, `rhs` in a u32).
                     if let Some(add) = before
                         && let Src::Slot(lhs) = a
                         && lhs == add.dst
-                        && let Some((y, inc, inc_slot)) = increment(add.kind)
+                        && let Some((y, inc, inc_slot)) = increment(add.kind).or_else(|| increment64(add.kind))
+                        && let wide = increment(add.kind).is_none()
+                        && !(wide && matches!(b, Src::Imm(r) if r > u32::MAX as u64))
                     {
                         self.code.truncate(add.pos);
                         let (rhs, rhs_slot) = match b {
                             Src::Slot(b) => (b, true),
                             Src::Imm(r) => (r as u32, false),
                         };
-                        let handler = h.add.pick(when).pick(inc_slot).pick(rhs_slot);
+                        let add = if wide { h.add64 } else { h.add };
+                        let handler = add.pick(when).pick(inc_slot).pick(rhs_slot);
                         self.emit_branch(handler, AddBrCmp { dst: lhs, a: y, inc, rhs, offset: 0 }, label);
                         return;
                     }
@@ -629,6 +638,19 @@ impl Translator<'_> {
 
 /// An i32 increment `y + k` (immediate or slot `k`; `y - k` as `y + -k`) that an add-compare-branch
 /// instruction can perform: `(y, k, is k a slot?)`.
+/// `y + k` in i64 with `k` a slot or an immediate that fits in an i32 (sign-extended by `add_br_cmp64`).
+fn increment64(kind: LastKind) -> Option<(Slot, u32, bool)> {
+    let fits = |k: u64| i32::try_from(k as i64).is_ok();
+    match kind {
+        LastKind::Bin(BinOp::I64Add, Src::Slot(y), Src::Imm(k)) if fits(k) => Some((y, k as u32, false)),
+        LastKind::Bin(BinOp::I64Sub, Src::Slot(y), Src::Imm(k)) if fits(k.wrapping_neg()) => {
+            Some((y, k.wrapping_neg() as u32, false))
+        }
+        LastKind::Bin(BinOp::I64Add, Src::Slot(y), Src::Slot(z)) => Some((y, z, true)),
+        _ => None,
+    }
+}
+
 fn increment(kind: LastKind) -> Option<(Slot, u32, bool)> {
     match kind {
         LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Imm(k)) => Some((y, k as u32, false)),

@@ -20,6 +20,7 @@
 mod atomic;
 mod control;
 pub(super) mod coverage;
+mod memory_any;
 mod ops;
 mod simd;
 
@@ -191,6 +192,9 @@ pub(crate) struct Translator<'a> {
     consume_fuel: bool,
     /// Is memory 0 shared? (selects the racy-safe access handlers)
     shared_memory: bool,
+    /// Does every memory instruction use memory 0's families (the module has at most one memory, 32-bit
+    /// with 64 KiB pages)? Then `memory_any` is skipped.
+    plain_memories: bool,
 }
 
 /// Translate one function body, validating it on the way.
@@ -259,6 +263,7 @@ fn translate_validating(
         fuel: None,
         consume_fuel: m.engine.config().consume_fuel,
         shared_memory: m.memories.first().is_some_and(|mem| mem.shared),
+        plain_memories: m.memories.len() <= 1 && m.memories.iter().all(|t| !t.memory64 && t.page_size_log2 == 16),
     };
     // `enter` belongs to the function body as a whole.
     t.code.wasm_offset = body.range().start as u32;
@@ -279,6 +284,7 @@ fn translate_validating(
         if_params: Vec::new(),
     });
 
+    let multi_memory = m.engine.config().features.multi_memory;
     let mut raw_reader = body.get_binary_reader();
     let raw_start = raw_reader.original_position() as usize;
     let raw = raw_reader.read_bytes(raw_reader.bytes_remaining()).map_err(crate::module::malformed)?;
@@ -292,13 +298,14 @@ fn translate_validating(
             Err(e) => return Err(crate::module::malformed(e.clone())),
         };
         if matches!(op, Operator::MemorySize { .. } | Operator::MemoryGrow { .. })
+            && !multi_memory
             && reader.original_position() - offset != 2
         {
             // Wasm 2.0: the memory index of these is a single zero byte, not a LEB128.
             return Err(Error::Malformed(format!("zero byte expected (at offset {offset:#x})")));
         }
         let encoded = &raw[offset as usize - raw_start..reader.original_position() as usize - raw_start];
-        check_memarg(encoded, offset)?;
+        check_memarg(encoded, offset, &m.memories)?;
         v.op(offset, op).map_err(invalid)?;
         t.code.wasm_offset = offset as u32;
         if let Some((_, count)) = &mut t.fuel {
@@ -335,8 +342,10 @@ fn reuse<T>(v: &mut Vec<T>) -> Vec<T> {
 }
 
 /// Wasm 2.0 encodes a memory instruction's alignment and offset as u32 LEB128s (at most 5 bytes each);
-/// wasmparser reads the offset as memory64's u64, so overlong encodings are rejected here.
-fn check_memarg(encoded: &[u8], offset: u64) -> Result<()> {
+/// wasmparser reads the offset as memory64's u64, so overlong encodings are rejected here (for a 32-bit
+/// memory; a memory64's offset is a u64 LEB128). With multi-memory, bit 6 of the alignment says that a
+/// memory index follows it.
+fn check_memarg(encoded: &[u8], offset: u64, memories: &[crate::types::MemoryType]) -> Result<()> {
     let opcode_len = match encoded.first() {
         Some(0x28..=0x3e) => 1,
         Some(0xfe) if encoded.get(1) != Some(&0x03) => {
@@ -347,7 +356,11 @@ fn check_memarg(encoded: &[u8], offset: u64) -> Result<()> {
         _ => return Ok(()),
     };
     let mut r = wasmparser::BinaryReader::new(&encoded[opcode_len..], offset + opcode_len as u64);
-    r.read_var_u32().map_err(crate::module::malformed)?;
+    let flags = r.read_var_u32().map_err(crate::module::malformed)?;
+    let memory = if flags & (1 << 6) != 0 { r.read_var_u32().map_err(crate::module::malformed)? } else { 0 };
+    if memories.get(memory as usize).is_some_and(|m| m.memory64) {
+        return Ok(());
+    }
     r.read_var_u32().map_err(crate::module::malformed)?;
     Ok(())
 }

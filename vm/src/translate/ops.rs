@@ -4,11 +4,41 @@ use wasmparser::{MemArg, Operator};
 
 use super::{LastKind, LoadAddr, Operand, Src, Translator};
 use crate::error::{Error, Result};
-use crate::ir::Slot;
 use crate::ir::families::*;
 use crate::ir::isa::{self, *};
 use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, StoreKind, UnOp};
 use crate::types::ValType;
+
+/// A scalar load or store.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Access {
+    Load(LoadKind),
+    Store(StoreKind),
+}
+
+/// The scalar load or store `op` is, with its memory immediate.
+pub(super) fn scalar_access(op: &Operator<'_>) -> Option<(Access, MemArg)> {
+    use Access::{Load, Store};
+    Some(match *op {
+        Operator::I32Load { memarg } | Operator::F32Load { memarg } => (Load(LoadKind::Load32), memarg),
+        Operator::I64Load { memarg } | Operator::F64Load { memarg } => (Load(LoadKind::Load64), memarg),
+        Operator::I32Load8S { memarg } => (Load(LoadKind::Load8S32), memarg),
+        Operator::I32Load8U { memarg } | Operator::I64Load8U { memarg } => (Load(LoadKind::Load8U), memarg),
+        Operator::I32Load16S { memarg } => (Load(LoadKind::Load16S32), memarg),
+        Operator::I32Load16U { memarg } | Operator::I64Load16U { memarg } => (Load(LoadKind::Load16U), memarg),
+        Operator::I64Load8S { memarg } => (Load(LoadKind::Load8S64), memarg),
+        Operator::I64Load16S { memarg } => (Load(LoadKind::Load16S64), memarg),
+        Operator::I64Load32S { memarg } => (Load(LoadKind::Load32S64), memarg),
+        Operator::I64Load32U { memarg } => (Load(LoadKind::Load32), memarg),
+        Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
+            (Store(StoreKind::Store32), memarg)
+        }
+        Operator::I64Store { memarg } | Operator::F64Store { memarg } => (Store(StoreKind::Store64), memarg),
+        Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => (Store(StoreKind::Store8), memarg),
+        Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => (Store(StoreKind::Store16), memarg),
+        _ => return None,
+    })
+}
 
 impl Translator<'_> {
     /// Translate one (already validated) operator.
@@ -39,7 +69,11 @@ impl Translator<'_> {
             self.unary(u);
             return Ok(());
         }
-        if self.atomic(op) || self.memory_instr(op) || self.table_instr(op) {
+        if (!self.plain_memories && self.memory_any(op))
+            || self.atomic(op)
+            || self.memory_instr(op)
+            || self.table_instr(op)
+        {
             return Ok(());
         }
         match *op {
@@ -127,24 +161,6 @@ impl Translator<'_> {
         Ok(())
     }
 
-    /// The top `n` operands as slots (constants materialised; locals read in place), bottom first.
-    fn pop_slots<const N: usize>(&mut self) -> [Slot; N] {
-        let h = self.height();
-        for d in h - N as u32..h {
-            if matches!(self.stack[d as usize].op, Operand::Const(_)) {
-                self.materialize(d);
-            }
-        }
-        let mut out = [0; N];
-        for s in out.iter_mut().rev() {
-            *s = match self.pop() {
-                Src::Slot(s) => s,
-                Src::Imm(_) => unreachable!("materialised"),
-            };
-        }
-        out
-    }
-
     /// `i64.add128` / `i64.sub128`: four i64 operands, two i64 results (low, high).
     fn wide128(&mut self, op: isa::Instr<Wide128>) {
         let [a_lo, a_hi, b_lo, b_hi] = self.pop_slots::<4>();
@@ -163,23 +179,14 @@ impl Translator<'_> {
 
     /// Translate a memory instruction; `false` if `op` is not one.
     fn memory_instr(&mut self, op: &Operator<'_>) -> bool {
-        match *op {
-            Operator::I32Load { memarg } | Operator::F32Load { memarg } => self.load(LoadKind::Load32, memarg),
-            Operator::I64Load { memarg } | Operator::F64Load { memarg } => self.load(LoadKind::Load64, memarg),
-            Operator::I32Load8S { memarg } => self.load(LoadKind::Load8S32, memarg),
-            Operator::I32Load8U { memarg } | Operator::I64Load8U { memarg } => self.load(LoadKind::Load8U, memarg),
-            Operator::I32Load16S { memarg } => self.load(LoadKind::Load16S32, memarg),
-            Operator::I32Load16U { memarg } | Operator::I64Load16U { memarg } => self.load(LoadKind::Load16U, memarg),
-            Operator::I64Load8S { memarg } => self.load(LoadKind::Load8S64, memarg),
-            Operator::I64Load16S { memarg } => self.load(LoadKind::Load16S64, memarg),
-            Operator::I64Load32S { memarg } => self.load(LoadKind::Load32S64, memarg),
-            Operator::I64Load32U { memarg } => self.load(LoadKind::Load32, memarg),
-            Operator::I32Store { memarg } | Operator::F32Store { memarg } | Operator::I64Store32 { memarg } => {
-                self.store(StoreKind::Store32, memarg)
+        if let Some((access, memarg)) = scalar_access(op) {
+            match access {
+                Access::Load(kind) => self.load(kind, memarg),
+                Access::Store(kind) => self.store(kind, memarg),
             }
-            Operator::I64Store { memarg } | Operator::F64Store { memarg } => self.store(StoreKind::Store64, memarg),
-            Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => self.store(StoreKind::Store8, memarg),
-            Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => self.store(StoreKind::Store16, memarg),
+            return true;
+        }
+        match *op {
             Operator::MemorySize { .. } => {
                 let dst = self.push_temp();
                 self.emit_result(isa::memory_size::op(), MemSize { dst }, dst, LastKind::Other);
@@ -209,19 +216,35 @@ impl Translator<'_> {
         true
     }
 
+    /// Is table `index` a table64 (indexed with i64)?
+    pub(super) fn table64(&self, index: u32) -> bool {
+        self.m.tables.get(index as usize).is_some_and(|t| t.ty.table64)
+    }
+
     /// Translate a table instruction; `false` if `op` is not one.
     fn table_instr(&mut self, op: &Operator<'_>) -> bool {
+        /// `isa::$family::op::<T64>()` for a table's index type.
+        macro_rules! by_t64 {
+            ($family:ident, $t64:expr) => {
+                if $t64 { isa::$family::op::<true>() } else { isa::$family::op::<false>() }
+            };
+        }
         match *op {
             Operator::TableGet { table } => {
                 let index = self.pop_slot();
                 let dst = self.push_temp();
-                self.emit_result(isa::table_get::op(), TableGet { dst, table, index }, dst, LastKind::Other);
+                self.emit_result(
+                    by_t64!(table_get, self.table64(table)),
+                    TableGet { dst, table, index },
+                    dst,
+                    LastKind::Other,
+                );
             }
             Operator::TableSet { table } => {
                 self.materialize_top(2);
                 let value = self.pop_slot();
                 let index = self.pop_slot();
-                self.emit(isa::table_set::op(), TableSet { table, index, value });
+                self.emit(by_t64!(table_set, self.table64(table)), TableSet { table, index, value });
             }
             Operator::TableSize { table } => {
                 let dst = self.push_temp();
@@ -232,19 +255,35 @@ impl Translator<'_> {
                 let delta = self.pop_slot();
                 let init = self.pop_slot();
                 let dst = self.push_temp();
-                self.emit_result(isa::table_grow::op(), TableGrow { dst, table, init, delta }, dst, LastKind::Other);
+                self.emit_result(
+                    by_t64!(table_grow, self.table64(table)),
+                    TableGrow { dst, table, init, delta },
+                    dst,
+                    LastKind::Other,
+                );
             }
             Operator::TableFill { table } => {
                 let [dst, value, len] = self.pop3();
-                self.emit(isa::table_fill::op(), TableFill { table, dst, value, len });
+                self.emit(by_t64!(table_fill, self.table64(table)), TableFill { table, dst, value, len });
             }
             Operator::TableCopy { dst_table, src_table } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(isa::table_copy::op(), TableCopy { dst_table, src_table, dst, src, len });
+                self.emit(
+                    match (self.table64(dst_table), self.table64(src_table)) {
+                        (false, false) => isa::table_copy::op::<false, false>(),
+                        (false, true) => isa::table_copy::op::<false, true>(),
+                        (true, false) => isa::table_copy::op::<true, false>(),
+                        (true, true) => isa::table_copy::op::<true, true>(),
+                    },
+                    TableCopy { dst_table, src_table, dst, src, len },
+                );
             }
             Operator::TableInit { elem_index, table } => {
                 let [dst, src, len] = self.pop3();
-                self.emit(isa::table_init::op(), TableInit { table, segment: elem_index, dst, src, len });
+                self.emit(
+                    by_t64!(table_init, self.table64(table)),
+                    TableInit { table, segment: elem_index, dst, src, len },
+                );
             }
             Operator::ElemDrop { elem_index } => {
                 self.emit(isa::elem_drop::op(), ElemDrop { segment: elem_index });
@@ -255,7 +294,7 @@ impl Translator<'_> {
     }
 
     /// Pop three operands into slots (in push order).
-    fn pop3(&mut self) -> [crate::ir::Slot; 3] {
+    pub(super) fn pop3(&mut self) -> [crate::ir::Slot; 3] {
         self.materialize_top(3);
         let c = self.pop_slot();
         let b = self.pop_slot();

@@ -247,3 +247,35 @@ fn load_pairs_chase_pointers_keep_locals_and_trap() {
     let f = inst.get_func(&store, "f").unwrap().typed::<i32, i32>(&store).unwrap();
     assert_eq!(f.call(&mut store, 0).unwrap_err().to_string(), "trap: out of bounds memory access");
 }
+
+#[test]
+fn i64_increment_fused_into_a_compare_and_branch() {
+    // `x = x + k; if x OP rhs` in i64: a negative immediate is sign-extended, a carry passes bit 31, the
+    // right-hand side may be a slot, and the incremented local is written.
+    let down = r#"(module
+      (func (export "f") (param i64) (result i64) (local $n i64)
+        (loop $l
+          (local.set $n (i64.add (local.get $n) (i64.const 1)))
+          (br_if $l (i64.gt_s (local.tee 0 (i64.sub (local.get 0) (i64.const 3))) (i64.const -5))))
+        (i64.add (i64.mul (local.get $n) (i64.const 1000)) (local.get 0))))"#;
+    // 10 -> 7, 4, 1, -2, -5: five iterations, x ends at -5.
+    assert_eq!(call(down, &[Val::I64(10)]), vec![Val::I64(5 * 1000 - 5)]);
+    let carry = r#"(module
+      (func (export "f") (param i64 i64) (result i64) (local $n i64)
+        (loop $l
+          (local.set $n (i64.add (local.get $n) (i64.const 1)))
+          (br_if $l (i64.lt_u (local.tee 0 (i64.add (local.get 0) (i64.const 0x40000000))) (local.get 1))))
+        (i64.add (i64.mul (local.get $n) (i64.const 0x100000000)) (local.get 0))))"#;
+    // From 0xffff_0000 by 2^30 up to 2^33: the sums pass 2^32 (no 32-bit wrap-around).
+    let (start, end) = (0xffff_0000i64, 1i64 << 33);
+    let mut x = start;
+    let mut n = 0;
+    loop {
+        n += 1;
+        x += 0x4000_0000;
+        if x >= end {
+            break;
+        }
+    }
+    assert_eq!(call(carry, &[Val::I64(start), Val::I64(end)]), vec![Val::I64(n * 0x1_0000_0000 + x)]);
+}
