@@ -32,6 +32,7 @@ fn val(t: &ValType) -> u8 {
         ValType::V128 => 0x7b,
         ValType::FuncRef => 0x70,
         ValType::ExternRef => 0x6f,
+        ValType::ExnRef => 0x69,
     }
 }
 

@@ -8,7 +8,7 @@
 //!   NaN with payload `P`. Printed in the shortest form that round-trips (`1.0`, `1e30`, `nan`).
 //! - `v128`: the vector as one 128-bit integer (lane 0 in the least significant bits), `0x` hexadecimal
 //!   or decimal. Printed as `0x` and 32 hexadecimal digits.
-//! - References cannot be passed; results print as `ref.null func`, `funcref`, and so on.
+//! - References cannot be passed; results print as `ref.null func`, `funcref`, `ref.null exn`, `exnref`, and so on.
 
 use wasmvm::{Val, ValType};
 
@@ -44,7 +44,7 @@ pub fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
             };
             Val::V128(v.ok_or_else(bad)?)
         }
-        ValType::FuncRef | ValType::ExternRef => {
+        ValType::FuncRef | ValType::ExternRef | ValType::ExnRef => {
             return Err(format!("cannot pass a {ty} argument from the command line"));
         }
     })
@@ -116,6 +116,8 @@ pub fn format_val(v: &Val) -> String {
         Val::FuncRef(Some(_)) => "funcref".into(),
         Val::ExternRef(None) => "ref.null extern".into(),
         Val::ExternRef(Some(_)) => "externref".into(),
+        Val::ExnRef(None) => "ref.null exn".into(),
+        Val::ExnRef(Some(_)) => "exnref".into(),
     }
 }
 

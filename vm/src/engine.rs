@@ -43,7 +43,7 @@ pub struct Config {
 }
 
 /// The WebAssembly proposals a module may use. The default is Wasm 2.0 (with SIMD) plus threads,
-/// relaxed SIMD, extended-const and tail calls.
+/// relaxed SIMD, extended-const, tail calls and exception handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
     /// Importing and exporting mutable globals (Wasm 2.0).
@@ -69,6 +69,10 @@ pub struct Features {
     pub simd: bool,
     /// Relaxed SIMD (Wasm 3.0), with one deterministic result per instruction (see `ir::simd`).
     pub relaxed_simd: bool,
+    /// Exception handling (Wasm 3.0): tags, `throw`, `throw_ref`, `try_table` and `exnref`. The validator
+    /// then also accepts typed function references and recursion groups in signatures (the proposal's
+    /// tests use them); their instructions (`call_ref`, GC) are still refused at translation.
+    pub exceptions: bool,
 }
 
 impl Default for Features {
@@ -85,6 +89,7 @@ impl Default for Features {
             tail_call: true,
             simd: true,
             relaxed_simd: true,
+            exceptions: true,
         }
     }
 }
@@ -102,6 +107,7 @@ impl Features {
             tail_call: false,
             simd: false,
             relaxed_simd: false,
+            exceptions: false,
             threads,
             ..Self::default()
         }

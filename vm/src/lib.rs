@@ -57,9 +57,9 @@ pub use error::{Error, FrameInfo, Result, Trap, TrapCode, TrapKind, demangle};
 pub use memory::{MAX_PAGES, Memory, PAGE_SIZE, SharedMemory};
 pub use module::{ExportType, ImportType, Module};
 pub use store::{
-    AsContext, AsContextMut, Caller, Extern, ExternRef, FuelTank, Func, Global, Instance, InstanceOptions,
-    InterruptHandle, IntoFunc, Linker, SharedTable, Store, StoreInner, Table, TypedFunc, WasmParams, WasmResults,
-    WasmTy,
+    AsContext, AsContextMut, Caller, Exception, ExnRef, Extern, ExternRef, FuelTank, Func, Global, Instance,
+    InstanceOptions, InterruptHandle, IntoFunc, Linker, SharedTable, Store, StoreInner, Table, Tag, TypedFunc,
+    WasmParams, WasmResults, WasmTy,
 };
 pub use types::{ExternType, FuncType, GlobalType, MemoryType, TableType, ValType};
 pub use value::Val;

@@ -20,6 +20,10 @@ pub enum ValType {
     FuncRef,
     /// A reference to a host value opaque to wasm, or null.
     ExternRef,
+    /// A reference to a caught exception (exception handling), or null. Typed function references
+    /// (`(ref $t)`, `(ref func)`) are [`ValType::FuncRef`] here: the validator has checked their use, and at
+    /// run time they are function references.
+    ExnRef,
 }
 
 impl ValType {
@@ -39,14 +43,21 @@ impl ValType {
             V::F32 => ValType::F32,
             V::F64 => ValType::F64,
             V::V128 => ValType::V128,
-            V::Ref(r) if r == wasmparser::RefType::FUNCREF => ValType::FuncRef,
-            V::Ref(r) if r == wasmparser::RefType::EXTERNREF => ValType::ExternRef,
-            V::Ref(r) => return Err(format!("reference type {r} is not supported")),
+            V::Ref(r) => {
+                use wasmparser::{AbstractHeapType as A, HeapType as H};
+                match r.heap_type() {
+                    // Indexed references can only name function types (GC types are refused).
+                    H::Concrete(_) | H::Abstract { shared: false, ty: A::Func | A::NoFunc } => ValType::FuncRef,
+                    H::Abstract { shared: false, ty: A::Extern | A::NoExtern } => ValType::ExternRef,
+                    H::Abstract { shared: false, ty: A::Exn | A::NoExn } => ValType::ExnRef,
+                    _ => return Err(format!("reference type {r} is not supported")),
+                }
+            }
         })
     }
     /// Is this a reference type?
     pub fn is_ref(self) -> bool {
-        matches!(self, ValType::FuncRef | ValType::ExternRef)
+        matches!(self, ValType::FuncRef | ValType::ExternRef | ValType::ExnRef)
     }
 }
 
@@ -60,6 +71,7 @@ impl fmt::Display for ValType {
             ValType::V128 => "v128",
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
+            ValType::ExnRef => "exnref",
         })
     }
 }
@@ -72,6 +84,11 @@ pub struct FuncType {
     /// Frame slots the parameters and the results occupy (see [`ValType::slots`]).
     param_slots: u32,
     result_slots: u32,
+    /// Set when the type's identity is more than its parameter and result types: a member of an explicit
+    /// recursion group, or a type with typed references (`(ref $t)`, non-nullable references). Two
+    /// structurally equal types from different groups are different types (iso-recursive equivalence), so
+    /// the canonical text of the group and the index in it are part of equality (and of the interned id).
+    canon: Option<Arc<str>>,
 }
 
 impl FuncType {
@@ -82,7 +99,12 @@ impl FuncType {
         types.extend(results);
         let slots = |tys: &[ValType]| tys.iter().map(|t| t.slots()).sum();
         let (param_slots, result_slots) = (slots(&types[..params]), slots(&types[params..]));
-        Self { types: types.into(), params, param_slots, result_slots }
+        Self { types: types.into(), params, param_slots, result_slots, canon: None }
+    }
+    /// The same type with an identity beyond its structure (see the `canon` field).
+    pub(crate) fn with_canon(mut self, canon: Option<Arc<str>>) -> Self {
+        self.canon = canon;
+        self
     }
     /// Frame slots the parameters occupy.
     pub(crate) fn param_slots(&self) -> u32 {
@@ -172,6 +194,8 @@ pub enum ExternType {
     Memory(MemoryType),
     /// A table with this element type and these limits.
     Table(TableType),
+    /// An exception tag whose exceptions carry values of the function type's parameters (no results).
+    Tag(FuncType),
 }
 
 impl fmt::Display for ExternType {
@@ -192,6 +216,7 @@ impl fmt::Display for ExternType {
                 m.max.map(|m| format!(" {m}")).unwrap_or_default(),
                 if m.shared { " shared" } else { "" }
             ),
+            ExternType::Tag(t) => write!(f, "(tag {t})"),
             ExternType::Table(t) => {
                 write!(f, "(table {}{} {})", t.min, t.max.map(|m| format!(" {m}")).unwrap_or_default(), t.element)
             }

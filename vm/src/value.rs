@@ -4,7 +4,7 @@
 //! low half first): integers zero-extended, floats as their bit patterns (so NaN payloads survive), references as store-scoped handles where 0 means null.
 //! [`Val`] is the typed form the embedding API uses.
 
-use crate::store::{ExternRef, Func};
+use crate::store::{ExnRef, ExternRef, Func};
 use crate::types::ValType;
 
 /// A typed WebAssembly value.
@@ -24,6 +24,8 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// A host reference; `None` is the null reference.
     ExternRef(Option<ExternRef>),
+    /// A reference to a caught exception (of one store); `None` is the null reference.
+    ExnRef(Option<ExnRef>),
 }
 
 impl Val {
@@ -45,6 +47,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::ExnRef(_) => ValType::ExnRef,
         }
     }
     /// The default (zero or null) value of a type.
@@ -57,6 +60,7 @@ impl Val {
             ValType::V128 => Val::V128(0),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
+            ValType::ExnRef => Val::ExnRef(None),
         }
     }
     /// The value, if this is an `i32` (no conversion from other types).

@@ -54,6 +54,7 @@ pub(crate) enum EntityIndex {
     Table(u32),
     Memory(u32),
     Global(u32),
+    Tag(u32),
 }
 
 #[derive(Debug, Clone)]
@@ -114,6 +115,9 @@ pub(crate) struct ModuleInner {
     pub num_imported_memories: u32,
     pub globals: Vec<GlobalDef>,
     pub num_imported_globals: u32,
+    /// Type index of every tag (imported first).
+    pub tags: Vec<u32>,
+    pub num_imported_tags: u32,
     pub exports: Vec<(String, EntityIndex)>,
     pub start: Option<u32>,
     pub elems: Vec<ElemSegment>,
@@ -139,7 +143,17 @@ impl ModuleInner {
             EntityIndex::Table(t) => ExternType::Table(self.tables[t as usize].ty),
             EntityIndex::Memory(m) => ExternType::Memory(self.memories[m as usize]),
             EntityIndex::Global(g) => ExternType::Global(self.globals[g as usize].ty),
+            EntityIndex::Tag(t) => ExternType::Tag(self.tag_type(t).clone()),
         }
+    }
+    /// The translated function whose code contains `ip` (for the unwinder; a linear search, run only
+    /// when an exception is thrown).
+    pub(crate) fn func_containing(&self, ip: *const u8) -> Option<&CompiledFunc> {
+        let addr = ip as usize;
+        self.code.iter().find(|c| (c.code.as_ptr() as usize..c.code.as_ptr() as usize + c.code.len()).contains(&addr))
+    }
+    pub(crate) fn tag_type(&self, tag: u32) -> &FuncType {
+        &self.types[self.tags[tag as usize] as usize]
     }
 }
 

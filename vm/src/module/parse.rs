@@ -41,6 +41,12 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
             f.insert(flag);
         }
     }
+    if c.exceptions {
+        // The exceptions suite's signatures use typed function references and recursion groups; only
+        // function types can be defined (`type_section`) and the instructions of those proposals are
+        // refused by the translator (`translate::coverage`).
+        f.insert(WasmFeatures::EXCEPTIONS | WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::GC);
+    }
     f
 }
 
@@ -79,10 +85,23 @@ fn table_type(t: wasmparser::TableType) -> Result<TableType> {
     if t.table64 {
         return Err(Error::Unsupported("table64 is not supported".into()));
     }
+    no_typed_ref(wasmparser::ValType::Ref(t.element_type))?;
     Ok(TableType { element: ref_type(t.element_type)?, min: t.initial as u32, max: t.maximum.map(|m| m as u32) })
 }
 
+/// Typed references (`(ref $t)`, non-nullable references) are accepted in signatures only: as a global's
+/// or a table's type they would need subtyping at link time, which the machine does not have.
+fn no_typed_ref(t: wasmparser::ValType) -> Result<()> {
+    match t {
+        wasmparser::ValType::Ref(r) if r.is_concrete_type_ref() || !r.is_nullable() => {
+            Err(Error::Unsupported(format!("function references (a {r} global or table)")))
+        }
+        _ => Ok(()),
+    }
+}
+
 fn global_type(g: wasmparser::GlobalType) -> Result<GlobalType> {
+    no_typed_ref(g.content_type)?;
     Ok(GlobalType { content: val_type(g.content_type)?, mutable: g.mutable })
 }
 
@@ -102,6 +121,8 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         num_imported_memories: 0,
         globals: Vec::new(),
         num_imported_globals: 0,
+        tags: Vec::new(),
+        num_imported_tags: 0,
         exports: Vec::new(),
         start: None,
         elems: Vec::new(),
@@ -134,6 +155,11 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                 for g in reader {
                     let g = g.map_err(malformed)?;
                     m.globals.push(GlobalDef { ty: global_type(g.ty)?, init: Some(const_expr(&g.init_expr)?) });
+                }
+            }
+            Payload::TagSection(reader) => {
+                for t in reader {
+                    m.tags.push(t.map_err(malformed)?.func_type_idx);
                 }
             }
             Payload::ExportSection(reader) => export_section(&mut m, reader)?,
@@ -170,9 +196,17 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
 }
 
 fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSectionReader<'_>) -> Result<()> {
+    // Every type's canonical text (see `canonical_group`), for the types after it to refer to.
+    let mut canon: Vec<Arc<str>> = Vec::new();
     for group in reader {
         let group = group.map_err(malformed)?;
-        for sub in group.into_types() {
+        let explicit = group.is_explicit_rec_group();
+        let first = m.types.len() as u32;
+        let (text, typed_refs) = canonical_group(&group, first, &canon);
+        for (i, sub) in group.into_types().enumerate() {
+            if !sub.supertype_idxs.is_empty() || !sub.is_final {
+                return Err(Error::Unsupported("gc (subtypes of function types)".into()));
+            }
             let f = match &sub.composite_type.inner {
                 wasmparser::CompositeInnerType::Func(f) => f,
                 _ => {
@@ -181,12 +215,51 @@ fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSe
             };
             let params = f.params().iter().map(|&t| val_type(t)).collect::<Result<Vec<_>>>()?;
             let results = f.results().iter().map(|&t| val_type(t)).collect::<Result<Vec<_>>>()?;
-            let ty = FuncType::new(params, results);
+            let key: Arc<str> = Arc::from(format!("{i}:{text}"));
+            let ty = FuncType::new(params, results).with_canon((explicit || typed_refs).then(|| key.clone()));
+            canon.push(key);
             m.type_ids.push(engine.intern(&ty));
             m.types.push(ty);
         }
     }
     Ok(())
+}
+
+/// The canonical text of a recursion group (iso-recursive type equivalence, as the spec defines it): its
+/// members' signatures, where a typed reference names a member of the same group by its position in the
+/// group and an earlier type by that type's own canonical text. Equivalent groups of any two modules get
+/// the same text. Also says whether the group uses typed references (`(ref $t)`, non-nullable ones).
+fn canonical_group(group: &wasmparser::RecGroup, first: u32, canon: &[Arc<str>]) -> (String, bool) {
+    use std::fmt::Write as _;
+    let mut typed = false;
+    let mut text = String::new();
+    for sub in group.types() {
+        text.push_str("func(");
+        if let wasmparser::CompositeInnerType::Func(f) = &sub.composite_type.inner {
+            for (n, t) in f.params().iter().chain(f.results()).enumerate() {
+                if n == f.params().len() {
+                    text.push_str(")->(");
+                }
+                match t {
+                    wasmparser::ValType::Ref(r) => {
+                        typed |= r.is_concrete_type_ref() || !r.is_nullable();
+                        let null = if r.is_nullable() { "null " } else { "" };
+                        match r.type_index().and_then(|i| i.as_module_index()) {
+                            Some(k) if k >= first => _ = write!(text, "(ref {null}rec.{})", k - first),
+                            Some(k) => _ = write!(text, "(ref {null}<{}>)", canon.get(k as usize).map_or("?", |c| c)),
+                            None => _ = write!(text, "{r:?}"),
+                        }
+                    }
+                    t => _ = write!(text, "{t:?}"),
+                }
+                text.push(' ');
+            }
+        } else {
+            text.push_str("gc");
+        }
+        text.push_str(");");
+    }
+    (text, typed)
 }
 
 fn import_section(m: &mut ModuleInner, reader: wasmparser::ImportSectionReader<'_>) -> Result<()> {
@@ -213,8 +286,10 @@ fn import_section(m: &mut ModuleInner, reader: wasmparser::ImportSectionReader<'
                 m.num_imported_globals += 1;
                 EntityIndex::Global(m.globals.len() as u32 - 1)
             }
-            TypeRef::Tag(_) => {
-                return Err(Error::Unsupported("exception tags are not supported".into()));
+            TypeRef::Tag(t) => {
+                m.tags.push(t.func_type_idx);
+                m.num_imported_tags += 1;
+                EntityIndex::Tag(m.tags.len() as u32 - 1)
             }
         };
         m.imports.push(Import { module: import.module.to_string(), name: import.name.to_string(), index });
@@ -242,9 +317,7 @@ fn export_section(m: &mut ModuleInner, reader: wasmparser::ExportSectionReader<'
             ExternalKind::Table => EntityIndex::Table(e.index),
             ExternalKind::Memory => EntityIndex::Memory(e.index),
             ExternalKind::Global => EntityIndex::Global(e.index),
-            ExternalKind::Tag => {
-                return Err(Error::Unsupported("exception tags are not supported".into()));
-            }
+            ExternalKind::Tag => EntityIndex::Tag(e.index),
         };
         m.exports.push((e.name.to_string(), index));
     }

@@ -112,7 +112,12 @@ impl StoreInner {
             Val::I64(x) => x as u64,
             Val::F32(x) => x as u64,
             Val::F64(x) => x,
-            Val::FuncRef(None) | Val::ExternRef(None) => 0,
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) => 0,
+            Val::ExnRef(Some(e)) => {
+                // Every exnref was made by `catch_ref`/`catch_all_ref`, which keeps its exception for good.
+                self.check(e.store, "exnref")?;
+                e.to_raw()
+            }
             Val::FuncRef(Some(f)) => {
                 self.check(f.store, "function")?;
                 f.raw
@@ -136,6 +141,7 @@ impl StoreInner {
             ValType::V128 => Val::V128(raw as u128),
             ValType::FuncRef => Val::FuncRef(if raw == 0 { None } else { Some(super::Func { store: self.id, raw }) }),
             ValType::ExternRef => Val::ExternRef(super::ExternRef::from_raw(self, raw)),
+            ValType::ExnRef => Val::ExnRef(super::ExnRef::from_raw(self, raw)),
         }
     }
 }

@@ -108,6 +108,9 @@ impl Translator<'_> {
         let Some(ctrl) = self.control.pop() else {
             return;
         };
+        if ctrl.kind == ControlKind::Try {
+            self.end_try();
+        }
         if let ControlKind::If { else_label } = ctrl.kind {
             // No `else`: the false path carries the parameters to the end as results.
             if self.reachable {
@@ -192,7 +195,7 @@ impl Translator<'_> {
         self.copy_top_to(target_base, n);
     }
 
-    fn target(&self, depth: u32) -> (ControlKind, usize, u32, u32) {
+    pub(super) fn target(&self, depth: u32) -> (ControlKind, usize, u32, u32) {
         let c = &self.control[self.control.len() - 1 - depth as usize];
         (c.kind, c.label, c.base, c.branch_arity())
     }

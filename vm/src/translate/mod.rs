@@ -20,6 +20,7 @@
 mod atomic;
 mod control;
 pub(super) mod coverage;
+mod exception;
 mod ops;
 mod simd;
 
@@ -30,6 +31,7 @@ use crate::exec;
 use crate::ir::isa::{self, *};
 use crate::ir::{CodeBuf, HANDLER_SIZE, Slot, operands_at};
 use crate::module::ModuleInner;
+pub(crate) use exception::{CATCH_ALL, TryRange};
 
 /// A translated function body.
 pub(crate) struct CompiledFunc {
@@ -40,6 +42,8 @@ pub(crate) struct CompiledFunc {
     pub offsets: Box<[u8]>,
     /// Positions of `CallInternal::entry` fields and the callee they must point to.
     pub call_fixups: Vec<(usize, u32)>,
+    /// The `try_table` ranges and their catch clauses, innermost first (read only by the unwinder).
+    pub handlers: Box<[TryRange]>,
 }
 
 /// What a position of the wasm operand stack holds (see the module docs).
@@ -104,8 +108,12 @@ enum ControlKind {
     Function,
     Block,
     Loop,
-    If { else_label: LabelId },
+    If {
+        else_label: LabelId,
+    },
     Else,
+    /// A `try_table` (a block whose range is in the handler table).
+    Try,
 }
 
 struct Control {
@@ -191,6 +199,12 @@ pub(crate) struct Translator<'a> {
     consume_fuel: bool,
     /// Is memory 0 shared? (selects the racy-safe access handlers)
     shared_memory: bool,
+    /// The `try_table`s open around the current position, innermost last.
+    tries: Vec<exception::OpenTry>,
+    /// The finished `try_table` ranges, innermost first.
+    closed_tries: Vec<exception::ClosedTry>,
+    /// The landing pad of catch clauses that return from the function.
+    return_pad: Option<LabelId>,
 }
 
 /// Translate one function body, validating it on the way.
@@ -226,6 +240,8 @@ fn translate_validating(
         let offset = locals.original_position();
         let (count, ty) = locals.read().map_err(crate::module::malformed)?;
         v.define_locals(offset, count, ty).map_err(invalid)?;
+        // The validator accepts more reference types than the machine has (see `Features::exceptions`).
+        crate::types::ValType::from_wasmparser(ty).map_err(Error::Unsupported)?;
         // Validation bounds the number of locals (50,000), so this loop is bounded too.
         let width = if ty == wasmparser::ValType::V128 { 2 } else { 1 };
         for _ in 0..count {
@@ -259,6 +275,9 @@ fn translate_validating(
         fuel: None,
         consume_fuel: m.engine.config().consume_fuel,
         shared_memory: m.memories.first().is_some_and(|mem| mem.shared),
+        tries: Vec::new(),
+        closed_tries: Vec::new(),
+        return_pad: None,
     };
     // `enter` belongs to the function body as a whole.
     t.code.wasm_offset = body.range().start as u32;
@@ -309,7 +328,9 @@ fn translate_validating(
     if !t.control.is_empty() {
         return Err(Error::Invalid("function body is not terminated by `end`".into()));
     }
+    t.emit_return_pad(ty.results());
     t.end_fuel_stretch();
+    let handlers = t.handler_table();
     let frame_size = t.frame_size;
     t.code.patch(operands_at(0), frame_size);
     let func = CompiledFunc {
@@ -317,6 +338,7 @@ fn translate_validating(
         offsets: t.code.offset_table(),
         code: t.code.to_boxed(),
         call_fixups: t.call_fixups,
+        handlers,
     };
     (allocs.code, allocs.offsets) = t.code.into_vecs();
     allocs.stack = t.stack;
