@@ -1,7 +1,8 @@
 //! Real programs using wasm exceptions, through the `wasmvm` binary (fixtures in
 //! `fixtures/exceptions/`, rebuilt by its `build.sh`): C `setjmp`/`longjmp` built by clang-19 with
 //! LLVM's wasm setjmp/longjmp lowering and translated to the standard encoding (try_table, exnref) by
-//! binaryen. The output must be exactly the committed expected output, which wasmtime 49 prints too.
+//! binaryen, and C++ `throw`/`catch` built by clang++-19 with `-fwasm-exceptions` and LLVM's libc++abi
+//! exception runtime (see the fixtures' README). The output must be exactly the committed expected output, which wasmtime 49 prints too.
 //! Also: an exception escaping to the command line names its tag, and `--invoke` shows an exnref.
 
 mod common;
@@ -43,6 +44,17 @@ fn setjmp_longjmp_program() {
     assert_eq!(exception_operators(&wasm), ["Throw", "ThrowRef", "TryTable"]);
     let want = std::fs::read_to_string(dir().join("expected/sjlj.stdout")).unwrap();
     let out = wasmvm_in(&dir(), &["run", "sjlj.wasm"]);
+    assert_eq!(text(&out.stderr), "");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), want);
+}
+
+#[test]
+fn cpp_throw_catch_program() {
+    let wasm = std::fs::read(dir().join("except.wasm")).unwrap();
+    assert_eq!(exception_operators(&wasm), ["Throw", "ThrowRef", "TryTable"]);
+    let want = std::fs::read_to_string(dir().join("expected/except.stdout")).unwrap();
+    let out = wasmvm_in(&dir(), &["run", "except.wasm"]);
     assert_eq!(text(&out.stderr), "");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(text(&out.stdout), want);
