@@ -255,3 +255,20 @@ fn tag_imports_are_type_checked() {
     assert!(err.to_string().contains("incompatible import type"), "{err}");
     assert!(Tag::new("bad", FuncType::new([], [ValType::I32])).is_err());
 }
+
+/// With `Features::exceptions` off, exception handling is refused with a named feature.
+#[test]
+fn refused_when_the_feature_is_off() {
+    let engine = wasmvm::Engine::new(wasmvm::Config {
+        features: wasmvm::Features { exceptions: false, ..wasmvm::Features::default() },
+        ..wasmvm::Config::default()
+    });
+    for wat in [
+        r#"(module (tag))"#,
+        r#"(module (func (block (try_table (catch_all 0)))))"#,
+        r#"(module (func (param exnref)))"#,
+    ] {
+        let err = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap_err().to_string();
+        assert!(err.contains("unsupported feature") && err.contains("exception"), "{wat}: {err}");
+    }
+}

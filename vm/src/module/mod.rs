@@ -124,6 +124,8 @@ pub(crate) struct ModuleInner {
     pub datas: Vec<DataSegment>,
     /// Translated bodies of the defined functions.
     pub code: Vec<CompiledFunc>,
+    /// Indices into `code`, ordered by code address (the unwinder's lookup from an instruction address).
+    pub code_by_addr: Vec<u32>,
     /// Function names from the `name` section.
     pub func_names: hashbrown::HashMap<u32, String>,
     /// Raw custom sections (name, bytes), e.g. `dylink.0` for the loader.
@@ -146,11 +148,13 @@ impl ModuleInner {
             EntityIndex::Tag(t) => ExternType::Tag(self.tag_type(t).clone()),
         }
     }
-    /// The translated function whose code contains `ip` (for the unwinder; a linear search, run only
+    /// The translated function whose code contains `ip` (for the unwinder: a binary search, run only
     /// when an exception is thrown).
     pub(crate) fn func_containing(&self, ip: *const u8) -> Option<&CompiledFunc> {
         let addr = ip as usize;
-        self.code.iter().find(|c| (c.code.as_ptr() as usize..c.code.as_ptr() as usize + c.code.len()).contains(&addr))
+        let after = self.code_by_addr.partition_point(|&i| self.code[i as usize].code.as_ptr() as usize <= addr);
+        let c = &self.code[*self.code_by_addr.get(after.checked_sub(1)?)? as usize];
+        (addr < c.code.as_ptr() as usize + c.code.len()).then_some(c)
     }
     pub(crate) fn tag_type(&self, tag: u32) -> &FuncType {
         &self.types[self.tags[tag as usize] as usize]

@@ -52,7 +52,10 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
 
 fn invalid(e: wasmparser::BinaryReaderError) -> Error {
     let msg = e.message();
-    if msg.contains("support is not enabled") || msg.contains("proposal not enabled") {
+    if msg.contains("support is not enabled")
+        || msg.contains("proposal not enabled")
+        || msg.contains("not supported without")
+    {
         Error::Unsupported(format!("{msg} (at offset {:#x})", e.offset()))
     } else {
         Error::Invalid(format!("{msg} (at offset {:#x})", e.offset()))
@@ -128,6 +131,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         elems: Vec::new(),
         datas: Vec::new(),
         code: Vec::new(),
+        code_by_addr: Vec::new(),
         func_names: Default::default(),
         custom_sections: Vec::new(),
     };
@@ -191,6 +195,8 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         bodies.into_iter().map(|b| translate_one(&mut allocs, b)).collect::<Result<_>>()?
     };
     m.code = code;
+    m.code_by_addr = (0..m.code.len() as u32).collect();
+    m.code_by_addr.sort_by_key(|&i| m.code[i as usize].code.as_ptr() as usize);
     translate::link_calls(&mut m);
     Ok(m)
 }

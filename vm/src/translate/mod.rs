@@ -376,7 +376,10 @@ fn check_memarg(encoded: &[u8], offset: u64) -> Result<()> {
 
 fn invalid(e: wasmparser::BinaryReaderError) -> Error {
     let msg = e.message();
-    if msg.contains("support is not enabled") || msg.contains("proposal not enabled") {
+    if msg.contains("support is not enabled")
+        || msg.contains("proposal not enabled")
+        || msg.contains("not supported without")
+    {
         Error::Unsupported(format!("{msg} (at offset {:#x})", e.offset()))
     } else {
         Error::Invalid(format!("{msg} (at offset {:#x})", e.offset()))
