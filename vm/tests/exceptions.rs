@@ -272,3 +272,54 @@ fn refused_when_the_feature_is_off() {
         assert!(err.contains("unsupported feature") && err.contains("exception"), "{wat}: {err}");
     }
 }
+
+/// Exceptions caught with `catch_ref` (as C++ code translated from the legacy encoding catches every
+/// exception) are collected when many accumulate, so a long-running thrower stays bounded; those still
+/// reachable from a global, a table, a local or another exception's payload survive and rethrow intact.
+#[test]
+fn referenced_exceptions_are_collected_unless_reachable() {
+    let (mut store, inst) = instance(
+        r#"(module
+          (tag $e (param i32))
+          (tag $box (param exnref))
+          (global $g (mut exnref) (ref.null exn))
+          (table $t 2 exnref)
+          (func $catch_ref (param i32) (result exnref)
+            (block $h (result i32 exnref)
+              (try_table (catch_ref $e $h) (throw $e (local.get 0)))
+              (unreachable))
+            (return (drop (local.get 0))))
+          (func $boxed (param i32) (result exnref) (local $b exnref)
+            (block $h (result exnref exnref)
+              (try_table (catch_ref $box $h) (throw $box (call $catch_ref (local.get 0))))
+              (unreachable))
+            ;; Only the box is kept: its payload is the only reference to the inner exception.
+            (local.set $b) (drop) (local.get $b))
+          (func $value_of (param exnref) (result i32)
+            (block $h (result i32)
+              (try_table (catch $e $h) (throw_ref (local.get 0)))
+              (unreachable)))
+          (func (export "keep") (param i32)
+            (global.set $g (call $catch_ref (local.get 0)))
+            (table.set $t (i32.const 1) (call $catch_ref (i32.add (local.get 0) (i32.const 1)))))
+          (func (export "churn") (param $n i32) (result i32) (local $keep exnref) (local $i i32)
+            (local.set $keep (call $boxed (i32.const 77)))
+            (loop $l
+              (drop (call $catch_ref (local.get $i)))
+              (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+            (block $h (result exnref)
+              (try_table (catch $box $h) (throw_ref (local.get $keep)))
+              (unreachable))
+            (call $value_of))
+          (func (export "kept") (result i32)
+            (i32.add (i32.mul (call $value_of (global.get $g)) (i32.const 1000))
+                     (call $value_of (table.get $t (i32.const 1))))))"#,
+    );
+    inst.get_typed_func::<i32, ()>(&store, "keep").unwrap().call(&mut store, 5).unwrap();
+    let churn = inst.get_typed_func::<i32, i32>(&store, "churn").unwrap();
+    for _ in 0..5 {
+        assert_eq!(churn.call(&mut store, 100_000).unwrap(), 77);
+        assert!(store.live_exceptions() < 20_000, "{} exceptions kept", store.live_exceptions());
+    }
+    assert_eq!(inst.get_typed_func::<(), i32>(&store, "kept").unwrap().call(&mut store, ()).unwrap(), 5006);
+}

@@ -21,6 +21,7 @@ use crate::error::{Trap, TrapCode};
 use crate::ir::isa::*;
 use crate::store::{Exception, ExnObject, InstanceEntity};
 use crate::translate::CATCH_ALL;
+use crate::types::ValType;
 
 #[inline(always)]
 pub(crate) unsafe fn throw(p: Throw, ip: Ip, fp: Fp, _mem: Mem, _len: usize, ctx: &mut Activation) -> Exit {
@@ -33,6 +34,10 @@ pub(crate) unsafe fn throw_ref(p: ThrowRef, ip: Ip, fp: Fp, _mem: Mem, _len: usi
     let exn = get(fp, p.exn);
     if exn == 0 {
         return trap(ctx, ip, TrapCode::NullExceptionReference);
+    }
+    if (*ctx.store).exns.get(exn).is_none() {
+        // Only a reference the host kept across a collection and passed back can be stale.
+        return stale(ctx, ip);
     }
     let target = unwind(ctx, ip, fp, exn);
     continue_at(target, ctx)
@@ -49,12 +54,43 @@ unsafe fn continue_at(target: Ip, ctx: &mut Activation) -> Exit {
     dispatch!(target, ctx.unwind_fp, mem, len, ctx)
 }
 
+#[cold]
+#[inline(never)]
+fn stale(ctx: &mut Activation, ip: Ip) -> Exit {
+    ctx.trap = Some(Trap::host("exnref to an exception that was collected"));
+    ctx.trap_ip = ip;
+    Exit::Trap
+}
+
+/// When many exceptions have accumulated, free those no value can reach (see `store/exception.rs`).
+/// The roots: the store's value stack up to the end of the current frame (`ip`'s function, frame `fp`;
+/// every other frame, of this activation or of the ones below it, lies lower), the globals, the
+/// exnref tables, and `extra` (the values of an exception about to be stored).
+unsafe fn maybe_collect(ctx: &mut Activation, ip: Ip, fp: Fp, extra: &[u64]) {
+    let store = &mut *ctx.store;
+    if !store.exns.wants_collection() {
+        return;
+    }
+    let m = &*(*ctx.instance).module.inner;
+    let Some(func) = m.func_containing(ip) else { return };
+    let enter: Enter = super::operands(func.code.as_ptr());
+    let base = store.stack.values_ptr();
+    let end = fp.add(enter.frame_size as usize);
+    let stack = std::slice::from_raw_parts(base, end.offset_from(base) as usize);
+    let globals = store.globals.iter().filter(|g| g.ty.content == ValType::ExnRef).map(|g| g.value);
+    let tables = store.tables.iter().filter(|t| t.ty().element == ValType::ExnRef);
+    let table_values: Vec<u64> = tables.flat_map(|t| (0..t.size()).filter_map(|i| t.get(i))).collect();
+    store.exns.collect(stack.iter().copied().chain(globals).chain(table_values).chain(extra.iter().copied()));
+}
+
 /// Create the exception of the instance's tag `tag` with the values at `fp[args..]` and unwind.
 #[cold]
 #[inline(never)]
 unsafe fn throw_new(ctx: &mut Activation, ip: Ip, fp: Fp, tag: u32, args: u32) -> Ip {
     let tag = (&(*ctx.instance).tags)[tag as usize].clone();
     let n = tag.ty().param_slots() as usize;
+    // The values are in this frame: the collection sees them.
+    maybe_collect(ctx, ip, fp, &[]);
     let payload = std::slice::from_raw_parts(fp.add(args as usize), n).into();
     let exn = (*ctx.store).exns.alloc(ExnObject { tag, payload, escaped: false });
     unwind(ctx, ip, fp, exn)
@@ -70,6 +106,7 @@ pub(super) unsafe fn rethrow_from_host(ip: Ip, fp: Fp, _mem: Mem, _len: usize, c
         ctx.trap = Some(trap);
         return Exit::Trap;
     };
+    maybe_collect(ctx, ip, fp, &e.payload);
     let obj = ExnObject { tag: e.tag.clone(), payload: e.payload.clone(), escaped: false };
     let exn = (*ctx.store).exns.alloc(obj);
     let target = unwind(ctx, ip, fp, exn);

@@ -6,10 +6,14 @@
 //! instantiated on many threads through one linker shares the linker's tags.
 //!
 //! An exception's payload lives in the store of the thread that threw it ([`ExnHeap`]), not in shared
-//! memory: exceptions are per thread. An `exnref` in a frame slot is `index + 1` into that heap (0 is
-//! null). Objects are recycled when a `catch`/`catch_all` (without `_ref`) consumes an exception no
-//! `exnref` was ever made for; an exception handed out as an `exnref` stays until its store is dropped
-//! (wasm can copy the reference anywhere, and the machine does not trace slots).
+//! memory: exceptions are per thread. An `exnref` in a frame slot is `generation << 32 | index + 1` into
+//! that heap (0 is null). An exception consumed by a `catch`/`catch_all` (without `_ref`) that no `exnref`
+//! was ever made for is recycled at once. The others (C++ code translated from the legacy encoding catches
+//! every exception with `catch_ref`) are collected when many have accumulated: a conservative mark of
+//! every exnref-looking value in the store's live value stack, globals, exnref tables and the payloads of
+//! reachable exceptions (`exec/exception.rs`); whatever no value names is freed. A stale reference (one the
+//! host kept across a collection) no longer matches its slot's generation, so it is refused, never
+//! confused with a newer exception.
 
 use std::sync::Arc;
 
@@ -110,7 +114,8 @@ impl Exception {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ExnRef {
     pub(crate) store: StoreId,
-    pub(crate) index: u32,
+    /// The slot value (see the module docs).
+    pub(crate) raw: u64,
 }
 
 impl ExnRef {
@@ -120,14 +125,14 @@ impl ExnRef {
         if inner.id != self.store {
             return None;
         }
-        let obj = inner.exns.get(self.index as u64 + 1)?;
+        let obj = inner.exns.get(self.raw)?;
         Some(Exception { tag: obj.tag.clone(), payload: obj.payload.clone() })
     }
     pub(crate) fn to_raw(self) -> u64 {
-        self.index as u64 + 1
+        self.raw
     }
     pub(crate) fn from_raw(store: &StoreInner, raw: u64) -> Option<Self> {
-        if raw == 0 { None } else { Some(ExnRef { store: store.id, index: (raw - 1) as u32 }) }
+        if raw == 0 { None } else { Some(ExnRef { store: store.id, raw }) }
     }
 }
 
@@ -141,41 +146,109 @@ pub(crate) struct ExnObject {
 }
 
 /// A store's exceptions (see the module docs).
-#[derive(Default)]
 pub(crate) struct ExnHeap {
-    objects: Vec<Option<ExnObject>>,
+    objects: Vec<(Option<ExnObject>, u32)>,
     free: Vec<u32>,
+    live: usize,
+    /// Collect when this many exceptions are live.
+    threshold: usize,
+}
+
+impl Default for ExnHeap {
+    fn default() -> Self {
+        Self { objects: Vec::new(), free: Vec::new(), live: 0, threshold: Self::MIN_THRESHOLD }
+    }
 }
 
 impl ExnHeap {
+    const MIN_THRESHOLD: usize = 4096;
+
     /// Store a new exception; returns its `exnref` value (never 0).
     pub fn alloc(&mut self, obj: ExnObject) -> u64 {
-        match self.free.pop() {
+        self.live += 1;
+        let i = match self.free.pop() {
             Some(i) => {
-                self.objects[i as usize] = Some(obj);
-                i as u64 + 1
+                self.objects[i as usize].0 = Some(obj);
+                i as usize
             }
             None => {
-                self.objects.push(Some(obj));
-                self.objects.len() as u64
+                self.objects.push((Some(obj), 0));
+                self.objects.len() - 1
             }
-        }
+        };
+        (self.objects[i].1 as u64) << 32 | (i as u64 + 1)
     }
 
+    fn index(&self, raw: u64) -> Option<usize> {
+        let i = (raw as u32 as usize).checked_sub(1)?;
+        let (obj, generation) = self.objects.get(i)?;
+        (obj.is_some() && *generation == (raw >> 32) as u32).then_some(i)
+    }
+
+    /// The live exception `raw` names (`None` for a stale or invalid reference).
     pub fn get(&self, raw: u64) -> Option<&ExnObject> {
-        self.objects.get((raw as usize).wrapping_sub(1))?.as_ref()
+        self.objects[self.index(raw)?].0.as_ref()
     }
 
     pub fn get_mut(&mut self, raw: u64) -> Option<&mut ExnObject> {
-        self.objects.get_mut((raw as usize).wrapping_sub(1))?.as_mut()
+        let i = self.index(raw)?;
+        self.objects[i].0.as_mut()
+    }
+
+    fn free(&mut self, i: usize) {
+        self.objects[i] = (None, self.objects[i].1.wrapping_add(1));
+        self.free.push(i as u32);
+        self.live -= 1;
     }
 
     /// The exception was consumed without a reference being made: recycle it unless one exists.
     pub fn release(&mut self, raw: u64) {
-        let i = raw as usize - 1;
-        if self.objects[i].as_ref().is_some_and(|o| !o.escaped) {
-            self.objects[i] = None;
-            self.free.push(i as u32);
+        if let Some(i) = self.index(raw)
+            && self.objects[i].0.as_ref().is_some_and(|o| !o.escaped)
+        {
+            self.free(i);
         }
+    }
+
+    /// Have enough exceptions accumulated to look for unreachable ones?
+    pub fn wants_collection(&self) -> bool {
+        self.live >= self.threshold
+    }
+
+    /// Free every exception that neither `roots` (values that may be exnrefs) nor a kept exception's
+    /// payload names (conservatively: any value equal to a live reference keeps it).
+    pub fn collect(&mut self, roots: impl IntoIterator<Item = u64>) {
+        let mut marked = vec![false; self.objects.len()];
+        let mut work: Vec<usize> = Vec::new();
+        for v in roots {
+            if let Some(i) = self.index(v)
+                && !marked[i]
+            {
+                marked[i] = true;
+                work.push(i);
+            }
+        }
+        while let Some(i) = work.pop() {
+            let payload = self.objects[i].0.as_ref().map(|o| o.payload.clone()).unwrap_or_default();
+            for &v in payload.iter() {
+                if let Some(j) = self.index(v)
+                    && !marked[j]
+                {
+                    marked[j] = true;
+                    work.push(j);
+                }
+            }
+        }
+        for (i, m) in marked.into_iter().enumerate() {
+            if !m && self.objects[i].0.is_some() {
+                self.free(i);
+            }
+        }
+        self.threshold = (2 * self.live).max(Self::MIN_THRESHOLD);
+    }
+
+    /// How many exceptions are stored (for tests of the collection).
+    pub fn live(&self) -> usize {
+        self.live
     }
 }

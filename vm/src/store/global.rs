@@ -114,8 +114,10 @@ impl StoreInner {
             Val::F64(x) => x,
             Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) => 0,
             Val::ExnRef(Some(e)) => {
-                // Every exnref was made by `catch_ref`/`catch_all_ref`, which keeps its exception for good.
                 self.check(e.store, "exnref")?;
+                if self.exns.get(e.to_raw()).is_none() {
+                    return Err(Error::api("exnref to an exception that was collected"));
+                }
                 e.to_raw()
             }
             Val::FuncRef(Some(f)) => {

@@ -196,6 +196,12 @@ impl<T> Store<T> {
         self.inner.interrupt.clone()
     }
 
+    /// How many thrown exceptions the store holds (caught with `catch_ref`/`catch_all_ref`, or in
+    /// flight); they are collected when many accumulate. For tests and diagnostics.
+    pub fn live_exceptions(&self) -> usize {
+        self.inner.exns.live()
+    }
+
     /// Set the fuel left for wasm running in this store (and the stores sharing its tank). Fails unless the
     /// engine meters fuel ([`Config::consume_fuel`](crate::Config::consume_fuel)).
     pub fn set_fuel(&mut self, fuel: u64) -> crate::Result<()> {
