@@ -323,3 +323,50 @@ fn referenced_exceptions_are_collected_unless_reachable() {
     }
     assert_eq!(inst.get_typed_func::<(), i32>(&store, "kept").unwrap().call(&mut store, ()).unwrap(), 5006);
 }
+
+/// A tail call leaves the caller's `try_table`s: an exception thrown by a host function reached through
+/// `return_call` or `return_call_indirect` inside a `try_table` is caught by the caller's caller, not there.
+#[test]
+fn tail_calls_to_host_functions_leave_the_try_table() {
+    let engine = Engine::default();
+    let tag = Tag::new("host_error", FuncType::new([ValType::I32], [])).unwrap();
+    let mut linker = Linker::<()>::new(&engine);
+    linker.define("host", "error", tag.clone()).unwrap();
+    linker
+        .func_wrap("host", "fail", move |caller: Caller<'_, ()>, code: i32| -> Result<i32, Trap> {
+            Err(caller.throw(&tag, &[Val::I32(code)]))
+        })
+        .unwrap();
+    let module = Module::new(
+        &engine,
+        &wat::parse_str(
+            r#"(module
+              (import "host" "error" (tag $t (param i32)))
+              (import "host" "fail" (func $fail (param i32) (result i32)))
+              (type $ft (func (param i32) (result i32)))
+              (table funcref (elem $fail))
+              (func $direct (param i32) (result i32)
+                (block $h (result i32)
+                  (try_table (result i32) (catch $t $h) (return_call $fail (local.get 0)))
+                  (return))
+                (drop) (i32.const -1))
+              (func $indirect (param i32) (result i32)
+                (block $h (result i32)
+                  (try_table (result i32) (catch $t $h)
+                    (return_call_indirect (type $ft) (local.get 0) (i32.const 0)))
+                  (return))
+                (drop) (i32.const -1))
+              (func (export "go") (param i32) (result i32)
+                (block $h (result i32)
+                  (try_table (result i32) (catch $t $h)
+                    (i32.add (call $direct (local.get 0)) (call $indirect (local.get 0))))
+                  (return))
+                (i32.add (i32.const 3000))))"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = linker.instantiate(&mut store, &module).unwrap();
+    assert_eq!(inst.get_typed_func::<i32, i32>(&store, "go").unwrap().call(&mut store, 5).unwrap(), 3005);
+}

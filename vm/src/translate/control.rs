@@ -341,7 +341,9 @@ impl Translator<'_> {
             }
             self.emit_call_internal(func, frame);
         } else if tail {
+            let from = self.code.pos();
             self.emit(isa::return_call_import::op(), CallImport { func, frame, nargs });
+            self.exclude_from_tries(from, self.code.pos());
         } else {
             self.emit(isa::call_import::op(), CallImport { func, frame, nargs });
         }
@@ -359,7 +361,11 @@ impl Translator<'_> {
         self.stack.truncate((self.height() - n) as usize);
         let p = CallIndirect { type_id, table, index, frame, nargs: ty.param_slots() };
         let op = if tail { isa::return_call_indirect::op() } else { isa::call_indirect::op() };
+        let from = self.code.pos();
         self.emit(op, p);
+        if tail {
+            self.exclude_from_tries(from, self.code.pos());
+        }
         self.need_slots(frame + ty.call_slots() as u32 + 1);
         self.push_results(ty.results(), tail);
         Ok(())

@@ -43,6 +43,7 @@ pub(crate) struct TryRange {
 }
 
 /// A catch clause whose label may not be bound yet.
+#[derive(Clone)]
 pub(super) struct PendingCatch {
     tag: u32,
     is_ref: bool,
@@ -104,6 +105,19 @@ impl Translator<'_> {
         let Some(open) = self.tries.pop() else { return };
         if !open.catches.is_empty() && self.code.pos() > open.start {
             self.closed_tries.push(ClosedTry { start: open.start, end: self.code.pos(), catches: open.catches });
+        }
+    }
+
+    /// A tail call at code positions `from..to` leaves every `try_table` of the function (the callee
+    /// replaces this frame), yet a tail call to a host function runs as an ordinary call at this
+    /// instruction: cut it out of the open ranges, so an exception the host throws is not caught here.
+    /// The pieces are recorded innermost first, like whole ranges.
+    pub(super) fn exclude_from_tries(&mut self, from: usize, to: usize) {
+        for t in self.tries.iter_mut().rev() {
+            if !t.catches.is_empty() && from > t.start {
+                self.closed_tries.push(ClosedTry { start: t.start, end: from, catches: t.catches.clone() });
+            }
+            t.start = to;
         }
     }
 
