@@ -96,6 +96,9 @@ fn plan_import<C: Ctx>(
     };
     match &imp.ty {
         ExternType::Memory(_) => Ok(Plan::Memory),
+        // Tags are not part of the dynamic-linking ABI (C++ exceptions use `env.__cpp_exception`, which
+        // a shared library would have to share with the program: not supported yet).
+        ExternType::Tag(_) => Err(Error::mismatch(name, n, "tag imports are not supported by the loader")),
         ExternType::Table(t) => {
             if t.element != ValType::FuncRef {
                 return Err(Error::mismatch(name, n, "only a funcref table can be imported"));

@@ -32,9 +32,11 @@ fn val(t: &ValType) -> u8 {
         ValType::V128 => 0x7b,
         ValType::FuncRef => 0x70,
         ValType::ExternRef => 0x6f,
+        ValType::ExnRef => 0x69,
         // Host functions with typed references do not occur in the loader's imports; a typed reference is
         // written as its nullable abstract type, so such a trampoline fails to link with a clear message.
         ValType::Ref(r) if r.heap.is_func() => 0x70,
+        ValType::Ref(r) if r.heap.is_exn() => 0x69,
         ValType::Ref(_) => 0x6f,
     }
 }

@@ -9,7 +9,8 @@
 //! - `v128`: the vector as one 128-bit integer (lane 0 in the least significant bits), `0x` hexadecimal
 //!   or decimal. Printed as `0x` and 32 hexadecimal digits.
 //! - References: only null can be passed, as `null` (or `ref.null`) for a nullable reference type (a
-//!   function or host value has no text form); results print as `ref.null func`, `funcref`, and so on.
+//!   function, host value or exception has no text form); results print as `ref.null func`, `funcref`,
+//!   `ref.null exn`, `exnref`, and so on.
 
 use wasmvm::{Val, ValType};
 
@@ -45,10 +46,12 @@ pub fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
             };
             Val::V128(v.ok_or_else(bad)?)
         }
-        ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => match ty.as_ref() {
+        ValType::FuncRef | ValType::ExternRef | ValType::ExnRef | ValType::Ref(_) => match ty.as_ref() {
             Some(r) if r.nullable && matches!(text, "null" | "ref.null") => {
                 if r.heap.is_func() {
                     Val::FuncRef(None)
+                } else if r.heap.is_exn() {
+                    Val::ExnRef(None)
                 } else {
                     Val::ExternRef(None)
                 }
@@ -124,6 +127,8 @@ pub fn format_val(v: &Val) -> String {
         Val::FuncRef(Some(_)) => "funcref".into(),
         Val::ExternRef(None) => "ref.null extern".into(),
         Val::ExternRef(Some(_)) => "externref".into(),
+        Val::ExnRef(None) => "ref.null exn".into(),
+        Val::ExnRef(Some(_)) => "exnref".into(),
     }
 }
 

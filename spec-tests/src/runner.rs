@@ -189,9 +189,15 @@ impl<'a: 'e, 's, 'e> Runner<'a, 's, 'e> {
                     Err(e) => self.fail(span, format!("unlinkable module failed to compile: {e}")),
                 }
             }
-            WastDirective::AssertException { .. } | WastDirective::AssertSuspension { .. } => {
-                self.fail(span, "exceptions and stack switching are not supported".into())
-            }
+            WastDirective::AssertException { exec, .. } => match self.execute(exec) {
+                Outcome::Failed(Error::Trap(t)) if t.exception().is_some() => self.pass(),
+                Outcome::Failed(e) => self.fail(span, format!("expected an exception, got error: {e}")),
+                Outcome::Values(v) => {
+                    let got = values::show_all(&self.store, &v);
+                    self.fail(span, format!("expected an exception, got {got}"))
+                }
+            },
+            WastDirective::AssertSuspension { .. } => self.fail(span, "stack switching is not supported".into()),
             WastDirective::Thread(t) => self.spawn(t),
             WastDirective::Wait { thread, .. } => self.join(thread.name()),
         }

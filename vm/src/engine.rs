@@ -44,7 +44,7 @@ pub struct Config {
 
 /// The WebAssembly proposals a module may use. The default is Wasm 2.0 (with SIMD) plus threads,
 /// relaxed SIMD, extended-const, tail calls, typed function references, wide arithmetic, multi-memory,
-/// memory64 and custom page sizes.
+/// memory64, custom page sizes and exception handling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
     /// Importing and exporting mutable globals (Wasm 2.0).
@@ -81,6 +81,10 @@ pub struct Features {
     pub memory64: bool,
     /// A page size per memory: 65536 bytes or 1 byte (the custom-page-sizes proposal).
     pub custom_page_sizes: bool,
+    /// Exception handling (Wasm 3.0): tags, `throw`, `throw_ref`, `try_table` and `exnref`. The validator
+    /// then also accepts typed function references and recursion groups of function types (the
+    /// proposal's tests use them); GC types and instructions are still refused.
+    pub exceptions: bool,
 }
 
 impl Default for Features {
@@ -102,6 +106,7 @@ impl Default for Features {
             multi_memory: true,
             memory64: true,
             custom_page_sizes: true,
+            exceptions: true,
         }
     }
 }
@@ -124,6 +129,7 @@ impl Features {
             multi_memory: false,
             memory64: false,
             custom_page_sizes: false,
+            exceptions: false,
             threads,
             ..Self::default()
         }

@@ -43,6 +43,8 @@ pub enum TrapCode {
     NullFunctionReference,
     /// `ref.as_non_null` of a null reference.
     NullReference,
+    /// `throw_ref` of a null `exnref`.
+    NullExceptionReference,
 }
 
 impl TrapCode {
@@ -65,6 +67,7 @@ impl TrapCode {
             TrapCode::OutOfFuel => "all fuel consumed",
             TrapCode::NullFunctionReference => "null function reference",
             TrapCode::NullReference => "null reference",
+            TrapCode::NullExceptionReference => "null exception reference",
         }
     }
 }
@@ -84,6 +87,8 @@ pub enum TrapKind {
     Exit(i32),
     /// A host function failed with this message.
     Host(String),
+    /// A wasm exception that no handler caught (or that a host function throws to its wasm caller).
+    Exception(Box<crate::store::Exception>),
 }
 
 /// A trap: wasm execution stopped abnormally. The store stays usable afterwards.
@@ -158,6 +163,17 @@ impl Trap {
     pub fn exit(status: i32) -> Self {
         Self { kind: TrapKind::Exit(status), trace: Vec::new() }
     }
+    /// A trap carrying a wasm exception: returned by a host function, it is thrown to its wasm caller.
+    pub(crate) fn from_exception(e: crate::store::Exception) -> Self {
+        Self { kind: TrapKind::Exception(Box::new(e)), trace: Vec::new() }
+    }
+    /// The uncaught wasm exception this error is, if it is one.
+    pub fn exception(&self) -> Option<&crate::store::Exception> {
+        match &self.kind {
+            TrapKind::Exception(e) => Some(e),
+            _ => None,
+        }
+    }
     /// The wasm backtrace: the functions executing when the trap happened, innermost first (empty for an
     /// exit request).
     pub fn trace(&self) -> &[FrameInfo] {
@@ -211,6 +227,7 @@ impl fmt::Display for Trap {
             TrapKind::Code(c) => write!(f, "{c}")?,
             TrapKind::Exit(s) => write!(f, "exit with status {s}")?,
             TrapKind::Host(m) => write!(f, "{m}")?,
+            TrapKind::Exception(e) => write!(f, "uncaught wasm exception: tag {}", e.tag().name())?,
         }
         Ok(())
     }

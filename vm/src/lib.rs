@@ -59,9 +59,9 @@ pub use loader_api::{ExportIndex, raw_funcref};
 pub use memory::{MAX_PAGES, MEMORY64_RESERVATION, Memory, PAGE_SIZE, SharedMemory};
 pub use module::{ExportType, ImportType, Module};
 pub use store::{
-    AsContext, AsContextMut, Caller, Extern, ExternRef, FuelTank, Func, Global, Instance, InstanceOptions,
-    InterruptHandle, IntoFunc, Linker, SharedTable, Store, StoreInner, Table, TypedFunc, WasmParams, WasmResults,
-    WasmTy,
+    AsContext, AsContextMut, Caller, Exception, ExnRef, Extern, ExternRef, FuelTank, Func, Global, Instance,
+    InstanceOptions, InterruptHandle, IntoFunc, Linker, SharedTable, Store, StoreInner, Table, Tag, TypedFunc,
+    WasmParams, WasmResults, WasmTy,
 };
 pub use types::{ExternType, FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
 pub use value::Val;

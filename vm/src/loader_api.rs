@@ -31,6 +31,8 @@ pub enum ExportIndex {
     Memory(u32),
     /// A global index.
     Global(u32),
+    /// An exception tag index.
+    Tag(u32),
 }
 
 impl Module {
@@ -42,6 +44,7 @@ impl Module {
                 EntityIndex::Table(i) => ExportIndex::Table(i),
                 EntityIndex::Memory(i) => ExportIndex::Memory(i),
                 EntityIndex::Global(i) => ExportIndex::Global(i),
+                EntityIndex::Tag(i) => ExportIndex::Tag(i),
             };
             (name.as_str(), index)
         })

@@ -20,10 +20,12 @@ pub enum ValType {
     FuncRef,
     /// A reference to a host value opaque to wasm, or null.
     ExternRef,
+    /// A reference to a caught exception (exception handling), or null: `(ref null exn)`.
+    ExnRef,
     /// Any other reference type of the function-references proposal: a non-nullable or a typed function
     /// reference (`(ref $t)`, `(ref null $t)`, `(ref func)`), or a bottom type (`nullfuncref`,
-    /// `nullexternref`). `funcref` and `externref` are always [`ValType::FuncRef`] and
-    /// [`ValType::ExternRef`], never this.
+    /// `nullexternref`, `nullexnref`). `funcref`, `externref` and `exnref` are always [`ValType::FuncRef`],
+    /// [`ValType::ExternRef`] and [`ValType::ExnRef`], never this.
     Ref(RefType),
 }
 
@@ -50,6 +52,10 @@ pub enum HeapType {
     NoFunc,
     /// No host value (the bottom of the extern types: only null).
     NoExtern,
+    /// A caught exception.
+    Exn,
+    /// No exception (the bottom of the exception types: only null).
+    NoExn,
 }
 
 impl HeapType {
@@ -58,11 +64,24 @@ impl HeapType {
         matches!(self, HeapType::Func | HeapType::Concrete(_) | HeapType::NoFunc)
     }
 
+    /// Is this an exception heap type?
+    pub fn is_exn(self) -> bool {
+        matches!(self, HeapType::Exn | HeapType::NoExn)
+    }
+
+    /// Is this a host-value heap type?
+    pub fn is_extern(self) -> bool {
+        matches!(self, HeapType::Extern | HeapType::NoExtern)
+    }
+
     /// Is every reference to `self` also a reference to `other`?
     pub fn matches(self, other: HeapType) -> bool {
         use HeapType::*;
         self == other
-            || matches!((self, other), (Concrete(_) | NoFunc, Func) | (NoFunc, Concrete(_)) | (NoExtern, Extern))
+            || matches!(
+                (self, other),
+                (Concrete(_) | NoFunc, Func) | (NoFunc, Concrete(_)) | (NoExtern, Extern) | (NoExn, Exn)
+            )
     }
 }
 
@@ -76,7 +95,7 @@ impl ValType {
     }
 
     /// The type wasmparser decoded; `concrete` gives the engine's id of a module type index (`None` if the
-    /// index is not known yet: a type that refers to itself or a later one, which needs GC's recursion groups).
+    /// index is not interned yet: a type of the recursion group being defined).
     pub(crate) fn from_wasmparser(
         ty: wasmparser::ValType,
         concrete: &dyn Fn(wasmparser::UnpackedIndex) -> Option<u32>,
@@ -94,9 +113,11 @@ impl ValType {
                     H::Abstract { shared: false, ty: A::Extern } => HeapType::Extern,
                     H::Abstract { shared: false, ty: A::NoFunc } => HeapType::NoFunc,
                     H::Abstract { shared: false, ty: A::NoExtern } => HeapType::NoExtern,
-                    H::Concrete(i) | H::Exact(i) => HeapType::Concrete(
-                        concrete(i).ok_or_else(|| format!("recursive type reference {r} is not supported"))?,
-                    ),
+                    H::Abstract { shared: false, ty: A::Exn } => HeapType::Exn,
+                    H::Abstract { shared: false, ty: A::NoExn } => HeapType::NoExn,
+                    // A type of the recursion group being defined has no id yet: recorded as `func`; the
+                    // group's canonical text (`FuncType::canon`) keeps the defined type's identity exact.
+                    H::Concrete(i) | H::Exact(i) => concrete(i).map_or(HeapType::Func, HeapType::Concrete),
                     _ => return Err(format!("reference type {r} is not supported")),
                 };
                 ValType::from_ref(RefType { nullable: r.is_nullable(), heap })
@@ -109,6 +130,7 @@ impl ValType {
         match r {
             RefType { nullable: true, heap: HeapType::Func } => ValType::FuncRef,
             RefType { nullable: true, heap: HeapType::Extern } => ValType::ExternRef,
+            RefType { nullable: true, heap: HeapType::Exn } => ValType::ExnRef,
             r => ValType::Ref(r),
         }
     }
@@ -118,6 +140,7 @@ impl ValType {
         match self {
             ValType::FuncRef => Some(RefType { nullable: true, heap: HeapType::Func }),
             ValType::ExternRef => Some(RefType { nullable: true, heap: HeapType::Extern }),
+            ValType::ExnRef => Some(RefType { nullable: true, heap: HeapType::Exn }),
             ValType::Ref(r) => Some(r),
             _ => None,
         }
@@ -153,6 +176,7 @@ impl fmt::Display for ValType {
             ValType::FuncRef => "funcref",
             ValType::ExternRef => "externref",
             ValType::Ref(r) => return write!(f, "{r}"),
+            ValType::ExnRef => "exnref",
         })
     }
 }
@@ -165,6 +189,8 @@ impl fmt::Display for RefType {
             HeapType::Extern => write!(f, "(ref {null}extern)"),
             HeapType::NoFunc => write!(f, "(ref {null}nofunc)"),
             HeapType::NoExtern => write!(f, "(ref {null}noextern)"),
+            HeapType::Exn => write!(f, "(ref {null}exn)"),
+            HeapType::NoExn => write!(f, "(ref {null}noexn)"),
             HeapType::Concrete(id) => write!(f, "(ref {null}<type {id}>)"),
         }
     }
@@ -178,6 +204,11 @@ pub struct FuncType {
     /// Frame slots the parameters and the results occupy (see [`ValType::slots`]).
     param_slots: u32,
     result_slots: u32,
+    /// Set when the type's identity is more than its parameter and result types: a member of an explicit
+    /// recursion group, or a type with typed references (`(ref $t)`, non-nullable references). Two
+    /// structurally equal types from different groups are different types (iso-recursive equivalence), so
+    /// the canonical text of the group and the index in it are part of equality (and of the interned id).
+    canon: Option<Arc<str>>,
 }
 
 impl FuncType {
@@ -188,7 +219,12 @@ impl FuncType {
         types.extend(results);
         let slots = |tys: &[ValType]| tys.iter().map(|t| t.slots()).sum();
         let (param_slots, result_slots) = (slots(&types[..params]), slots(&types[params..]));
-        Self { types: types.into(), params, param_slots, result_slots }
+        Self { types: types.into(), params, param_slots, result_slots, canon: None }
+    }
+    /// The same type with an identity beyond its structure (see the `canon` field).
+    pub(crate) fn with_canon(mut self, canon: Option<Arc<str>>) -> Self {
+        self.canon = canon;
+        self
     }
     /// Frame slots the parameters occupy.
     pub(crate) fn param_slots(&self) -> u32 {
@@ -312,6 +348,8 @@ pub enum ExternType {
     Memory(MemoryType),
     /// A table with this element type and these limits.
     Table(TableType),
+    /// An exception tag whose exceptions carry values of the function type's parameters (no results).
+    Tag(FuncType),
 }
 
 impl fmt::Display for ExternType {
@@ -342,6 +380,7 @@ impl fmt::Display for ExternType {
                 t.max.map(|m| format!(" {m}")).unwrap_or_default(),
                 t.element
             ),
+            ExternType::Tag(t) => write!(f, "(tag {t})"),
         }
     }
 }

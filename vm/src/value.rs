@@ -4,7 +4,7 @@
 //! low half first): integers zero-extended, floats as their bit patterns (so NaN payloads survive), references as store-scoped handles where 0 means null.
 //! [`Val`] is the typed form the embedding API uses.
 
-use crate::store::{ExternRef, Func};
+use crate::store::{ExnRef, ExternRef, Func};
 use crate::types::ValType;
 
 /// A typed WebAssembly value.
@@ -24,6 +24,8 @@ pub enum Val {
     FuncRef(Option<Func>),
     /// A host reference; `None` is the null reference.
     ExternRef(Option<ExternRef>),
+    /// A reference to a caught exception (of one store); `None` is the null reference.
+    ExnRef(Option<ExnRef>),
 }
 
 impl Val {
@@ -45,15 +47,17 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
+            Val::ExnRef(_) => ValType::ExnRef,
         }
     }
     /// May this value be stored where a `ty` is expected? Equal types, and for references: the same family
-    /// (function or extern), and not null where the type is non-nullable. (Which function type a typed
+    /// (function, extern or exception), and not null where the type is non-nullable. (Which function type a typed
     /// reference names is checked where it matters: `call_ref` checks its callee's signature.)
     pub fn fits(&self, ty: ValType) -> bool {
         match (self, ty.as_ref()) {
             (Val::FuncRef(f), Some(r)) => r.heap.is_func() && (r.nullable || f.is_some()),
-            (Val::ExternRef(e), Some(r)) => !r.heap.is_func() && (r.nullable || e.is_some()),
+            (Val::ExternRef(e), Some(r)) => r.heap.is_extern() && (r.nullable || e.is_some()),
+            (Val::ExnRef(x), Some(r)) => r.heap.is_exn() && (r.nullable || x.is_some()),
             _ => self.ty() == ty,
         }
     }
@@ -67,7 +71,9 @@ impl Val {
             ValType::V128 => Val::V128(0),
             ValType::FuncRef => Val::FuncRef(None),
             ValType::ExternRef => Val::ExternRef(None),
+            ValType::ExnRef => Val::ExnRef(None),
             ValType::Ref(r) if r.heap.is_func() => Val::FuncRef(None),
+            ValType::Ref(r) if r.heap.is_exn() => Val::ExnRef(None),
             ValType::Ref(_) => Val::ExternRef(None),
         }
     }

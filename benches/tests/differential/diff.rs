@@ -94,7 +94,7 @@ impl Vote<'_> {
 fn export_kinds(module: &wasmvm::Module) -> Vec<(String, ExportKind)> {
     module
         .exports()
-        .map(|e| {
+        .filter_map(|e| {
             let kind = match &e.ty {
                 wasmvm::ExternType::Func(f) => {
                     ExportKind::Func(f.params().iter().map(|t| vm_ty(*t)).collect(), f.results().len())
@@ -102,8 +102,10 @@ fn export_kinds(module: &wasmvm::Module) -> Vec<(String, ExportKind)> {
                 wasmvm::ExternType::Global(_) => ExportKind::Global,
                 wasmvm::ExternType::Table(_) => ExportKind::Table,
                 wasmvm::ExternType::Memory(_) => ExportKind::Memory,
+                // A tag has no state to compare (and the generator makes none: exceptions are off).
+                wasmvm::ExternType::Tag(_) => return None,
             };
-            (e.name, kind)
+            Some((e.name, kind))
         })
         .collect()
 }
@@ -116,10 +118,10 @@ fn vm_ty(t: wasmvm::ValType) -> Ty {
         wasmvm::ValType::F64 => Ty::F64,
         wasmvm::ValType::V128 => Ty::V128,
         wasmvm::ValType::FuncRef => Ty::FuncRef,
-        wasmvm::ValType::ExternRef => Ty::ExternRef,
-        // The generator emits no typed references (function references are off in its config).
+        // Generated modules have no typed references or exnref (function references and exceptions are
+        // off in `generate.rs`); like any reference, one would be compared only as null or not.
         wasmvm::ValType::Ref(r) if r.heap.is_func() => Ty::FuncRef,
-        wasmvm::ValType::Ref(_) => Ty::ExternRef,
+        wasmvm::ValType::ExternRef | wasmvm::ValType::ExnRef | wasmvm::ValType::Ref(_) => Ty::ExternRef,
     }
 }
 

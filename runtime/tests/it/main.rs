@@ -4,6 +4,7 @@
 mod cli;
 mod cli_habits;
 mod common;
+mod exception_programs;
 mod exit;
 mod explore;
 mod hello_api;

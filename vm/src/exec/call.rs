@@ -151,6 +151,9 @@ unsafe fn call_slow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) 
     if (*entry).code.is_null() {
         if !call_host(ctx, entry, args) {
             ctx.trap_ip = ip;
+            if ctx.trap.as_ref().is_some_and(|t| t.exception().is_some()) {
+                return super::exception::rethrow_from_host(ip, fp, mem, len, ctx);
+            }
             return Exit::Trap;
         }
         let (mem, len) = mem0(ctx.instance);
@@ -567,6 +570,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
         pending: Pending::NONE,
         trap: None,
         trap_ip: std::ptr::null(),
+        unwind_fp: std::ptr::null_mut(),
         #[cfg(not(wasmvm_tail))]
         regs: super::Regs { ip: std::ptr::null(), fp, mem: std::ptr::null_mut(), len: 0 },
     };

@@ -23,6 +23,7 @@
 pub(crate) mod atomic;
 pub(crate) mod call;
 pub(crate) mod control;
+pub(crate) mod exception;
 pub(crate) mod memory;
 pub(crate) mod memory_any;
 pub(crate) mod numeric;
@@ -94,6 +95,8 @@ pub(crate) struct Activation {
     pub trap: Option<Trap>,
     /// The instruction that trapped (for the backtrace).
     pub trap_ip: Ip,
+    /// The frame of the handler the unwinder found (see `exception.rs`).
+    pub unwind_fp: Fp,
     #[cfg(not(wasmvm_tail))]
     pub regs: Regs,
 }

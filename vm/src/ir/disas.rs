@@ -71,6 +71,21 @@ pub fn print(module: &crate::Module, wasm: &[u8], select: impl Fn(u32, &[String]
             let line = format!("  {:04x}  {:<36} {:<44} {op}", i.offset, i.name, i.operands);
             let _ = writeln!(out, "{}", line.trim_end());
         }
+        // The handler table (`try_table`s emit no code; the unwinder reads this).
+        let defined = index.checked_sub(module.inner.num_imported_funcs);
+        for r in defined.and_then(|i| module.inner.code.get(i as usize)).map_or(&[][..], |c| &c.handlers[..]) {
+            let _ = write!(out, "  try @{:04x}..@{:04x}:", r.start, r.end);
+            for c in r.catches.iter() {
+                let clause = match (c.tag == crate::translate::CATCH_ALL, c.is_ref) {
+                    (true, false) => "catch_all".to_string(),
+                    (true, true) => "catch_all_ref".to_string(),
+                    (false, false) => format!("catch tag{}", c.tag),
+                    (false, true) => format!("catch_ref tag{}", c.tag),
+                };
+                let _ = write!(out, " {clause} -> @{:04x} (values at s{});", c.target, c.dst);
+            }
+            out.push('\n');
+        }
         out.push('\n');
     }
     Ok(out)

@@ -297,6 +297,12 @@ operand_shapes! {
     /// `translate::link_calls`, which writes the `CallInternal` prefix), then the argument count.
     ReturnCallInternal { entry: addr, frame: slot, frame_size: u32, zero_from: u32, zero_len: u32, nargs: u32 };
 
+    // ----- exceptions (`exec/exception.rs`) -----
+    /// Throw an exception of the instance's tag `tag`; its values start at slot `args`.
+    Throw { tag: u32, args: slot };
+    /// Rethrow the exception `fp[exn]` refers to (trap on null).
+    ThrowRef { exn: slot };
+
     // ----- memory (`exec/memory.rs`) -----
     /// `dst = load(fp[addr] + offset)`.
     Load { dst: slot, addr: slot, offset: u32 };
@@ -452,6 +458,9 @@ macro_rules! for_each_instr {
             return_call_internal [;] (ReturnCallInternal) => call::return_call_internal;
             return_call_import [;] (CallImport) => call::return_call_import;
             return_call_indirect [; const T64: bool] (CallIndirect) => call::return_call_indirect;
+            // exceptions
+            throw [;] (Throw) => exception::throw;
+            throw_ref [;] (ThrowRef) => exception::throw_ref;
             // memory
             load [Op: LoadOp; const SHARED: bool] (Load) => memory::load;
             load_abs [Op: LoadOp; const SHARED: bool] (LoadAbs) => memory::load_abs;

@@ -54,6 +54,7 @@ pub(crate) enum EntityIndex {
     Table(u32),
     Memory(u32),
     Global(u32),
+    Tag(u32),
 }
 
 #[derive(Debug, Clone)]
@@ -114,12 +115,17 @@ pub(crate) struct ModuleInner {
     pub num_imported_memories: u32,
     pub globals: Vec<GlobalDef>,
     pub num_imported_globals: u32,
+    /// Type index of every tag (imported first).
+    pub tags: Vec<u32>,
+    pub num_imported_tags: u32,
     pub exports: Vec<(String, EntityIndex)>,
     pub start: Option<u32>,
     pub elems: Vec<ElemSegment>,
     pub datas: Vec<DataSegment>,
     /// Translated bodies of the defined functions.
     pub code: Vec<CompiledFunc>,
+    /// Indices into `code`, ordered by code address (the unwinder's lookup from an instruction address).
+    pub code_by_addr: Vec<u32>,
     /// Function names from the `name` section.
     pub func_names: hashbrown::HashMap<u32, String>,
     /// Raw custom sections (name, bytes), e.g. `dylink.0` for the loader.
@@ -139,7 +145,19 @@ impl ModuleInner {
             EntityIndex::Table(t) => ExternType::Table(self.tables[t as usize].ty),
             EntityIndex::Memory(m) => ExternType::Memory(self.memories[m as usize]),
             EntityIndex::Global(g) => ExternType::Global(self.globals[g as usize].ty),
+            EntityIndex::Tag(t) => ExternType::Tag(self.tag_type(t).clone()),
         }
+    }
+    /// The translated function whose code contains `ip` (for the unwinder: a binary search, run only
+    /// when an exception is thrown).
+    pub(crate) fn func_containing(&self, ip: *const u8) -> Option<&CompiledFunc> {
+        let addr = ip as usize;
+        let after = self.code_by_addr.partition_point(|&i| self.code[i as usize].code.as_ptr() as usize <= addr);
+        let c = &self.code[*self.code_by_addr.get(after.checked_sub(1)?)? as usize];
+        (addr < c.code.as_ptr() as usize + c.code.len()).then_some(c)
+    }
+    pub(crate) fn tag_type(&self, tag: u32) -> &FuncType {
+        &self.types[self.tags[tag as usize] as usize]
     }
 }
 

@@ -46,12 +46,22 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
             f.insert(flag);
         }
     }
+    if c.exceptions {
+        // The exceptions suite's scripts use typed function references and recursion groups; with GC on,
+        // the validator also accepts `global.get` of a defined global in constant expressions (Wasm 3.0).
+        // Only function types can be defined (`type_section`) and GC instructions are refused by the
+        // translator (`translate::coverage`).
+        f.insert(WasmFeatures::EXCEPTIONS | WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::GC);
+    }
     f
 }
 
 fn invalid(e: wasmparser::BinaryReaderError) -> Error {
     let msg = e.message();
-    if msg.contains("support is not enabled") || msg.contains("proposal not enabled") {
+    if msg.contains("support is not enabled")
+        || msg.contains("proposal not enabled")
+        || msg.contains("not supported without")
+    {
         Error::Unsupported(format!("{msg} (at offset {:#x})", e.offset()))
     } else {
         Error::Invalid(format!("{msg} (at offset {:#x})", e.offset()))
@@ -124,11 +134,14 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         num_imported_memories: 0,
         globals: Vec::new(),
         num_imported_globals: 0,
+        tags: Vec::new(),
+        num_imported_tags: 0,
         exports: Vec::new(),
         start: None,
         elems: Vec::new(),
         datas: Vec::new(),
         code: Vec::new(),
+        code_by_addr: Vec::new(),
         func_names: Default::default(),
         custom_sections: Vec::new(),
     };
@@ -161,6 +174,11 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
                         .push(GlobalDef { ty: global_type(&m.type_ids, g.ty)?, init: Some(const_expr(&g.init_expr)?) });
                 }
             }
+            Payload::TagSection(reader) => {
+                for t in reader {
+                    m.tags.push(t.map_err(malformed)?.func_type_idx);
+                }
+            }
             Payload::ExportSection(reader) => export_section(&mut m, reader)?,
             Payload::StartSection { func, .. } => m.start = Some(func),
             Payload::ElementSection(reader) => element_section(&mut m, reader)?,
@@ -190,15 +208,24 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         bodies.into_iter().map(|b| translate_one(&mut allocs, b)).collect::<Result<_>>()?
     };
     m.code = code;
+    m.code_by_addr = (0..m.code.len() as u32).collect();
+    m.code_by_addr.sort_by_key(|&i| m.code[i as usize].code.as_ptr() as usize);
     translate::link_calls(&mut m);
     Ok(m)
 }
 
 fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSectionReader<'_>) -> Result<()> {
+    // Every type's canonical text (see `canonical_group`), for the types after it to refer to.
+    let mut canon: Vec<Arc<str>> = Vec::new();
     for group in reader {
         let group = group.map_err(malformed)?;
+        let explicit = group.is_explicit_rec_group();
         let start = m.type_ids.len();
-        for sub in group.into_types() {
+        let (text, typed_refs) = canonical_group(&group, start as u32, &canon);
+        for (i, sub) in group.into_types().enumerate() {
+            if !sub.supertype_idxs.is_empty() || !sub.is_final {
+                return Err(Error::Unsupported("gc (subtypes of function types)".into()));
+            }
             let f = match &sub.composite_type.inner {
                 wasmparser::CompositeInnerType::Func(f) => f,
                 _ => {
@@ -208,12 +235,51 @@ fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSe
             let ty = |&t: &wasmparser::ValType| val_type_in_group(&m.type_ids, start, t);
             let params = f.params().iter().map(ty).collect::<Result<Vec<_>>>()?;
             let results = f.results().iter().map(ty).collect::<Result<Vec<_>>>()?;
-            let ty = FuncType::new(params, results);
+            let key: Arc<str> = Arc::from(format!("{i}:{text}"));
+            let ty = FuncType::new(params, results).with_canon((explicit || typed_refs).then(|| key.clone()));
+            canon.push(key);
             m.type_ids.push(engine.intern(&ty));
             m.types.push(ty);
         }
     }
     Ok(())
+}
+
+/// The canonical text of a recursion group (iso-recursive type equivalence, as the spec defines it): its
+/// members' signatures, where a typed reference names a member of the same group by its position in the
+/// group and an earlier type by that type's own canonical text. Equivalent groups of any two modules get
+/// the same text. Also says whether the group uses typed references (`(ref $t)`, non-nullable ones).
+fn canonical_group(group: &wasmparser::RecGroup, first: u32, canon: &[Arc<str>]) -> (String, bool) {
+    use std::fmt::Write as _;
+    let mut typed = false;
+    let mut text = String::new();
+    for sub in group.types() {
+        text.push_str("func(");
+        if let wasmparser::CompositeInnerType::Func(f) = &sub.composite_type.inner {
+            for (n, t) in f.params().iter().chain(f.results()).enumerate() {
+                if n == f.params().len() {
+                    text.push_str(")->(");
+                }
+                match t {
+                    wasmparser::ValType::Ref(r) => {
+                        typed |= r.is_concrete_type_ref() || !r.is_nullable();
+                        let null = if r.is_nullable() { "null " } else { "" };
+                        match r.type_index().and_then(|i| i.as_module_index()) {
+                            Some(k) if k >= first => _ = write!(text, "(ref {null}rec.{})", k - first),
+                            Some(k) => _ = write!(text, "(ref {null}<{}>)", canon.get(k as usize).map_or("?", |c| c)),
+                            None => _ = write!(text, "{r:?}"),
+                        }
+                    }
+                    t => _ = write!(text, "{t:?}"),
+                }
+                text.push(' ');
+            }
+        } else {
+            text.push_str("gc");
+        }
+        text.push_str(");");
+    }
+    (text, typed)
 }
 
 fn import_section(m: &mut ModuleInner, reader: wasmparser::ImportSectionReader<'_>) -> Result<()> {
@@ -240,8 +306,10 @@ fn import_section(m: &mut ModuleInner, reader: wasmparser::ImportSectionReader<'
                 m.num_imported_globals += 1;
                 EntityIndex::Global(m.globals.len() as u32 - 1)
             }
-            TypeRef::Tag(_) => {
-                return Err(Error::Unsupported("exception tags are not supported".into()));
+            TypeRef::Tag(t) => {
+                m.tags.push(t.func_type_idx);
+                m.num_imported_tags += 1;
+                EntityIndex::Tag(m.tags.len() as u32 - 1)
             }
         };
         m.imports.push(Import { module: import.module.to_string(), name: import.name.to_string(), index });
@@ -269,9 +337,7 @@ fn export_section(m: &mut ModuleInner, reader: wasmparser::ExportSectionReader<'
             ExternalKind::Table => EntityIndex::Table(e.index),
             ExternalKind::Memory => EntityIndex::Memory(e.index),
             ExternalKind::Global => EntityIndex::Global(e.index),
-            ExternalKind::Tag => {
-                return Err(Error::Unsupported("exception tags are not supported".into()));
-            }
+            ExternalKind::Tag => EntityIndex::Tag(e.index),
         };
         m.exports.push((e.name.to_string(), index));
     }

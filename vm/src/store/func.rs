@@ -67,6 +67,12 @@ impl<T> Caller<'_, T> {
         let inst = unsafe { &*self.instance };
         inst.export(&self.store.inner, name)
     }
+    /// A wasm exception of `tag` carrying `values`, for the host function to return (`Err(caller.throw(..))`):
+    /// its wasm caller can catch it with `try_table`. Values that do not match the tag's type give a plain
+    /// trap saying so.
+    pub fn throw(&self, tag: &super::Tag, values: &[Val]) -> Trap {
+        tag.exception(&*self.store, values).unwrap_or_else(|e| Trap::host(e.to_string()))
+    }
     /// The calling instance (when called from wasm).
     pub fn instance(&self) -> Option<crate::Instance> {
         if self.instance.is_null() {

@@ -112,7 +112,14 @@ impl StoreInner {
             Val::I64(x) => x as u64,
             Val::F32(x) => x as u64,
             Val::F64(x) => x,
-            Val::FuncRef(None) | Val::ExternRef(None) => 0,
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) => 0,
+            Val::ExnRef(Some(e)) => {
+                self.check(e.store, "exnref")?;
+                if self.exns.get(e.to_raw()).is_none() {
+                    return Err(Error::api("exnref to an exception that was collected"));
+                }
+                e.to_raw()
+            }
             Val::FuncRef(Some(f)) => {
                 self.check(f.store, "function")?;
                 f.raw
@@ -137,7 +144,8 @@ impl StoreInner {
             ty if ty.is_func_ref() => {
                 Val::FuncRef(if raw == 0 { None } else { Some(super::Func { store: self.id, raw }) })
             }
-            ValType::FuncRef | ValType::ExternRef | ValType::Ref(_) => {
+            ty if ty.as_ref().is_some_and(|r| r.heap.is_exn()) => Val::ExnRef(super::ExnRef::from_raw(self, raw)),
+            ValType::FuncRef | ValType::ExternRef | ValType::ExnRef | ValType::Ref(_) => {
                 Val::ExternRef(super::ExternRef::from_raw(self, raw))
             }
         }

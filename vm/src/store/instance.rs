@@ -24,6 +24,8 @@ pub(crate) struct InstanceEntity {
     pub tables: Box<[*const TableInner]>,
     pub table_ids: Box<[u32]>,
     pub memory_ids: Box<[u32]>,
+    /// Every tag of the module's index space (imports resolved to the exporters' tags).
+    pub tags: Box<[super::Tag]>,
     /// Memory 0, or null.
     pub mem0: *const LinearMemory,
     /// Every memory of the module's index space (memory 0 too), for the instructions that name a memory
@@ -49,6 +51,7 @@ impl InstanceEntity {
             EntityIndex::Global(g) => Extern::Global(Global { store: id, index: self.global_ids[g as usize] }),
             EntityIndex::Memory(m) => Extern::Memory(Memory { store: id, index: self.memory_ids[m as usize] }),
             EntityIndex::Table(t) => Extern::Table(Table { store: id, index: self.table_ids[t as usize] }),
+            EntityIndex::Tag(t) => Extern::Tag(self.tags[t as usize].clone()),
         }
     }
 }
@@ -137,6 +140,11 @@ impl Instance {
         self.get_export(store, name)?.into_table()
     }
 
+    /// An exported tag by name.
+    pub fn get_tag(&self, store: impl AsContext, name: &str) -> Option<super::Tag> {
+        self.get_export(store, name)?.into_tag()
+    }
+
     /// All exports, in order.
     pub fn exports(&self, store: impl AsContext) -> Vec<(String, Extern)> {
         let s = store.inner();
@@ -197,6 +205,7 @@ pub(crate) fn instantiate(
         tables: Box::new([]),
         table_ids: Box::new([]),
         memory_ids: Box::new([]),
+        tags: Box::new([]),
         mem0: std::ptr::null(),
         memories: Box::new([]),
         datas: Box::new([]),
@@ -205,7 +214,8 @@ pub(crate) fn instantiate(
     let self_ptr: *mut InstanceEntity = &mut *entity;
 
     let (elems, datas) = define_entities(s, m, &mut e, self_ptr, slot)?;
-    let Entities { funcs, globals, global_ids, tables, table_ids, memory_ids } = e;
+    let Entities { funcs, globals, global_ids, tables, table_ids, memory_ids, tags } = e;
+    entity.tags = tags.into();
     entity.mem0 = memory_ids.first().map_or(std::ptr::null(), |&i| Arc::as_ptr(&s.memories[i as usize]));
     entity.memories = memory_ids.iter().map(|&i| Arc::as_ptr(&s.memories[i as usize])).collect();
     entity.funcs = funcs.into();
@@ -231,6 +241,7 @@ struct Entities {
     tables: Vec<*const TableInner>,
     table_ids: Vec<u32>,
     memory_ids: Vec<u32>,
+    tags: Vec<super::Tag>,
 }
 
 /// Check each import against the module's declaration and collect it.
@@ -242,6 +253,7 @@ fn import_entities(s: &mut StoreInner, m: &crate::module::ModuleInner, imports: 
         tables: Vec::with_capacity(m.tables.len()),
         table_ids: Vec::with_capacity(m.tables.len()),
         memory_ids: Vec::with_capacity(m.memories.len()),
+        tags: Vec::with_capacity(m.tags.len()),
     };
 
     for (imp, ext) in m.imports.iter().zip(imports) {
@@ -311,6 +323,12 @@ fn import_entities(s: &mut StoreInner, m: &crate::module::ModuleInner, imports: 
                 e.tables.push(Arc::as_ptr(t));
                 e.table_ids.push(index);
             }
+            (EntityIndex::Tag(t), Extern::Tag(tag)) => {
+                if *tag.ty() != *m.tag_type(t) {
+                    return Err(incompatible(imp, "tag type differs"));
+                }
+                e.tags.push(tag.clone());
+            }
             _ => return Err(incompatible(imp, "wrong kind of import")),
         }
     }
@@ -367,6 +385,15 @@ fn define_entities(
     for ty in &m.memories[m.num_imported_memories as usize..] {
         let mem = s.push_memory(Arc::new(LinearMemory::new(*ty)?));
         e.memory_ids.push(mem.index);
+    }
+
+    for t in m.num_imported_tags..m.tags.len() as u32 {
+        // Uncaught exceptions name their tag: by its export name when it has one.
+        let name = m.exports.iter().find(|(_, i)| *i == EntityIndex::Tag(t)).map_or_else(
+            || format!("{t} of module {}", m.name.as_deref().unwrap_or("<module>")),
+            |(n, _)| format!("\"{n}\""),
+        );
+        e.tags.push(super::Tag::defined(m.tag_type(t).clone(), name));
     }
 
     let elems: Vec<Option<Box<[u64]>>> = m

@@ -164,4 +164,4 @@ macro_rules! extern_from {
         }
     )*};
 }
-extern_from!(Func, Global, Memory, Table, SharedMemory, SharedTable);
+extern_from!(Func, Global, Memory, Table, SharedMemory, SharedTable, Tag);

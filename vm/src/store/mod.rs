@@ -13,6 +13,7 @@
 //! (the loader's indirect function table) holds references that every thread resolves to its own instance
 //! of the same module, provided the stores give that module the same slot.
 
+mod exception;
 mod func;
 mod global;
 mod instance;
@@ -25,6 +26,8 @@ use std::any::Any;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+pub use exception::{Exception, ExnRef, Tag};
+pub(crate) use exception::{ExnHeap, ExnObject};
 pub use func::{Caller, Func};
 pub(crate) use func::{FuncEntry, HostFuncEntity, RawHostFn};
 pub use global::Global;
@@ -90,6 +93,8 @@ pub struct StoreInner {
     pub(crate) interrupt: InterruptHandle,
     /// Remaining fuel (when the engine meters fuel), possibly shared with other stores.
     pub(crate) fuel: FuelTank,
+    /// Exceptions thrown in this store (see `store/exception.rs`).
+    pub(crate) exns: ExnHeap,
 }
 
 /// A store's remaining fuel (see [`Config::consume_fuel`](crate::Config::consume_fuel)). Stores that share one
@@ -174,6 +179,7 @@ impl<T> Store<T> {
                 slot_resolver: None,
                 interrupt: InterruptHandle::default(),
                 fuel: FuelTank::default(),
+                exns: ExnHeap::default(),
             },
             data,
         }
@@ -188,6 +194,12 @@ impl<T> Store<T> {
     /// The handle that interrupts wasm running in this store.
     pub fn interrupt_handle(&self) -> InterruptHandle {
         self.inner.interrupt.clone()
+    }
+
+    /// How many thrown exceptions the store holds (caught with `catch_ref`/`catch_all_ref`, or in
+    /// flight); they are collected when many accumulate. For tests and diagnostics.
+    pub fn live_exceptions(&self) -> usize {
+        self.inner.exns.live()
     }
 
     /// Set the fuel left for wasm running in this store (and the stores sharing its tank). Fails unless the
@@ -472,6 +484,8 @@ pub enum Extern {
     SharedMemory(SharedMemory),
     /// A shared table, usable from any store.
     SharedTable(SharedTable),
+    /// An exception tag, usable from any store.
+    Tag(Tag),
 }
 
 impl Extern {
@@ -486,6 +500,10 @@ impl Extern {
     /// The memory, if this is a non-shared one (a shared memory is [`Extern::SharedMemory`]).
     pub fn into_memory(self) -> Option<Memory> {
         if let Extern::Memory(m) = self { Some(m) } else { None }
+    }
+    /// The tag, if this is one.
+    pub fn into_tag(self) -> Option<Tag> {
+        if let Extern::Tag(t) = self { Some(t) } else { None }
     }
     /// The table, if this is a non-shared one (a shared table is [`Extern::SharedTable`]).
     pub fn into_table(self) -> Option<Table> {

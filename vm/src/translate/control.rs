@@ -108,6 +108,9 @@ impl Translator<'_> {
         let Some(ctrl) = self.control.pop() else {
             return;
         };
+        if ctrl.kind == ControlKind::Try {
+            self.end_try();
+        }
         if let ControlKind::If { else_label } = ctrl.kind {
             // No `else`: the false path carries the parameters to the end as results.
             if self.reachable {
@@ -192,7 +195,7 @@ impl Translator<'_> {
         self.copy_top_to(target_base, n);
     }
 
-    fn target(&self, depth: u32) -> (ControlKind, usize, u32, u32) {
+    pub(super) fn target(&self, depth: u32) -> (ControlKind, usize, u32, u32) {
         let c = &self.control[self.control.len() - 1 - depth as usize];
         (c.kind, c.label, c.base, c.branch_arity())
     }
@@ -381,7 +384,9 @@ impl Translator<'_> {
             }
             self.emit_call_internal(func, frame);
         } else if tail {
+            let from = self.code.pos();
             self.emit(isa::return_call_import::op(), CallImport { func, frame, nargs });
+            self.exclude_from_tries(from, self.code.pos());
         } else {
             self.emit(isa::call_import::op(), CallImport { func, frame, nargs });
         }
@@ -404,7 +409,11 @@ impl Translator<'_> {
             (true, false) => isa::return_call_indirect::op::<false>(),
             (true, true) => isa::return_call_indirect::op::<true>(),
         };
+        let from = self.code.pos();
         self.emit(op, p);
+        if tail {
+            self.exclude_from_tries(from, self.code.pos());
+        }
         self.need_slots(frame + ty.call_slots() as u32 + 1);
         self.push_results(ty.results(), tail);
         Ok(())
@@ -421,7 +430,12 @@ impl Translator<'_> {
         self.stack.truncate((self.height() - n) as usize);
         let p = CallRef { type_id, func, frame, nargs: ty.param_slots() };
         let op = if tail { isa::return_call_ref::op() } else { isa::call_ref::op() };
+        let from = self.code.pos();
         self.emit(op, p);
+        if tail {
+            // A host callee runs as an ordinary call at this instruction, outside the caller's `try_table`s.
+            self.exclude_from_tries(from, self.code.pos());
+        }
         self.need_slots(frame + ty.call_slots() as u32 + 1);
         self.push_results(ty.results(), tail);
         Ok(())

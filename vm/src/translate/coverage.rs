@@ -21,7 +21,7 @@ macro_rules! translated {
     (threads) => { true };
     (simd) => { true };
     (relaxed_simd) => { true };
-    (exceptions) => { false };
+    (exceptions) => { true };
     (legacy_exceptions) => { false };
     (tail_call) => { true };
     (function_references) => { true };

@@ -20,6 +20,7 @@
 mod atomic;
 mod control;
 pub(super) mod coverage;
+mod exception;
 mod memory_any;
 mod ops;
 mod simd;
@@ -31,6 +32,7 @@ use crate::exec;
 use crate::ir::isa::{self, *};
 use crate::ir::{CodeBuf, HANDLER_SIZE, Slot, operands_at};
 use crate::module::ModuleInner;
+pub(crate) use exception::{CATCH_ALL, TryRange};
 
 /// A translated function body.
 pub(crate) struct CompiledFunc {
@@ -41,6 +43,8 @@ pub(crate) struct CompiledFunc {
     pub offsets: Box<[u8]>,
     /// Positions of `CallInternal::entry` fields and the callee they must point to.
     pub call_fixups: Vec<(usize, u32)>,
+    /// The `try_table` ranges and their catch clauses, innermost first (read only by the unwinder).
+    pub handlers: Box<[TryRange]>,
 }
 
 /// What a position of the wasm operand stack holds (see the module docs).
@@ -105,8 +109,12 @@ enum ControlKind {
     Function,
     Block,
     Loop,
-    If { else_label: LabelId },
+    If {
+        else_label: LabelId,
+    },
     Else,
+    /// A `try_table` (a block whose range is in the handler table).
+    Try,
 }
 
 struct Control {
@@ -195,6 +203,12 @@ pub(crate) struct Translator<'a> {
     /// Does every memory instruction use memory 0's families (the module has at most one memory, 32-bit
     /// with 64 KiB pages)? Then `memory_any` is skipped.
     plain_memories: bool,
+    /// The `try_table`s open around the current position, innermost last.
+    tries: Vec<exception::OpenTry>,
+    /// The finished `try_table` ranges, innermost first.
+    closed_tries: Vec<exception::ClosedTry>,
+    /// The landing pad of catch clauses that return from the function.
+    return_pad: Option<LabelId>,
 }
 
 /// Translate one function body, validating it on the way.
@@ -230,6 +244,8 @@ fn translate_validating(
         let offset = locals.original_position();
         let (count, ty) = locals.read().map_err(crate::module::malformed)?;
         v.define_locals(offset, count, ty).map_err(invalid)?;
+        // The validator accepts more reference types than the machine has (see `Features::exceptions`).
+        crate::types::ValType::from_wasmparser(ty, &|_| None).map_err(Error::Unsupported)?;
         // Validation bounds the number of locals (50,000), so this loop is bounded too.
         let width = if ty == wasmparser::ValType::V128 { 2 } else { 1 };
         for _ in 0..count {
@@ -264,6 +280,9 @@ fn translate_validating(
         consume_fuel: m.engine.config().consume_fuel,
         shared_memory: m.memories.first().is_some_and(|mem| mem.shared),
         plain_memories: m.memories.len() <= 1 && m.memories.iter().all(|t| !t.memory64 && t.page_size_log2 == 16),
+        tries: Vec::new(),
+        closed_tries: Vec::new(),
+        return_pad: None,
     };
     // `enter` belongs to the function body as a whole.
     t.code.wasm_offset = body.range().start as u32;
@@ -316,7 +335,9 @@ fn translate_validating(
     if !t.control.is_empty() {
         return Err(Error::Invalid("function body is not terminated by `end`".into()));
     }
+    t.emit_return_pad(ty.results());
     t.end_fuel_stretch();
+    let handlers = t.handler_table();
     let frame_size = t.frame_size;
     t.code.patch(operands_at(0), frame_size);
     let func = CompiledFunc {
@@ -324,6 +345,7 @@ fn translate_validating(
         offsets: t.code.offset_table(),
         code: t.code.to_boxed(),
         call_fixups: t.call_fixups,
+        handlers,
     };
     (allocs.code, allocs.offsets) = t.code.into_vecs();
     allocs.stack = t.stack;
@@ -367,7 +389,10 @@ fn check_memarg(encoded: &[u8], offset: u64, memories: &[crate::types::MemoryTyp
 
 fn invalid(e: wasmparser::BinaryReaderError) -> Error {
     let msg = e.message();
-    if msg.contains("support is not enabled") || msg.contains("proposal not enabled") {
+    if msg.contains("support is not enabled")
+        || msg.contains("proposal not enabled")
+        || msg.contains("not supported without")
+    {
         Error::Unsupported(format!("{msg} (at offset {:#x})", e.offset()))
     } else {
         Error::Invalid(format!("{msg} (at offset {:#x})", e.offset()))

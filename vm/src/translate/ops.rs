@@ -50,6 +50,7 @@ impl Translator<'_> {
             Operator::If { blockty } => self.if_(blockty),
             Operator::Else => self.else_(),
             Operator::End => self.end(),
+            Operator::TryTable { ref try_table } => self.try_table(try_table),
             _ if !self.reachable => {}
             _ => return self.translate_reachable(op),
         }
@@ -78,6 +79,8 @@ impl Translator<'_> {
         }
         match *op {
             Operator::Unreachable => self.unreachable(),
+            Operator::Throw { tag_index } => self.throw(tag_index),
+            Operator::ThrowRef => self.throw_ref(),
             Operator::Nop => {}
             Operator::Br { relative_depth } => self.br(relative_depth),
             Operator::BrIf { relative_depth } => self.br_if(relative_depth),

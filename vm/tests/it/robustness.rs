@@ -145,6 +145,10 @@ fn exercise(bytes: &[u8]) {
                 Ok(m) => Extern::Memory(m),
                 Err(_) => return,
             },
+            wasmvm::ExternType::Tag(ty) => match wasmvm::Tag::new("import", ty) {
+                Ok(t) => Extern::Tag(t),
+                Err(_) => return,
+            },
             wasmvm::ExternType::Table(t) => match Table::new(&mut store, t, Val::default_of(t.element)) {
                 Ok(t) => Extern::Table(t),
                 Err(_) => return,
