@@ -100,6 +100,7 @@ fn new_i32<C: Ctx>(cx: &mut C, m: &Loaded, imp: &ImportType, v: i32) -> Result<E
 /// Build one import in this thread's store.
 fn build_import<C: Ctx>(cx: &mut C, space: &SpaceInner, m: &Loaded, imp: &ImportType, plan: &Plan) -> Result<Extern> {
     match plan {
+        Plan::Tag(tag) => Ok(Extern::Tag(tag.clone())),
         Plan::Memory => space.memory_extern().ok_or_else(|| Error::api("the address space has no memory yet")),
         Plan::Table => Ok(Extern::SharedTable(space.table.clone())),
         Plan::I32(v) => new_i32(cx, m, imp, *v),

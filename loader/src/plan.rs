@@ -96,9 +96,17 @@ fn plan_import<C: Ctx>(
     };
     match &imp.ty {
         ExternType::Memory(_) => Ok(Plan::Memory),
-        // Tags are not part of the dynamic-linking ABI (C++ exceptions use `env.__cpp_exception`, which
-        // a shared library would have to share with the program: not supported yet).
-        ExternType::Tag(_) => Err(Error::mismatch(name, n, "tag imports are not supported by the loader")),
+        // Tags: C++ exceptions import `env.__cpp_exception`, setjmp/longjmp `env.__c_longjmp`; each name is
+        // one tag for the whole space, so that one module catches what another throws.
+        ExternType::Tag(ty) if m == "env" => match space.tag(n, ty) {
+            Some(tag) => Ok(Plan::Tag(tag)),
+            None => Err(Error::mismatch(
+                name,
+                n,
+                format!("tag imported as {ty}, but an earlier module gave it another type"),
+            )),
+        },
+        ExternType::Tag(_) => Err(unresolved()),
         ExternType::Table(t) => {
             if t.element != ValType::FuncRef {
                 return Err(Error::mismatch(name, n, "only a funcref table can be imported"));

@@ -40,6 +40,8 @@ pub(crate) enum Plan {
     Host { module: String, name: String },
     /// A weak function nobody defines: calling it traps.
     Missing { symbol: String },
+    /// An exception tag imported from `env`: the space's tag of that name ([`SpaceInner::tag`]).
+    Tag(wasmvm::Tag),
 }
 
 /// What kind of module this is.

@@ -86,6 +86,7 @@ impl AddressSpace {
             retire_epoch: AtomicU64::new(0),
             heap: crate::alloc::Heap::default(),
             builtins: crate::builtins::make,
+            tags: Mutex::new(HashMap::new()),
             interrupt: InterruptHandle::new(),
         };
         Ok(Self { inner: Arc::new(inner) })

@@ -96,6 +96,10 @@ pub(crate) struct SpaceInner {
     pub quarantine: Mutex<Quarantine>,
     /// Creates the loader's built-in host functions ([`MakeBuiltin`]).
     pub builtins: MakeBuiltin,
+    /// Exception tags imported from `env` (`env.__cpp_exception`, `env.__c_longjmp`), one per name for the
+    /// whole space: an exception a module throws is caught by another module's handler of the same name,
+    /// on every thread.
+    pub tags: Mutex<HashMap<String, wasmvm::Tag>>,
 }
 
 /// Creates the built-in host function `module.name` for module `importer` in a thread's store (`None` if
@@ -141,6 +145,21 @@ impl std::fmt::Debug for AddressSpace {
 }
 
 impl SpaceInner {
+    /// The space's exception tag `name` with parameters `ty` (created by its first importer); `None` if
+    /// an earlier importer gave it another type.
+    pub(crate) fn tag(&self, name: &str, ty: &wasmvm::FuncType) -> Option<wasmvm::Tag> {
+        let mut tags = super::sync::lock(&self.tags);
+        let tag = match tags.get(name) {
+            Some(t) => t.clone(),
+            None => {
+                let t = wasmvm::Tag::new(name, ty.clone()).ok()?;
+                tags.insert(name.to_string(), t.clone());
+                t
+            }
+        };
+        (tag.ty() == ty).then_some(tag)
+    }
+
     /// The memory as an import for a module instantiated in `cx`'s store.
     pub(crate) fn memory_extern(&self) -> Option<Extern> {
         match &self.memory {

@@ -6,6 +6,7 @@ mod common;
 mod cycles;
 mod dl;
 mod emscripten;
+mod exceptions;
 mod hostile;
 mod link;
 mod malformed;
