@@ -13,7 +13,7 @@ use wasmvm::{Extern, ExternType, Func, Global, GlobalType, ImportType, Instance,
 use crate::error::{Error, Result};
 use crate::layout::RegionKind;
 use crate::registry::{CLOSED, Kind, LINKING, Loaded, Plan};
-use crate::state::{Ctx, InstState, SpaceInner, module_name, read_reg};
+use crate::state::{Ctx, InstState, Made, SpaceInner, module_name, read_reg};
 use crate::symbols::ModId;
 
 /// This thread's instance of module `id`, instantiating it (and what it imports from) if needed.
@@ -76,9 +76,39 @@ fn instantiate<C: Ctx>(
             _ => imports.push(build_import(cx, space, m, imp, plan)?),
         }
     }
+    // What was made here for this instance alone goes when it goes (`retire`); a failed instantiation
+    // retires it at once.
+    let made = Made {
+        globals: m.plan.iter().zip(&imports).filter_map(|(p, e)| made_global(p, e)).collect(),
+        funcs: m.plan.iter().zip(&imports).filter_map(|(p, e)| made_func(p, e)).collect(),
+    };
     let options = InstanceOptions { slot: Some(m.id), init_segments: first, run_start: true };
-    let inst = Instance::new_with(&mut *cx, &m.module, &imports, options).map_err(|e| Error::vm(&m.name, e))?;
-    Ok((inst, fixups))
+    match Instance::new_with(&mut *cx, &m.module, &imports, options) {
+        Ok(inst) => {
+            cx.thread_mut().made.insert(m.id, made);
+            Ok((inst, fixups))
+        }
+        Err(e) => {
+            cx.inner_mut().retire_externs(&made.globals, &made.funcs);
+            Err(Error::vm(&m.name, e))
+        }
+    }
+}
+
+/// A global the plan made for this import only (not the thread's stack pointer, not another module's).
+fn made_global(plan: &Plan, e: &Extern) -> Option<Global> {
+    match (plan, e) {
+        (Plan::I32(_) | Plan::Tls { .. }, Extern::Global(g)) => Some(*g),
+        _ => None,
+    }
+}
+
+/// A function the plan made for this import only (host functions are cached per importer: see `retire`).
+fn made_func(plan: &Plan, e: &Extern) -> Option<Func> {
+    match (plan, e) {
+        (Plan::LateBound { .. } | Plan::Missing { .. }, Extern::Func(f)) => Some(*f),
+        _ => None,
+    }
 }
 
 fn global_type(imp: &ImportType) -> GlobalType {

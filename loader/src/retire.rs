@@ -34,7 +34,18 @@ pub(crate) fn vacate_retired<C: Ctx>(cx: &mut C) {
         cx.inner_mut().vacate_slot(id);
         let t = cx.thread_mut();
         t.set_instance_state(id, InstState::None);
-        t.host.retain(|k, _| k.0 != id);
+        // What was made in this store for its imports is released with it (see `Made`).
+        let made = t.made.remove(&id).unwrap_or_default();
+        let mut funcs = made.funcs;
+        t.host.retain(|k, f| {
+            let keep = k.0 != id;
+            if !keep {
+                funcs.push(*f);
+            }
+            keep
+        });
+        cx.inner_mut().retire_externs(&made.globals, &funcs);
+        let t = cx.thread_mut();
         let Some(block) = t.tls.remove(&id) else { continue };
         if let Some(i) = t.owned.iter().position(|&b| b == block) {
             // A wasm-ld module's block, from the layout.

@@ -60,8 +60,8 @@ pub use memory::{MAX_PAGES, MEMORY64_RESERVATION, Memory, PAGE_SIZE, SharedMemor
 pub use module::{ExportType, ImportType, Module};
 pub use store::{
     AsContext, AsContextMut, Caller, Exception, ExnRef, Extern, ExternRef, FuelTank, Func, Global, Instance,
-    InstanceOptions, InterruptHandle, IntoFunc, Linker, SharedTable, Store, StoreInner, Table, Tag, TypedFunc,
-    WasmParams, WasmResults, WasmTy,
+    InstanceOptions, InterruptHandle, IntoFunc, Linker, SharedTable, Store, StoreFootprint, StoreInner, Table, Tag,
+    TypedFunc, WasmParams, WasmResults, WasmTy,
 };
 pub use types::{ExternType, FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
 pub use value::Val;

@@ -21,5 +21,5 @@ mod thread;
 pub use space::{AddressSpace, SpaceConfig};
 pub(crate) use space::{SpaceInner, SpaceMemory, TOMBSTONE_SLOTS, module_name, read_cstr, slots_exhausted};
 pub(crate) use sync::{LoadLock, lock, read_reg, write_reg};
-pub(crate) use thread::InstState;
 pub use thread::{Ctx, ThreadCtx};
+pub(crate) use thread::{InstState, Made};

@@ -20,6 +20,13 @@ pub(crate) enum InstState {
     Ready(Instance),
 }
 
+/// What the loader created in a thread's store for the imports of one module's instance.
+#[derive(Debug, Default)]
+pub(crate) struct Made {
+    pub(crate) globals: Vec<Global>,
+    pub(crate) funcs: Vec<Func>,
+}
+
 /// The loader's per-thread state: the user data of every thread's store.
 pub struct ThreadCtx {
     pub(crate) space: Arc<SpaceInner>,
@@ -31,6 +38,9 @@ pub struct ThreadCtx {
     pub(crate) tls: HashMap<ModId, u32>,
     /// Host functions created in this store, per importing module.
     pub(crate) host: HashMap<(ModId, String, String), Func>,
+    /// Globals and functions created in this store for one module's imports (`__memory_base`, `GOT.mem`
+    /// entries, late-bound and missing-weak functions): retired with its instance (see `retire`).
+    pub(crate) made: HashMap<ModId, Made>,
     /// Memory regions this thread owns (stacks, TLS blocks), freed when it ends.
     pub(crate) owned: Vec<u32>,
     /// The last loader error, for `dlerror`, and where `dlerror` writes it in wasm memory.
@@ -53,6 +63,7 @@ impl ThreadCtx {
             sp: None,
             tls: HashMap::new(),
             host: HashMap::new(),
+            made: HashMap::new(),
             owned: Vec::new(),
             dlerror: None,
             dlerror_buf: None,

@@ -121,26 +121,10 @@ where
 }
 
 impl StoreInner {
-    /// Add a host function to the store.
+    /// Add a host function to the store (in a released slot if there is one).
     pub(crate) fn push_host(&mut self, ty: FuncType, func: Arc<RawHostFn>) -> Func {
-        let type_id = self.engine.intern(&ty);
-        let slot = self.slots.len() as u32;
-        let raw = func_ref(slot, 0);
-        let mut entity = Box::new(HostFuncEntity {
-            ty,
-            func,
-            entry: FuncEntry {
-                type_id,
-                code: std::ptr::null(),
-                instance: std::ptr::null_mut(),
-                host: std::ptr::null(),
-                raw,
-                forward: 0,
-            },
-        });
-        entity.entry.host = &*entity;
-        self.push_slot(SlotEntity::Host(entity));
-        Func { store: self.id, raw }
+        let slot = self.alloc_slot();
+        self.host_in_slot(slot, ty, func)
     }
 
     /// Add a host function in a chosen (empty or new) slot.
@@ -149,6 +133,11 @@ impl StoreInner {
         if !matches!(self.slots[slot as usize].entity, SlotEntity::Empty) {
             return Err(Error::api(format!("slot {slot} is already in use")));
         }
+        Ok(self.host_in_slot(slot, ty, func))
+    }
+
+    /// Fill the empty slot `slot` with a host function.
+    fn host_in_slot(&mut self, slot: u32, ty: FuncType, func: Arc<RawHostFn>) -> Func {
         let type_id = self.engine.intern(&ty);
         let raw = func_ref(slot, 0);
         let mut entity = Box::new(HostFuncEntity {
@@ -165,7 +154,7 @@ impl StoreInner {
         });
         entity.entry.host = &*entity;
         self.fill_slot(slot, SlotEntity::Host(entity));
-        Ok(Func { store: self.id, raw })
+        Func { store: self.id, raw }
     }
 
     /// The signature of a function entry.

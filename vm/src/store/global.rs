@@ -12,6 +12,9 @@ pub(crate) struct GlobalCell {
     pub value: u64,
     pub hi: u64,
     pub ty: GlobalType,
+    /// Bumped each time the cell is released for reuse (see [`StoreInner::retire_externs`]), so that a
+    /// handle to the released global is refused rather than reading its successor.
+    pub generation: u32,
 }
 
 /// A global handle.
@@ -19,6 +22,7 @@ pub(crate) struct GlobalCell {
 pub struct Global {
     pub(crate) store: StoreId,
     pub(crate) index: u32,
+    pub(crate) generation: u32,
 }
 
 impl Global {
@@ -34,7 +38,7 @@ impl Global {
 
     fn cell<'a>(&self, inner: &'a StoreInner) -> Result<&'a GlobalCell> {
         inner.check(self.store, "global")?;
-        Ok(&inner.globals[self.index as usize])
+        inner.global_cell(self.index, self.generation)
     }
 
     /// The global's type.
@@ -63,7 +67,7 @@ impl Global {
             return Err(Error::api(format!("global of type {} set to a {}", ty.content, value.ty())));
         }
         let raw = inner.val_to_raw(&value)?;
-        let cell = &mut inner.globals[self.index as usize];
+        let cell = &mut inner.globals[self.index as usize]; // checked by `self.cell` above
         cell.value = raw;
         cell.hi = value.v128().map_or(0, |v| (v >> 64) as u64);
         Ok(())
@@ -72,9 +76,33 @@ impl Global {
 
 impl StoreInner {
     /// A new global holding `value` (a slot value, or both halves of a `v128`).
+    /// A new global holding `value` (a slot value, or both halves of a `v128`), in a released cell if there
+    /// is one.
     pub(crate) fn push_global(&mut self, ty: GlobalType, value: u128) -> Global {
-        self.globals.push(Box::new(GlobalCell { value: value as u64, hi: (value >> 64) as u64, ty }));
-        Global { store: self.id, index: self.globals.len() as u32 - 1 }
+        let (value, hi) = (value as u64, (value >> 64) as u64);
+        if let Some(index) = self.free_globals.pop() {
+            let cell = &mut self.globals[index as usize];
+            (cell.value, cell.hi, cell.ty) = (value, hi, ty);
+            return Global { store: self.id, index, generation: cell.generation };
+        }
+        self.globals.push(Box::new(GlobalCell { value, hi, ty, generation: 0 }));
+        Global { store: self.id, index: self.globals.len() as u32 - 1, generation: 0 }
+    }
+
+    /// The cell of global `index` if `generation` is still its generation (the handle is not stale).
+    pub(crate) fn global_cell(&self, index: u32, generation: u32) -> Result<&GlobalCell> {
+        match self.globals.get(index as usize) {
+            Some(cell) if cell.generation == generation => Ok(cell),
+            _ => Err(Error::api("global was released (its instance was unloaded)")),
+        }
+    }
+
+    /// Release global cell `index` for reuse: later handles to it are refused.
+    pub(crate) fn free_global(&mut self, index: u32) {
+        let Some(cell) = self.globals.get_mut(index as usize) else { return };
+        cell.generation = cell.generation.wrapping_add(1);
+        (cell.value, cell.hi) = (0, 0);
+        self.free_globals.push(index);
     }
 
     /// Append a typed value's slots (two for a `v128`) to `out`.

@@ -48,7 +48,10 @@ impl InstanceEntity {
         let id = store.id;
         match index {
             EntityIndex::Func(f) => Extern::Func(Func { store: id, raw: self.funcs[f as usize].raw }),
-            EntityIndex::Global(g) => Extern::Global(Global { store: id, index: self.global_ids[g as usize] }),
+            EntityIndex::Global(g) => {
+                let index = self.global_ids[g as usize];
+                Extern::Global(Global { store: id, index, generation: store.globals[index as usize].generation })
+            }
             EntityIndex::Memory(m) => Extern::Memory(Memory { store: id, index: self.memory_ids[m as usize] }),
             EntityIndex::Table(t) => Extern::Table(Table { store: id, index: self.table_ids[t as usize] }),
             EntityIndex::Tag(t) => Extern::Tag(self.tags[t as usize].clone()),
@@ -270,6 +273,7 @@ fn import_entities(s: &mut StoreInner, m: &crate::module::ModuleInner, imports: 
             }
             (EntityIndex::Global(g), Extern::Global(gl)) => {
                 s.check(gl.store, "global")?;
+                s.global_cell(gl.index, gl.generation)?;
                 let cell = &mut s.globals[gl.index as usize];
                 // An immutable global may hold a subtype of what the import expects; a mutable one exactly it.
                 let (have, want) = (cell.ty, m.globals[g as usize].ty);

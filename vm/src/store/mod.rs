@@ -73,13 +73,46 @@ pub(crate) struct SlotRec {
     pub entity: SlotEntity,
 }
 
+/// Globals and function slots waiting to be released (see [`StoreInner::retire_externs`]).
+#[derive(Default)]
+pub(crate) struct Retiring {
+    pub globals: Vec<u32>,
+    pub slots: Vec<u32>,
+}
+
+impl Retiring {
+    fn is_empty(&self) -> bool {
+        self.globals.is_empty() && self.slots.is_empty()
+    }
+}
+
+/// What a store has allocated (see [`StoreInner::footprint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoreFootprint {
+    /// Function slots (instances, host and late-bound functions, reserved ones), free ones included.
+    pub slots: usize,
+    /// Slots released for reuse.
+    pub free_slots: usize,
+    /// Global cells, free ones included.
+    pub globals: usize,
+    /// Global cells released for reuse.
+    pub free_globals: usize,
+}
+
 /// The store state that does not depend on the user data type.
 pub struct StoreInner {
     pub(crate) id: StoreId,
     pub(crate) engine: Engine,
     pub(crate) slots: Vec<SlotRec>,
-    /// Entities of vacated slots (see [`StoreInner::vacate_slot`]), kept alive until the store is dropped.
+    /// Entities of vacated slots (see [`StoreInner::vacate_slot`]), kept until no wasm runs in the store.
     pub(crate) vacated: Vec<SlotEntity>,
+    /// Globals and function slots retired with a vacated instance ([`StoreInner::retire_externs`]), released
+    /// with the vacated entities.
+    pub(crate) retiring: Retiring,
+    /// Released global cells and function slots, reused by the next global / host or late-bound function.
+    pub(crate) free_globals: Vec<u32>,
+    pub(crate) free_slots: Vec<u32>,
     pub(crate) memories: Vec<Arc<LinearMemory>>,
     pub(crate) tables: Vec<Arc<TableInner>>,
     /// Boxed: instances keep pointers to the cells while this vector grows.
@@ -171,6 +204,9 @@ impl<T> Store<T> {
                 engine: engine.clone(),
                 slots: Vec::new(),
                 vacated: Vec::new(),
+                retiring: Retiring::default(),
+                free_globals: Vec::new(),
+                free_slots: Vec::new(),
                 memories: Vec::new(),
                 tables: Vec::new(),
                 globals: Vec::new(),
@@ -189,6 +225,11 @@ impl<T> Store<T> {
     /// functions added without a chosen slot never take them.
     pub fn reserve_slots(&mut self, n: u32) {
         self.inner.reserve_slots(n);
+    }
+
+    /// How many function slots and global cells the store has allocated (see [`StoreInner::footprint`]).
+    pub fn footprint(&self) -> StoreFootprint {
+        self.inner.footprint()
     }
 
     /// The handle that interrupts wasm running in this store.
@@ -329,12 +370,20 @@ impl StoreInner {
         if self.id == id { Ok(()) } else { Err(Error::api(format!("{what} belongs to a different store"))) }
     }
 
-    /// Add a slot holding `entity`; returns its index.
+    /// Add a slot holding `entity` (a released one if there is one); returns its index.
     pub(crate) fn push_slot(&mut self, entity: SlotEntity) -> u32 {
-        let idx = self.slots.len() as u32;
-        self.slots.push(SlotRec { funcs: std::ptr::null(), len: 0, entity: SlotEntity::Empty });
+        let idx = self.alloc_slot();
         self.fill_slot(idx, entity);
         idx
+    }
+
+    /// An empty slot for a new entity: a released one, or a new one at the end.
+    pub(crate) fn alloc_slot(&mut self) -> u32 {
+        if let Some(idx) = self.free_slots.pop() {
+            return idx;
+        }
+        self.slots.push(SlotRec { funcs: std::ptr::null(), len: 0, entity: SlotEntity::Empty });
+        self.slots.len() as u32 - 1
     }
 
     /// Put `entity` into slot `idx` (which must be empty or new).
@@ -378,12 +427,63 @@ impl StoreInner {
     /// no live instance of the store imports from them and that it holds no handle to them. Returns how many
     /// were dropped (0 while wasm runs; they are then kept for a later call).
     pub fn release_vacated(&mut self) -> usize {
-        if self.vacated.is_empty() || self.stack.depth != 0 || self.stack.frames_top != 0 {
+        let idle = self.stack.depth == 0 && self.stack.frames_top == 0;
+        if !idle || (self.vacated.is_empty() && self.retiring.is_empty()) {
             return 0;
         }
-        let n = self.vacated.len();
-        self.vacated = Vec::new();
+        let vacated = std::mem::take(&mut self.vacated);
+        let n = vacated.len();
+        for entity in vacated {
+            // An unloaded instance's own globals go with it (no live instance imports them).
+            if let SlotEntity::Instance(e) = entity {
+                let imported = e.module.inner.num_imported_globals as usize;
+                e.global_ids[imported..].iter().for_each(|&g| self.free_global(g));
+            }
+        }
+        let Retiring { globals, slots } = std::mem::take(&mut self.retiring);
+        globals.into_iter().for_each(|g| self.free_global(g));
+        for slot in slots {
+            self.fill_slot(slot, SlotEntity::Empty);
+            self.free_slots.push(slot);
+        }
         n
+    }
+
+    /// Retire globals and host or late-bound functions that only the instance of a slot being vacated used
+    /// (the loader made them for its imports): they are released with the vacated entities, when no wasm runs
+    /// in the store ([`release_vacated`](Self::release_vacated)), and their storage is reused by later
+    /// globals and functions, so that loading and unloading modules over and over keeps the store's size
+    /// flat. A handle to a released global is refused ("global was released"); a [`Func`] handle or
+    /// funcref to a released function may name a later function: the caller guarantees that none is used
+    /// (no live instance imports them, no table holds them). Handles of another store, and functions that
+    /// are instances' own, are ignored.
+    pub fn retire_externs(&mut self, globals: &[Global], funcs: &[Func]) {
+        for g in globals.iter().filter(|g| g.store == self.id) {
+            if self.global_cell(g.index, g.generation).is_ok() && !self.retiring.globals.contains(&g.index) {
+                self.retiring.globals.push(g.index);
+            }
+        }
+        for f in funcs.iter().filter(|f| f.store == self.id) {
+            let Some(slot) = (f.raw >> 32).checked_sub(1).map(|s| s as u32) else { continue };
+            let retirable = matches!(
+                self.slots.get(slot as usize).map(|r| &r.entity),
+                Some(SlotEntity::Host(_) | SlotEntity::Forward(_))
+            );
+            if retirable && !self.retiring.slots.contains(&slot) {
+                self.retiring.slots.push(slot);
+            }
+        }
+    }
+
+    /// How many function slots and global cells the store has allocated, live or released for reuse (for
+    /// diagnostics and leak tests: under load/unload churn these stay flat).
+    pub fn footprint(&self) -> StoreFootprint {
+        StoreFootprint {
+            slots: self.slots.len(),
+            free_slots: self.free_slots.len(),
+            globals: self.globals.len(),
+            free_globals: self.free_globals.len(),
+        }
     }
 
     /// Does a caller frame on this store's execution stack run code of the instance in funcref slot `slot`

@@ -155,3 +155,39 @@ fn host_functions_without_caller() {
     let wide = inst.get_func(&store, "wide").unwrap().typed::<i64, i64>(&store).unwrap();
     assert_eq!(wide.call(&mut store, 2).unwrap(), 42);
 }
+
+/// Retired globals and host functions (what the loader made for an unloaded module's imports) are released
+/// when no wasm runs, reused by the next ones, and a handle to a released global is refused; an instance's
+/// own globals go with its vacated slot. (Before: every such global and function stayed allocated until the
+/// store was dropped: the loader's dlopen/dlclose churn grew the store by each instantiation's imports.)
+#[test]
+fn retired_globals_and_functions_are_released_and_reused() {
+    use wasmvm::{AsContextMut, Global, GlobalType};
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let ty = GlobalType { content: ValType::I32, mutable: true };
+    let g = Global::new(&mut store, ty, Val::I32(7)).unwrap();
+    let f = Func::wrap(&mut store, |_: Caller<'_, ()>| 1i32);
+    let m = module(&engine, r#"(module (global (export "own") (mut i32) (i32.const 9)))"#);
+    let opts = InstanceOptions { slot: Some(store.footprint().slots as u32), ..Default::default() };
+    let inst = Instance::new_with(&mut store, &m, &[], opts).unwrap();
+    let own = inst.get_global(&store, "own").unwrap();
+    let full = store.footprint();
+
+    store.inner_mut().retire_externs(&[g], &[f]);
+    store.inner_mut().vacate_slot(opts.slot.unwrap());
+    assert_eq!(g.get(&store).unwrap().i32(), Some(7), "released only at the next release point");
+    store.inner_mut().release_vacated();
+    assert_eq!(g.get(&store).unwrap_err().to_string(), "global was released (its instance was unloaded)");
+    assert!(own.set(&mut store, Val::I32(1)).is_err());
+    assert_eq!((store.footprint().free_globals, store.footprint().free_slots), (2, 1));
+
+    // The next global and host function take the released storage.
+    let g2 = Global::new(&mut store, ty, Val::I32(8)).unwrap();
+    let g3 = Global::new(&mut store, ty, Val::I32(10)).unwrap();
+    let f2 = Func::wrap(&mut store, |_: Caller<'_, ()>| 2i32);
+    assert_eq!((store.footprint().slots, store.footprint().globals), (full.slots, full.globals));
+    assert_eq!((g2.get(&store).unwrap().i32(), g3.get(&store).unwrap().i32()), (Some(8), Some(10)));
+    assert_eq!(f2.typed::<(), i32>(&store).unwrap().call(&mut store, ()).unwrap(), 2);
+    assert!(g.get(&store).is_err(), "the stale handle stays refused after reuse");
+}
