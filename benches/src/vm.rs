@@ -57,8 +57,13 @@ impl VmWorkload {
     /// Compile, instantiate and `_initialize` a workload.
     pub fn new(engine: &Engine, wasm: &[u8]) -> Result<Self, String> {
         let module = Module::new(engine, wasm).map_err(|e| format!("compile: {e}"))?;
-        let linker = stub_linker(engine, &module)?;
-        let (mut store, instance) = instantiate(engine, &linker, &module)?;
+        Self::from_module(engine, &module)
+    }
+
+    /// Instantiate and `_initialize` a compiled workload.
+    pub fn from_module(engine: &Engine, module: &Module) -> Result<Self, String> {
+        let linker = stub_linker(engine, module)?;
+        let (mut store, instance) = instantiate(engine, &linker, module)?;
         let init = instance
             .get_func(&store, "_initialize")
             .ok_or("no export _initialize")?

@@ -42,6 +42,8 @@ mod ir;
 mod loader_api;
 mod memory;
 mod module;
+#[cfg(feature = "profile")]
+pub mod profile;
 mod store;
 pub mod thread;
 mod translate;

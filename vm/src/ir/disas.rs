@@ -92,7 +92,7 @@ pub fn print(module: &crate::Module, wasm: &[u8], select: impl Fn(u32, &[String]
 }
 
 /// Every operator of every function body, by offset, as short text (`local.get 0`, `i32.load offset=8`).
-fn operators_by_offset(wasm: &[u8]) -> crate::Result<hashbrown::HashMap<u32, String>> {
+pub(crate) fn operators_by_offset(wasm: &[u8]) -> crate::Result<hashbrown::HashMap<u32, String>> {
     let mut map = hashbrown::HashMap::new();
     for payload in wasmparser::Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(crate::module::malformed)?;

@@ -592,6 +592,8 @@ macro_rules! define_instrs {
             ) -> Exit {
                 // SAFETY: the translator emitted this handler with operands of shape `$P` (`emit` is typed).
                 unsafe {
+                    #[cfg(feature = "profile")]
+                    crate::profile::record(ip);
                     let p: $P = crate::exec::operands(ip);
                     crate::exec::$file::$exec::<$($T,)* $($C,)*>(p, ip, fp, mem, len, ctx)
                 }

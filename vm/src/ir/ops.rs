@@ -63,21 +63,22 @@ pub(crate) trait UnaryOp: crate::ir::isa::Named {
     fn eval(a: Self::In) -> Result<Self::Out, TrapCode>;
 }
 
-/// Defines binary instructions and an enum naming them. `try` marks instructions that may trap.
+/// Defines binary instructions and an enum naming them. `try` marks instructions that may trap. Operations
+/// after `@internal` are the machine's own (no wasm operator translates to them directly).
 macro_rules! binary_ops {
     ($enum:ident, $cmp:ident { $($list:tt)* }) => {
         binary_ops!($enum { $($list)* });
         binary_ops!(@cmp $enum $cmp { $($list)* });
     };
-    (@cmp $enum:ident $cmp:ident { $( $name:ident($a:ident: $A:ty, $b:ident: $B:ty) -> $R:ty = $(try $tbody:block)? $($body:block)? ;)* }) => {
+    (@cmp $enum:ident $cmp:ident { $( $name:ident($a:ident: $A:ty, $b:ident: $B:ty) -> $R:ty = $(try $tbody:block)? $($body:block)? ;)* $(@internal $( $iname:ident($ia:ident: $IA:ty, $ib:ident: $IB:ty) -> $IR:ty = $ibody:block ;)*)? }) => {
         impl $enum {
             /// Run `v` with the comparison's type (its result is an i32 truth value).
             pub(crate) fn $cmp<V: CmpVisitor>(self, v: V) -> V::Output {
-                match self { $($enum::$name => v.visit::<$name>(),)* }
+                match self { $($enum::$name => v.visit::<$name>(),)* $($($enum::$iname => v.visit::<$iname>(),)*)? }
             }
         }
     };
-    ($enum:ident { $( $name:ident($a:ident: $A:ty, $b:ident: $B:ty) -> $R:ty = $(try $tbody:block)? $($body:block)? ;)* }) => {
+    ($enum:ident { $( $name:ident($a:ident: $A:ty, $b:ident: $B:ty) -> $R:ty = $(try $tbody:block)? $($body:block)? ;)* $(@internal $( $iname:ident($ia:ident: $IA:ty, $ib:ident: $IB:ty) -> $IR:ty = $ibody:block ;)*)? }) => {
         $(
             pub(crate) struct $name;
             impl crate::ir::isa::Named for $name { const NAME: &'static str = stringify!($name); }
@@ -90,12 +91,24 @@ macro_rules! binary_ops {
                 fn eval($a: $A, $b: $B) -> Result<$R, TrapCode> { $($tbody)? $(Ok($body))? }
             }
         )*
+        $($(
+            pub(crate) struct $iname;
+            impl crate::ir::isa::Named for $iname { const NAME: &'static str = stringify!($iname); }
+            impl BinaryOp for $iname {
+                type Lhs = $IA;
+                type Rhs = $IB;
+                type Out = $IR;
+                #[inline(always)]
+                #[allow(unused_parens)]
+                fn eval($ia: $IA, $ib: $IB) -> Result<$IR, TrapCode> { Ok($ibody) }
+            }
+        )*)?
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub(crate) enum $enum { $($name),* }
+        pub(crate) enum $enum { $($name,)* $($($iname,)*)? }
         impl $enum {
             /// Every operation of the family, in declaration order (`ALL[op as usize] == op`).
             #[allow(dead_code)]
-            pub(crate) const ALL: &[$enum] = &[$($enum::$name),*];
+            pub(crate) const ALL: &[$enum] = &[$($enum::$name,)* $($($enum::$iname,)*)?];
             /// The instruction of a wasm operator of this family (the names are wasmparser's).
             pub(crate) fn from_operator(op: &wasmparser::Operator<'_>) -> Option<Self> {
                 match op { $(wasmparser::Operator::$name => Some($enum::$name),)* _ => None }
@@ -105,11 +118,13 @@ macro_rules! binary_ops {
                 match self {
                     $($enum::$name => <$name as BinaryOp>::eval(SlotValue::from_slot(a), SlotValue::from_slot(b))
                         .ok().map(SlotValue::to_slot),)*
+                    $($($enum::$iname => <$iname as BinaryOp>::eval(SlotValue::from_slot(a), SlotValue::from_slot(b))
+                        .ok().map(SlotValue::to_slot),)*)?
                 }
             }
             /// Run `f` with the instruction's type (to instantiate generic handlers).
             pub(crate) fn with<V: BinaryVisitor>(self, v: V) -> V::Output {
-                match self { $($enum::$name => v.visit::<$name>(),)* }
+                match self { $($enum::$name => v.visit::<$name>(),)* $($($enum::$iname => v.visit::<$iname>(),)*)? }
             }
         }
     };
@@ -245,6 +260,10 @@ binary_ops!(CmpOp, with_cmp {
     F64Gt(a: f64, b: f64) -> i32 = { (a > b) as i32 };
     F64Le(a: f64, b: f64) -> i32 = { (a <= b) as i32 };
     F64Ge(a: f64, b: f64) -> i32 = { (a >= b) as i32 };
+@internal
+    // `(a & b) != 0`: an `i32.and` whose result only feeds a branch (`if (x & FLAG)`, a bit test), fused
+    // into the branch like a comparison (translate/control.rs).
+    I32Test(a: i32, b: i32) -> i32 = { (a & b != 0) as i32 };
 });
 
 /// Defines a subset of [`BinOp`] (for fused instruction pairs, which are instantiated for every pair of

@@ -546,6 +546,8 @@ impl Translator<'_> {
                 LastKind::Cmp(_, Src::Slot(_), _) | LastKind::Cmp(_, _, Src::Slot(_)) => Some(last),
                 LastKind::Eqz32(_) | LastKind::Eqz64(_) => Some(last),
                 LastKind::Load(..) => Some(last),
+                // A bit test: `i32.and` feeding the branch.
+                LastKind::Bin(BinOp::I32And, Src::Slot(_), _) => Some(last),
                 _ => None,
             },
             _ => None,
@@ -561,7 +563,7 @@ impl Translator<'_> {
             self.code.truncate(f.pos);
             self.last = None;
             self.prev = None;
-            match f.kind {
+            match bit_test(f.kind).unwrap_or(f.kind) {
                 LastKind::Cmp(op, a, b) => {
                     let (op, a, b) = match (a, b) {
                         (Src::Imm(_), Src::Slot(_)) => (op.swapped(), b, a),
@@ -606,6 +608,18 @@ impl Translator<'_> {
                     let h = br_cmp_handlers(CmpOp::I32Eq).add.pick(when).pick(inc_slot).imm;
                     self.emit_branch(h, AddBrCmp { dst: s, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
+                // `if !(x & m)`: the bit test, branching the other way.
+                LastKind::Eqz32(s)
+                    if let Some(and) = before.filter(|a| a.dst == s && s >= self.num_locals)
+                        && let Some(LastKind::Cmp(op, Src::Slot(a), b)) = bit_test(and.kind) =>
+                {
+                    self.code.truncate(and.pos);
+                    let h = br_cmp_handlers(op);
+                    match b {
+                        Src::Slot(b) => self.emit_branch(h.ss.pick(!when), BrCmpSS { a, b, offset: 0 }, label),
+                        Src::Imm(imm) => self.emit_branch(h.si.pick(!when), BrCmpSI { a, imm, offset: 0 }, label),
+                    }
+                }
                 LastKind::Eqz32(s) => {
                     let h = if when { isa::br_if_eqz::op() } else { isa::br_if_nez::op() };
                     self.emit_branch(h, BrIf { cond: s, offset: 0 }, label);
@@ -647,6 +661,14 @@ impl Translator<'_> {
                 }
             }
         }
+    }
+}
+
+/// `x & m` as the comparison `(x & m) != 0` ([`CmpOp::I32Test`]), for fusing a bit test into its branch.
+fn bit_test(kind: LastKind) -> Option<LastKind> {
+    match kind {
+        LastKind::Bin(BinOp::I32And, a @ Src::Slot(_), b) => Some(LastKind::Cmp(CmpOp::I32Test, a, b)),
+        _ => None,
     }
 }
 

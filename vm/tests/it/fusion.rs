@@ -279,3 +279,45 @@ fn i64_increment_fused_into_a_compare_and_branch() {
     }
     assert_eq!(call(carry, &[Val::I64(start), Val::I64(end)]), vec![Val::I64(n * 0x1_0000_0000 + x)]);
 }
+
+#[test]
+fn bit_test_fused_into_its_branch() {
+    // `if (x & m)`, `if !(x & m)` (i32.eqz), `br_if` on `x & y` (both slots), an increment then a bit test,
+    // and an `and` result kept in a local (not fused away): each branch taken exactly when the bits say.
+    let wat = r#"(module
+      (func (export "f") (param $x i32) (param $y i32) (result i32) (local $t i32) (local $r i32)
+        (if (i32.and (local.get $x) (i32.const 4)) (then (local.set $r (i32.const 1))))
+        (if (i32.eqz (i32.and (local.get $x) (i32.const 8))) (then (local.set $r (i32.or (local.get $r) (i32.const 2)))))
+        (block $b (br_if $b (i32.and (local.get $x) (local.get $y)))
+          (local.set $r (i32.or (local.get $r) (i32.const 4))))
+        (block $c (br_if $c (i32.eqz (i32.and (local.get $y) (i32.const -2147483648))))
+          (local.set $r (i32.or (local.get $r) (i32.const 8))))
+        (local.set $x (i32.add (local.get $x) (i32.const 1)))
+        (if (i32.and (local.get $x) (i32.const 1)) (then (local.set $r (i32.or (local.get $r) (i32.const 16)))))
+        (if (local.tee $t (i32.and (local.get $x) (i32.const 3))) (then (local.set $r (i32.or (local.get $r) (i32.const 32)))))
+        (i32.add (local.get $r) (i32.shl (local.get $t) (i32.const 8)))))"#;
+    let expect = |x: i32, y: i32| {
+        let mut r = 0;
+        r |= if x & 4 != 0 { 1 } else { 0 };
+        r |= if x & 8 == 0 { 2 } else { 0 };
+        r |= if x & y == 0 { 4 } else { 0 };
+        r |= if y & i32::MIN != 0 { 8 } else { 0 };
+        let x1 = x.wrapping_add(1);
+        r |= if x1 & 1 != 0 { 16 } else { 0 };
+        let t = x1 & 3;
+        r |= if t != 0 { 32 } else { 0 };
+        r + (t << 8)
+    };
+    for x in [0, 1, 3, 4, 7, 8, 12, 15, -1, i32::MIN, i32::MAX] {
+        for y in [0, 1, 4, 8, -1, i32::MIN] {
+            assert_eq!(call(wat, &[Val::I32(x), Val::I32(y)]), vec![Val::I32(expect(x, y))], "x={x} y={y}");
+        }
+    }
+    // And it is one instruction: the `and` and its branch fuse.
+    let engine = Engine::new(wasmvm::Config { disassembly: true, ..Default::default() });
+    let module = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap();
+    let names: Vec<String> = module.disassemble(0).unwrap().into_iter().map(|i| i.name).collect();
+    assert_eq!(names.iter().filter(|n| n.starts_with("br_cmp_si<I32Test")).count(), 3, "{names:?}");
+    assert_eq!(names.iter().filter(|n| n.starts_with("br_cmp_ss<I32Test")).count(), 1, "{names:?}");
+    assert_eq!(names.iter().filter(|n| n.starts_with("add_br_cmp<I32Test")).count(), 1, "{names:?}");
+}
