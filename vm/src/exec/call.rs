@@ -352,6 +352,13 @@ unsafe fn tail_to(
         return tail_to_many(e, (frame as u64) << 32 | nargs as u64, fp, mem, len, ctx);
     }
     move_few_args(fp, frame, nargs);
+    continue_in(e, fp, mem, len, ctx)
+}
+
+/// Run wasm function `e` in the frame at `fp`, whose arguments are in place (switching to its instance's
+/// memory 0 if it belongs to another instance).
+#[inline(always)]
+unsafe fn continue_in(e: *const FuncEntry, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let (mut mem, mut len) = (mem, len);
     if (*e).instance != ctx.instance {
         ctx.instance = (*e).instance;
@@ -374,12 +381,7 @@ unsafe fn tail_to_many(
 ) -> Exit {
     let (frame, nargs) = ((frame_nargs >> 32) as usize, frame_nargs as u32 as usize);
     std::ptr::copy(fp.add(frame), fp, nargs);
-    let (mut mem, mut len) = (mem, len);
-    if (*e).instance != ctx.instance {
-        ctx.instance = (*e).instance;
-        (mem, len) = mem0(ctx.instance);
-    }
-    dispatch!((*e).code, fp, mem, len, ctx)
+    continue_in(e, fp, mem, len, ctx)
 }
 
 /// `call_indirect` through a reference whose slot is empty in this store: fill it through the slot resolver

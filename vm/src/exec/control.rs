@@ -92,10 +92,24 @@ pub(crate) unsafe fn add_br_cmp<
 ) -> Exit {
     let inc = if INC_SLOT { get(fp, p.inc) as u32 } else { p.inc };
     let v = (get(fp, p.a) as u32).wrapping_add(inc);
-    set(fp, p.dst, v as u64);
+    store_then_branch::<Op, WHEN, RHS_SLOT>(p, v as u64, ip, fp, mem, len, ctx)
+}
+
+/// The second half of [`add_br_cmp`] and [`add_br_cmp64`]: `fp[dst] = v`, then branch on `v OP rhs`.
+#[inline(always)]
+unsafe fn store_then_branch<Op: BinaryOp<Out = i32>, const WHEN: bool, const RHS_SLOT: bool>(
+    p: AddBrCmp,
+    v: u64,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    set(fp, p.dst, v);
     // Read after the write: `rhs` may be `dst` itself.
     let rhs = if RHS_SLOT { get(fp, p.rhs) } else { p.rhs as u64 };
-    let holds = matches!(Op::eval(Op::Lhs::from_slot(v as u64), Op::Rhs::from_slot(rhs)), Ok(r) if r != 0);
+    let holds = matches!(Op::eval(Op::Lhs::from_slot(v), Op::Rhs::from_slot(rhs)), Ok(r) if r != 0);
     branch!(holds == WHEN, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -117,11 +131,7 @@ pub(crate) unsafe fn add_br_cmp64<
 ) -> Exit {
     let inc = if INC_SLOT { get(fp, p.inc) } else { p.inc as i32 as i64 as u64 };
     let v = get(fp, p.a).wrapping_add(inc);
-    set(fp, p.dst, v);
-    // Read after the write: `rhs` may be `dst` itself.
-    let rhs = if RHS_SLOT { get(fp, p.rhs) } else { p.rhs as u64 };
-    let holds = matches!(Op::eval(Op::Lhs::from_slot(v), Op::Rhs::from_slot(rhs)), Ok(r) if r != 0);
-    branch!(holds == WHEN, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
+    store_then_branch::<Op, WHEN, RHS_SLOT>(p, v, ip, fp, mem, len, ctx)
 }
 
 #[inline(always)]

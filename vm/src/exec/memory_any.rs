@@ -67,6 +67,20 @@ pub(crate) unsafe fn fail<const SHARED: bool, const REG: bool>(
     if REG { out_of_bounds::<SHARED>(ip, fp, mem, len, ctx) } else { trap(ctx, ip, TrapCode::MemoryOutOfBounds) }
 }
 
+/// The host address of a `size`-byte access of an `_m` instruction `p` (memory `p.mem`, address in slot
+/// `p.addr`, plus `p.offset`), after its bounds check; on failure, returns from the handler with the trap.
+/// Uses the handler's `SHARED`, `M64` and `REG` flags.
+macro_rules! address_m {
+    ($p:ident, $ip:ident, $fp:ident, $mem:ident, $len:ident, $ctx:ident, $size:expr) => {{
+        let (base, size) = $crate::exec::memory_any::target::<REG>($ctx, $mem, $len, $p.mem);
+        match $crate::exec::memory_any::effective::<M64>($crate::exec::get($fp, $p.addr), $p.offset, $size, size) {
+            Some(ea) => base.add(ea),
+            None => return $crate::exec::memory_any::fail::<SHARED, REG>($ip, $fp, $mem, $len, $ctx),
+        }
+    }};
+}
+pub(crate) use address_m;
+
 /// A scalar load from a memory found by index or a memory64 memory 0.
 #[inline(always)]
 pub(crate) unsafe fn load<Op: LoadOp, const SHARED: bool, const M64: bool, const REG: bool>(
@@ -77,11 +91,8 @@ pub(crate) unsafe fn load<Op: LoadOp, const SHARED: bool, const M64: bool, const
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
-    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, Op::SIZE, size) else {
-        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
-    };
-    set(fp, p.dst, Op::extend(read::<SHARED>(base.add(ea), Op::SIZE)));
+    let at = address_m!(p, ip, fp, mem, len, ctx, Op::SIZE);
+    set(fp, p.dst, Op::extend(read::<SHARED>(at, Op::SIZE)));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -95,11 +106,8 @@ pub(crate) unsafe fn store<Op: StoreOp, const SHARED: bool, const M64: bool, con
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
-    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, Op::SIZE, size) else {
-        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
-    };
-    write::<SHARED>(base.add(ea), Op::SIZE, get(fp, p.value));
+    let at = address_m!(p, ip, fp, mem, len, ctx, Op::SIZE);
+    write::<SHARED>(at, Op::SIZE, get(fp, p.value));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 

@@ -11,7 +11,7 @@
 //! accesses, and the argument carries over unchanged. Lane accesses use the racy access of their width.
 
 use super::memory::{check, ea, out_of_bounds};
-use super::memory_any::{effective, fail, target};
+use super::memory_any::address_m;
 use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, set};
 use crate::ir::Slot;
 use crate::ir::isa::*;
@@ -260,11 +260,8 @@ pub(crate) unsafe fn load_m<const SHARED: bool, const M64: bool, const REG: bool
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
-    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, 16, size) else {
-        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
-    };
-    set128(fp, p.dst, read_v128::<SHARED>(base.add(ea)));
+    let at = address_m!(p, ip, fp, mem, len, ctx, 16);
+    set128(fp, p.dst, read_v128::<SHARED>(at));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -278,11 +275,8 @@ pub(crate) unsafe fn store_m<const SHARED: bool, const M64: bool, const REG: boo
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
-    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, 16, size) else {
-        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
-    };
-    write_v128::<SHARED>(base.add(ea), get128(fp, p.value));
+    let at = address_m!(p, ip, fp, mem, len, ctx, 16);
+    write_v128::<SHARED>(at, get128(fp, p.value));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -296,11 +290,8 @@ pub(crate) unsafe fn load_splat_m<Op: V128Splat, const SHARED: bool, const M64: 
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
-    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, Op::BYTES, size) else {
-        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
-    };
-    set128(fp, p.dst, Op::eval(read_n::<SHARED>(base.add(ea), Op::BYTES)));
+    let at = address_m!(p, ip, fp, mem, len, ctx, Op::BYTES);
+    set128(fp, p.dst, Op::eval(read_n::<SHARED>(at, Op::BYTES)));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -314,13 +305,10 @@ pub(crate) unsafe fn load_lane_m<const N: usize, const SHARED: bool, const M64: 
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
-    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, N, size) else {
-        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
-    };
+    let at = address_m!(p, ip, fp, mem, len, ctx, N);
     let shift = p.lane * 8 * N as u32;
     let mask = (u128::MAX >> (128 - 8 * N)) << shift;
-    let v = (get128(fp, p.src).to_u128() & !mask) | (read::<N, SHARED>(base.add(ea)) << shift);
+    let v = (get128(fp, p.src).to_u128() & !mask) | (read::<N, SHARED>(at) << shift);
     set128(fp, p.dst, V128::from_u128(v));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -335,10 +323,7 @@ pub(crate) unsafe fn store_lane_m<const N: usize, const SHARED: bool, const M64:
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let (base, size) = target::<REG>(ctx, mem, len, p.mem);
-    let Some(ea) = effective::<M64>(get(fp, p.addr), p.offset, N, size) else {
-        return fail::<SHARED, REG>(ip, fp, mem, len, ctx);
-    };
-    write::<N, SHARED>(base.add(ea), get128(fp, p.value).to_u128() >> (p.lane * 8 * N as u32));
+    let at = address_m!(p, ip, fp, mem, len, ctx, N);
+    write::<N, SHARED>(at, get128(fp, p.value).to_u128() >> (p.lane * 8 * N as u32));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }

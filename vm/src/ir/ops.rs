@@ -78,31 +78,22 @@ macro_rules! binary_ops {
             }
         }
     };
+    // One operation: its type, name and evaluation.
+    (@op $name:ident($a:ident: $A:ty, $b:ident: $B:ty) -> $R:ty = $eval:block) => {
+        pub(crate) struct $name;
+        impl crate::ir::isa::Named for $name { const NAME: &'static str = stringify!($name); }
+        impl BinaryOp for $name {
+            type Lhs = $A;
+            type Rhs = $B;
+            type Out = $R;
+            #[inline(always)]
+            #[allow(unused_parens)]
+            fn eval($a: $A, $b: $B) -> Result<$R, TrapCode> $eval
+        }
+    };
     ($enum:ident { $( $name:ident($a:ident: $A:ty, $b:ident: $B:ty) -> $R:ty = $(try $tbody:block)? $($body:block)? ;)* $(@internal $( $iname:ident($ia:ident: $IA:ty, $ib:ident: $IB:ty) -> $IR:ty = $ibody:block ;)*)? }) => {
-        $(
-            pub(crate) struct $name;
-            impl crate::ir::isa::Named for $name { const NAME: &'static str = stringify!($name); }
-            impl BinaryOp for $name {
-                type Lhs = $A;
-                type Rhs = $B;
-                type Out = $R;
-                #[inline(always)]
-                #[allow(unused_parens)]
-                fn eval($a: $A, $b: $B) -> Result<$R, TrapCode> { $($tbody)? $(Ok($body))? }
-            }
-        )*
-        $($(
-            pub(crate) struct $iname;
-            impl crate::ir::isa::Named for $iname { const NAME: &'static str = stringify!($iname); }
-            impl BinaryOp for $iname {
-                type Lhs = $IA;
-                type Rhs = $IB;
-                type Out = $IR;
-                #[inline(always)]
-                #[allow(unused_parens)]
-                fn eval($ia: $IA, $ib: $IB) -> Result<$IR, TrapCode> { Ok($ibody) }
-            }
-        )*)?
+        $(binary_ops!(@op $name($a: $A, $b: $B) -> $R = { $($tbody)? $(Ok($body))? });)*
+        $($(binary_ops!(@op $iname($ia: $IA, $ib: $IB) -> $IR = { Ok($ibody) });)*)?
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub(crate) enum $enum { $($name,)* $($($iname,)*)? }
         impl $enum {
