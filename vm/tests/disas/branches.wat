@@ -40,4 +40,12 @@
       (return (i32.const 10)))
       (return (i32.const 20)))
     (i32.const 30))
+;; A bit test fused into its branch: `if (x & 4)` and `if !(x & 8)` (br_cmp_si<I32Test>), `br_if` on
+  ;; `x & y` (br_cmp_ss<I32Test>); an `and` kept in a local (`local.tee`) is not fused away.
+  (func $bit_test (param $x i32) (param $y i32) (result i32) (local $t i32)
+    (if (i32.and (local.get $x) (i32.const 4)) (then (return (i32.const 1))))
+    (if (i32.eqz (i32.and (local.get $x) (i32.const 8))) (then (return (i32.const 2))))
+    (block $b (br_if $b (i32.and (local.get $x) (local.get $y))) (return (i32.const 3)))
+    (if (local.tee $t (i32.and (local.get $x) (i32.const 3))) (then (return (local.get $t))))
+    (i32.const 0))
 )
