@@ -238,6 +238,19 @@ fn heap_func(
                 .usable_size(ptr)
                 .map_err(|e| heap_trap(&caller, importer, format!("malloc_usable_size({ptr:#x})"), e))
         }),
+        // A relocated module's own `sbrk`, interposed: a fresh block of the shared heap (successive blocks need
+        // not be contiguous, as when something else also moves the break); `sbrk(0)` is the memory's size,
+        // as in wasi-libc; shrinking fails.
+        "sbrk" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, incr: i32| -> i32 {
+            match incr {
+                0 => space.mem_len(&caller).min(i32::MAX as u64) as i32,
+                n if n < 0 => -1,
+                n => match malloc(&mut caller, &space, importer, n as u32, 16) {
+                    0 => -1,
+                    p => p as i32,
+                },
+            }
+        }),
         "free_sized" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32, size: u32| {
             free_checked(&mut caller, &space, importer, ptr, None, size)
         }),

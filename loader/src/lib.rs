@@ -97,6 +97,7 @@ mod host;
 mod instance;
 mod link;
 mod plan;
+mod reloc;
 mod retire;
 mod search;
 mod tls;

@@ -32,6 +32,8 @@ pub(crate) struct Pending {
     pub(crate) meta: Meta,
     pub(crate) dylink: Option<Dylink>,
     pub(crate) kind: Kind,
+    /// A [`Kind::Relocated`] module's parsed relocations; `module` and `meta` are made when it is placed.
+    pub(crate) reloc: Option<crate::reloc::Image>,
     pub(crate) id: ModId,
     pub(crate) needed_names: Vec<String>,
     pub(crate) memory_base: u32,

@@ -51,6 +51,9 @@ pub(crate) enum Kind {
     Pic,
     /// A non-PIC main program at fixed addresses from 0.
     PlainMain,
+    /// A non-PIC module moved by its relocations (`wasm-ld --emit-relocs`) to a base the loader chose; its
+    /// compiled module is the rewritten one ([`reloc`](crate::reloc)).
+    Relocated,
     /// A generated module that only re-exports a host function, so that it can have a table slot that
     /// means the same thing on every thread.
     Trampoline,
