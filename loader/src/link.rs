@@ -296,6 +296,10 @@ fn into_loaded(p: Pending, needed: Vec<ModId>, tid: u32, opts: &LoadOptions, roo
         needed,
         deps,
         tls,
+        brk: AtomicU32::new(match p.kind {
+            Kind::Relocated => crate::reloc::heap_base(p.memory_base.wrapping_add(p.mem_size)) / PAGE_SIZE as u32,
+            _ => 0,
+        }),
         loader_tid: tid,
         global: AtomicBool::new(opts.global),
         state: AtomicU8::new(LINKING),
@@ -638,12 +642,22 @@ fn place_relocated<C: Ctx>(
         let trampoline = crate::plan::trampoline(cx, space, module, builtin)?;
         interposed.push((index, crate::plan::func_slot(space, trampoline, 0, builtin)?));
     }
+    let memory_view = if im.uses_memory_size() {
+        let mut slot = |builtin| -> Result<u32> {
+            let trampoline = crate::plan::trampoline(cx, space, "wasmvm", builtin)?;
+            crate::plan::func_slot(space, trampoline, 0, builtin)
+        };
+        Some((p.id, slot(crate::reloc::MEMORY_SIZE)?, slot(crate::reloc::MEMORY_GROW)?))
+    } else {
+        None
+    };
     let memory = space.memory_type();
     let placement = crate::reloc::Placement {
         memory_base: p.memory_base,
         table_base: p.table_base,
         memory: (memory.shared, memory.max),
         interposed,
+        memory_view,
     };
     let bytes = im.relocate(&placement)?;
     p.dylink = Some(im.dylink());

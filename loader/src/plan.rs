@@ -232,6 +232,7 @@ fn generated<C: Ctx>(
         needed: Vec::new(),
         deps: Vec::new(),
         tls: None,
+        brk: AtomicU32::new(0),
         loader_tid: cx.thread().tid,
         global: AtomicBool::new(false),
         state: AtomicU8::new(READY),

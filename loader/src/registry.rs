@@ -91,6 +91,9 @@ pub(crate) struct Loaded {
     /// module that uses it does.
     pub deps: Vec<ModId>,
     pub tls: Option<TlsInfo>,
+    /// A relocated module's view of `memory.size`, in pages: the end of its last `memory.grow` grant, at
+    /// first the page boundary after its data ([`reloc`](crate::reloc)); 0 for other modules.
+    pub brk: AtomicU32,
     /// The thread that loaded it (whose instance initialised memory and owns the static TLS block).
     pub loader_tid: u32,
     /// Symbols visible in the global scope (`RTLD_GLOBAL`).

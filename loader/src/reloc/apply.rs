@@ -10,8 +10,9 @@ use wasmparser::RelocationType as R;
 use super::parse::{Image, Reloc, Sym, SymKind, width};
 use crate::error::{Error, Result};
 
-/// Absolute symbols wasm-ld puts after the data: with its own heap replaced by the shared one, a moved
-/// module's heap starts (and ends) where its data ends.
+/// Absolute symbols wasm-ld puts after the data: a moved module's heap starts (and ends) at the first page
+/// boundary after its data, where its view of `memory.size` starts (emit.rs), so `[__heap_base,
+/// memory.size)` is empty and only `memory.grow`'s fresh pages are ever its heap.
 const HEAP_SYMBOLS: &[&str] = &["__heap_base", "__heap_end"];
 
 /// Patch every relocation of `im` into `out` (a copy of its bytes): memory addresses move by `dm`
@@ -61,8 +62,8 @@ pub(crate) fn data_address(im: &Image, sym: &Sym, old: u32, dm: u32) -> Result<u
         SymKind::Data { def: Some(_), abs: false, .. } if inside => Ok(old.wrapping_add(dm)),
         SymKind::Data { def: Some((_, at)), abs: true, .. } => {
             if HEAP_SYMBOLS.contains(&sym.name.as_str()) {
-                // Keep the addend: `__heap_base + k` becomes the new data end + k.
-                Ok(im.hi.wrapping_add(dm).wrapping_add(old.wrapping_sub(at)))
+                // Keep the addend: `__heap_base + k` becomes the new heap base + k.
+                Ok(heap_base(im.hi.wrapping_add(dm)).wrapping_add(old.wrapping_sub(at)))
             } else if inside {
                 Ok(old.wrapping_add(dm))
             } else {
@@ -92,6 +93,11 @@ pub(crate) fn data_address(im: &Image, sym: &Sym, old: u32, dm: u32) -> Result<u
             format!("a memory-address relocation names {}, which is not a data symbol", display(sym)),
         )),
     }
+}
+
+/// The heap base of a module whose data ends at `end`: the next page boundary (wrapping at 4 GiB).
+pub(crate) fn heap_base(end: u32) -> u32 {
+    (end as u64).next_multiple_of(wasmvm::PAGE_SIZE as u64) as u32
 }
 
 fn display(sym: &Sym) -> &str {

@@ -42,6 +42,16 @@ pub(crate) fn emit(im: &Image, patched: &[u8], at: &Placement, dm: u32, dt: u32)
             exports_done = true;
         }
         match payload {
+            // Two types for the memory view's calls: `(id) -> pages` and `(delta, id) -> pages`.
+            Payload::TypeSection(r) if at.memory_view.is_some() && !im.memory_ops.is_empty() => {
+                let range = r.range();
+                let payload = &patched[range.start as usize..range.end as usize];
+                let mut data = Vec::with_capacity(payload.len() + 16);
+                leb(&mut data, r.count() + 2);
+                data.extend_from_slice(&payload[leb_len(r.count())..]);
+                data.extend_from_slice(&[0x60, 1, 0x7f, 1, 0x7f, 0x60, 2, 0x7f, 0x7f, 1, 0x7f]);
+                out.section(&RawSection { id: 1, data: &data });
+            }
             Payload::ImportSection(r) => {
                 out.section(&imports(im, at, Some(r)).map_err(bad)?);
                 imports_done = true;
@@ -128,7 +138,15 @@ pub(crate) fn emit(im: &Image, patched: &[u8], at: &Placement, dm: u32, dt: u32)
                         }
                         None => {
                             let r = body.range();
-                            code.raw(&patched[r.start as usize..r.end as usize]);
+                            let bytes = &patched[r.start as usize..r.end as usize];
+                            match at.memory_view {
+                                Some(view) if im.memory_ops.contains(&index) => {
+                                    code.raw(&memory_view(im, bytes, r.start, view).map_err(bad)?);
+                                }
+                                _ => {
+                                    code.raw(bytes);
+                                }
+                            }
                         }
                     }
                 }
@@ -268,6 +286,64 @@ fn imports(
             EntityType::Global(GlobalType { val_type: ValType::I32, mutable: true, shared: false }),
         );
     }
+    Ok(out)
+}
+
+fn leb(out: &mut Vec<u8>, mut v: u32) {
+    loop {
+        let b = (v & 0x7f) as u8;
+        v >>= 7;
+        if v == 0 {
+            out.push(b);
+            return;
+        }
+        out.push(b | 0x80);
+    }
+}
+
+fn leb_len(v: u32) -> usize {
+    let mut out = Vec::new();
+    leb(&mut out, v);
+    out.len()
+}
+
+/// `i32.const v`.
+fn i32_const(out: &mut Vec<u8>, v: i32) {
+    wasm_encoder::Encode::encode(&Instruction::I32Const(v), out);
+}
+
+/// A function body (locals and code, at file offset `at`) with each `memory.size` and `memory.grow`
+/// replaced by a call of the module's memory view: `i32.const id; i32.const slot; call_indirect`. The two
+/// types were appended to the type section (see [`emit`]).
+fn memory_view(
+    im: &Image,
+    body: &[u8],
+    at: u64,
+    (id, size_slot, grow_slot): (u32, u32, u32),
+) -> std::result::Result<Vec<u8>, wasmparser::BinaryReaderError> {
+    let (size_ty, grow_ty) = (im.types.len() as u32, im.types.len() as u32 + 1);
+    let mut out = Vec::with_capacity(body.len() + 32);
+    let reader = wasmparser::FunctionBody::new(BinaryReader::new(body, at));
+    let mut ops = reader.get_operators_reader()?;
+    let mut copied = 0usize;
+    while !ops.eof() {
+        let start = (ops.original_position() - at) as usize;
+        let op = ops.read()?;
+        let (slot, ty) = match op {
+            wasmparser::Operator::MemorySize { mem: 0 } => (size_slot, size_ty),
+            wasmparser::Operator::MemoryGrow { mem: 0 } => (grow_slot, grow_ty),
+            _ => continue,
+        };
+        let end = (ops.original_position() - at) as usize;
+        out.extend_from_slice(&body[copied..start]);
+        i32_const(&mut out, id as i32);
+        i32_const(&mut out, slot as i32);
+        out.push(0x11);
+        leb(&mut out, ty);
+        out.push(0);
+        copied = end;
+    }
+    out.extend_from_slice(&body[copied..]);
     Ok(out)
 }
 

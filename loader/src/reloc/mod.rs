@@ -74,6 +74,23 @@ pub(crate) struct Placement {
     pub memory: (bool, Option<u64>),
     /// Table slots of the interposed functions, by the module's function index.
     pub interposed: Vec<(u32, u32)>,
+    /// The module's id and the table slots of `wasmvm.__relocated_memory_size(id)` and
+    /// `wasmvm.__relocated_memory_grow(delta, id)`, which its `memory.size` and `memory.grow` become.
+    pub memory_view: Option<(u32, u32, u32)>,
+}
+
+/// The built-ins that give a relocated module its view of the memory (see [`Placement::memory_view`]).
+pub(crate) const MEMORY_SIZE: &str = "__relocated_memory_size";
+/// See [`MEMORY_SIZE`].
+pub(crate) const MEMORY_GROW: &str = "__relocated_memory_grow";
+
+pub(crate) use apply::heap_base;
+
+impl Image {
+    /// Does its code use `memory.size` or `memory.grow`?
+    pub(crate) fn uses_memory_size(&self) -> bool {
+        !self.memory_ops.is_empty()
+    }
 }
 
 impl Image {

@@ -77,6 +77,8 @@ pub(crate) struct Image {
     pub stack_pointer: Option<u32>,
     /// `__wasm_init_memory`'s function index, if any.
     pub init_memory: Option<u32>,
+    /// Defined functions (by function index) with `memory.size` or `memory.grow`.
+    pub memory_ops: Vec<u32>,
     /// It defines its memory / its table (instead of importing them).
     pub defines_memory: bool,
     pub defines_table: bool,
@@ -147,6 +149,7 @@ impl Image {
             types: Vec::new(),
             stack_pointer: None,
             init_memory: None,
+            memory_ops: Vec::new(),
             defines_memory: false,
             defines_table: false,
         };
@@ -422,6 +425,24 @@ impl Image {
             let hi_t = elems.iter().map(|e| e.0 as u64 + e.1 as u64).max().unwrap_or(0);
             im.table_lo = lo_t;
             im.table_len = (hi_t - lo_t as u64) as u32;
+        }
+
+        // Functions that ask for the memory's size or grow it get the module's own view (emit.rs).
+        for (k, body) in bodies.iter().enumerate() {
+            let body = wasmparser::FunctionBody::new(BinaryReader::new(&bytes[body.clone()], body.start as u64));
+            let mut ops = body.get_operators_reader().map_err(bad)?;
+            while !ops.eof() {
+                match ops.read().map_err(bad)? {
+                    Operator::MemorySize { mem: 0 } | Operator::MemoryGrow { mem: 0 } => {
+                        im.memory_ops.push(im.num_func_imports + k as u32);
+                        break;
+                    }
+                    Operator::MemorySize { .. } | Operator::MemoryGrow { .. } => {
+                        return Err(err(name, "uses a second memory"));
+                    }
+                    _ => {}
+                }
+            }
         }
 
         // Relocations.

@@ -268,3 +268,29 @@ proptest! {
         mutated_load_survives(wasm)?;
     }
 }
+
+/// `memory.size` and `memory.grow` in a relocated module see only what it was given: `__heap_base` is the
+/// page boundary after its data and `memory.size` starts there (an sbrk-style allocator finds no room it
+/// could take from others); `memory.grow` hands out fresh pages of its own, wherever the layout has them.
+#[test]
+fn memory_size_and_grow_are_the_modules_own_view() {
+    let (space, _) = space(SpaceConfig::default());
+    let mut t = space.thread().unwrap();
+    t.load("pie_main.wasm").unwrap();
+    t.load(lib("librelo.wasm")).unwrap();
+    let info = space.modules().into_iter().find(|m| m.name == "librelo.wasm").unwrap();
+    let data_end = (info.memory_base + info.mem_size) as i64;
+    assert_eq!(t.call::<(), i32>("relo_heap_room", ()).unwrap(), 0);
+    let size = t.call::<(), i32>("relo_memory_size", ()).unwrap() as i64;
+    assert_eq!(size, (data_end + 0xffff) / 0x10000);
+    // Someone else takes memory after the module's data.
+    t.load(lib("other.wasm")).unwrap();
+    let page = t.call::<i32, i32>("relo_grow", 2).unwrap() as u64;
+    let grown =
+        space.regions().into_iter().find(|r| r.kind.to_string() == "memory grown by module librelo.wasm").unwrap();
+    assert_eq!((grown.start, grown.end), (page * 0x10000, (page + 2) * 0x10000));
+    assert_eq!(t.call::<(), i32>("relo_memory_size", ()).unwrap() as u64, page + 2);
+    assert_eq!(t.call::<i32, i32>("relo_grow", 0).unwrap() as u64, page + 2);
+    // Past the memory's maximum: -1, as memory.grow says.
+    assert_eq!(t.call::<i32, i32>("relo_grow", 0x10000).unwrap(), -1);
+}
