@@ -630,8 +630,9 @@ fn place_relocated<C: Ctx>(
         rb.table.push(p.table_base);
         p.table_size = im.table_len;
     }
-    let mut interposed = Vec::new();
-    for (index, module, builtin) in im.interposable() {
+    // Everything is checked before the built-ins get table slots (which are shared, and stay).
+    let interposable = im.interposable();
+    for &(index, module, builtin) in &interposable {
         let ty = crate::host::builtin_signature(module, builtin).expect("interposed functions are built-ins");
         if !im.signature_is(index, ty.params().len(), ty.results().len()) {
             return Err(Error::relocation(
@@ -639,6 +640,9 @@ fn place_relocated<C: Ctx>(
                 format!("defines {builtin} with another signature than the built-in allocator's {ty}"),
             ));
         }
+    }
+    let mut interposed = Vec::new();
+    for (index, module, builtin) in interposable {
         let trampoline = crate::plan::trampoline(cx, space, module, builtin)?;
         interposed.push((index, crate::plan::func_slot(space, trampoline, 0, builtin)?));
     }

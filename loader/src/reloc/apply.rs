@@ -53,14 +53,20 @@ fn value(im: &Image, r: &Reloc, old: u32, dm: u32, dt: u32) -> Result<Option<u32
     }
 }
 
-/// Where the address `old` (of `sym`, plus an addend) is once the module's data moved by `dm`.
+/// Where the address `old` (of `sym`, plus an addend, which may point anywhere: compilers address an
+/// array's elements from past its end) is once the module's data moved by `dm`.
 pub(crate) fn data_address(im: &Image, sym: &Sym, old: u32, dm: u32) -> Result<u32> {
-    let inside = old >= im.lo && old <= im.hi;
     match sym.kind {
         // A weak data symbol nobody defines: its address is 0 and stays so.
         SymKind::Data { def: None, .. } if old == 0 => Ok(0),
-        SymKind::Data { def: Some(_), abs: false, .. } if inside => Ok(old.wrapping_add(dm)),
+        // A symbol in a segment that moved with the module.
+        SymKind::Data { def: Some((seg, _)), abs: false, .. }
+            if im.segments.get(seg as usize).is_some_and(|s| !s.tls && s.addr.is_some()) =>
+        {
+            Ok(old.wrapping_add(dm))
+        }
         SymKind::Data { def: Some((_, at)), abs: true, .. } => {
+            let inside = at >= im.lo && at <= im.hi;
             if HEAP_SYMBOLS.contains(&sym.name.as_str()) {
                 // Keep the addend: `__heap_base + k` becomes the new heap base + k.
                 Ok(heap_base(im.hi.wrapping_add(dm)).wrapping_add(old.wrapping_sub(at)))
@@ -82,10 +88,9 @@ pub(crate) fn data_address(im: &Image, sym: &Sym, old: u32, dm: u32) -> Result<u
         SymKind::Data { .. } => Err(Error::relocation(
             &im.name,
             format!(
-                "the address {old:#x} of data symbol {} lies outside the module's data [{:#x}, {:#x})",
-                display(sym),
-                im.lo,
-                im.hi
+                "data symbol {} is not in a data segment that moves with the module (a thread-local or \
+                 undefined symbol addressed absolutely)",
+                display(sym)
             ),
         )),
         _ => Err(Error::relocation(
