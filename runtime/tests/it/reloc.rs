@@ -74,3 +74,50 @@ fn rust_library_on_four_threads() {
     let out = wasmvm_in(&dir, &["run", "rs_main.wasm"]);
     assert_eq!((out.status.code(), text(&out.stdout), text(&out.stderr)), (Some(0), expected, String::new()));
 }
+
+/// The embedding API: the Rust library loaded into an address space with WASI, called from the host on
+/// four loader threads at once (each its own store, stack and TLS block), with text passed in through
+/// buffers from the shared heap.
+#[test]
+fn rust_library_through_the_embedding_api() {
+    use wasmvm::{Engine, Linker};
+    use wasmvm_loader::{AddressSpace, SpaceConfig, Thread, ThreadCtx};
+    use wasmvm_runtime::wasi::{self, WasiCtx};
+
+    let engine = Engine::default();
+    let mut host = Linker::<ThreadCtx>::new(&engine);
+    wasi::add_to_linker(&mut host, |t: &mut ThreadCtx| t.user_mut::<WasiCtx>().unwrap()).unwrap();
+    let config = SpaceConfig { search_path: vec![common::fixtures().join("reloc")], ..Default::default() };
+    let space = AddressSpace::with_host(&engine, config, host).unwrap();
+    let ctx = WasiCtx::builder().build();
+    let mut main = space.thread_with(ctx.clone()).unwrap();
+    main.load("librs.wasm").unwrap();
+    assert!(space.modules().iter().any(|m| m.name == "librs.wasm" && m.relocated));
+    fn words(t: &mut Thread, tag: i32, text: &str) -> String {
+        let n = text.len() as i32 + 1;
+        let input = t.call::<i32, i32>("rs_alloc", n).unwrap();
+        let out = t.call::<i32, i32>("rs_alloc", 128).unwrap();
+        let mut bytes = text.as_bytes().to_vec();
+        bytes.push(0);
+        t.write(input as u32, &bytes).unwrap();
+        let len = t.call::<(i32, i32, i32, i32), i32>("rs_words", (tag, input, out, 128)).unwrap();
+        let s = t.read_cstr(out as u32).unwrap();
+        assert_eq!(s.len(), len as usize);
+        t.call::<(i32, i32), ()>("rs_free", (input, n)).unwrap();
+        t.call::<(i32, i32), ()>("rs_free", (out, 128)).unwrap();
+        s
+    }
+    assert_eq!(words(&mut main, 0, "b a b"), "[0] call 1: 2 distinct, top bx2 ax1");
+    let threads: Vec<_> = (1..=4)
+        .map(|i| {
+            space
+                .spawn_thread_with(ctx.clone(), move |t| (0..3).map(|_| words(t, i, "x y x")).collect::<Vec<_>>())
+                .unwrap()
+        })
+        .collect();
+    for (i, h) in (1..=4).zip(threads) {
+        let want: Vec<String> = (1..=3).map(|k| format!("[{i}] call {k}: 2 distinct, top xx2 yx1")).collect();
+        assert_eq!(h.join().unwrap(), want);
+    }
+    assert_eq!(words(&mut main, 0, "c"), "[0] call 2: 1 distinct, top cx1");
+}
