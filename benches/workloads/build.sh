@@ -103,7 +103,12 @@ build_loader_lib() {
     wasm-ld-19 "${SIDE[@]}" "$tmp/loader_lib_pic.o" -o loader_lib.so
     $CC $TARGET -O2 -c loader_lib.c -o "$tmp/loader_lib.o"
     $CC $TARGET "${REACTOR[@]/--export=run/--export=lib_run}" "$tmp/loader_lib.o" -o loader_lib.wasm
-    show loader_lib.so; show loader_lib.wasm
+    # The same code not PIC, keeping its relocations: the loader moves it (benches/benches/reloc.rs).
+    $CC $TARGET -O2 -fvisibility=default -matomics -mbulk-memory -c loader_lib.c -o "$tmp/loader_lib_nopic.o"
+    $CC $TARGET -mexec-model=reactor -Wl,--emit-relocs,--import-memory,--import-table,--shared-memory \
+        -Wl,--max-memory=4294967296,--no-check-features,--export-dynamic,--strip-debug "$tmp/loader_lib_nopic.o" \
+        -o loader_lib_reloc.wasm
+    show loader_lib.so; show loader_lib.wasm; show loader_lib_reloc.wasm
 }
 
 build_sqlite() {

@@ -14,13 +14,14 @@
 //! `SpaceInner::builtins`.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use wasmvm::{AsContextMut, Caller, Func, Trap};
 
 use crate::alloc::{self, HeapError};
 use crate::dl::{self, GLOBAL_HANDLE, Symbol};
 use crate::search::Requester;
-use crate::state::{Ctx, SpaceInner, ThreadCtx, module_name, read_cstr};
+use crate::state::{Ctx, SpaceInner, ThreadCtx, module_name, read_cstr, read_reg};
 use crate::symbols::ModId;
 
 /// WASI errno values returned by `posix_memalign`.
@@ -238,6 +239,27 @@ fn heap_func(
                 .usable_size(ptr)
                 .map_err(|e| heap_trap(&caller, importer, format!("malloc_usable_size({ptr:#x})"), e))
         }),
+        // A relocated module's own `sbrk`, interposed: a fresh block of the shared heap (successive blocks need
+        // not be contiguous, as when something else also moves the break); `sbrk(0)` is the memory's size,
+        // as in wasi-libc; shrinking fails.
+        "sbrk" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, incr: i32| -> i32 {
+            match incr {
+                0 => space.mem_len(&caller).min(i32::MAX as u64) as i32,
+                n if n < 0 => -1,
+                n => match malloc(&mut caller, &space, importer, n as u32, 16) {
+                    0 => -1,
+                    p => p as i32,
+                },
+            }
+        }),
+        // A relocated module's view of the memory: `memory.size` is the end of what it was given (its data,
+        // then each `memory.grow`'s pages), `memory.grow` takes fresh pages wherever the layout has them.
+        "__relocated_memory_size" => Func::wrap(cx, move |_: Caller<'_, ThreadCtx>, id: u32| -> i32 {
+            read_reg(&space).get(id).map_or(-1, |m| m.brk.load(Ordering::Relaxed) as i32)
+        }),
+        "__relocated_memory_grow" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, delta: u32, id: u32| {
+            relocated_memory_grow(&mut caller, &space, delta, id)
+        }),
         "free_sized" => Func::wrap(cx, move |mut caller: Caller<'_, ThreadCtx>, ptr: u32, size: u32| {
             free_checked(&mut caller, &space, importer, ptr, None, size)
         }),
@@ -248,6 +270,28 @@ fn heap_func(
         }
         _ => return None,
     })
+}
+
+/// `memory.grow(delta)` of relocated module `id`: `delta` fresh pages of its own (zeroed, recorded in the
+/// layout), returned by their first page; `-1` when the memory cannot grow.
+fn relocated_memory_grow(caller: &mut Caller<'_, ThreadCtx>, space: &SpaceInner, delta: u32, id: ModId) -> i32 {
+    let Some(m) = read_reg(space).get(id).cloned() else { return -1 };
+    if delta == 0 {
+        return m.brk.load(Ordering::Relaxed) as i32;
+    }
+    let page = wasmvm::PAGE_SIZE as u64;
+    let kind = crate::layout::RegionKind::Grown(m.name.clone());
+    match space.alloc_region(caller, delta as u64 * page, page, kind) {
+        Ok(at) => {
+            let first = at / page as u32;
+            m.brk.store(first + delta, Ordering::Relaxed);
+            first as i32
+        }
+        Err(e) => {
+            log::debug!("{}: memory.grow({delta}): {e}", m.name);
+            -1
+        }
+    }
 }
 
 fn calloc(caller: &mut Caller<'_, ThreadCtx>, space: &SpaceInner, importer: ModId, n: u32, size: u32) -> u32 {

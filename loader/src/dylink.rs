@@ -169,27 +169,37 @@ pub struct Facts {
     pub imports_table: bool,
     /// Its imported memory: shared, and the maximum in pages.
     pub memory: Option<(bool, Option<u64>)>,
+    /// It has a `linking` section (`wasm-ld --emit-relocs`): without `dylink.0`, the loader can relocate it.
+    pub linking: bool,
+    /// It imports from module `wasmvm`: the loader's built-ins (`dlopen`, its allocator, `log`).
+    pub imports_builtins: bool,
 }
 
 impl Facts {
-    /// Does the module need the loader even when it is the only module (it is position independent, or
-    /// it imports the function table that libraries share)?
+    /// Does the module need the loader even when it is the only module (it is position independent, it
+    /// imports the function table that libraries share, or the loader's `wasmvm.*` built-ins)?
     pub fn needs_loader(&self) -> bool {
-        self.dylink || self.imports_table
+        self.dylink || self.imports_table || self.imports_builtins
     }
 }
 
-/// Scan a module's sections up to its code (no validation, no compilation, `dylink.0` only looked for).
+/// Scan a module's sections, skipping its code (no validation, no compilation, `dylink.0` only looked for).
 /// `None` if the bytes do not parse; the compiler will say why.
 pub fn scan(bytes: &[u8]) -> Option<Facts> {
-    use wasmparser::{Parser, Payload, TypeRef};
+    use wasmparser::{Chunk, Parser, Payload, TypeRef};
     let mut facts = Facts::default();
-    for payload in Parser::new(0).parse_all(bytes) {
-        match payload.ok()? {
+    let mut parser = Parser::new(0);
+    let mut at = 0usize;
+    loop {
+        let Chunk::Parsed { consumed, payload } = parser.parse(bytes.get(at..)?, true).ok()? else { return None };
+        at += consumed;
+        match payload {
             Payload::CustomSection(c) if c.name() == "dylink.0" => facts.dylink = true,
+            Payload::CustomSection(c) if c.name() == "linking" => facts.linking = true,
             Payload::ImportSection(imports) => {
                 for imp in imports.into_imports() {
                     let imp = imp.ok()?;
+                    facts.imports_builtins |= imp.module == "wasmvm";
                     match imp.ty {
                         TypeRef::Table(_) if imp.module == "env" && imp.name == "__indirect_function_table" => {
                             facts.imports_table = true;
@@ -199,7 +209,11 @@ pub fn scan(bytes: &[u8]) -> Option<Facts> {
                     }
                 }
             }
-            Payload::CodeSectionStart { .. } => break,
+            Payload::CodeSectionStart { size, .. } => {
+                parser.skip_section();
+                at += size as usize;
+            }
+            Payload::End(_) => break,
             _ => {}
         }
     }
@@ -310,12 +324,12 @@ mod tests {
     #[test]
     fn scan_tells_which_modules_need_the_loader() {
         let plain = facts(r#"(module (import "env" "memory" (memory 1 16 shared)) (func (export "_start")))"#);
-        assert_eq!(plain, Facts { dylink: false, imports_table: false, memory: Some((true, Some(16))) });
+        assert_eq!(plain, Facts { memory: Some((true, Some(16))), ..Facts::default() });
         assert!(!plain.needs_loader());
         let table = facts(r#"(module (import "env" "__indirect_function_table" (table 1 funcref)))"#);
         assert!(table.imports_table && table.needs_loader() && table.memory.is_none());
         let pic = facts(r#"(module (@dylink.0 (mem-info (memory 4 2))) (import "env" "memory" (memory 1)))"#);
-        assert_eq!(pic, Facts { dylink: true, imports_table: false, memory: Some((false, None)) });
+        assert_eq!(pic, Facts { dylink: true, memory: Some((false, None)), ..Facts::default() });
         assert!(pic.needs_loader());
         assert_eq!(scan(b"\0asm\x01\0\0\0\x01"), None);
     }

@@ -17,6 +17,14 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A module without `dylink.0` cannot be relocated: it has no relocations, or ones the loader does not
+    /// handle, or malformed ones.
+    Relocation {
+        /// The module.
+        module: String,
+        /// What is missing or wrong, and how to rebuild it.
+        reason: String,
+    },
     /// The module's memory or table region cannot be placed (overlap, alignment, out of address space).
     Layout {
         /// The module being placed.
@@ -76,6 +84,9 @@ impl Error {
     pub(crate) fn dylink(module: &str, reason: impl Into<String>) -> Self {
         Error::Dylink { module: module.to_string(), reason: reason.into() }
     }
+    pub(crate) fn relocation(module: &str, reason: impl Into<String>) -> Self {
+        Error::Relocation { module: module.to_string(), reason: reason.into() }
+    }
     pub(crate) fn layout(module: &str, reason: impl Into<String>) -> Self {
         Error::Layout { module: module.to_string(), reason: reason.into() }
     }
@@ -109,6 +120,7 @@ impl fmt::Display for Error {
         match self {
             Error::Dylink { module, reason } => write!(f, "{module}: bad dylink.0 section: {reason}"),
             Error::Layout { module, reason } => write!(f, "{module}: cannot place module: {reason}"),
+            Error::Relocation { module, reason } => write!(f, "{module}: cannot relocate: {reason}"),
             Error::Unresolved { module, import, symbol } => {
                 write!(f, "{module}: undefined symbol: {symbol} (import {import})")
             }

@@ -64,6 +64,11 @@ const BUILTINS: &[(&str, &[ValType], &[ValType], bool)] = &[
     ("free_sized", &[I32, I32], &[], true),
     ("free_aligned_sized", &[I32, I32, I32], &[], true),
     ("log", &[I32, I32, I32], &[], false),
+    // What a relocated module's own `sbrk` becomes (`reloc::INTERPOSED`).
+    ("sbrk", &[I32], &[I32], false),
+    // What a relocated module's `memory.size` and `memory.grow` become (`reloc::MEMORY_SIZE`, `MEMORY_GROW`).
+    ("__relocated_memory_size", &[I32], &[I32], false),
+    ("__relocated_memory_grow", &[I32, I32], &[I32], false),
     // Emscripten's runtime allocates side modules' TLS blocks with this.
     ("emscripten_builtin_memalign", &[I32, I32], &[I32], true),
 ];

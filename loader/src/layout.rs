@@ -45,6 +45,8 @@ pub enum RegionKind {
     Foreign,
     /// Table slots holding one function whose address was taken (`GOT.func`, `dlsym`).
     FuncSlot(String),
+    /// Pages a relocated module got from its `memory.grow` (see the loader README, "Many modules").
+    Grown(String),
 }
 
 impl fmt::Display for RegionKind {
@@ -59,6 +61,7 @@ impl fmt::Display for RegionKind {
             RegionKind::Heap => f.write_str("heap"),
             RegionKind::Foreign => f.write_str("memory grown by wasm code"),
             RegionKind::FuncSlot(s) => write!(f, "function pointer {s}"),
+            RegionKind::Grown(m) => write!(f, "memory grown by module {m}"),
         }
     }
 }

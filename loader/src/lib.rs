@@ -55,8 +55,8 @@
 //! ```text
 //!  facades     lib.rs (re-exports)  space (AddressSpace)  thread (Thread, spawn_thread)  builtins  dl
 //!                  │                  space → thread → dl,  space → builtins → dl
-//!  operations  link  unload  plan  instance  tls  host  retire  search  check
-//!                  │                  link → {check, instance, plan, retire, search, unload};
+//!  operations  link  unload  plan  instance  tls  host  retire  search  check  reloc
+//!                  │                  link → {check, instance, plan, reloc, retire, search, unload};
 //!                  │                  unload → instance → {host, tls};  plan → {host, search}
 //!  state       state/ (space: SpaceInner, SpaceConfig, the AddressSpace handle;
 //!                  │   sync: registry guards, load lock;  thread: ThreadCtx, Ctx)
@@ -97,6 +97,7 @@ mod host;
 mod instance;
 mod link;
 mod plan;
+mod reloc;
 mod retire;
 mod search;
 mod tls;

@@ -176,7 +176,9 @@ fn load_locked<C: Ctx>(
     let mut rb = Rollback { space: &space, tid, mem: Vec::new(), table: Vec::new(), ids: Vec::new(), done: false };
     place(cx, &space, &mut group, opts, &mut rb)?;
     for p in &mut group {
-        p.symbols = module_symbols(p.id, &p.meta, p.dylink.as_ref(), p.memory_base);
+        // A relocated module's exported addresses are absolute already.
+        let base = if p.kind == Kind::Relocated { 0 } else { p.memory_base };
+        p.symbols = module_symbols(p.id, &p.meta, p.dylink.as_ref(), base);
     }
     crate::plan::plan_group(cx, &space, &mut group)?;
     crate::plan::assign_late_bound(&mut group)?;
@@ -294,6 +296,10 @@ fn into_loaded(p: Pending, needed: Vec<ModId>, tid: u32, opts: &LoadOptions, roo
         needed,
         deps,
         tls,
+        brk: AtomicU32::new(match p.kind {
+            Kind::Relocated => crate::reloc::heap_base(p.memory_base.wrapping_add(p.mem_size)) / PAGE_SIZE as u32,
+            _ => 0,
+        }),
         loader_tid: tid,
         global: AtomicBool::new(opts.global),
         state: AtomicU8::new(LINKING),
@@ -322,10 +328,46 @@ fn gather<C: Ctx>(
             e => e,
         })?;
         let name = found.name.clone();
+        let is_root = group.is_empty();
+        // A module without dylink.0 that kept its relocations (`--emit-relocs`) is moved to a base of the
+        // loader's choosing; one without them can only be a main program loaded first into an empty space.
+        // Its rewritten module is compiled when it is placed.
+        if let Some(facts) = crate::dylink::scan(&found.bytes)
+            && !facts.dylink
+            && (facts.linking || !(is_root && space.layout_is_empty(cx)))
+        {
+            let image = crate::reloc::Image::parse(&name, found.bytes.clone())?;
+            let module = Module::new(&space.engine, EMPTY_MODULE).map_err(|e| Error::vm(&name, e))?;
+            let needed_names = if is_root { opts.needed.clone() } else { Vec::new() };
+            for n in &needed_names {
+                let lib = base_name(n);
+                if !read_reg(space).by_name.contains_key(lib) && names.insert(lib.to_string()) {
+                    let dir = found.path.as_ref().and_then(|p| p.parent().map(PathBuf::from));
+                    queue.push_back((Source::Name(n.clone()), Requester::Host, dir, Vec::new(), None));
+                }
+            }
+            group.push(Pending {
+                found,
+                meta: Meta::new(&module),
+                module,
+                dylink: None,
+                kind: Kind::Relocated,
+                reloc: Some(image),
+                id: 0,
+                needed_names,
+                memory_base: 0,
+                mem_size: 0,
+                table_base: 0,
+                table_size: 0,
+                symbols: Vec::new(),
+                plan: Vec::new(),
+                deps: Vec::new(),
+            });
+            continue;
+        }
         let module = Module::new(&space.engine, &found.bytes).map_err(|e| Error::vm(&name, e))?;
         let meta = Meta::new(&module);
         let dylink = Dylink::of_module(&name, &module)?;
-        let is_root = group.is_empty();
         // Position independent = relocatable: it takes its data address from `env.__memory_base`. A non-PIC
         // program (no dylink.0, or wasm-ld's dylink.0 of a program linked with `import-dynamic`) has its
         // data at fixed addresses from 0, so it can only be the first module of an empty space.
@@ -407,6 +449,7 @@ fn gather<C: Ctx>(
             meta,
             dylink,
             kind,
+            reloc: None,
             id: 0,
             needed_names,
             memory_base: 0,
@@ -535,6 +578,7 @@ fn place<C: Ctx>(
                     p.table_size = d.table_size;
                 }
             }
+            Kind::Relocated => place_relocated(cx, space, p, opts.memory_base.filter(|_| root), rb)?,
             Kind::Trampoline => unreachable!("generated modules are not loaded from sources"),
         }
         // The module's memory and table imports state minimum sizes.
@@ -545,6 +589,84 @@ fn place<C: Ctx>(
             space.ensure_table_len(t.min as u64).map_err(|e| Error::layout(&name, format!("table: {e}")))?;
         }
     }
+    Ok(())
+}
+
+/// A module without `dylink.0`, for [`gather`]'s relocated modules until they are placed.
+const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
+
+/// Place a relocated module: its region and table slots, the built-in allocator functions that replace
+/// its own, then its rewritten module, compiled.
+fn place_relocated<C: Ctx>(
+    cx: &mut C,
+    space: &SpaceInner,
+    p: &mut Pending,
+    memory_base: Option<u32>,
+    rb: &mut Rollback,
+) -> Result<()> {
+    let name = p.found.name.clone();
+    let im = p.reloc.as_ref().expect("relocated modules are parsed");
+    let (size, align) = (im.mem_size() as u64, 1u64 << im.p2align);
+    p.memory_base = match memory_base {
+        Some(base) => {
+            if !(base as u64).is_multiple_of(align) {
+                return Err(Error::layout(&name, format!("memory base {base:#x} is not aligned to {align} bytes")));
+            }
+            space
+                .place_region(cx, base as u64, size, RegionKind::Module(name.clone()))
+                .map_err(|e| Error::layout(&name, e))?;
+            base
+        }
+        None => space
+            .alloc_region(cx, size, align, RegionKind::Module(name.clone()))
+            .map_err(|e| Error::layout(&name, e))?,
+    };
+    rb.mem.push(p.memory_base);
+    p.mem_size = im.mem_size();
+    if im.table_len > 0 {
+        p.table_base = space
+            .alloc_table(im.table_len as u64, 1, RegionKind::Module(name.clone()))
+            .map_err(|e| Error::layout(&name, format!("table: {e}")))?;
+        rb.table.push(p.table_base);
+        p.table_size = im.table_len;
+    }
+    // Everything is checked before the built-ins get table slots (which are shared, and stay).
+    let interposable = im.interposable();
+    for &(index, module, builtin) in &interposable {
+        let ty = crate::host::builtin_signature(module, builtin).expect("interposed functions are built-ins");
+        if !im.signature_is(index, ty.params().len(), ty.results().len()) {
+            return Err(Error::relocation(
+                &name,
+                format!("defines {builtin} with another signature than the built-in allocator's {ty}"),
+            ));
+        }
+    }
+    let mut interposed = Vec::new();
+    for (index, module, builtin) in interposable {
+        let trampoline = crate::plan::trampoline(cx, space, module, builtin)?;
+        interposed.push((index, crate::plan::func_slot(space, trampoline, 0, builtin)?));
+    }
+    let memory_view = if im.uses_memory_size() {
+        let mut slot = |builtin| -> Result<u32> {
+            let trampoline = crate::plan::trampoline(cx, space, "wasmvm", builtin)?;
+            crate::plan::func_slot(space, trampoline, 0, builtin)
+        };
+        Some((p.id, slot(crate::reloc::MEMORY_SIZE)?, slot(crate::reloc::MEMORY_GROW)?))
+    } else {
+        None
+    };
+    let memory = space.memory_type();
+    let placement = crate::reloc::Placement {
+        memory_base: p.memory_base,
+        table_base: p.table_base,
+        memory: (memory.shared, memory.max),
+        interposed,
+        memory_view,
+    };
+    let bytes = im.relocate(&placement)?;
+    p.dylink = Some(im.dylink());
+    p.module = Module::new(&space.engine, &bytes).map_err(|e| Error::vm(&name, e))?;
+    p.meta = Meta::new(&p.module);
     Ok(())
 }
 

@@ -32,6 +32,8 @@ pub(crate) struct Pending {
     pub(crate) meta: Meta,
     pub(crate) dylink: Option<Dylink>,
     pub(crate) kind: Kind,
+    /// A [`Kind::Relocated`] module's parsed relocations; `module` and `meta` are made when it is placed.
+    pub(crate) reloc: Option<crate::reloc::Image>,
     pub(crate) id: ModId,
     pub(crate) needed_names: Vec<String>,
     pub(crate) memory_base: u32,
@@ -230,6 +232,7 @@ fn generated<C: Ctx>(
         needed: Vec::new(),
         deps: Vec::new(),
         tls: None,
+        brk: AtomicU32::new(0),
         loader_tid: cx.thread().tid,
         global: AtomicBool::new(false),
         state: AtomicU8::new(READY),

@@ -51,6 +51,9 @@ pub(crate) enum Kind {
     Pic,
     /// A non-PIC main program at fixed addresses from 0.
     PlainMain,
+    /// A non-PIC module moved by its relocations (`wasm-ld --emit-relocs`) to a base the loader chose; its
+    /// compiled module is the rewritten one ([`reloc`](crate::reloc)).
+    Relocated,
     /// A generated module that only re-exports a host function, so that it can have a table slot that
     /// means the same thing on every thread.
     Trampoline,
@@ -88,6 +91,9 @@ pub(crate) struct Loaded {
     /// module that uses it does.
     pub deps: Vec<ModId>,
     pub tls: Option<TlsInfo>,
+    /// A relocated module's view of `memory.size`, in pages: the end of its last `memory.grow` grant, at
+    /// first the page boundary after its data ([`reloc`](crate::reloc)); 0 for other modules.
+    pub brk: AtomicU32,
     /// The thread that loaded it (whose instance initialised memory and owns the static TLS block).
     pub loader_tid: u32,
     /// Symbols visible in the global scope (`RTLD_GLOBAL`).

@@ -39,8 +39,10 @@ pub struct ModuleInfo {
     pub table_base: u32,
     /// How many table slots it has (0 for none).
     pub table_size: u32,
-    /// Position-independent (`dylink.0`); `false` for a non-PIC main program.
+    /// Position-independent (`dylink.0`); `false` for a non-PIC main program or a relocated module.
     pub pic: bool,
+    /// A non-PIC module the loader moved by its relocations (`wasm-ld --emit-relocs`).
+    pub relocated: bool,
     /// Bytes of each thread's TLS block (`__tls_size`; 0 without wasm-ld thread-local storage).
     pub tls_size: u32,
     /// Alignment of the TLS block (`__tls_align`; 1 without thread-local storage).
@@ -144,7 +146,7 @@ impl AddressSpace {
         reg.order
             .iter()
             .filter_map(|&id| reg.get(id))
-            .filter(|m| m.state() == READY && matches!(m.kind, Kind::Pic | Kind::PlainMain))
+            .filter(|m| m.state() == READY && matches!(m.kind, Kind::Pic | Kind::PlainMain | Kind::Relocated))
             .map(|m| ModuleInfo {
                 id: crate::thread::ModuleId(m.id),
                 name: m.name.clone(),
@@ -153,6 +155,7 @@ impl AddressSpace {
                 table_base: m.table_base,
                 table_size: m.table_size,
                 pic: m.kind == Kind::Pic,
+                relocated: m.kind == Kind::Relocated,
                 tls_size: m.tls.map_or(0, |t| t.size),
                 tls_align: m.tls.map_or(1, |t| t.align),
             })

@@ -45,7 +45,8 @@ pub(crate) fn setup<C: Ctx>(
         }
         return Ok(None);
     };
-    if first {
+    // A relocated module's `__wasm_init_memory` was dropped: every thread gets a block.
+    if first && m.kind != crate::registry::Kind::Relocated {
         // The static block `__wasm_init_memory` set up.
         let base = inst.get_global(&*cx, "__tls_base").and_then(|g| g.get(&*cx).ok()?.i32());
         return Ok(base.map(|b| b as u32));

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::common::*;
+use crate::reloc::REBUILD;
 use wasmvm_loader::{Error, LoadOptions, Source, SpaceConfig, Symbol};
 
 fn load_main(t: &mut wasmvm_loader::Thread) {
@@ -164,10 +165,13 @@ fn non_pic_module_after_main() {
     let plain = wat::parse_str(r#"(module (import "env" "memory" (memory 1 65536 shared)))"#).unwrap();
     let e =
         t.load_with(Source::Bytes { name: "plain.wasm".into(), bytes: plain.into() }, &Default::default()).unwrap_err();
+    // Issue 16: the refusal says what is missing and how to rebuild (the relocatable case is in reloc.rs).
     assert_eq!(
         e.to_string(),
-        "plain.wasm: bad dylink.0 section: missing: not a shared library (link with wasm-ld -shared or -pie; only a \
-         non-PIC main program loaded first into an empty address space may lack dylink.0)"
+        format!(
+            "plain.wasm: cannot relocate: not position independent (no dylink.0) and no linking section to relocate \
+             it with: it can only be loaded first, into an empty address space; to load it anywhere, {REBUILD}"
+        )
     );
     // Loading the program again is loading a loaded module: the same handle.
     let first = space.modules()[0].id;

@@ -11,6 +11,7 @@ mod hostile;
 mod link;
 mod malformed;
 mod messages;
+mod reloc;
 mod reuse;
 mod rust;
 mod sandbox;

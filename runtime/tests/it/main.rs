@@ -11,6 +11,7 @@ mod hello_api;
 mod library_deps;
 mod limits;
 mod multi;
+mod reloc;
 mod sandbox;
 mod simd_programs;
 mod text_format;

@@ -65,6 +65,15 @@ pub fn wasi(engine: &Engine, out: &Output) -> Linker<ThreadCtx> {
     .unwrap();
     l.func_wrap(M, "fd_seek", |_: Caller<'_, ThreadCtx>, _: i32, _: i64, _: i32, _: i32| -> i32 { 70 }).unwrap();
     l.func_wrap(M, "fd_close", |_: Caller<'_, ThreadCtx>, _: i32| -> i32 { 0 }).unwrap();
+    // No arguments (crt1's `main(argc, argv)` of the ordinary programs in reloc.rs).
+    l.func_wrap(M, "args_sizes_get", |mut caller: Caller<'_, ThreadCtx>, argc: i32, size: i32| -> i32 {
+        let mem = caller.memory().unwrap();
+        mem.write(&mut caller, argc as u64, &0u32.to_le_bytes()).unwrap();
+        mem.write(&mut caller, size as u64, &0u32.to_le_bytes()).unwrap();
+        0
+    })
+    .unwrap();
+    l.func_wrap(M, "args_get", |_: Caller<'_, ThreadCtx>, _: i32, _: i32| -> i32 { 0 }).unwrap();
     l.func_wrap(M, "proc_exit", |_: Caller<'_, ThreadCtx>, code: i32| -> Result<(), Trap> { Err(Trap::exit(code)) })
         .unwrap();
     l
