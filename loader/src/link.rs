@@ -606,6 +606,28 @@ fn place_relocated<C: Ctx>(
 ) -> Result<()> {
     let name = p.found.name.clone();
     let im = p.reloc.as_ref().expect("relocated modules are parsed");
+    let interposable = im.interposable();
+    // Everything that can refuse the module is checked before anything is placed: its relocations and
+    // the module they give (relocated where it is, with placeholder built-in slots: the checks do not
+    // depend on where it goes, and relocated values do not change what is valid).
+    let dry = crate::reloc::Placement {
+        memory_base: im.lo,
+        table_base: im.table_lo,
+        memory: (space.memory_type().shared, space.memory_type().max),
+        interposed: interposable.iter().map(|&(index, ..)| (index, 0)).collect(),
+        memory_view: im.uses_memory_size().then_some((p.id, 0, 0)),
+    };
+    Module::validate(&space.engine, &im.relocate(&dry)?).map_err(|e| Error::vm(&name, e))?;
+    // The built-ins that replace its allocator must have its functions' signatures.
+    for &(index, module, builtin) in &interposable {
+        let ty = crate::host::builtin_signature(module, builtin).expect("interposed functions are built-ins");
+        if !im.signature_is(index, ty.params().len(), ty.results().len()) {
+            return Err(Error::relocation(
+                &name,
+                format!("defines {builtin} with another signature than the built-in allocator's {ty}"),
+            ));
+        }
+    }
     let (size, align) = (im.mem_size() as u64, 1u64 << im.p2align);
     p.memory_base = match memory_base {
         Some(base) => {
@@ -629,17 +651,6 @@ fn place_relocated<C: Ctx>(
             .map_err(|e| Error::layout(&name, format!("table: {e}")))?;
         rb.table.push(p.table_base);
         p.table_size = im.table_len;
-    }
-    // Everything is checked before the built-ins get table slots (which are shared, and stay).
-    let interposable = im.interposable();
-    for &(index, module, builtin) in &interposable {
-        let ty = crate::host::builtin_signature(module, builtin).expect("interposed functions are built-ins");
-        if !im.signature_is(index, ty.params().len(), ty.results().len()) {
-            return Err(Error::relocation(
-                &name,
-                format!("defines {builtin} with another signature than the built-in allocator's {ty}"),
-            ));
-        }
     }
     let mut interposed = Vec::new();
     for (index, module, builtin) in interposable {

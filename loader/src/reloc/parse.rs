@@ -483,9 +483,24 @@ impl Image {
                 im.relocs.push(Reloc { at, ty: e.ty, sym: e.index });
             }
         }
+        // No two relocations patch the same bytes (each reads what the linker wrote, not what another wrote).
+        im.relocs.sort_by_key(|r| r.at);
+        for pair in im.relocs.windows(2) {
+            if pair[0].at + width(pair[0].ty).unwrap_or(0) > pair[1].at {
+                return Err(err(name, format!("relocations at {:#x} and {:#x} overlap", pair[0].at, pair[1].at)));
+            }
+        }
         // Check every value now (moving by nothing), so that a module that cannot be moved is refused before
         // anything is placed.
         super::apply::patch(&im, 0, 0, &mut bytes.to_vec())?;
+        // The loader calls these (emit.rs exports them): `() -> ()` and `(i32) -> ()`.
+        for (abi, params) in [("__wasm_call_ctors", 0), ("__wasm_init_tls", 1)] {
+            if let Some(Sym { kind: SymKind::Func { index, defined: true }, .. }) = im.symbol(abi)
+                && !im.signature_is(*index, params, 0)
+            {
+                return Err(err(name, format!("its {abi} has another signature than the loader calls it with")));
+            }
+        }
         Ok(im)
     }
 

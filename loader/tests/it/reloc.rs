@@ -226,7 +226,7 @@ fn mutated_load_survives(bytes: Vec<u8>) -> Result<(), TestCaseError> {
             prop_assert!(msg.contains("mutant.wasm"), "error does not name the module: {msg}");
             // Errors before its code ran (a trap in its constructor may have written memory) leave no trace.
             if !matches!(e, Error::Vm { error: wasmvm::Error::Trap(_), .. }) {
-                prop_assert_eq!(snapshot(&space), before);
+                prop_assert_eq!(snapshot(&space), before, "after the error: {}", msg);
             }
         }
     }

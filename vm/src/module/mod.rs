@@ -162,6 +162,15 @@ impl ModuleInner {
 }
 
 impl Module {
+    /// Check that `bytes` is a valid module for `engine` (its proposals) without translating it: what
+    /// [`Module::new`] would refuse as malformed or invalid, for a fraction of its cost.
+    pub fn validate(engine: &Engine, bytes: &[u8]) -> Result<()> {
+        wasmparser::Validator::new_with_features(parse::features(engine))
+            .validate_all(bytes)
+            .map(drop)
+            .map_err(parse::invalid)
+    }
+
     /// Decode, validate and translate a module from its binary form, or (with the default `wat` feature) from
     /// the text format, as wasmtime's `Module::new` does.
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module> {

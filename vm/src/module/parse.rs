@@ -56,7 +56,7 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
     f
 }
 
-fn invalid(e: wasmparser::BinaryReaderError) -> Error {
+pub(crate) fn invalid(e: wasmparser::BinaryReaderError) -> Error {
     let msg = e.message();
     if msg.contains("support is not enabled")
         || msg.contains("proposal not enabled")
