@@ -1,4 +1,4 @@
-/* zlib (from the libz-sys crate's bundled sources): deflate at levels 1, 6 and 9 and inflate back,
+/* zlib 1.4 (from the libz-sys crate's bundled sources): deflate at levels 1, 6 and 9 and inflate back,
  * n blocks of 16 KiB of generated text. run(n) returns a checksum of the compressed bytes and the
  * round trip (0 if a round trip fails). */
 #include <string.h>
