@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::workloads::WORKLOADS;
+use crate::workloads::{WORKLOADS, is_outside};
 
 /// Name of the per-group marker file written by the workloads bench.
 pub const MARKER: &str = "wasmvm-benches.txt";
@@ -96,6 +96,22 @@ pub fn mean_ns(dir: &Path, group: &str, func: &str) -> Option<f64> {
     json["mean"]["point_estimate"].as_f64()
 }
 
+/// The relative standard deviation of `group/func`'s samples (criterion's `std_dev` / `mean`), if any.
+pub fn rel_std_dev(dir: &Path, group: &str, func: &str) -> Option<f64> {
+    let path = dir.join(group).join(func).join("new/estimates.json");
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(path).ok()?).ok()?;
+    Some(json["std_dev"]["point_estimate"].as_f64()? / json["mean"]["point_estimate"].as_f64()?)
+}
+
+fn fmt_spread(dir: &Path, group: &str) -> String {
+    let pct = |f| rel_std_dev(dir, group, f).map_or("—".into(), |v| format!("±{:.0}%", v * 100.0));
+    format!("{} / {}", pct("wasmvm"), pct("wasmi"))
+}
+
+fn geo_mean(ratios: &[f64]) -> Option<f64> {
+    (!ratios.is_empty()).then(|| (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp())
+}
+
 fn cell(dir: &Path, group: &str, func: &str, marker: Option<SystemTime>) -> Cell {
     let Some(v) = mean_ns(dir, group, func) else {
         return Cell::Missing;
@@ -119,8 +135,10 @@ fn fmt_ratio(r: Option<f64>) -> String {
 pub fn render(dir: &Path) -> String {
     let mut out = String::new();
     let mut failures = Vec::new();
-    let mut ratios = Vec::new();
-    out.push_str("| workload | n | wasmvm | wasmi | wasmi/wasmvm |\n| --- | --: | --: | --: | --: |\n");
+    let (mut ratios, mut ours, mut outside) = (Vec::new(), Vec::new(), Vec::new());
+    out.push_str(
+        "| workload | n | wasmvm | wasmi | wasmi/wasmvm | spread (sd wasmvm / wasmi) |\n| --- | --: | --: | --: | --: | --: |\n",
+    );
     for &w in WORKLOADS {
         let marker_path = dir.join(w).join(MARKER);
         let marker = std::fs::read_to_string(&marker_path).unwrap_or_default();
@@ -137,13 +155,20 @@ pub fn render(dir: &Path) -> String {
         let wi = cell(dir, w, "wasmi", t);
         let r = ratio(&vm, &wi);
         ratios.extend(r);
-        let (vs, ws, rs) = (vm.show(), wi.show(), fmt_ratio(r));
-        writeln!(out, "| {w} | {n} | {vs} | {ws} | {rs} |").unwrap();
+        if is_outside(w) { &mut outside } else { &mut ours }.extend(r);
+        let (vs, ws, rs, sp) = (vm.show(), wi.show(), fmt_ratio(r), fmt_spread(dir, w));
+        let w = if is_outside(w) { format!("{w} (outside)") } else { w.to_string() };
+        writeln!(out, "| {w} | {n} | {vs} | {ws} | {rs} | {sp} |").unwrap();
     }
-    let geo = (!ratios.is_empty()).then(|| (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp());
-    let (g, k) = (fmt_ratio(geo), ratios.len());
-    writeln!(out, "| **geometric mean** ({k} workloads) | | | | **{g}** |").unwrap();
-    out.push_str("\nwasmi/wasmvm is the ratio of mean times per `run(n)`: above 1 means wasmvm is faster.\n");
+    for (label, rs) in [("ours", &ours), ("outside suite", &outside), ("all", &ratios)] {
+        let (g, k) = (fmt_ratio(geo_mean(rs)), rs.len());
+        writeln!(out, "| **geometric mean, {label}** ({k} workloads) | | | | **{g}** | |").unwrap();
+    }
+    out.push_str(
+        "\nwasmi/wasmvm is the ratio of mean times per `run(n)`: above 1 means wasmvm is faster. Spread: the \
+         standard deviation of criterion's samples relative to their mean. The outside suite (`workloads/suite/`) is \
+         built from crates.io packages' code.\n",
+    );
     out.push('\n');
     out.push_str(&render_simd(dir));
     if !failures.is_empty() {
@@ -514,12 +539,16 @@ mod tests {
         assert_eq!(fmt_ns(2_500_000.0), "2.50 ms");
         assert_eq!(ratio(&Cell::Ns(2.0), &Cell::Ns(5.0)), Some(2.5));
         assert_eq!(ratio(&Cell::Failed("x".into()), &Cell::Ns(5.0)), None);
+        assert_eq!(geo_mean(&[2.0, 8.0]), Some(4.0));
+        assert_eq!(geo_mean(&[]), None);
     }
 
     #[test]
     fn renders_empty_dir() {
         let t = render(Path::new("/nonexistent-criterion-dir"));
-        assert!(t.contains("| fib | ? | — | — | — |"), "{t}");
+        assert!(t.contains("| fib | ? | — | — | — | — / — |"), "{t}");
+        assert!(t.contains("| zlib (outside) | ? | — | — | — | — / — |"), "{t}");
+        assert!(t.contains("| **geometric mean, outside suite** (0 workloads) | | | | **—** | |"), "{t}");
         assert!(t.contains("threads: no results"), "{t}");
         assert!(t.contains("loader: no results"), "{t}");
     }

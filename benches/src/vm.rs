@@ -1,7 +1,9 @@
 //! A workload in wasmvm: compiled, instantiated with stub imports, `_initialize`d, ready for `run(n)`.
 //!
-//! Imports (only sqlite has any, all `wasi_snapshot_preview1`) are satisfied by stubs:
-//! `fd_prestat_get` returns `EBADF` (no preopened directories; `_initialize` calls it), every other one
+//! Imports (sqlite, brotli_c, Lua and the Rust programs of the outside suite have some, all
+//! `wasi_snapshot_preview1`) are satisfied by stubs: `fd_prestat_get` returns `EBADF` (no preopened
+//! directories; sqlite's `_initialize` calls it), `random_get` fills the buffer with a fixed pattern
+//! ([`random_fill`]; Rust's `HashMap::new()` asks it for keys: regex and pulldown_cmark), every other one
 //! traps if called (`run` calls none).
 
 use wasmvm::{Engine, ExternType, Instance, Linker, Module, Store, Trap, TypedFunc, Val, ValType};
@@ -10,6 +12,12 @@ use crate::workloads::Expected;
 
 /// WASI errno `EBADF`.
 pub const WASI_EBADF: i32 = 8;
+
+/// The deterministic "random" bytes the `random_get` stub writes (both engines): byte `k` of a call is
+/// `k * 167 + 13` (mod 256). The workloads' checksums do not depend on them (node gives real random bytes).
+pub fn random_fill(len: usize) -> Vec<u8> {
+    (0..len).map(|k| (k as u32).wrapping_mul(167).wrapping_add(13) as u8).collect()
+}
 
 /// The exported `run`: `i32 -> i32`, or `i32 -> i64` (matmul).
 #[derive(Clone, Copy)]
@@ -33,9 +41,16 @@ pub fn stub_linker(engine: &Engine, module: &Module) -> Result<Linker<()>, Strin
         };
         let name = import.name.clone();
         linker
-            .func_new(&import.module, &import.name, ty.clone(), move |_, _, results| {
+            .func_new(&import.module, &import.name, ty.clone(), move |mut caller, params, results| {
                 if name == "fd_prestat_get" {
                     results[0] = Val::I32(WASI_EBADF);
+                    Ok(())
+                } else if let ("random_get", [Val::I32(buf), Val::I32(len)]) = (name.as_str(), params) {
+                    let memory = caller.get_export("memory").and_then(|e| e.into_memory());
+                    let memory = memory.ok_or_else(|| Trap::host("random_get: no exported memory"))?;
+                    let bytes = random_fill(*len as u32 as usize);
+                    memory.write(&mut caller, *buf as u32 as u64, &bytes).map_err(|e| Trap::host(e.to_string()))?;
+                    results[0] = Val::I32(0);
                     Ok(())
                 } else {
                     Err(Trap::host(format!("stub import {name} called")))

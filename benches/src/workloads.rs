@@ -23,7 +23,47 @@ pub const WORKLOADS: &[&str] = &[
     "simd_search",
     "simd_rust",
     "tailcall",
+    // The outside suite (`OUTSIDE`): programs whose code comes from crates.io packages.
+    "zlib",
+    "bzip2",
+    "zstd",
+    "lz4",
+    "libdeflate",
+    "brotli_c",
+    "lua",
+    "lua_str",
+    "regex",
+    "serde_json",
+    "pulldown_cmark",
+    "miniz_oxide",
+    "sha2",
+    "blake3",
+    "aho_corasick",
+    "rand_chacha",
+    "toml",
+    "png",
+    "lz4_flex",
+    "csv",
+    "sqlparser",
+    "num_bigint",
+    "petgraph",
+    "libm",
+    "ruzstd",
+    "unicode_norm",
+    "snap",
+    "nom",
 ];
+
+/// The "outside" group, the tail of [`WORKLOADS`]: programs nobody here wrote, built from sources that
+/// crates.io packages ship (C from `-sys` crates, Rust crates for `wasm32-wasip1`) around a small driver
+/// of ours (`workloads/suite/NAME/`); their `.wasm` files are in `workloads/suite/`. The report gives
+/// this group its own geometric mean.
+pub const OUTSIDE: &[&str] = WORKLOADS.split_at(WORKLOADS.len() - 28).1;
+
+/// Is `name` in the outside group?
+pub fn is_outside(name: &str) -> bool {
+    OUTSIDE.contains(&name)
+}
 
 /// Environment variable selecting quick mode (small n, short measurements) when set to `1`.
 pub const QUICK_ENV: &str = "WASMVM_BENCH_QUICK";
@@ -41,14 +81,16 @@ pub fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("workloads")
 }
 
-/// The `.wasm` bytes of a workload; panics with the path if unreadable.
 /// The scalar build of a SIMD workload (`NAME.scalar.wasm`: the same source without `-msimd128`), if any.
 pub fn scalar_wasm(name: &str) -> Option<Vec<u8>> {
     std::fs::read(dir().join(format!("{name}.scalar.wasm"))).ok()
 }
 
+/// The `.wasm` bytes of a workload (`workloads/NAME.wasm`, or `workloads/suite/NAME.wasm` for the outside
+/// group); panics with the path if unreadable.
 pub fn wasm(name: &str) -> Vec<u8> {
-    let path = dir().join(format!("{name}.wasm"));
+    let sub = if is_outside(name) { "suite/" } else { "" };
+    let path = dir().join(format!("{sub}{name}.wasm"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
@@ -113,6 +155,13 @@ mod tests {
             assert!(!small_cases(w).is_empty());
             assert!(bench_case(w).n > 0);
         }
+    }
+
+    #[test]
+    fn outside_group() {
+        assert_eq!(OUTSIDE.first(), Some(&"zlib"));
+        assert!(is_outside("nom") && !is_outside("sqlite") && !is_outside("tailcall"));
+        assert!(OUTSIDE.len() >= 20);
     }
 
     #[test]

@@ -58,4 +58,6 @@ macro_rules! workload_tests {
     };
 }
 
-workload_tests!(fib sieve matmul sha256 switch indirect bulkmem malloc sqlite simd_blur simd_matmul simd_hash simd_search simd_rust tailcall);
+workload_tests!(fib sieve matmul sha256 switch indirect bulkmem malloc sqlite simd_blur simd_matmul simd_hash simd_search simd_rust tailcall
+    zlib bzip2 zstd lz4 libdeflate brotli_c lua lua_str regex serde_json pulldown_cmark miniz_oxide sha2 blake3
+    aho_corasick rand_chacha toml png lz4_flex csv sqlparser num_bigint petgraph libm ruzstd unicode_norm snap nom);

@@ -48,7 +48,10 @@
 #
 # Linking without -O keeps the clang driver from running wasm-opt (output does not depend on binaryen,
 # name section kept). Needs Debian packages clang-19 lld-19 libclang-rt-19-dev-wasm32 wasi-libc.
-# Usage: ./build.sh [name...]     (default: all workloads, then loader_malloc loader_lib)
+# The outside suite (programs whose code comes from crates.io packages: C from -sys crates' bundled sources,
+# Rust crates for wasm32-wasip1): `./build.sh suite [NAME...]` runs suite/build.sh (commands at its top),
+# which writes suite/NAME.wasm; `./build.sh suite-check` cross-checks them natively (suite/build.sh check-native).
+# Usage: ./build.sh [name...]     (default: all workloads, then loader_malloc loader_lib; not the suite)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -179,6 +182,13 @@ simd_check() {
     done
     return $fail
 }
+
+if [[ ${1:-} == suite ]]; then
+    shift
+    exec ./suite/build.sh "$@"
+elif [[ ${1:-} == suite-check ]]; then
+    exec ./suite/build.sh check-native
+fi
 
 names=("$@")
 [[ ${#names[@]} -eq 0 ]] && names=("${SIMPLE[@]}" "${SIMD[@]}" simd_rust sqlite "${LOADER[@]}")

@@ -6,7 +6,8 @@
 //   node check-node.mjs NAME N     print run(N) of NAME.wasm (NAME may be an absolute path without .wasm) and its time
 //
 // Each (name, n) uses a fresh instance: `_initialize` (reactor ctors) is called first, then run(n).
-// Workloads have no imports except sqlite.wasm, which gets node:wasi (no args, env or preopens).
+// Workloads without imports get none; the others (sqlite.wasm, the suite's Rust and Lua programs and
+// brotli_c) get node:wasi (no args, env or preopens).
 // A run() returning i64 (matmul) is printed as an unsigned decimal.
 process.removeAllListeners('warning'); // silence node:wasi's ExperimentalWarning
 // simd_rust uses relaxed-SIMD instructions, experimental in node 20's V8. --no-liftoff: node 20's
@@ -15,7 +16,7 @@ process.removeAllListeners('warning'); // silence node:wasi's ExperimentalWarnin
 // 1060), so simd_rust's run(1), which ends before V8 tiers up, would differ. No effect on other results.
 (await import('node:v8')).setFlagsFromString('--experimental-wasm-relaxed-simd --no-liftoff');
 const { WASI } = await import('node:wasi');
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,11 +39,43 @@ const N = {
   simd_search: [2, 10, 100],
   simd_rust: [1, 100, 1000],
   tailcall: [1000, 200000],
+  // The outside suite (suite/NAME.wasm: code from crates.io packages, see README.md)
+  zlib: [1, 3],
+  bzip2: [1, 2],
+  zstd: [1, 4],
+  lz4: [1, 2],
+  libdeflate: [1, 2],
+  brotli_c: [1, 4],
+  lua: [1, 2],
+  lua_str: [1, 2],
+  regex: [1, 8],
+  serde_json: [1, 12],
+  pulldown_cmark: [1, 4],
+  miniz_oxide: [1, 12],
+  sha2: [1, 20],
+  blake3: [1, 15],
+  aho_corasick: [1, 3],
+  rand_chacha: [1, 6],
+  toml: [1, 4],
+  png: [1, 3],
+  lz4_flex: [1, 8],
+  csv: [1, 10],
+  sqlparser: [1, 2],
+  num_bigint: [1, 2],
+  petgraph: [1, 3],
+  libm: [1, 3],
+  ruzstd: [1, 5],
+  unicode_norm: [1, 4],
+  snap: [1, 8],
+  nom: [1, 16],
 };
 
 const modules = {};
 function load(name) {
-  return (modules[name] ??= new WebAssembly.Module(readFileSync(name.startsWith("/") ? `${name}.wasm` : join(here, `${name}.wasm`))));
+  // The outside suite's modules are in suite/.
+  const path = name.startsWith("/") ? `${name}.wasm`
+    : existsSync(join(here, `${name}.wasm`)) ? join(here, `${name}.wasm`) : join(here, 'suite', `${name}.wasm`);
+  return (modules[name] ??= new WebAssembly.Module(readFileSync(path)));
 }
 
 function instantiate(name) {

@@ -1,14 +1,15 @@
 //! Shared by both benches: the wasmi side (wasmi is a dev-dependency only) and criterion settings.
 //!
-//! The wasmi side mirrors `wasmvm_benches::vm`: same stub imports (`fd_prestat_get` → `EBADF`, the
-//! rest trap), same `_initialize` + `run(n)` protocol, same checksum check.
+//! The wasmi side mirrors `wasmvm_benches::vm`: same stub imports (`fd_prestat_get` → `EBADF`,
+//! `random_get` → the same fixed bytes, the rest trap), same `_initialize` + `run(n)` protocol, same
+//! checksum check.
 
 use std::time::Duration;
 
 use criterion::measurement::Measurement;
 use criterion::{BenchmarkGroup, SamplingMode};
-use wasmi::{Engine, Error, ExternType, Instance, Linker, Module, Store, TypedFunc, Val, ValType};
-use wasmvm_benches::vm::WASI_EBADF;
+use wasmi::{Engine, Error, Extern, ExternType, Instance, Linker, Module, Store, TypedFunc, Val, ValType};
+use wasmvm_benches::vm::{WASI_EBADF, random_fill};
 use wasmvm_benches::workloads::{Expected, quick};
 
 /// Criterion settings for a group whose iterations take milliseconds or more (`long`) or not.
@@ -41,9 +42,16 @@ pub fn wasmi_stub_linker(engine: &Engine, module: &Module) -> Linker<()> {
         };
         let name = import.name().to_string();
         linker
-            .func_new(import.module(), import.name(), ty.clone(), move |_, _, results| {
+            .func_new(import.module(), import.name(), ty.clone(), move |mut caller, params, results| {
                 if name == "fd_prestat_get" {
                     results[0] = Val::I32(WASI_EBADF);
+                    Ok(())
+                } else if let ("random_get", [Val::I32(buf), Val::I32(len)]) = (name.as_str(), params) {
+                    let memory = caller.get_export("memory").and_then(Extern::into_memory);
+                    let memory = memory.ok_or_else(|| Error::new("random_get: no exported memory"))?;
+                    let bytes = random_fill(*len as u32 as usize);
+                    memory.write(&mut caller, *buf as u32 as usize, &bytes).map_err(|e| Error::new(e.to_string()))?;
+                    results[0] = Val::I32(0);
                     Ok(())
                 } else {
                     Err(Error::new(format!("stub import {name} called")))
