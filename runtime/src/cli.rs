@@ -6,6 +6,7 @@
 //! the program may already have done.
 
 use std::ffi::OsString;
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -348,7 +349,8 @@ fn run(mut args: RunArgs) -> Outcome {
         };
     }
     if args.map {
-        eprintln!(
+        let _ = writeln!(
+            std::io::stderr(),
             "wasmvm: --map: {} runs without the loader (no --preload, dylink.0 or imported table)",
             path.display()
         );

@@ -24,7 +24,9 @@ pub fn exit(status: i32, message: Option<&str>) -> ! {
     }
     let _ = std::io::stdout().flush();
     if let Some(m) = message {
-        eprintln!("error: {m}");
+        // Not `eprintln!`: it panics when stderr is a closed pipe, and a panic here would leave the
+        // process running with `EXITING` set (every other way out parks).
+        let _ = writeln!(std::io::stderr(), "error: {m}");
     }
     let _ = std::io::stderr().flush();
     std::process::exit(status)

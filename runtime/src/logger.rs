@@ -5,6 +5,7 @@
 //! and result. Lines look like `[DEBUG wasmvm_runtime::run] calling _start`.
 
 use log::{LevelFilter, Log, Metadata, Record};
+use std::io::Write as _;
 
 struct StderrLogger;
 
@@ -14,7 +15,7 @@ impl Log for StderrLogger {
     }
     fn log(&self, record: &Record<'_>) {
         if self.enabled(record.metadata()) {
-            eprintln!("[{} {}] {}", record.level(), record.target(), record.args());
+            let _ = writeln!(std::io::stderr(), "[{} {}] {}", record.level(), record.target(), record.args());
         }
     }
     fn flush(&self) {}

@@ -8,6 +8,7 @@
 mod cli;
 
 use clap::Parser;
+use std::io::Write as _;
 
 fn main() {
     std::panic::set_hook(Box::new(|info| {
@@ -21,7 +22,7 @@ fn main() {
         wasmvm_runtime::exit::exit(101, Some(&format!("internal error (a wasmvm bug): {msg}{place}")));
     }));
     if let Err(msg) = wasmvm_runtime::logger::init_from_env() {
-        eprintln!("warning: {msg}");
+        let _ = writeln!(std::io::stderr(), "warning: {msg}");
     }
     let cli = cli::Cli::parse_from(cli::implicit_run(std::env::args_os().collect()));
     let (status, message) = cli::execute(cli);

@@ -130,7 +130,7 @@ impl MultiProgram {
         let before_constructors = options.print_map.then(|| {
             BeforeConstructors::new(|space| {
                 let _ = std::io::stdout().flush();
-                eprint!("{}", map_of(space));
+                let _ = write!(std::io::stderr(), "{}", map_of(space));
             })
         });
         let opts = LoadOptions { needed, before_constructors, ..Default::default() };

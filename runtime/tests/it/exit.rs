@@ -151,3 +151,33 @@ fn the_library_wakes_blocked_threads_and_leaves_none_running() {
         drop(writer);
     }
 }
+
+/// A program that traps while wasmvm's stderr is a closed pipe (`wasmvm run x.wasm 2>&1 | head -1` once
+/// `head` has gone) ends at once with the trap's status. (Before: printing the error line panicked on
+/// `EPIPE` inside `exit`, the panic hook's own `exit` parked, and the process ran on forever; found with a
+/// Rust program of the outside benchmark suite whose output went through `head`.)
+#[test]
+fn a_trap_with_stderr_a_closed_pipe_ends_the_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = common::write_wat(dir.path(), "trap.wasm", r#"(module (func (export "_start") unreachable))"#);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_wasmvm"))
+        .arg("run")
+        .arg(wasm)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take()); // the reading end closes: every write to stderr fails with EPIPE
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().unwrap();
+            panic!("wasmvm did not end within 60 s of a trap with stderr a closed pipe");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(134), "{status:?}");
+}
