@@ -536,23 +536,8 @@ fn place<C: Ctx>(
             Kind::Pic => {
                 let d = p.dylink.as_ref().expect("PIC modules have dylink.0");
                 let (size, align) = (d.mem_size as u64, d.mem_align());
-                p.memory_base = match opts.memory_base.filter(|_| root) {
-                    Some(base) => {
-                        if !(base as u64).is_multiple_of(align) {
-                            return Err(Error::layout(
-                                &name,
-                                format!("memory base {base:#x} is not aligned to {align} bytes (dylink.0)"),
-                            ));
-                        }
-                        space
-                            .place_region(cx, base as u64, size, RegionKind::Module(name.clone()))
-                            .map_err(|e| Error::layout(&name, e))?;
-                        base
-                    }
-                    None => space
-                        .alloc_region(cx, size, align, RegionKind::Module(name.clone()))
-                        .map_err(|e| Error::layout(&name, e))?,
-                };
+                p.memory_base =
+                    module_region(cx, space, &name, opts.memory_base.filter(|_| root), (size, align), " (dylink.0)")?;
                 rb.mem.push(p.memory_base);
                 p.mem_size = d.mem_size;
                 if d.table_size > 0 {
@@ -592,6 +577,26 @@ fn place<C: Ctx>(
     Ok(())
 }
 
+/// A module's memory region of `(size, align)`: at `base` (the embedder's choice, which must be aligned as
+/// `align_from` says), or wherever it fits.
+fn module_region<C: Ctx>(
+    cx: &mut C,
+    space: &SpaceInner,
+    name: &str,
+    base: Option<u32>,
+    (size, align): (u64, u64),
+    align_from: &str,
+) -> Result<u32> {
+    let kind = RegionKind::Module(name.to_string());
+    match base {
+        Some(base) if !(base as u64).is_multiple_of(align) => {
+            Err(Error::layout(name, format!("memory base {base:#x} is not aligned to {align} bytes{align_from}")))
+        }
+        Some(base) => space.place_region(cx, base as u64, size, kind).map(|_| base).map_err(|e| Error::layout(name, e)),
+        None => space.alloc_region(cx, size, align, kind).map_err(|e| Error::layout(name, e)),
+    }
+}
+
 /// A module without `dylink.0`, for [`gather`]'s relocated modules until they are placed.
 const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
 
@@ -629,20 +634,7 @@ fn place_relocated<C: Ctx>(
         }
     }
     let (size, align) = (im.mem_size() as u64, 1u64 << im.p2align);
-    p.memory_base = match memory_base {
-        Some(base) => {
-            if !(base as u64).is_multiple_of(align) {
-                return Err(Error::layout(&name, format!("memory base {base:#x} is not aligned to {align} bytes")));
-            }
-            space
-                .place_region(cx, base as u64, size, RegionKind::Module(name.clone()))
-                .map_err(|e| Error::layout(&name, e))?;
-            base
-        }
-        None => space
-            .alloc_region(cx, size, align, RegionKind::Module(name.clone()))
-            .map_err(|e| Error::layout(&name, e))?,
-    };
+    p.memory_base = module_region(cx, space, &name, memory_base, (size, align), "")?;
     rb.mem.push(p.memory_base);
     p.mem_size = im.mem_size();
     if im.table_len > 0 {
