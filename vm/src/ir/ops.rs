@@ -9,6 +9,10 @@
 use crate::error::TrapCode;
 
 /// A value that lives in an 8-byte frame slot.
+///
+/// **Invariant**: a 32-bit value (i32, f32) in a slot is zero-extended: its high 32 bits are 0. Every
+/// producer keeps it (`to_slot` here, loads' `extend`, constants, globals, host results — `Linker::func_raw`
+/// clears them after the host function), and the translator relies on it: `i64.extend_i32_u` emits nothing.
 pub(crate) trait SlotValue: Copy {
     fn from_slot(v: u64) -> Self;
     fn to_slot(self) -> u64;
@@ -111,6 +115,13 @@ macro_rules! binary_ops {
                         .ok().map(SlotValue::to_slot),)*
                     $($($enum::$iname => <$iname as BinaryOp>::eval(SlotValue::from_slot(a), SlotValue::from_slot(b))
                         .ok().map(SlotValue::to_slot),)*)?
+                }
+            }
+            /// Are the operands 32-bit values (i32, f32), read from the low half of their slots?
+            pub(crate) fn narrow(self) -> bool {
+                match self {
+                    $($enum::$name => std::mem::size_of::<$A>() == 4 && std::mem::size_of::<$B>() == 4,)*
+                    $($($enum::$iname => std::mem::size_of::<$IA>() == 4 && std::mem::size_of::<$IB>() == 4,)*)?
                 }
             }
             /// Run `f` with the instruction's type (to instantiate generic handlers).

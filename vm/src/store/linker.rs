@@ -9,7 +9,7 @@ use super::{AsContextMut, Caller, Extern, Instance, IntoFunc, RawHostFn, Store};
 use crate::engine::Engine;
 use crate::error::{Error, Result, Trap};
 use crate::module::Module;
-use crate::types::FuncType;
+use crate::types::{FuncType, ValType};
 use crate::value::Val;
 
 enum Definition {
@@ -98,6 +98,10 @@ impl<T: 'static> Linker<T> {
     }
 
     /// Define a host function that works on raw slots (for runtimes that marshal values themselves).
+    ///
+    /// The arguments are in `slots` (one slot per value, two for a `v128`, low half first); the function
+    /// writes its results over them from slot 0. An i32 or f32 argument has its high 32 bits zero, and an
+    /// i32 or f32 result is taken from the low 32 bits of its slot (the high ones are cleared after the call).
     pub fn func_raw(
         &mut self,
         module: &str,
@@ -105,7 +109,23 @@ impl<T: 'static> Linker<T> {
         ty: FuncType,
         f: impl Fn(Caller<'_, T>, &mut [u64]) -> Result<(), Trap> + Send + Sync + 'static,
     ) -> Result<&mut Self> {
-        self.insert(module, name, Definition::Host(ty, super::func::raw_host(f)))
+        // The slots of 32-bit results: the interpreter keeps 32-bit values zero-extended in slots.
+        let mut narrow = Vec::new();
+        let mut at = 0;
+        for t in ty.results() {
+            if matches!(t, ValType::I32 | ValType::F32) {
+                narrow.push(at);
+            }
+            at += t.slots() as usize;
+        }
+        let raw = super::func::raw_host(move |caller: Caller<'_, T>, slots: &mut [u64]| {
+            f(caller, slots)?;
+            for &i in &narrow {
+                slots[i] &= u32::MAX as u64;
+            }
+            Ok(())
+        });
+        self.insert(module, name, Definition::Host(ty, raw))
     }
 
     /// Define every export of `instance` under the module name `module`.

@@ -644,7 +644,11 @@ impl Translator<'_> {
                     let h = br_cmp_handlers(CmpOp::I32Ne).add.pick(when).pick(inc_slot).imm;
                     self.emit_branch(h, AddBrCmp { dst: f.dst, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
-                LastKind::Other | LastKind::Bin(..) | LastKind::AddShl(..) | LastKind::SimdBin(..) => {
+                LastKind::Other
+                | LastKind::Wrap(_)
+                | LastKind::Bin(..)
+                | LastKind::AddShl(..)
+                | LastKind::SimdBin(..) => {
                     unreachable!("not fusable")
                 }
             }

@@ -157,6 +157,8 @@ enum LastKind {
     Cmp(crate::ir::ops::CmpOp, Src, Src),
     Eqz32(Slot),
     Eqz64(Slot),
+    /// `i32.wrap_i64` of the i64 in this slot (removable when the consumer reads only the low half).
+    Wrap(Slot),
     /// A load from a private memory: kind and addressing (for load-and-branch fusion).
     Load(crate::ir::ops::LoadKind, LoadAddr),
     /// A SIMD binary operation on two vector slots (for multiply-add fusion).

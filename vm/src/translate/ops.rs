@@ -308,6 +308,7 @@ impl Translator<'_> {
     fn binary(&mut self, op: BinOp) {
         let b = self.pop();
         let a = self.pop();
+        let (b, a) = if op.narrow() { (self.skip_wrap(b), self.skip_wrap(a)) } else { (b, a) };
         if let (Src::Imm(x), Src::Imm(y)) = (a, b)
             && let Some(r) = op.fold(x, y)
         {
@@ -358,6 +359,23 @@ impl Translator<'_> {
         self.push(Operand::Temp);
     }
 
+    /// An i32 operand that the last instruction computed with `i32.wrap_i64`: remove the wrap and read the
+    /// i64 in place. Only for consumers that read the low 32 bits of their operands and nothing else — a
+    /// binary operation or comparison of 32-bit operands (`op.narrow()`), and their fused forms (`from_slot`
+    /// of a 32-bit type, `as u32`, 32-bit effective addresses) — never for one that passes the slot on as
+    /// it is (`local.set`, `select`, a call argument) or reads it whole: the free `i64.extend_i32_u` makes
+    /// the wrapped value an operand of i64 operations, which must see its high half cleared.
+    fn skip_wrap(&mut self, s: Src) -> Src {
+        if let Src::Slot(t) = s
+            && let Some(last) = self.fusable_producer(t)
+            && let LastKind::Wrap(x) = last.kind
+        {
+            self.drop_last(last);
+            return Src::Slot(x);
+        }
+        s
+    }
+
     /// `(x INNER y) OP c` where the inner operation is the last instruction and its result is one of this
     /// operation's operands: emit both as one `bin2` instruction.
     fn fuse_pair(&mut self, op: BinOp, a: Src, b: Src, dst: crate::ir::Slot) -> bool {
@@ -394,6 +412,7 @@ impl Translator<'_> {
     fn compare(&mut self, op: CmpOp) {
         let b = self.pop();
         let a = self.pop();
+        let (b, a) = if op.narrow() { (self.skip_wrap(b), self.skip_wrap(a)) } else { (b, a) };
         if let (Src::Imm(x), Src::Imm(y)) = (a, b)
             && let Some(r) = op.fold(x, y)
         {
@@ -432,12 +451,19 @@ impl Translator<'_> {
         let kind = match op {
             UnOp::I32Eqz => LastKind::Eqz32(src),
             UnOp::I64Eqz => LastKind::Eqz64(src),
+            UnOp::I32WrapI64 => LastKind::Wrap(src),
             _ => LastKind::Other,
         };
-        // Reinterpretations and i32.wrap are bit-level no-ops on slots: a copy (or nothing) suffices.
+        // Reinterpretations are bit-level no-ops on slots, and so is `i64.extend_i32_u`: an i32 (or f32) in a
+        // slot is always zero-extended (every producer writes `v as u32 as u64`, see `ir::ops::SlotValue`), so
+        // it already is its own u64. A copy (or nothing) suffices.
         if matches!(
             op,
-            UnOp::I32ReinterpretF32 | UnOp::I64ReinterpretF64 | UnOp::F32ReinterpretI32 | UnOp::F64ReinterpretI64
+            UnOp::I32ReinterpretF32
+                | UnOp::I64ReinterpretF64
+                | UnOp::F32ReinterpretI32
+                | UnOp::F64ReinterpretI64
+                | UnOp::I64ExtendI32U
         ) {
             self.push(match a {
                 Src::Slot(s) if s < self.num_locals => Operand::Local(s),

@@ -45,4 +45,16 @@
     (i32.add
       (select (local.get 0) (local.get 1) (i32.lt_s (local.get 2) (i32.const 10)))
       (select (local.get 0) (local.get 1) (i32.ge_u (local.get 2) (local.get 0)))))
+;; `i64.extend_i32_u` emits nothing (an i32 in a slot is zero-extended): the shift reads the parameter
+  ;; in place. `i32.wrap_i64` is an instruction where its result is passed on as it is (extended again).
+  (func $extend_u (param i32 i64) (result i64)
+    (i64.or (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32))
+            (i64.extend_i32_u (i32.wrap_i64 (local.get 1)))))
+  ;; ... but not where an i32 operation consumes it (they read only the low half of a slot): the rotate
+  ;; reads the local, the add the shift's result, the comparison (fused into the branch) the local.
+  (func $wrap_consumed (param i64 i32) (result i32)
+    (block
+      (br_if 0 (i32.lt_u (i32.wrap_i64 (local.get 0)) (local.get 1)))
+      (local.set 1 (i32.rotl (i32.wrap_i64 (local.get 0)) (i32.const 16))))
+    (i32.add (local.get 1) (i32.wrap_i64 (i64.shr_u (local.get 0) (i64.const 32)))))
 )

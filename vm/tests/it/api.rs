@@ -121,6 +121,38 @@ fn host_function_in_a_chosen_slot_and_the_calling_instance() {
     assert_eq!(store.data(), &vec![inst.slot()]);
 }
 
+/// A raw host function's i32 result is its slot's low 32 bits, even if it wrote garbage above them: the
+/// interpreter keeps 32-bit values zero-extended in slots, and `i64.extend_i32_u` relies on it.
+#[test]
+fn raw_host_i32_results_are_zero_extended() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let m = module(
+        &engine,
+        r#"(module (import "h" "neg" (func $neg (result i32 f32 i64)))
+        (func (export "go") (result i64 i64 i64) (local f32) (local i64)
+          (call $neg)
+          (local.set 1)
+          (local.set 0)
+          (i64.extend_i32_u)
+          (i64.extend_i32_u (i32.reinterpret_f32 (local.get 0)))
+          (local.get 1)))"#,
+    );
+    let mut linker = Linker::new(&engine);
+    let ty = FuncType::new([], [ValType::I32, ValType::F32, ValType::I64]);
+    linker
+        .func_raw("h", "neg", ty, |_, slots| {
+            slots[0] = u64::MAX; // i32 -1, sign-extended: not the slot form
+            slots[1] = 0xdead_beef_3f80_0000; // f32 1.0 with garbage above
+            slots[2] = u64::MAX; // i64 -1
+            Ok(())
+        })
+        .unwrap();
+    let inst = linker.instantiate(&mut store, &m).unwrap();
+    let go = inst.get_func(&store, "go").unwrap().typed::<(), (i64, i64, i64)>(&store).unwrap();
+    assert_eq!(go.call(&mut store, ()).unwrap(), (0xffff_ffff, 0x3f80_0000, -1));
+}
+
 /// `func_wrap` and `Func::wrap` take closures without a `Caller` too, as wasmtime's do: plain `Fn(A, B) -> R`,
 /// with or without a `Result<_, Trap>`, next to the `Fn(Caller<T>, A, B) -> R` form.
 #[test]
