@@ -62,6 +62,8 @@ pub struct Report {
     pub dispatches: u64,
     /// Wasm operators executed (estimated, see the module docs).
     pub wasm_ops: u64,
+    /// Dispatches of instructions that read the result of the instruction just before them.
+    pub chained: u64,
     /// Dispatches per wasmvm instruction name, most frequent first.
     pub by_instruction: Vec<(String, u64)>,
     /// Per wasm operator (mnemonic): (estimated executions, dispatches of the instructions it translated to),
@@ -97,7 +99,15 @@ pub fn report(module: &crate::Module, wasm: &[u8]) -> crate::Result<Report> {
             }
             let base = code.code.as_ptr() as usize;
             let mut prev: Option<u32> = None;
+            let mut last_dst: Option<String> = None;
             for m in &code.marks {
+                let mut text = String::new();
+                (m.info.decode)(&code.code, m.pos, &mut text);
+                let fields: Vec<&str> = text.split(' ').collect();
+                let chained = last_dst.as_ref().is_some_and(|d| {
+                    fields.iter().any(|f| !f.starts_with("dst=") && f.split('=').nth(1) == Some(d.as_str()))
+                });
+                last_dst = fields.iter().find_map(|f| f.strip_prefix("dst=")).map(str::to_string);
                 let at = base + m.pos;
                 // SAFETY: `m.pos` is an instruction of this code, which starts with its handler's address.
                 let handler = unsafe { code.code.as_ptr().add(m.pos).cast::<usize>().read_unaligned() };
@@ -116,6 +126,9 @@ pub fn report(module: &crate::Module, wasm: &[u8]) -> crate::Result<Report> {
                     continue;
                 }
                 report.dispatches += n;
+                if chained {
+                    report.chained += n;
+                }
                 report.wasm_ops += n * stands_for.len() as u64;
                 *by_instr.entry(m.info.name()).or_default() += n;
                 for op in stands_for {
@@ -149,8 +162,10 @@ impl std::fmt::Display for Report {
         let pct = |n: u64| 100.0 * n as f64 / self.dispatches.max(1) as f64;
         writeln!(
             f,
-            "dispatches {}, wasm operators ~{}, dispatches per wasm operator {per:.3}",
-            self.dispatches, self.wasm_ops
+            "dispatches {}, wasm operators ~{}, dispatches per wasm operator {per:.3}, chained {:.1}%",
+            self.dispatches,
+            self.wasm_ops,
+            pct(self.chained)
         )?;
         writeln!(f, "\n| instruction | dispatches | % |\n| --- | ---: | ---: |")?;
         for (name, n) in self.by_instruction.iter().take(25) {
