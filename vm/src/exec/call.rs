@@ -574,7 +574,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
         trap_ip: std::ptr::null(),
         unwind_fp: std::ptr::null_mut(),
         #[cfg(not(wasmvm_tail))]
-        regs: super::Regs { ip: std::ptr::null(), fp, mem: std::ptr::null_mut(), len: 0 },
+        regs: super::Regs { ip: std::ptr::null(), fp, mem: std::ptr::null_mut(), len: 0, acc: 0 },
     };
     (*stack).depth += 1;
     let exit = run(&mut ctx, entry.code, fp);

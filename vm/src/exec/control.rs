@@ -134,9 +134,19 @@ pub(crate) unsafe fn add_br_cmp64<
     store_then_branch::<Op, WHEN, RHS_SLOT>(p, v, ip, fp, mem, len, ctx)
 }
 
+/// `br_table`; `ACC_IN`: the index is the accumulator.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn br_table(p: BrTable, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    let index = (get(fp, p.index) as u32).min(p.len);
+pub(crate) unsafe fn br_table<const ACC_IN: bool>(
+    p: BrTable,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let index = (if ACC_IN { acc } else { get(fp, p.index) } as u32).min(p.len);
     let table = next(&p, ip).cast::<i32>();
     let offset = table.add(index as usize).read_unaligned();
     dispatch!(jump(ip, offset), fp, mem, len, ctx)

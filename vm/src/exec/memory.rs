@@ -61,8 +61,12 @@ pub(crate) unsafe fn fresh_len(ctx: &Activation) -> usize {
 /// call, so the fast path needs no stack frame).
 macro_rules! check {
     ($ip:expr, $fp:expr, $mem:expr, $ctx:expr, $shared:expr, $ea:expr, $size:expr, $len:ident) => {
+        check!($ip, $fp, $mem, $ctx, $shared, $ea, $size, $len; 0)
+    };
+    // `$acc`: the accumulator the instruction was given (it runs again if a shared memory grew).
+    ($ip:expr, $fp:expr, $mem:expr, $ctx:expr, $shared:expr, $ea:expr, $size:expr, $len:ident; $acc:expr) => {
         if $ea + $size > $len {
-            return out_of_bounds::<$shared>($ip, $fp, $mem, $len, $ctx);
+            return out_of_bounds::<$shared>($ip, $fp, $mem, $len, $ctx, $acc);
         }
     };
 }
@@ -78,11 +82,12 @@ pub(crate) unsafe fn out_of_bounds<const SHARED: bool>(
     mem: Mem,
     len: usize,
     ctx: &mut Activation,
+    acc: u64,
 ) -> Exit {
     if SHARED {
         let fresh = fresh_len(ctx);
         if fresh > len {
-            dispatch!(ip, fp, mem, fresh, ctx)
+            dispatch!(ip, fp, mem, fresh, ctx; acc)
         }
     }
     trap(ctx, ip, TrapCode::MemoryOutOfBounds)
@@ -106,6 +111,47 @@ macro_rules! load_handler {
             dispatch!(next(&$p, ip), $fp, mem, len, ctx)
         }
     };
+}
+
+/// `dst = load(fp[addr] + offset)`; `ACC_IN`: the address is the accumulator; `ACC_OUT`: the value goes
+/// to the accumulator.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn load<Op: LoadOp, const SHARED: bool, const ACC_IN: bool, const ACC_OUT: bool>(
+    p: Load,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let ea = ea(if ACC_IN { acc } else { get(fp, p.addr) }, p.offset);
+    check!(ip, fp, mem, ctx, SHARED, ea, Op::SIZE, len; acc);
+    let v = Op::extend(read::<SHARED>(mem.add(ea), Op::SIZE));
+    if ACC_OUT {
+        dispatch!(next(&p, ip), fp, mem, len, ctx; v)
+    }
+    set(fp, p.dst, v);
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+/// `store(fp[addr] + offset, fp[value])`; `ACC_IN`: the value is the accumulator.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn store<Op: StoreOp, const SHARED: bool, const ACC_IN: bool>(
+    p: Store,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let ea = ea(get(fp, p.addr), p.offset);
+    check!(ip, fp, mem, ctx, SHARED, ea, Op::SIZE, len; acc);
+    write::<SHARED>(mem.add(ea), Op::SIZE, if ACC_IN { acc } else { get(fp, p.value) });
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
 /// Defines a store handler from its operand struct, effective-address and value expressions.
@@ -140,11 +186,9 @@ unsafe fn scaled<const SHIFT: u32>(fp: Fp, a: Slot, b: Slot) -> u64 {
     get(fp, a).wrapping_add(get(fp, b) << SHIFT)
 }
 
-load_handler!(load, Load, [], |p, fp| ea(get(fp, p.addr), p.offset));
 load_handler!(load_abs, LoadAbs, [], |p, fp| p.ea as usize);
 load_handler!(load_ss, LoadSS, [, const SHIFT: u32], |p, fp| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset));
 load_handler!(load_si, LoadSI, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset));
-store_handler!(store, Store, [], |p, fp| ea(get(fp, p.addr), p.offset), get(fp, p.value));
 store_handler!(store_imm, StoreImm, [], |p, fp| ea(get(fp, p.addr), p.offset), p.value);
 store_handler!(store_abs, StoreAbs, [], |p, fp| p.ea as usize, get(fp, p.value));
 store_handler!(store_ss, StoreSS, [, const SHIFT: u32], |p, fp| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), get(fp, p.value));

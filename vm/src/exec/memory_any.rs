@@ -64,7 +64,7 @@ pub(crate) unsafe fn fail<const SHARED: bool, const REG: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    if REG { out_of_bounds::<SHARED>(ip, fp, mem, len, ctx) } else { trap(ctx, ip, TrapCode::MemoryOutOfBounds) }
+    if REG { out_of_bounds::<SHARED>(ip, fp, mem, len, ctx, 0) } else { trap(ctx, ip, TrapCode::MemoryOutOfBounds) }
 }
 
 /// The host address of a `size`-byte access of an `_m` instruction `p` (memory `p.mem`, address in slot

@@ -8,6 +8,17 @@
 //! builds LLVM compiles these calls to jumps, so the hot state stays in registers and the host stack never
 //! grows. Unoptimised builds run the same handlers from a loop (see `build.rs`).
 //!
+//! # The accumulator
+//! A sixth argument, `acc`, carries a value from one instruction to the next in a machine register. About
+//! 30–70% of executed instructions read the result of the instruction just before them (`benches/DISPATCH.md`,
+//! "chained"); through a frame slot that is a store, a load and a store-to-load forwarding delay on the
+//! critical path of every such pair. So when an instruction's result is a temporary that only the next
+//! instruction reads, the translator picks the producer's variant that leaves the result in `acc`
+//! (`ACC_OUT`) and the consumer's that reads that operand from `acc` (`ACC_IN`); both are const flags of
+//! the same family (`binary_ss`, `load`, ...), so each variant is the same code with the slot access
+//! swapped. Every other handler passes 0. Wasmi 2.0, Wasm3 and Stitch keep results in accumulator
+//! registers the same way.
+//!
 //! # Calls
 //! A wasm → wasm call never recurses on the host stack: it pushes a [`Frame`] (return address, caller `fp`
 //! and instance) on the store's frame stack and continues in the callee. The callee's frame starts at the
@@ -42,8 +53,9 @@ pub(crate) type Fp = *mut u64;
 /// Base address of the current instance's memory 0 (dangling if it has none).
 pub(crate) type Mem = *mut u8;
 
-/// Executes one instruction. See the module docs.
-pub(crate) type Handler = unsafe fn(Ip, Fp, Mem, usize, &mut Activation) -> Exit;
+/// Executes one instruction. See the module docs. The last argument is the accumulator (see the module
+/// docs): the previous instruction's result when it wrote it there instead of a slot.
+pub(crate) type Handler = unsafe fn(Ip, Fp, Mem, usize, &mut Activation, u64) -> Exit;
 
 /// Why the handler chain stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,6 +86,7 @@ pub(crate) struct Regs {
     pub fp: Fp,
     pub mem: Mem,
     pub len: usize,
+    pub acc: u64,
 }
 
 /// Per-activation execution context (lives on the host stack of `run`).
@@ -101,18 +114,23 @@ pub(crate) struct Activation {
     pub regs: Regs,
 }
 
-/// Continue with the instruction at `$ip`.
+/// Continue with the instruction at `$ip`; `; $acc` hands it a value in the accumulator (otherwise it
+/// gets 0: only an instruction translated to read the accumulator reads it).
 macro_rules! dispatch {
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {
+        $crate::exec::dispatch!($ip, $fp, $mem, $len, $ctx; 0)
+    };
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr; $acc:expr) => {{
         let ip: $crate::exec::Ip = $ip;
+        let acc: u64 = $acc;
         #[cfg(wasmvm_tail)]
         {
             let handler = ip.cast::<$crate::exec::Handler>().read_unaligned();
-            return handler(ip, $fp, $mem, $len, $ctx);
+            return handler(ip, $fp, $mem, $len, $ctx, acc);
         }
         #[cfg(not(wasmvm_tail))]
         {
-            $ctx.regs = $crate::exec::Regs { ip, fp: $fp, mem: $mem, len: $len };
+            $ctx.regs = $crate::exec::Regs { ip, fp: $fp, mem: $mem, len: $len, acc };
             return $crate::exec::Exit::Continue;
         }
     }};
@@ -173,15 +191,15 @@ pub(crate) unsafe fn run(ctx: &mut Activation, ip: Ip, fp: Fp) -> Exit {
     #[cfg(wasmvm_tail)]
     {
         let handler = ip.cast::<Handler>().read_unaligned();
-        handler(ip, fp, mem, len, ctx)
+        handler(ip, fp, mem, len, ctx, 0)
     }
     #[cfg(not(wasmvm_tail))]
     {
-        ctx.regs = Regs { ip, fp, mem, len };
+        ctx.regs = Regs { ip, fp, mem, len, acc: 0 };
         loop {
-            let Regs { ip, fp, mem, len } = ctx.regs;
+            let Regs { ip, fp, mem, len, acc } = ctx.regs;
             let handler = ip.cast::<Handler>().read_unaligned();
-            match handler(ip, fp, mem, len, ctx) {
+            match handler(ip, fp, mem, len, ctx, acc) {
                 Exit::Continue => continue,
                 other => return other,
             }

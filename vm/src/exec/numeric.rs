@@ -6,55 +6,56 @@ use crate::ir::Slot;
 use crate::ir::isa::*;
 use crate::ir::ops::{BinaryOp, SlotValue, UnaryOp};
 
-#[inline(always)]
-unsafe fn finish<T: SlotValue>(
-    r: Result<T, crate::error::TrapCode>,
-    dst: Slot,
-    fp: Fp,
-    ip: Ip,
-    ctx: &mut Activation,
-) -> Result<(), Exit> {
-    match r {
-        Ok(v) => {
-            set(fp, dst, v.to_slot());
-            Ok(())
+/// Finish an instruction with result `r`: into `fp[dst]`, or into the accumulator (`ACC_OUT`) for the next
+/// instruction; a trap if `r` is one.
+macro_rules! result {
+    ($r:expr, $p:ident, $ip:ident, $fp:ident, $mem:ident, $len:ident, $ctx:ident, $acc_out:expr) => {
+        match $r {
+            Ok(v) => {
+                let v = SlotValue::to_slot(v);
+                if $acc_out {
+                    dispatch!(next(&$p, $ip), $fp, $mem, $len, $ctx; v)
+                }
+                set($fp, $p.dst, v);
+                dispatch!(next(&$p, $ip), $fp, $mem, $len, $ctx)
+            }
+            Err(code) => trap($ctx, $ip, code),
         }
-        Err(code) => Err(trap(ctx, ip, code)),
-    }
+    };
 }
 
+/// `dst = a OP b`; `ACC_IN` 1 or 2: `a` or `b` is the accumulator instead of its slot.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn binary_ss<Op: BinaryOp>(
+pub(crate) unsafe fn binary_ss<Op: BinaryOp, const ACC_IN: u8, const ACC_OUT: bool>(
     p: BinSS,
     ip: Ip,
     fp: Fp,
     mem: Mem,
     len: usize,
     ctx: &mut Activation,
+    acc: u64,
 ) -> Exit {
-    let a = Op::Lhs::from_slot(get(fp, p.a));
-    let b = Op::Rhs::from_slot(get(fp, p.b));
-    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ip, ctx) {
-        return e;
-    }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    let a = Op::Lhs::from_slot(if ACC_IN == 1 { acc } else { get(fp, p.a) });
+    let b = Op::Rhs::from_slot(if ACC_IN == 2 { acc } else { get(fp, p.b) });
+    result!(Op::eval(a, b), p, ip, fp, mem, len, ctx, ACC_OUT)
 }
 
+/// `dst = a OP imm`; `ACC_IN`: `a` is the accumulator.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn binary_si<Op: BinaryOp>(
+pub(crate) unsafe fn binary_si<Op: BinaryOp, const ACC_IN: bool, const ACC_OUT: bool>(
     p: BinSI,
     ip: Ip,
     fp: Fp,
     mem: Mem,
     len: usize,
     ctx: &mut Activation,
+    acc: u64,
 ) -> Exit {
-    let a = Op::Lhs::from_slot(get(fp, p.a));
+    let a = Op::Lhs::from_slot(if ACC_IN { acc } else { get(fp, p.a) });
     let b = Op::Rhs::from_slot(p.imm);
-    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ip, ctx) {
-        return e;
-    }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    result!(Op::eval(a, b), p, ip, fp, mem, len, ctx, ACC_OUT)
 }
 
 #[inline(always)]
@@ -68,19 +69,23 @@ pub(crate) unsafe fn binary_is<Op: BinaryOp>(
 ) -> Exit {
     let a = Op::Lhs::from_slot(p.imm);
     let b = Op::Rhs::from_slot(get(fp, p.b));
-    if let Err(e) = finish(Op::eval(a, b), p.dst, fp, ip, ctx) {
-        return e;
-    }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    result!(Op::eval(a, b), p, ip, fp, mem, len, ctx, false)
 }
 
+/// `dst = OP src`; `ACC_IN`: `src` is the accumulator.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn unary<Op: UnaryOp>(p: Un, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    let a = Op::In::from_slot(get(fp, p.src));
-    if let Err(e) = finish(Op::eval(a), p.dst, fp, ip, ctx) {
-        return e;
-    }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+pub(crate) unsafe fn unary<Op: UnaryOp, const ACC_IN: bool, const ACC_OUT: bool>(
+    p: Un,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let a = Op::In::from_slot(if ACC_IN { acc } else { get(fp, p.src) });
+    result!(Op::eval(a), p, ip, fp, mem, len, ctx, ACC_OUT)
 }
 
 /// `dst = a + (b << SHIFT)` (i32): an `i32.shl` by a constant fused into the `i32.add` that consumes it
@@ -119,10 +124,7 @@ pub(crate) unsafe fn bin2<Inner: BinaryOp, Outer: BinaryOp, const B_IMM: bool, c
     } else {
         Outer::eval(Outer::Lhs::from_slot(inner), Outer::Rhs::from_slot(c))
     };
-    if let Err(e) = finish(r, p.dst, fp, ip, ctx) {
-        return e;
-    }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    result!(r, p, ip, fp, mem, len, ctx, false)
 }
 
 /// The wide-arithmetic proposal: 128-bit sums and differences of (low, high) i64 pairs, and the full

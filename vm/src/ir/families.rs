@@ -55,11 +55,12 @@ pub(crate) fn add_shl_by(shift: u32) -> Instr<BinSS> {
     }
 }
 
-/// The handlers of one binary instruction, by operand shape.
+/// The handlers of one binary instruction, by operand shape (and accumulator variant: `a` or `b` from the
+/// accumulator for `ss`, `a` for `si`).
 #[derive(Clone, Copy)]
 pub(crate) struct BinaryHandlers {
-    pub ss: Instr<BinSS>,
-    pub si: Instr<BinSI>,
+    pub ss: AccVariants<BinSS, 3>,
+    pub si: AccVariants<BinSI, 2>,
     pub is: Instr<BinIS>,
 }
 
@@ -67,16 +68,43 @@ pub(crate) struct GetBinary;
 impl BinaryVisitor for GetBinary {
     type Output = BinaryHandlers;
     fn visit<Op: BinaryOp + 'static>(self) -> BinaryHandlers {
-        BinaryHandlers { ss: binary_ss::op::<Op>(), si: binary_si::op::<Op>(), is: binary_is::op::<Op>() }
+        BinaryHandlers {
+            ss: AccVariants {
+                by: [
+                    [binary_ss::op::<Op, 0, false>(), binary_ss::op::<Op, 0, true>()],
+                    [binary_ss::op::<Op, 1, false>(), binary_ss::op::<Op, 1, true>()],
+                    [binary_ss::op::<Op, 2, false>(), binary_ss::op::<Op, 2, true>()],
+                ],
+            },
+            si: AccVariants {
+                by: [
+                    [binary_si::op::<Op, false, false>(), binary_si::op::<Op, false, true>()],
+                    [binary_si::op::<Op, true, false>(), binary_si::op::<Op, true, true>()],
+                ],
+            },
+            is: binary_is::op::<Op>(),
+        }
     }
 }
 
 pub(crate) struct GetUnary;
 impl UnaryVisitor for GetUnary {
-    type Output = isa::Instr<Un>;
-    fn visit<Op: UnaryOp + 'static>(self) -> isa::Instr<Un> {
-        unary::op::<Op>()
+    type Output = AccVariants<Un, 2>;
+    fn visit<Op: UnaryOp + 'static>(self) -> AccVariants<Un, 2> {
+        AccVariants {
+            by: [
+                [unary::op::<Op, false, false>(), unary::op::<Op, false, true>()],
+                [unary::op::<Op, true, false>(), unary::op::<Op, true, true>()],
+            ],
+        }
     }
+}
+
+/// `br_table` reading its index from a slot, or from the accumulator.
+pub(crate) fn br_table_variants() -> AccVariants<BrTable, 2> {
+    let (plain, acc) = (br_table::op::<false>(), br_table::op::<true>());
+    // No result: the `acc_out` column is never picked.
+    AccVariants { by: [[plain, plain], [acc, acc]] }
 }
 
 /// The handlers of a fused pair `(a INNER b) OUTER c`: is `b` an immediate, is `c` an immediate, and is the
@@ -181,6 +209,8 @@ macro_rules! by_memory {
 /// The handlers of one load kind by addressing form.
 pub(crate) struct LoadHandlers {
     pub slot: ByMemory<isa::Instr<Load>>,
+    /// `slot` for private memories, with its accumulator variants (address in, value out).
+    pub slot_acc: AccVariants<Load, 2>,
     pub abs: ByMemory<isa::Instr<LoadAbs>>,
     pub si: ByMemory<isa::Instr<LoadSI>>,
     /// Base plus scaled index, by shift (0..=3).
@@ -197,7 +227,13 @@ impl LoadVisitor for GetLoad {
     type Output = LoadHandlers;
     fn visit<Op: LoadOp + 'static>(self) -> LoadHandlers {
         LoadHandlers {
-            slot: by_memory!(load::<Op>),
+            slot: by_memory!(load::<Op, false, false>),
+            slot_acc: AccVariants {
+                by: [
+                    [load::op::<Op, false, false, false>(), load::op::<Op, false, false, true>()],
+                    [load::op::<Op, false, true, false>(), load::op::<Op, false, true, true>()],
+                ],
+            },
             abs: by_memory!(load_abs::<Op>),
             si: by_memory!(load_si::<Op>),
             ss: [
@@ -234,6 +270,8 @@ pub(crate) fn store_handlers(kind: super::ops::StoreKind) -> &'static StoreHandl
 /// The handlers of one store width by addressing form and value kind.
 pub(crate) struct StoreHandlers {
     pub slot: ByMemory<isa::Instr<Store>>,
+    /// `slot` for private memories, with its accumulator variant (the value from the accumulator).
+    pub slot_acc: AccVariants<Store, 2>,
     pub imm: ByMemory<isa::Instr<StoreImm>>,
     pub abs: ByMemory<isa::Instr<StoreAbs>>,
     /// Base plus scaled index (value in a slot / immediate), by shift (0..=3).
@@ -248,7 +286,11 @@ impl StoreVisitor for GetStore {
     type Output = StoreHandlers;
     fn visit<Op: StoreOp + 'static>(self) -> StoreHandlers {
         StoreHandlers {
-            slot: by_memory!(store::<Op>),
+            slot: by_memory!(store::<Op, false>),
+            slot_acc: {
+                let (plain, acc) = (store::op::<Op, false, false>(), store::op::<Op, false, true>());
+                AccVariants { by: [[plain, plain], [acc, acc]] }
+            },
             imm: by_memory!(store_imm::<Op>),
             abs: by_memory!(store_abs::<Op>),
             ss: [

@@ -161,6 +161,40 @@ impl<P> Instr<P> {
     pub(crate) fn info(self) -> &'static OpInfo {
         self.info
     }
+    /// The instruction without its shape, to swap for another variant of the same shape
+    /// ([`CodeBuf::rehandle`](super::CodeBuf::rehandle)).
+    pub(crate) fn erase(self) -> AnyInstr {
+        AnyInstr { handler: self.handler, info: self.info }
+    }
+}
+
+/// An [`Instr`] whose shape is no longer in its type: only for replacing the handler of an instruction
+/// emitted with a variant of the same family and shape (the accumulator variants).
+#[derive(Clone, Copy)]
+pub(crate) struct AnyInstr {
+    pub(crate) handler: Handler,
+    pub(crate) info: &'static OpInfo,
+}
+
+/// The accumulator variants of an instruction (`exec` module docs): `by[acc_in][acc_out]`, where `acc_in`
+/// 0 reads every operand from its slot and `k` reads the `k`-th accumulator-capable operand from the
+/// accumulator, and `acc_out` leaves the result in the accumulator instead of `dst`.
+#[derive(Clone, Copy)]
+pub(crate) struct AccVariants<P, const N: usize> {
+    pub by: [[Instr<P>; 2]; N],
+}
+
+impl std::fmt::Debug for AnyInstr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.info.name())
+    }
+}
+
+impl<P, const N: usize> AccVariants<P, N> {
+    /// The variant that reads and writes slots only.
+    pub(crate) fn plain(&self) -> Instr<P> {
+        self.by[0][0]
+    }
 }
 
 macro_rules! field_ty {
@@ -417,16 +451,18 @@ operand_shapes! {
     Wide128 { dst: slot, a_lo: slot, a_hi: slot, b_lo: slot, b_hi: slot };
 }
 
-/// The instruction families: `name [TypeParam: Bound, ...; const FLAG: type, ...] (Shape) => exec::path;`.
+/// The instruction families: `name [TypeParam: Bound, ...; const FLAG: type, ...] (Shape) => exec::path;`,
+/// with `+acc` when the execution function takes the accumulator (`exec` module docs) as its last argument.
+/// Flags named `ACC_…` choose accumulator variants; they are printed only when set.
 /// Calls `$m!` with the list (Pulley's `for_each_op!` pattern), so more views can be derived from it.
 macro_rules! for_each_instr {
     ($m:ident) => {
         $m! {
             // numeric
-            binary_ss [Op: BinaryOp;] (BinSS) => numeric::binary_ss;
-            binary_si [Op: BinaryOp;] (BinSI) => numeric::binary_si;
+            binary_ss [Op: BinaryOp; const ACC_IN: u8, const ACC_OUT: bool] (BinSS) => numeric::binary_ss +acc;
+            binary_si [Op: BinaryOp; const ACC_IN: bool, const ACC_OUT: bool] (BinSI) => numeric::binary_si +acc;
             binary_is [Op: BinaryOp;] (BinIS) => numeric::binary_is;
-            unary [Op: UnaryOp;] (Un) => numeric::unary;
+            unary [Op: UnaryOp; const ACC_IN: bool, const ACC_OUT: bool] (Un) => numeric::unary +acc;
             add_shl [; const SHIFT: u32] (BinSS) => numeric::add_shl;
             bin2 [Inner: BinaryOp, Outer: BinaryOp; const B_IMM: bool, const C_IMM: bool, const SWAP: bool] (Bin2) => numeric::bin2;
             // control
@@ -437,7 +473,7 @@ macro_rules! for_each_instr {
             br_cmp_si [Op: CmpOp; const WHEN: bool] (BrCmpSI) => control::br_cmp_si;
             add_br_cmp [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp;
             add_br_cmp64 [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp64;
-            br_table [;] (BrTable) => control::br_table;
+            br_table [; const ACC_IN: bool] (BrTable) => control::br_table +acc;
             select [;] (Select) => control::select;
             select_cmp [Op: CmpOp; const RHS_SLOT: bool] (SelectCmp) => control::select_cmp;
             copy [;] (CopySlot) => control::copy;
@@ -462,14 +498,14 @@ macro_rules! for_each_instr {
             throw [;] (Throw) => exception::throw;
             throw_ref [;] (ThrowRef) => exception::throw_ref;
             // memory
-            load [Op: LoadOp; const SHARED: bool] (Load) => memory::load;
+            load [Op: LoadOp; const SHARED: bool, const ACC_IN: bool, const ACC_OUT: bool] (Load) => memory::load +acc;
             load_abs [Op: LoadOp; const SHARED: bool] (LoadAbs) => memory::load_abs;
             load_ss [Op: LoadOp; const SHARED: bool, const SHIFT: u32] (LoadSS) => memory::load_ss;
             load_si [Op: LoadOp; const SHARED: bool] (LoadSI) => memory::load_si;
             load_pair [Op: LoadOp;] (LoadPair) => memory::load_pair;
             load_br [Op: LoadOp; const WHEN: bool] (LoadBr) => memory::load_br;
             load_br_ss [Op: LoadOp; const WHEN: bool] (LoadBrSS) => memory::load_br_ss;
-            store [Op: StoreOp; const SHARED: bool] (Store) => memory::store;
+            store [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (Store) => memory::store +acc;
             store_imm [Op: StoreOp; const SHARED: bool] (StoreImm) => memory::store_imm;
             store_abs [Op: StoreOp; const SHARED: bool] (StoreAbs) => memory::store_abs;
             store_ss [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSS) => memory::store_ss;
@@ -573,7 +609,7 @@ impl<T: crate::ir::ops::BinaryOp<Out = i32>> CmpOp for T {}
 /// Generates, for each family, a module with its handler and a typed constructor (see the module docs).
 macro_rules! define_instrs {
     ($(
-        $name:ident [$($T:ident : $B:path),*; $(const $C:ident : $CT:ty),*] ($P:ident) => $file:ident :: $exec:ident;
+        $name:ident [$($T:ident : $B:path),*; $(const $C:ident : $CT:ty),*] ($P:ident) => $file:ident :: $exec:ident $(+ $acc:ident)?;
     )*) => {$(
         #[doc = concat!("`", stringify!($name), "`: executed by `exec::", stringify!($file), "::", stringify!($exec), "`, operands [`", stringify!($P), "`].")]
         pub(crate) mod $name {
@@ -588,20 +624,24 @@ macro_rules! define_instrs {
             /// The handler: reads the operands and runs the execution function.
             #[inline(never)]
             pub(crate) unsafe fn handler<$($T: $B,)* $(const $C: $CT,)*>(
-                ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation,
+                ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation, acc_in: u64,
             ) -> Exit {
                 // SAFETY: the translator emitted this handler with operands of shape `$P` (`emit` is typed).
                 unsafe {
                     #[cfg(feature = "profile")]
                     crate::profile::record(ip);
                     let p: $P = crate::exec::operands(ip);
-                    crate::exec::$file::$exec::<$($T,)* $($C,)*>(p, ip, fp, mem, len, ctx)
+                    let _ = acc_in;
+                    crate::exec::$file::$exec::<$($T,)* $($C,)*>(p, ip, fp, mem, len, ctx $(, { let _ = stringify!($acc); acc_in })?)
                 }
             }
 
             #[allow(unused_variables)]
             fn generics<$($T: Named,)* $(const $C: $CT,)*>(out: &mut String) {
-                let parts: &[String] = &[$($T::NAME.to_string(),)* $(format!("{}={}", stringify!($C).to_lowercase(), $C),)*];
+                let parts: Vec<String> = [$($T::NAME.to_string(),)* $(format!("{}={}", stringify!($C).to_lowercase(), $C),)*]
+                    .into_iter()
+                    .filter(|p: &String| !(p.starts_with("acc_") && (p.ends_with("=0") || p.ends_with("=false"))))
+                    .collect();
                 if !parts.is_empty() {
                     out.push('<');
                     out.push_str(&parts.join(", "));

@@ -89,6 +89,15 @@ impl CodeBuf {
         unsafe { self.bytes.as_mut_ptr().add(at).cast::<P>().write_unaligned(value) };
     }
 
+    /// Replace the handler of the instruction at `pos` by another variant of the same shape.
+    pub(crate) fn rehandle(&mut self, pos: usize, op: isa::AnyInstr) {
+        self.patch(pos, op.handler as usize);
+        let i = self.first_at(pos);
+        if let Some(infos) = &mut self.infos {
+            infos[i] = op.info;
+        }
+    }
+
     /// Index of the first recorded instruction at or after `pos` (fusions only touch the last few).
     fn first_at(&self, pos: usize) -> usize {
         let mut i = self.offsets.len();

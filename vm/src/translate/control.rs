@@ -292,7 +292,7 @@ impl Translator<'_> {
             Src::Slot(s) => s,
         };
         let len = targets.len() as u32;
-        let pos = self.emit(isa::br_table::op(), BrTable { index, len });
+        let pos = self.emit_acc(&br_table_variants(), &[Some(index)], BrTable { index, len }, None);
         let table_at = pos + HANDLER_SIZE + std::mem::size_of::<BrTable>();
         for _ in 0..=len {
             self.code.push_raw(0i32);
@@ -560,7 +560,7 @@ impl Translator<'_> {
         let fusable = fusable.filter(|f| self.last.is_some_and(|l| l.pos == f.pos));
         if let Some(f) = fusable {
             let before = self.prev.filter(|p| p.pos < f.pos && p.pos >= self.barrier);
-            self.code.truncate(f.pos);
+            self.truncate_code(f.pos);
             self.last = None;
             self.prev = None;
             match bit_test(f.kind).unwrap_or(f.kind) {
@@ -579,7 +579,7 @@ impl Translator<'_> {
                         && let wide = increment(add.kind).is_none()
                         && !(wide && matches!(b, Src::Imm(r) if r > u32::MAX as u64))
                     {
-                        self.code.truncate(add.pos);
+                        self.truncate_code(add.pos);
                         let (rhs, rhs_slot) = match b {
                             Src::Slot(b) => (b, true),
                             Src::Imm(r) => (r as u32, false),
@@ -604,7 +604,7 @@ impl Translator<'_> {
                     if let Some(add) = before.filter(|a| a.dst == s)
                         && let Some((y, inc, inc_slot)) = increment(add.kind) =>
                 {
-                    self.code.truncate(add.pos);
+                    self.truncate_code(add.pos);
                     let h = br_cmp_handlers(CmpOp::I32Eq).add.pick(when).pick(inc_slot).imm;
                     self.emit_branch(h, AddBrCmp { dst: s, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
@@ -613,7 +613,7 @@ impl Translator<'_> {
                     if let Some(and) = before.filter(|a| a.dst == s && s >= self.num_locals)
                         && let Some(LastKind::Cmp(op, Src::Slot(a), b)) = bit_test(and.kind) =>
                 {
-                    self.code.truncate(and.pos);
+                    self.truncate_code(and.pos);
                     let h = br_cmp_handlers(op);
                     match b {
                         Src::Slot(b) => self.emit_branch(h.ss.pick(!when), BrCmpSS { a, b, offset: 0 }, label),

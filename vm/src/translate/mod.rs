@@ -100,6 +100,7 @@ pub(crate) struct Allocations {
     control: Vec<Control>,
     labels: Vec<Label>,
     fixups: Vec<Fixup>,
+    acc_links: Vec<AccLink>,
 }
 
 type LabelId = usize;
@@ -146,6 +147,21 @@ struct LastOp {
     /// The temporary it wrote (always the first operand field).
     dst: Slot,
     kind: LastKind,
+    /// The handler it was emitted with, and its variant leaving the result in the accumulator (if its
+    /// family has one).
+    emitted: Option<isa::AnyInstr>,
+    acc_out: Option<isa::AnyInstr>,
+}
+
+/// An accumulator pairing (`exec` module docs): the instruction at `consumer` reads, from the accumulator,
+/// the result of the one at `producer`, whose handler was switched from `producer_plain` to its `ACC_OUT`
+/// variant. Both keep their slot fields filled, so undoing the pairing (when a fusion removes or moves
+/// either) is a handler swap: see `Translator::cut`.
+#[derive(Clone, Copy)]
+struct AccLink {
+    producer: usize,
+    producer_plain: isa::AnyInstr,
+    consumer: usize,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -193,6 +209,8 @@ pub(crate) struct Translator<'a> {
     last_copy: Option<(usize, Slot, Slot)>,
     /// No instruction before this position may be removed or retargeted (a label may point after it).
     barrier: usize,
+    /// The accumulator pairings after `barrier`, oldest first.
+    acc_links: Vec<AccLink>,
     reachable: bool,
     call_fixups: Vec<(usize, u32)>,
     /// With fuel metering: the position of the current stretch's `consume_fuel` amount, and the wasm
@@ -276,6 +294,7 @@ fn translate_validating(
         prev: None,
         last_copy: None,
         barrier: 0,
+        acc_links: reuse(&mut allocs.acc_links),
         reachable: true,
         call_fixups: Vec::new(),
         fuel: None,
@@ -355,6 +374,7 @@ fn translate_validating(
     allocs.control = t.control;
     allocs.labels = t.labels;
     allocs.fixups = t.fixups;
+    allocs.acc_links = t.acc_links;
     Ok(func)
 }
 
@@ -448,7 +468,7 @@ impl<'a> Translator<'a> {
             && pos >= self.barrier
             && self.code.pos() == pos + HANDLER_SIZE + std::mem::size_of::<CopySlot>()
         {
-            self.code.truncate(pos);
+            self.truncate_code(pos);
             self.emit(isa::copy2::op(), Copy2 { d1, s1, d2: dst, s2: src });
             return;
         }
@@ -461,8 +481,79 @@ impl<'a> Translator<'a> {
         let pos = self.code.emit(h, p);
         self.last_copy = None;
         self.prev = self.last;
-        self.last = Some(LastOp { pos, dst, kind });
+        self.last = Some(LastOp { pos, dst, kind, emitted: None, acc_out: None });
         pos
+    }
+
+    /// The accumulator input to use for an instruction about to be emitted that reads `inputs` (its
+    /// accumulator-capable operands, in variant order): `k` if `inputs[k - 1]` is the temporary the last
+    /// instruction just wrote and that instruction can leave it in the accumulator instead; 0 if none.
+    /// A temporary is read once, by the instruction that pops it, so its slot need not be written then.
+    fn acc_input(&self, inputs: &[Option<Slot>]) -> usize {
+        for (i, s) in inputs.iter().enumerate() {
+            if let Some(s) = *s
+                && let Some(last) = self.fusable_producer(s)
+                && last.acc_out.is_some()
+            {
+                return i + 1;
+            }
+        }
+        0
+    }
+
+    /// Emit an instruction with accumulator variants `v`; `result`: the temporary it writes and what it
+    /// computed (`None` for one without a result, like a store). See [`Translator::acc_input`].
+    fn emit_acc<P: Operands, const N: usize>(
+        &mut self,
+        v: &isa::AccVariants<P, N>,
+        inputs: &[Option<Slot>],
+        p: P,
+        result: Option<(Slot, LastKind)>,
+    ) -> usize {
+        let k = self.acc_input(inputs);
+        let producer = if k > 0 { self.last } else { None };
+        let h = v.by[k][0];
+        let pos = match result {
+            Some((dst, kind)) => {
+                let pos = self.emit_result(h, p, dst, kind);
+                if let Some(last) = &mut self.last {
+                    last.emitted = Some(h.erase());
+                    last.acc_out = Some(v.by[k][1].erase());
+                }
+                pos
+            }
+            None => self.emit(h, p),
+        };
+        if let Some(prod) = producer
+            && let (Some(plain), Some(out)) = (prod.emitted, prod.acc_out)
+        {
+            // (It is `prev` now, so it cannot pair again unless the consumer is removed: `cut`.)
+            self.code.rehandle(prod.pos, out);
+            if self.acc_links.len() >= 8 {
+                self.acc_links.remove(0);
+            }
+            self.acc_links.push(AccLink { producer: prod.pos, producer_plain: plain, consumer: pos });
+        }
+        pos
+    }
+
+    /// Before the code from `start` on is removed or moved: undo the accumulator pairings whose consumer is
+    /// there (its producer writes its slot again).
+    fn cut(&mut self, start: usize) {
+        while let Some(link) = self.acc_links.last().copied()
+            && link.consumer >= start
+        {
+            self.acc_links.pop();
+            if link.producer < start {
+                self.code.rehandle(link.producer, link.producer_plain);
+            }
+        }
+    }
+
+    /// Remove the code from `pos` on (see [`Translator::cut`]).
+    fn truncate_code(&mut self, pos: usize) {
+        self.cut(pos);
+        self.code.truncate(pos);
     }
 
     fn need_slots(&mut self, upto: u32) {
@@ -607,6 +698,7 @@ impl<'a> Translator<'a> {
     fn bind(&mut self, label: LabelId) {
         let pos = self.code.pos();
         self.barrier = pos;
+        self.acc_links.clear();
         self.last = None;
         self.prev = None;
         self.last_copy = None;
@@ -672,7 +764,7 @@ impl<'a> Translator<'a> {
     /// Remove the last instruction (it is being fused into the next one).
     fn drop_last(&mut self, last: LastOp) {
         self.last_copy = None;
-        self.code.truncate(last.pos);
+        self.truncate_code(last.pos);
         self.last = self.prev.take().filter(|p| p.pos < last.pos);
     }
 }

@@ -344,16 +344,18 @@ impl Translator<'_> {
             _ => LastKind::Bin(op, a, b),
         };
         match (a, b) {
-            (Src::Slot(a), Src::Slot(b)) => self.emit_result(h.ss, BinSS { dst, a, b }, dst, kind),
-            (Src::Slot(a), Src::Imm(imm)) => self.emit_result(h.si, BinSI { dst, a, imm }, dst, kind),
+            (Src::Slot(a), Src::Slot(b)) => {
+                self.emit_acc(&h.ss, &[Some(a), Some(b)], BinSS { dst, a, b }, Some((dst, kind)))
+            }
+            (Src::Slot(a), Src::Imm(imm)) => self.emit_acc(&h.si, &[Some(a)], BinSI { dst, a, imm }, Some((dst, kind))),
             (Src::Imm(imm), Src::Slot(b)) if op.is_commutative() => {
-                self.emit_result(h.si, BinSI { dst, a: b, imm }, dst, kind)
+                self.emit_acc(&h.si, &[Some(b)], BinSI { dst, a: b, imm }, Some((dst, kind)))
             }
             (Src::Imm(imm), Src::Slot(b)) => self.emit_result(h.is, BinIS { dst, imm, b }, dst, kind),
             (Src::Imm(x), Src::Imm(imm)) => {
                 // Folding would trap: evaluate at run time.
                 self.emit(isa::constant::op(), Const { dst, value: x });
-                self.emit_result(h.si, BinSI { dst, a: dst, imm }, dst, LastKind::Other)
+                self.emit_result(h.si.plain(), BinSI { dst, a: dst, imm }, dst, LastKind::Other)
             }
         };
         self.push(Operand::Temp);
@@ -427,8 +429,10 @@ impl Translator<'_> {
         };
         let h = op.with(GetBinary);
         match (a, b) {
-            (Src::Slot(a), Src::Slot(b)) => self.emit_result(h.ss, BinSS { dst, a, b }, dst, kind),
-            (Src::Slot(a), Src::Imm(imm)) => self.emit_result(h.si, BinSI { dst, a, imm }, dst, kind),
+            (Src::Slot(a), Src::Slot(b)) => {
+                self.emit_acc(&h.ss, &[Some(a), Some(b)], BinSS { dst, a, b }, Some((dst, kind)))
+            }
+            (Src::Slot(a), Src::Imm(imm)) => self.emit_acc(&h.si, &[Some(a)], BinSI { dst, a, imm }, Some((dst, kind))),
             _ => unreachable!("comparisons never trap, so constants fold"),
         };
         self.push(Operand::Temp);
@@ -477,7 +481,7 @@ impl Translator<'_> {
             }
             return;
         }
-        self.emit_result(op.with(GetUnary), Un { dst, src }, dst, kind);
+        self.emit_acc(&op.with(GetUnary), &[Some(src)], Un { dst, src }, Some((dst, kind)));
         self.push(Operand::Temp);
     }
 
@@ -518,6 +522,10 @@ impl Translator<'_> {
         if fused.0 == value || fused.1 == Src::Slot(value) {
             return None;
         }
+        // (The value's instruction cannot read the address from the accumulator: the address is below
+        // the value on the stack.)
+        debug_assert!(!self.acc_links.iter().any(|l| l.consumer == last.pos && l.producer == prev.pos));
+        self.cut(prev.pos);
         self.code.remove(prev.pos, last.pos);
         self.last = None;
         self.prev = None;
@@ -550,7 +558,7 @@ impl Translator<'_> {
             (None, Src::Slot(addr)) => {
                 if let Some(first) = self.load_pair_partner(kind) {
                     // One dispatch for both loads; the pair ends any further fusion.
-                    self.code.truncate(first.0);
+                    self.truncate_code(first.0);
                     self.emit_result(
                         h.pair,
                         LoadPair { dst, addr, offset, dst1: first.1.dst, addr1: first.1.addr, offset1: first.1.offset },
@@ -558,9 +566,11 @@ impl Translator<'_> {
                         LastKind::Other,
                     );
                     self.prev = None;
+                } else if shared {
+                    self.emit_result(h.slot.shared, Load { dst, addr, offset }, dst, LastKind::Other);
                 } else {
                     let kind = last(LoadAddr::Slot(addr, offset));
-                    self.emit_result(h.slot.pick(shared), Load { dst, addr, offset }, dst, kind);
+                    self.emit_acc(&h.slot_acc, &[Some(addr)], Load { dst, addr, offset }, Some((dst, kind)));
                 }
             }
             (None, Src::Imm(a)) => {
@@ -613,8 +623,11 @@ impl Translator<'_> {
             (Some((a, Src::Imm(imm), _)), _, Src::Imm(value)) => {
                 self.emit(h.si_imm.pick(shared), StoreSIImm { a, imm: imm as u32, offset, value });
             }
+            (None, Src::Slot(addr), Src::Slot(value)) if !shared => {
+                self.emit_acc(&h.slot_acc, &[Some(value)], Store { addr, offset, value }, None);
+            }
             (None, Src::Slot(addr), Src::Slot(value)) => {
-                self.emit(h.slot.pick(shared), Store { addr, offset, value });
+                self.emit(h.slot.shared, Store { addr, offset, value });
             }
             (None, Src::Slot(addr), Src::Imm(value)) => {
                 self.emit(h.imm.pick(shared), StoreImm { addr, offset, value });
