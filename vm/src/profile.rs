@@ -64,6 +64,8 @@ pub struct Report {
     pub wasm_ops: u64,
     /// Dispatches of instructions that read the result of the instruction just before them.
     pub chained: u64,
+    /// ... of those, the ones that read it from the accumulator register (`exec` module docs).
+    pub from_acc: u64,
     /// Dispatches per wasmvm instruction name, most frequent first.
     pub by_instruction: Vec<(String, u64)>,
     /// Per wasm operator (mnemonic): (estimated executions, dispatches of the instructions it translated to),
@@ -129,6 +131,9 @@ pub fn report(module: &crate::Module, wasm: &[u8]) -> crate::Result<Report> {
                 if chained {
                     report.chained += n;
                 }
+                if m.info.name().contains("acc_in=") {
+                    report.from_acc += n;
+                }
                 report.wasm_ops += n * stands_for.len() as u64;
                 *by_instr.entry(m.info.name()).or_default() += n;
                 for op in stands_for {
@@ -162,10 +167,11 @@ impl std::fmt::Display for Report {
         let pct = |n: u64| 100.0 * n as f64 / self.dispatches.max(1) as f64;
         writeln!(
             f,
-            "dispatches {}, wasm operators ~{}, dispatches per wasm operator {per:.3}, chained {:.1}%",
+            "dispatches {}, wasm operators ~{}, dispatches per wasm operator {per:.3}, chained {:.1}% (from the accumulator {:.1}%)",
             self.dispatches,
             self.wasm_ops,
-            pct(self.chained)
+            pct(self.chained),
+            pct(self.from_acc)
         )?;
         writeln!(f, "\n| instruction | dispatches | % |\n| --- | ---: | ---: |")?;
         for (name, n) in self.by_instruction.iter().take(25) {

@@ -43,6 +43,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("threads/message_passing.wast", include_str!("../../wast/threads/message_passing.wast")),
     ("threads/store_buffering.wast", include_str!("../../wast/threads/store_buffering.wast")),
     ("threads/wait_notify.wast", include_str!("../../wast/threads/wait_notify.wast")),
+    ("translation/accumulator.wast", include_str!("../../wast/translation/accumulator.wast")),
     ("translation/narrow_values.wast", include_str!("../../wast/translation/narrow_values.wast")),
 ];
 

@@ -1,0 +1,31 @@
+;; The accumulator (`exec` module docs): a temporary read only by the next instruction is handed over in a
+;; machine register (`acc_out=true` on the producer, `acc_in=K` on the consumer), not through its slot.
+(module
+  (memory 1)
+  ;; A chain: each result feeds the next instruction.
+  (func $chain (param i32 i32 i32) (result i32)
+    (i32.shl (i32.popcnt (i32.add (local.get 0) (local.get 1))) (local.get 2)))
+  ;; The second operand from the accumulator (non-commutative).
+  (func $second (param i32 i32) (result i32)
+    (i32.sub (local.get 0) (i32.clz (local.get 1))))
+  ;; A result kept in a local is stored: no pairing (the next instruction reads the local).
+  (func $local (param i32) (result i32) (local i32)
+    (local.set 1 (i32.add (local.get 0) (i32.const 1)))
+    (i32.mul (local.get 1) (local.get 1)))
+  ;; The add would read the first load's result from the accumulator, but the second load absorbs it
+  ;; (base + immediate addressing): the first load writes its slot again.
+  (func $undone_by_address (param i32) (result i32)
+    (i32.load (i32.add (i32.load (local.get 0)) (i32.const 8))))
+  ;; The same when the comparison fuses into the branch.
+  (func $undone_by_branch (param i32) (result i32)
+    (block (br_if 0 (i32.lt_u (i32.load (local.get 0)) (i32.const 10))) (return (i32.const 1)))
+    (i32.const 0))
+  ;; `br_table` on a masked load (a bytecode interpreter's dispatch), and a computed value stored.
+  (func $switch (param i32) (result i32)
+    (block (block (block
+      (br_table 0 1 2 (i32.and (i32.load8_u (local.get 0)) (i32.const 3))))
+      (return (i32.const 10)))
+      (return (i32.const 20)))
+    (i32.store (local.get 0) (i32.mul (local.get 0) (local.get 0)))
+    (i32.const 30))
+)
