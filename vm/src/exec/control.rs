@@ -45,32 +45,38 @@ pub(crate) unsafe fn br_if_eqz(p: BrIf, ip: Ip, fp: Fp, mem: Mem, len: usize, ct
     branch!(get(fp, p.cond) as u32 == 0, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
 }
 
-/// Branch if `a OP b` holds (`WHEN = true`) or does not hold (`WHEN = false`).
+/// Branch if `a OP b` holds (`WHEN = true`) or does not hold (`WHEN = false`); `ACC_IN` 1 or 2: `a` or
+/// `b` is the accumulator.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn br_cmp_ss<Op: BinaryOp<Out = i32>, const WHEN: bool>(
+pub(crate) unsafe fn br_cmp_ss<Op: BinaryOp<Out = i32>, const WHEN: bool, const ACC_IN: u8>(
     p: BrCmpSS,
     ip: Ip,
     fp: Fp,
     mem: Mem,
     len: usize,
     ctx: &mut Activation,
+    acc: u64,
 ) -> Exit {
-    let a = Op::Lhs::from_slot(get(fp, p.a));
-    let b = Op::Rhs::from_slot(get(fp, p.b));
+    let a = Op::Lhs::from_slot(if ACC_IN == 1 { acc } else { get(fp, p.a) });
+    let b = Op::Rhs::from_slot(if ACC_IN == 2 { acc } else { get(fp, p.b) });
     let holds = matches!(Op::eval(a, b), Ok(v) if v != 0);
     branch!(holds == WHEN, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
 }
 
+/// Branch on `a OP imm`; `ACC_IN`: `a` is the accumulator.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn br_cmp_si<Op: BinaryOp<Out = i32>, const WHEN: bool>(
+pub(crate) unsafe fn br_cmp_si<Op: BinaryOp<Out = i32>, const WHEN: bool, const ACC_IN: bool>(
     p: BrCmpSI,
     ip: Ip,
     fp: Fp,
     mem: Mem,
     len: usize,
     ctx: &mut Activation,
+    acc: u64,
 ) -> Exit {
-    let a = Op::Lhs::from_slot(get(fp, p.a));
+    let a = Op::Lhs::from_slot(if ACC_IN { acc } else { get(fp, p.a) });
     let b = Op::Rhs::from_slot(p.imm);
     let holds = matches!(Op::eval(a, b), Ok(v) if v != 0);
     branch!(holds == WHEN, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)

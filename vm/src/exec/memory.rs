@@ -94,10 +94,11 @@ pub(crate) unsafe fn out_of_bounds<const SHARED: bool>(
 }
 
 /// Defines a load handler from its operand struct and effective-address expression.
+/// `ACC_OUT`: the value goes to the accumulator instead of `dst`.
 macro_rules! load_handler {
     ($name:ident, $P:ty, [$($extra:tt)*], |$p:ident, $fp:ident| $ea:expr) => {
         #[inline(always)]
-        pub(crate) unsafe fn $name<Op: LoadOp, const SHARED: bool $($extra)*>(
+        pub(crate) unsafe fn $name<Op: LoadOp, const SHARED: bool $($extra)*, const ACC_OUT: bool>(
             $p: $P,
             ip: Ip,
             $fp: Fp,
@@ -107,7 +108,11 @@ macro_rules! load_handler {
         ) -> Exit {
             let ea: usize = $ea;
             check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len);
-            set($fp, $p.dst, Op::extend(read::<SHARED>(mem.add(ea), Op::SIZE)));
+            let v = Op::extend(read::<SHARED>(mem.add(ea), Op::SIZE));
+            if ACC_OUT {
+                dispatch!(next(&$p, ip), $fp, mem, len, ctx; v)
+            }
+            set($fp, $p.dst, v);
             dispatch!(next(&$p, ip), $fp, mem, len, ctx)
         }
     };

@@ -152,6 +152,9 @@ impl<Inner: BinaryOp + 'static> BinaryVisitor for GetBin2Outer<Inner> {
 pub(crate) struct BrCmpHandlers {
     pub ss: ByCondition<isa::Instr<BrCmpSS>>,
     pub si: ByCondition<isa::Instr<BrCmpSI>>,
+    /// `ss` and `si` with their accumulator variants (`a` or `b`; `a`). No result: `acc_out` is unused.
+    pub ss_acc: ByCondition<AccVariants<BrCmpSS, 3>>,
+    pub si_acc: ByCondition<AccVariants<BrCmpSI, 2>>,
     /// `select` on the comparison, by where its right-hand side is.
     pub select: ByOperand<isa::Instr<SelectCmp>>,
     /// Increment, then compare and branch (i32 comparisons only): by condition, then where the increment
@@ -189,9 +192,21 @@ impl CmpVisitor for GetBrCmp {
                 },
             }
         }
+        fn ss<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> AccVariants<BrCmpSS, 3> {
+            let v = [br_cmp_ss::op::<Op, WHEN, 0>(), br_cmp_ss::op::<Op, WHEN, 1>(), br_cmp_ss::op::<Op, WHEN, 2>()];
+            AccVariants { by: v.map(|h| [h, h]) }
+        }
+        fn si<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> AccVariants<BrCmpSI, 2> {
+            let v = [br_cmp_si::op::<Op, WHEN, false>(), br_cmp_si::op::<Op, WHEN, true>()];
+            AccVariants { by: v.map(|h| [h, h]) }
+        }
+        let (ss_true, ss_false) = (ss::<Op, true>(), ss::<Op, false>());
+        let (si_true, si_false) = (si::<Op, true>(), si::<Op, false>());
         BrCmpHandlers {
-            ss: ByCondition { when_true: br_cmp_ss::op::<Op, true>(), when_false: br_cmp_ss::op::<Op, false>() },
-            si: ByCondition { when_true: br_cmp_si::op::<Op, true>(), when_false: br_cmp_si::op::<Op, false>() },
+            ss: ByCondition { when_true: ss_true.plain(), when_false: ss_false.plain() },
+            si: ByCondition { when_true: si_true.plain(), when_false: si_false.plain() },
+            ss_acc: ByCondition { when_true: ss_true, when_false: ss_false },
+            si_acc: ByCondition { when_true: si_true, when_false: si_false },
             select: ByOperand { imm: select_cmp::op::<Op, false>(), slot: select_cmp::op::<Op, true>() },
             add: ByCondition { when_true: add::<Op, true>(), when_false: add::<Op, false>() },
             add64: ByCondition { when_true: add64::<Op, true>(), when_false: add64::<Op, false>() },
@@ -215,6 +230,9 @@ pub(crate) struct LoadHandlers {
     pub si: ByMemory<isa::Instr<LoadSI>>,
     /// Base plus scaled index, by shift (0..=3).
     pub ss: [ByMemory<isa::Instr<LoadSS>>; 4],
+    /// `si` and `ss` for private memories, with their variants leaving the value in the accumulator.
+    pub si_acc: AccVariants<LoadSI, 1>,
+    pub ss_acc: [AccVariants<LoadSS, 1>; 4],
     /// Load and branch (private memories only), by addressing form.
     pub br: ByCondition<isa::Instr<LoadBr>>,
     pub br_ss: ByCondition<isa::Instr<LoadBrSS>>,
@@ -234,13 +252,20 @@ impl LoadVisitor for GetLoad {
                     [load::op::<Op, false, true, false>(), load::op::<Op, false, true, true>()],
                 ],
             },
-            abs: by_memory!(load_abs::<Op>),
-            si: by_memory!(load_si::<Op>),
+            abs: by_memory!(load_abs::<Op, false>),
+            si: by_memory!(load_si::<Op, false>),
             ss: [
-                by_memory!(load_ss::<Op, 0>),
-                by_memory!(load_ss::<Op, 1>),
-                by_memory!(load_ss::<Op, 2>),
-                by_memory!(load_ss::<Op, 3>),
+                by_memory!(load_ss::<Op, 0, false>),
+                by_memory!(load_ss::<Op, 1, false>),
+                by_memory!(load_ss::<Op, 2, false>),
+                by_memory!(load_ss::<Op, 3, false>),
+            ],
+            si_acc: AccVariants { by: [[load_si::op::<Op, false, false>(), load_si::op::<Op, false, true>()]] },
+            ss_acc: [
+                AccVariants { by: [[load_ss::op::<Op, false, 0, false>(), load_ss::op::<Op, false, 0, true>()]] },
+                AccVariants { by: [[load_ss::op::<Op, false, 1, false>(), load_ss::op::<Op, false, 1, true>()]] },
+                AccVariants { by: [[load_ss::op::<Op, false, 2, false>(), load_ss::op::<Op, false, 2, true>()]] },
+                AccVariants { by: [[load_ss::op::<Op, false, 3, false>(), load_ss::op::<Op, false, 3, true>()]] },
             ],
             br: ByCondition { when_true: load_br::op::<Op, true>(), when_false: load_br::op::<Op, false>() },
             br_ss: ByCondition { when_true: load_br_ss::op::<Op, true>(), when_false: load_br_ss::op::<Op, false>() },

@@ -469,8 +469,8 @@ macro_rules! for_each_instr {
             br [;] (Br) => control::br;
             br_if_nez [;] (BrIf) => control::br_if_nez;
             br_if_eqz [;] (BrIf) => control::br_if_eqz;
-            br_cmp_ss [Op: CmpOp; const WHEN: bool] (BrCmpSS) => control::br_cmp_ss;
-            br_cmp_si [Op: CmpOp; const WHEN: bool] (BrCmpSI) => control::br_cmp_si;
+            br_cmp_ss [Op: CmpOp; const WHEN: bool, const ACC_IN: u8] (BrCmpSS) => control::br_cmp_ss +acc;
+            br_cmp_si [Op: CmpOp; const WHEN: bool, const ACC_IN: bool] (BrCmpSI) => control::br_cmp_si +acc;
             add_br_cmp [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp;
             add_br_cmp64 [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp64;
             br_table [; const ACC_IN: bool] (BrTable) => control::br_table +acc;
@@ -499,9 +499,9 @@ macro_rules! for_each_instr {
             throw_ref [;] (ThrowRef) => exception::throw_ref;
             // memory
             load [Op: LoadOp; const SHARED: bool, const ACC_IN: bool, const ACC_OUT: bool] (Load) => memory::load +acc;
-            load_abs [Op: LoadOp; const SHARED: bool] (LoadAbs) => memory::load_abs;
-            load_ss [Op: LoadOp; const SHARED: bool, const SHIFT: u32] (LoadSS) => memory::load_ss;
-            load_si [Op: LoadOp; const SHARED: bool] (LoadSI) => memory::load_si;
+            load_abs [Op: LoadOp; const SHARED: bool, const ACC_OUT: bool] (LoadAbs) => memory::load_abs;
+            load_ss [Op: LoadOp; const SHARED: bool, const SHIFT: u32, const ACC_OUT: bool] (LoadSS) => memory::load_ss;
+            load_si [Op: LoadOp; const SHARED: bool, const ACC_OUT: bool] (LoadSI) => memory::load_si;
             load_pair [Op: LoadOp;] (LoadPair) => memory::load_pair;
             load_br [Op: LoadOp; const WHEN: bool] (LoadBr) => memory::load_br;
             load_br_ss [Op: LoadOp; const WHEN: bool] (LoadBrSS) => memory::load_br_ss;

@@ -589,12 +589,16 @@ impl Translator<'_> {
                         self.emit_branch(handler, AddBrCmp { dst: lhs, a: y, inc, rhs, offset: 0 }, label);
                         return;
                     }
+                    // The instruction before the comparison may hand over an operand in the accumulator.
+                    self.last = before;
                     match (a, b) {
                         (Src::Slot(a), Src::Slot(b)) => {
-                            self.emit_branch(h.ss.pick(when), BrCmpSS { a, b, offset: 0 }, label)
+                            let p = BrCmpSS { a, b, offset: 0 };
+                            self.emit_branch_acc(&h.ss_acc.pick(when), &[Some(a), Some(b)], p, label)
                         }
                         (Src::Slot(a), Src::Imm(imm)) => {
-                            self.emit_branch(h.si.pick(when), BrCmpSI { a, imm, offset: 0 }, label)
+                            let p = BrCmpSI { a, imm, offset: 0 };
+                            self.emit_branch_acc(&h.si_acc.pick(when), &[Some(a)], p, label)
                         }
                         _ => unreachable!("constant comparisons are folded"),
                     }

@@ -748,6 +748,19 @@ impl<'a> Translator<'a> {
         self.branch_field(pos, field, label);
     }
 
+    /// [`Translator::emit_branch`] for an instruction with accumulator variants (see `emit_acc`).
+    fn emit_branch_acc<P: Operands, const N: usize>(
+        &mut self,
+        v: &isa::AccVariants<P, N>,
+        inputs: &[Option<Slot>],
+        p: P,
+        label: LabelId,
+    ) {
+        let pos = self.emit_acc(v, inputs, p, None);
+        let field = pos + HANDLER_SIZE + std::mem::size_of::<P>() - 4;
+        self.branch_field(pos, field, label);
+    }
+
     /// Emit a call to a function of this module (its entry and frame layout are patched in by `link_calls`).
     fn emit_call_internal(&mut self, callee: u32, frame: Slot) {
         let p = CallInternal { entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0 };

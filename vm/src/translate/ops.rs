@@ -541,19 +541,19 @@ impl Translator<'_> {
         let offset = memarg.offset as u32;
         let last = |a: LoadAddr| if !shared { LastKind::Load(kind, a) } else { LastKind::Other };
         match (self.fuse_address(addr), addr) {
-            (Some((a, Src::Slot(b), 0)), _) => {
-                self.emit_result(
-                    h.ss[0].pick(shared),
-                    LoadSS { dst, a, b, offset },
-                    dst,
-                    last(LoadAddr::SS(a, b, offset)),
-                );
+            (Some((a, Src::Slot(b), k)), _) if !shared => {
+                let kind = if k == 0 { last(LoadAddr::SS(a, b, offset)) } else { LastKind::Other };
+                self.emit_acc(&h.ss_acc[k as usize], &[], LoadSS { dst, a, b, offset }, Some((dst, kind)));
             }
             (Some((a, Src::Slot(b), k)), _) => {
-                self.emit_result(h.ss[k as usize].pick(shared), LoadSS { dst, a, b, offset }, dst, LastKind::Other);
+                self.emit_result(h.ss[k as usize].shared, LoadSS { dst, a, b, offset }, dst, LastKind::Other);
+            }
+            (Some((a, Src::Imm(imm), _)), _) if !shared => {
+                let p = LoadSI { dst, a, imm: imm as u32, offset };
+                self.emit_acc(&h.si_acc, &[], p, Some((dst, LastKind::Other)));
             }
             (Some((a, Src::Imm(imm), _)), _) => {
-                self.emit_result(h.si.pick(shared), LoadSI { dst, a, imm: imm as u32, offset }, dst, LastKind::Other);
+                self.emit_result(h.si.shared, LoadSI { dst, a, imm: imm as u32, offset }, dst, LastKind::Other);
             }
             (None, Src::Slot(addr)) => {
                 if let Some(first) = self.load_pair_partner(kind) {
