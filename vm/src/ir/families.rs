@@ -280,6 +280,25 @@ pub(crate) fn br_cmp_handlers(op: super::ops::CmpOp) -> &'static BrCmpHandlers {
     &ALL.get_or_init(|| super::ops::CmpOp::ALL.iter().map(|c| c.with_cmp(GetBrCmp)).collect())[op as usize]
 }
 
+/// The handlers of a binary operation, built once per process (a translation asks at every operation; each
+/// set is 13 instructions with their accumulator variants).
+pub(crate) fn binary_handlers(op: super::ops::BinOp) -> &'static BinaryHandlers {
+    static ALL: std::sync::OnceLock<Vec<BinaryHandlers>> = std::sync::OnceLock::new();
+    &ALL.get_or_init(|| super::ops::BinOp::ALL.iter().map(|o| o.with(GetBinary)).collect())[op as usize]
+}
+
+/// The same for comparisons.
+pub(crate) fn compare_handlers(op: super::ops::CmpOp) -> &'static BinaryHandlers {
+    static ALL: std::sync::OnceLock<Vec<BinaryHandlers>> = std::sync::OnceLock::new();
+    &ALL.get_or_init(|| super::ops::CmpOp::ALL.iter().map(|o| o.with(GetBinary)).collect())[op as usize]
+}
+
+/// The same for unary operations.
+pub(crate) fn unary_handlers(op: super::ops::UnOp) -> &'static AccVariants<Un, 2> {
+    static ALL: std::sync::OnceLock<Vec<AccVariants<Un, 2>>> = std::sync::OnceLock::new();
+    &ALL.get_or_init(|| super::ops::UnOp::ALL.iter().map(|o| o.with(GetUnary)).collect())[op as usize]
+}
+
 /// The handlers of a load kind, built once per process (a translation asks for them at every load).
 pub(crate) fn load_handlers(kind: super::ops::LoadKind) -> &'static LoadHandlers {
     static ALL: std::sync::OnceLock<Vec<LoadHandlers>> = std::sync::OnceLock::new();

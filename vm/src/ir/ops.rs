@@ -166,6 +166,8 @@ macro_rules! unary_ops {
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub(crate) enum $enum { $($name),* }
         impl $enum {
+            /// Every operation of the family, in declaration order (`ALL[op as usize] == op`).
+            pub(crate) const ALL: &[$enum] = &[$($enum::$name,)*];
             /// The instruction of a wasm operator of this family (the names are wasmparser's).
             pub(crate) fn from_operator(op: &wasmparser::Operator<'_>) -> Option<Self> {
                 match op { $(wasmparser::Operator::$name => Some($enum::$name),)* _ => None }

@@ -338,7 +338,7 @@ impl Translator<'_> {
             self.push(Operand::Temp);
             return;
         }
-        let h = op.with(GetBinary);
+        let h = binary_handlers(op);
         let kind = match (a, b) {
             (Src::Imm(_), Src::Slot(_)) if op.is_commutative() => LastKind::Bin(op, b, a),
             _ => LastKind::Bin(op, a, b),
@@ -427,7 +427,7 @@ impl Translator<'_> {
             (Src::Imm(_), Src::Slot(_)) => (op.swapped(), b, a),
             _ => (op, a, b),
         };
-        let h = op.with(GetBinary);
+        let h = compare_handlers(op);
         match (a, b) {
             (Src::Slot(a), Src::Slot(b)) => {
                 self.emit_acc(&h.ss, &[Some(a), Some(b)], BinSS { dst, a, b }, Some((dst, kind)))
@@ -481,7 +481,7 @@ impl Translator<'_> {
             }
             return;
         }
-        self.emit_acc(&op.with(GetUnary), &[Some(src)], Un { dst, src }, Some((dst, kind)));
+        self.emit_acc(unary_handlers(op), &[Some(src)], Un { dst, src }, Some((dst, kind)));
         self.push(Operand::Temp);
     }
 
