@@ -93,10 +93,12 @@ pub(crate) unsafe fn out_of_bounds<const SHARED: bool>(
     trap(ctx, ip, TrapCode::MemoryOutOfBounds)
 }
 
-/// Defines a load handler from its operand struct and effective-address expression.
-/// `ACC_OUT`: the value goes to the accumulator instead of `dst`.
+/// Defines a load handler from its operand struct and effective-address expression (`$acc` in scope: the
+/// accumulator, which the expression may read as the address). `ACC_OUT`: the value goes to the accumulator
+/// instead of `dst`.
 macro_rules! load_handler {
-    ($name:ident, $P:ty, [$($extra:tt)*], |$p:ident, $fp:ident| $ea:expr) => {
+    ($name:ident, $P:ty, [$($extra:tt)*], |$p:ident, $fp:ident, $acc:ident| $ea:expr) => {
+        #[allow(clippy::too_many_arguments)]
         #[inline(always)]
         pub(crate) unsafe fn $name<Op: LoadOp, const SHARED: bool $($extra)*, const ACC_OUT: bool>(
             $p: $P,
@@ -105,9 +107,10 @@ macro_rules! load_handler {
             mem: Mem,
             len: usize,
             ctx: &mut Activation,
+            $acc: u64,
         ) -> Exit {
             let ea: usize = $ea;
-            check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len);
+            check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len; $acc);
             let v = Op::extend(read::<SHARED>(mem.add(ea), Op::SIZE));
             if ACC_OUT {
                 dispatch!(next(&$p, ip), $fp, mem, len, ctx; v)
@@ -118,50 +121,11 @@ macro_rules! load_handler {
     };
 }
 
-/// `dst = load(fp[addr] + offset)`; `ACC_IN`: the address is the accumulator; `ACC_OUT`: the value goes
-/// to the accumulator.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-pub(crate) unsafe fn load<Op: LoadOp, const SHARED: bool, const ACC_IN: bool, const ACC_OUT: bool>(
-    p: Load,
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Activation,
-    acc: u64,
-) -> Exit {
-    let ea = ea(if ACC_IN { acc } else { get(fp, p.addr) }, p.offset);
-    check!(ip, fp, mem, ctx, SHARED, ea, Op::SIZE, len; acc);
-    let v = Op::extend(read::<SHARED>(mem.add(ea), Op::SIZE));
-    if ACC_OUT {
-        dispatch!(next(&p, ip), fp, mem, len, ctx; v)
-    }
-    set(fp, p.dst, v);
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
-}
-
-/// `store(fp[addr] + offset, fp[value])`; `ACC_IN`: the value is the accumulator.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-pub(crate) unsafe fn store<Op: StoreOp, const SHARED: bool, const ACC_IN: bool>(
-    p: Store,
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Activation,
-    acc: u64,
-) -> Exit {
-    let ea = ea(get(fp, p.addr), p.offset);
-    check!(ip, fp, mem, ctx, SHARED, ea, Op::SIZE, len; acc);
-    write::<SHARED>(mem.add(ea), Op::SIZE, if ACC_IN { acc } else { get(fp, p.value) });
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
-}
-
-/// Defines a store handler from its operand struct, effective-address and value expressions.
+/// Defines a store handler from its operand struct, effective-address and value expressions (`$acc` in
+/// scope: the accumulator, which the value expression may read).
 macro_rules! store_handler {
-    ($name:ident, $P:ty, [$($extra:tt)*], |$p:ident, $fp:ident| $ea:expr, $value:expr) => {
+    ($name:ident, $P:ty, [$($extra:tt)*], |$p:ident, $fp:ident, $acc:ident| $ea:expr, $value:expr) => {
+        #[allow(clippy::too_many_arguments)]
         #[inline(always)]
         pub(crate) unsafe fn $name<Op: StoreOp, const SHARED: bool $($extra)*>(
             $p: $P,
@@ -170,9 +134,10 @@ macro_rules! store_handler {
             mem: Mem,
             len: usize,
             ctx: &mut Activation,
+            $acc: u64,
         ) -> Exit {
             let ea: usize = $ea;
-            check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len);
+            check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len; $acc);
             write::<SHARED>(mem.add(ea), Op::SIZE, $value);
             dispatch!(next(&$p, ip), $fp, mem, len, ctx)
         }
@@ -191,15 +156,31 @@ unsafe fn scaled<const SHIFT: u32>(fp: Fp, a: Slot, b: Slot) -> u64 {
     get(fp, a).wrapping_add(get(fp, b) << SHIFT)
 }
 
-load_handler!(load_abs, LoadAbs, [], |p, fp| p.ea as usize);
-load_handler!(load_ss, LoadSS, [, const SHIFT: u32], |p, fp| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset));
-load_handler!(load_si, LoadSI, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset));
-store_handler!(store_imm, StoreImm, [], |p, fp| ea(get(fp, p.addr), p.offset), p.value);
-store_handler!(store_abs, StoreAbs, [], |p, fp| p.ea as usize, get(fp, p.value));
-store_handler!(store_ss, StoreSS, [, const SHIFT: u32], |p, fp| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), get(fp, p.value));
-store_handler!(store_ss_imm, StoreSSImm, [, const SHIFT: u32], |p, fp| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), p.value);
-store_handler!(store_si_imm, StoreSIImm, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), p.value);
-store_handler!(store_si, StoreSI, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset), get(fp, p.value));
+// `dst = load(fp[addr] + offset)`; `ACC_IN`: the address is the accumulator.
+load_handler!(load, Load, [, const ACC_IN: bool], |p, fp, acc| ea(if ACC_IN { acc } else { get(fp, p.addr) }, p.offset));
+load_handler!(load_abs, LoadAbs, [], |p, fp, acc| p.ea as usize);
+load_handler!(load_ss, LoadSS, [, const SHIFT: u32], |p, fp, acc| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset));
+load_handler!(load_si, LoadSI, [], |p, fp, acc| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset));
+// `store(fp[addr] + offset, fp[value])`; `ACC_IN`: the value is the accumulator.
+store_handler!(store, Store, [, const ACC_IN: bool], |p, fp, acc| ea(get(fp, p.addr), p.offset), if ACC_IN { acc } else { get(fp, p.value) });
+store_handler!(store_imm, StoreImm, [], |p, fp, acc| ea(get(fp, p.addr), p.offset), p.value);
+store_handler!(store_abs, StoreAbs, [], |p, fp, acc| p.ea as usize, get(fp, p.value));
+store_handler!(store_ss, StoreSS, [, const SHIFT: u32], |p, fp, acc| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), get(fp, p.value));
+store_handler!(store_ss_imm, StoreSSImm, [, const SHIFT: u32], |p, fp, acc| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), p.value);
+store_handler!(
+    store_si_imm,
+    StoreSIImm,
+    [],
+    |p, fp, acc| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset),
+    p.value
+);
+store_handler!(
+    store_si,
+    StoreSI,
+    [],
+    |p, fp, acc| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset),
+    get(fp, p.value)
+);
 
 #[inline(always)]
 pub(crate) unsafe fn load_pair<Op: LoadOp>(

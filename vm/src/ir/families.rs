@@ -101,10 +101,8 @@ impl UnaryVisitor for GetUnary {
 }
 
 /// `br_table` reading its index from a slot, or from the accumulator.
-pub(crate) fn br_table_variants() -> AccVariants<BrTable, 2> {
-    let (plain, acc) = (br_table::op::<false>(), br_table::op::<true>());
-    // No result: the `acc_out` column is never picked.
-    AccVariants { by: [[plain, plain], [acc, acc]] }
+pub(crate) fn br_table_variants() -> AccInputs<BrTable, 2> {
+    AccInputs { by: [br_table::op::<false>(), br_table::op::<true>()] }
 }
 
 /// The handlers of a fused pair `(a INNER b) OUTER c`: is `b` an immediate, is `c` an immediate, and is the
@@ -152,9 +150,9 @@ impl<Inner: BinaryOp + 'static> BinaryVisitor for GetBin2Outer<Inner> {
 pub(crate) struct BrCmpHandlers {
     pub ss: ByCondition<isa::Instr<BrCmpSS>>,
     pub si: ByCondition<isa::Instr<BrCmpSI>>,
-    /// `ss` and `si` with their accumulator variants (`a` or `b`; `a`). No result: `acc_out` is unused.
-    pub ss_acc: ByCondition<AccVariants<BrCmpSS, 3>>,
-    pub si_acc: ByCondition<AccVariants<BrCmpSI, 2>>,
+    /// `ss` and `si` with their accumulator variants (`a` or `b`; `a`).
+    pub ss_acc: ByCondition<AccInputs<BrCmpSS, 3>>,
+    pub si_acc: ByCondition<AccInputs<BrCmpSI, 2>>,
     /// `select` on the comparison, by where its right-hand side is.
     pub select: ByOperand<isa::Instr<SelectCmp>>,
     /// Increment, then compare and branch (i32 comparisons only): by condition, then where the increment
@@ -192,13 +190,13 @@ impl CmpVisitor for GetBrCmp {
                 },
             }
         }
-        fn ss<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> AccVariants<BrCmpSS, 3> {
-            let v = [br_cmp_ss::op::<Op, WHEN, 0>(), br_cmp_ss::op::<Op, WHEN, 1>(), br_cmp_ss::op::<Op, WHEN, 2>()];
-            AccVariants { by: v.map(|h| [h, h]) }
+        fn ss<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> AccInputs<BrCmpSS, 3> {
+            AccInputs {
+                by: [br_cmp_ss::op::<Op, WHEN, 0>(), br_cmp_ss::op::<Op, WHEN, 1>(), br_cmp_ss::op::<Op, WHEN, 2>()],
+            }
         }
-        fn si<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> AccVariants<BrCmpSI, 2> {
-            let v = [br_cmp_si::op::<Op, WHEN, false>(), br_cmp_si::op::<Op, WHEN, true>()];
-            AccVariants { by: v.map(|h| [h, h]) }
+        fn si<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> AccInputs<BrCmpSI, 2> {
+            AccInputs { by: [br_cmp_si::op::<Op, WHEN, false>(), br_cmp_si::op::<Op, WHEN, true>()] }
         }
         let (ss_true, ss_false) = (ss::<Op, true>(), ss::<Op, false>());
         let (si_true, si_false) = (si::<Op, true>(), si::<Op, false>());
@@ -315,7 +313,7 @@ pub(crate) fn store_handlers(kind: super::ops::StoreKind) -> &'static StoreHandl
 pub(crate) struct StoreHandlers {
     pub slot: ByMemory<isa::Instr<Store>>,
     /// `slot` for private memories, with its accumulator variant (the value from the accumulator).
-    pub slot_acc: AccVariants<Store, 2>,
+    pub slot_acc: AccInputs<Store, 2>,
     pub imm: ByMemory<isa::Instr<StoreImm>>,
     pub abs: ByMemory<isa::Instr<StoreAbs>>,
     /// Base plus scaled index (value in a slot / immediate), by shift (0..=3).
@@ -331,10 +329,7 @@ impl StoreVisitor for GetStore {
     fn visit<Op: StoreOp + 'static>(self) -> StoreHandlers {
         StoreHandlers {
             slot: by_memory!(store::<Op, false>),
-            slot_acc: {
-                let (plain, acc) = (store::op::<Op, false, false>(), store::op::<Op, false, true>());
-                AccVariants { by: [[plain, plain], [acc, acc]] }
-            },
+            slot_acc: AccInputs { by: [store::op::<Op, false, false>(), store::op::<Op, false, true>()] },
             imm: by_memory!(store_imm::<Op>),
             abs: by_memory!(store_abs::<Op>),
             ss: [

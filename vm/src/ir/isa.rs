@@ -197,6 +197,20 @@ impl<P, const N: usize> AccVariants<P, N> {
     }
 }
 
+/// The accumulator variants of an instruction without a result (a store, a branch): `by[acc_in]`, as in
+/// [`AccVariants`].
+#[derive(Clone, Copy)]
+pub(crate) struct AccInputs<P, const N: usize> {
+    pub by: [Instr<P>; N],
+}
+
+impl<P, const N: usize> AccInputs<P, N> {
+    /// The variant that reads slots only.
+    pub(crate) fn plain(&self) -> Instr<P> {
+        self.by[0]
+    }
+}
+
 macro_rules! field_ty {
     (slot) => {
         Slot
@@ -499,19 +513,19 @@ macro_rules! for_each_instr {
             throw_ref [;] (ThrowRef) => exception::throw_ref;
             // memory
             load [Op: LoadOp; const SHARED: bool, const ACC_IN: bool, const ACC_OUT: bool] (Load) => memory::load +acc;
-            load_abs [Op: LoadOp; const SHARED: bool, const ACC_OUT: bool] (LoadAbs) => memory::load_abs;
-            load_ss [Op: LoadOp; const SHARED: bool, const SHIFT: u32, const ACC_OUT: bool] (LoadSS) => memory::load_ss;
-            load_si [Op: LoadOp; const SHARED: bool, const ACC_OUT: bool] (LoadSI) => memory::load_si;
+            load_abs [Op: LoadOp; const SHARED: bool, const ACC_OUT: bool] (LoadAbs) => memory::load_abs +acc;
+            load_ss [Op: LoadOp; const SHARED: bool, const SHIFT: u32, const ACC_OUT: bool] (LoadSS) => memory::load_ss +acc;
+            load_si [Op: LoadOp; const SHARED: bool, const ACC_OUT: bool] (LoadSI) => memory::load_si +acc;
             load_pair [Op: LoadOp;] (LoadPair) => memory::load_pair;
             load_br [Op: LoadOp; const WHEN: bool] (LoadBr) => memory::load_br;
             load_br_ss [Op: LoadOp; const WHEN: bool] (LoadBrSS) => memory::load_br_ss;
             store [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (Store) => memory::store +acc;
-            store_imm [Op: StoreOp; const SHARED: bool] (StoreImm) => memory::store_imm;
-            store_abs [Op: StoreOp; const SHARED: bool] (StoreAbs) => memory::store_abs;
-            store_ss [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSS) => memory::store_ss;
-            store_ss_imm [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSSImm) => memory::store_ss_imm;
-            store_si [Op: StoreOp; const SHARED: bool] (StoreSI) => memory::store_si;
-            store_si_imm [Op: StoreOp; const SHARED: bool] (StoreSIImm) => memory::store_si_imm;
+            store_imm [Op: StoreOp; const SHARED: bool] (StoreImm) => memory::store_imm +acc;
+            store_abs [Op: StoreOp; const SHARED: bool] (StoreAbs) => memory::store_abs +acc;
+            store_ss [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSS) => memory::store_ss +acc;
+            store_ss_imm [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSSImm) => memory::store_ss_imm +acc;
+            store_si [Op: StoreOp; const SHARED: bool] (StoreSI) => memory::store_si +acc;
+            store_si_imm [Op: StoreOp; const SHARED: bool] (StoreSIImm) => memory::store_si_imm +acc;
             memory_size [;] (MemSize) => memory::memory_size;
             memory_grow [;] (MemGrow) => memory::memory_grow;
             memory_fill [;] (MemBulk) => memory::memory_fill;

@@ -292,7 +292,7 @@ impl Translator<'_> {
             Src::Slot(s) => s,
         };
         let len = targets.len() as u32;
-        let pos = self.emit_acc(&br_table_variants(), &[Some(index)], BrTable { index, len }, None);
+        let pos = self.emit_acc_in(&br_table_variants(), &[index], BrTable { index, len });
         let table_at = pos + HANDLER_SIZE + std::mem::size_of::<BrTable>();
         for _ in 0..=len {
             self.code.push_raw(0i32);
@@ -594,11 +594,11 @@ impl Translator<'_> {
                     match (a, b) {
                         (Src::Slot(a), Src::Slot(b)) => {
                             let p = BrCmpSS { a, b, offset: 0 };
-                            self.emit_branch_acc(&h.ss_acc.pick(when), &[Some(a), Some(b)], p, label)
+                            self.emit_branch_acc(&h.ss_acc.pick(when), &[a, b], p, label)
                         }
                         (Src::Slot(a), Src::Imm(imm)) => {
                             let p = BrCmpSI { a, imm, offset: 0 };
-                            self.emit_branch_acc(&h.si_acc.pick(when), &[Some(a)], p, label)
+                            self.emit_branch_acc(&h.si_acc.pick(when), &[a], p, label)
                         }
                         _ => unreachable!("constant comparisons are folded"),
                     }

@@ -489,10 +489,9 @@ impl<'a> Translator<'a> {
     /// accumulator-capable operands, in variant order): `k` if `inputs[k - 1]` is the temporary the last
     /// instruction just wrote and that instruction can leave it in the accumulator instead; 0 if none.
     /// A temporary is read once, by the instruction that pops it, so its slot need not be written then.
-    fn acc_input(&self, inputs: &[Option<Slot>]) -> usize {
-        for (i, s) in inputs.iter().enumerate() {
-            if let Some(s) = *s
-                && let Some(last) = self.fusable_producer(s)
+    fn acc_input(&self, inputs: &[Slot]) -> usize {
+        for (i, &s) in inputs.iter().enumerate() {
+            if let Some(last) = self.fusable_producer(s)
                 && last.acc_out.is_some()
             {
                 return i + 1;
@@ -501,29 +500,40 @@ impl<'a> Translator<'a> {
         0
     }
 
-    /// Emit an instruction with accumulator variants `v`; `result`: the temporary it writes and what it
-    /// computed (`None` for one without a result, like a store). See [`Translator::acc_input`].
+    /// Emit an instruction with accumulator variants `v` that writes the temporary `dst` (`kind`: what it
+    /// computed). See [`Translator::acc_input`].
     fn emit_acc<P: Operands, const N: usize>(
         &mut self,
         v: &isa::AccVariants<P, N>,
-        inputs: &[Option<Slot>],
+        inputs: &[Slot],
         p: P,
-        result: Option<(Slot, LastKind)>,
+        dst: Slot,
+        kind: LastKind,
     ) -> usize {
         let k = self.acc_input(inputs);
         let producer = if k > 0 { self.last } else { None };
         let h = v.by[k][0];
-        let pos = match result {
-            Some((dst, kind)) => {
-                let pos = self.emit_result(h, p, dst, kind);
-                if let Some(last) = &mut self.last {
-                    last.emitted = Some(h.erase());
-                    last.acc_out = Some(v.by[k][1].erase());
-                }
-                pos
-            }
-            None => self.emit(h, p),
-        };
+        let pos = self.emit_result(h, p, dst, kind);
+        if let Some(last) = &mut self.last {
+            last.emitted = Some(h.erase());
+            last.acc_out = Some(v.by[k][1].erase());
+        }
+        self.pair_acc(producer, pos);
+        pos
+    }
+
+    /// Emit an instruction without a result (a store, a branch) with accumulator variants `v`.
+    fn emit_acc_in<P: Operands, const N: usize>(&mut self, v: &isa::AccInputs<P, N>, inputs: &[Slot], p: P) -> usize {
+        let k = self.acc_input(inputs);
+        let producer = if k > 0 { self.last } else { None };
+        let pos = self.emit(v.by[k], p);
+        self.pair_acc(producer, pos);
+        pos
+    }
+
+    /// The instruction at `consumer` reads the result of `producer` from the accumulator: switch the producer
+    /// to its `ACC_OUT` variant and remember the pairing (see [`Translator::cut`]).
+    fn pair_acc(&mut self, producer: Option<LastOp>, consumer: usize) {
         if let Some(prod) = producer
             && let (Some(plain), Some(out)) = (prod.emitted, prod.acc_out)
         {
@@ -532,9 +542,8 @@ impl<'a> Translator<'a> {
             if self.acc_links.len() >= 8 {
                 self.acc_links.remove(0);
             }
-            self.acc_links.push(AccLink { producer: prod.pos, producer_plain: plain, consumer: pos });
+            self.acc_links.push(AccLink { producer: prod.pos, producer_plain: plain, consumer });
         }
-        pos
     }
 
     /// Before the code from `start` on is removed or moved: undo the accumulator pairings whose consumer is
@@ -751,12 +760,12 @@ impl<'a> Translator<'a> {
     /// [`Translator::emit_branch`] for an instruction with accumulator variants (see `emit_acc`).
     fn emit_branch_acc<P: Operands, const N: usize>(
         &mut self,
-        v: &isa::AccVariants<P, N>,
-        inputs: &[Option<Slot>],
+        v: &isa::AccInputs<P, N>,
+        inputs: &[Slot],
         p: P,
         label: LabelId,
     ) {
-        let pos = self.emit_acc(v, inputs, p, None);
+        let pos = self.emit_acc_in(v, inputs, p);
         let field = pos + HANDLER_SIZE + std::mem::size_of::<P>() - 4;
         self.branch_field(pos, field, label);
     }

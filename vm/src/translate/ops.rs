@@ -344,12 +344,10 @@ impl Translator<'_> {
             _ => LastKind::Bin(op, a, b),
         };
         match (a, b) {
-            (Src::Slot(a), Src::Slot(b)) => {
-                self.emit_acc(&h.ss, &[Some(a), Some(b)], BinSS { dst, a, b }, Some((dst, kind)))
-            }
-            (Src::Slot(a), Src::Imm(imm)) => self.emit_acc(&h.si, &[Some(a)], BinSI { dst, a, imm }, Some((dst, kind))),
+            (Src::Slot(a), Src::Slot(b)) => self.emit_acc(&h.ss, &[a, b], BinSS { dst, a, b }, dst, kind),
+            (Src::Slot(a), Src::Imm(imm)) => self.emit_acc(&h.si, &[a], BinSI { dst, a, imm }, dst, kind),
             (Src::Imm(imm), Src::Slot(b)) if op.is_commutative() => {
-                self.emit_acc(&h.si, &[Some(b)], BinSI { dst, a: b, imm }, Some((dst, kind)))
+                self.emit_acc(&h.si, &[b], BinSI { dst, a: b, imm }, dst, kind)
             }
             (Src::Imm(imm), Src::Slot(b)) => self.emit_result(h.is, BinIS { dst, imm, b }, dst, kind),
             (Src::Imm(x), Src::Imm(imm)) => {
@@ -429,10 +427,8 @@ impl Translator<'_> {
         };
         let h = compare_handlers(op);
         match (a, b) {
-            (Src::Slot(a), Src::Slot(b)) => {
-                self.emit_acc(&h.ss, &[Some(a), Some(b)], BinSS { dst, a, b }, Some((dst, kind)))
-            }
-            (Src::Slot(a), Src::Imm(imm)) => self.emit_acc(&h.si, &[Some(a)], BinSI { dst, a, imm }, Some((dst, kind))),
+            (Src::Slot(a), Src::Slot(b)) => self.emit_acc(&h.ss, &[a, b], BinSS { dst, a, b }, dst, kind),
+            (Src::Slot(a), Src::Imm(imm)) => self.emit_acc(&h.si, &[a], BinSI { dst, a, imm }, dst, kind),
             _ => unreachable!("comparisons never trap, so constants fold"),
         };
         self.push(Operand::Temp);
@@ -481,7 +477,7 @@ impl Translator<'_> {
             }
             return;
         }
-        self.emit_acc(unary_handlers(op), &[Some(src)], Un { dst, src }, Some((dst, kind)));
+        self.emit_acc(unary_handlers(op), &[src], Un { dst, src }, dst, kind);
         self.push(Operand::Temp);
     }
 
@@ -543,14 +539,14 @@ impl Translator<'_> {
         match (self.fuse_address(addr), addr) {
             (Some((a, Src::Slot(b), k)), _) if !shared => {
                 let kind = if k == 0 { last(LoadAddr::SS(a, b, offset)) } else { LastKind::Other };
-                self.emit_acc(&h.ss_acc[k as usize], &[], LoadSS { dst, a, b, offset }, Some((dst, kind)));
+                self.emit_acc(&h.ss_acc[k as usize], &[], LoadSS { dst, a, b, offset }, dst, kind);
             }
             (Some((a, Src::Slot(b), k)), _) => {
                 self.emit_result(h.ss[k as usize].shared, LoadSS { dst, a, b, offset }, dst, LastKind::Other);
             }
             (Some((a, Src::Imm(imm), _)), _) if !shared => {
                 let p = LoadSI { dst, a, imm: imm as u32, offset };
-                self.emit_acc(&h.si_acc, &[], p, Some((dst, LastKind::Other)));
+                self.emit_acc(&h.si_acc, &[], p, dst, LastKind::Other);
             }
             (Some((a, Src::Imm(imm), _)), _) => {
                 self.emit_result(h.si.shared, LoadSI { dst, a, imm: imm as u32, offset }, dst, LastKind::Other);
@@ -570,7 +566,7 @@ impl Translator<'_> {
                     self.emit_result(h.slot.shared, Load { dst, addr, offset }, dst, LastKind::Other);
                 } else {
                     let kind = last(LoadAddr::Slot(addr, offset));
-                    self.emit_acc(&h.slot_acc, &[Some(addr)], Load { dst, addr, offset }, Some((dst, kind)));
+                    self.emit_acc(&h.slot_acc, &[addr], Load { dst, addr, offset }, dst, kind);
                 }
             }
             (None, Src::Imm(a)) => {
@@ -624,7 +620,7 @@ impl Translator<'_> {
                 self.emit(h.si_imm.pick(shared), StoreSIImm { a, imm: imm as u32, offset, value });
             }
             (None, Src::Slot(addr), Src::Slot(value)) if !shared => {
-                self.emit_acc(&h.slot_acc, &[Some(value)], Store { addr, offset, value }, None);
+                self.emit_acc_in(&h.slot_acc, &[value], Store { addr, offset, value });
             }
             (None, Src::Slot(addr), Src::Slot(value)) => {
                 self.emit(h.slot.shared, Store { addr, offset, value });
