@@ -94,8 +94,8 @@ pub(crate) unsafe fn out_of_bounds<const SHARED: bool>(
 }
 
 /// Defines a load handler from its operand struct and effective-address expression (`$acc` in scope: the
-/// accumulator, which the expression may read as the address). `ACC_OUT`: the value goes to the accumulator
-/// instead of `dst`.
+/// accumulator, which the expression may read as the address). The value goes to `dst` and the accumulator;
+/// `ACC_OUT`: only to the accumulator.
 macro_rules! load_handler {
     ($name:ident, $P:ty, [$($extra:tt)*], |$p:ident, $fp:ident, $acc:ident| $ea:expr) => {
         #[allow(clippy::too_many_arguments)]
@@ -116,7 +116,7 @@ macro_rules! load_handler {
                 dispatch!(next(&$p, ip), $fp, mem, len, ctx; v)
             }
             set($fp, $p.dst, v);
-            dispatch!(next(&$p, ip), $fp, mem, len, ctx)
+            dispatch!(next(&$p, ip), $fp, mem, len, ctx; v)
         }
     };
 }

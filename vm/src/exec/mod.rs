@@ -16,8 +16,10 @@
 //! instruction reads, the translator picks the producer's variant that leaves the result in `acc`
 //! (`ACC_OUT`) and the consumer's that reads that operand from `acc` (`ACC_IN`); both are const flags of
 //! the same family (`binary_ss`, `load`, ...), so each variant is the same code with the slot access
-//! swapped. Every other handler passes 0. Wasmi 2.0, Wasm3 and Stitch keep results in accumulator
-//! registers the same way.
+//! swapped. The plain variant of those families writes its slot *and* hands the result over in `acc`
+//! (a register move), so an instruction reading a local that the instruction just before it wrote
+//! (`local.set`/`local.tee` of a result) reads it from `acc` too, with no other variant. Every other
+//! handler passes 0. Wasmi 2.0, Wasm3 and Stitch keep results in accumulator registers the same way.
 //!
 //! # Calls
 //! A wasm → wasm call never recurses on the host stack: it pushes a [`Frame`] (return address, caller `fp`

@@ -6,8 +6,8 @@ use crate::ir::Slot;
 use crate::ir::isa::*;
 use crate::ir::ops::{BinaryOp, SlotValue, UnaryOp};
 
-/// Finish an instruction with result `r`: into `fp[dst]`, or into the accumulator (`ACC_OUT`) for the next
-/// instruction; a trap if `r` is one.
+/// Finish an instruction with result `r`: into `fp[dst]` and the accumulator, or only into the accumulator
+/// (`ACC_OUT`); a trap if `r` is one.
 macro_rules! result {
     ($r:expr, $p:ident, $ip:ident, $fp:ident, $mem:ident, $len:ident, $ctx:ident, $acc_out:expr) => {
         match $r {
@@ -17,7 +17,7 @@ macro_rules! result {
                     dispatch!(next(&$p, $ip), $fp, $mem, $len, $ctx; v)
                 }
                 set($fp, $p.dst, v);
-                dispatch!(next(&$p, $ip), $fp, $mem, $len, $ctx)
+                dispatch!(next(&$p, $ip), $fp, $mem, $len, $ctx; v)
             }
             Err(code) => trap($ctx, $ip, code),
         }

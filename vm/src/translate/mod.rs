@@ -489,15 +489,16 @@ impl<'a> Translator<'a> {
     /// accumulator-capable operands, in variant order): `k` if `inputs[k - 1]` is the temporary the last
     /// instruction just wrote and that instruction can leave it in the accumulator instead; 0 if none.
     /// A temporary is read once, by the instruction that pops it, so its slot need not be written then.
-    fn acc_input(&self, inputs: &[Slot]) -> usize {
-        for (i, &s) in inputs.iter().enumerate() {
-            if let Some(last) = self.fusable_producer(s)
-                && last.acc_out.is_some()
-            {
-                return i + 1;
-            }
+    ///
+    /// The producer also hands over a result it writes to a local (after `local.set`/`local.tee`): then the
+    /// slot is written all the same, and `temporary` is false.
+    fn acc_input(&self, inputs: &[Slot]) -> AccInput {
+        let none = AccInput { k: 0, temporary: false };
+        let Some(last) = self.last.filter(|l| l.pos >= self.barrier && l.acc_out.is_some()) else { return none };
+        match inputs.iter().position(|&s| s == last.dst) {
+            Some(i) => AccInput { k: i + 1, temporary: last.dst >= self.num_locals },
+            None => none,
         }
-        0
     }
 
     /// Emit an instruction with accumulator variants `v` that writes the temporary `dst` (`kind`: what it
@@ -510,8 +511,8 @@ impl<'a> Translator<'a> {
         dst: Slot,
         kind: LastKind,
     ) -> usize {
-        let k = self.acc_input(inputs);
-        let producer = if k > 0 { self.last } else { None };
+        let AccInput { k, temporary } = self.acc_input(inputs);
+        let producer = if temporary { self.last } else { None };
         let h = v.by[k][0];
         let pos = self.emit_result(h, p, dst, kind);
         if let Some(last) = &mut self.last {
@@ -524,15 +525,15 @@ impl<'a> Translator<'a> {
 
     /// Emit an instruction without a result (a store, a branch) with accumulator variants `v`.
     fn emit_acc_in<P: Operands, const N: usize>(&mut self, v: &isa::AccInputs<P, N>, inputs: &[Slot], p: P) -> usize {
-        let k = self.acc_input(inputs);
-        let producer = if k > 0 { self.last } else { None };
+        let AccInput { k, temporary } = self.acc_input(inputs);
+        let producer = if temporary { self.last } else { None };
         let pos = self.emit(v.by[k], p);
         self.pair_acc(producer, pos);
         pos
     }
 
-    /// The instruction at `consumer` reads the result of `producer` from the accumulator: switch the producer
-    /// to its `ACC_OUT` variant and remember the pairing (see [`Translator::cut`]).
+    /// The instruction at `consumer` reads the temporary `producer` wrote from the accumulator: switch the
+    /// producer to its `ACC_OUT` variant and remember the pairing (see [`Translator::cut`]).
     fn pair_acc(&mut self, producer: Option<LastOp>, consumer: usize) {
         if let Some(prod) = producer
             && let (Some(plain), Some(out)) = (prod.emitted, prod.acc_out)
@@ -789,4 +790,12 @@ impl<'a> Translator<'a> {
         self.truncate_code(last.pos);
         self.last = self.prev.take().filter(|p| p.pos < last.pos);
     }
+}
+
+/// Which operand of an instruction about to be emitted comes in the accumulator ([`Translator::acc_input`]):
+/// `k` (1-based; 0 for none), and whether it is a temporary (its producer need not write its slot).
+#[derive(Clone, Copy)]
+struct AccInput {
+    k: usize,
+    temporary: bool,
 }

@@ -8,10 +8,19 @@
   ;; The second operand from the accumulator (non-commutative).
   (func $second (param i32 i32) (result i32)
     (i32.sub (local.get 0) (i32.clz (local.get 1))))
-  ;; A result kept in a local is stored: no pairing (the next instruction reads the local).
+  ;; A result kept in a local is stored, and handed over too: the next instruction reads the local from the
+  ;; accumulator (its producer is not changed).
   (func $local (param i32) (result i32) (local i32)
     (local.set 1 (i32.add (local.get 0) (i32.const 1)))
     (i32.mul (local.get 1) (local.get 1)))
+  ;; Not at a loop head, which is reached from the back edge as well: the multiplication reads its slot; the
+  ;; comparison after it reads the accumulator.
+  (func $local_loop (param i32) (result i32) (local i32)
+    (local.set 1 (i32.add (local.get 0) (i32.const 1)))
+    (loop $l
+      (local.set 1 (i32.mul (local.get 1) (i32.const 3)))
+      (br_if $l (i32.lt_u (local.get 1) (i32.const 1000))))
+    (local.get 1))
   ;; The add would read the first load's result from the accumulator, but the second load absorbs it
   ;; (base + immediate addressing): the first load writes its slot again.
   (func $undone_by_address (param i32) (result i32)
