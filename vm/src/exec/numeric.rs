@@ -99,9 +99,9 @@ pub(crate) unsafe fn add_shl<const SHIFT: u32>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let v = (get(fp, p.a) as u32).wrapping_add((get(fp, p.b) as u32) << SHIFT);
-    set(fp, p.dst, v as u64);
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    let v = (get(fp, p.a) as u32).wrapping_add((get(fp, p.b) as u32) << SHIFT) as u64;
+    set(fp, p.dst, v);
+    dispatch!(next(&p, ip), fp, mem, len, ctx; v)
 }
 
 #[inline(always)]

@@ -10,8 +10,9 @@ unsafe fn global(ctx: &Activation, index: u32) -> *mut u64 {
 
 #[inline(always)]
 pub(crate) unsafe fn global_get(p: GlobalGet, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    set(fp, p.dst, *global(ctx, p.global));
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    let v = *global(ctx, p.global);
+    set(fp, p.dst, v);
+    dispatch!(next(&p, ip), fp, mem, len, ctx; v)
 }
 
 #[inline(always)]

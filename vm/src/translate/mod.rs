@@ -147,8 +147,8 @@ struct LastOp {
     /// The temporary it wrote (always the first operand field).
     dst: Slot,
     kind: LastKind,
-    /// The handler it was emitted with, and its variant leaving the result in the accumulator (if its
-    /// family has one).
+    /// The handler it was emitted with, if that handler also hands its result over in the accumulator
+    /// (`exec` module docs), and its variant leaving the result only there (if its family has one).
     emitted: Option<isa::AnyInstr>,
     acc_out: Option<isa::AnyInstr>,
 }
@@ -485,6 +485,16 @@ impl<'a> Translator<'a> {
         pos
     }
 
+    /// [`Translator::emit_result`] for an instruction whose handler hands its result over in the accumulator
+    /// (but has no variant leaving it only there).
+    fn emit_result_acc<P: Operands>(&mut self, h: isa::Instr<P>, p: P, dst: Slot, kind: LastKind) -> usize {
+        let pos = self.emit_result(h, p, dst, kind);
+        if let Some(last) = &mut self.last {
+            last.emitted = Some(h.erase());
+        }
+        pos
+    }
+
     /// The accumulator input to use for an instruction about to be emitted that reads `inputs` (its
     /// accumulator-capable operands, in variant order): `k` if `inputs[k - 1]` is the temporary the last
     /// instruction just wrote and that instruction can leave it in the accumulator instead; 0 if none.
@@ -494,7 +504,7 @@ impl<'a> Translator<'a> {
     /// slot is written all the same, and `temporary` is false.
     fn acc_input(&self, inputs: &[Slot]) -> AccInput {
         let none = AccInput { k: 0, temporary: false };
-        let Some(last) = self.last.filter(|l| l.pos >= self.barrier && l.acc_out.is_some()) else { return none };
+        let Some(last) = self.last.filter(|l| l.pos >= self.barrier && l.emitted.is_some()) else { return none };
         match inputs.iter().position(|&s| s == last.dst) {
             Some(i) => AccInput { k: i + 1, temporary: last.dst >= self.num_locals },
             None => none,

@@ -133,7 +133,8 @@ impl Translator<'_> {
             }
             Operator::GlobalGet { global_index } => {
                 let dst = self.push_temp();
-                self.emit_result(isa::global_get::op(), GlobalGet { dst, global: global_index }, dst, LastKind::Other);
+                let p = GlobalGet { dst, global: global_index };
+                self.emit_result_acc(isa::global_get::op(), p, dst, LastKind::Other);
             }
             Operator::GlobalSet { global_index }
                 if self.m.globals[global_index as usize].ty.content == ValType::V128 =>
@@ -346,7 +347,7 @@ impl Translator<'_> {
                     let k = k as u32 & 31;
                     self.drop_last(last);
                     let p = BinSS { dst, a: base, b: x };
-                    self.emit_result(add_shl_by(k), p, dst, LastKind::AddShl(base, x, k));
+                    self.emit_result_acc(add_shl_by(k), p, dst, LastKind::AddShl(base, x, k));
                     self.push(Operand::Temp);
                     return;
                 }
@@ -421,7 +422,7 @@ impl Translator<'_> {
             self.drop_last(last);
             let h = inner.with(GetBin2(outer));
             let handler = h.pick(y_imm, c_imm, swap);
-            self.emit_result(handler, Bin2 { dst, a: x, b: y, c }, dst, LastKind::Other);
+            self.emit_result_acc(handler, Bin2 { dst, a: x, b: y, c }, dst, LastKind::Other);
             return true;
         }
         false
