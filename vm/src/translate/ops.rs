@@ -97,8 +97,8 @@ impl Translator<'_> {
             return Ok(());
         }
         if (!self.plain_memories && self.memory_any(op))
-            || self.atomic(op)
             || self.memory_instr(op)
+            || self.atomic(op)
             || self.table_instr(op)
         {
             return Ok(());
