@@ -278,35 +278,30 @@ pub(crate) fn br_cmp_handlers(op: super::ops::CmpOp) -> &'static BrCmpHandlers {
     &ALL.get_or_init(|| super::ops::CmpOp::ALL.iter().map(|c| c.with_cmp(GetBrCmp)).collect())[op as usize]
 }
 
-/// The handlers of a binary operation, built once per process (a translation asks at every operation; each
-/// set is 13 instructions with their accumulator variants).
-pub(crate) fn binary_handlers(op: super::ops::BinOp) -> &'static BinaryHandlers {
-    static ALL: std::sync::OnceLock<Vec<BinaryHandlers>> = std::sync::OnceLock::new();
-    &ALL.get_or_init(|| super::ops::BinOp::ALL.iter().map(|o| o.with(GetBinary)).collect())[op as usize]
+/// Defines `$name(key) -> &'static $T`: the handler set of every `$Key` (`$Key::ALL`, visited with
+/// `$visit`), built once per process — a translation asks at every operation, and each set holds many
+/// instructions with their accumulator variants.
+macro_rules! handler_sets {
+    ($($(#[$doc:meta])* $name:ident($Key:ident) -> $T:ty = $visit:expr;)*) => {$(
+        $(#[$doc])*
+        pub(crate) fn $name(key: super::ops::$Key) -> &'static $T {
+            static ALL: std::sync::OnceLock<Vec<$T>> = std::sync::OnceLock::new();
+            &ALL.get_or_init(|| super::ops::$Key::ALL.iter().map(|k| k.with($visit)).collect())[key as usize]
+        }
+    )*};
 }
 
-/// The same for comparisons.
-pub(crate) fn compare_handlers(op: super::ops::CmpOp) -> &'static BinaryHandlers {
-    static ALL: std::sync::OnceLock<Vec<BinaryHandlers>> = std::sync::OnceLock::new();
-    &ALL.get_or_init(|| super::ops::CmpOp::ALL.iter().map(|o| o.with(GetBinary)).collect())[op as usize]
-}
-
-/// The same for unary operations.
-pub(crate) fn unary_handlers(op: super::ops::UnOp) -> &'static AccVariants<Un, 2> {
-    static ALL: std::sync::OnceLock<Vec<AccVariants<Un, 2>>> = std::sync::OnceLock::new();
-    &ALL.get_or_init(|| super::ops::UnOp::ALL.iter().map(|o| o.with(GetUnary)).collect())[op as usize]
-}
-
-/// The handlers of a load kind, built once per process (a translation asks for them at every load).
-pub(crate) fn load_handlers(kind: super::ops::LoadKind) -> &'static LoadHandlers {
-    static ALL: std::sync::OnceLock<Vec<LoadHandlers>> = std::sync::OnceLock::new();
-    &ALL.get_or_init(|| super::ops::LoadKind::ALL.iter().map(|k| k.with(GetLoad)).collect())[kind as usize]
-}
-
-/// The handlers of a store width, built once per process.
-pub(crate) fn store_handlers(kind: super::ops::StoreKind) -> &'static StoreHandlers {
-    static ALL: std::sync::OnceLock<Vec<StoreHandlers>> = std::sync::OnceLock::new();
-    &ALL.get_or_init(|| super::ops::StoreKind::ALL.iter().map(|k| k.with(GetStore)).collect())[kind as usize]
+handler_sets! {
+    /// The handlers of a binary operation.
+    binary_handlers(BinOp) -> BinaryHandlers = GetBinary;
+    /// The same for comparisons.
+    compare_handlers(CmpOp) -> BinaryHandlers = GetBinary;
+    /// The same for unary operations.
+    unary_handlers(UnOp) -> AccVariants<Un, 2> = GetUnary;
+    /// The handlers of a load kind.
+    load_handlers(LoadKind) -> LoadHandlers = GetLoad;
+    /// The handlers of a store width.
+    store_handlers(StoreKind) -> StoreHandlers = GetStore;
 }
 
 /// The handlers of one store width by addressing form and value kind.

@@ -764,6 +764,11 @@ impl<'a> Translator<'a> {
     /// Emit a branch instruction whose operand struct ends with its i32 offset.
     fn emit_branch<P: Operands>(&mut self, h: isa::Instr<P>, p: P, label: LabelId) {
         let pos = self.emit(h, p);
+        self.branch_offset_at::<P>(pos, label);
+    }
+
+    /// The instruction at `pos`, of shape `P`, ends with its branch offset: point it at `label`.
+    fn branch_offset_at<P: Operands>(&mut self, pos: usize, label: LabelId) {
         let field = pos + HANDLER_SIZE + std::mem::size_of::<P>() - 4;
         self.branch_field(pos, field, label);
     }
@@ -777,8 +782,7 @@ impl<'a> Translator<'a> {
         label: LabelId,
     ) {
         let pos = self.emit_acc_in(v, inputs, p);
-        let field = pos + HANDLER_SIZE + std::mem::size_of::<P>() - 4;
-        self.branch_field(pos, field, label);
+        self.branch_offset_at::<P>(pos, label);
     }
 
     /// Emit a call to a function of this module (its entry and frame layout are patched in by `link_calls`).
