@@ -71,6 +71,9 @@ pub struct Report {
     /// Per wasm operator (mnemonic): (estimated executions, dispatches of the instructions it translated to),
     /// by executions.
     pub by_operator: Vec<(String, u64, u64)>,
+    /// Dispatches per wasmvm instruction name of the chained ones that did not read the accumulator (what an
+    /// `ACC_IN` variant or a fusion could still serve), most frequent first.
+    pub chained_by_slot: Vec<(String, u64)>,
     /// Most frequent consecutive pairs of instructions.
     pub pairs: Vec<(String, u64)>,
     /// Most frequent consecutive triples of instructions.
@@ -94,6 +97,7 @@ pub fn report(module: &crate::Module, wasm: &[u8]) -> crate::Result<Report> {
     let mut names: HashMap<usize, String> = HashMap::new();
     let mut report = Report::default();
     let (mut by_instr, mut by_op) = (HashMap::<String, u64>::new(), HashMap::<String, (u64, u64)>::new());
+    let mut by_slot = HashMap::<String, u64>::new();
     COUNTERS.with_borrow(|c| {
         for code in module.inner.code.iter() {
             if code.marks.is_empty() && !code.code.is_empty() {
@@ -128,10 +132,14 @@ pub fn report(module: &crate::Module, wasm: &[u8]) -> crate::Result<Report> {
                     continue;
                 }
                 report.dispatches += n;
+                let from_acc = m.info.name().contains("acc_in=");
                 if chained {
                     report.chained += n;
+                    if !from_acc {
+                        *by_slot.entry(m.info.name()).or_default() += n;
+                    }
                 }
-                if m.info.name().contains("acc_in=") {
+                if from_acc {
                     report.from_acc += n;
                 }
                 report.wasm_ops += n * stands_for.len() as u64;
@@ -152,6 +160,8 @@ pub fn report(module: &crate::Module, wasm: &[u8]) -> crate::Result<Report> {
         Ok(())
     })?;
     report.by_instruction = by_instr.into_iter().collect();
+    report.chained_by_slot = by_slot.into_iter().collect();
+    report.chained_by_slot.sort_by_key(|e| std::cmp::Reverse(e.1));
     report.by_operator = by_op.into_iter().map(|(k, (w, d))| (k, w, d)).collect();
     report.by_instruction.sort_by_key(|e| std::cmp::Reverse(e.1));
     report.by_operator.sort_by_key(|e| std::cmp::Reverse(e.1));
@@ -181,7 +191,9 @@ impl std::fmt::Display for Report {
         for (name, w, d) in self.by_operator.iter().take(25) {
             writeln!(f, "| `{name}` | {w} | {d} | {:.2} |", *d as f64 / (*w).max(1) as f64)?;
         }
-        for (title, list) in [("pair", &self.pairs), ("triple", &self.triples)] {
+        let lists =
+            [("chained, read from a slot", &self.chained_by_slot), ("pair", &self.pairs), ("triple", &self.triples)];
+        for (title, list) in lists {
             writeln!(f, "\n| {title} | count | % |\n| --- | ---: | ---: |")?;
             for (name, n) in list.iter().take(25) {
                 writeln!(f, "| `{name}` | {n} | {:.1} |", pct(*n))?;

@@ -36,13 +36,33 @@ pub(crate) unsafe fn br(p: Br, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut A
 }
 
 #[inline(always)]
-pub(crate) unsafe fn br_if_nez(p: BrIf, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    branch!(get(fp, p.cond) as u32 != 0, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn br_if_nez<const ACC_IN: bool>(
+    p: BrIf,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let cond = if ACC_IN { acc } else { get(fp, p.cond) };
+    branch!(cond as u32 != 0, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
 }
 
 #[inline(always)]
-pub(crate) unsafe fn br_if_eqz(p: BrIf, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    branch!(get(fp, p.cond) as u32 == 0, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn br_if_eqz<const ACC_IN: bool>(
+    p: BrIf,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let cond = if ACC_IN { acc } else { get(fp, p.cond) };
+    branch!(cond as u32 == 0, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
 }
 
 /// Branch if `a OP b` holds (`WHEN = true`) or does not hold (`WHEN = false`); `ACC_IN` 1 or 2: `a` or
@@ -159,10 +179,28 @@ pub(crate) unsafe fn br_table<const ACC_IN: bool>(
 }
 
 #[inline(always)]
-pub(crate) unsafe fn select(p: Select, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    let v = if get(fp, p.cond) as u32 != 0 { get(fp, p.a) } else { get(fp, p.b) };
+/// `dst = cond ? a : b`, handed over in the accumulator too; `ACC_IN` 1, 2 or 3: `cond`, `a` or `b` is the
+/// accumulator.
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn select<const ACC_IN: u8>(
+    p: Select,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let cond = if ACC_IN == 1 { acc } else { get(fp, p.cond) };
+    let v = if cond as u32 != 0 {
+        if ACC_IN == 2 { acc } else { get(fp, p.a) }
+    } else if ACC_IN == 3 {
+        acc
+    } else {
+        get(fp, p.b)
+    };
     set(fp, p.dst, v);
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    dispatch!(next(&p, ip), fp, mem, len, ctx; v)
 }
 
 #[inline(always)]
@@ -260,8 +298,17 @@ pub(crate) unsafe fn return0(_p: Nothing, _ip: Ip, _fp: Fp, mem: Mem, len: usize
 }
 
 #[inline(always)]
-pub(crate) unsafe fn return1(p: Return1, _ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    set(fp, 0, get(fp, p.src));
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn return1<const ACC_IN: bool>(
+    p: Return1,
+    _ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    set(fp, 0, if ACC_IN { acc } else { get(fp, p.src) });
     return_to_caller!(mem, len, ctx)
 }
 

@@ -165,7 +165,7 @@ load_handler!(load_si, LoadSI, [], |p, fp, acc| ea(get(fp, p.a).wrapping_add(p.i
 store_handler!(store, Store, [, const ACC_IN: bool], |p, fp, acc| ea(get(fp, p.addr), p.offset), if ACC_IN { acc } else { get(fp, p.value) });
 store_handler!(store_imm, StoreImm, [], |p, fp, acc| ea(get(fp, p.addr), p.offset), p.value);
 store_handler!(store_abs, StoreAbs, [], |p, fp, acc| p.ea as usize, get(fp, p.value));
-store_handler!(store_ss, StoreSS, [, const SHIFT: u32], |p, fp, acc| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), get(fp, p.value));
+store_handler!(store_ss, StoreSS, [, const SHIFT: u32, const ACC_IN: bool], |p, fp, acc| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), if ACC_IN { acc } else { get(fp, p.value) });
 store_handler!(store_ss_imm, StoreSSImm, [, const SHIFT: u32], |p, fp, acc| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), p.value);
 store_handler!(
     store_si_imm,
@@ -177,9 +177,9 @@ store_handler!(
 store_handler!(
     store_si,
     StoreSI,
-    [],
+    [, const ACC_IN: bool],
     |p, fp, acc| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset),
-    get(fp, p.value)
+    if ACC_IN { acc } else { get(fp, p.value) }
 );
 
 #[inline(always)]

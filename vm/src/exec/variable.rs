@@ -16,8 +16,17 @@ pub(crate) unsafe fn global_get(p: GlobalGet, ip: Ip, fp: Fp, mem: Mem, len: usi
 }
 
 #[inline(always)]
-pub(crate) unsafe fn global_set(p: GlobalSet, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    *global(ctx, p.global) = get(fp, p.src);
+#[allow(clippy::too_many_arguments)]
+pub(crate) unsafe fn global_set<const ACC_IN: bool>(
+    p: GlobalSet,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    *global(ctx, p.global) = if ACC_IN { acc } else { get(fp, p.src) };
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 

@@ -105,6 +105,30 @@ pub(crate) fn br_table_variants() -> AccInputs<BrTable, 2> {
     AccInputs { by: [br_table::op::<false>(), br_table::op::<true>()] }
 }
 
+/// `br_if` (branch if the condition is non-zero, `nez`, or zero) reading its condition from a slot, or from
+/// the accumulator.
+pub(crate) fn br_if_variants(nez: bool) -> AccInputs<BrIf, 2> {
+    match nez {
+        true => AccInputs { by: [br_if_nez::op::<false>(), br_if_nez::op::<true>()] },
+        false => AccInputs { by: [br_if_eqz::op::<false>(), br_if_eqz::op::<true>()] },
+    }
+}
+
+/// `select` with its condition, first or second value (1, 2, 3) from the accumulator, or none (0).
+pub(crate) fn select_variants() -> AccInputs<Select, 4> {
+    AccInputs { by: [select::op::<0>(), select::op::<1>(), select::op::<2>(), select::op::<3>()] }
+}
+
+/// `return` of one value, from a slot or the accumulator.
+pub(crate) fn return1_variants() -> AccInputs<Return1, 2> {
+    AccInputs { by: [return1::op::<false>(), return1::op::<true>()] }
+}
+
+/// `global.set` of a value in a slot or the accumulator.
+pub(crate) fn global_set_variants() -> AccInputs<GlobalSet, 2> {
+    AccInputs { by: [global_set::op::<false>(), global_set::op::<true>()] }
+}
+
 /// The handlers of a fused pair `(a INNER b) OUTER c`: is `b` an immediate, is `c` an immediate, and is the
 /// inner result the outer operation's right-hand side (`swap`)?
 pub(crate) struct Bin2Handlers {
@@ -313,8 +337,12 @@ pub(crate) struct StoreHandlers {
     pub abs: ByMemory<isa::Instr<StoreAbs>>,
     /// Base plus scaled index (value in a slot / immediate), by shift (0..=3).
     pub ss: [ByMemory<isa::Instr<StoreSS>>; 4],
+    /// `ss` for private memories, with the value from the accumulator.
+    pub ss_acc: [AccInputs<StoreSS, 2>; 4],
     pub ss_imm: [ByMemory<isa::Instr<StoreSSImm>>; 4],
     pub si: ByMemory<isa::Instr<StoreSI>>,
+    /// `si` for private memories, with the value from the accumulator.
+    pub si_acc: AccInputs<StoreSI, 2>,
     pub si_imm: ByMemory<isa::Instr<StoreSIImm>>,
 }
 
@@ -328,10 +356,16 @@ impl StoreVisitor for GetStore {
             imm: by_memory!(store_imm::<Op>),
             abs: by_memory!(store_abs::<Op>),
             ss: [
-                by_memory!(store_ss::<Op, 0>),
-                by_memory!(store_ss::<Op, 1>),
-                by_memory!(store_ss::<Op, 2>),
-                by_memory!(store_ss::<Op, 3>),
+                by_memory!(store_ss::<Op, 0, false>),
+                by_memory!(store_ss::<Op, 1, false>),
+                by_memory!(store_ss::<Op, 2, false>),
+                by_memory!(store_ss::<Op, 3, false>),
+            ],
+            ss_acc: [
+                AccInputs { by: [store_ss::op::<Op, false, 0, false>(), store_ss::op::<Op, false, 0, true>()] },
+                AccInputs { by: [store_ss::op::<Op, false, 1, false>(), store_ss::op::<Op, false, 1, true>()] },
+                AccInputs { by: [store_ss::op::<Op, false, 2, false>(), store_ss::op::<Op, false, 2, true>()] },
+                AccInputs { by: [store_ss::op::<Op, false, 3, false>(), store_ss::op::<Op, false, 3, true>()] },
             ],
             ss_imm: [
                 by_memory!(store_ss_imm::<Op, 0>),
@@ -339,7 +373,8 @@ impl StoreVisitor for GetStore {
                 by_memory!(store_ss_imm::<Op, 2>),
                 by_memory!(store_ss_imm::<Op, 3>),
             ],
-            si: by_memory!(store_si::<Op>),
+            si: by_memory!(store_si::<Op, false>),
+            si_acc: AccInputs { by: [store_si::op::<Op, false, false>(), store_si::op::<Op, false, true>()] },
             si_imm: by_memory!(store_si_imm::<Op>),
         }
     }

@@ -481,14 +481,14 @@ macro_rules! for_each_instr {
             bin2 [Inner: BinaryOp, Outer: BinaryOp; const B_IMM: bool, const C_IMM: bool, const SWAP: bool] (Bin2) => numeric::bin2;
             // control
             br [;] (Br) => control::br;
-            br_if_nez [;] (BrIf) => control::br_if_nez;
-            br_if_eqz [;] (BrIf) => control::br_if_eqz;
+            br_if_nez [; const ACC_IN: bool] (BrIf) => control::br_if_nez +acc;
+            br_if_eqz [; const ACC_IN: bool] (BrIf) => control::br_if_eqz +acc;
             br_cmp_ss [Op: CmpOp; const WHEN: bool, const ACC_IN: u8] (BrCmpSS) => control::br_cmp_ss +acc;
             br_cmp_si [Op: CmpOp; const WHEN: bool, const ACC_IN: bool] (BrCmpSI) => control::br_cmp_si +acc;
             add_br_cmp [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp;
             add_br_cmp64 [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp64;
             br_table [; const ACC_IN: bool] (BrTable) => control::br_table +acc;
-            select [;] (Select) => control::select;
+            select [; const ACC_IN: u8] (Select) => control::select +acc;
             select_cmp [Op: CmpOp; const RHS_SLOT: bool] (SelectCmp) => control::select_cmp;
             copy [;] (CopySlot) => control::copy;
             copy2 [;] (Copy2) => control::copy2;
@@ -497,7 +497,7 @@ macro_rules! for_each_instr {
             consume_fuel [;] (Fuel) => control::consume_fuel;
             unreachable [;] (Nothing) => control::unreachable;
             return0 [;] (Nothing) => control::return0;
-            return1 [;] (Return1) => control::return1;
+            return1 [; const ACC_IN: bool] (Return1) => control::return1 +acc;
             return_imm [;] (ReturnImm) => control::return_imm;
             return_n [;] (ReturnN) => control::return_n;
             // calls
@@ -522,9 +522,9 @@ macro_rules! for_each_instr {
             store [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (Store) => memory::store +acc;
             store_imm [Op: StoreOp; const SHARED: bool] (StoreImm) => memory::store_imm +acc;
             store_abs [Op: StoreOp; const SHARED: bool] (StoreAbs) => memory::store_abs +acc;
-            store_ss [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSS) => memory::store_ss +acc;
+            store_ss [Op: StoreOp; const SHARED: bool, const SHIFT: u32, const ACC_IN: bool] (StoreSS) => memory::store_ss +acc;
             store_ss_imm [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSSImm) => memory::store_ss_imm +acc;
-            store_si [Op: StoreOp; const SHARED: bool] (StoreSI) => memory::store_si +acc;
+            store_si [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (StoreSI) => memory::store_si +acc;
             store_si_imm [Op: StoreOp; const SHARED: bool] (StoreSIImm) => memory::store_si_imm +acc;
             memory_size [;] (MemSize) => memory::memory_size;
             memory_grow [;] (MemGrow) => memory::memory_grow;
@@ -571,7 +571,7 @@ macro_rules! for_each_instr {
             elem_drop [;] (ElemDrop) => table::elem_drop;
             // variables
             global_get [;] (GlobalGet) => variable::global_get;
-            global_set [;] (GlobalSet) => variable::global_set;
+            global_set [; const ACC_IN: bool] (GlobalSet) => variable::global_set +acc;
             global_set_imm [;] (GlobalSetImm) => variable::global_set_imm;
             ref_func [;] (RefFunc) => variable::ref_func;
             global_get_v128 [;] (GlobalGet) => variable::global_get_v128;

@@ -338,7 +338,7 @@ impl Translator<'_> {
             }
             1 if !self.stack[(h - 1) as usize].wide => match self.src_of(self.stack[(h - 1) as usize]) {
                 Src::Slot(src) => {
-                    self.emit(isa::return1::op(), Return1 { src });
+                    self.emit_acc_in(&return1_variants(), &[src], Return1 { src });
                 }
                 Src::Imm(value) => {
                     self.emit(isa::return_imm::op(), ReturnImm { value });
@@ -475,8 +475,10 @@ impl Translator<'_> {
         }
         let (cond, fusable) = self.pop_cond();
         let wide = self.stack[(h - 2) as usize].wide;
-        let b = self.pop_slot();
-        let a = self.pop_slot();
+        // Locals are read in place (the handler reads both values before it writes `dst`).
+        let (Src::Slot(b), Src::Slot(a)) = (self.pop(), self.pop()) else {
+            unreachable!("constants are materialised above")
+        };
         if wide {
             let Src::Slot(cond) = cond else { unreachable!("constant conditions are handled above") };
             let dst = self.push_temp_wide();
@@ -504,7 +506,7 @@ impl Translator<'_> {
             }
         }
         let Src::Slot(cond) = cond else { unreachable!("constant conditions are handled above") };
-        self.emit_result(isa::select::op(), Select { dst, cond, a, b }, dst, LastKind::Other);
+        self.emit_result_acc_in(&select_variants(), &[cond, a, b], Select { dst, cond, a, b }, dst, LastKind::Other);
     }
 
     pub(super) fn local_set(&mut self, index: u32, tee: bool) {
@@ -625,8 +627,9 @@ impl Translator<'_> {
                     }
                 }
                 LastKind::Eqz32(s) => {
-                    let h = if when { isa::br_if_eqz::op() } else { isa::br_if_nez::op() };
-                    self.emit_branch(h, BrIf { cond: s, offset: 0 }, label);
+                    // The instruction before the `eqz` is the last one again: it may hand `s` over.
+                    self.last = before.filter(|b| b.dst == s);
+                    self.emit_branch_acc(&br_if_variants(!when), &[s], BrIf { cond: s, offset: 0 }, label);
                 }
                 LastKind::Eqz64(s) => {
                     let h = br_cmp_handlers(CmpOp::I64Eq);
@@ -660,8 +663,7 @@ impl Translator<'_> {
         }
         match cond {
             Src::Slot(s) => {
-                let h = if when { isa::br_if_nez::op() } else { isa::br_if_eqz::op() };
-                self.emit_branch(h, BrIf { cond: s, offset: 0 }, label);
+                self.emit_branch_acc(&br_if_variants(when), &[s], BrIf { cond: s, offset: 0 }, label);
             }
             Src::Imm(c) => {
                 if (c as u32 != 0) == when {

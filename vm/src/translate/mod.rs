@@ -533,6 +533,23 @@ impl<'a> Translator<'a> {
         pos
     }
 
+    /// [`Translator::emit_result_acc`] for an instruction with accumulator input variants `v` (but no variant
+    /// leaving its result only in the accumulator).
+    fn emit_result_acc_in<P: Operands, const N: usize>(
+        &mut self,
+        v: &isa::AccInputs<P, N>,
+        inputs: &[Slot],
+        p: P,
+        dst: Slot,
+        kind: LastKind,
+    ) -> usize {
+        let AccInput { k, temporary } = self.acc_input(inputs);
+        let producer = if temporary { self.last } else { None };
+        let pos = self.emit_result_acc(v.by[k], p, dst, kind);
+        self.pair_acc(producer, pos);
+        pos
+    }
+
     /// Emit an instruction without a result (a store, a branch) with accumulator variants `v`.
     fn emit_acc_in<P: Operands, const N: usize>(&mut self, v: &isa::AccInputs<P, N>, inputs: &[Slot], p: P) -> usize {
         let AccInput { k, temporary } = self.acc_input(inputs);

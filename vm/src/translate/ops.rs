@@ -144,7 +144,7 @@ impl Translator<'_> {
             }
             Operator::GlobalSet { global_index } => match self.pop() {
                 Src::Slot(src) => {
-                    self.emit(isa::global_set::op(), GlobalSet { global: global_index, src });
+                    self.emit_acc_in(&global_set_variants(), &[src], GlobalSet { global: global_index, src });
                 }
                 Src::Imm(value) => {
                     self.emit(isa::global_set_imm::op(), GlobalSetImm { global: global_index, value });
@@ -542,7 +542,9 @@ impl Translator<'_> {
         debug_assert!(!self.acc_links.iter().any(|l| l.consumer == last.pos && l.producer == prev.pos));
         self.cut(prev.pos);
         self.code.remove(prev.pos, last.pos);
-        self.last = None;
+        // The value's instruction, moved to where the address's was, is still the last one: the store may
+        // read the value from the accumulator.
+        self.last = Some(super::LastOp { pos: prev.pos, ..last });
         self.prev = None;
         self.last_copy = None;
         Some(fused)
@@ -626,14 +628,20 @@ impl Translator<'_> {
             Src::Imm(_) => self.fuse_address(addr),
         };
         match (fused, addr, value) {
+            (Some((a, Src::Slot(b), k)), _, Src::Slot(value)) if !shared => {
+                self.emit_acc_in(&h.ss_acc[k as usize], &[value], StoreSS { a, b, offset, value });
+            }
             (Some((a, Src::Slot(b), k)), _, Src::Slot(value)) => {
-                self.emit(h.ss[k as usize].pick(shared), StoreSS { a, b, offset, value });
+                self.emit(h.ss[k as usize].shared, StoreSS { a, b, offset, value });
             }
             (Some((a, Src::Slot(b), k)), _, Src::Imm(value)) => {
                 self.emit(h.ss_imm[k as usize].pick(shared), StoreSSImm { a, b, offset, value });
             }
+            (Some((a, Src::Imm(imm), _)), _, Src::Slot(value)) if !shared => {
+                self.emit_acc_in(&h.si_acc, &[value], StoreSI { a, imm: imm as u32, offset, value });
+            }
             (Some((a, Src::Imm(imm), _)), _, Src::Slot(value)) => {
-                self.emit(h.si.pick(shared), StoreSI { a, imm: imm as u32, offset, value });
+                self.emit(h.si.shared, StoreSI { a, imm: imm as u32, offset, value });
             }
             (Some((a, Src::Imm(imm), _)), _, Src::Imm(value)) => {
                 self.emit(h.si_imm.pick(shared), StoreSIImm { a, imm: imm as u32, offset, value });

@@ -2,6 +2,7 @@
 ;; machine register (`acc_out=true` on the producer, `acc_in=K` on the consumer), not through its slot.
 (module
   (memory 1)
+  (global $g (mut i32) (i32.const 0))
   ;; A chain: each result feeds the next instruction.
   (func $chain (param i32 i32 i32) (result i32)
     (i32.shl (i32.popcnt (i32.add (local.get 0) (local.get 1))) (local.get 2)))
@@ -37,4 +38,28 @@
       (return (i32.const 20)))
     (i32.store (local.get 0) (i32.mul (local.get 0) (local.get 0)))
     (i32.const 30))
+  ;; Consumers without a result: a branch on a computed condition (also through `i32.eqz`), a global and
+  ;; stores with base + immediate / base + scaled index addressing take the value from the accumulator.
+  (func $br_if_or (param i32 i32) (result i32)
+    (block (br_if 0 (i32.or (i32.load (local.get 0)) (local.get 1))) (return (i32.const 1)))
+    (i32.const 0))
+  (func $br_if_eqz (param i32 i32) (result i32)
+    (block (br_if 0 (i32.eqz (i32.shr_u (local.get 0) (local.get 1)))) (return (i32.const 1)))
+    (i32.const 0))
+  (func $global_set (param i32) (result i32)
+    (global.set $g (i32.mul (local.get 0) (local.get 0)))
+    (global.get $g))
+  (func $store_si (param i32 i32) (result i32)
+    (i32.store8 (i32.add (local.get 0) (i32.const 16)) (i32.mul (local.get 1) (local.get 1)))
+    (i32.load8_u offset=16 (local.get 0)))
+  (func $store_ss (param i32 i32 i32) (result i32)
+    (i32.store (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2))) (i32.xor (local.get 2) (i32.const 0xff)))
+    (i32.load (i32.add (local.get 0) (i32.shl (local.get 1) (i32.const 2)))))
+  ;; `select` with its condition, first or second value from the accumulator; its result goes on in it.
+  (func $select_cond (param i32 i32 i32) (result i32)
+    (i32.add (select (local.get 1) (local.get 2) (i32.rem_u (local.get 0) (i32.const 3))) (i32.const 1)))
+  (func $select_a (param i32 i32 i32) (result i32)
+    (select (i32.mul (local.get 0) (local.get 1)) (local.get 1) (local.get 2)))
+  (func $select_b (param i32 i32 i32) (result i32)
+    (select (local.get 1) (i32.mul (local.get 0) (local.get 1)) (local.get 2)))
 )
