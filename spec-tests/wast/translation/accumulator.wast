@@ -68,6 +68,11 @@
     (select (i32.mul (local.get 0) (local.get 1)) (local.get 1) (local.get 2)))
   (func (export "select_b") (param i32 i32 i32) (result i32)
     (select (local.get 1) (i32.mul (local.get 0) (local.get 1)) (local.get 2)))
+  ;; A fused pair reads its first operand from the accumulator; `c - (x INNER y)` is `I32SubFrom`.
+  (func (export "bin2_chain") (param i32 i32) (result i32)
+    (i32.sub (i32.const 100) (i32.xor (i32.add (i32.mul (local.get 0) (local.get 1)) (local.get 0)) (i32.const 7))))
+  (func (export "bin2_load") (param i32 i32) (result i32)
+    (i32.sub (local.get 1) (i32.shl (i32.load (local.get 0)) (i32.const 2))))
 )
 
 (assert_return (invoke "chain" (i32.const 3) (i32.const 4) (i32.const 2)) (i32.const 12))
@@ -106,3 +111,7 @@
 (assert_return (invoke "select_a" (i32.const 6) (i32.const 7) (i32.const 0)) (i32.const 7))
 (assert_return (invoke "select_b" (i32.const 6) (i32.const 7) (i32.const 1)) (i32.const 7))
 (assert_return (invoke "select_b" (i32.const 6) (i32.const 7) (i32.const 0)) (i32.const 42))
+(assert_return (invoke "bin2_chain" (i32.const 6) (i32.const 7)) (i32.const 45))
+(assert_return (invoke "bin2_chain" (i32.const 3) (i32.const 5)) (i32.const 79))
+(assert_return (invoke "bin2_load" (i32.const 0) (i32.const 100)) (i32.const 84))
+(assert_return (invoke "bin2_load" (i32.const 4) (i32.const 10)) (i32.const -18))

@@ -104,27 +104,32 @@ pub(crate) unsafe fn add_shl<const SHIFT: u32>(
     dispatch!(next(&p, ip), fp, mem, len, ctx; v)
 }
 
+/// `dst = (a INNER b) OUTER c`; `ACC_IN`: `a` is the accumulator.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn bin2<Inner: BinaryOp, Outer: BinaryOp, const B_IMM: bool, const C_IMM: bool, const SWAP: bool>(
+pub(crate) unsafe fn bin2<
+    Inner: BinaryOp,
+    Outer: BinaryOp,
+    const B_IMM: bool,
+    const C_IMM: bool,
+    const ACC_IN: bool,
+>(
     p: Bin2,
     ip: Ip,
     fp: Fp,
     mem: Mem,
     len: usize,
     ctx: &mut Activation,
+    acc: u64,
 ) -> Exit {
+    let a = if ACC_IN { acc } else { get(fp, p.a) };
     let b = if B_IMM { p.b } else { get(fp, p.b as u32) };
-    let inner = match Inner::eval(Inner::Lhs::from_slot(get(fp, p.a)), Inner::Rhs::from_slot(b)) {
+    let inner = match Inner::eval(Inner::Lhs::from_slot(a), Inner::Rhs::from_slot(b)) {
         Ok(v) => v.to_slot(),
         Err(code) => return trap(ctx, ip, code),
     };
     let c = if C_IMM { p.c } else { get(fp, p.c as u32) };
-    let r = if SWAP {
-        Outer::eval(Outer::Lhs::from_slot(c), Outer::Rhs::from_slot(inner))
-    } else {
-        Outer::eval(Outer::Lhs::from_slot(inner), Outer::Rhs::from_slot(c))
-    };
-    result!(r, p, ip, fp, mem, len, ctx, false)
+    result!(Outer::eval(Outer::Lhs::from_slot(inner), Outer::Rhs::from_slot(c)), p, ip, fp, mem, len, ctx, false)
 }
 
 /// The wide-arithmetic proposal: 128-bit sums and differences of (low, high) i64 pairs, and the full

@@ -129,15 +129,16 @@ pub(crate) fn global_set_variants() -> AccInputs<GlobalSet, 2> {
     AccInputs { by: [global_set::op::<false>(), global_set::op::<true>()] }
 }
 
-/// The handlers of a fused pair `(a INNER b) OUTER c`: is `b` an immediate, is `c` an immediate, and is the
-/// inner result the outer operation's right-hand side (`swap`)?
+/// The handlers of a fused pair `(a INNER b) OUTER c` by whether `b` and `c` are immediates, each with its
+/// accumulator variant (`a` from the accumulator). (An outer operation whose right-hand side is the inner
+/// result is commuted by the translator, or is `I32SubFrom`.)
 pub(crate) struct Bin2Handlers {
-    by_flags: [isa::Instr<Bin2>; 8],
+    by_flags: [AccInputs<Bin2, 2>; 4],
 }
 
 impl Bin2Handlers {
-    pub(crate) fn pick(&self, b_imm: bool, c_imm: bool, swap: bool) -> isa::Instr<Bin2> {
-        self.by_flags[(b_imm as usize) << 2 | (c_imm as usize) << 1 | swap as usize]
+    pub(crate) fn pick(&self, b_imm: bool, c_imm: bool) -> &AccInputs<Bin2, 2> {
+        &self.by_flags[(b_imm as usize) << 1 | c_imm as usize]
     }
 }
 
@@ -156,14 +157,21 @@ impl<Inner: BinaryOp + 'static> BinaryVisitor for GetBin2Outer<Inner> {
     fn visit<Outer: BinaryOp + 'static>(self) -> Bin2Handlers {
         Bin2Handlers {
             by_flags: [
-                bin2::op::<Inner, Outer, false, false, false>(),
-                bin2::op::<Inner, Outer, false, false, true>(),
-                bin2::op::<Inner, Outer, false, true, false>(),
-                bin2::op::<Inner, Outer, false, true, true>(),
-                bin2::op::<Inner, Outer, true, false, false>(),
-                bin2::op::<Inner, Outer, true, false, true>(),
-                bin2::op::<Inner, Outer, true, true, false>(),
-                bin2::op::<Inner, Outer, true, true, true>(),
+                AccInputs {
+                    by: [
+                        bin2::op::<Inner, Outer, false, false, false>(),
+                        bin2::op::<Inner, Outer, false, false, true>(),
+                    ],
+                },
+                AccInputs {
+                    by: [bin2::op::<Inner, Outer, false, true, false>(), bin2::op::<Inner, Outer, false, true, true>()],
+                },
+                AccInputs {
+                    by: [bin2::op::<Inner, Outer, true, false, false>(), bin2::op::<Inner, Outer, true, false, true>()],
+                },
+                AccInputs {
+                    by: [bin2::op::<Inner, Outer, true, true, false>(), bin2::op::<Inner, Outer, true, true, true>()],
+                },
             ],
         }
     }

@@ -478,7 +478,7 @@ macro_rules! for_each_instr {
             binary_is [Op: BinaryOp;] (BinIS) => numeric::binary_is;
             unary [Op: UnaryOp; const ACC_IN: bool, const ACC_OUT: bool] (Un) => numeric::unary +acc;
             add_shl [; const SHIFT: u32] (BinSS) => numeric::add_shl;
-            bin2 [Inner: BinaryOp, Outer: BinaryOp; const B_IMM: bool, const C_IMM: bool, const SWAP: bool] (Bin2) => numeric::bin2;
+            bin2 [Inner: BinaryOp, Outer: BinaryOp; const B_IMM: bool, const C_IMM: bool, const ACC_IN: bool] (Bin2) => numeric::bin2 +acc;
             // control
             br [;] (Br) => control::br;
             br_if_nez [; const ACC_IN: bool] (BrIf) => control::br_if_nez +acc;

@@ -229,6 +229,9 @@ binary_ops!(BinOp {
     F64Min(a: f64, b: f64) -> f64 = { fmin64(a, b) };
     F64Max(a: f64, b: f64) -> f64 = { fmax64(a, b) };
     F64Copysign(a: f64, b: f64) -> f64 = { a.copysign(b) };
+@internal
+    // `b - a`: the outer operation of a fused pair `c - (x INNER y)` (translate/ops.rs `fuse_pair`).
+    I32SubFrom(a: i32, b: i32) -> i32 = { b.wrapping_sub(a) };
 });
 
 binary_ops!(CmpOp, with_cmp {
@@ -291,7 +294,8 @@ macro_rules! op_subset {
 // The inner operation of a fused pair `(a INNER b) OUTER c`: the integer operations clang chains.
 op_subset!(InnerOp: I32Add, I32Sub, I32Mul, I32And, I32Or, I32Xor, I32Shl, I32ShrS, I32ShrU, I32Rotl);
 // The outer operation, combining the inner result with another operand.
-op_subset!(OuterOp: I32Add, I32Sub, I32And, I32Or, I32Xor);
+// (`I32SubFrom` is `I32Sub` with the inner result as its right-hand side.)
+op_subset!(OuterOp: I32Add, I32Sub, I32SubFrom, I32And, I32Or, I32Xor);
 
 impl BinOp {
     /// May the operands be swapped? (Integer operations only: float NaN payloads depend on order.)

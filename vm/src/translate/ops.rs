@@ -398,7 +398,9 @@ impl Translator<'_> {
     /// `(x INNER y) OP c` where the inner operation is the last instruction and its result is one of this
     /// operation's operands: emit both as one `bin2` instruction.
     fn fuse_pair(&mut self, op: BinOp, a: Src, b: Src, dst: crate::ir::Slot) -> bool {
-        let Some(outer) = OuterOp::of(op) else { return false };
+        if OuterOp::of(op).is_none() {
+            return false;
+        }
         for (this, other, swap) in [(a, b, false), (b, a, true)] {
             let Src::Slot(s) = this else { continue };
             let Some(last) = self.fusable_producer(s) else { continue };
@@ -417,12 +419,17 @@ impl Translator<'_> {
                 Src::Slot(s) => (s as u64, false),
                 Src::Imm(v) => (v, true),
             };
-            // Commutative outer operations never need the swapped form.
-            let swap = swap && !op.is_commutative();
+            // The inner result as the right-hand side: commute the outer operation (`c - r` is `r SubFrom c`).
+            let outer = match (swap && !op.is_commutative(), op) {
+                (true, BinOp::I32Sub) => OuterOp::I32SubFrom,
+                (true, _) => continue,
+                (false, _) => OuterOp::of(op).expect("checked above"),
+            };
+            // (The instruction before the inner one is the last one now: it may hand `x` over.)
             self.drop_last(last);
             let h = inner.with(GetBin2(outer));
-            let handler = h.pick(y_imm, c_imm, swap);
-            self.emit_result_acc(handler, Bin2 { dst, a: x, b: y, c }, dst, LastKind::Other);
+            let v = h.pick(y_imm, c_imm);
+            self.emit_result_acc_in(v, &[x], Bin2 { dst, a: x, b: y, c }, dst, LastKind::Other);
             return true;
         }
         false

@@ -62,4 +62,9 @@
     (select (i32.mul (local.get 0) (local.get 1)) (local.get 1) (local.get 2)))
   (func $select_b (param i32 i32 i32) (result i32)
     (select (local.get 1) (i32.mul (local.get 0) (local.get 1)) (local.get 2)))
+  ;; A fused pair reads its first operand from the accumulator; `c - (x INNER y)` is `I32SubFrom`.
+  (func $bin2_chain (param i32 i32) (result i32)
+    (i32.sub (i32.const 100) (i32.xor (i32.add (i32.mul (local.get 0) (local.get 1)) (local.get 0)) (i32.const 7))))
+  (func $bin2_load (param i32 i32) (result i32)
+    (i32.sub (local.get 1) (i32.shl (i32.load (local.get 0)) (i32.const 2))))
 )
