@@ -73,6 +73,25 @@
     (i32.sub (i32.const 100) (i32.xor (i32.add (i32.mul (local.get 0) (local.get 1)) (local.get 0)) (i32.const 7))))
   (func (export "bin2_load") (param i32 i32) (result i32)
     (i32.sub (local.get 1) (i32.shl (i32.load (local.get 0)) (i32.const 2))))
+  ;; A call's single result is handed over by every return (and host call): the next instruction reads it
+  ;; from the accumulator (`return1`, `return_imm`, through a table, chained calls, a branch); a multi-value
+  ;; call is not paired.
+  (type $t (func (param i32) (result i32)))
+  (table 2 funcref)
+  (elem (i32.const 0) $sq $seven)
+  (func $sq (export "sq") (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+  (func $seven (param i32) (result i32) (i32.const 7))
+  (func $pair (param i32) (result i32 i32) (local.get 0) (i32.const 5))
+  (func (export "call_result") (param i32) (result i32)
+    (i32.add (call $sq (local.get 0)) (call $seven (local.get 0))))
+  (func (export "call_chain") (param i32) (result i32)
+    (i32.sub (call $sq (call $sq (local.get 0))) (i32.const 1)))
+  (func (export "call_indirect_result") (param i32 i32) (result i32)
+    (i32.xor (call_indirect (type $t) (local.get 0) (local.get 1)) (i32.const 1)))
+  (func (export "call_multi") (param i32) (result i32)
+    (i32.sub (call $pair (local.get 0))))
+  (func (export "call_branch") (param i32) (result i32)
+    (block (br_if 0 (call $sq (local.get 0))) (return (i32.const 1))) (i32.const 0))
 )
 
 (assert_return (invoke "chain" (i32.const 3) (i32.const 4) (i32.const 2)) (i32.const 12))
@@ -115,3 +134,18 @@
 (assert_return (invoke "bin2_chain" (i32.const 3) (i32.const 5)) (i32.const 79))
 (assert_return (invoke "bin2_load" (i32.const 0) (i32.const 100)) (i32.const 84))
 (assert_return (invoke "bin2_load" (i32.const 4) (i32.const 10)) (i32.const -18))
+(assert_return (invoke "call_result" (i32.const 5)) (i32.const 32))
+(assert_return (invoke "call_chain" (i32.const 3)) (i32.const 80))
+(assert_return (invoke "call_indirect_result" (i32.const 6) (i32.const 0)) (i32.const 37))
+(assert_return (invoke "call_indirect_result" (i32.const 6) (i32.const 1)) (i32.const 6))
+(assert_return (invoke "call_multi" (i32.const 12)) (i32.const 7))
+(assert_return (invoke "call_branch" (i32.const 0)) (i32.const 1))
+(assert_return (invoke "call_branch" (i32.const 2)) (i32.const 0))
+
+;; A callee in another instance returns to this one with its result in the accumulator.
+(register "acc")
+(module
+  (import "acc" "sq" (func $sq (param i32) (result i32)))
+  (func (export "imported") (param i32) (result i32)
+    (i32.add (call $sq (local.get 0)) (i32.const 1))))
+(assert_return (invoke "imported" (i32.const 9)) (i32.const 82))

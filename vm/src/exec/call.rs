@@ -157,7 +157,8 @@ unsafe fn call_slow(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) 
             return Exit::Trap;
         }
         let (mem, len) = mem0(ctx.instance);
-        dispatch!(next, fp, mem, len, ctx)
+        // The first result in the accumulator too, as a wasm callee's return hands it over.
+        dispatch!(next, fp, mem, len, ctx; *args)
     }
     call_wasm!(ctx, next, fp, args, (*entry).code, (*entry).instance, mem, len)
 }

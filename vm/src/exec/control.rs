@@ -275,9 +275,12 @@ pub(crate) unsafe fn ref_as_non_null(p: RefCheck, ip: Ip, fp: Fp, mem: Mem, len:
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
-/// Pop the frame stack and continue in the caller (or stop at the host entry frame).
+/// Pop the frame stack and continue in the caller (or stop at the host entry frame), handing it the
+/// function's first result in the accumulator (the caller's instruction after a call with one result may
+/// read it from there: `translate` `push_results`).
 macro_rules! return_to_caller {
-    ($mem:expr, $len:expr, $ctx:expr) => {{
+    ($mem:expr, $len:expr, $ctx:expr; $result:expr) => {{
+        let result: u64 = $result;
         $ctx.frame_sp = $ctx.frame_sp.sub(1);
         let frame = *$ctx.frame_sp;
         if frame.ip.is_null() {
@@ -288,13 +291,13 @@ macro_rules! return_to_caller {
             $ctx.instance = frame.instance;
             (mem, len) = mem0(frame.instance);
         }
-        dispatch!(frame.ip, frame.fp, mem, len, $ctx)
+        dispatch!(frame.ip, frame.fp, mem, len, $ctx; result)
     }};
 }
 
 #[inline(always)]
 pub(crate) unsafe fn return0(_p: Nothing, _ip: Ip, _fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    return_to_caller!(mem, len, ctx)
+    return_to_caller!(mem, len, ctx; 0)
 }
 
 #[inline(always)]
@@ -308,14 +311,15 @@ pub(crate) unsafe fn return1<const ACC_IN: bool>(
     ctx: &mut Activation,
     acc: u64,
 ) -> Exit {
-    set(fp, 0, if ACC_IN { acc } else { get(fp, p.src) });
-    return_to_caller!(mem, len, ctx)
+    let v = if ACC_IN { acc } else { get(fp, p.src) };
+    set(fp, 0, v);
+    return_to_caller!(mem, len, ctx; v)
 }
 
 #[inline(always)]
 pub(crate) unsafe fn return_imm(p: ReturnImm, _ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     set(fp, 0, p.value);
-    return_to_caller!(mem, len, ctx)
+    return_to_caller!(mem, len, ctx; p.value)
 }
 
 #[inline(always)]
@@ -324,5 +328,5 @@ pub(crate) unsafe fn return_n(p: ReturnN, ip: Ip, fp: Fp, mem: Mem, len: usize, 
     for i in 0..p.len as usize {
         set(fp, i as u32, get(fp, srcs.add(i).read_unaligned()));
     }
-    return_to_caller!(mem, len, ctx)
+    return_to_caller!(mem, len, ctx; get(fp, 0))
 }

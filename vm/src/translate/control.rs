@@ -382,15 +382,21 @@ impl Translator<'_> {
                 self.reachable = false;
                 return;
             }
-            self.emit_call_internal(func, frame);
-        } else if tail {
-            let from = self.code.pos();
-            self.emit(isa::return_call_import::op(), CallImport { func, frame, nargs });
-            self.exclude_from_tries(from, self.code.pos());
-        } else {
-            self.emit(isa::call_import::op(), CallImport { func, frame, nargs });
+            let call = self.emit_call_internal(func, frame);
+            self.push_results(ty.results(), tail, call);
+            return;
         }
-        self.push_results(ty.results(), tail);
+        let call = if tail {
+            let from = self.code.pos();
+            let h = isa::return_call_import::op();
+            self.emit(h, CallImport { func, frame, nargs });
+            self.exclude_from_tries(from, self.code.pos());
+            (from, h.erase())
+        } else {
+            let h = isa::call_import::op();
+            (self.emit(h, CallImport { func, frame, nargs }), h.erase())
+        };
+        self.push_results(ty.results(), tail, call);
     }
 
     /// `call_indirect` (or `return_call_indirect` when `tail`).
@@ -415,7 +421,7 @@ impl Translator<'_> {
             self.exclude_from_tries(from, self.code.pos());
         }
         self.need_slots(frame + ty.call_slots() as u32 + 1);
-        self.push_results(ty.results(), tail);
+        self.push_results(ty.results(), tail, (from, op.erase()));
         Ok(())
     }
 
@@ -437,15 +443,28 @@ impl Translator<'_> {
             self.exclude_from_tries(from, self.code.pos());
         }
         self.need_slots(frame + ty.call_slots() as u32 + 1);
-        self.push_results(ty.results(), tail);
+        self.push_results(ty.results(), tail, (from, op.erase()));
         Ok(())
     }
 
     /// The `r` results of a call are temporaries. After a tail call that fell back to an ordinary call (a host
     /// or late-bound callee), they are returned at once.
-    fn push_results(&mut self, results: &[ValType], tail: bool) {
+    ///
+    /// A single (scalar) result is handed over in the accumulator too (every return does so, and so does a
+    /// host call: `exec::control::return_to_caller!`, `exec::call::call_slow`), so the call is the last
+    /// instruction for [`Translator::acc_input`]: the next instruction may read the result from there. Its
+    /// slot is written all the same (the call has no variant that skips it), and `LastKind::Call` keeps
+    /// the fusions that rewrite or move a result's producer away from it.
+    fn push_results(&mut self, results: &[ValType], tail: bool, call: (usize, isa::AnyInstr)) {
         for t in results {
             self.push_as(Operand::Temp, *t == ValType::V128);
+        }
+        if let [t] = results
+            && *t != ValType::V128
+        {
+            let dst = self.stack[(self.height() - 1) as usize].slot;
+            let (pos, h) = call;
+            self.last = Some(LastOp { pos, dst, kind: LastKind::Call, emitted: Some(h), acc_out: None });
         }
         if tail {
             self.emit_return();
@@ -513,8 +532,9 @@ impl Translator<'_> {
         let (local, wide) = self.local(index);
         let src = self.pop();
         let retarget = match (src, self.last) {
-            (Src::Slot(s), Some(LastOp { pos, dst, .. })) => {
-                s >= self.num_locals
+            (Src::Slot(s), Some(LastOp { pos, dst, kind, .. })) => {
+                !matches!(kind, LastKind::Call)
+                    && s >= self.num_locals
                     && dst == s
                     && pos >= self.barrier
                     && !self.stack.iter().any(|e| e.op == Operand::Local(local))
@@ -652,6 +672,7 @@ impl Translator<'_> {
                     self.emit_branch(h, AddBrCmp { dst: f.dst, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
                 LastKind::Other
+                | LastKind::Call
                 | LastKind::Wrap(_)
                 | LastKind::Bin(..)
                 | LastKind::AddShl(..)

@@ -167,6 +167,9 @@ struct AccLink {
 #[derive(Debug, Clone, Copy)]
 enum LastKind {
     Other,
+    /// A call with one result (in `dst`, the callee frame's first slot): not an instruction with a result
+    /// field, so nothing may rewrite its `dst` or move it.
+    Call,
     Bin(crate::ir::ops::BinOp, Src, Src),
     /// `a + (b << shift)`.
     AddShl(Slot, Slot, u32),
@@ -803,10 +806,12 @@ impl<'a> Translator<'a> {
     }
 
     /// Emit a call to a function of this module (its entry and frame layout are patched in by `link_calls`).
-    fn emit_call_internal(&mut self, callee: u32, frame: Slot) {
+    fn emit_call_internal(&mut self, callee: u32, frame: Slot) -> (usize, isa::AnyInstr) {
         let p = CallInternal { entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0 };
-        let pos = self.emit(isa::call_internal::op(), p);
+        let h = isa::call_internal::op();
+        let pos = self.emit(h, p);
         self.call_fixups.push((operands_at(pos), callee));
+        (pos, h.erase())
     }
 
     /// The temporary `slot` was just written by the last instruction, which can be removed (fused into the

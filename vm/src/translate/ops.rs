@@ -532,7 +532,12 @@ impl Translator<'_> {
     fn fuse_address_under_value(&mut self, addr: Src, value: crate::ir::Slot) -> Option<(crate::ir::Slot, Src, u32)> {
         let Src::Slot(s) = addr else { return None };
         let (last, prev) = (self.last?, self.prev?);
-        if last.dst != value || prev.dst != s || s < self.num_locals || prev.pos < self.barrier {
+        if last.dst != value
+            || prev.dst != s
+            || s < self.num_locals
+            || prev.pos < self.barrier
+            || matches!(last.kind, LastKind::Call)
+        {
             return None;
         }
         let fused = match prev.kind {

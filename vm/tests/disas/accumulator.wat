@@ -67,4 +67,8 @@
     (i32.sub (i32.const 100) (i32.xor (i32.add (i32.mul (local.get 0) (local.get 1)) (local.get 0)) (i32.const 7))))
   (func $bin2_load (param i32 i32) (result i32)
     (i32.sub (local.get 1) (i32.shl (i32.load (local.get 0)) (i32.const 2))))
+  ;; A call's single result is read from the accumulator by the next instruction (its slot is written too).
+  (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
+  (func $call_result (param i32) (result i32)
+    (i32.sub (call $sq (call $sq (local.get 0))) (i32.const 1)))
 )

@@ -223,3 +223,33 @@ fn retired_globals_and_functions_are_released_and_reused() {
     assert_eq!(f2.typed::<(), i32>(&store).unwrap().call(&mut store, ()).unwrap(), 2);
     assert!(g.get(&store).is_err(), "the stale handle stays refused after reuse");
 }
+
+/// A host function's single result is handed to the instruction after the call in the accumulator, as a
+/// wasm callee's return does (`translate` `push_results`): after a call, after a tail call that fell back
+/// to an ordinary call (the host callee), and as a branch condition.
+#[test]
+fn host_call_results_reach_the_next_instruction() {
+    let engine = Engine::default();
+    let m = module(
+        &engine,
+        r#"(module
+             (import "m" "inc" (func $inc (param i32) (result i32)))
+             (func $tail (param i32) (result i32) (return_call $inc (local.get 0)))
+             (func (export "go") (param i32) (result i32)
+               (i32.mul (call $tail (local.get 0)) (i32.const 3)))
+             (func (export "direct") (param i32) (result i32)
+               (i32.sub (i32.const 100) (call $inc (local.get 0))))
+             (func (export "branch") (param i32) (result i32)
+               (block (br_if 0 (call $inc (local.get 0))) (return (i32.const 1))) (i32.const 0)))"#,
+    );
+    let mut linker = Linker::<()>::new(&engine);
+    linker.func_wrap("m", "inc", |x: i32| x + 1).unwrap();
+    let mut store = Store::new(&engine, ());
+    let inst = linker.instantiate(&mut store, &m).unwrap();
+    let f = |name: &str| inst.get_func(&store, name).unwrap().typed::<i32, i32>(&store).unwrap();
+    let (go, direct, branch) = (f("go"), f("direct"), f("branch"));
+    assert_eq!(go.call(&mut store, 4).unwrap(), 15);
+    assert_eq!(direct.call(&mut store, 9).unwrap(), 90);
+    assert_eq!(branch.call(&mut store, -1).unwrap(), 1);
+    assert_eq!(branch.call(&mut store, 0).unwrap(), 0);
+}
