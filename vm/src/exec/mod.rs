@@ -18,8 +18,10 @@
 //! the same family (`binary_ss`, `load`, ...), so each variant is the same code with the slot access
 //! swapped. The plain variant of those families writes its slot *and* hands the result over in `acc`
 //! (a register move), so an instruction reading a local that the instruction just before it wrote
-//! (`local.set`/`local.tee` of a result) reads it from `acc` too, with no other variant. Every other
-//! handler passes 0. Wasmi 2.0, Wasm3 and Stitch keep results in accumulator registers the same way.
+//! (`local.set`/`local.tee` of a result) reads it from `acc` too, with no other variant. `bin2`, `select`,
+//! `add_shl` and `global.get` hand their result over the same way, and every return (and a host call) hands
+//! the function's first result to the caller's next instruction. Every other handler passes 0. Wasmi 2.0,
+//! Wasm3 and Stitch keep results in accumulator registers the same way.
 //!
 //! # Calls
 //! A wasm → wasm call never recurses on the host stack: it pushes a [`Frame`] (return address, caller `fp`

@@ -499,12 +499,13 @@ impl<'a> Translator<'a> {
     }
 
     /// The accumulator input to use for an instruction about to be emitted that reads `inputs` (its
-    /// accumulator-capable operands, in variant order): `k` if `inputs[k - 1]` is the temporary the last
-    /// instruction just wrote and that instruction can leave it in the accumulator instead; 0 if none.
-    /// A temporary is read once, by the instruction that pops it, so its slot need not be written then.
+    /// accumulator-capable operands, in variant order): `k` if `inputs[k - 1]` is the slot the last
+    /// instruction just wrote and handed over in the accumulator (`emitted` is set); 0 if none. `temporary`
+    /// if that slot is a temporary: it is read once, by the instruction that pops it, so a producer with
+    /// an `ACC_OUT` variant need not write it ([`Translator::pair_acc`]).
     ///
-    /// The producer also hands over a result it writes to a local (after `local.set`/`local.tee`): then the
-    /// slot is written all the same, and `temporary` is false.
+    /// A result written to a local (after `local.set`/`local.tee`), or by a producer without an `ACC_OUT`
+    /// variant (`bin2`, `select`, a call), is handed over too, and its slot is written all the same.
     fn acc_input(&self, inputs: &[Slot]) -> AccInput {
         let none = AccInput { k: 0, temporary: false };
         let Some(last) = self.last.filter(|l| l.pos >= self.barrier && l.emitted.is_some()) else { return none };
@@ -524,16 +525,15 @@ impl<'a> Translator<'a> {
         dst: Slot,
         kind: LastKind,
     ) -> usize {
-        let AccInput { k, temporary } = self.acc_input(inputs);
-        let producer = if temporary { self.last } else { None };
-        let h = v.by[k][0];
-        let pos = self.emit_result(h, p, dst, kind);
-        if let Some(last) = &mut self.last {
-            last.emitted = Some(h.erase());
-            last.acc_out = Some(v.by[k][1].erase());
-        }
-        self.pair_acc(producer, pos);
-        pos
+        self.with_acc_input(inputs, |t, k| {
+            let h = v.by[k][0];
+            let pos = t.emit_result(h, p, dst, kind);
+            if let Some(last) = &mut t.last {
+                last.emitted = Some(h.erase());
+                last.acc_out = Some(v.by[k][1].erase());
+            }
+            pos
+        })
     }
 
     /// [`Translator::emit_result_acc`] for an instruction with accumulator input variants `v` (but no variant
@@ -546,18 +546,20 @@ impl<'a> Translator<'a> {
         dst: Slot,
         kind: LastKind,
     ) -> usize {
-        let AccInput { k, temporary } = self.acc_input(inputs);
-        let producer = if temporary { self.last } else { None };
-        let pos = self.emit_result_acc(v.by[k], p, dst, kind);
-        self.pair_acc(producer, pos);
-        pos
+        self.with_acc_input(inputs, |t, k| t.emit_result_acc(v.by[k], p, dst, kind))
     }
 
     /// Emit an instruction without a result (a store, a branch) with accumulator variants `v`.
     fn emit_acc_in<P: Operands, const N: usize>(&mut self, v: &isa::AccInputs<P, N>, inputs: &[Slot], p: P) -> usize {
+        self.with_acc_input(inputs, |t, k| t.emit(v.by[k], p))
+    }
+
+    /// Emit with `emit(self, k)` the variant for accumulator input `k` ([`Translator::acc_input`] of
+    /// `inputs`), then pair it with its producer.
+    fn with_acc_input(&mut self, inputs: &[Slot], emit: impl FnOnce(&mut Self, usize) -> usize) -> usize {
         let AccInput { k, temporary } = self.acc_input(inputs);
         let producer = if temporary { self.last } else { None };
-        let pos = self.emit(v.by[k], p);
+        let pos = emit(self, k);
         self.pair_acc(producer, pos);
         pos
     }
