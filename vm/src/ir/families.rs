@@ -100,17 +100,25 @@ impl UnaryVisitor for GetUnary {
     }
 }
 
+/// An instruction reading one operand from a slot or from the accumulator: `family::<ARGS..>` instantiated
+/// with `ACC_IN` (its last const parameter) false and true.
+macro_rules! acc_inputs {
+    ($family:ident $(:: <$($arg:tt),*>)?) => {
+        AccInputs { by: [$family::op::<$($($arg,)*)? false>(), $family::op::<$($($arg,)*)? true>()] }
+    };
+}
+
 /// `br_table` reading its index from a slot, or from the accumulator.
 pub(crate) fn br_table_variants() -> AccInputs<BrTable, 2> {
-    AccInputs { by: [br_table::op::<false>(), br_table::op::<true>()] }
+    acc_inputs!(br_table)
 }
 
 /// `br_if` (branch if the condition is non-zero, `nez`, or zero) reading its condition from a slot, or from
 /// the accumulator.
 pub(crate) fn br_if_variants(nez: bool) -> AccInputs<BrIf, 2> {
     match nez {
-        true => AccInputs { by: [br_if_nez::op::<false>(), br_if_nez::op::<true>()] },
-        false => AccInputs { by: [br_if_eqz::op::<false>(), br_if_eqz::op::<true>()] },
+        true => acc_inputs!(br_if_nez),
+        false => acc_inputs!(br_if_eqz),
     }
 }
 
@@ -121,12 +129,12 @@ pub(crate) fn select_variants() -> AccInputs<Select, 4> {
 
 /// `return` of one value, from a slot or the accumulator.
 pub(crate) fn return1_variants() -> AccInputs<Return1, 2> {
-    AccInputs { by: [return1::op::<false>(), return1::op::<true>()] }
+    acc_inputs!(return1)
 }
 
 /// `global.set` of a value in a slot or the accumulator.
 pub(crate) fn global_set_variants() -> AccInputs<GlobalSet, 2> {
-    AccInputs { by: [global_set::op::<false>(), global_set::op::<true>()] }
+    acc_inputs!(global_set)
 }
 
 /// The handlers of a fused pair `(a INNER b) OUTER c` by whether `b` and `c` are immediates, each with its
@@ -157,21 +165,10 @@ impl<Inner: BinaryOp + 'static> BinaryVisitor for GetBin2Outer<Inner> {
     fn visit<Outer: BinaryOp + 'static>(self) -> Bin2Handlers {
         Bin2Handlers {
             by_flags: [
-                AccInputs {
-                    by: [
-                        bin2::op::<Inner, Outer, false, false, false>(),
-                        bin2::op::<Inner, Outer, false, false, true>(),
-                    ],
-                },
-                AccInputs {
-                    by: [bin2::op::<Inner, Outer, false, true, false>(), bin2::op::<Inner, Outer, false, true, true>()],
-                },
-                AccInputs {
-                    by: [bin2::op::<Inner, Outer, true, false, false>(), bin2::op::<Inner, Outer, true, false, true>()],
-                },
-                AccInputs {
-                    by: [bin2::op::<Inner, Outer, true, true, false>(), bin2::op::<Inner, Outer, true, true, true>()],
-                },
+                acc_inputs!(bin2::<Inner, Outer, false, false>),
+                acc_inputs!(bin2::<Inner, Outer, false, true>),
+                acc_inputs!(bin2::<Inner, Outer, true, false>),
+                acc_inputs!(bin2::<Inner, Outer, true, true>),
             ],
         }
     }
@@ -228,7 +225,7 @@ impl CmpVisitor for GetBrCmp {
             }
         }
         fn si<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> AccInputs<BrCmpSI, 2> {
-            AccInputs { by: [br_cmp_si::op::<Op, WHEN, false>(), br_cmp_si::op::<Op, WHEN, true>()] }
+            acc_inputs!(br_cmp_si::<Op, WHEN>)
         }
         let (ss_true, ss_false) = (ss::<Op, true>(), ss::<Op, false>());
         let (si_true, si_false) = (si::<Op, true>(), si::<Op, false>());
@@ -360,7 +357,7 @@ impl StoreVisitor for GetStore {
     fn visit<Op: StoreOp + 'static>(self) -> StoreHandlers {
         StoreHandlers {
             slot: by_memory!(store::<Op, false>),
-            slot_acc: AccInputs { by: [store::op::<Op, false, false>(), store::op::<Op, false, true>()] },
+            slot_acc: acc_inputs!(store::<Op, false>),
             imm: by_memory!(store_imm::<Op>),
             abs: by_memory!(store_abs::<Op>),
             ss: [
@@ -370,10 +367,10 @@ impl StoreVisitor for GetStore {
                 by_memory!(store_ss::<Op, 3, false>),
             ],
             ss_acc: [
-                AccInputs { by: [store_ss::op::<Op, false, 0, false>(), store_ss::op::<Op, false, 0, true>()] },
-                AccInputs { by: [store_ss::op::<Op, false, 1, false>(), store_ss::op::<Op, false, 1, true>()] },
-                AccInputs { by: [store_ss::op::<Op, false, 2, false>(), store_ss::op::<Op, false, 2, true>()] },
-                AccInputs { by: [store_ss::op::<Op, false, 3, false>(), store_ss::op::<Op, false, 3, true>()] },
+                acc_inputs!(store_ss::<Op, false, 0>),
+                acc_inputs!(store_ss::<Op, false, 1>),
+                acc_inputs!(store_ss::<Op, false, 2>),
+                acc_inputs!(store_ss::<Op, false, 3>),
             ],
             ss_imm: [
                 by_memory!(store_ss_imm::<Op, 0>),
@@ -382,7 +379,7 @@ impl StoreVisitor for GetStore {
                 by_memory!(store_ss_imm::<Op, 3>),
             ],
             si: by_memory!(store_si::<Op, false>),
-            si_acc: AccInputs { by: [store_si::op::<Op, false, false>(), store_si::op::<Op, false, true>()] },
+            si_acc: acc_inputs!(store_si::<Op, false>),
             si_imm: by_memory!(store_si_imm::<Op>),
         }
     }
