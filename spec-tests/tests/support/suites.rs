@@ -45,6 +45,9 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("threads/wait_notify.wast", include_str!("../../wast/threads/wait_notify.wast")),
     ("translation/accumulator.wast", include_str!("../../wast/translation/accumulator.wast")),
     ("translation/narrow_values.wast", include_str!("../../wast/translation/narrow_values.wast")),
+    ("translation/call_moves.wast", include_str!("../../wast/translation/call_moves.wast")),
+    ("translation/select_imm.wast", include_str!("../../wast/translation/select_imm.wast")),
+    ("translation/global_add.wast", include_str!("../../wast/translation/global_add.wast")),
 ];
 
 /// Every suite that must pass.

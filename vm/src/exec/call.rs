@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::{Activation, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, next, operands, run, trap};
+use super::{Activation, Exit, Fp, Frame, Ip, Mem, after, dispatch, get, mem0, next, operands, run, set, trap};
 use crate::error::{Trap, TrapCode};
 use crate::ir::isa::*;
 use crate::store::{FuncEntry, InstanceEntity, RawHostFn, StoreInner};
@@ -79,11 +79,28 @@ pub(crate) unsafe fn call_internal(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
+    enter_internal(p, next(&p, ip), ip, fp, mem, len, ctx)
+}
+
+/// `call_internal` after copying two locals into argument slots.
+#[inline(always)]
+pub(crate) unsafe fn call_moves(p: CallMoves, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let (v1, v2) = (get(fp, p.s1), get(fp, p.s2));
+    set(fp, p.d1, v1);
+    set(fp, p.d2, v2);
+    let CallMoves { entry, frame, frame_size, zero_from, zero_len, .. } = p;
+    let call = CallInternal { entry, frame, frame_size, zero_from, zero_len };
+    enter_internal(call, next(&p, ip), ip, fp, mem, len, ctx)
+}
+
+/// The work of a call to a function of the same module (`p`), returning to `ret`.
+#[inline(always)]
+unsafe fn enter_internal(p: CallInternal, ret: Ip, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let callee_fp = fp.add(p.frame as usize);
     if ctx.frame_sp == ctx.frames_end || callee_fp.add(p.frame_size as usize) > ctx.stack_end {
         return trap(ctx, ip, TrapCode::StackExhausted);
     }
-    ctx.frame_sp.write(Frame { ip: next(&p, ip), fp, instance: ctx.instance });
+    ctx.frame_sp.write(Frame { ip: ret, fp, instance: ctx.instance });
     ctx.frame_sp = ctx.frame_sp.add(1);
     if zero_locals(callee_fp.add(p.zero_from as usize), p.zero_len) {
         return zero_rest(p.entry as Ip, callee_fp, mem, len, ctx);

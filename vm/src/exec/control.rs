@@ -203,6 +203,31 @@ pub(crate) unsafe fn select<const ACC_IN: u8>(
     dispatch!(next(&p, ip), fp, mem, len, ctx; v)
 }
 
+/// `select` with one value an immediate: the first (`IMM_FIRST`) or the second. `ACC_IN` 1 or 2: the
+/// condition or the value in a slot is the accumulator.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn select_imm<const IMM_FIRST: bool, const ACC_IN: u8>(
+    p: SelectImm,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let cond = if ACC_IN == 1 { acc } else { get(fp, p.cond) };
+    let v = if (cond as u32 != 0) == IMM_FIRST {
+        p.imm
+    } else if ACC_IN == 2 {
+        acc
+    } else {
+        get(fp, p.a)
+    };
+    set(fp, p.dst, v);
+    dispatch!(next(&p, ip), fp, mem, len, ctx; v)
+}
+
 #[inline(always)]
 pub(crate) unsafe fn select_cmp<Op: BinaryOp<Out = i32>, const RHS_SLOT: bool>(
     p: SelectCmp,

@@ -43,6 +43,25 @@ pub(crate) unsafe fn global_set_imm(
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
+/// `global.get`/`i32.sub`/`local.tee`/`global.set` (`FROM_GLOBAL`) or `i32.add`/`global.set` in one
+/// dispatch (`translate::ops` `global_add`). The result is handed over in the accumulator.
+#[inline(always)]
+pub(crate) unsafe fn global_add<const FROM_GLOBAL: bool>(
+    p: GlobalAdd,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let g = global(ctx, p.global);
+    let base = if FROM_GLOBAL { *g } else { get(fp, p.a) };
+    let v = (base as u32).wrapping_add(p.imm) as u64;
+    set(fp, p.dst, v);
+    *g = v;
+    dispatch!(next(&p, ip), fp, mem, len, ctx; v)
+}
+
 #[inline(always)]
 pub(crate) unsafe fn ref_func(p: RefFunc, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     set(fp, p.dst, (*(*ctx.instance).funcs.as_ptr().add(p.func as usize)).raw);

@@ -127,6 +127,19 @@ pub(crate) fn select_variants() -> AccInputs<Select, 4> {
     AccInputs { by: [select::op::<0>(), select::op::<1>(), select::op::<2>(), select::op::<3>()] }
 }
 
+/// `select` with an immediate as its first (`imm_first`) or second value, with its condition or its value
+/// in a slot (1, 2) from the accumulator, or none (0).
+pub(crate) fn select_imm_variants(imm_first: bool) -> AccInputs<SelectImm, 3> {
+    match imm_first {
+        true => {
+            AccInputs { by: [select_imm::op::<true, 0>(), select_imm::op::<true, 1>(), select_imm::op::<true, 2>()] }
+        }
+        false => {
+            AccInputs { by: [select_imm::op::<false, 0>(), select_imm::op::<false, 1>(), select_imm::op::<false, 2>()] }
+        }
+    }
+}
+
 /// `return` of one value, from a slot or the accumulator.
 pub(crate) fn return1_variants() -> AccInputs<Return1, 2> {
     acc_inputs!(return1)

@@ -313,6 +313,8 @@ operand_shapes! {
     BrTable { index: slot, len: u32 } + [br; len + 1];
     /// `dst = cond ? a : b`.
     Select { dst: slot, cond: slot, a: slot, b: slot };
+    /// `dst = cond ? imm : a` or `dst = cond ? a : imm`, as the handler's flag says.
+    SelectImm { dst: slot, cond: slot, a: slot, imm: u64 };
     /// `dst = (lhs OP rhs) ? a : b`; `rhs` is a slot or an immediate, as the handler's flag says.
     SelectCmp { dst: slot, a: slot, b: slot, lhs: slot, rhs: u64 };
     /// `fp[dst] = fp[src]`.
@@ -336,6 +338,10 @@ operand_shapes! {
     /// Call a function of the same module: `entry` points past the callee's `enter` (patched after
     /// translation), whose work this instruction does itself. The callee's frame starts at `frame`.
     CallInternal { entry: addr, frame: slot, frame_size: u32, zero_from: u32, zero_len: u32 };
+    /// `CallInternal` (the same prefix, patched the same way by `translate::link_calls`) that first copies
+    /// two locals into argument slots: `fp[d1] = fp[s1]; fp[d2] = fp[s2]` (one copy is written twice).
+    /// Arguments that are locals are copied into the callee's frame; this saves the copies' dispatches.
+    CallMoves { entry: addr, frame: slot, frame_size: u32, zero_from: u32, zero_len: u32, d1: slot, s1: slot, d2: slot, s2: slot };
     /// Call a function by index in the instance's function space (imports). `nargs` is used by the tail
     /// call (`return_call_import`), which shares this shape so that its fallback is `call_import` itself.
     CallImport { func: u32, frame: slot, nargs: u32 };
@@ -433,6 +439,9 @@ operand_shapes! {
     GlobalGet { dst: slot, global: u32 };
     GlobalSet { global: u32, src: slot };
     GlobalSetImm { global: u32, value: u64 };
+    /// `global = fp[dst] = (global or fp[a]) + imm` (i32), as the handler's flag says: the shadow stack
+    /// pointer's prologue (`sp -= k`, kept in a local) and epilogue (`sp = x + k`).
+    GlobalAdd { dst: slot, global: u32, a: slot, imm: u32 };
     RefFunc { dst: slot, func: u32 };
 
     // ----- SIMD (`exec/simd.rs`); a `v128` slot operand names the first of its two slots -----
@@ -489,6 +498,7 @@ macro_rules! for_each_instr {
             add_br_cmp64 [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp64;
             br_table [; const ACC_IN: bool] (BrTable) => control::br_table +acc;
             select [; const ACC_IN: u8] (Select) => control::select +acc;
+            select_imm [; const IMM_FIRST: bool, const ACC_IN: u8] (SelectImm) => control::select_imm +acc;
             select_cmp [Op: CmpOp; const RHS_SLOT: bool] (SelectCmp) => control::select_cmp;
             copy [;] (CopySlot) => control::copy;
             copy2 [;] (Copy2) => control::copy2;
@@ -503,6 +513,7 @@ macro_rules! for_each_instr {
             // calls
             enter [;] (Enter) => call::enter;
             call_internal [;] (CallInternal) => call::call_internal;
+            call_moves [;] (CallMoves) => call::call_moves;
             call_import [;] (CallImport) => call::call_import;
             call_indirect [; const T64: bool] (CallIndirect) => call::call_indirect;
             return_call_internal [;] (ReturnCallInternal) => call::return_call_internal;
@@ -573,6 +584,7 @@ macro_rules! for_each_instr {
             global_get [;] (GlobalGet) => variable::global_get;
             global_set [; const ACC_IN: bool] (GlobalSet) => variable::global_set +acc;
             global_set_imm [;] (GlobalSetImm) => variable::global_set_imm;
+            global_add [; const FROM_GLOBAL: bool] (GlobalAdd) => variable::global_add;
             ref_func [;] (RefFunc) => variable::ref_func;
             global_get_v128 [;] (GlobalGet) => variable::global_get_v128;
             global_set_v128 [;] (GlobalSet) => variable::global_set_v128;

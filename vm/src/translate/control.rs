@@ -369,12 +369,14 @@ impl Translator<'_> {
     pub(super) fn call(&mut self, func: u32, tail: bool) {
         let ty = self.m.func_type(func).clone();
         let n = ty.params().len() as u32;
+        let internal = func >= self.m.num_imported_funcs;
+        let moves = if internal && !tail { self.take_arg_moves(n) } else { None };
         self.materialize_top(n);
         let frame = self.temp_slot(self.height() - n);
         self.stack.truncate((self.height() - n) as usize);
         self.need_slots(frame + ty.call_slots() as u32);
         let nargs = ty.param_slots();
-        if func >= self.m.num_imported_funcs {
+        if internal {
             if tail {
                 let p = ReturnCallInternal { entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0, nargs };
                 let pos = self.emit(isa::return_call_internal::op(), p);
@@ -382,7 +384,7 @@ impl Translator<'_> {
                 self.reachable = false;
                 return;
             }
-            let call = self.emit_call_internal(func, frame);
+            let call = self.emit_call_internal(func, frame, moves);
             self.push_results(ty.results(), tail, call);
             return;
         }
@@ -485,6 +487,30 @@ impl Translator<'_> {
                 }
                 self.stack[a_depth as usize].op = b.op;
             }
+            return;
+        }
+        // A constant value (the second if both are) is an immediate of `select_imm`, which takes the
+        // condition from a comparison just computed in the accumulator instead of fusing it.
+        let is_const = |e: &Entry| matches!(e.op, Operand::Const(_));
+        let (a_const, b_const) = (is_const(&self.stack[(h - 3) as usize]), is_const(&self.stack[(h - 2) as usize]));
+        let imm_first = match (a_const, b_const) {
+            _ if self.stack[(h - 2) as usize].wide => None,
+            (_, true) => Some(false),
+            (true, false) => Some(true),
+            _ => None,
+        };
+        if let Some(imm_first) = imm_first {
+            if !imm_first && a_const {
+                self.materialize(h - 3);
+            }
+            let Src::Slot(cond) = self.pop() else { unreachable!("constant conditions are handled above") };
+            let (b, a) = (self.pop(), self.pop());
+            let (Src::Imm(imm), Src::Slot(a)) = (if imm_first { (a, b) } else { (b, a) }) else {
+                unreachable!("one constant value, the other in a slot")
+            };
+            let dst = self.push_temp();
+            let p = SelectImm { dst, cond, a, imm };
+            self.emit_result_acc_in(&select_imm_variants(imm_first), &[cond, a], p, dst, LastKind::Other);
             return;
         }
         for d in h - 3..h {
@@ -673,6 +699,7 @@ impl Translator<'_> {
                 }
                 LastKind::Other
                 | LastKind::Call
+                | LastKind::GlobalGet(_)
                 | LastKind::Wrap(_)
                 | LastKind::Bin(..)
                 | LastKind::AddShl(..)

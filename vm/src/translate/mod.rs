@@ -170,6 +170,8 @@ enum LastKind {
     /// A call with one result (in `dst`, the callee frame's first slot): not an instruction with a result
     /// field, so nothing may rewrite its `dst` or move it.
     Call,
+    /// `global.get` of this global (scalar).
+    GlobalGet(u32),
     Bin(crate::ir::ops::BinOp, Src, Src),
     /// `a + (b << shift)`.
     AddShl(Slot, Slot, u32),
@@ -440,7 +442,8 @@ pub(crate) fn link_calls(m: &mut ModuleInner) {
     for func in m.code.iter_mut() {
         for &(at, callee) in &func.call_fixups {
             let (entry, enter) = callees[(callee - nimp) as usize];
-            // SAFETY: `at` is the position of the `CallInternal` operands written by the translator.
+            // SAFETY: `at` is the position of operands written by the translator that begin with `CallInternal`
+            // (`CallInternal`, `CallMoves`, `ReturnCallInternal`).
             unsafe {
                 let p = func.code.as_mut_ptr().add(at).cast::<CallInternal>();
                 let mut call = p.read_unaligned();
@@ -807,13 +810,47 @@ impl<'a> Translator<'a> {
         self.branch_offset_at::<P>(pos, label);
     }
 
-    /// Emit a call to a function of this module (its entry and frame layout are patched in by `link_calls`).
-    fn emit_call_internal(&mut self, callee: u32, frame: Slot) -> (usize, isa::AnyInstr) {
-        let p = CallInternal { entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0 };
-        let h = isa::call_internal::op();
-        let pos = self.emit(h, p);
+    /// Emit a call to a function of this module (its entry and frame layout are patched in by `link_calls`),
+    /// which first performs `moves` (see [`Translator::take_arg_moves`]).
+    fn emit_call_internal(&mut self, callee: u32, frame: Slot, moves: ArgMoves) -> (usize, isa::AnyInstr) {
+        let (pos, h) = match moves {
+            None => {
+                let h = isa::call_internal::op();
+                (self.emit(h, CallInternal { entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0 }), h.erase())
+            }
+            Some([(d1, s1), (d2, s2)]) => {
+                let h = isa::call_moves::op();
+                let p = CallMoves { entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0, d1, s1, d2, s2 };
+                (self.emit(h, p), h.erase())
+            }
+        };
         self.call_fixups.push((operands_at(pos), callee));
-        (pos, h.erase())
+        (pos, h)
+    }
+
+    /// Take up to two of the top `n` operands (call arguments) that are locals, nearest the top first, to be
+    /// copied into their argument slots by the call itself (`call_moves`) instead of by `copy`
+    /// instructions: they become temporaries with no instruction emitted. One move is returned twice.
+    fn take_arg_moves(&mut self, n: u32) -> ArgMoves {
+        let h = self.height();
+        let mut found: [Option<(Slot, Slot)>; 2] = [None; 2];
+        let mut k = 0;
+        for d in (h - n..h).rev() {
+            let e = &mut self.stack[d as usize];
+            if let Operand::Local(src) = e.op
+                && !e.wide
+                && k < 2
+            {
+                found[k] = Some((e.slot, src));
+                e.op = Operand::Temp;
+                k += 1;
+            }
+        }
+        match found {
+            [None, _] => None,
+            [Some(m), None] => Some([m, m]),
+            [Some(a), Some(b)] => Some([b, a]),
+        }
     }
 
     /// The temporary `slot` was just written by the last instruction, which can be removed (fused into the
@@ -829,6 +866,9 @@ impl<'a> Translator<'a> {
         self.last = self.prev.take().filter(|p| p.pos < last.pos);
     }
 }
+
+/// Copies `(dst, src)` a call performs before it enters the callee ([`Translator::take_arg_moves`]).
+type ArgMoves = Option<[(Slot, Slot); 2]>;
 
 /// Which operand of an instruction about to be emitted comes in the accumulator ([`Translator::acc_input`]):
 /// `k` (1-based; 0 for none), and whether it is a temporary (its producer need not write its slot).

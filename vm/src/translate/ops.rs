@@ -134,7 +134,7 @@ impl Translator<'_> {
             Operator::GlobalGet { global_index } => {
                 let dst = self.push_temp();
                 let p = GlobalGet { dst, global: global_index };
-                self.emit_result_acc(isa::global_get::op(), p, dst, LastKind::Other);
+                self.emit_result_acc(isa::global_get::op(), p, dst, LastKind::GlobalGet(global_index));
             }
             Operator::GlobalSet { global_index }
                 if self.m.globals[global_index as usize].ty.content == ValType::V128 =>
@@ -143,6 +143,7 @@ impl Translator<'_> {
                 self.emit(isa::global_set_v128::op(), GlobalSet { global: global_index, src });
             }
             Operator::GlobalSet { global_index } => match self.pop() {
+                Src::Slot(src) if self.global_add(global_index, src) => {}
                 Src::Slot(src) => {
                     self.emit_acc_in(&global_set_variants(), &[src], GlobalSet { global: global_index, src });
                 }
@@ -315,12 +316,41 @@ impl Translator<'_> {
         true
     }
 
+    /// `global.set` of `src`, just computed as `x ± k` in i32: one `global_add` instead, which also writes
+    /// `src` (a local after `local.tee`, or a dead temporary). If `x` is a temporary the instruction before
+    /// read from this global, that `global.get` goes too: the shadow stack pointer's prologue, `sp -= k`,
+    /// is one dispatch instead of three, and its epilogue, `sp = fp_local + k`, one instead of two.
+    fn global_add(&mut self, global: u32, src: crate::ir::Slot) -> bool {
+        let Some(last) = self.last.filter(|l| l.dst == src && l.pos >= self.barrier) else { return false };
+        let LastKind::Bin(op @ (BinOp::I32Add | BinOp::I32Sub), Src::Slot(a), Src::Imm(k)) = last.kind else {
+            return false;
+        };
+        let imm = if op == BinOp::I32Sub { (k as u32).wrapping_neg() } else { k as u32 };
+        let get = self.prev.filter(|p| {
+            p.pos >= self.barrier
+                && p.pos < last.pos
+                && p.dst == a
+                && a >= self.num_locals
+                && matches!(p.kind, LastKind::GlobalGet(g) if g == global)
+        });
+        self.truncate_code(get.map_or(last.pos, |p| p.pos));
+        self.last = None;
+        self.prev = None;
+        let h = if get.is_some() { isa::global_add::op::<true>() } else { isa::global_add::op::<false>() };
+        self.emit_result_acc(h, GlobalAdd { dst: src, global, a, imm }, src, LastKind::Other);
+        true
+    }
+
     /// Pop three operands into slots (in push order).
+    /// Locals are read in place (the bulk memory and table instructions read all three before they write
+    /// anything); only constants are materialised.
     pub(super) fn pop3(&mut self) -> [crate::ir::Slot; 3] {
-        self.materialize_top(3);
-        let c = self.pop_slot();
-        let b = self.pop_slot();
-        let a = self.pop_slot();
+        self.materialize_consts(3);
+        let mut slot = || match self.pop() {
+            Src::Slot(s) => s,
+            Src::Imm(_) => unreachable!("materialised"),
+        };
+        let [c, b, a] = [slot(), slot(), slot()];
         [a, b, c]
     }
 

@@ -39,13 +39,20 @@
               (i32.lt_s (local.get 2) (i32.const 10)))
       (select (i32.add (local.get 0) (local.get 1)) (i32.sub (local.get 0) (local.get 1))
               (i32.ge_u (local.get 2) (local.get 0)))))
-  ;; With locals as the selected values, the copies materialising them come between the comparison and
-  ;; the select, and the comparison is not fused (a missed fusion, kept visible here).
+  ;; With locals as the selected values: they are read in place, so nothing comes between the comparison
+  ;; and the select, which fuse.
   (func $select_cmp_locals (param i32 i32 i32) (result i32)
     (i32.add
       (select (local.get 0) (local.get 1) (i32.lt_s (local.get 2) (i32.const 10)))
       (select (local.get 0) (local.get 1) (i32.ge_u (local.get 2) (local.get 0)))))
-;; `i64.extend_i32_u` emits nothing (an i32 in a slot is zero-extended): the shift reads the parameter
+  ;; `select` with a constant value: `select_imm` (the first or the second an immediate; with both
+  ;; constant, the first is materialised); a comparison just computed comes in the accumulator.
+  (func $select_imm (param i32 i32 i32) (result i32)
+    (i32.add
+      (i32.add (select (local.get 0) (i32.const 0) (local.get 2))
+               (select (i32.const -1) (local.get 1) (local.get 2)))
+      (select (i32.const 5) (i32.const 7) (i32.lt_s (local.get 0) (local.get 1)))))
+  ;; `i64.extend_i32_u` emits nothing (an i32 in a slot is zero-extended): the shift reads the parameter
   ;; in place. `i32.wrap_i64` is an instruction where its result is passed on as it is (extended again).
   (func $extend_u (param i32 i64) (result i64)
     (i64.or (i64.shl (i64.extend_i32_u (local.get 0)) (i64.const 32))

@@ -26,4 +26,20 @@
     (return_call $double (i32.const 1)))
   (func $tail_import (param i32)
     (return_call $log (local.get 0)))
+  ;; Arguments that are locals: the call copies the two nearest the top itself (`call_moves`; one copy is
+  ;; written twice), the others are copied before it; a constant is materialised, a temporary is in place.
+  (func $sum3 (param i32 i32 i32) (result i32)
+    (i32.add (i32.add (local.get 0) (local.get 1)) (local.get 2)))
+  (func $moves (param i32 i32 i32) (result i32)
+    (drop (call $double (local.get 2)))
+    (drop (call $sum3 (local.get 0) (local.get 1) (local.get 2)))
+    (drop (call $sum3 (i32.const 7) (local.get 1) (i32.add (local.get 0) (i32.const 1))))
+    (call $sum3 (local.get 2) (local.get 2) (i32.const 1)))
+  ;; A shadow stack pointer: the prologue `sp -= 16` kept in a local is one `global_add` reading the global,
+  ;; the epilogue `sp = local + 16` one reading the local.
+  (func $frame (param i32) (result i32) (local i32)
+    (global.set $g (local.tee 1 (i32.sub (global.get $g) (i32.const 16))))
+    (local.set 0 (i32.add (local.get 0) (local.get 1)))
+    (global.set $g (i32.add (local.get 1) (i32.const 16)))
+    (local.get 0))
 )
