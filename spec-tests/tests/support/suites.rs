@@ -48,6 +48,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("translation/call_moves.wast", include_str!("../../wast/translation/call_moves.wast")),
     ("translation/select_imm.wast", include_str!("../../wast/translation/select_imm.wast")),
     ("translation/global_add.wast", include_str!("../../wast/translation/global_add.wast")),
+    ("translation/add_imm.wast", include_str!("../../wast/translation/add_imm.wast")),
 ];
 
 /// Every suite that must pass.

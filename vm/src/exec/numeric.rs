@@ -104,6 +104,26 @@ pub(crate) unsafe fn add_shl<const SHIFT: u32>(
     dispatch!(next(&p, ip), fp, mem, len, ctx; v)
 }
 
+/// `dst1 = a1 + imm1; dst = a + imm` (i32), in that order; `ACC_IN`: `a1` is the accumulator. The second
+/// result is handed over.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn add2<const ACC_IN: bool>(
+    p: Add2,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let a1 = if ACC_IN { acc } else { get(fp, p.a1) };
+    set(fp, p.dst1, (a1 as u32).wrapping_add(p.imm1) as u64);
+    let v = (get(fp, p.a) as u32).wrapping_add(p.imm) as u64;
+    set(fp, p.dst, v);
+    dispatch!(next(&p, ip), fp, mem, len, ctx; v)
+}
+
 /// `dst = (a INNER b) OUTER c`; `ACC_IN`: `a` is the accumulator.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]

@@ -140,6 +140,11 @@ pub(crate) fn select_imm_variants(imm_first: bool) -> AccInputs<SelectImm, 3> {
     }
 }
 
+/// `add2` reading its first addition's operand from a slot or the accumulator.
+pub(crate) fn add2_variants() -> AccInputs<Add2, 2> {
+    acc_inputs!(add2)
+}
+
 /// `return` of one value, from a slot or the accumulator.
 pub(crate) fn return1_variants() -> AccInputs<Return1, 2> {
     acc_inputs!(return1)

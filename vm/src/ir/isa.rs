@@ -293,6 +293,8 @@ operand_shapes! {
     BinIS { dst: slot, imm: u64, b: slot };
     /// `dst = OP src`.
     Un { dst: slot, src: slot };
+    /// `dst1 = a1 + imm1; dst = a + imm` (i32): two independent additions of a constant, one dispatch.
+    Add2 { dst: slot, a: slot, imm: u32, dst1: slot, a1: slot, imm1: u32 };
     /// `dst = (a INNER b) OUTER c` (or `c OUTER (a INNER b)`): `b` and `c` are slots or immediates, as the
     /// handler's flags say.
     Bin2 { dst: slot, a: slot, b: u64, c: u64 };
@@ -487,6 +489,7 @@ macro_rules! for_each_instr {
             binary_is [Op: BinaryOp;] (BinIS) => numeric::binary_is;
             unary [Op: UnaryOp; const ACC_IN: bool, const ACC_OUT: bool] (Un) => numeric::unary +acc;
             add_shl [; const SHIFT: u32] (BinSS) => numeric::add_shl;
+            add2 [; const ACC_IN: bool] (Add2) => numeric::add2 +acc;
             bin2 [Inner: BinaryOp, Outer: BinaryOp; const B_IMM: bool, const C_IMM: bool, const ACC_IN: bool] (Bin2) => numeric::bin2 +acc;
             // control
             br [;] (Br) => control::br;

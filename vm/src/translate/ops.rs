@@ -383,6 +383,13 @@ impl Translator<'_> {
                 }
             }
         }
+        if op == BinOp::I32Add
+            && let (Src::Slot(x), Src::Imm(k)) | (Src::Imm(k), Src::Slot(x)) = (a, b)
+            && self.add_after_add(x, k, dst)
+        {
+            self.push(Operand::Temp);
+            return;
+        }
         if self.fuse_pair(op, a, b, dst) {
             self.push(Operand::Temp);
             return;
@@ -427,6 +434,29 @@ impl Translator<'_> {
 
     /// `(x INNER y) OP c` where the inner operation is the last instruction and its result is one of this
     /// operation's operands: emit both as one `bin2` instruction.
+    /// `x + k` (i32) right after another `y + j`: folded into it when `x` is its temporary result
+    /// (`y + (j + k)`), or both in one `add2` when they are independent (address arithmetic such as `sp + 16`
+    /// and `sp + 32` passed to a call; pointers stepped together in a loop). The `add2` is no longer an
+    /// addition the later fusions know (they would remove both).
+    fn add_after_add(&mut self, x: crate::ir::Slot, k: u64, dst: crate::ir::Slot) -> bool {
+        let Some(last) = self.last.filter(|l| l.pos >= self.barrier) else { return false };
+        let LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Imm(j)) = last.kind else { return false };
+        if last.dst == x && x < self.num_locals {
+            return false;
+        }
+        // (The instruction before the first addition is the last one now: it may hand `y` over.)
+        self.drop_last(last);
+        if last.dst == x {
+            let imm = (j as u32).wrapping_add(k as u32) as u64;
+            let kind = LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Imm(imm));
+            self.emit_acc(&binary_handlers(BinOp::I32Add).si, &[y], BinSI { dst, a: y, imm }, dst, kind);
+            return true;
+        }
+        let p = Add2 { dst, a: x, imm: k as u32, dst1: last.dst, a1: y, imm1: j as u32 };
+        self.emit_result_acc_in(&add2_variants(), &[y], p, dst, LastKind::Other);
+        true
+    }
+
     fn fuse_pair(&mut self, op: BinOp, a: Src, b: Src, dst: crate::ir::Slot) -> bool {
         if OuterOp::of(op).is_none() {
             return false;

@@ -52,6 +52,12 @@
       (i32.add (select (local.get 0) (i32.const 0) (local.get 2))
                (select (i32.const -1) (local.get 1) (local.get 2)))
       (select (i32.const 5) (i32.const 7) (i32.lt_s (local.get 0) (local.get 1)))))
+  ;; Additions of constants one after the other: independent ones are one `add2`; `(x + 8) + 16` is
+  ;; `x + 24`.
+  (func $add_imm (param i32 i32) (result i32)
+    (i32.add
+      (i32.add (i32.add (local.get 0) (i32.const 4)) (i32.add (local.get 1) (i32.const 8)))
+      (i32.add (i32.add (local.get 0) (i32.const 8)) (i32.const 16))))
   ;; `i64.extend_i32_u` emits nothing (an i32 in a slot is zero-extended): the shift reads the parameter
   ;; in place. `i32.wrap_i64` is an instruction where its result is passed on as it is (extended again).
   (func $extend_u (param i32 i64) (result i64)
