@@ -49,6 +49,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("translation/select_imm.wast", include_str!("../../wast/translation/select_imm.wast")),
     ("translation/global_add.wast", include_str!("../../wast/translation/global_add.wast")),
     ("translation/add_imm.wast", include_str!("../../wast/translation/add_imm.wast")),
+    ("translation/load_pair_br.wast", include_str!("../../wast/translation/load_pair_br.wast")),
 ];
 
 /// Every suite that must pass.

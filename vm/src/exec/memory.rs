@@ -200,6 +200,27 @@ pub(crate) unsafe fn load_pair<Op: LoadOp>(
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
+/// [`load_pair`], then branch if the two values are equal (`EQ`) or differ (`!EQ`).
+#[inline(always)]
+pub(crate) unsafe fn load_pair_br<Op: LoadOp, const EQ: bool>(
+    p: LoadPairBr,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let ea1 = ea(get(fp, p.addr1), p.offset1);
+    check!(ip, fp, mem, ctx, false, ea1, Op::SIZE, len);
+    let v1 = Op::extend(read::<false>(mem.add(ea1), Op::SIZE));
+    set(fp, p.dst1, v1);
+    let ea2 = ea(get(fp, p.addr), p.offset);
+    check!(ip, fp, mem, ctx, false, ea2, Op::SIZE, len);
+    let v2 = Op::extend(read::<false>(mem.add(ea2), Op::SIZE));
+    set(fp, p.dst, v2);
+    super::control::branch!((v1 == v2) == EQ, ip.offset(p.br as isize), next(&p, ip), fp, mem, len, ctx)
+}
+
 macro_rules! load_br_handler {
     ($name:ident, $P:ty, |$p:ident, $fp:ident| $ea:expr) => {
         #[inline(always)]

@@ -283,6 +283,8 @@ pub(crate) struct LoadHandlers {
     pub br_ss: ByCondition<isa::Instr<LoadBrSS>>,
     /// Two loads in a row (private memories only).
     pub pair: isa::Instr<LoadPair>,
+    /// Two loads and a branch if they are equal (`when_true`) or differ (`when_false`).
+    pub pair_br: ByCondition<isa::Instr<LoadPairBr>>,
 }
 
 pub(crate) struct GetLoad;
@@ -315,6 +317,10 @@ impl LoadVisitor for GetLoad {
             br: ByCondition { when_true: load_br::op::<Op, true>(), when_false: load_br::op::<Op, false>() },
             br_ss: ByCondition { when_true: load_br_ss::op::<Op, true>(), when_false: load_br_ss::op::<Op, false>() },
             pair: load_pair::op::<Op>(),
+            pair_br: ByCondition {
+                when_true: load_pair_br::op::<Op, true>(),
+                when_false: load_pair_br::op::<Op, false>(),
+            },
         }
     }
 }

@@ -370,6 +370,9 @@ operand_shapes! {
     LoadSI { dst: slot, a: slot, imm: u32, offset: u32 };
     /// `dst1 = load(fp[addr1] + offset1); dst = load(fp[addr] + offset)`: two loads, one dispatch.
     LoadPair { dst: slot, addr: slot, offset: u32, dst1: slot, addr1: slot, offset1: u32 };
+    /// `LoadPair`, then a branch on whether the two values are equal: a byte-comparison loop's `load_pair`
+    /// and `br_if` on `i32.ne`/`i32.eq` of the two.
+    LoadPairBr { dst: slot, addr: slot, offset: u32, dst1: slot, addr1: slot, offset1: u32, br: br };
     /// Load and branch on the value.
     LoadBr { addr: slot, offset: u32, br: br };
     /// Load from `fp[a] + fp[b] + offset` and branch on the value.
@@ -531,6 +534,7 @@ macro_rules! for_each_instr {
             load_ss [Op: LoadOp; const SHARED: bool, const SHIFT: u32, const ACC_OUT: bool] (LoadSS) => memory::load_ss +acc;
             load_si [Op: LoadOp; const SHARED: bool, const ACC_OUT: bool] (LoadSI) => memory::load_si +acc;
             load_pair [Op: LoadOp;] (LoadPair) => memory::load_pair;
+            load_pair_br [Op: LoadOp; const EQ: bool] (LoadPairBr) => memory::load_pair_br;
             load_br [Op: LoadOp; const WHEN: bool] (LoadBr) => memory::load_br;
             load_br_ss [Op: LoadOp; const WHEN: bool] (LoadBrSS) => memory::load_br_ss;
             store [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (Store) => memory::store +acc;

@@ -637,6 +637,22 @@ impl Translator<'_> {
                         self.emit_branch(handler, AddBrCmp { dst: lhs, a: y, inc, rhs, offset: 0 }, label);
                         return;
                     }
+                    // `if load(p) != load(q)`: one `load_pair_br` (which still writes both values).
+                    if let Some(pair) = before
+                        && let LastKind::LoadPair(kind) = pair.kind
+                        && matches!(op, CmpOp::I32Eq | CmpOp::I64Eq | CmpOp::I32Ne | CmpOp::I64Ne)
+                        && let (Src::Slot(a), Src::Slot(b)) = (a, b)
+                        && let lp = self.code.read::<LoadPair>(operands_at(pair.pos))
+                        && ((lp.dst1, lp.dst) == (a, b) || (lp.dst, lp.dst1) == (a, b))
+                        && a != b
+                    {
+                        self.truncate_code(pair.pos);
+                        let equal = matches!(op, CmpOp::I32Eq | CmpOp::I64Eq) == when;
+                        let LoadPair { dst, addr, offset, dst1, addr1, offset1 } = lp;
+                        let p = LoadPairBr { dst, addr, offset, dst1, addr1, offset1, br: 0 };
+                        self.emit_branch(load_handlers(kind).pair_br.pick(equal), p, label);
+                        return;
+                    }
                     // The instruction before the comparison may hand over an operand in the accumulator.
                     self.last = before;
                     match (a, b) {
@@ -700,6 +716,7 @@ impl Translator<'_> {
                 LastKind::Other
                 | LastKind::Call
                 | LastKind::GlobalGet(_)
+                | LastKind::LoadPair(_)
                 | LastKind::Wrap(_)
                 | LastKind::Bin(..)
                 | LastKind::AddShl(..)

@@ -182,6 +182,8 @@ enum LastKind {
     Wrap(Slot),
     /// A load from a private memory: kind and addressing (for load-and-branch fusion).
     Load(crate::ir::ops::LoadKind, LoadAddr),
+    /// A `load_pair` of this kind (for fusion with a comparison of the two values and a branch).
+    LoadPair(crate::ir::ops::LoadKind),
     /// A SIMD binary operation on two vector slots (for multiply-add fusion).
     SimdBin(crate::ir::simd::SimdBinOp, Slot, Slot),
 }

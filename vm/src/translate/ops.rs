@@ -652,7 +652,7 @@ impl Translator<'_> {
                         h.pair,
                         LoadPair { dst, addr, offset, dst1: first.1.dst, addr1: first.1.addr, offset1: first.1.offset },
                         dst,
-                        LastKind::Other,
+                        LastKind::LoadPair(kind),
                     );
                     self.prev = None;
                 } else if shared {

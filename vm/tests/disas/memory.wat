@@ -36,4 +36,10 @@
     (memory.fill (local.get 0) (i32.const 0) (local.get 2))
     (drop (memory.grow (i32.const 1)))
     (memory.size))
+  ;; Two loads compared for equality and branched on: one `load_pair_br` (which still writes both values).
+  (func $compare_bytes (param i32 i32) (result i32)
+    (block $differ
+      (br_if $differ (i32.ne (i32.load8_u (local.get 0)) (i32.load8_u (local.get 1))))
+      (return (i32.const 1)))
+    (i32.const 0))
 )

@@ -1,0 +1,62 @@
+;; Two loads of the same kind in a row whose values are compared for (in)equality and branched on are one
+;; `load_pair_br` (a byte-comparison loop: `memcmp`, a compressor's match length). These check the branch
+;; both ways (`br_if` on `ne` and `eq`, `if`), each width, traps of the first and of the second load, and
+;; loaded values kept in locals and read after the branch (the fused instruction still writes them).
+(module
+  (memory 1)
+  (data (i32.const 0) "abcdefgh")
+  (data (i32.const 100) "abcdeXgh")
+  ;; Length of the common prefix of [p, p+n) and [q, q+n).
+  (func (export "match_len") (param $p i32) (param $q i32) (param $n i32) (result i32) (local $i i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (br_if $done (i32.ne (i32.load8_u (local.get $p)) (i32.load8_u (local.get $q))))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (local.set $q (i32.add (local.get $q) (i32.const 1)))
+        (local.set $n (i32.add (local.get $n) (i32.const -1)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $l)))
+    (local.get $i))
+  (func (export "eq8") (param i32 i32) (result i32)
+    (block $yes (br_if $yes (i32.eq (i32.load8_u (local.get 0)) (i32.load8_u (local.get 1)))) (return (i32.const 0)))
+    (i32.const 1))
+  (func (export "if16") (param i32 i32) (result i32)
+    (if (result i32) (i32.eq (i32.load16_u (local.get 0)) (i32.load16_u (local.get 1)))
+      (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "ne32") (param i32 i32) (result i32)
+    (if (result i32) (i32.ne (i32.load offset=4 (local.get 0)) (i32.load offset=4 (local.get 1)))
+      (then (i32.const 1)) (else (i32.const 0))))
+  (func (export "eq64") (param i32 i32) (result i32)
+    (block $yes (br_if $yes (i64.eq (i64.load (local.get 0)) (i64.load (local.get 1)))) (return (i32.const 0)))
+    (i32.const 1))
+  ;; Sign-extending loads compare the extended values.
+  (func (export "eq8s") (param i32 i32) (result i32)
+    (block $yes (br_if $yes (i32.eq (i32.load8_s (local.get 0)) (i32.load8_s (local.get 1)))) (return (i32.const 0)))
+    (i32.const 1))
+  ;; Both values kept in locals: read after the branch.
+  (func (export "kept") (param i32 i32) (result i32) (local i32 i32)
+    (local.set 2 (i32.load8_u (local.get 0)))
+    (local.set 3 (i32.load8_u (local.get 1)))
+    (block $differ
+      (br_if $differ (i32.ne (local.get 2) (local.get 3)))
+      (return (i32.const -1)))
+    (i32.sub (local.get 2) (local.get 3)))
+)
+(assert_return (invoke "match_len" (i32.const 0) (i32.const 100) (i32.const 8)) (i32.const 5))
+(assert_return (invoke "match_len" (i32.const 0) (i32.const 100) (i32.const 3)) (i32.const 3))
+(assert_return (invoke "match_len" (i32.const 0) (i32.const 0) (i32.const 8)) (i32.const 8))
+(assert_return (invoke "eq8" (i32.const 0) (i32.const 100)) (i32.const 1))
+(assert_return (invoke "eq8" (i32.const 0) (i32.const 101)) (i32.const 0))
+(assert_return (invoke "if16" (i32.const 2) (i32.const 102)) (i32.const 1))
+(assert_return (invoke "if16" (i32.const 4) (i32.const 104)) (i32.const 0))
+(assert_return (invoke "ne32" (i32.const 0) (i32.const 100)) (i32.const 1))
+(assert_return (invoke "ne32" (i32.const 0) (i32.const 0)) (i32.const 0))
+(assert_return (invoke "eq64" (i32.const 0) (i32.const 0)) (i32.const 1))
+(assert_return (invoke "eq64" (i32.const 0) (i32.const 100)) (i32.const 0))
+(assert_return (invoke "eq8s" (i32.const 0) (i32.const 100)) (i32.const 1))
+(assert_return (invoke "kept" (i32.const 0) (i32.const 100)) (i32.const -1))
+(assert_return (invoke "kept" (i32.const 5) (i32.const 105)) (i32.const 14))
+(assert_trap (invoke "eq8" (i32.const 65536) (i32.const 0)) "out of bounds memory access")
+(assert_trap (invoke "eq8" (i32.const 0) (i32.const 65536)) "out of bounds memory access")
+(assert_trap (invoke "eq64" (i32.const 0) (i32.const 65530)) "out of bounds memory access")
