@@ -26,8 +26,9 @@
 //! # Calls
 //! A wasm → wasm call never recurses on the host stack: it pushes a [`Frame`] (return address, caller `fp`
 //! and instance) on the store's frame stack and continues in the callee. The callee's frame starts at the
-//! caller's argument slots, so arguments are not copied. Stack exhaustion (of value slots or frames) traps
-//! with "call stack exhausted".
+//! caller's argument slots, so arguments computed into temporaries are not copied; locals passed as
+//! arguments are copied into those slots by the call itself (`call_moves`, two of them) or before it.
+//! Stack exhaustion (of value slots or frames) traps with "call stack exhausted".
 //!
 //! # Safety
 //! Handlers are `unsafe`: they trust the translator. Slot indices are within the frame size that the
