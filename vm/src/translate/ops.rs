@@ -41,7 +41,10 @@ pub(super) fn scalar_access(op: &Operator<'_>) -> Option<(Access, MemArg)> {
 }
 
 impl Translator<'_> {
-    /// Translate one (already validated) operator.
+    /// Translate one (already validated) operator. Inlined into its one caller, the loop over a body's
+    /// operators: as a call, its prologue and epilogue (a large frame, many saved registers) cost about 20
+    /// instructions per operator, 3.5% of a whole `wasmvm run` of sqlite.wasm.
+    #[inline(always)]
     pub(super) fn translate(&mut self, op: &Operator<'_>) -> Result<()> {
         // Structure is tracked even in unreachable code; nothing else is emitted there.
         match *op {
