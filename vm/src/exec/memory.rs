@@ -182,6 +182,23 @@ store_handler!(
     if ACC_IN { acc } else { get(fp, p.value) }
 );
 
+/// The two loads of [`load_pair`] and [`load_pair_br`], in order: `fp[dst1] = load(fp[addr1] + offset1)`,
+/// then `fp[dst] = load(fp[addr] + offset)` (a trap of the second leaves the first written, as two
+/// instructions would). Evaluates to both values.
+macro_rules! load_two {
+    ($Op:ident, $p:ident, $ip:ident, $fp:ident, $mem:ident, $len:ident, $ctx:ident) => {{
+        let ea1 = ea(get($fp, $p.addr1), $p.offset1);
+        check!($ip, $fp, $mem, $ctx, false, ea1, $Op::SIZE, $len);
+        let v1 = $Op::extend(read::<false>($mem.add(ea1), $Op::SIZE));
+        set($fp, $p.dst1, v1);
+        let ea2 = ea(get($fp, $p.addr), $p.offset);
+        check!($ip, $fp, $mem, $ctx, false, ea2, $Op::SIZE, $len);
+        let v2 = $Op::extend(read::<false>($mem.add(ea2), $Op::SIZE));
+        set($fp, $p.dst, v2);
+        (v1, v2)
+    }};
+}
+
 #[inline(always)]
 pub(crate) unsafe fn load_pair<Op: LoadOp>(
     p: LoadPair,
@@ -191,12 +208,7 @@ pub(crate) unsafe fn load_pair<Op: LoadOp>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let ea1 = ea(get(fp, p.addr1), p.offset1);
-    check!(ip, fp, mem, ctx, false, ea1, Op::SIZE, len);
-    set(fp, p.dst1, Op::extend(read::<false>(mem.add(ea1), Op::SIZE)));
-    let ea2 = ea(get(fp, p.addr), p.offset);
-    check!(ip, fp, mem, ctx, false, ea2, Op::SIZE, len);
-    set(fp, p.dst, Op::extend(read::<false>(mem.add(ea2), Op::SIZE)));
+    load_two!(Op, p, ip, fp, mem, len, ctx);
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -210,14 +222,7 @@ pub(crate) unsafe fn load_pair_br<Op: LoadOp, const EQ: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let ea1 = ea(get(fp, p.addr1), p.offset1);
-    check!(ip, fp, mem, ctx, false, ea1, Op::SIZE, len);
-    let v1 = Op::extend(read::<false>(mem.add(ea1), Op::SIZE));
-    set(fp, p.dst1, v1);
-    let ea2 = ea(get(fp, p.addr), p.offset);
-    check!(ip, fp, mem, ctx, false, ea2, Op::SIZE, len);
-    let v2 = Op::extend(read::<false>(mem.add(ea2), Op::SIZE));
-    set(fp, p.dst, v2);
+    let (v1, v2) = load_two!(Op, p, ip, fp, mem, len, ctx);
     super::control::branch!((v1 == v2) == EQ, ip.offset(p.br as isize), next(&p, ip), fp, mem, len, ctx)
 }
 
