@@ -762,7 +762,8 @@ fn increment64(kind: LastKind) -> Option<(Slot, u32, bool)> {
     }
 }
 
-fn increment(kind: LastKind) -> Option<(Slot, u32, bool)> {
+/// `y + k` in i32 as `(y, k, k is a slot)` (a subtraction of a constant as the addition of its negation).
+pub(super) fn increment(kind: LastKind) -> Option<(Slot, u32, bool)> {
     match kind {
         LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Imm(k)) => Some((y, k as u32, false)),
         LastKind::Bin(BinOp::I32Sub, Src::Slot(y), Src::Imm(k)) => Some((y, (k as u32).wrapping_neg(), false)),

@@ -325,10 +325,7 @@ impl Translator<'_> {
     /// is one dispatch instead of three, and its epilogue, `sp = fp_local + k`, one instead of two.
     fn global_add(&mut self, global: u32, src: crate::ir::Slot) -> bool {
         let Some(last) = self.last.filter(|l| l.dst == src && l.pos >= self.barrier) else { return false };
-        let LastKind::Bin(op @ (BinOp::I32Add | BinOp::I32Sub), Src::Slot(a), Src::Imm(k)) = last.kind else {
-            return false;
-        };
-        let imm = if op == BinOp::I32Sub { (k as u32).wrapping_neg() } else { k as u32 };
+        let Some((a, imm, false)) = super::control::increment(last.kind) else { return false };
         let get = self.prev.filter(|p| {
             p.pos >= self.barrier
                 && p.pos < last.pos
