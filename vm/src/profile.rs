@@ -171,8 +171,9 @@ pub fn report(module: &crate::Module, wasm: &[u8]) -> crate::Result<Report> {
 }
 
 impl std::fmt::Display for Report {
-    /// The totals and the top 25 of each list, as markdown.
+    /// The totals and the top 25 of each list, as markdown; `{:.N}` shows the top N instead.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let top = f.precision().unwrap_or(25);
         let per = self.dispatches as f64 / self.wasm_ops.max(1) as f64;
         let pct = |n: u64| 100.0 * n as f64 / self.dispatches.max(1) as f64;
         writeln!(
@@ -184,18 +185,18 @@ impl std::fmt::Display for Report {
             pct(self.from_acc)
         )?;
         writeln!(f, "\n| instruction | dispatches | % |\n| --- | ---: | ---: |")?;
-        for (name, n) in self.by_instruction.iter().take(25) {
+        for (name, n) in self.by_instruction.iter().take(top) {
             writeln!(f, "| `{name}` | {n} | {:.1} |", pct(*n))?;
         }
         writeln!(f, "\n| wasm operator | executed (est.) | dispatches | per operator |\n| --- | ---: | ---: | ---: |")?;
-        for (name, w, d) in self.by_operator.iter().take(25) {
+        for (name, w, d) in self.by_operator.iter().take(top) {
             writeln!(f, "| `{name}` | {w} | {d} | {:.2} |", *d as f64 / (*w).max(1) as f64)?;
         }
         let lists =
             [("chained, read from a slot", &self.chained_by_slot), ("pair", &self.pairs), ("triple", &self.triples)];
         for (title, list) in lists {
             writeln!(f, "\n| {title} | count | % |\n| --- | ---: | ---: |")?;
-            for (name, n) in list.iter().take(25) {
+            for (name, n) in list.iter().take(top) {
                 writeln!(f, "| `{name}` | {n} | {:.1} |", pct(*n))?;
             }
         }

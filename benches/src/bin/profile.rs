@@ -6,7 +6,8 @@
 //! ```
 //!
 //! With no names, every workload at its smallest `n` above 1 (from `expected.txt`); `NAME=N` picks `n`.
-//! Each workload runs `run(n)` once to warm up, then once counted; the checksum is checked.
+//! Each workload runs `run(n)` once to warm up, then once counted; the checksum is checked. `PROFILE_TOP=N`
+//! prints N rows per table instead of 25.
 
 use wasmvm::{Config, Engine, Module};
 use wasmvm_benches::vm::VmWorkload;
@@ -24,6 +25,8 @@ fn main() {
             })
             .collect()
     };
+    // `PROFILE_TOP=N`: rows per table (25 by default).
+    let top: usize = std::env::var("PROFILE_TOP").ok().and_then(|v| v.parse().ok()).unwrap_or(25);
     let engine = Engine::new(Config { disassembly: true, ..Config::default() });
     for (name, n) in picks {
         let expected = workloads::expected_for(&name);
@@ -42,6 +45,6 @@ fn main() {
             assert_eq!(got, e.checksum, "{name} run({n})");
         }
         let report = wasmvm::profile::report(&module, &wasm).expect("report");
-        println!("## {name} run({n})\n\n{report}");
+        println!("## {name} run({n})\n\n{report:.top$}");
     }
 }

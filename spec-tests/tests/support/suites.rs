@@ -50,6 +50,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("translation/global_add.wast", include_str!("../../wast/translation/global_add.wast")),
     ("translation/add_imm.wast", include_str!("../../wast/translation/add_imm.wast")),
     ("translation/load_pair_br.wast", include_str!("../../wast/translation/load_pair_br.wast")),
+    ("translation/load_br_cmp.wast", include_str!("../../wast/translation/load_br_cmp.wast")),
 ];
 
 /// Every suite that must pass.

@@ -9,7 +9,7 @@ use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, mem0, next, set, trap}
 use crate::error::TrapCode;
 use crate::ir::Slot;
 use crate::ir::isa::*;
-use crate::ir::ops::{LoadOp, StoreOp};
+use crate::ir::ops::{BinaryOp, LoadOp, SlotValue, StoreOp};
 use crate::memory::{PAGE_SIZE, racy};
 
 #[inline(always)]
@@ -248,6 +248,26 @@ macro_rules! load_br_handler {
 
 load_br_handler!(load_br, LoadBr, |p, fp| ea(get(fp, p.addr), p.offset));
 load_br_handler!(load_br_ss, LoadBrSS, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset));
+
+/// `fp[dst] = i32.load(fp[addr] + offset)` (or `f32.load`: the same bits), then branch on the comparison of
+/// the value with `fp[rhs]` or `rhs` (the value is written first: `rhs` may be the same local).
+#[inline(always)]
+pub(crate) unsafe fn load_br_cmp<Op: BinaryOp<Out = i32>, const WHEN: bool, const RHS_SLOT: bool>(
+    p: LoadBrCmp,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let ea = ea(get(fp, p.addr), p.offset);
+    check!(ip, fp, mem, ctx, false, ea, 4, len);
+    let v = read::<false>(mem.add(ea), 4);
+    set(fp, p.dst, v);
+    let rhs = if RHS_SLOT { get(fp, p.rhs) } else { p.rhs as u64 };
+    let holds = matches!(Op::eval(Op::Lhs::from_slot(v), Op::Rhs::from_slot(rhs)), Ok(r) if r != 0);
+    super::control::branch!(holds == WHEN, ip.offset(p.br as isize), next(&p, ip), fp, mem, len, ctx)
+}
 
 #[inline(always)]
 pub(crate) unsafe fn memory_size(p: MemSize, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {

@@ -207,6 +207,9 @@ pub(crate) struct BrCmpHandlers {
     pub add: ByCondition<ByOperand<ByOperand<isa::Instr<AddBrCmp>>>>,
     /// The same for i64 comparisons of an i64 increment (memory64 loops count in i64).
     pub add64: ByCondition<ByOperand<ByOperand<isa::Instr<AddBrCmp>>>>,
+    /// A 32-bit load, then compare and branch (32-bit comparisons only): by condition, then where the
+    /// right-hand side is.
+    pub load: ByCondition<ByOperand<isa::Instr<LoadBrCmp>>>,
 }
 
 pub(crate) struct GetBrCmp;
@@ -237,6 +240,9 @@ impl CmpVisitor for GetBrCmp {
                 },
             }
         }
+        fn load<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> ByOperand<isa::Instr<LoadBrCmp>> {
+            ByOperand { imm: load_br_cmp::op::<Op, WHEN, false>(), slot: load_br_cmp::op::<Op, WHEN, true>() }
+        }
         fn ss<Op: BinaryOp<Out = i32> + 'static, const WHEN: bool>() -> AccInputs<BrCmpSS, 3> {
             AccInputs {
                 by: [br_cmp_ss::op::<Op, WHEN, 0>(), br_cmp_ss::op::<Op, WHEN, 1>(), br_cmp_ss::op::<Op, WHEN, 2>()],
@@ -255,6 +261,7 @@ impl CmpVisitor for GetBrCmp {
             select: ByOperand { imm: select_cmp::op::<Op, false>(), slot: select_cmp::op::<Op, true>() },
             add: ByCondition { when_true: add::<Op, true>(), when_false: add::<Op, false>() },
             add64: ByCondition { when_true: add64::<Op, true>(), when_false: add64::<Op, false>() },
+            load: ByCondition { when_true: load::<Op, true>(), when_false: load::<Op, false>() },
         }
     }
 }

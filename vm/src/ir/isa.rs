@@ -377,6 +377,9 @@ operand_shapes! {
     LoadBr { addr: slot, offset: u32, br: br };
     /// Load from `fp[a] + fp[b] + offset` and branch on the value.
     LoadBrSS { a: slot, b: slot, offset: u32, br: br };
+    /// `fp[dst] = load32(fp[addr] + offset)`, then branch on `fp[dst] OP rhs` (a 32-bit comparison; `rhs`
+    /// is a slot or an immediate, as the handler's flag says).
+    LoadBrCmp { dst: slot, addr: slot, offset: u32, rhs: u32, br: br };
     /// `store(fp[addr] + offset, fp[value])`.
     Store { addr: slot, offset: u32, value: slot };
     /// `store(fp[addr] + offset, value)`.
@@ -537,6 +540,7 @@ macro_rules! for_each_instr {
             load_pair_br [Op: LoadOp; const EQ: bool] (LoadPairBr) => memory::load_pair_br;
             load_br [Op: LoadOp; const WHEN: bool] (LoadBr) => memory::load_br;
             load_br_ss [Op: LoadOp; const WHEN: bool] (LoadBrSS) => memory::load_br_ss;
+            load_br_cmp [Op: CmpOp; const WHEN: bool, const RHS_SLOT: bool] (LoadBrCmp) => memory::load_br_cmp;
             store [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (Store) => memory::store +acc;
             store_imm [Op: StoreOp; const SHARED: bool] (StoreImm) => memory::store_imm +acc;
             store_abs [Op: StoreOp; const SHARED: bool] (StoreAbs) => memory::store_abs +acc;

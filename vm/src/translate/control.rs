@@ -6,7 +6,7 @@ use super::{Control, ControlKind, Entry, LastKind, LastOp, LoadAddr, Operand, Sr
 use crate::error::{Error, Result};
 use crate::ir::families::*;
 use crate::ir::isa::{self, *};
-use crate::ir::ops::{BinOp, CmpOp};
+use crate::ir::ops::{BinOp, CmpOp, LoadKind};
 use crate::ir::{HANDLER_SIZE, Slot, operands_at};
 use crate::types::ValType;
 
@@ -651,6 +651,27 @@ impl Translator<'_> {
                         let LoadPair { dst, addr, offset, dst1, addr1, offset1 } = lp;
                         let p = LoadPairBr { dst, addr, offset, dst1, addr1, offset1, br: 0 };
                         self.emit_branch(load_handlers(kind).pair_br.pick(equal), p, label);
+                        return;
+                    }
+                    // `if load32(p) OP rhs` (or `rhs OP load32(p)`): one `load_br_cmp`, which still writes the
+                    // value (it may be a local). A Load32 value is an i32 or f32, or an i64 through an
+                    // `i64.extend_i32_u` (which emits nothing): the immediate must fit the handler's u32.
+                    if let Some(load) = before
+                        && let LastKind::Load(LoadKind::Load32, LoadAddr::Slot(..)) = load.kind
+                        && let Some((op, rhs)) = match (a, b) {
+                            (Src::Slot(a), b) if a == load.dst => Some((op, b)),
+                            (a, Src::Slot(b)) if b == load.dst => Some((op.swapped(), a)),
+                            _ => None,
+                        }
+                        && let Some((rhs, rhs_slot)) = match rhs {
+                            Src::Slot(s) => Some((s, true)),
+                            Src::Imm(r) => u32::try_from(r).ok().map(|r| (r, false)),
+                        }
+                    {
+                        let Load { dst, addr, offset } = self.code.read(operands_at(load.pos));
+                        self.truncate_code(load.pos);
+                        let handler = br_cmp_handlers(op).load.pick(when).pick(rhs_slot);
+                        self.emit_branch(handler, LoadBrCmp { dst, addr, offset, rhs, br: 0 }, label);
                         return;
                     }
                     // The instruction before the comparison may hand over an operand in the accumulator.

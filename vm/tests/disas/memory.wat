@@ -42,4 +42,14 @@
       (br_if $differ (i32.ne (i32.load8_u (local.get 0)) (i32.load8_u (local.get 1))))
       (return (i32.const 1)))
     (i32.const 0))
+;; A 32-bit load compared and branched on: one `load_br_cmp`, with the value on either side (`k > load`
+  ;; is `load < k`) and against a constant; a load through a base and index is not fused.
+  (func $load_compare (param i32 i32) (result i32)
+    (block $out
+      (br_if $out (i32.lt_u (i32.load offset=8 (local.get 0)) (local.get 1)))
+      (br_if $out (i32.gt_s (local.get 1) (i32.load (local.get 0))))
+      (br_if $out (i32.ne (i32.load (local.get 1)) (i32.const 7)))
+      (br_if $out (i32.eq (i32.load (i32.add (local.get 0) (local.get 1))) (local.get 1)))
+      (return (i32.const 1)))
+    (i32.const 0))
 )
