@@ -251,6 +251,12 @@ pub(crate) unsafe fn copy(p: CopySlot, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx
 }
 
 #[inline(always)]
+pub(crate) unsafe fn copy_br(p: CopyBr, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    set(fp, p.dst, get(fp, p.src));
+    dispatch!(jump(ip, p.offset), fp, mem, len, ctx)
+}
+
+#[inline(always)]
 pub(crate) unsafe fn copy2(p: Copy2, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     set(fp, p.d1, get(fp, p.s1));
     set(fp, p.d2, get(fp, p.s2));

@@ -249,6 +249,46 @@ macro_rules! load_br_handler {
 load_br_handler!(load_br, LoadBr, |p, fp| ea(get(fp, p.addr), p.offset));
 load_br_handler!(load_br_ss, LoadBrSS, |p, fp| ea(get(fp, p.a).wrapping_add(get(fp, p.b)), p.offset));
 
+/// Two stores: `store(fp[addr1] + offset1, fp[value1])`, then `store(fp[addr] + offset, fp[value])` (a
+/// trap of the second leaves the first done, as two instructions would).
+#[inline(always)]
+pub(crate) unsafe fn store_pair<Op: StoreOp>(
+    p: StorePair,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let ea1 = ea(get(fp, p.addr1), p.offset1);
+    check!(ip, fp, mem, ctx, false, ea1, Op::SIZE, len);
+    write::<false>(mem.add(ea1), Op::SIZE, get(fp, p.value1));
+    let ea2 = ea(get(fp, p.addr), p.offset);
+    check!(ip, fp, mem, ctx, false, ea2, Op::SIZE, len);
+    write::<false>(mem.add(ea2), Op::SIZE, get(fp, p.value));
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+/// `Op::SIZE` bytes loaded from `fp[from] + from_offset` and stored at `fp[to] + to_offset` (both checked
+/// before the store, in the order of the two instructions it replaces).
+#[inline(always)]
+pub(crate) unsafe fn load_store<Op: StoreOp>(
+    p: LoadStore,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let from = ea(get(fp, p.from), p.from_offset);
+    check!(ip, fp, mem, ctx, false, from, Op::SIZE, len);
+    let v = read::<false>(mem.add(from), Op::SIZE);
+    let to = ea(get(fp, p.to), p.to_offset);
+    check!(ip, fp, mem, ctx, false, to, Op::SIZE, len);
+    write::<false>(mem.add(to), Op::SIZE, v);
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
 /// `fp[dst] = i32.load(fp[addr] + offset)` (or `f32.load`: the same bits), then branch on the comparison of
 /// the value with `fp[rhs]` or `rhs` (the value is written first: `rhs` may be the same local).
 #[inline(always)]

@@ -380,6 +380,9 @@ pub(crate) struct StoreHandlers {
     /// `si` for private memories, with the value from the accumulator.
     pub si_acc: AccInputs<StoreSI, 2>,
     pub si_imm: ByMemory<isa::Instr<StoreSIImm>>,
+    /// Two stores in a row, and a load's value stored (private memories only).
+    pub pair: isa::Instr<StorePair>,
+    pub load_store: isa::Instr<LoadStore>,
 }
 
 pub(crate) struct GetStore;
@@ -412,6 +415,8 @@ impl StoreVisitor for GetStore {
             si: by_memory!(store_si::<Op, false>),
             si_acc: acc_inputs!(store_si::<Op, false>),
             si_imm: by_memory!(store_si_imm::<Op>),
+            pair: store_pair::op::<Op>(),
+            load_store: load_store::op::<Op>(),
         }
     }
 }

@@ -323,6 +323,8 @@ operand_shapes! {
     CopySlot { dst: slot, src: slot };
     /// Two copies in sequence: loop-carried variables are often shuffled by runs of copies.
     Copy2 { d1: slot, s1: slot, d2: slot, s2: slot };
+    /// `fp[dst] = fp[src]`, then an unconditional branch (a loop-carried value moved before the jump back).
+    CopyBr { dst: slot, src: slot, offset: br };
     /// `fp[dst] = value`.
     Const { dst: slot, value: u64 };
     /// Charge `amount` units of fuel (the wasm instructions of the stretch of code that starts here).
@@ -382,6 +384,12 @@ operand_shapes! {
     LoadBrCmp { dst: slot, addr: slot, offset: u32, rhs: u32, br: br };
     /// `store(fp[addr] + offset, fp[value])`.
     Store { addr: slot, offset: u32, value: slot };
+    /// `store(fp[addr1] + offset1, fp[value1]); store(fp[addr] + offset, fp[value])`: two stores of one width
+    /// in a row (a struct's fields initialised), one dispatch.
+    StorePair { addr: slot, offset: u32, value: slot, addr1: slot, offset1: u32, value1: slot };
+    /// `store(fp[to] + to_offset, load(fp[from] + from_offset))` of one width: a value moved from memory to
+    /// memory (a struct copied field by field) whose loaded value nothing else reads.
+    LoadStore { from: slot, from_offset: u32, to: slot, to_offset: u32 };
     /// `store(fp[addr] + offset, value)`.
     StoreImm { addr: slot, offset: u32, value: u64 };
     /// `store(ea, fp[value])`.
@@ -511,6 +519,7 @@ macro_rules! for_each_instr {
             select_cmp [Op: CmpOp; const RHS_SLOT: bool] (SelectCmp) => control::select_cmp;
             copy [;] (CopySlot) => control::copy;
             copy2 [;] (Copy2) => control::copy2;
+            copy_br [;] (CopyBr) => control::copy_br;
             constant [;] (Const) => control::constant;
             check_interrupt [;] (Nothing) => control::check_interrupt;
             consume_fuel [;] (Fuel) => control::consume_fuel;
@@ -547,6 +556,8 @@ macro_rules! for_each_instr {
             store_ss [Op: StoreOp; const SHARED: bool, const SHIFT: u32, const ACC_IN: bool] (StoreSS) => memory::store_ss +acc;
             store_ss_imm [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSSImm) => memory::store_ss_imm +acc;
             store_si [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (StoreSI) => memory::store_si +acc;
+            store_pair [Op: StoreOp;] (StorePair) => memory::store_pair;
+            load_store [Op: StoreOp;] (LoadStore) => memory::load_store;
             store_si_imm [Op: StoreOp; const SHARED: bool] (StoreSIImm) => memory::store_si_imm +acc;
             memory_size [;] (MemSize) => memory::memory_size;
             memory_grow [;] (MemGrow) => memory::memory_grow;

@@ -551,6 +551,19 @@ load_ops!(LoadKind {
     Load32S64: 4 => |r| r as i32 as i64 as u64;
 });
 
+impl LoadKind {
+    /// The store of the same width (a loaded value stored unchanged moves these bytes).
+    pub(crate) fn same_width_store(self) -> StoreKind {
+        use LoadKind::*;
+        match self {
+            Load8S32 | Load8U | Load8S64 => StoreKind::Store8,
+            Load16S32 | Load16U | Load16S64 => StoreKind::Store16,
+            Load32 | Load32S64 => StoreKind::Store32,
+            Load64 => StoreKind::Store64,
+        }
+    }
+}
+
 /// Store widths: 1, 2, 4 or 8 bytes of the slot's low end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StoreKind {

@@ -93,7 +93,7 @@ impl Translator<'_> {
         let (label, base, results, reachable) = (ctrl.label, ctrl.base, ctrl.results, ctrl.reachable);
         if self.reachable {
             self.move_top_to(base, results);
-            self.emit_branch(isa::br::op(), Br { offset: 0 }, label);
+            self.emit_jump(label);
         }
         self.bind(else_label);
         let ctrl = self.control.last_mut().expect("checked");
@@ -116,7 +116,7 @@ impl Translator<'_> {
             if self.reachable {
                 self.move_top_to(ctrl.base, ctrl.results);
                 if ctrl.params > 0 {
-                    self.emit_branch(isa::br::op(), Br { offset: 0 }, ctrl.label);
+                    self.emit_jump(ctrl.label);
                 }
             }
             self.bind(else_label);
@@ -207,7 +207,7 @@ impl Translator<'_> {
             self.emit_return();
         } else {
             self.copy_branch_values(base, arity);
-            self.emit_branch(isa::br::op(), Br { offset: 0 }, label);
+            self.emit_jump(label);
         }
     }
 
@@ -753,7 +753,7 @@ impl Translator<'_> {
             }
             Src::Imm(c) => {
                 if (c as u32 != 0) == when {
-                    self.emit_branch(isa::br::op(), Br { offset: 0 }, label);
+                    self.emit_jump(label);
                 }
             }
         }

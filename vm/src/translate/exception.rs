@@ -97,6 +97,7 @@ impl Translator<'_> {
         self.last = None;
         self.prev = None;
         self.last_copy = None;
+        self.last_store = None;
         self.tries.push(OpenTry { start, catches });
     }
 

@@ -214,6 +214,8 @@ pub(crate) struct Translator<'a> {
     prev: Option<LastOp>,
     /// The last instruction, if it is a single copy `(position, dst, src)` that a next copy may join.
     last_copy: Option<(usize, Slot, Slot)>,
+    /// The last instruction, if it is a plain store to private memory that a next store may join.
+    last_store: Option<(usize, crate::ir::ops::StoreKind, Store)>,
     /// No instruction before this position may be removed or retargeted (a label may point after it).
     barrier: usize,
     /// The accumulator pairings after `barrier`, oldest first.
@@ -300,6 +302,7 @@ fn translate_validating(
         last: None,
         prev: None,
         last_copy: None,
+        last_store: None,
         barrier: 0,
         acc_links: reuse(&mut allocs.acc_links),
         reachable: true,
@@ -467,6 +470,7 @@ impl<'a> Translator<'a> {
         self.last = None;
         self.prev = None;
         self.last_copy = None;
+        self.last_store = None;
         self.code.emit(h, p)
     }
 
@@ -484,10 +488,25 @@ impl<'a> Translator<'a> {
         self.last_copy = Some((pos, dst, src));
     }
 
+    /// An unconditional jump to `label`; a `copy` just before it (a loop-carried value, a block result)
+    /// becomes one `copy_br`.
+    fn emit_jump(&mut self, label: LabelId) {
+        if let Some((pos, dst, src)) = self.last_copy
+            && pos >= self.barrier
+            && self.code.pos() == pos + HANDLER_SIZE + std::mem::size_of::<CopySlot>()
+        {
+            self.truncate_code(pos);
+            self.emit_branch(isa::copy_br::op(), CopyBr { dst, src, offset: 0 }, label);
+        } else {
+            self.emit_branch(isa::br::op(), Br { offset: 0 }, label);
+        }
+    }
+
     /// Emit an instruction whose first operand is the destination temporary `dst`.
     fn emit_result<P: Operands>(&mut self, h: isa::Instr<P>, p: P, dst: Slot, kind: LastKind) -> usize {
         let pos = self.code.emit(h, p);
         self.last_copy = None;
+        self.last_store = None;
         self.prev = self.last;
         self.last = Some(LastOp { pos, dst, kind, emitted: None, acc_out: None });
         pos
@@ -749,6 +768,7 @@ impl<'a> Translator<'a> {
         self.last = None;
         self.prev = None;
         self.last_copy = None;
+        self.last_store = None;
         let mut next = std::mem::replace(&mut self.labels[label].fixups, NO_FIXUP);
         while next != NO_FIXUP {
             let f = &self.fixups[next as usize];
@@ -864,6 +884,7 @@ impl<'a> Translator<'a> {
     /// Remove the last instruction (it is being fused into the next one).
     fn drop_last(&mut self, last: LastOp) {
         self.last_copy = None;
+        self.last_store = None;
         self.truncate_code(last.pos);
         self.last = self.prev.take().filter(|p| p.pos < last.pos);
     }

@@ -619,6 +619,7 @@ impl Translator<'_> {
         self.last = Some(super::LastOp { pos: prev.pos, ..last });
         self.prev = None;
         self.last_copy = None;
+        self.last_store = None;
         Some(fused)
     }
 
@@ -686,6 +687,40 @@ impl Translator<'_> {
         }
     }
 
+    /// A store to private memory with address and value in slots: one `load_store` with the load of its
+    /// value (a temporary of the same width that nothing else reads), one `store_pair` with a store of the
+    /// same width just before it, or plain.
+    fn store_slot(&mut self, kind: StoreKind, p: Store) {
+        let h = store_handlers(kind);
+        let adjacent = |t: &Self, pos: usize, size: usize| {
+            pos >= t.barrier && pos + crate::ir::HANDLER_SIZE + size == t.code.pos()
+        };
+        if p.value >= self.num_locals
+            && let Some(last) = self.last
+            && last.dst == p.value
+            && let LastKind::Load(load_kind, LoadAddr::Slot(..)) = last.kind
+            && load_kind.same_width_store() == kind
+            && adjacent(self, last.pos, std::mem::size_of::<Load>())
+        {
+            let Load { addr, offset, .. } = self.code.read(crate::ir::operands_at(last.pos));
+            self.truncate_code(last.pos);
+            let moved = LoadStore { from: addr, from_offset: offset, to: p.addr, to_offset: p.offset };
+            self.emit(h.load_store, moved);
+            return;
+        }
+        if let Some((pos, first_kind, first)) = self.last_store
+            && first_kind == kind
+            && adjacent(self, pos, std::mem::size_of::<Store>())
+        {
+            self.truncate_code(pos);
+            let Store { addr: addr1, offset: offset1, value: value1 } = first;
+            self.emit(h.pair, StorePair { addr: p.addr, offset: p.offset, value: p.value, addr1, offset1, value1 });
+            return;
+        }
+        let pos = self.emit_acc_in(&h.slot_acc, &[p.value], p);
+        self.last_store = Some((pos, kind, p));
+    }
+
     fn store(&mut self, kind: StoreKind, memarg: MemArg) {
         let value = self.pop();
         let addr_depth = self.height() - 1;
@@ -719,7 +754,7 @@ impl Translator<'_> {
                 self.emit(h.si_imm.pick(shared), StoreSIImm { a, imm: imm as u32, offset, value });
             }
             (None, Src::Slot(addr), Src::Slot(value)) if !shared => {
-                self.emit_acc_in(&h.slot_acc, &[value], Store { addr, offset, value });
+                self.store_slot(kind, Store { addr, offset, value })
             }
             (None, Src::Slot(addr), Src::Slot(value)) => {
                 self.emit(h.slot.shared, Store { addr, offset, value });

@@ -48,4 +48,15 @@
     (block $b (br_if $b (i32.and (local.get $x) (local.get $y))) (return (i32.const 3)))
     (if (local.tee $t (i32.and (local.get $x) (i32.const 3))) (then (return (local.get $t))))
     (i32.const 0))
+  ;; A copy right before an unconditional branch is one `copy_br`: a loop-carried value before the jump
+  ;; back, an `if` arm's result before the jump to the end.
+  (func $copy_jump (param $n i32) (param $c i32) (result i32) (local $a i32) (local $b i32)
+    (block $done
+      (loop $l
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $b (i32.add (local.get $a) (local.get $b)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (local.set $a (local.get $b))
+        (br $l)))
+    (if (result i32) (local.get $c) (then (local.get $a)) (else (local.get $b))))
 )

@@ -52,4 +52,12 @@
       (br_if $out (i32.eq (i32.load (i32.add (local.get 0) (local.get 1))) (local.get 1)))
       (return (i32.const 1)))
     (i32.const 0))
+  ;; A loaded value stored with the same width (nothing else reads it) is one `load_store`; two stores of
+  ;; one width in a row are one `store_pair`; a value kept in a local is loaded and stored apart.
+  (func $moves (param $to i32) (param $from i32) (param $x i32) (local $v i64)
+    (i64.store (local.get $to) (i64.load (local.get $from)))
+    (i32.store offset=8 (local.get $to) (local.get $x))
+    (i32.store offset=12 (local.get $to) (local.get $from))
+    (i64.store offset=16 (local.get $to) (local.tee $v (i64.load offset=16 (local.get $from))))
+    (i64.store8 offset=24 (local.get $to) (local.get $v)))
 )

@@ -1,0 +1,66 @@
+;; Two stores of one width in a row are one `store_pair`; a store of a value loaded just before it with the
+;; same width (a temporary nothing else reads) is one `load_store`. These check the bytes written, the
+;; order of the accesses (overlapping copies, a trap of the second store leaving the first done, a trap of
+;; the load leaving nothing stored), sign-extending loads stored narrow, and a loaded value kept in a local.
+(module
+  (memory 1)
+  (data (i32.const 0) "\01\02\03\04\05\06\07\08\f9\fa\fb\fc\fd\fe\ff\00")
+  ;; A 16-byte struct copied field by field.
+  (func (export "copy16") (param $to i32) (param $from i32)
+    (i64.store (local.get $to) (i64.load (local.get $from)))
+    (i64.store offset=8 (local.get $to) (i64.load offset=8 (local.get $from))))
+  (func (export "copy4") (param $to i32) (param $from i32)
+    (i32.store (local.get $to) (i32.load (local.get $from))))
+  ;; Each byte moves one place up, first to last: a byte is read after the previous store wrote it.
+  (func (export "smear") (param $p i32)
+    (i32.store8 offset=1 (local.get $p) (i32.load8_s (local.get $p)))
+    (i32.store8 offset=2 (local.get $p) (i32.load8_u offset=1 (local.get $p)))
+    (i32.store16 offset=3 (local.get $p) (i32.load16_s offset=2 (local.get $p))))
+  ;; Two fields set.
+  (func (export "init") (param $p i32) (param $a i32) (param $b i32)
+    (i32.store (local.get $p) (local.get $a))
+    (i32.store offset=4 (local.get $p) (local.get $b)))
+  (func (export "init64") (param $p i32) (param $a i64) (param $q i32) (param $b i64)
+    (i64.store (local.get $p) (local.get $a))
+    (i64.store offset=16 (local.get $q) (local.get $b)))
+  ;; Different widths: two stores.
+  (func (export "mixed") (param $p i32) (param $a i32)
+    (i32.store (local.get $p) (local.get $a))
+    (i32.store8 offset=4 (local.get $p) (local.get $a)))
+  ;; The loaded value kept in a local and returned.
+  (func (export "kept") (param $to i32) (param $from i32) (result i32) (local $v i32)
+    (i32.store (local.get $to) (local.tee $v (i32.load (local.get $from))))
+    (local.get $v))
+  (func (export "u8") (param i32) (result i32) (i32.load8_u (local.get 0)))
+  (func (export "u32") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "u64") (param i32) (result i64) (i64.load (local.get 0)))
+)
+(invoke "copy16" (i32.const 32) (i32.const 0))
+(assert_return (invoke "u64" (i32.const 32)) (i64.const 0x0807060504030201))
+(assert_return (invoke "u64" (i32.const 40)) (i64.const 0x00fffefdfcfbfaf9))
+(invoke "copy4" (i32.const 48) (i32.const 9))
+(assert_return (invoke "u32" (i32.const 48)) (i32.const 0xfdfcfbfa))
+(invoke "smear" (i32.const 8))
+(assert_return (invoke "u64" (i32.const 8)) (i64.const 0x00fffefcf9f9f9f9))
+(invoke "init" (i32.const 64) (i32.const 0x11223344) (i32.const -2))
+(assert_return (invoke "u32" (i32.const 64)) (i32.const 0x11223344))
+(assert_return (invoke "u32" (i32.const 68)) (i32.const -2))
+(invoke "init64" (i32.const 80) (i64.const 0x1122334455667788) (i32.const 72) (i64.const -3))
+(assert_return (invoke "u64" (i32.const 80)) (i64.const 0x1122334455667788))
+(assert_return (invoke "u64" (i32.const 88)) (i64.const -3))
+(invoke "mixed" (i32.const 96) (i32.const 0x01020304))
+(assert_return (invoke "u32" (i32.const 96)) (i32.const 0x01020304))
+(assert_return (invoke "u8" (i32.const 100)) (i32.const 4))
+(assert_return (invoke "kept" (i32.const 104) (i32.const 0)) (i32.const 0x04030201))
+(assert_return (invoke "u32" (i32.const 104)) (i32.const 0x04030201))
+;; The second store traps: the first is done.
+(assert_trap (invoke "init" (i32.const 65532) (i32.const 7) (i32.const 8)) "out of bounds memory access")
+(assert_return (invoke "u32" (i32.const 65532)) (i32.const 7))
+(assert_trap (invoke "init64" (i32.const 120) (i64.const 9) (i32.const 65520) (i64.const 10)) "out of bounds memory access")
+(assert_return (invoke "u64" (i32.const 120)) (i64.const 9))
+;; The load traps: nothing stored; the store traps after the load.
+(assert_trap (invoke "copy4" (i32.const 128) (i32.const 65533)) "out of bounds memory access")
+(assert_return (invoke "u32" (i32.const 128)) (i32.const 0))
+(assert_trap (invoke "copy4" (i32.const 65533) (i32.const 0)) "out of bounds memory access")
+(assert_trap (invoke "copy16" (i32.const 65528) (i32.const 0)) "out of bounds memory access")
+(assert_return (invoke "u64" (i32.const 65528)) (i64.const 0x0807060504030201))
