@@ -53,6 +53,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("translation/load_br_cmp.wast", include_str!("../../wast/translation/load_br_cmp.wast")),
     ("translation/copy_br.wast", include_str!("../../wast/translation/copy_br.wast")),
     ("translation/store_pair.wast", include_str!("../../wast/translation/store_pair.wast")),
+    ("translation/add_branch.wast", include_str!("../../wast/translation/add_branch.wast")),
 ];
 
 /// Every suite that must pass.

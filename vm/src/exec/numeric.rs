@@ -124,6 +124,51 @@ pub(crate) unsafe fn add2<const ACC_IN: bool>(
     dispatch!(next(&p, ip), fp, mem, len, ctx; v)
 }
 
+/// `dst = a + imm` in i32, for the chains of additions below.
+#[inline(always)]
+unsafe fn add_imm(fp: Fp, dst: Slot, a: Slot, imm: u32) -> u64 {
+    let v = (get(fp, a) as u32).wrapping_add(imm) as u64;
+    set(fp, dst, v);
+    v
+}
+
+#[inline(always)]
+pub(crate) unsafe fn add3(p: Add3, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    add_imm(fp, p.dst2, p.a2, p.imm2);
+    add_imm(fp, p.dst1, p.a1, p.imm1);
+    let v = add_imm(fp, p.dst, p.a, p.imm);
+    dispatch!(next(&p, ip), fp, mem, len, ctx; v)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn add2_br<const WHEN: bool>(
+    p: Add2Br,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    add_imm(fp, p.dst1, p.a1, p.imm1);
+    let v = add_imm(fp, p.dst, p.a, p.imm);
+    super::control::branch!((v != 0) == WHEN, ip.offset(p.offset as isize), next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn add3_br<const WHEN: bool>(
+    p: Add3Br,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    add_imm(fp, p.dst2, p.a2, p.imm2);
+    add_imm(fp, p.dst1, p.a1, p.imm1);
+    let v = add_imm(fp, p.dst, p.a, p.imm);
+    super::control::branch!((v != 0) == WHEN, ip.offset(p.offset as isize), next(&p, ip), fp, mem, len, ctx)
+}
+
 /// `dst = (a INNER b) OUTER c`; `ACC_IN`: `a` is the accumulator.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]

@@ -295,6 +295,13 @@ operand_shapes! {
     Un { dst: slot, src: slot };
     /// `dst1 = a1 + imm1; dst = a + imm` (i32): two independent additions of a constant, one dispatch.
     Add2 { dst: slot, a: slot, imm: u32, dst1: slot, a1: slot, imm1: u32 };
+    /// `dst2 = a2 + imm2; dst1 = a1 + imm1; dst = a + imm` (i32), in that order: three additions of a
+    /// constant in a row (pointers and a counter stepped together), one dispatch.
+    Add3 { dst: slot, a: slot, imm: u32, dst1: slot, a1: slot, imm1: u32, dst2: slot, a2: slot, imm2: u32 };
+    /// `Add2`, then a branch on `fp[dst] != 0` (or `== 0`): a loop stepping a pointer and counting down.
+    Add2Br { dst: slot, a: slot, imm: u32, dst1: slot, a1: slot, imm1: u32, offset: br };
+    /// `Add3`, then a branch on `fp[dst] != 0` (or `== 0`): `memcmp`'s loop.
+    Add3Br { dst: slot, a: slot, imm: u32, dst1: slot, a1: slot, imm1: u32, dst2: slot, a2: slot, imm2: u32, offset: br };
     /// `dst = (a INNER b) OUTER c` (or `c OUTER (a INNER b)`): `b` and `c` are slots or immediates, as the
     /// handler's flags say.
     Bin2 { dst: slot, a: slot, b: u64, c: u64 };
@@ -504,6 +511,9 @@ macro_rules! for_each_instr {
             unary [Op: UnaryOp; const ACC_IN: bool, const ACC_OUT: bool] (Un) => numeric::unary +acc;
             add_shl [; const SHIFT: u32] (BinSS) => numeric::add_shl;
             add2 [; const ACC_IN: bool] (Add2) => numeric::add2 +acc;
+            add3 [;] (Add3) => numeric::add3;
+            add2_br [; const WHEN: bool] (Add2Br) => numeric::add2_br;
+            add3_br [; const WHEN: bool] (Add3Br) => numeric::add3_br;
             bin2 [Inner: BinaryOp, Outer: BinaryOp; const B_IMM: bool, const C_IMM: bool, const ACC_IN: bool] (Bin2) => numeric::bin2 +acc;
             // control
             br [;] (Br) => control::br;

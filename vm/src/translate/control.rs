@@ -589,6 +589,8 @@ impl Translator<'_> {
             (Src::Slot(s), Some(last)) if last.dst == s && last.pos >= self.barrier => match last.kind {
                 // An increment still writes its result (a local, after `local.tee`), then branches on it.
                 _ if increment(last.kind).is_some() => Some(last),
+                // So do `add2` and `add3` (their last result).
+                LastKind::Add2 | LastKind::Add3 => Some(last),
                 // The others compute the condition without writing it: it must be a temporary.
                 _ if s < self.num_locals => None,
                 LastKind::Cmp(_, Src::Slot(_), _) | LastKind::Cmp(_, _, Src::Slot(_)) => Some(last),
@@ -608,6 +610,7 @@ impl Translator<'_> {
         let fusable = fusable.filter(|f| self.last.is_some_and(|l| l.pos == f.pos));
         if let Some(f) = fusable {
             let before = self.prev.filter(|p| p.pos < f.pos && p.pos >= self.barrier);
+            let (adds, adds_before) = (self.read_adds(f), before.and_then(|b| self.read_adds(b)));
             self.truncate_code(f.pos);
             self.last = None;
             self.prev = None;
@@ -709,6 +712,14 @@ impl Translator<'_> {
                         Src::Imm(imm) => self.emit_branch(h.si.pick(!when), BrCmpSI { a, imm, offset: 0 }, label),
                     }
                 }
+                // `if !(x = y + k)` after other additions: as below, branching the other way.
+                LastKind::Eqz32(s)
+                    if let Some(b) = before.filter(|b| b.dst == s)
+                        && let Some(adds) = adds_before =>
+                {
+                    self.truncate_code(b.pos);
+                    self.add_n_br(adds, !when, label);
+                }
                 LastKind::Eqz32(s) => {
                     // The instruction before the `eqz` is the last one again: it may hand `s` over.
                     self.last = before.filter(|b| b.dst == s);
@@ -734,6 +745,8 @@ impl Translator<'_> {
                     let h = br_cmp_handlers(CmpOp::I32Ne).add.pick(when).pick(inc_slot).imm;
                     self.emit_branch(h, AddBrCmp { dst: f.dst, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
+                // `add2`/`add3` and a branch on the last sum (a loop stepping pointers and counting down).
+                LastKind::Add2 | LastKind::Add3 => self.add_n_br(adds.expect("read above"), when, label),
                 LastKind::Other
                 | LastKind::Call
                 | LastKind::GlobalGet(_)
@@ -755,6 +768,40 @@ impl Translator<'_> {
                 if (c as u32 != 0) == when {
                     self.emit_jump(label);
                 }
+            }
+        }
+    }
+}
+
+/// The operands of an `add2` or `add3`, read before it is removed to be fused with a branch.
+#[derive(Clone, Copy)]
+enum Adds {
+    Two(Add2),
+    Three(Add3),
+}
+
+impl Translator<'_> {
+    /// The operands of `op` if it is an `add2` or `add3`.
+    fn read_adds(&self, op: LastOp) -> Option<Adds> {
+        match op.kind {
+            LastKind::Add2 => Some(Adds::Two(self.code.read(operands_at(op.pos)))),
+            LastKind::Add3 => Some(Adds::Three(self.code.read(operands_at(op.pos)))),
+            _ => None,
+        }
+    }
+
+    /// Emit `adds` (already removed) fused with a branch on its last sum being non-zero (`when`) or zero.
+    fn add_n_br(&mut self, adds: Adds, when: bool, label: usize) {
+        match adds {
+            Adds::Three(Add3 { dst, a, imm, dst1, a1, imm1, dst2, a2, imm2 }) => {
+                let p = Add3Br { dst, a, imm, dst1, a1, imm1, dst2, a2, imm2, offset: 0 };
+                let h = if when { isa::add3_br::op::<true>() } else { isa::add3_br::op::<false>() };
+                self.emit_branch(h, p, label);
+            }
+            Adds::Two(Add2 { dst, a, imm, dst1, a1, imm1 }) => {
+                let p = Add2Br { dst, a, imm, dst1, a1, imm1, offset: 0 };
+                let h = if when { isa::add2_br::op::<true>() } else { isa::add2_br::op::<false>() };
+                self.emit_branch(h, p, label);
             }
         }
     }

@@ -186,6 +186,9 @@ enum LastKind {
     LoadPair(crate::ir::ops::LoadKind),
     /// A SIMD binary operation on two vector slots (for multiply-add fusion).
     SimdBin(crate::ir::simd::SimdBinOp, Slot, Slot),
+    /// An `add2` or `add3` (for fusion with a branch on its last result).
+    Add2,
+    Add3,
 }
 
 /// The addressing form of a load.

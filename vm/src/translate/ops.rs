@@ -383,8 +383,13 @@ impl Translator<'_> {
                 }
             }
         }
-        if op == BinOp::I32Add
-            && let (Src::Slot(x), Src::Imm(k)) | (Src::Imm(k), Src::Slot(x)) = (a, b)
+        // (`x - k` is `x + -k`.)
+        let add_imm = match (op, a, b) {
+            (BinOp::I32Add, Src::Slot(x), Src::Imm(k)) | (BinOp::I32Add, Src::Imm(k), Src::Slot(x)) => Some((x, k)),
+            (BinOp::I32Sub, Src::Slot(x), Src::Imm(k)) => Some((x, (k as u32).wrapping_neg() as u64)),
+            _ => None,
+        };
+        if let Some((x, k)) = add_imm
             && self.add_after_add(x, k, dst)
         {
             self.push(Operand::Temp);
@@ -438,8 +443,27 @@ impl Translator<'_> {
     /// (`y + (j + k)`), or both in one `add2` when they are independent (address arithmetic such as `sp + 16`
     /// and `sp + 32` passed to a call; pointers stepped together in a loop). The `add2` is no longer an
     /// addition the later fusions know (they would remove both).
+    /// A third addition after an `add2` joins it (`add3`: they run in order, so they need not be
+    /// independent).
     fn add_after_add(&mut self, x: crate::ir::Slot, k: u64, dst: crate::ir::Slot) -> bool {
         let Some(last) = self.last.filter(|l| l.pos >= self.barrier) else { return false };
+        if let LastKind::Add2 = last.kind {
+            let two: Add2 = self.code.read(crate::ir::operands_at(last.pos));
+            self.drop_last(last);
+            let p = Add3 {
+                dst,
+                a: x,
+                imm: k as u32,
+                dst1: two.dst,
+                a1: two.a,
+                imm1: two.imm,
+                dst2: two.dst1,
+                a2: two.a1,
+                imm2: two.imm1,
+            };
+            self.emit_result_acc(isa::add3::op(), p, dst, LastKind::Add3);
+            return true;
+        }
         let LastKind::Bin(BinOp::I32Add, Src::Slot(y), Src::Imm(j)) = last.kind else { return false };
         if last.dst == x && x < self.num_locals {
             return false;
@@ -453,7 +477,7 @@ impl Translator<'_> {
             return true;
         }
         let p = Add2 { dst, a: x, imm: k as u32, dst1: last.dst, a1: y, imm1: j as u32 };
-        self.emit_result_acc_in(&add2_variants(), &[y], p, dst, LastKind::Other);
+        self.emit_result_acc_in(&add2_variants(), &[y], p, dst, LastKind::Add2);
         true
     }
 

@@ -59,4 +59,17 @@
         (local.set $a (local.get $b))
         (br $l)))
     (if (result i32) (local.get $c) (then (local.get $a)) (else (local.get $b))))
+  ;; Pointers stepped and a count down to zero: `add3_br` (memcmp's loop), `add2_br` on the `eqz` of the
+  ;; count, and three additions feeding a call (`add3`).
+  (func $step (param $p i32) (param $q i32) (param $n i32) (result i32)
+    (loop $l
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (local.set $q (i32.add (local.get $q) (i32.const 1)))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (block $out
+      (loop $m
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br_if $out (i32.eqz (local.tee $n (i32.add (local.get $n) (i32.const 1)))))
+        (br $m)))
+    (call $step (i32.add (local.get $p) (i32.const 1)) (i32.add (local.get $q) (i32.const 2)) (i32.sub (local.get $n) (i32.const 3))))
 )
