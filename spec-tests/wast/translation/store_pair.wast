@@ -31,6 +31,9 @@
   (func (export "kept") (param $to i32) (param $from i32) (result i32) (local $v i32)
     (i32.store (local.get $to) (local.tee $v (i32.load (local.get $from))))
     (local.get $v))
+  ;; The load's address computed just before it (handed over in the accumulator).
+  (func (export "copy_indexed") (param $to i32) (param $from i32) (param $i i32)
+    (i64.store (local.get $to) (i64.load (i32.add (i32.shl (local.get $i) (i32.const 4)) (local.get $from)))))
   (func (export "u8") (param i32) (result i32) (i32.load8_u (local.get 0)))
   (func (export "u32") (param i32) (result i32) (i32.load (local.get 0)))
   (func (export "u64") (param i32) (result i64) (i64.load (local.get 0)))
@@ -53,6 +56,9 @@
 (assert_return (invoke "u8" (i32.const 100)) (i32.const 4))
 (assert_return (invoke "kept" (i32.const 104) (i32.const 0)) (i32.const 0x04030201))
 (assert_return (invoke "u32" (i32.const 104)) (i32.const 0x04030201))
+(invoke "copy_indexed" (i32.const 136) (i32.const -8) (i32.const 1))
+(assert_return (invoke "u64" (i32.const 136)) (i64.const 0x00fffefcf9f9f9f9))
+(assert_trap (invoke "copy_indexed" (i32.const 144) (i32.const 65520) (i32.const 1)) "out of bounds memory access")
 ;; The second store traps: the first is done.
 (assert_trap (invoke "init" (i32.const 65532) (i32.const 7) (i32.const 8)) "out of bounds memory access")
 (assert_return (invoke "u32" (i32.const 65532)) (i32.const 7))

@@ -270,21 +270,24 @@ pub(crate) unsafe fn store_pair<Op: StoreOp>(
 }
 
 /// `Op::SIZE` bytes loaded from `fp[from] + from_offset` and stored at `fp[to] + to_offset` (both checked
-/// before the store, in the order of the two instructions it replaces).
+/// before the store, in the order of the two instructions it replaces); `ACC_IN`: the load's address is the
+/// accumulator.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn load_store<Op: StoreOp>(
+pub(crate) unsafe fn load_store<Op: StoreOp, const ACC_IN: bool>(
     p: LoadStore,
     ip: Ip,
     fp: Fp,
     mem: Mem,
     len: usize,
     ctx: &mut Activation,
+    acc: u64,
 ) -> Exit {
-    let from = ea(get(fp, p.from), p.from_offset);
-    check!(ip, fp, mem, ctx, false, from, Op::SIZE, len);
+    let from = ea(if ACC_IN { acc } else { get(fp, p.from) }, p.from_offset);
+    check!(ip, fp, mem, ctx, false, from, Op::SIZE, len; acc);
     let v = read::<false>(mem.add(from), Op::SIZE);
     let to = ea(get(fp, p.to), p.to_offset);
-    check!(ip, fp, mem, ctx, false, to, Op::SIZE, len);
+    check!(ip, fp, mem, ctx, false, to, Op::SIZE, len; acc);
     write::<false>(mem.add(to), Op::SIZE, v);
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }

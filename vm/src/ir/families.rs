@@ -382,7 +382,8 @@ pub(crate) struct StoreHandlers {
     pub si_imm: ByMemory<isa::Instr<StoreSIImm>>,
     /// Two stores in a row, and a load's value stored (private memories only).
     pub pair: isa::Instr<StorePair>,
-    pub load_store: isa::Instr<LoadStore>,
+    /// (With the load's address in a slot or the accumulator.)
+    pub load_store: AccInputs<LoadStore, 2>,
 }
 
 pub(crate) struct GetStore;
@@ -416,7 +417,7 @@ impl StoreVisitor for GetStore {
             si_acc: acc_inputs!(store_si::<Op, false>),
             si_imm: by_memory!(store_si_imm::<Op>),
             pair: store_pair::op::<Op>(),
-            load_store: load_store::op::<Op>(),
+            load_store: acc_inputs!(load_store::<Op>),
         }
     }
 }

@@ -567,7 +567,7 @@ macro_rules! for_each_instr {
             store_ss_imm [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSSImm) => memory::store_ss_imm +acc;
             store_si [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (StoreSI) => memory::store_si +acc;
             store_pair [Op: StoreOp;] (StorePair) => memory::store_pair;
-            load_store [Op: StoreOp;] (LoadStore) => memory::load_store;
+            load_store [Op: StoreOp; const ACC_IN: bool] (LoadStore) => memory::load_store +acc;
             store_si_imm [Op: StoreOp; const SHARED: bool] (StoreSIImm) => memory::store_si_imm +acc;
             memory_size [;] (MemSize) => memory::memory_size;
             memory_grow [;] (MemGrow) => memory::memory_grow;

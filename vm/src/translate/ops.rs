@@ -727,9 +727,10 @@ impl Translator<'_> {
             && adjacent(self, last.pos, std::mem::size_of::<Load>())
         {
             let Load { addr, offset, .. } = self.code.read(crate::ir::operands_at(last.pos));
-            self.truncate_code(last.pos);
+            // The instruction before the load is the last one again: it may hand the address over.
+            self.drop_last(last);
             let moved = LoadStore { from: addr, from_offset: offset, to: p.addr, to_offset: p.offset };
-            self.emit(h.load_store, moved);
+            self.emit_acc_in(&h.load_store, &[addr], moved);
             return;
         }
         if let Some((pos, first_kind, first)) = self.last_store

@@ -59,5 +59,7 @@
     (i32.store offset=8 (local.get $to) (local.get $x))
     (i32.store offset=12 (local.get $to) (local.get $from))
     (i64.store offset=16 (local.get $to) (local.tee $v (i64.load offset=16 (local.get $from))))
-    (i64.store8 offset=24 (local.get $to) (local.get $v)))
+    (i64.store8 offset=24 (local.get $to) (local.get $v))
+    ;; The load's address computed just before it: handed over in the accumulator.
+    (i64.store offset=32 (local.get $to) (i64.load (i32.add (i32.shl (local.get $x) (i32.const 4)) (local.get $from)))))
 )
