@@ -96,8 +96,7 @@ impl Translator<'_> {
         self.barrier = start;
         self.last = None;
         self.prev = None;
-        self.last_copy = None;
-        self.last_store = None;
+        self.last_joinable = None;
         self.tries.push(OpenTry { start, catches });
     }
 

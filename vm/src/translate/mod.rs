@@ -191,6 +191,14 @@ enum LastKind {
     Add3,
 }
 
+/// The last instruction, when the next one may join it: a single copy `(position, dst, src)` (joined by a
+/// copy or a jump), or a plain store to private memory (joined by a store of the same width).
+#[derive(Clone, Copy)]
+enum Joinable {
+    Copy(usize, Slot, Slot),
+    Store(usize, crate::ir::ops::StoreKind, Store),
+}
+
 /// The addressing form of a load.
 #[derive(Debug, Clone, Copy)]
 enum LoadAddr {
@@ -215,10 +223,8 @@ pub(crate) struct Translator<'a> {
     last: Option<LastOp>,
     /// The instruction before `last`, when both are straight-line code producing results.
     prev: Option<LastOp>,
-    /// The last instruction, if it is a single copy `(position, dst, src)` that a next copy may join.
-    last_copy: Option<(usize, Slot, Slot)>,
-    /// The last instruction, if it is a plain store to private memory that a next store may join.
-    last_store: Option<(usize, crate::ir::ops::StoreKind, Store)>,
+    /// The last instruction, if it is one that the next instruction may join (see [`Joinable`]).
+    last_joinable: Option<Joinable>,
     /// No instruction before this position may be removed or retargeted (a label may point after it).
     barrier: usize,
     /// The accumulator pairings after `barrier`, oldest first.
@@ -304,8 +310,7 @@ fn translate_validating(
         fixups: reuse(&mut allocs.fixups),
         last: None,
         prev: None,
-        last_copy: None,
-        last_store: None,
+        last_joinable: None,
         barrier: 0,
         acc_links: reuse(&mut allocs.acc_links),
         reachable: true,
@@ -472,31 +477,33 @@ impl<'a> Translator<'a> {
     fn emit<P: Operands>(&mut self, h: isa::Instr<P>, p: P) -> usize {
         self.last = None;
         self.prev = None;
-        self.last_copy = None;
-        self.last_store = None;
+        self.last_joinable = None;
         self.code.emit(h, p)
     }
 
     /// `fp[dst] = fp[src]`; two consecutive copies become one `copy2`.
     fn emit_copy(&mut self, dst: Slot, src: Slot) {
-        if let Some((pos, d1, s1)) = self.last_copy
-            && pos >= self.barrier
-            && self.code.pos() == pos + HANDLER_SIZE + std::mem::size_of::<CopySlot>()
+        if let Some(Joinable::Copy(pos, d1, s1)) = self.last_joinable
+            && self.ends_code::<CopySlot>(pos)
         {
             self.truncate_code(pos);
             self.emit(isa::copy2::op(), Copy2 { d1, s1, d2: dst, s2: src });
             return;
         }
         let pos = self.emit(isa::copy::op(), CopySlot { dst, src });
-        self.last_copy = Some((pos, dst, src));
+        self.last_joinable = Some(Joinable::Copy(pos, dst, src));
+    }
+
+    /// Is the instruction at `pos`, of shape `P`, the last one emitted, with no label since?
+    fn ends_code<P: Operands>(&self, pos: usize) -> bool {
+        pos >= self.barrier && pos + HANDLER_SIZE + std::mem::size_of::<P>() == self.code.pos()
     }
 
     /// An unconditional jump to `label`; a `copy` just before it (a loop-carried value, a block result)
     /// becomes one `copy_br`.
     fn emit_jump(&mut self, label: LabelId) {
-        if let Some((pos, dst, src)) = self.last_copy
-            && pos >= self.barrier
-            && self.code.pos() == pos + HANDLER_SIZE + std::mem::size_of::<CopySlot>()
+        if let Some(Joinable::Copy(pos, dst, src)) = self.last_joinable
+            && self.ends_code::<CopySlot>(pos)
         {
             self.truncate_code(pos);
             self.emit_branch(isa::copy_br::op(), CopyBr { dst, src, offset: 0 }, label);
@@ -508,8 +515,7 @@ impl<'a> Translator<'a> {
     /// Emit an instruction whose first operand is the destination temporary `dst`.
     fn emit_result<P: Operands>(&mut self, h: isa::Instr<P>, p: P, dst: Slot, kind: LastKind) -> usize {
         let pos = self.code.emit(h, p);
-        self.last_copy = None;
-        self.last_store = None;
+        self.last_joinable = None;
         self.prev = self.last;
         self.last = Some(LastOp { pos, dst, kind, emitted: None, acc_out: None });
         pos
@@ -770,8 +776,7 @@ impl<'a> Translator<'a> {
         self.acc_links.clear();
         self.last = None;
         self.prev = None;
-        self.last_copy = None;
-        self.last_store = None;
+        self.last_joinable = None;
         let mut next = std::mem::replace(&mut self.labels[label].fixups, NO_FIXUP);
         while next != NO_FIXUP {
             let f = &self.fixups[next as usize];
@@ -886,8 +891,7 @@ impl<'a> Translator<'a> {
 
     /// Remove the last instruction (it is being fused into the next one).
     fn drop_last(&mut self, last: LastOp) {
-        self.last_copy = None;
-        self.last_store = None;
+        self.last_joinable = None;
         self.truncate_code(last.pos);
         self.last = self.prev.take().filter(|p| p.pos < last.pos);
     }

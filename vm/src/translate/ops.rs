@@ -2,7 +2,7 @@
 
 use wasmparser::{MemArg, Operator};
 
-use super::{LastKind, LoadAddr, Operand, Src, Translator};
+use super::{Joinable, LastKind, LoadAddr, Operand, Src, Translator};
 use crate::error::{Error, Result};
 use crate::ir::families::*;
 use crate::ir::isa::{self, *};
@@ -441,10 +441,10 @@ impl Translator<'_> {
     /// operation's operands: emit both as one `bin2` instruction.
     /// `x + k` (i32) right after another `y + j`: folded into it when `x` is its temporary result
     /// (`y + (j + k)`), or both in one `add2` when they are independent (address arithmetic such as `sp + 16`
-    /// and `sp + 32` passed to a call; pointers stepped together in a loop). The `add2` is no longer an
-    /// addition the later fusions know (they would remove both).
-    /// A third addition after an `add2` joins it (`add3`: they run in order, so they need not be
-    /// independent).
+    /// and `sp + 32` passed to a call; pointers stepped together in a loop). A third addition after an `add2`
+    /// joins it (`add3`: the three run in order, so they need not be independent). Neither is an addition
+    /// the later fusions of one addition know (they would remove all); a branch on the last sum fuses with
+    /// them (`add2_br`, `add3_br`).
     fn add_after_add(&mut self, x: crate::ir::Slot, k: u64, dst: crate::ir::Slot) -> bool {
         let Some(last) = self.last.filter(|l| l.pos >= self.barrier) else { return false };
         if let LastKind::Add2 = last.kind {
@@ -642,8 +642,7 @@ impl Translator<'_> {
         // read the value from the accumulator.
         self.last = Some(super::LastOp { pos: prev.pos, ..last });
         self.prev = None;
-        self.last_copy = None;
-        self.last_store = None;
+        self.last_joinable = None;
         Some(fused)
     }
 
@@ -700,11 +699,7 @@ impl Translator<'_> {
     fn load_pair_partner(&self, kind: LoadKind) -> Option<(usize, Load)> {
         let last = self.last?;
         match last.kind {
-            LastKind::Load(k, LoadAddr::Slot(..))
-                if k == kind
-                    && last.pos >= self.barrier
-                    && last.pos + crate::ir::HANDLER_SIZE + std::mem::size_of::<Load>() == self.code.pos() =>
-            {
+            LastKind::Load(k, LoadAddr::Slot(..)) if k == kind && self.ends_code::<Load>(last.pos) => {
                 Some((last.pos, self.code.read(crate::ir::operands_at(last.pos))))
             }
             _ => None,
@@ -716,15 +711,12 @@ impl Translator<'_> {
     /// same width just before it, or plain.
     fn store_slot(&mut self, kind: StoreKind, p: Store) {
         let h = store_handlers(kind);
-        let adjacent = |t: &Self, pos: usize, size: usize| {
-            pos >= t.barrier && pos + crate::ir::HANDLER_SIZE + size == t.code.pos()
-        };
         if p.value >= self.num_locals
             && let Some(last) = self.last
             && last.dst == p.value
             && let LastKind::Load(load_kind, LoadAddr::Slot(..)) = last.kind
             && load_kind.same_width_store() == kind
-            && adjacent(self, last.pos, std::mem::size_of::<Load>())
+            && self.ends_code::<Load>(last.pos)
         {
             let Load { addr, offset, .. } = self.code.read(crate::ir::operands_at(last.pos));
             // The instruction before the load is the last one again: it may hand the address over.
@@ -733,9 +725,9 @@ impl Translator<'_> {
             self.emit_acc_in(&h.load_store, &[addr], moved);
             return;
         }
-        if let Some((pos, first_kind, first)) = self.last_store
+        if let Some(Joinable::Store(pos, first_kind, first)) = self.last_joinable
             && first_kind == kind
-            && adjacent(self, pos, std::mem::size_of::<Store>())
+            && self.ends_code::<Store>(pos)
         {
             self.truncate_code(pos);
             let Store { addr: addr1, offset: offset1, value: value1 } = first;
@@ -743,7 +735,7 @@ impl Translator<'_> {
             return;
         }
         let pos = self.emit_acc_in(&h.slot_acc, &[p.value], p);
-        self.last_store = Some((pos, kind, p));
+        self.last_joinable = Some(Joinable::Store(pos, kind, p));
     }
 
     fn store(&mut self, kind: StoreKind, memarg: MemArg) {
