@@ -172,10 +172,30 @@ pub(crate) unsafe fn br_table<const ACC_IN: bool>(
     ctx: &mut Activation,
     acc: u64,
 ) -> Exit {
-    let index = (if ACC_IN { acc } else { get(fp, p.index) } as u32).min(p.len);
-    let table = next(&p, ip).cast::<i32>();
-    let offset = table.add(index as usize).read_unaligned();
-    dispatch!(jump(ip, offset), fp, mem, len, ctx)
+    let index = if ACC_IN { acc } else { get(fp, p.index) } as u32;
+    dispatch!(table_target(ip, next(&p, ip), index, p.len), fp, mem, len, ctx)
+}
+
+/// `br_table` on `index + bias` (wrapping, as the `i32.add` it replaces).
+#[inline(always)]
+pub(crate) unsafe fn br_table_add<const ACC_IN: bool>(
+    p: BrTableAdd,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let index = (if ACC_IN { acc } else { get(fp, p.index) } as u32).wrapping_add(p.bias);
+    dispatch!(table_target(ip, next(&p, ip), index, p.len), fp, mem, len, ctx)
+}
+
+/// The target of a `br_table` at `ip` whose `len + 1` offsets start at `table`, for `index` (the last
+/// offset for any index from `len` on).
+#[inline(always)]
+pub(crate) unsafe fn table_target(ip: Ip, table: Ip, index: u32, len: u32) -> Ip {
+    jump(ip, table.cast::<i32>().add(index.min(len) as usize).read_unaligned())
 }
 
 #[inline(always)]

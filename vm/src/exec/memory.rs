@@ -312,6 +312,25 @@ pub(crate) unsafe fn load_br_cmp<Op: BinaryOp<Out = i32>, const WHEN: bool, cons
     super::control::branch!(holds == WHEN, ip.offset(p.br as isize), next(&p, ip), fp, mem, len, ctx)
 }
 
+/// `br_table` on `load(fp[addr] + offset) + bias` (an i32 load: `as u32` is its value, sign-extended or
+/// not); `ACC_IN`: the address is the accumulator.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn load_br_table<Op: LoadOp, const ACC_IN: bool>(
+    p: LoadBrTable,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let ea = ea(if ACC_IN { acc } else { get(fp, p.addr) }, p.offset);
+    check!(ip, fp, mem, ctx, false, ea, Op::SIZE, len; acc);
+    let index = (Op::extend(read::<false>(mem.add(ea), Op::SIZE)) as u32).wrapping_add(p.bias);
+    dispatch!(super::control::table_target(ip, next(&p, ip), index, p.len), fp, mem, len, ctx)
+}
+
 #[inline(always)]
 pub(crate) unsafe fn memory_size(p: MemSize, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     set(fp, p.dst, (mem0(ctx.instance).1 / PAGE_SIZE) as u64);

@@ -113,6 +113,11 @@ pub(crate) fn br_table_variants() -> AccInputs<BrTable, 2> {
     acc_inputs!(br_table)
 }
 
+/// `br_table` on an index plus a constant, the index from a slot or the accumulator.
+pub(crate) fn br_table_add_variants() -> AccInputs<BrTableAdd, 2> {
+    acc_inputs!(br_table_add)
+}
+
 /// `br_if` (branch if the condition is non-zero, `nez`, or zero) reading its condition from a slot, or from
 /// the accumulator.
 pub(crate) fn br_if_variants(nez: bool) -> AccInputs<BrIf, 2> {
@@ -292,6 +297,9 @@ pub(crate) struct LoadHandlers {
     pub pair: isa::Instr<LoadPair>,
     /// Two loads and a branch if they are equal (`when_true`) or differ (`when_false`).
     pub pair_br: ByCondition<isa::Instr<LoadPairBr>>,
+    /// The value as a `br_table` index (i32 loads of private memories), the address from a slot or the
+    /// accumulator.
+    pub br_table: AccInputs<LoadBrTable, 2>,
 }
 
 pub(crate) struct GetLoad;
@@ -328,6 +336,7 @@ impl LoadVisitor for GetLoad {
                 when_true: load_pair_br::op::<Op, true>(),
                 when_false: load_pair_br::op::<Op, false>(),
             },
+            br_table: acc_inputs!(load_br_table::<Op>),
         }
     }
 }

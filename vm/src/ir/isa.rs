@@ -320,6 +320,9 @@ operand_shapes! {
     AddBrCmp { dst: slot, a: slot, inc: u32, rhs: u32, offset: br };
     /// `br_table`: `len + 1` offsets follow; the last is the default.
     BrTable { index: slot, len: u32 } + [br; len + 1];
+    /// `br_table` on `fp[index] + bias` (i32, wrapping): an `i32.add`/`i32.sub` of a constant before the
+    /// table joins it (C `switch`es whose cases do not start at 0). `len + 1` offsets follow.
+    BrTableAdd { index: slot, bias: u32, len: u32 } + [br; len + 1];
     /// `dst = cond ? a : b`.
     Select { dst: slot, cond: slot, a: slot, b: slot };
     /// `dst = cond ? imm : a` or `dst = cond ? a : imm`, as the handler's flag says.
@@ -389,6 +392,10 @@ operand_shapes! {
     /// `fp[dst] = load32(fp[addr] + offset)`, then branch on `fp[dst] OP rhs` (a 32-bit comparison; `rhs`
     /// is a slot or an immediate, as the handler's flag says).
     LoadBrCmp { dst: slot, addr: slot, offset: u32, rhs: u32, br: br };
+    /// `br_table` on `load(fp[addr] + offset) + bias` (an i32 load, and the addition of a constant if there
+    /// was one, joined with the table: `switch (*p)`, an interpreter's opcode fetch). `len + 1` offsets
+    /// follow.
+    LoadBrTable { addr: slot, offset: u32, bias: u32, len: u32 } + [br; len + 1];
     /// `store(fp[addr] + offset, fp[value])`.
     Store { addr: slot, offset: u32, value: slot };
     /// `store(fp[addr1] + offset1, fp[value1]); store(fp[addr] + offset, fp[value])`: two stores of one width
@@ -524,6 +531,7 @@ macro_rules! for_each_instr {
             add_br_cmp [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp;
             add_br_cmp64 [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp64;
             br_table [; const ACC_IN: bool] (BrTable) => control::br_table +acc;
+            br_table_add [; const ACC_IN: bool] (BrTableAdd) => control::br_table_add +acc;
             select [; const ACC_IN: u8] (Select) => control::select +acc;
             select_imm [; const IMM_FIRST: bool, const ACC_IN: u8] (SelectImm) => control::select_imm +acc;
             select_cmp [Op: CmpOp; const RHS_SLOT: bool] (SelectCmp) => control::select_cmp;
@@ -560,6 +568,7 @@ macro_rules! for_each_instr {
             load_br [Op: LoadOp; const WHEN: bool] (LoadBr) => memory::load_br;
             load_br_ss [Op: LoadOp; const WHEN: bool] (LoadBrSS) => memory::load_br_ss;
             load_br_cmp [Op: CmpOp; const WHEN: bool, const RHS_SLOT: bool] (LoadBrCmp) => memory::load_br_cmp;
+            load_br_table [Op: LoadOp; const ACC_IN: bool] (LoadBrTable) => memory::load_br_table +acc;
             store [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (Store) => memory::store +acc;
             store_imm [Op: StoreOp; const SHARED: bool] (StoreImm) => memory::store_imm +acc;
             store_abs [Op: StoreOp; const SHARED: bool] (StoreAbs) => memory::store_abs +acc;

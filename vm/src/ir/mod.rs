@@ -89,6 +89,11 @@ impl CodeBuf {
         unsafe { self.bytes.as_mut_ptr().add(at).cast::<P>().write_unaligned(value) };
     }
 
+    /// Is the instruction at `pos` `op` (its handler)?
+    pub(crate) fn is_handler<P>(&self, pos: usize, op: isa::Instr<P>) -> bool {
+        self.read::<usize>(pos) == op.handler() as usize
+    }
+
     /// Replace the handler of the instruction at `pos` by another variant of the same shape.
     pub(crate) fn rehandle(&mut self, pos: usize, op: isa::AnyInstr) {
         self.patch(pos, op.handler as usize);

@@ -292,8 +292,7 @@ impl Translator<'_> {
             Src::Slot(s) => s,
         };
         let len = targets.len() as u32;
-        let pos = self.emit_acc_in(&br_table_variants(), &[index], BrTable { index, len });
-        let table_at = pos + HANDLER_SIZE + std::mem::size_of::<BrTable>();
+        let (pos, table_at) = self.emit_br_table_head(index, len);
         for _ in 0..=len {
             self.code.push_raw(0i32);
         }
@@ -321,6 +320,48 @@ impl Translator<'_> {
             self.branch_to_on_side_path(depth);
         }
         self.reachable = false;
+    }
+
+    /// The instruction that starts a `br_table` on `index` (its offsets follow): where it is and where its
+    /// offsets go. An `i32.add`/`i32.sub` of a constant computing the index joins it as a bias
+    /// (`br_table_add`), and an i32 load of a private memory computing the index or that sum joins it too
+    /// (`load_br_table`): a C `switch` on a byte read from memory, an interpreter's opcode fetch through a
+    /// table of case numbers, are one dispatch instead of two or three. Both handlers take the index's low
+    /// 32 bits, so a wider load (with an `i32.wrap_i64` skipped by the addition) is exact too.
+    fn emit_br_table_head(&mut self, index: Slot, len: u32) -> (usize, usize) {
+        let (mut index, mut bias) = (index, None);
+        if let Some(add) = self.fusable_producer(index)
+            && let LastKind::Bin(op @ (BinOp::I32Add | BinOp::I32Sub), Src::Slot(x), Src::Imm(k)) = add.kind
+        {
+            self.drop_last(add);
+            let k = k as u32;
+            (index, bias) = (x, Some(if op == BinOp::I32Sub { k.wrapping_neg() } else { k }));
+        }
+        if let Some(load) = self.fusable_producer(index)
+            && let LastKind::Load(kind, LoadAddr::Slot(addr, offset)) = load.kind
+        {
+            let h = load_handlers(kind);
+            // The load took its address from the accumulator: the instruction before it (no longer known
+            // to the translator once the load and the addition are dropped) still hands it over.
+            let addr_in_acc = self.code.is_handler(load.pos, h.slot_acc.by[1][0]);
+            self.drop_last(load);
+            let p = LoadBrTable { addr, offset, bias: bias.unwrap_or(0), len };
+            let pos = match addr_in_acc {
+                true => self.emit(h.br_table.by[1], p),
+                false => self.emit_acc_in(&h.br_table, &[addr], p),
+            };
+            return (pos, pos + HANDLER_SIZE + std::mem::size_of::<LoadBrTable>());
+        }
+        match bias {
+            Some(bias) => {
+                let pos = self.emit_acc_in(&br_table_add_variants(), &[index], BrTableAdd { index, bias, len });
+                (pos, pos + HANDLER_SIZE + std::mem::size_of::<BrTableAdd>())
+            }
+            None => {
+                let pos = self.emit_acc_in(&br_table_variants(), &[index], BrTable { index, len });
+                (pos, pos + HANDLER_SIZE + std::mem::size_of::<BrTable>())
+            }
+        }
     }
 
     pub(super) fn return_(&mut self) {

@@ -40,6 +40,13 @@
       (return (i32.const 10)))
       (return (i32.const 20)))
     (i32.const 30))
+  ;; A `switch` whose cases start at 3: the subtraction joins the table (`br_table_add`).
+  (func $table_biased (param i32) (result i32)
+    (block $c (block $b (block $a
+      (br_table $a $b $c (i32.sub (local.get 0) (i32.const 3))))
+      (return (i32.const 10)))
+      (return (i32.const 20)))
+    (i32.const 30))
 ;; A bit test fused into its branch: `if (x & 4)` and `if !(x & 8)` (br_cmp_si<I32Test>), `br_if` on
   ;; `x & y` (br_cmp_ss<I32Test>); an `and` kept in a local (`local.tee`) is not fused away.
   (func $bit_test (param $x i32) (param $y i32) (result i32) (local $t i32)

@@ -62,4 +62,12 @@
     (i64.store8 offset=24 (local.get $to) (local.get $v))
     ;; The load's address computed just before it: handed over in the accumulator.
     (i64.store offset=32 (local.get $to) (i64.load (i32.add (i32.shl (local.get $x) (i32.const 4)) (local.get $from)))))
+  ;; A `switch` on a byte loaded from a table indexed just before, minus 1: load, addition and table are
+  ;; one `load_br_table` (its address in the accumulator).
+  (func $table_loaded (param i32) (result i32)
+    (block $c (block $b (block $a
+      (br_table $a $b $c (i32.add (i32.load8_u offset=16 (i32.shl (local.get 0) (i32.const 1))) (i32.const -1))))
+      (return (i32.const 10)))
+      (return (i32.const 20)))
+    (i32.const 30))
 )
