@@ -54,6 +54,9 @@ pub(crate) trait Operands: Copy + 'static {
     fn describe(&self, at: usize, out: &mut String);
     /// Variable-length data after the struct (`br_table` targets, `return` sources): kind and count.
     fn trailer(&self) -> Option<(FieldKind, usize)>;
+    /// Can an instruction of this shape be copied elsewhere in its function as it is: it has no branch
+    /// offset (relative to its position) and no host address patched in after translation.
+    const MOVABLE: bool;
 }
 
 /// How an operand field is interpreted (for printing).
@@ -74,6 +77,12 @@ impl FieldKind {
             FieldKind::U64 => 8,
             FieldKind::Addr => std::mem::size_of::<usize>(),
         }
+    }
+
+    /// Does a field of this kind depend on where its instruction is (a branch offset) or get patched after
+    /// translation (a host address)?
+    pub(crate) const fn positional(self) -> bool {
+        matches!(self, FieldKind::Br | FieldKind::Addr)
     }
 
     /// Print a value of this kind; `at` is the instruction's position.
@@ -276,6 +285,7 @@ macro_rules! operand_shapes {
                 #[allow(unreachable_code)]
                 None
             }
+            const MOVABLE: bool = !($(field_kind!($kind).positional() ||)* $(field_kind!($tkind).positional() ||)? false);
         }
     )*};
 }

@@ -46,6 +46,11 @@ pub(crate) struct CodeBuf {
     infos: Option<Vec<&'static isa::OpInfo>>,
     /// The offset of the wasm operator being translated.
     pub(crate) wasm_offset: u32,
+    /// One past the start of the last instruction emitted whose shape is not [`Operands::MOVABLE`]
+    /// (an upper bound: fusions may have removed it since).
+    ///
+    /// [`Operands::MOVABLE`]: isa::Operands::MOVABLE
+    unmovable_end: usize,
 }
 
 impl CodeBuf {
@@ -63,7 +68,33 @@ impl CodeBuf {
         }
         self.bytes.extend_from_slice(&(op.handler() as usize).to_ne_bytes());
         self.push_raw(params);
+        if !P::MOVABLE {
+            self.unmovable_end = pos + 1;
+        }
         pos
+    }
+
+    /// A position from which on every instruction emitted so far is [`isa::Operands::MOVABLE`].
+    pub(crate) fn movable_from(&self) -> usize {
+        self.unmovable_end
+    }
+
+    /// Append a copy of the whole instructions in `start..end`, each recorded with the wasm offset of its
+    /// original; return where the copy starts. The caller makes sure that they are movable, or patches
+    /// their position-dependent fields.
+    pub(crate) fn copy_code(&mut self, start: usize, end: usize) -> usize {
+        let at = self.bytes.len();
+        let first_at = |pos: usize| self.offsets.partition_point(|&(p, _)| (p as usize) < pos);
+        let (from, to) = (first_at(start), first_at(end));
+        for i in from..to {
+            let (pos, wasm_offset) = self.offsets[i];
+            self.offsets.push((pos - start as u32 + at as u32, wasm_offset));
+            if let Some(infos) = &mut self.infos {
+                infos.push(infos[i]);
+            }
+        }
+        self.bytes.extend_from_within(start..end);
+        at
     }
 
     /// Append raw operand data (e.g. the entries of a `br_table`).
@@ -140,7 +171,7 @@ impl CodeBuf {
     pub(crate) fn reusing(mut bytes: Vec<u8>, mut offsets: Vec<(u32, u32)>, disassembly: bool) -> Self {
         bytes.clear();
         offsets.clear();
-        Self { bytes, offsets, infos: disassembly.then(Vec::new), wasm_offset: 0 }
+        Self { bytes, offsets, infos: disassembly.then(Vec::new), wasm_offset: 0, unmovable_end: 0 }
     }
 
     /// The recorded instructions (empty without disassembly).

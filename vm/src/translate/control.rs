@@ -292,7 +292,9 @@ impl Translator<'_> {
             Src::Slot(s) => s,
         };
         let len = targets.len() as u32;
+        let movable_from = self.code.movable_from();
         let (pos, table_at) = self.emit_br_table_head(index, len);
+        let mut labels = Vec::with_capacity(targets.len() + 1);
         for _ in 0..=len {
             self.code.push_raw(0i32);
         }
@@ -301,20 +303,22 @@ impl Translator<'_> {
         for (k, &depth) in targets.iter().chain(std::iter::once(&default)).enumerate() {
             let field = table_at + 4 * k;
             let (kind, label, base, arity) = self.target(depth);
-            if kind != ControlKind::Function && self.in_place(base, arity) {
-                self.branch_field(pos, field, label);
+            let target = if kind != ControlKind::Function && self.in_place(base, arity) {
+                label
             } else {
-                let l = match trampolines.iter().find(|(d, _)| *d == depth) {
+                match trampolines.iter().find(|(d, _)| *d == depth) {
                     Some(&(_, l)) => l,
                     None => {
                         let l = self.new_label();
                         trampolines.push((depth, l));
                         l
                     }
-                };
-                self.branch_field(pos, field, l);
-            }
+                }
+            };
+            self.branch_field(pos, field, target);
+            labels.push(target);
         }
+        self.tables.push(super::TableCode { pos, head: table_at - pos, labels, movable_from, jumps: 0 });
         for (depth, l) in trampolines {
             self.bind(l);
             self.branch_to_on_side_path(depth);

@@ -247,6 +247,22 @@ pub(crate) struct Translator<'a> {
     closed_tries: Vec<exception::ClosedTry>,
     /// The landing pad of catch clauses that return from the function.
     return_pad: Option<LabelId>,
+    /// The `br_table`s emitted so far, for jumps back to them to copy them ([`Translator::emit_jump`]).
+    tables: Vec<TableCode>,
+    /// Bytes of code copied so far by those jumps (bounded per function).
+    copied: usize,
+}
+
+/// A `br_table` instruction already emitted: where it starts, the size of its fixed part (handler and
+/// operand struct; its offsets follow), the label each offset points at, and a position from which on the
+/// code before it is movable ([`crate::ir::CodeBuf::movable_from`]).
+struct TableCode {
+    pos: usize,
+    head: usize,
+    labels: Vec<LabelId>,
+    movable_from: usize,
+    /// Jumps back to the table seen so far.
+    jumps: u32,
 }
 
 /// Translate one function body, validating it on the way.
@@ -322,6 +338,8 @@ fn translate_validating(
         tries: Vec::new(),
         closed_tries: Vec::new(),
         return_pad: None,
+        tables: Vec::new(),
+        copied: 0,
     };
     // `enter` belongs to the function body as a whole.
     t.code.wasm_offset = body.range().start as u32;
@@ -502,6 +520,9 @@ impl<'a> Translator<'a> {
     /// An unconditional jump to `label`; a `copy` just before it (a loop-carried value, a block result)
     /// becomes one `copy_br`.
     fn emit_jump(&mut self, label: LabelId) {
+        if self.copy_table_at(label) {
+            return;
+        }
         if let Some(Joinable::Copy(pos, dst, src)) = self.last_joinable
             && self.ends_code::<CopySlot>(pos)
         {
@@ -510,6 +531,53 @@ impl<'a> Translator<'a> {
         } else {
             self.emit_branch(isa::br::op(), Br { offset: 0 }, label);
         }
+    }
+
+    /// A jump back to a loop whose first instructions compute an index and dispatch on it with a
+    /// `br_table` (a `switch` in a loop: an interpreter's main loop, a state machine): instead of the jump,
+    /// emit a copy of those instructions and the table (its offsets pointing at the same labels). Each
+    /// case then ends with its own indirect jump, which the processor predicts from that case's history —
+    /// what an interpreter written in C gets from "threaded code" — rather than all of them sharing the
+    /// one jump at the loop head. The first jump back stays a jump (a loop whose cases meet before they
+    /// go back has only that one: nothing to gain). Only straight code of movable instructions (no branch
+    /// offsets, no patched addresses) is copied, never with fuel metering (its amounts are patched by
+    /// position) or exception handlers (their ranges are positions), and a bounded amount per function.
+    fn copy_table_at(&mut self, label: LabelId) -> bool {
+        const MAX_PREFIX: usize = 160;
+        const MAX_TARGETS: usize = 1024;
+        const MAX_COPIED: usize = 64 * 1024;
+        let Some(start) = self.labels[label].pos else { return false };
+        if self.consume_fuel || !self.tries.is_empty() || !self.closed_tries.is_empty() {
+            return false;
+        }
+        // The first table after the loop's start (the tables are in code order).
+        let i = self.tables.partition_point(|t| t.pos < start);
+        let Some(t) = self.tables.get_mut(i) else { return false };
+        t.jumps += 1;
+        if t.jumps == 1 {
+            return false;
+        }
+        let (pos, head) = (t.pos, t.head);
+        let size = pos + head - start + 4 * t.labels.len();
+        if t.movable_from > start
+            || pos - start > MAX_PREFIX
+            || t.labels.len() > MAX_TARGETS
+            || self.copied + size > MAX_COPIED
+        {
+            return false;
+        }
+        self.copied += size;
+        let labels = std::mem::take(&mut self.tables[i].labels);
+        let at = self.code.copy_code(start, pos + head) + (pos - start);
+        for (k, &target) in labels.iter().enumerate() {
+            self.code.push_raw(0i32);
+            self.branch_field(at, at + head + 4 * k, target);
+        }
+        self.tables[i].labels = labels;
+        self.last = None;
+        self.prev = None;
+        self.last_joinable = None;
+        true
     }
 
     /// Emit an instruction whose first operand is the destination temporary `dst`.

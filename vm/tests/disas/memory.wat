@@ -70,4 +70,18 @@
       (return (i32.const 10)))
       (return (i32.const 20)))
     (i32.const 30))
+  ;; A bytecode loop whose cases jump back to its `load_br_table`: the first jump stays a `br`, the second
+  ;; is a copy of the loop head (the opcode fetch and the table).
+  (func $interp (param $pc i32) (param $acc i32) (result i32)
+    (block $halt
+      (loop $next
+        (block $sub (block $add
+          (br_table $halt $add $sub $halt (i32.load8_u (local.get $pc))))
+          (local.set $acc (i32.add (local.get $acc) (i32.const 1)))
+          (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+          (br $next))
+        (local.set $acc (i32.sub (local.get $acc) (i32.const 1)))
+        (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
+        (br $next)))
+    (local.get $acc))
 )
