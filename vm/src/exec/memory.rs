@@ -292,6 +292,33 @@ pub(crate) unsafe fn load_store<Op: StoreOp, const ACC_IN: bool>(
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
+/// A read-modify-write of one location (a counter, a flag word updated in place): `Op::SIZE` bytes at
+/// `fp[addr] + offset` (checked once: the load and the store it replaces access the same bytes) become
+/// `value R b`, `b` from a slot or (`B_IMM`) the immediate; `R` is an i64 operation whose low bytes depend
+/// only on the operands' low bytes, so it serves i32 code and every width. `ACC_IN`: the address is the
+/// accumulator.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+pub(crate) unsafe fn load_op_store<Op: StoreOp, R: BinaryOp, const B_IMM: bool, const ACC_IN: bool>(
+    p: LoadOpStore,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+    acc: u64,
+) -> Exit {
+    let ea = ea(if ACC_IN { acc } else { get(fp, p.addr) }, p.offset);
+    check!(ip, fp, mem, ctx, false, ea, Op::SIZE, len; acc);
+    let v = read::<false>(mem.add(ea), Op::SIZE);
+    let b = if B_IMM { p.b } else { get(fp, p.b as Slot) };
+    match R::eval(R::Lhs::from_slot(v), R::Rhs::from_slot(b)) {
+        Ok(r) => write::<false>(mem.add(ea), Op::SIZE, r.to_slot()),
+        Err(code) => return trap(ctx, ip, code),
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
 /// `fp[dst] = i32.load(fp[addr] + offset)` (or `f32.load`: the same bits), then branch on the comparison of
 /// the value with `fp[rhs]` or `rhs` (the value is written first: `rhs` may be the same local).
 #[inline(always)]

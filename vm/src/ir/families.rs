@@ -4,7 +4,7 @@
 
 use super::isa::{self, *};
 use super::ops::{BinaryOp, BinaryVisitor, CmpVisitor, LoadOp, LoadVisitor, OuterOp, StoreOp, StoreVisitor};
-use super::ops::{UnaryOp, UnaryVisitor};
+use super::ops::{I64Add, I64And, I64Or, I64Sub, I64Xor, UnaryOp, UnaryVisitor};
 use crate::memory::atomic::RmwOp;
 
 /// One handler per kind of memory: private memories use plain accesses, shared ones race-safe accesses.
@@ -393,6 +393,15 @@ pub(crate) struct StoreHandlers {
     pub pair: isa::Instr<StorePair>,
     /// (With the load's address in a slot or the accumulator.)
     pub load_store: AccInputs<LoadStore, 2>,
+    /// A read-modify-write of one location (private memories), by operation (in [`UpdateOp`] order), then
+    /// where its other operand is; with the address in a slot or the accumulator.
+    ///
+    /// [`UpdateOp`]: super::ops::UpdateOp
+    pub rmw: [ByOperand<AccInputs<LoadOpStore, 2>>; 5],
+}
+
+fn rmw_handlers<Op: StoreOp + 'static, R: BinaryOp + 'static>() -> ByOperand<AccInputs<LoadOpStore, 2>> {
+    ByOperand { imm: acc_inputs!(load_op_store::<Op, R, true>), slot: acc_inputs!(load_op_store::<Op, R, false>) }
 }
 
 pub(crate) struct GetStore;
@@ -427,6 +436,13 @@ impl StoreVisitor for GetStore {
             si_imm: by_memory!(store_si_imm::<Op>),
             pair: store_pair::op::<Op>(),
             load_store: acc_inputs!(load_store::<Op>),
+            rmw: [
+                rmw_handlers::<Op, I64Add>(),
+                rmw_handlers::<Op, I64Sub>(),
+                rmw_handlers::<Op, I64And>(),
+                rmw_handlers::<Op, I64Or>(),
+                rmw_handlers::<Op, I64Xor>(),
+            ],
         }
     }
 }

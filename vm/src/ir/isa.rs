@@ -402,6 +402,9 @@ operand_shapes! {
     /// `fp[dst] = load32(fp[addr] + offset)`, then branch on `fp[dst] OP rhs` (a 32-bit comparison; `rhs`
     /// is a slot or an immediate, as the handler's flag says).
     LoadBrCmp { dst: slot, addr: slot, offset: u32, rhs: u32, br: br };
+    /// `mem[fp[addr] + offset] = mem[fp[addr] + offset] OP b` in one width: `b` a slot or an immediate, as
+    /// the handler's flag says.
+    LoadOpStore { addr: slot, offset: u32, b: u64 };
     /// `br_table` on `load(fp[addr] + offset) + bias` (an i32 load, and the addition of a constant if there
     /// was one, joined with the table: `switch (*p)`, an interpreter's opcode fetch). `len + 1` offsets
     /// follow.
@@ -587,6 +590,7 @@ macro_rules! for_each_instr {
             store_si [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (StoreSI) => memory::store_si +acc;
             store_pair [Op: StoreOp;] (StorePair) => memory::store_pair;
             load_store [Op: StoreOp; const ACC_IN: bool] (LoadStore) => memory::load_store +acc;
+            load_op_store [Op: StoreOp, R: BinaryOp; const B_IMM: bool, const ACC_IN: bool] (LoadOpStore) => memory::load_op_store +acc;
             store_si_imm [Op: StoreOp; const SHARED: bool] (StoreSIImm) => memory::store_si_imm +acc;
             memory_size [;] (MemSize) => memory::memory_size;
             memory_grow [;] (MemGrow) => memory::memory_grow;

@@ -296,6 +296,31 @@ op_subset!(InnerOp: I32Add, I32Sub, I32Mul, I32And, I32Or, I32Xor, I32Shl, I32Sh
 // The outer operation, combining the inner result with another operand.
 // (`I32SubFrom` is `I32Sub` with the inner result as its right-hand side.)
 op_subset!(OuterOp: I32Add, I32Sub, I32SubFrom, I32And, I32Or, I32Xor);
+/// The operation of a read-modify-write of one memory location (`load_op_store`): operations whose low bytes
+/// depend only on the low bytes of their operands, so that one i64 instantiation (`I64Add`…, in this order)
+/// serves i32 code and every width.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum UpdateOp {
+    Add,
+    Sub,
+    And,
+    Or,
+    Xor,
+}
+
+impl UpdateOp {
+    /// The operation for an i32 or i64 addition, subtraction, and, or, xor.
+    pub(crate) fn of_either(op: BinOp) -> Option<Self> {
+        Some(match op {
+            BinOp::I32Add | BinOp::I64Add => UpdateOp::Add,
+            BinOp::I32Sub | BinOp::I64Sub => UpdateOp::Sub,
+            BinOp::I32And | BinOp::I64And => UpdateOp::And,
+            BinOp::I32Or | BinOp::I64Or => UpdateOp::Or,
+            BinOp::I32Xor | BinOp::I64Xor => UpdateOp::Xor,
+            _ => return None,
+        })
+    }
+}
 
 impl BinOp {
     /// May the operands be swapped? (Integer operations only: float NaN payloads depend on order.)

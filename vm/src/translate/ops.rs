@@ -4,9 +4,10 @@ use wasmparser::{MemArg, Operator};
 
 use super::{Joinable, LastKind, LoadAddr, Operand, Src, Translator};
 use crate::error::{Error, Result};
+use crate::ir::HANDLER_SIZE;
 use crate::ir::families::*;
 use crate::ir::isa::{self, *};
-use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, StoreKind, UnOp};
+use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, StoreKind, UnOp, UpdateOp};
 use crate::types::ValType;
 
 /// A scalar load or store.
@@ -710,6 +711,9 @@ impl Translator<'_> {
     /// value (a temporary of the same width that nothing else reads), one `store_pair` with a store of the
     /// same width just before it, or plain.
     fn store_slot(&mut self, kind: StoreKind, p: Store) {
+        if self.update_in_place(kind, p) {
+            return;
+        }
         let h = store_handlers(kind);
         if p.value >= self.num_locals
             && let Some(last) = self.last
@@ -736,6 +740,50 @@ impl Translator<'_> {
         }
         let pos = self.emit_acc_in(&h.slot_acc, &[p.value], p);
         self.last_joinable = Some(Joinable::Store(pos, kind, p));
+    }
+
+    /// `store(a, load(a) OP b)`, the load, the operation and the store one after the other, the same
+    /// location and width (a counter or a flag word updated in place: `p->n += k`, `freq[c]++`, `w |= m`):
+    /// one `load_op_store`, for an addition, subtraction (of `b`), and, or or xor whose other operand is a
+    /// constant or a slot. The loaded value and the result are temporaries nothing else reads.
+    fn update_in_place(&mut self, kind: StoreKind, p: Store) -> bool {
+        let (Some(op), Some(load)) = (self.last, self.prev) else { return false };
+        let LastKind::Bin(bin, a, b) = op.kind else { return false };
+        let LastKind::Load(load_kind, LoadAddr::Slot(addr, offset)) = load.kind else { return false };
+        let Some(update) = UpdateOp::of_either(bin) else { return false };
+        let x = Src::Slot(load.dst);
+        let other = match (a, b) {
+            (a, other) if a == x && other != x => other,
+            (other, b) if b == x && other != x && bin.is_commutative() => other,
+            _ => return false,
+        };
+        let adjacent = load.pos + HANDLER_SIZE + std::mem::size_of::<Load>() == op.pos
+            && (self.ends_code::<BinSI>(op.pos) || self.ends_code::<BinSS>(op.pos) || self.ends_code::<BinIS>(op.pos));
+        if !adjacent
+            || load.pos < self.barrier
+            || load.dst < self.num_locals
+            || op.dst != p.value
+            || p.value < self.num_locals
+            || (addr, offset) != (p.addr, p.offset)
+            || load_kind.same_width_store() != kind
+        {
+            return false;
+        }
+        let (b, b_imm) = match other {
+            Src::Slot(s) => (s as u64, false),
+            Src::Imm(v) => (v, true),
+        };
+        // The load took its address from the accumulator: the instruction before it still hands it over
+        // once the load (perhaps switched to leave its value in the accumulator) and the operation are gone.
+        let v = load_handlers(load_kind).slot_acc.by[1];
+        let addr_in_acc = v.iter().any(|&h| self.code.is_handler(load.pos, h));
+        self.truncate_code(load.pos);
+        self.last = None;
+        self.prev = None;
+        self.last_joinable = None;
+        let h = store_handlers(kind).rmw[update as usize].pick(!b_imm);
+        self.emit(h.by[addr_in_acc as usize], LoadOpStore { addr, offset, b });
+        true
     }
 
     fn store(&mut self, kind: StoreKind, memarg: MemArg) {

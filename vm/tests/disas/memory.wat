@@ -84,4 +84,12 @@
         (local.set $pc (i32.add (local.get $pc) (i32.const 1)))
         (br $next)))
     (local.get $acc))
+  ;; Counters updated in place: `*p += 1`, `p[i] |= m` with the address computed just before (in the
+  ;; accumulator), a byte: each one `load_op_store`.
+  (func $update (param $p i32) (param $i i32) (local $a i32)
+    (i32.store (local.get $p) (i32.add (i32.load (local.get $p)) (i32.const 1)))
+    (i32.store
+      (local.tee $a (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))
+      (i32.or (i32.load (local.get $a)) (local.get $i)))
+    (i32.store8 offset=8 (local.get $p) (i32.sub (i32.load8_u offset=8 (local.get $p)) (i32.const 1))))
 )
