@@ -347,7 +347,7 @@ impl Translator<'_> {
             let h = load_handlers(kind);
             // The load took its address from the accumulator: the instruction before it (no longer known
             // to the translator once the load and the addition are dropped) still hands it over.
-            let addr_in_acc = self.code.is_handler(load.pos, h.slot_acc.by[1][0]);
+            let addr_in_acc = self.load_addr_in_acc(kind, load.pos);
             self.drop_last(load);
             let p = LoadBrTable { addr, offset, bias: bias.unwrap_or(0), len };
             let pos = match addr_in_acc {

@@ -774,9 +774,8 @@ impl Translator<'_> {
             Src::Imm(v) => (v, true),
         };
         // The load took its address from the accumulator: the instruction before it still hands it over
-        // once the load (perhaps switched to leave its value in the accumulator) and the operation are gone.
-        let v = load_handlers(load_kind).slot_acc.by[1];
-        let addr_in_acc = v.iter().any(|&h| self.code.is_handler(load.pos, h));
+        // once the load and the operation are gone.
+        let addr_in_acc = self.load_addr_in_acc(load_kind, load.pos);
         self.truncate_code(load.pos);
         self.last = None;
         self.prev = None;
@@ -784,6 +783,12 @@ impl Translator<'_> {
         let h = store_handlers(kind).rmw[update as usize].pick(!b_imm);
         self.emit(h.by[addr_in_acc as usize], LoadOpStore { addr, offset, b });
         true
+    }
+
+    /// Does the load at `pos` (of `kind`, address in a slot) take its address from the accumulator (either
+    /// variant: it may also have been switched to leave its value there)?
+    pub(super) fn load_addr_in_acc(&self, kind: LoadKind, pos: usize) -> bool {
+        load_handlers(kind).slot_acc.by[1].iter().any(|&h| self.code.is_handler(pos, h))
     }
 
     fn store(&mut self, kind: StoreKind, memarg: MemArg) {
