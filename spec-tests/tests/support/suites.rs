@@ -44,6 +44,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("threads/store_buffering.wast", include_str!("../../wast/threads/store_buffering.wast")),
     ("threads/wait_notify.wast", include_str!("../../wast/threads/wait_notify.wast")),
     ("translation/accumulator.wast", include_str!("../../wast/translation/accumulator.wast")),
+    ("translation/indexed_address.wast", include_str!("../../wast/translation/indexed_address.wast")),
     ("translation/narrow_values.wast", include_str!("../../wast/translation/narrow_values.wast")),
     ("translation/call_moves.wast", include_str!("../../wast/translation/call_moves.wast")),
     ("translation/select_imm.wast", include_str!("../../wast/translation/select_imm.wast")),

@@ -153,19 +153,31 @@ pub(crate) fn ea(addr: u64, offset: u32) -> usize {
 /// `a + (b << SHIFT)` wrapping at 32 bits: base plus scaled index.
 #[inline(always)]
 unsafe fn scaled<const SHIFT: u32>(fp: Fp, a: Slot, b: Slot) -> u64 {
-    get(fp, a).wrapping_add(get(fp, b) << SHIFT)
+    scaled_acc::<SHIFT>(fp, a, b, 0, 0)
+}
+
+/// [`scaled`] with the base (`acc_in == 1`) or the index (`acc_in == 2`) read from the accumulator (a
+/// constant in every caller).
+#[inline(always)]
+unsafe fn scaled_acc<const SHIFT: u32>(fp: Fp, a: Slot, b: Slot, acc: u64, acc_in: u8) -> u64 {
+    let a = if acc_in == 1 { acc } else { get(fp, a) };
+    let b = if acc_in == 2 { acc } else { get(fp, b) };
+    a.wrapping_add(b << SHIFT)
 }
 
 // `dst = load(fp[addr] + offset)`; `ACC_IN`: the address is the accumulator.
 load_handler!(load, Load, [, const ACC_IN: bool], |p, fp, acc| ea(if ACC_IN { acc } else { get(fp, p.addr) }, p.offset));
 load_handler!(load_abs, LoadAbs, [], |p, fp, acc| p.ea as usize);
-load_handler!(load_ss, LoadSS, [, const SHIFT: u32], |p, fp, acc| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset));
-load_handler!(load_si, LoadSI, [], |p, fp, acc| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset));
-// `store(fp[addr] + offset, fp[value])`; `ACC_IN`: the value is the accumulator.
-store_handler!(store, Store, [, const ACC_IN: bool], |p, fp, acc| ea(get(fp, p.addr), p.offset), if ACC_IN { acc } else { get(fp, p.value) });
+// `ACC_IN`: the base (1) or the index (2) is the accumulator.
+load_handler!(load_ss, LoadSS, [, const SHIFT: u32, const ACC_IN: u8], |p, fp, acc| ea(scaled_acc::<SHIFT>(fp, p.a, p.b, acc, ACC_IN), p.offset));
+// `ACC_IN`: the base is the accumulator.
+load_handler!(load_si, LoadSI, [, const ACC_IN: bool], |p, fp, acc| ea(if ACC_IN { acc } else { get(fp, p.a) }.wrapping_add(p.imm as u64), p.offset));
+// `store(fp[addr] + offset, fp[value])`; `ACC_IN`: the value (1) or the address (2) is the accumulator.
+store_handler!(store, Store, [, const ACC_IN: u8], |p, fp, acc| ea(if ACC_IN == 2 { acc } else { get(fp, p.addr) }, p.offset), if ACC_IN == 1 { acc } else { get(fp, p.value) });
 store_handler!(store_imm, StoreImm, [], |p, fp, acc| ea(get(fp, p.addr), p.offset), p.value);
 store_handler!(store_abs, StoreAbs, [], |p, fp, acc| p.ea as usize, get(fp, p.value));
-store_handler!(store_ss, StoreSS, [, const SHIFT: u32, const ACC_IN: bool], |p, fp, acc| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), if ACC_IN { acc } else { get(fp, p.value) });
+// `ACC_IN`: the value (1), the base (2) or the index (3) is the accumulator.
+store_handler!(store_ss, StoreSS, [, const SHIFT: u32, const ACC_IN: u8], |p, fp, acc| ea(scaled_acc::<SHIFT>(fp, p.a, p.b, acc, ACC_IN.saturating_sub(1)), p.offset), if ACC_IN == 1 { acc } else { get(fp, p.value) });
 store_handler!(store_ss_imm, StoreSSImm, [, const SHIFT: u32], |p, fp, acc| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset), p.value);
 store_handler!(
     store_si_imm,
@@ -177,9 +189,10 @@ store_handler!(
 store_handler!(
     store_si,
     StoreSI,
-    [, const ACC_IN: bool],
-    |p, fp, acc| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset),
-    if ACC_IN { acc } else { get(fp, p.value) }
+    [, const ACC_IN: u8],
+    // `ACC_IN`: the value (1) or the base (2) is the accumulator.
+    |p, fp, acc| ea(if ACC_IN == 2 { acc } else { get(fp, p.a) }.wrapping_add(p.imm as u64), p.offset),
+    if ACC_IN == 1 { acc } else { get(fp, p.value) }
 );
 
 /// The two loads of [`load_pair`] and [`load_pair_br`], in order: `fp[dst1] = load(fp[addr1] + offset1)`,

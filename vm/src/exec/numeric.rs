@@ -89,17 +89,21 @@ pub(crate) unsafe fn unary<Op: UnaryOp, const ACC_IN: bool, const ACC_OUT: bool>
 }
 
 /// `dst = a + (b << SHIFT)` (i32): an `i32.shl` by a constant fused into the `i32.add` that consumes it
-/// (array indexing).
+/// (array indexing); `ACC_IN`: `a` (1) or `b` (2) is the accumulator.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
-pub(crate) unsafe fn add_shl<const SHIFT: u32>(
+pub(crate) unsafe fn add_shl<const SHIFT: u32, const ACC_IN: u8>(
     p: BinSS,
     ip: Ip,
     fp: Fp,
     mem: Mem,
     len: usize,
     ctx: &mut Activation,
+    acc: u64,
 ) -> Exit {
-    let v = (get(fp, p.a) as u32).wrapping_add((get(fp, p.b) as u32) << SHIFT) as u64;
+    let a = if ACC_IN == 1 { acc } else { get(fp, p.a) };
+    let b = if ACC_IN == 2 { acc } else { get(fp, p.b) };
+    let v = (a as u32).wrapping_add((b as u32) << SHIFT) as u64;
     set(fp, p.dst, v);
     dispatch!(next(&p, ip), fp, mem, len, ctx; v)
 }

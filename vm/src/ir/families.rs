@@ -46,12 +46,17 @@ impl<T: Copy> ByOperand<T> {
     }
 }
 
-/// `add_shl` by shift amount (1..=3; index 0 unused).
-pub(crate) fn add_shl_by(shift: u32) -> Instr<BinSS> {
+/// `add_shl` by shift amount (1..=3), with its variants reading the base or the index from the accumulator.
+pub(crate) fn add_shl_by(shift: u32) -> AccInputs<BinSS, 3> {
+    macro_rules! by_input {
+        ($k:literal) => {
+            AccInputs { by: [isa::add_shl::op::<$k, 0>(), isa::add_shl::op::<$k, 1>(), isa::add_shl::op::<$k, 2>()] }
+        };
+    }
     match shift {
-        1 => isa::add_shl::op::<1>(),
-        2 => isa::add_shl::op::<2>(),
-        _ => isa::add_shl::op::<3>(),
+        1 => by_input!(1),
+        2 => by_input!(2),
+        _ => by_input!(3),
     }
 }
 
@@ -288,8 +293,8 @@ pub(crate) struct LoadHandlers {
     /// Base plus scaled index, by shift (0..=3).
     pub ss: [ByMemory<isa::Instr<LoadSS>>; 4],
     /// `si` and `ss` for private memories, with their variants leaving the value in the accumulator.
-    pub si_acc: AccVariants<LoadSI, 1>,
-    pub ss_acc: [AccVariants<LoadSS, 1>; 4],
+    pub si_acc: AccVariants<LoadSI, 2>,
+    pub ss_acc: [AccVariants<LoadSS, 3>; 4],
     /// Load and branch (private memories only), by addressing form.
     pub br: ByCondition<isa::Instr<LoadBr>>,
     pub br_ss: ByCondition<isa::Instr<LoadBrSS>>,
@@ -306,6 +311,19 @@ pub(crate) struct GetLoad;
 impl LoadVisitor for GetLoad {
     type Output = LoadHandlers;
     fn visit<Op: LoadOp + 'static>(self) -> LoadHandlers {
+        // `load_ss` by shift, private memory: `by[acc_in][acc_out]`, the base (1) or index (2) read from
+        // the accumulator.
+        macro_rules! ss_acc {
+            ($k:literal) => {
+                AccVariants {
+                    by: [
+                        [load_ss::op::<Op, false, $k, 0, false>(), load_ss::op::<Op, false, $k, 0, true>()],
+                        [load_ss::op::<Op, false, $k, 1, false>(), load_ss::op::<Op, false, $k, 1, true>()],
+                        [load_ss::op::<Op, false, $k, 2, false>(), load_ss::op::<Op, false, $k, 2, true>()],
+                    ],
+                }
+            };
+        }
         LoadHandlers {
             slot: by_memory!(load::<Op, false, false>),
             slot_acc: AccVariants {
@@ -315,20 +333,20 @@ impl LoadVisitor for GetLoad {
                 ],
             },
             abs: by_memory!(load_abs::<Op, false>),
-            si: by_memory!(load_si::<Op, false>),
+            si: by_memory!(load_si::<Op, false, false>),
             ss: [
-                by_memory!(load_ss::<Op, 0, false>),
-                by_memory!(load_ss::<Op, 1, false>),
-                by_memory!(load_ss::<Op, 2, false>),
-                by_memory!(load_ss::<Op, 3, false>),
+                by_memory!(load_ss::<Op, 0, 0, false>),
+                by_memory!(load_ss::<Op, 1, 0, false>),
+                by_memory!(load_ss::<Op, 2, 0, false>),
+                by_memory!(load_ss::<Op, 3, 0, false>),
             ],
-            si_acc: AccVariants { by: [[load_si::op::<Op, false, false>(), load_si::op::<Op, false, true>()]] },
-            ss_acc: [
-                AccVariants { by: [[load_ss::op::<Op, false, 0, false>(), load_ss::op::<Op, false, 0, true>()]] },
-                AccVariants { by: [[load_ss::op::<Op, false, 1, false>(), load_ss::op::<Op, false, 1, true>()]] },
-                AccVariants { by: [[load_ss::op::<Op, false, 2, false>(), load_ss::op::<Op, false, 2, true>()]] },
-                AccVariants { by: [[load_ss::op::<Op, false, 3, false>(), load_ss::op::<Op, false, 3, true>()]] },
-            ],
+            si_acc: AccVariants {
+                by: [
+                    [load_si::op::<Op, false, false, false>(), load_si::op::<Op, false, false, true>()],
+                    [load_si::op::<Op, false, true, false>(), load_si::op::<Op, false, true, true>()],
+                ],
+            },
+            ss_acc: [ss_acc!(0), ss_acc!(1), ss_acc!(2), ss_acc!(3)],
             br: ByCondition { when_true: load_br::op::<Op, true>(), when_false: load_br::op::<Op, false>() },
             br_ss: ByCondition { when_true: load_br_ss::op::<Op, true>(), when_false: load_br_ss::op::<Op, false>() },
             pair: load_pair::op::<Op>(),
@@ -376,18 +394,19 @@ handler_sets! {
 /// The handlers of one store width by addressing form and value kind.
 pub(crate) struct StoreHandlers {
     pub slot: ByMemory<isa::Instr<Store>>,
-    /// `slot` for private memories, with its accumulator variant (the value from the accumulator).
-    pub slot_acc: AccInputs<Store, 2>,
+    /// `slot` for private memories, with its accumulator variants (the value, or the address, from the
+    /// accumulator).
+    pub slot_acc: AccInputs<Store, 3>,
     pub imm: ByMemory<isa::Instr<StoreImm>>,
     pub abs: ByMemory<isa::Instr<StoreAbs>>,
     /// Base plus scaled index (value in a slot / immediate), by shift (0..=3).
     pub ss: [ByMemory<isa::Instr<StoreSS>>; 4],
-    /// `ss` for private memories, with the value from the accumulator.
-    pub ss_acc: [AccInputs<StoreSS, 2>; 4],
+    /// `ss` for private memories, with the value, the base or the index from the accumulator.
+    pub ss_acc: [AccInputs<StoreSS, 4>; 4],
     pub ss_imm: [ByMemory<isa::Instr<StoreSSImm>>; 4],
     pub si: ByMemory<isa::Instr<StoreSI>>,
-    /// `si` for private memories, with the value from the accumulator.
-    pub si_acc: AccInputs<StoreSI, 2>,
+    /// `si` for private memories, with the value or the base from the accumulator.
+    pub si_acc: AccInputs<StoreSI, 3>,
     pub si_imm: ByMemory<isa::Instr<StoreSIImm>>,
     /// Two stores in a row, and a load's value stored (private memories only).
     pub pair: isa::Instr<StorePair>,
@@ -408,31 +427,44 @@ pub(crate) struct GetStore;
 impl StoreVisitor for GetStore {
     type Output = StoreHandlers;
     fn visit<Op: StoreOp + 'static>(self) -> StoreHandlers {
+        // `store_ss` by shift, private memory: `by[acc_in]`, the value (1), base (2) or index (3) read from
+        // the accumulator.
+        macro_rules! ss_acc {
+            ($k:literal) => {
+                AccInputs {
+                    by: [
+                        store_ss::op::<Op, false, $k, 0>(),
+                        store_ss::op::<Op, false, $k, 1>(),
+                        store_ss::op::<Op, false, $k, 2>(),
+                        store_ss::op::<Op, false, $k, 3>(),
+                    ],
+                }
+            };
+        }
         StoreHandlers {
-            slot: by_memory!(store::<Op, false>),
-            slot_acc: acc_inputs!(store::<Op, false>),
+            slot: by_memory!(store::<Op, 0>),
+            slot_acc: AccInputs {
+                by: [store::op::<Op, false, 0>(), store::op::<Op, false, 1>(), store::op::<Op, false, 2>()],
+            },
             imm: by_memory!(store_imm::<Op>),
             abs: by_memory!(store_abs::<Op>),
             ss: [
-                by_memory!(store_ss::<Op, 0, false>),
-                by_memory!(store_ss::<Op, 1, false>),
-                by_memory!(store_ss::<Op, 2, false>),
-                by_memory!(store_ss::<Op, 3, false>),
+                by_memory!(store_ss::<Op, 0, 0>),
+                by_memory!(store_ss::<Op, 1, 0>),
+                by_memory!(store_ss::<Op, 2, 0>),
+                by_memory!(store_ss::<Op, 3, 0>),
             ],
-            ss_acc: [
-                acc_inputs!(store_ss::<Op, false, 0>),
-                acc_inputs!(store_ss::<Op, false, 1>),
-                acc_inputs!(store_ss::<Op, false, 2>),
-                acc_inputs!(store_ss::<Op, false, 3>),
-            ],
+            ss_acc: [ss_acc!(0), ss_acc!(1), ss_acc!(2), ss_acc!(3)],
             ss_imm: [
                 by_memory!(store_ss_imm::<Op, 0>),
                 by_memory!(store_ss_imm::<Op, 1>),
                 by_memory!(store_ss_imm::<Op, 2>),
                 by_memory!(store_ss_imm::<Op, 3>),
             ],
-            si: by_memory!(store_si::<Op, false>),
-            si_acc: acc_inputs!(store_si::<Op, false>),
+            si: by_memory!(store_si::<Op, 0>),
+            si_acc: AccInputs {
+                by: [store_si::op::<Op, false, 0>(), store_si::op::<Op, false, 1>(), store_si::op::<Op, false, 2>()],
+            },
             si_imm: by_memory!(store_si_imm::<Op>),
             pair: store_pair::op::<Op>(),
             load_store: acc_inputs!(load_store::<Op>),

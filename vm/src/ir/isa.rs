@@ -529,7 +529,7 @@ macro_rules! for_each_instr {
             binary_si [Op: BinaryOp; const ACC_IN: bool, const ACC_OUT: bool] (BinSI) => numeric::binary_si +acc;
             binary_is [Op: BinaryOp;] (BinIS) => numeric::binary_is;
             unary [Op: UnaryOp; const ACC_IN: bool, const ACC_OUT: bool] (Un) => numeric::unary +acc;
-            add_shl [; const SHIFT: u32] (BinSS) => numeric::add_shl;
+            add_shl [; const SHIFT: u32, const ACC_IN: u8] (BinSS) => numeric::add_shl +acc;
             add2 [; const ACC_IN: bool] (Add2) => numeric::add2 +acc;
             add3 [;] (Add3) => numeric::add3;
             add2_br [; const WHEN: bool] (Add2Br) => numeric::add2_br;
@@ -574,20 +574,20 @@ macro_rules! for_each_instr {
             // memory
             load [Op: LoadOp; const SHARED: bool, const ACC_IN: bool, const ACC_OUT: bool] (Load) => memory::load +acc;
             load_abs [Op: LoadOp; const SHARED: bool, const ACC_OUT: bool] (LoadAbs) => memory::load_abs +acc;
-            load_ss [Op: LoadOp; const SHARED: bool, const SHIFT: u32, const ACC_OUT: bool] (LoadSS) => memory::load_ss +acc;
-            load_si [Op: LoadOp; const SHARED: bool, const ACC_OUT: bool] (LoadSI) => memory::load_si +acc;
+            load_ss [Op: LoadOp; const SHARED: bool, const SHIFT: u32, const ACC_IN: u8, const ACC_OUT: bool] (LoadSS) => memory::load_ss +acc;
+            load_si [Op: LoadOp; const SHARED: bool, const ACC_IN: bool, const ACC_OUT: bool] (LoadSI) => memory::load_si +acc;
             load_pair [Op: LoadOp;] (LoadPair) => memory::load_pair;
             load_pair_br [Op: LoadOp; const EQ: bool] (LoadPairBr) => memory::load_pair_br;
             load_br [Op: LoadOp; const WHEN: bool] (LoadBr) => memory::load_br;
             load_br_ss [Op: LoadOp; const WHEN: bool] (LoadBrSS) => memory::load_br_ss;
             load_br_cmp [Op: CmpOp; const WHEN: bool, const RHS_SLOT: bool] (LoadBrCmp) => memory::load_br_cmp;
             load_br_table [Op: LoadOp; const ACC_IN: bool] (LoadBrTable) => memory::load_br_table +acc;
-            store [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (Store) => memory::store +acc;
+            store [Op: StoreOp; const SHARED: bool, const ACC_IN: u8] (Store) => memory::store +acc;
             store_imm [Op: StoreOp; const SHARED: bool] (StoreImm) => memory::store_imm +acc;
             store_abs [Op: StoreOp; const SHARED: bool] (StoreAbs) => memory::store_abs +acc;
-            store_ss [Op: StoreOp; const SHARED: bool, const SHIFT: u32, const ACC_IN: bool] (StoreSS) => memory::store_ss +acc;
+            store_ss [Op: StoreOp; const SHARED: bool, const SHIFT: u32, const ACC_IN: u8] (StoreSS) => memory::store_ss +acc;
             store_ss_imm [Op: StoreOp; const SHARED: bool, const SHIFT: u32] (StoreSSImm) => memory::store_ss_imm +acc;
-            store_si [Op: StoreOp; const SHARED: bool, const ACC_IN: bool] (StoreSI) => memory::store_si +acc;
+            store_si [Op: StoreOp; const SHARED: bool, const ACC_IN: u8] (StoreSI) => memory::store_si +acc;
             store_pair [Op: StoreOp;] (StorePair) => memory::store_pair;
             load_store [Op: StoreOp; const ACC_IN: bool] (LoadStore) => memory::load_store +acc;
             load_op_store [Op: StoreOp, R: BinaryOp; const B_IMM: bool, const ACC_IN: bool] (LoadOpStore) => memory::load_op_store +acc;

@@ -378,7 +378,7 @@ impl Translator<'_> {
                     let k = k as u32 & 31;
                     self.drop_last(last);
                     let p = BinSS { dst, a: base, b: x };
-                    self.emit_result_acc(add_shl_by(k), p, dst, LastKind::AddShl(base, x, k));
+                    self.emit_result_acc_in(&add_shl_by(k), &[base, x], p, dst, LastKind::AddShl(base, x, k));
                     self.push(Operand::Temp);
                     return;
                 }
@@ -657,14 +657,14 @@ impl Translator<'_> {
         match (self.fuse_address(addr), addr) {
             (Some((a, Src::Slot(b), k)), _) if !shared => {
                 let kind = if k == 0 { last(LoadAddr::SS(a, b, offset)) } else { LastKind::Other };
-                self.emit_acc(&h.ss_acc[k as usize], &[], LoadSS { dst, a, b, offset }, dst, kind);
+                self.emit_acc(&h.ss_acc[k as usize], &[a, b], LoadSS { dst, a, b, offset }, dst, kind);
             }
             (Some((a, Src::Slot(b), k)), _) => {
                 self.emit_result(h.ss[k as usize].shared, LoadSS { dst, a, b, offset }, dst, LastKind::Other);
             }
             (Some((a, Src::Imm(imm), _)), _) if !shared => {
                 let p = LoadSI { dst, a, imm: imm as u32, offset };
-                self.emit_acc(&h.si_acc, &[], p, dst, LastKind::Other);
+                self.emit_acc(&h.si_acc, &[a], p, dst, LastKind::Other);
             }
             (Some((a, Src::Imm(imm), _)), _) => {
                 self.emit_result(h.si.shared, LoadSI { dst, a, imm: imm as u32, offset }, dst, LastKind::Other);
@@ -738,7 +738,7 @@ impl Translator<'_> {
             self.emit(h.pair, StorePair { addr: p.addr, offset: p.offset, value: p.value, addr1, offset1, value1 });
             return;
         }
-        let pos = self.emit_acc_in(&h.slot_acc, &[p.value], p);
+        let pos = self.emit_acc_in(&h.slot_acc, &[p.value, p.addr], p);
         self.last_joinable = Some(Joinable::Store(pos, kind, p));
     }
 
@@ -806,7 +806,7 @@ impl Translator<'_> {
         };
         match (fused, addr, value) {
             (Some((a, Src::Slot(b), k)), _, Src::Slot(value)) if !shared => {
-                self.emit_acc_in(&h.ss_acc[k as usize], &[value], StoreSS { a, b, offset, value });
+                self.emit_acc_in(&h.ss_acc[k as usize], &[value, a, b], StoreSS { a, b, offset, value });
             }
             (Some((a, Src::Slot(b), k)), _, Src::Slot(value)) => {
                 self.emit(h.ss[k as usize].shared, StoreSS { a, b, offset, value });
@@ -815,7 +815,7 @@ impl Translator<'_> {
                 self.emit(h.ss_imm[k as usize].pick(shared), StoreSSImm { a, b, offset, value });
             }
             (Some((a, Src::Imm(imm), _)), _, Src::Slot(value)) if !shared => {
-                self.emit_acc_in(&h.si_acc, &[value], StoreSI { a, imm: imm as u32, offset, value });
+                self.emit_acc_in(&h.si_acc, &[value, a], StoreSI { a, imm: imm as u32, offset, value });
             }
             (Some((a, Src::Imm(imm), _)), _, Src::Slot(value)) => {
                 self.emit(h.si.shared, StoreSI { a, imm: imm as u32, offset, value });

@@ -71,4 +71,38 @@
   (func $sq (param i32) (result i32) (i32.mul (local.get 0) (local.get 0)))
   (func $call_result (param i32) (result i32)
     (i32.sub (call $sq (call $sq (local.get 0))) (i32.const 1)))
+  ;; Addresses: the index of a base + scaled index load from the accumulator (zlib's `prev[cur & mask]`),
+  ;; its base (a pointer just loaded), the base of a base + constant load, an `add_shl` kept in a local.
+  (func $index_from_acc (param i32 i32 i32) (result i32)
+    (i32.load16_u (i32.add (local.get 0) (i32.shl (i32.and (local.get 1) (local.get 2)) (i32.const 1)))))
+  (func $base_from_acc (param i32 i32) (result i32)
+    (i32.load (i32.add (i32.load (local.get 0)) (i32.shl (local.get 1) (i32.const 2)))))
+  (func $base_minus (param i32) (result i32)
+    (i32.load (i32.add (i32.load (local.get 0)) (i32.const -60))))
+  (func $add_shl_index (param i32 i32 i32) (result i32) (local i32)
+    (local.set 3 (i32.add (local.get 0) (i32.shl (i32.xor (local.get 1) (local.get 2)) (i32.const 1))))
+    (i32.mul (local.get 3) (i32.const 3)))
+  ;; Undone: the branch takes the load (the index's producer writes its slot again), the store takes the
+  ;; address computed before its value.
+  (func $branch_on_byte (param i32 i32) (result i32)
+    (block (br_if 0 (i32.load8_u (i32.add (local.get 0) (i32.load8_u (local.get 1)))))
+      (return (i32.const -1)))
+    (i32.const 1))
+  ;; Stores: the base of base + index, the index, the whole address, the base of base + constant from the
+  ;; accumulator; the first of two stores joined (`store_pair` reads the address's slot).
+  (func $store_at_loaded_base (param i32 i32 i32)
+    (i32.store8 (i32.add (i32.load (local.get 0)) (local.get 1)) (local.get 2)))
+  (func $store_index (param i32 i32 i32)
+    (i32.store (i32.add (local.get 0) (i32.shl (i32.and (local.get 1) (i32.const 3)) (i32.const 2))) (local.get 2)))
+  (func $store_at_loaded (param i32 i32)
+    (i32.store offset=4 (i32.load (local.get 0)) (local.get 1)))
+  (func $store_below_loaded (param i32 i32)
+    (i32.store16 (i32.add (i32.load (local.get 0)) (i32.const -2)) (local.get 1)))
+  (func $store_two (param i32 i32 i32 i32)
+    (i32.store (i32.load (local.get 0)) (local.get 1))
+    (i32.store (local.get 2) (local.get 3)))
+  (func $store_under_value (param i32 i32 i32)
+    (i32.store
+      (i32.add (i32.load (local.get 0)) (i32.shl (local.get 1) (i32.const 2)))
+      (i32.mul (local.get 2) (local.get 2))))
 )
