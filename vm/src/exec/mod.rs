@@ -20,8 +20,11 @@
 //! (a register move), so an instruction reading a local that the instruction just before it wrote
 //! (`local.set`/`local.tee` of a result) reads it from `acc` too, with no other variant. `bin2`, `select`,
 //! `add_shl` and `global.get` hand their result over the same way, and every return (and a host call) hands
-//! the function's first result to the caller's next instruction. Every other handler passes 0. Wasmi 2.0,
-//! Wasm3 and Stitch keep results in accumulator registers the same way.
+//! the function's first result to the caller's next instruction. Every other handler passes 0. Addresses
+//! count as operands: the loads and stores (and `add_shl`) take whichever of their base, index or value
+//! the previous instruction computed from `acc` (`ACC_IN` numbers the operand), which takes a forwarding
+//! delay off pointer-chasing loops such as zlib's `cur = prev[cur & mask]`. Wasmi 2.0, Wasm3 and Stitch
+//! keep results in accumulator registers the same way.
 //!
 //! # Calls
 //! A wasm → wasm call never recurses on the host stack: it pushes a [`Frame`] (return address, caller `fp`
