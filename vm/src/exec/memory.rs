@@ -150,16 +150,17 @@ pub(crate) fn ea(addr: u64, offset: u32) -> usize {
     addr as u32 as usize + offset as usize
 }
 
-/// `a + (b << SHIFT)` wrapping at 32 bits: base plus scaled index.
+/// Base plus scaled index, `a + (b << SHIFT)`, for the address operand of an access (`ea` keeps its low 32
+/// bits: the wasm `i32.add`) and for `add_shl`.
 #[inline(always)]
-unsafe fn scaled<const SHIFT: u32>(fp: Fp, a: Slot, b: Slot) -> u64 {
+pub(crate) unsafe fn scaled<const SHIFT: u32>(fp: Fp, a: Slot, b: Slot) -> u64 {
     scaled_acc::<SHIFT>(fp, a, b, 0, 0)
 }
 
 /// [`scaled`] with the base (`acc_in == 1`) or the index (`acc_in == 2`) read from the accumulator (a
 /// constant in every caller).
 #[inline(always)]
-unsafe fn scaled_acc<const SHIFT: u32>(fp: Fp, a: Slot, b: Slot, acc: u64, acc_in: u8) -> u64 {
+pub(crate) unsafe fn scaled_acc<const SHIFT: u32>(fp: Fp, a: Slot, b: Slot, acc: u64, acc_in: u8) -> u64 {
     let a = if acc_in == 1 { acc } else { get(fp, a) };
     let b = if acc_in == 2 { acc } else { get(fp, b) };
     a.wrapping_add(b << SHIFT)

@@ -101,9 +101,7 @@ pub(crate) unsafe fn add_shl<const SHIFT: u32, const ACC_IN: u8>(
     ctx: &mut Activation,
     acc: u64,
 ) -> Exit {
-    let a = if ACC_IN == 1 { acc } else { get(fp, p.a) };
-    let b = if ACC_IN == 2 { acc } else { get(fp, p.b) };
-    let v = (a as u32).wrapping_add((b as u32) << SHIFT) as u64;
+    let v = super::memory::scaled_acc::<SHIFT>(fp, p.a, p.b, acc, ACC_IN) as u32 as u64;
     set(fp, p.dst, v);
     dispatch!(next(&p, ip), fp, mem, len, ctx; v)
 }

@@ -10,7 +10,7 @@
 //! scalar accesses free of undefined behaviour in Rust (see its docs): a vector access is two such
 //! accesses, and the argument carries over unchanged. Lane accesses use the racy access of their width.
 
-use super::memory::{check, ea, out_of_bounds};
+use super::memory::{check, ea, out_of_bounds, scaled};
 use super::memory_any::address_m;
 use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, set};
 use crate::ir::Slot;
@@ -191,10 +191,7 @@ macro_rules! vector_access {
 // `fp[addr] + offset`, `base + (index << SHIFT)` and `base + imm` addressing (the last two with the address's
 // `i32.add` fused in), as for scalars.
 vector_access!(load, store, Load, Store, [], |p, fp| ea(get(fp, p.addr), p.offset));
-vector_access!(load_ss, store_ss, LoadSS, StoreSS, [, const SHIFT: u32], |p, fp| ea(
-    get(fp, p.a).wrapping_add(get(fp, p.b) << SHIFT),
-    p.offset
-));
+vector_access!(load_ss, store_ss, LoadSS, StoreSS, [, const SHIFT: u32], |p, fp| ea(scaled::<SHIFT>(fp, p.a, p.b), p.offset));
 vector_access!(load_si, store_si, LoadSI, StoreSI, [], |p, fp| ea(get(fp, p.a).wrapping_add(p.imm as u64), p.offset));
 
 /// A converting load (`v128.load8x8_s`, `v128.load32_splat`, `v128.load64_zero` …): `Op::BYTES` bytes.

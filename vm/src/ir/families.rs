@@ -46,20 +46,6 @@ impl<T: Copy> ByOperand<T> {
     }
 }
 
-/// `add_shl` by shift amount (1..=3), with its variants reading the base or the index from the accumulator.
-pub(crate) fn add_shl_by(shift: u32) -> AccInputs<BinSS, 3> {
-    macro_rules! by_input {
-        ($k:literal) => {
-            AccInputs { by: [isa::add_shl::op::<$k, 0>(), isa::add_shl::op::<$k, 1>(), isa::add_shl::op::<$k, 2>()] }
-        };
-    }
-    match shift {
-        1 => by_input!(1),
-        2 => by_input!(2),
-        _ => by_input!(3),
-    }
-}
-
 /// The handlers of one binary instruction, by operand shape (and accumulator variant: `a` or `b` from the
 /// accumulator for `ss`, `a` for `si`).
 #[derive(Clone, Copy)]
@@ -106,11 +92,34 @@ impl UnaryVisitor for GetUnary {
 }
 
 /// An instruction reading one operand from a slot or from the accumulator: `family::<ARGS..>` instantiated
-/// with `ACC_IN` (its last const parameter) false and true.
+/// with `ACC_IN` (its last const parameter) false and true; or, for one reading any of several operands
+/// from it, with each of the numbers given (0: none, `k`: the `k`-th).
 macro_rules! acc_inputs {
     ($family:ident $(:: <$($arg:tt),*>)?) => {
         AccInputs { by: [$family::op::<$($($arg,)*)? false>(), $family::op::<$($($arg,)*)? true>()] }
     };
+    ($family:ident :: <$($arg:tt),*>; $k0:literal, $k1:literal, $k2:literal) => {
+        AccInputs { by: [$family::op::<$($arg,)* $k0>(), $family::op::<$($arg,)* $k1>(), $family::op::<$($arg,)* $k2>()] }
+    };
+    ($family:ident :: <$($arg:tt),*>; $k0:literal, $k1:literal, $k2:literal, $k3:literal) => {
+        AccInputs {
+            by: [
+                $family::op::<$($arg,)* $k0>(),
+                $family::op::<$($arg,)* $k1>(),
+                $family::op::<$($arg,)* $k2>(),
+                $family::op::<$($arg,)* $k3>(),
+            ],
+        }
+    };
+}
+
+/// `add_shl` by shift amount (1..=3), with its variants reading the base or the index from the accumulator.
+pub(crate) fn add_shl_by(shift: u32) -> AccInputs<BinSS, 3> {
+    match shift {
+        1 => acc_inputs!(add_shl::<1>; 0, 1, 2),
+        2 => acc_inputs!(add_shl::<2>; 0, 1, 2),
+        _ => acc_inputs!(add_shl::<3>; 0, 1, 2),
+    }
 }
 
 /// `br_table` reading its index from a slot, or from the accumulator.
@@ -427,25 +436,9 @@ pub(crate) struct GetStore;
 impl StoreVisitor for GetStore {
     type Output = StoreHandlers;
     fn visit<Op: StoreOp + 'static>(self) -> StoreHandlers {
-        // `store_ss` by shift, private memory: `by[acc_in]`, the value (1), base (2) or index (3) read from
-        // the accumulator.
-        macro_rules! ss_acc {
-            ($k:literal) => {
-                AccInputs {
-                    by: [
-                        store_ss::op::<Op, false, $k, 0>(),
-                        store_ss::op::<Op, false, $k, 1>(),
-                        store_ss::op::<Op, false, $k, 2>(),
-                        store_ss::op::<Op, false, $k, 3>(),
-                    ],
-                }
-            };
-        }
         StoreHandlers {
             slot: by_memory!(store::<Op, 0>),
-            slot_acc: AccInputs {
-                by: [store::op::<Op, false, 0>(), store::op::<Op, false, 1>(), store::op::<Op, false, 2>()],
-            },
+            slot_acc: acc_inputs!(store::<Op, false>; 0, 1, 2),
             imm: by_memory!(store_imm::<Op>),
             abs: by_memory!(store_abs::<Op>),
             ss: [
@@ -454,7 +447,13 @@ impl StoreVisitor for GetStore {
                 by_memory!(store_ss::<Op, 2, 0>),
                 by_memory!(store_ss::<Op, 3, 0>),
             ],
-            ss_acc: [ss_acc!(0), ss_acc!(1), ss_acc!(2), ss_acc!(3)],
+            // The value (1), base (2) or index (3) from the accumulator.
+            ss_acc: [
+                acc_inputs!(store_ss::<Op, false, 0>; 0, 1, 2, 3),
+                acc_inputs!(store_ss::<Op, false, 1>; 0, 1, 2, 3),
+                acc_inputs!(store_ss::<Op, false, 2>; 0, 1, 2, 3),
+                acc_inputs!(store_ss::<Op, false, 3>; 0, 1, 2, 3),
+            ],
             ss_imm: [
                 by_memory!(store_ss_imm::<Op, 0>),
                 by_memory!(store_ss_imm::<Op, 1>),
@@ -462,9 +461,7 @@ impl StoreVisitor for GetStore {
                 by_memory!(store_ss_imm::<Op, 3>),
             ],
             si: by_memory!(store_si::<Op, 0>),
-            si_acc: AccInputs {
-                by: [store_si::op::<Op, false, 0>(), store_si::op::<Op, false, 1>(), store_si::op::<Op, false, 2>()],
-            },
+            si_acc: acc_inputs!(store_si::<Op, false>; 0, 1, 2),
             si_imm: by_memory!(store_si_imm::<Op>),
             pair: store_pair::op::<Op>(),
             load_store: acc_inputs!(load_store::<Op>),
