@@ -3,7 +3,9 @@
 //! (operand shape, private or shared memory, branch when true or false, ...).
 
 use super::isa::{self, *};
-use super::ops::{BinaryOp, BinaryVisitor, CmpVisitor, LoadOp, LoadVisitor, OuterOp, StoreOp, StoreVisitor};
+use super::ops::{
+    BinaryOp, BinaryVisitor, CmpVisitor, LoadOp, LoadVisitor, OuterOp, ShiftOuterOp, StoreOp, StoreVisitor,
+};
 use super::ops::{I64Add, I64And, I64Or, I64Sub, I64Xor, UnaryOp, UnaryVisitor};
 use crate::memory::atomic::RmwOp;
 
@@ -207,6 +209,37 @@ impl<Inner: BinaryOp + 'static> BinaryVisitor for GetBin2Outer<Inner> {
                 acc_inputs!(bin2::<Inner, Outer, true, false>),
                 acc_inputs!(bin2::<Inner, Outer, true, true>),
             ],
+        }
+    }
+}
+
+/// The handlers of a fused pair `(a INNER b) SHIFT k` (`bin2` whose outer operation is a shift or rotation by
+/// the constant `k`), by whether `b` is an immediate, each with its accumulator variant.
+pub(crate) struct Bin2ShiftHandlers {
+    by_b_imm: [AccInputs<Bin2, 2>; 2],
+}
+
+impl Bin2ShiftHandlers {
+    pub(crate) fn pick(&self, b_imm: bool) -> &AccInputs<Bin2, 2> {
+        &self.by_b_imm[b_imm as usize]
+    }
+}
+
+/// Instantiates `bin2` for an inner operation, then (through [`GetBin2ShiftOuter`]) for the shift.
+pub(crate) struct GetBin2Shift(pub ShiftOuterOp);
+impl BinaryVisitor for GetBin2Shift {
+    type Output = Bin2ShiftHandlers;
+    fn visit<Inner: BinaryOp + 'static>(self) -> Bin2ShiftHandlers {
+        self.0.with(GetBin2ShiftOuter::<Inner>(std::marker::PhantomData))
+    }
+}
+
+pub(crate) struct GetBin2ShiftOuter<Inner>(std::marker::PhantomData<Inner>);
+impl<Inner: BinaryOp + 'static> BinaryVisitor for GetBin2ShiftOuter<Inner> {
+    type Output = Bin2ShiftHandlers;
+    fn visit<Outer: BinaryOp + 'static>(self) -> Bin2ShiftHandlers {
+        Bin2ShiftHandlers {
+            by_b_imm: [acc_inputs!(bin2::<Inner, Outer, false, true>), acc_inputs!(bin2::<Inner, Outer, true, true>)],
         }
     }
 }

@@ -296,6 +296,10 @@ op_subset!(InnerOp: I32Add, I32Sub, I32Mul, I32And, I32Or, I32Xor, I32Shl, I32Sh
 // The outer operation, combining the inner result with another operand.
 // (`I32SubFrom` is `I32Sub` with the inner result as its right-hand side.)
 op_subset!(OuterOp: I32Add, I32Sub, I32SubFrom, I32And, I32Or, I32Xor);
+// A shift or rotation by a constant of an inner result (`(a ^ b) rotl 16`: the rounds of BLAKE, ChaCha,
+// SHA-256), with the inner operations it follows there (fewer than [`InnerOp`]: a shift of a shift is rare).
+op_subset!(ShiftOuterOp: I32Shl, I32ShrS, I32ShrU, I32Rotl);
+op_subset!(ShiftInnerOp: I32Add, I32Sub, I32Mul, I32And, I32Or, I32Xor);
 /// The operation of a read-modify-write of one memory location (`load_op_store`): operations whose low bytes
 /// depend only on the low bytes of their operands, so that one i64 instantiation (`I64Add`…, in this order)
 /// serves i32 code and every width.

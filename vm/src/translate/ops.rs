@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::ir::HANDLER_SIZE;
 use crate::ir::families::*;
 use crate::ir::isa::{self, *};
-use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, StoreKind, UnOp, UpdateOp};
+use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, ShiftInnerOp, ShiftOuterOp, StoreKind, UnOp, UpdateOp};
 use crate::types::ValType;
 
 /// A scalar load or store.
@@ -483,6 +483,14 @@ impl Translator<'_> {
     }
 
     fn fuse_pair(&mut self, op: BinOp, a: Src, b: Src, dst: crate::ir::Slot) -> bool {
+        // (A rotation right by a constant is one left by its complement.)
+        let (op, b) = match (op, b) {
+            (BinOp::I32Rotr, Src::Imm(k)) => (BinOp::I32Rotl, Src::Imm((k as u32).wrapping_neg() as u64 & 31)),
+            _ => (op, b),
+        };
+        if let Some(shift) = ShiftOuterOp::of(op) {
+            return self.fuse_shift(shift, a, b, dst);
+        }
         if OuterOp::of(op).is_none() {
             return false;
         }
@@ -518,6 +526,30 @@ impl Translator<'_> {
             return true;
         }
         false
+    }
+
+    /// `(x INNER y) SHIFT k`, a shift or rotation by a constant of the last instruction's temporary result:
+    /// one `bin2` (`(a ^ b) rotl 16` in hash rounds, `(x & m) >> k`). A left shift by 1 to 3 stays apart:
+    /// an addition after it makes it an index (`add_shl`, then an indexed access).
+    fn fuse_shift(&mut self, shift: ShiftOuterOp, a: Src, b: Src, dst: crate::ir::Slot) -> bool {
+        let (Src::Slot(s), Src::Imm(k)) = (a, b) else { return false };
+        if shift == ShiftOuterOp::I32Shl && (1..=3).contains(&(k as u32 & 31)) {
+            return false;
+        }
+        let Some(last) = self.fusable_producer(s) else { return false };
+        let LastKind::Bin(inner_op, Src::Slot(x), y) = last.kind else { return false };
+        let Some(inner) = ShiftInnerOp::of(inner_op) else { return false };
+        let (y, y_imm) = match y {
+            Src::Slot(s) => (s as u64, false),
+            Src::Imm(v) if v <= u32::MAX as u64 => (v, true),
+            Src::Imm(_) => return false,
+        };
+        // (The instruction before the inner one is the last one now: it may hand `x` over.)
+        self.drop_last(last);
+        let v = inner.with(GetBin2Shift(shift));
+        let c = k & 31;
+        self.emit_result_acc_in(v.pick(y_imm), &[x], Bin2 { dst, a: x, b: y, c }, dst, LastKind::Other);
+        true
     }
 
     fn compare(&mut self, op: CmpOp) {

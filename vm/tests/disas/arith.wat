@@ -70,4 +70,12 @@
       (br_if 0 (i32.lt_u (i32.wrap_i64 (local.get 0)) (local.get 1)))
       (local.set 1 (i32.rotl (i32.wrap_i64 (local.get 0)) (i32.const 16))))
     (i32.add (local.get 1) (i32.wrap_i64 (i64.shr_u (local.get 0) (i64.const 32)))))
+  ;; A shift or rotation by a constant of an inner result: one bin2 (`rotr` by k is `rotl` by 32 - k; counts
+  ;; masked); a left shift by 2 stays apart when an addition makes it an index (add_shl).
+  (func $shift_pairs (param i32 i32) (result i32)
+    (i32.add
+      (i32.rotl (i32.xor (local.get 0) (local.get 1)) (i32.const 16))
+      (i32.rotr (i32.add (local.get 0) (i32.const 5)) (i32.const 39))))
+  (func $shift_index (param i32 i32) (result i32)
+    (i32.add (local.get 0) (i32.shl (i32.and (local.get 1) (i32.const 255)) (i32.const 2))))
 )
