@@ -198,14 +198,16 @@ store_handler!(
 
 /// The two loads of [`load_pair`] and [`load_pair_br`], in order: `fp[dst1] = load(fp[addr1] + offset1)`,
 /// then `fp[dst] = load(fp[addr] + offset)` (a trap of the second leaves the first written, as two
-/// instructions would). Evaluates to both values.
+/// instructions would). With `$dep`, `addr` is `dst1`: the second address is the first value, kept in a
+/// register rather than read back from the slot just written (a store-to-load forwarding delay on a pointer
+/// chase). Evaluates to both values.
 macro_rules! load_two {
-    ($Op:ident, $p:ident, $ip:ident, $fp:ident, $mem:ident, $len:ident, $ctx:ident) => {{
+    ($Op:ident, $dep:expr, $p:ident, $ip:ident, $fp:ident, $mem:ident, $len:ident, $ctx:ident) => {{
         let ea1 = ea(get($fp, $p.addr1), $p.offset1);
         check!($ip, $fp, $mem, $ctx, false, ea1, $Op::SIZE, $len);
         let v1 = $Op::extend(read::<false>($mem.add(ea1), $Op::SIZE));
         set($fp, $p.dst1, v1);
-        let ea2 = ea(get($fp, $p.addr), $p.offset);
+        let ea2 = ea(if $dep { v1 } else { get($fp, $p.addr) }, $p.offset);
         check!($ip, $fp, $mem, $ctx, false, ea2, $Op::SIZE, $len);
         let v2 = $Op::extend(read::<false>($mem.add(ea2), $Op::SIZE));
         set($fp, $p.dst, v2);
@@ -214,7 +216,7 @@ macro_rules! load_two {
 }
 
 #[inline(always)]
-pub(crate) unsafe fn load_pair<Op: LoadOp>(
+pub(crate) unsafe fn load_pair<Op: LoadOp, const DEP: bool>(
     p: LoadPair,
     ip: Ip,
     fp: Fp,
@@ -222,7 +224,7 @@ pub(crate) unsafe fn load_pair<Op: LoadOp>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    load_two!(Op, p, ip, fp, mem, len, ctx);
+    load_two!(Op, DEP, p, ip, fp, mem, len, ctx);
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -236,7 +238,7 @@ pub(crate) unsafe fn load_pair_br<Op: LoadOp, const EQ: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let (v1, v2) = load_two!(Op, p, ip, fp, mem, len, ctx);
+    let (v1, v2) = load_two!(Op, false, p, ip, fp, mem, len, ctx);
     super::control::branch!((v1 == v2) == EQ, ip.offset(p.br as isize), next(&p, ip), fp, mem, len, ctx)
 }
 

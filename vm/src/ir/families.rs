@@ -340,8 +340,8 @@ pub(crate) struct LoadHandlers {
     /// Load and branch (private memories only), by addressing form.
     pub br: ByCondition<isa::Instr<LoadBr>>,
     pub br_ss: ByCondition<isa::Instr<LoadBrSS>>,
-    /// Two loads in a row (private memories only).
-    pub pair: isa::Instr<LoadPair>,
+    /// Two loads in a row (private memories only): independent, or the second through the first's value.
+    pub pair: [isa::Instr<LoadPair>; 2],
     /// Two loads and a branch if they are equal (`when_true`) or differ (`when_false`).
     pub pair_br: ByCondition<isa::Instr<LoadPairBr>>,
     /// The value as a `br_table` index (i32 loads of private memories), the address from a slot or the
@@ -391,7 +391,7 @@ impl LoadVisitor for GetLoad {
             ss_acc: [ss_acc!(0), ss_acc!(1), ss_acc!(2), ss_acc!(3)],
             br: ByCondition { when_true: load_br::op::<Op, true>(), when_false: load_br::op::<Op, false>() },
             br_ss: ByCondition { when_true: load_br_ss::op::<Op, true>(), when_false: load_br_ss::op::<Op, false>() },
-            pair: load_pair::op::<Op>(),
+            pair: [load_pair::op::<Op, false>(), load_pair::op::<Op, true>()],
             pair_br: ByCondition {
                 when_true: load_pair_br::op::<Op, true>(),
                 when_false: load_pair_br::op::<Op, false>(),

@@ -390,7 +390,9 @@ operand_shapes! {
     LoadSS { dst: slot, a: slot, b: slot, offset: u32 };
     /// `dst = load(fp[a] + imm + offset)`.
     LoadSI { dst: slot, a: slot, imm: u32, offset: u32 };
-    /// `dst1 = load(fp[addr1] + offset1); dst = load(fp[addr] + offset)`: two loads, one dispatch.
+    /// `dst1 = load(fp[addr1] + offset1); dst = load(fp[addr] + offset)`: two loads, one dispatch. With `DEP`,
+    /// `addr` is `dst1` (a pointer loaded, then read through: `p->next->key`), taken from the first value
+    /// rather than read back from its slot.
     LoadPair { dst: slot, addr: slot, offset: u32, dst1: slot, addr1: slot, offset1: u32 };
     /// `LoadPair`, then a branch on whether the two values are equal: a byte-comparison loop's `load_pair`
     /// and `br_if` on `i32.ne`/`i32.eq` of the two.
@@ -576,7 +578,7 @@ macro_rules! for_each_instr {
             load_abs [Op: LoadOp; const SHARED: bool, const ACC_OUT: bool] (LoadAbs) => memory::load_abs +acc;
             load_ss [Op: LoadOp; const SHARED: bool, const SHIFT: u32, const ACC_IN: u8, const ACC_OUT: bool] (LoadSS) => memory::load_ss +acc;
             load_si [Op: LoadOp; const SHARED: bool, const ACC_IN: bool, const ACC_OUT: bool] (LoadSI) => memory::load_si +acc;
-            load_pair [Op: LoadOp;] (LoadPair) => memory::load_pair;
+            load_pair [Op: LoadOp; const DEP: bool] (LoadPair) => memory::load_pair;
             load_pair_br [Op: LoadOp; const EQ: bool] (LoadPairBr) => memory::load_pair_br;
             load_br [Op: LoadOp; const WHEN: bool] (LoadBr) => memory::load_br;
             load_br_ss [Op: LoadOp; const WHEN: bool] (LoadBrSS) => memory::load_br_ss;

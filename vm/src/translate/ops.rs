@@ -706,7 +706,7 @@ impl Translator<'_> {
                     // One dispatch for both loads; the pair ends any further fusion.
                     self.truncate_code(first.0);
                     self.emit_result(
-                        h.pair,
+                        h.pair[(addr == first.1.dst) as usize],
                         LoadPair { dst, addr, offset, dst1: first.1.dst, addr1: first.1.addr, offset1: first.1.offset },
                         dst,
                         LastKind::LoadPair(kind),

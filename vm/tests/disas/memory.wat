@@ -9,7 +9,7 @@
                (i32.load offset=4 (i32.add (local.get $base) (i32.shl (local.get $i) (i32.const 2)))))
       (i32.add (i32.load8_u (i32.add (local.get $base) (i32.const 16)))
                (i32.load16_s (i32.const 1024)))))
-  ;; Two loads in a row: one load_pair (pointer chasing: the second reads the first's result).
+  ;; Two loads in a row: one load_pair (pointer chasing: the second reads the first's result, `dep=true`).
   (func $chase (param $p i32) (result i32)
     (i32.load offset=8 (i32.load offset=4 (local.get $p))))
   ;; A load feeding a branch: load_br / load_br_ss.
@@ -92,4 +92,7 @@
       (local.tee $a (i32.add (local.get $p) (i32.shl (local.get $i) (i32.const 2))))
       (i32.or (i32.load (local.get $a)) (local.get $i)))
     (i32.store8 offset=8 (local.get $p) (i32.sub (i32.load8_u offset=8 (local.get $p)) (i32.const 1))))
+  ;; Two independent loads in a row: one load_pair (`dep=false`).
+  (func $load_pair_independent (param i32 i32) (result i32)
+    (i32.sub (i32.load (local.get 0)) (i32.load offset=4 (local.get 1))))
 )
