@@ -3,11 +3,10 @@
 //! (operand shape, private or shared memory, branch when true or false, ...).
 
 use super::isa::{self, *};
-use super::ops::{
-    BinaryOp, BinaryVisitor, CmpVisitor, LoadOp, LoadVisitor, OuterOp, ShiftOuterOp, StoreOp, StoreVisitor,
-};
+use super::ops::{BinaryOp, BinaryVisitor, CmpVisitor, LoadOp, LoadVisitor, OpSubset, StoreOp, StoreVisitor};
 use super::ops::{I64Add, I64And, I64Or, I64Sub, I64Xor, UnaryOp, UnaryVisitor};
 use crate::memory::atomic::RmwOp;
+use std::marker::PhantomData;
 
 /// One handler per kind of memory: private memories use plain accesses, shared ones race-safe accesses.
 #[derive(Clone, Copy)]
@@ -189,30 +188,6 @@ impl Bin2Handlers {
     }
 }
 
-/// Instantiates `bin2` for an inner operation, then (through [`GetBin2Outer`]) for the outer one.
-pub(crate) struct GetBin2(pub OuterOp);
-impl BinaryVisitor for GetBin2 {
-    type Output = Bin2Handlers;
-    fn visit<Inner: BinaryOp + 'static>(self) -> Bin2Handlers {
-        self.0.with(GetBin2Outer::<Inner>(std::marker::PhantomData))
-    }
-}
-
-pub(crate) struct GetBin2Outer<Inner>(std::marker::PhantomData<Inner>);
-impl<Inner: BinaryOp + 'static> BinaryVisitor for GetBin2Outer<Inner> {
-    type Output = Bin2Handlers;
-    fn visit<Outer: BinaryOp + 'static>(self) -> Bin2Handlers {
-        Bin2Handlers {
-            by_flags: [
-                acc_inputs!(bin2::<Inner, Outer, false, false>),
-                acc_inputs!(bin2::<Inner, Outer, false, true>),
-                acc_inputs!(bin2::<Inner, Outer, true, false>),
-                acc_inputs!(bin2::<Inner, Outer, true, true>),
-            ],
-        }
-    }
-}
-
 /// The handlers of a fused pair `(a INNER b) SHIFT k` (`bin2` whose outer operation is a shift or rotation by
 /// the constant `k`), by whether `b` is an immediate, each with its accumulator variant.
 pub(crate) struct Bin2ShiftHandlers {
@@ -225,22 +200,54 @@ impl Bin2ShiftHandlers {
     }
 }
 
-/// Instantiates `bin2` for an inner operation, then (through [`GetBin2ShiftOuter`]) for the shift.
-pub(crate) struct GetBin2Shift(pub ShiftOuterOp);
-impl BinaryVisitor for GetBin2Shift {
-    type Output = Bin2ShiftHandlers;
-    fn visit<Inner: BinaryOp + 'static>(self) -> Bin2ShiftHandlers {
-        self.0.with(GetBin2ShiftOuter::<Inner>(std::marker::PhantomData))
+/// A set of `bin2` handlers for one pair of operations ([`Bin2Handlers`], [`Bin2ShiftHandlers`]).
+pub(crate) trait Bin2Set {
+    fn of<Inner: BinaryOp + 'static, Outer: BinaryOp + 'static>() -> Self;
+}
+
+impl Bin2Set for Bin2Handlers {
+    fn of<Inner: BinaryOp + 'static, Outer: BinaryOp + 'static>() -> Self {
+        Bin2Handlers {
+            by_flags: [
+                acc_inputs!(bin2::<Inner, Outer, false, false>),
+                acc_inputs!(bin2::<Inner, Outer, false, true>),
+                acc_inputs!(bin2::<Inner, Outer, true, false>),
+                acc_inputs!(bin2::<Inner, Outer, true, true>),
+            ],
+        }
     }
 }
 
-pub(crate) struct GetBin2ShiftOuter<Inner>(std::marker::PhantomData<Inner>);
-impl<Inner: BinaryOp + 'static> BinaryVisitor for GetBin2ShiftOuter<Inner> {
-    type Output = Bin2ShiftHandlers;
-    fn visit<Outer: BinaryOp + 'static>(self) -> Bin2ShiftHandlers {
+impl Bin2Set for Bin2ShiftHandlers {
+    fn of<Inner: BinaryOp + 'static, Outer: BinaryOp + 'static>() -> Self {
         Bin2ShiftHandlers {
             by_b_imm: [acc_inputs!(bin2::<Inner, Outer, false, true>), acc_inputs!(bin2::<Inner, Outer, true, true>)],
         }
+    }
+}
+
+/// Instantiates the handler set `B` for an inner operation (the visited type), then (through
+/// [`GetBin2Outer`]) for the outer one, from its subset: `inner.with(GetBin2::<Bin2Handlers, _>::new(outer))`.
+pub(crate) struct GetBin2<B, S>(S, PhantomData<B>);
+
+impl<B, S> GetBin2<B, S> {
+    pub(crate) fn new(outer: S) -> Self {
+        GetBin2(outer, PhantomData)
+    }
+}
+
+impl<B: Bin2Set, S: OpSubset> BinaryVisitor for GetBin2<B, S> {
+    type Output = B;
+    fn visit<Inner: BinaryOp + 'static>(self) -> B {
+        self.0.with(GetBin2Outer::<B, Inner>(PhantomData))
+    }
+}
+
+pub(crate) struct GetBin2Outer<B, Inner>(PhantomData<(B, Inner)>);
+impl<B: Bin2Set, Inner: BinaryOp + 'static> BinaryVisitor for GetBin2Outer<B, Inner> {
+    type Output = B;
+    fn visit<Outer: BinaryOp + 'static>(self) -> B {
+        B::of::<Inner, Outer>()
     }
 }
 

@@ -284,11 +284,18 @@ macro_rules! op_subset {
             pub(crate) fn of(op: BinOp) -> Option<Self> {
                 match op { $(BinOp::$op => Some($name::$op),)* _ => None }
             }
-            pub(crate) fn with<V: BinaryVisitor>(self, v: V) -> V::Output {
+        }
+        impl OpSubset for $name {
+            fn with<V: BinaryVisitor>(self, v: V) -> V::Output {
                 match self { $($name::$op => v.visit::<$op>(),)* }
             }
         }
     };
+}
+
+/// A subset of [`BinOp`] made by `op_subset!`: calls a visitor with the operation's type.
+pub(crate) trait OpSubset: Copy {
+    fn with<V: BinaryVisitor>(self, v: V) -> V::Output;
 }
 
 // The inner operation of a fused pair `(a INNER b) OUTER c`: the integer operations clang chains.

@@ -7,7 +7,9 @@ use crate::error::{Error, Result};
 use crate::ir::HANDLER_SIZE;
 use crate::ir::families::*;
 use crate::ir::isa::{self, *};
-use crate::ir::ops::{BinOp, CmpOp, InnerOp, LoadKind, OuterOp, ShiftInnerOp, ShiftOuterOp, StoreKind, UnOp, UpdateOp};
+use crate::ir::ops::{
+    BinOp, CmpOp, InnerOp, LoadKind, OpSubset, OuterOp, ShiftInnerOp, ShiftOuterOp, StoreKind, UnOp, UpdateOp,
+};
 use crate::types::ValType;
 
 /// A scalar load or store.
@@ -520,7 +522,7 @@ impl Translator<'_> {
             };
             // (The instruction before the inner one is the last one now: it may hand `x` over.)
             self.drop_last(last);
-            let h = inner.with(GetBin2(outer));
+            let h: Bin2Handlers = inner.with(GetBin2::new(outer));
             let v = h.pick(y_imm, c_imm);
             self.emit_result_acc_in(v, &[x], Bin2 { dst, a: x, b: y, c }, dst, LastKind::Other);
             return true;
@@ -546,7 +548,7 @@ impl Translator<'_> {
         };
         // (The instruction before the inner one is the last one now: it may hand `x` over.)
         self.drop_last(last);
-        let v = inner.with(GetBin2Shift(shift));
+        let v: Bin2ShiftHandlers = inner.with(GetBin2::new(shift));
         let c = k & 31;
         self.emit_result_acc_in(v.pick(y_imm), &[x], Bin2 { dst, a: x, b: y, c }, dst, LastKind::Other);
         true
