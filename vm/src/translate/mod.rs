@@ -71,6 +71,26 @@ enum Src {
     Imm(u64),
 }
 
+impl Src {
+    /// As an operand field that holds either (`bin2`'s `b` and `c`, `load_op_store`'s `b`): the slot or the
+    /// value, and whether it is the value.
+    fn field(self) -> (u64, bool) {
+        match self {
+            Src::Slot(s) => (s as u64, false),
+            Src::Imm(v) => (v, true),
+        }
+    }
+
+    /// The inner operand of a fused i32 pair (`bin2`'s `b`), if it fits: an immediate must be a
+    /// zero-extended i32.
+    fn inner_field(self) -> Option<(u64, bool)> {
+        match self {
+            Src::Imm(v) if v > u32::MAX as u64 => None,
+            _ => Some(self.field()),
+        }
+    }
+}
+
 /// A branch target. `pos` is known once bound; until then, the branches to it are recorded as a list of
 /// [`Fixup`]s (linked through one pool per function, so that labels cost no allocation of their own).
 struct Label {

@@ -501,19 +501,8 @@ impl Translator<'_> {
             let Some(last) = self.fusable_producer(s) else { continue };
             let LastKind::Bin(inner_op, Src::Slot(x), y) = last.kind else { continue };
             let Some(inner) = InnerOp::of(inner_op) else { continue };
-            if let Src::Imm(v) = y
-                && v > u32::MAX as u64
-            {
-                continue;
-            }
-            let (y, y_imm) = match y {
-                Src::Slot(s) => (s as u64, false),
-                Src::Imm(v) => (v, true),
-            };
-            let (c, c_imm) = match other {
-                Src::Slot(s) => (s as u64, false),
-                Src::Imm(v) => (v, true),
-            };
+            let Some((y, y_imm)) = y.inner_field() else { continue };
+            let (c, c_imm) = other.field();
             // The inner result as the right-hand side: commute the outer operation (`c - r` is `r SubFrom c`).
             let outer = match (swap && !op.is_commutative(), op) {
                 (true, BinOp::I32Sub) => OuterOp::I32SubFrom,
@@ -541,11 +530,7 @@ impl Translator<'_> {
         let Some(last) = self.fusable_producer(s) else { return false };
         let LastKind::Bin(inner_op, Src::Slot(x), y) = last.kind else { return false };
         let Some(inner) = ShiftInnerOp::of(inner_op) else { return false };
-        let (y, y_imm) = match y {
-            Src::Slot(s) => (s as u64, false),
-            Src::Imm(v) if v <= u32::MAX as u64 => (v, true),
-            Src::Imm(_) => return false,
-        };
+        let Some((y, y_imm)) = y.inner_field() else { return false };
         // (The instruction before the inner one is the last one now: it may hand `x` over.)
         self.drop_last(last);
         let v: Bin2ShiftHandlers = inner.with(GetBin2::new(shift));
@@ -803,10 +788,7 @@ impl Translator<'_> {
         {
             return false;
         }
-        let (b, b_imm) = match other {
-            Src::Slot(s) => (s as u64, false),
-            Src::Imm(v) => (v, true),
-        };
+        let (b, b_imm) = other.field();
         // The load took its address from the accumulator: the instruction before it still hands it over
         // once the load and the operation are gone.
         let addr_in_acc = self.load_addr_in_acc(load_kind, load.pos);
