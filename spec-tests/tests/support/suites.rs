@@ -57,6 +57,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("translation/update_in_place.wast", include_str!("../../wast/translation/update_in_place.wast")),
     ("translation/shift_pair.wast", include_str!("../../wast/translation/shift_pair.wast")),
     ("translation/load_chain.wast", include_str!("../../wast/translation/load_chain.wast")),
+    ("translation/const_branch.wast", include_str!("../../wast/translation/const_branch.wast")),
     ("translation/copy_br.wast", include_str!("../../wast/translation/copy_br.wast")),
     ("translation/store_pair.wast", include_str!("../../wast/translation/store_pair.wast")),
     ("translation/add_branch.wast", include_str!("../../wast/translation/add_branch.wast")),

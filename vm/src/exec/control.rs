@@ -289,6 +289,35 @@ pub(crate) unsafe fn constant(p: Const, ip: Ip, fp: Fp, mem: Mem, len: usize, ct
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
+#[inline(always)]
+pub(crate) unsafe fn constant2(p: Const2, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    set(fp, p.d1, p.v1);
+    set(fp, p.d2, p.v2);
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn const_br(p: ConstBr, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    set(fp, p.dst, p.value);
+    dispatch!(jump(ip, p.offset), fp, mem, len, ctx)
+}
+
+/// `constant`, then `br_if_nez` (`WHEN`) or `br_if_eqz`. The condition is read after the store, as the two
+/// instructions would (`local.set x` of a constant, then `br_if` on `x`, is valid wasm).
+#[inline(always)]
+pub(crate) unsafe fn const_br_if<const WHEN: bool>(
+    p: ConstBrIf,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    set(fp, p.dst, p.value);
+    let cond = get(fp, p.cond) as u32 != 0;
+    branch!(cond == WHEN, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
+}
+
 /// Trap if the store was interrupted (emitted at loop heads and function entries when the engine is
 /// interruptible).
 #[inline(always)]

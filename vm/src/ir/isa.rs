@@ -347,6 +347,13 @@ operand_shapes! {
     CopyBr { dst: slot, src: slot, offset: br };
     /// `fp[dst] = value`.
     Const { dst: slot, value: u64 };
+    /// Two constants in a row (`fp[d1] = v1; fp[d2] = v2`): locals set before a loop or a call.
+    Const2 { d1: slot, v1: u64, d2: slot, v2: u64 };
+    /// `fp[dst] = value`, then an unconditional branch (a block's result or a flag set on a path that joins).
+    ConstBr { dst: slot, value: u64, offset: br };
+    /// `fp[dst] = value`, then a branch if the i32 in `cond` is non-zero (or zero): C's `x = k; if (c) goto`,
+    /// a default set before a test.
+    ConstBrIf { dst: slot, value: u64, cond: slot, offset: br };
     /// Charge `amount` units of fuel (the wasm instructions of the stretch of code that starts here).
     Fuel { amount: u32 };
     /// Return the value of one slot.
@@ -362,10 +369,12 @@ operand_shapes! {
     /// Call a function of the same module: `entry` points past the callee's `enter` (patched after
     /// translation), whose work this instruction does itself. The callee's frame starts at `frame`.
     CallInternal { entry: addr, frame: slot, frame_size: u32, zero_from: u32, zero_len: u32 };
-    /// `CallInternal` (the same prefix, patched the same way by `translate::link_calls`) that first copies
-    /// two locals into argument slots: `fp[d1] = fp[s1]; fp[d2] = fp[s2]` (one copy is written twice).
-    /// Arguments that are locals are copied into the callee's frame; this saves the copies' dispatches.
-    CallMoves { entry: addr, frame: slot, frame_size: u32, zero_from: u32, zero_len: u32, d1: slot, s1: slot, d2: slot, s2: slot };
+    /// Two copies of locals into argument slots, `fp[d1] = fp[s1]; fp[d2] = fp[s2]` (one copy is written
+    /// twice), then a `CallInternal` (the same fields as a suffix, patched the same way by
+    /// `translate::link_calls`). Arguments that are locals are copied into the callee's frame; this saves the
+    /// copies' dispatches. The call's fields come last so that the handler, after its copies, jumps to the
+    /// call's code with a pointer to them (`exec::call::call_moves`).
+    CallMoves { d1: slot, s1: slot, d2: slot, s2: slot, entry: addr, frame: slot, frame_size: u32, zero_from: u32, zero_len: u32 };
     /// Call a function by index in the instance's function space (imports). `nargs` is used by the tail
     /// call (`return_call_import`), which shares this shape so that its fallback is `call_import` itself.
     CallImport { func: u32, frame: slot, nargs: u32 };
@@ -554,6 +563,9 @@ macro_rules! for_each_instr {
             copy2 [;] (Copy2) => control::copy2;
             copy_br [;] (CopyBr) => control::copy_br;
             constant [;] (Const) => control::constant;
+            constant2 [;] (Const2) => control::constant2;
+            const_br [;] (ConstBr) => control::const_br;
+            const_br_if [; const WHEN: bool] (ConstBrIf) => control::const_br_if;
             check_interrupt [;] (Nothing) => control::check_interrupt;
             consume_fuel [;] (Fuel) => control::consume_fuel;
             unreachable [;] (Nothing) => control::unreachable;

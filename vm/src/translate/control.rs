@@ -178,9 +178,7 @@ impl Translator<'_> {
         match src {
             Src::Slot(s) if s == dst => {}
             Src::Slot(s) => self.emit_copy(dst, s),
-            Src::Imm(value) => {
-                self.emit(isa::constant::op(), Const { dst, value });
-            }
+            Src::Imm(value) => self.emit_const(dst, value),
         }
     }
 
@@ -766,9 +764,11 @@ impl Translator<'_> {
                     self.add_n_br(adds, !when, label);
                 }
                 LastKind::Eqz32(s) => {
-                    // The instruction before the `eqz` is the last one again: it may hand `s` over.
+                    // The instruction before the `eqz` is the last one again: it may hand `s` over, or be a
+                    // `constant` the branch performs.
                     self.last = before.filter(|b| b.dst == s);
-                    self.emit_branch_acc(&br_if_variants(!when), &[s], BrIf { cond: s, offset: 0 }, label);
+                    self.last_joinable = self.joinable_before_last.take();
+                    self.branch_if(s, !when, label);
                 }
                 LastKind::Eqz64(s) => {
                     let h = br_cmp_handlers(CmpOp::I64Eq);
@@ -806,14 +806,27 @@ impl Translator<'_> {
             return;
         }
         match cond {
-            Src::Slot(s) => {
-                self.emit_branch_acc(&br_if_variants(when), &[s], BrIf { cond: s, offset: 0 }, label);
-            }
+            Src::Slot(s) => self.branch_if(s, when, label),
             Src::Imm(c) => {
                 if (c as u32 != 0) == when {
                     self.emit_jump(label);
                 }
             }
+        }
+    }
+}
+
+impl Translator<'_> {
+    /// Branch to `label` if the i32 in `s` is non-zero (`when`) or zero. `x = k; if (c) ...`, a `constant`
+    /// just before, is one `const_br_if` (which reads `c` after writing `x`: they may be one local).
+    fn branch_if(&mut self, s: Slot, when: bool, label: usize) {
+        if self.last.is_none()
+            && let Some((dst, value)) = self.take_const()
+        {
+            let h = if when { isa::const_br_if::op::<true>() } else { isa::const_br_if::op::<false>() };
+            self.emit_branch(h, ConstBrIf { dst, value, cond: s, offset: 0 }, label);
+        } else {
+            self.emit_branch_acc(&br_if_variants(when), &[s], BrIf { cond: s, offset: 0 }, label);
         }
     }
 }

@@ -216,6 +216,8 @@ enum LastKind {
 #[derive(Clone, Copy)]
 enum Joinable {
     Copy(usize, Slot, Slot),
+    /// A `constant` `(position, dst, value)` (joined by a constant, a jump or a `br_if`).
+    Const(usize, Slot, u64),
     Store(usize, crate::ir::ops::StoreKind, Store),
 }
 
@@ -245,6 +247,9 @@ pub(crate) struct Translator<'a> {
     prev: Option<LastOp>,
     /// The last instruction, if it is one that the next instruction may join (see [`Joinable`]).
     last_joinable: Option<Joinable>,
+    /// `last_joinable` as it was before `last` was emitted: what precedes an instruction that a branch
+    /// fuses away (`x = k; if (!c)`: the `constant` before the `i32.eqz`).
+    joinable_before_last: Option<Joinable>,
     /// No instruction before this position may be removed or retargeted (a label may point after it).
     barrier: usize,
     /// The accumulator pairings after `barrier`, oldest first.
@@ -347,6 +352,7 @@ fn translate_validating(
         last: None,
         prev: None,
         last_joinable: None,
+        joinable_before_last: None,
         barrier: 0,
         acc_links: reuse(&mut allocs.acc_links),
         reachable: true,
@@ -493,8 +499,8 @@ pub(crate) fn link_calls(m: &mut ModuleInner) {
     for func in m.code.iter_mut() {
         for &(at, callee) in &func.call_fixups {
             let (entry, enter) = callees[(callee - nimp) as usize];
-            // SAFETY: `at` is the position of operands written by the translator that begin with `CallInternal`
-            // (`CallInternal`, `CallMoves`, `ReturnCallInternal`).
+            // SAFETY: `at` is the position of a `CallInternal`'s fields written by the translator (the operands
+            // of `CallInternal` and `ReturnCallInternal`, which begin with them, or the suffix of `CallMoves`).
             unsafe {
                 let p = func.code.as_mut_ptr().add(at).cast::<CallInternal>();
                 let mut call = p.read_unaligned();
@@ -532,13 +538,34 @@ impl<'a> Translator<'a> {
         self.last_joinable = Some(Joinable::Copy(pos, dst, src));
     }
 
+    /// `fp[dst] = value`; two consecutive constants become one `constant2`.
+    fn emit_const(&mut self, dst: Slot, value: u64) {
+        if let Some((d1, v1)) = self.take_const() {
+            self.emit(isa::constant2::op(), Const2 { d1, v1, d2: dst, v2: value });
+            return;
+        }
+        let pos = self.emit(isa::constant::op(), Const { dst, value });
+        self.last_joinable = Some(Joinable::Const(pos, dst, value));
+    }
+
+    /// If the last instruction is a `constant` (with no label since), remove it and return its `(dst, value)`
+    /// for the instruction about to be emitted to perform.
+    fn take_const(&mut self) -> Option<(Slot, u64)> {
+        let Some(Joinable::Const(pos, dst, value)) = self.last_joinable else { return None };
+        if !self.ends_code::<Const>(pos) {
+            return None;
+        }
+        self.truncate_code(pos);
+        Some((dst, value))
+    }
+
     /// Is the instruction at `pos`, of shape `P`, the last one emitted, with no label since?
     fn ends_code<P: Operands>(&self, pos: usize) -> bool {
         pos >= self.barrier && pos + HANDLER_SIZE + std::mem::size_of::<P>() == self.code.pos()
     }
 
-    /// An unconditional jump to `label`; a `copy` just before it (a loop-carried value, a block result)
-    /// becomes one `copy_br`.
+    /// An unconditional jump to `label`; a `copy` or `constant` just before it (a loop-carried value, a block
+    /// result) becomes one `copy_br` or `const_br`.
     fn emit_jump(&mut self, label: LabelId) {
         if self.copy_table_at(label) {
             return;
@@ -548,6 +575,8 @@ impl<'a> Translator<'a> {
         {
             self.truncate_code(pos);
             self.emit_branch(isa::copy_br::op(), CopyBr { dst, src, offset: 0 }, label);
+        } else if let Some((dst, value)) = self.take_const() {
+            self.emit_branch(isa::const_br::op(), ConstBr { dst, value, offset: 0 }, label);
         } else {
             self.emit_branch(isa::br::op(), Br { offset: 0 }, label);
         }
@@ -603,7 +632,7 @@ impl<'a> Translator<'a> {
     /// Emit an instruction whose first operand is the destination temporary `dst`.
     fn emit_result<P: Operands>(&mut self, h: isa::Instr<P>, p: P, dst: Slot, kind: LastKind) -> usize {
         let pos = self.code.emit(h, p);
-        self.last_joinable = None;
+        self.joinable_before_last = self.last_joinable.take();
         self.prev = self.last;
         self.last = Some(LastOp { pos, dst, kind, emitted: None, acc_out: None });
         pos
@@ -806,9 +835,7 @@ impl<'a> Translator<'a> {
         match e.op {
             Operand::Temp => {}
             Operand::Local(src) => self.copy_to_w(e.slot, Src::Slot(src), e.wide),
-            Operand::Const(value) => {
-                self.emit(isa::constant::op(), Const { dst: e.slot, value });
-            }
+            Operand::Const(value) => self.emit_const(e.slot, value),
         }
         self.stack[depth as usize].op = Operand::Temp;
     }
@@ -938,8 +965,10 @@ impl<'a> Translator<'a> {
             }
             Some([(d1, s1), (d2, s2)]) => {
                 let h = isa::call_moves::op();
-                let p = CallMoves { entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0, d1, s1, d2, s2 };
-                (self.emit(h, p), h.erase())
+                let p = CallMoves { d1, s1, d2, s2, entry: 0, frame, frame_size: 0, zero_from: 0, zero_len: 0 };
+                let pos = self.emit(h, p);
+                self.call_fixups.push((operands_at(pos) + std::mem::offset_of!(CallMoves, entry), callee));
+                return (pos, h.erase());
             }
         };
         self.call_fixups.push((operands_at(pos), callee));

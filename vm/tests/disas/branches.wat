@@ -79,4 +79,16 @@
         (br_if $out (i32.eqz (local.tee $n (i32.add (local.get $n) (i32.const 1)))))
         (br $m)))
     (call $step (i32.add (local.get $p) (i32.const 1)) (i32.add (local.get $q) (i32.const 2)) (i32.sub (local.get $n) (i32.const 3))))
+  ;; Constants joined to what follows: a default set before a test (`const_br_if`, also through an `eqz`),
+  ;; two in a row (`constant2`), one before a jump (`const_br`); none across a label.
+  (func $const_join (param $c i32) (result i32) (local $x i32) (local $y i32)
+    (block $out
+      (local.set $x (i32.const 7))
+      (br_if $out (local.get $c))
+      (local.set $x (i32.const -1))
+      (br_if $out (i32.eqz (local.get $c)))
+      (local.set $x (i32.const 1))
+      (local.set $y (i32.const 2)))
+    (local.set $y (i32.const 3))
+    (if (result i32) (local.get $c) (then (i32.const 4)) (else (local.get $y))))
 )
