@@ -32,14 +32,24 @@ unsafe fn zero_locals(p: *mut u64, n: u32) -> bool {
     n > ZERO_BLOCK
 }
 
-/// Cold continuation of a call into a function with many locals: `ip` is the callee's first instruction
-/// after its `enter`, whose operands (just before `ip`) say which locals to zero.
+/// Continuation of a call into a function with more than [`ZERO_BLOCK`] locals to zero: `ip` is the
+/// callee's first instruction after its `enter`, whose operands (just before `ip`) say which locals. The
+/// first block is written; the rest are written in whole blocks too, the last one ending at the last local
+/// (it may overlap the one before). Not a `memset` call: for the 9–40 locals of a typical Rust function the
+/// call into the C library cost more than the stores (`perf`: `zero_rest` and `memset` 0.7–1.2% of the
+/// time of serde_json and nom).
 #[cold]
 #[inline(never)]
 unsafe fn zero_rest(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let enter = ip.sub(std::mem::size_of::<Enter>()).cast::<Enter>().read_unaligned();
-    let from = enter.zero_from + ZERO_BLOCK;
-    std::ptr::write_bytes(fp.add(from as usize), 0, (enter.zero_len - ZERO_BLOCK) as usize);
+    let (locals, n) = (fp.add(enter.zero_from as usize), enter.zero_len as usize);
+    const B: usize = ZERO_BLOCK as usize;
+    let mut at = B;
+    while at + B < n {
+        locals.add(at).cast::<[u64; B]>().write_unaligned([0; B]);
+        at += B;
+    }
+    locals.add(n - B).cast::<[u64; B]>().write_unaligned([0; B]);
     dispatch!(ip, fp, mem, len, ctx)
 }
 
