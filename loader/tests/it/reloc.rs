@@ -37,7 +37,8 @@ fn snapshot(space: &AddressSpace) -> String {
 /// with its own data; function pointers and the heap are shared.
 #[test]
 fn ordinary_program_loads_an_ordinary_library_twice() {
-    let tmp = tempdir();
+    let guard = tempfile::tempdir().unwrap();
+    let tmp = guard.path().to_path_buf();
     std::fs::write(tmp.join("librelo_copy.wasm"), fixture("librelo.wasm")).unwrap();
     let engine = wasmvm::Engine::default();
     let out = Output::default();
@@ -61,13 +62,6 @@ fn ordinary_program_loads_an_ordinary_library_twice() {
             assert!(a.table_base + a.table_size <= b.table_base || b.table_base + b.table_size <= a.table_base);
         }
     }
-}
-
-/// A directory of this test's own under the system's temporary directory.
-fn tempdir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("wasmvm-reloc-{}-{:?}", std::process::id(), std::thread::current().id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
 }
 
 fn call_in(t: &mut Thread, m: wasmvm_loader::ModuleId, name: &str) -> i32 {

@@ -62,8 +62,8 @@ fn cpp_throw_catch_program() {
 
 #[test]
 fn uncaught_exception_and_exnref_on_the_command_line() {
-    let tmp = std::env::temp_dir().join(format!("wasmvm-exn-{}", std::process::id()));
-    std::fs::create_dir_all(&tmp).unwrap();
+    let guard = tempfile::tempdir().unwrap();
+    let tmp = guard.path();
     std::fs::write(
         tmp.join("thr.wat"),
         r#"(module
@@ -74,12 +74,11 @@ fn uncaught_exception_and_exnref_on_the_command_line() {
           (func (export "none") (result exnref) (ref.null exn)))"#,
     )
     .unwrap();
-    let out = wasmvm_in(&tmp, &["run", "--invoke", "boom", "thr.wat", "7"]);
+    let out = wasmvm_in(tmp, &["run", "--invoke", "boom", "thr.wat", "7"]);
     assert_eq!(out.status.code(), Some(134));
     assert!(text(&out.stderr).contains("uncaught wasm exception: tag \"oops\""), "{}", text(&out.stderr));
-    let out = wasmvm_in(&tmp, &["run", "--invoke", "held", "thr.wat"]);
+    let out = wasmvm_in(tmp, &["run", "--invoke", "held", "thr.wat"]);
     assert_eq!((out.status.code(), text(&out.stdout)), (Some(0), "exnref\n".to_string()));
-    let out = wasmvm_in(&tmp, &["run", "--invoke", "none", "thr.wat"]);
+    let out = wasmvm_in(tmp, &["run", "--invoke", "none", "thr.wat"]);
     assert_eq!((out.status.code(), text(&out.stdout)), (Some(0), "ref.null exn\n".to_string()));
-    let _ = std::fs::remove_dir_all(&tmp);
 }

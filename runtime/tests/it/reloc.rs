@@ -13,14 +13,13 @@ fn loader_fixture(name: &str) -> Vec<u8> {
 }
 
 /// A directory holding relo_main.wasm, librelo.wasm and a copy of it under another name.
-fn c_fixtures() -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("wasmvm-cli-reloc-{}-{:?}", std::process::id(), std::thread::current().id()));
-    std::fs::create_dir_all(&dir).unwrap();
+/// Removed when the returned guard drops.
+fn c_fixtures() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
     for (to, from) in
         [("relo_main.wasm", "relo_main.wasm"), ("librelo.wasm", "librelo.wasm"), ("libcopy.wasm", "librelo.wasm")]
     {
-        std::fs::write(dir.join(to), loader_fixture(from)).unwrap();
+        std::fs::write(dir.path().join(to), loader_fixture(from)).unwrap();
     }
     dir
 }
@@ -38,14 +37,15 @@ const C_OUTPUT: &str = "main: argc=2 twice(21)=42\n\
 /// because it imports its `wasmvm.*` built-ins.
 #[test]
 fn ordinary_program_dlopens_an_ordinary_library_twice() {
-    let dir = c_fixtures();
-    let out = wasmvm_in(&dir, &["run", "relo_main.wasm", "libcopy.wasm"]);
+    let tmp = c_fixtures();
+    let dir = tmp.path();
+    let out = wasmvm_in(dir, &["run", "relo_main.wasm", "libcopy.wasm"]);
     assert_eq!((out.status.code(), text(&out.stdout), text(&out.stderr)), (Some(0), C_OUTPUT.into(), String::new()));
     // Preloaded: the program's dlopen finds it loaded.
-    let out = wasmvm_in(&dir, &["run", "relo_main.wasm", "--preload", "librelo.wasm", "libcopy.wasm"]);
+    let out = wasmvm_in(dir, &["run", "relo_main.wasm", "--preload", "librelo.wasm", "libcopy.wasm"]);
     assert_eq!((out.status.code(), text(&out.stdout), text(&out.stderr)), (Some(0), C_OUTPUT.into(), String::new()));
     // --map names them relocated.
-    let out = wasmvm_in(&dir, &["run", "--map", "relo_main.wasm", "--preload", "librelo.wasm", "libcopy.wasm"]);
+    let out = wasmvm_in(dir, &["run", "--map", "relo_main.wasm", "--preload", "librelo.wasm", "libcopy.wasm"]);
     let map = text(&out.stderr);
     assert!(map.contains("module relo_main.wasm") && map.contains("module librelo.wasm"), "{map}");
 }
@@ -53,9 +53,10 @@ fn ordinary_program_dlopens_an_ordinary_library_twice() {
 /// A library without relocations is refused in one line that says how to rebuild it.
 #[test]
 fn library_without_relocations_is_refused() {
-    let dir = c_fixtures();
+    let tmp = c_fixtures();
+    let dir = tmp.path();
     std::fs::write(dir.join("libnorel.wasm"), loader_fixture("librelo_norelocs.wasm")).unwrap();
-    let out = wasmvm_in(&dir, &["run", "relo_main.wasm", "--preload", "libnorel.wasm"]);
+    let out = wasmvm_in(dir, &["run", "relo_main.wasm", "--preload", "libnorel.wasm"]);
     assert_eq!(out.status.code(), Some(1));
     let err = text(&out.stderr);
     assert!(
