@@ -59,6 +59,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("translation/load_chain.wast", include_str!("../../wast/translation/load_chain.wast")),
     ("translation/const_branch.wast", include_str!("../../wast/translation/const_branch.wast")),
     ("translation/zero_locals.wast", include_str!("../../wast/translation/zero_locals.wast")),
+    ("translation/instance_globals.wast", include_str!("../../wast/translation/instance_globals.wast")),
     ("translation/copy_br.wast", include_str!("../../wast/translation/copy_br.wast")),
     ("translation/store_pair.wast", include_str!("../../wast/translation/store_pair.wast")),
     ("translation/add_branch.wast", include_str!("../../wast/translation/add_branch.wast")),

@@ -70,7 +70,7 @@ macro_rules! call_wasm {
         let (mut mem, mut len) = ($mem, $len);
         let instance = $instance;
         if instance != $ctx.instance {
-            $ctx.instance = instance;
+            $ctx.switch_to(instance);
             (mem, len) = mem0(instance);
         }
         if more {
@@ -398,7 +398,7 @@ unsafe fn tail_to(
 unsafe fn continue_in(e: *const FuncEntry, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
     let (mut mem, mut len) = (mem, len);
     if (*e).instance != ctx.instance {
-        ctx.instance = (*e).instance;
+        ctx.switch_to((*e).instance);
         (mem, len) = mem0(ctx.instance);
     }
     dispatch!((*e).code, fp, mem, len, ctx)
@@ -600,6 +600,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
     frames.add(ftop).write(Frame { ip: std::ptr::null(), fp: std::ptr::null_mut(), instance: std::ptr::null_mut() });
     let mut ctx = Activation {
         instance: entry.instance,
+        globals: (*entry.instance).globals.as_ptr(),
         store,
         frame_sp: frames.add(ftop + 1),
         frames_end: frames.add(frames_len),

@@ -368,7 +368,7 @@ macro_rules! return_to_caller {
         }
         let (mut mem, mut len) = ($mem, $len);
         if frame.instance != $ctx.instance {
-            $ctx.instance = frame.instance;
+            $ctx.switch_to(frame.instance);
             (mem, len) = mem0(frame.instance);
         }
         dispatch!(frame.ip, frame.fp, mem, len, $ctx; result)

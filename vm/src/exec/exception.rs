@@ -141,7 +141,7 @@ unsafe fn unwind(ctx: &mut Activation, ip: Ip, fp: Fp, exn: u64) -> Ip {
         // A return address is just past its call: step back into the call instruction.
         ip = frame.ip.wrapping_sub(1);
         fp = frame.fp;
-        ctx.instance = frame.instance;
+        ctx.switch_to(frame.instance);
     }
 }
 

@@ -99,8 +99,12 @@ pub(crate) struct Regs {
 
 /// Per-activation execution context (lives on the host stack of `run`).
 pub(crate) struct Activation {
-    /// The instance whose code is running.
+    /// The instance whose code is running; changed only through `switch_to`.
     pub instance: *mut InstanceEntity,
+    /// `(*instance).globals.as_ptr()`, kept here so a global is two dependent loads from `ctx`, not three
+    /// (`global_add`, the shadow-stack pointer's update, runs in nearly every compiled function's prologue
+    /// and epilogue).
+    pub globals: *const *mut u64,
     pub store: *mut StoreInner,
     /// Next free entry of the frame stack, and its end.
     pub frame_sp: *mut Frame,
@@ -120,6 +124,15 @@ pub(crate) struct Activation {
     pub unwind_fp: Fp,
     #[cfg(not(wasmvm_tail))]
     pub regs: Regs,
+}
+
+impl Activation {
+    /// Make `instance` the running instance (its globals array never moves once instantiated).
+    #[inline(always)]
+    pub(crate) unsafe fn switch_to(&mut self, instance: *mut InstanceEntity) {
+        self.instance = instance;
+        self.globals = (*instance).globals.as_ptr();
+    }
 }
 
 /// Continue with the instruction at `$ip`; `; $acc` hands it a value in the accumulator (otherwise it

@@ -5,7 +5,7 @@ use crate::ir::isa::*;
 
 #[inline(always)]
 unsafe fn global(ctx: &Activation, index: u32) -> *mut u64 {
-    *(*ctx.instance).globals.as_ptr().add(index as usize)
+    *ctx.globals.add(index as usize)
 }
 
 #[inline(always)]
