@@ -10,6 +10,7 @@
 //!
 //! wasmi is only a dev-dependency: its side lives in `benches/common/`, shared by the benches.
 
+pub mod readme;
 pub mod report;
 pub mod vm;
 pub mod worker;

@@ -65,7 +65,7 @@ impl Cell {
     fn ns(&self) -> Option<f64> {
         if let Cell::Ns(v) = self { Some(*v) } else { None }
     }
-    fn show(&self) -> String {
+    pub fn show(&self) -> String {
         match self {
             Cell::Ns(v) => fmt_ns(*v),
             Cell::Missing => "—".into(),
@@ -108,7 +108,7 @@ fn fmt_spread(dir: &Path, group: &str) -> String {
     format!("{} / {}", pct("wasmvm"), pct("wasmi"))
 }
 
-fn geo_mean(ratios: &[f64]) -> Option<f64> {
+pub fn geo_mean(ratios: &[f64]) -> Option<f64> {
     (!ratios.is_empty()).then(|| (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp())
 }
 
@@ -131,6 +131,31 @@ fn fmt_ratio(r: Option<f64>) -> String {
     r.map_or("—".into(), |r| format!("{r:.2}"))
 }
 
+/// One workload's row of the latest run: `n`, both engines' mean times, wasmi/wasmvm, the spreads.
+pub struct Measured {
+    pub n: String,
+    pub wasmvm: Cell,
+    pub wasmi: Cell,
+    pub ratio: Option<f64>,
+    pub spread: String,
+}
+
+/// Workload `w`'s results in `dir`.
+pub fn measure(dir: &Path, w: &str) -> Measured {
+    let marker_path = dir.join(w).join(MARKER);
+    let marker = std::fs::read_to_string(&marker_path).unwrap_or_default();
+    let field = |k: &str| marker.lines().find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_string()));
+    let n = field("n ").unwrap_or_else(|| "?".into());
+    let t = mtime(&marker_path);
+    let wasmvm = match field("wasmvm_error ") {
+        Some(e) => Cell::Failed(e),
+        None => cell(dir, w, "wasmvm", t),
+    };
+    let wasmi = cell(dir, w, "wasmi", t);
+    let ratio = ratio(&wasmvm, &wasmi);
+    Measured { n, wasmvm, wasmi, ratio, spread: fmt_spread(dir, w) }
+}
+
 /// The workloads table (with geometric mean) and the startup table, as markdown.
 pub fn render(dir: &Path) -> String {
     let mut out = String::new();
@@ -140,25 +165,15 @@ pub fn render(dir: &Path) -> String {
         "| workload | n | wasmvm | wasmi | wasmi/wasmvm | spread (sd wasmvm / wasmi) |\n| --- | --: | --: | --: | --: | --: |\n",
     );
     for &w in WORKLOADS {
-        let marker_path = dir.join(w).join(MARKER);
-        let marker = std::fs::read_to_string(&marker_path).unwrap_or_default();
-        let field = |k: &str| marker.lines().find_map(|l| l.strip_prefix(k).map(|v| v.trim().to_string()));
-        let n = field("n ").unwrap_or_else(|| "?".into());
-        let t = mtime(&marker_path);
-        let vm = match field("wasmvm_error ") {
-            Some(e) => {
-                failures.push(format!("- {w}: {e}"));
-                Cell::Failed(e)
-            }
-            None => cell(dir, w, "wasmvm", t),
-        };
-        let wi = cell(dir, w, "wasmi", t);
-        let r = ratio(&vm, &wi);
-        ratios.extend(r);
-        if is_outside(w) { &mut outside } else { &mut ours }.extend(r);
-        let (vs, ws, rs, sp) = (vm.show(), wi.show(), fmt_ratio(r), fmt_spread(dir, w));
+        let m = measure(dir, w);
+        if let Cell::Failed(e) = &m.wasmvm {
+            failures.push(format!("- {w}: {e}"));
+        }
+        ratios.extend(m.ratio);
+        if is_outside(w) { &mut outside } else { &mut ours }.extend(m.ratio);
+        let (vs, ws, rs, sp) = (m.wasmvm.show(), m.wasmi.show(), fmt_ratio(m.ratio), &m.spread);
         let w = if is_outside(w) { format!("{w} (outside)") } else { w.to_string() };
-        writeln!(out, "| {w} | {n} | {vs} | {ws} | {rs} | {sp} |").unwrap();
+        writeln!(out, "| {w} | {} | {vs} | {ws} | {rs} | {sp} |", m.n).unwrap();
     }
     for (label, rs) in [("ours", &ours), ("outside suite", &outside), ("all", &ratios)] {
         let (g, k) = (fmt_ratio(geo_mean(rs)), rs.len());
