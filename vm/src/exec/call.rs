@@ -67,12 +67,7 @@ macro_rules! call_wasm {
         $ctx.frame_sp.write(Frame { ip: $ret, fp: $fp, instance: $ctx.instance });
         $ctx.frame_sp = $ctx.frame_sp.add(1);
         let more = zero_locals(new_fp.add(enter.zero_from as usize), enter.zero_len);
-        let (mut mem, mut len) = ($mem, $len);
-        let instance = $instance;
-        if instance != $ctx.instance {
-            $ctx.switch_to(instance);
-            (mem, len) = mem0(instance);
-        }
+        let (mem, len) = $ctx.enter_instance($instance, $mem, $len);
         if more {
             return zero_rest(after::<Enter>(code), new_fp, mem, len, $ctx);
         }
@@ -396,11 +391,7 @@ unsafe fn tail_to(
 /// memory 0 if it belongs to another instance).
 #[inline(always)]
 unsafe fn continue_in(e: *const FuncEntry, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    let (mut mem, mut len) = (mem, len);
-    if (*e).instance != ctx.instance {
-        ctx.switch_to((*e).instance);
-        (mem, len) = mem0(ctx.instance);
-    }
+    let (mem, len) = ctx.enter_instance((*e).instance, mem, len);
     dispatch!((*e).code, fp, mem, len, ctx)
 }
 

@@ -1,7 +1,7 @@
 //! Control flow: branches (plain, conditional, fused compare-and-branch, tables), `select`, copies and
 //! constants, `unreachable` and returns.
 
-use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, mem0, next, set, trap};
+use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, set, trap};
 use crate::error::TrapCode;
 use crate::ir::Slot;
 use crate::ir::isa::*;
@@ -366,11 +366,7 @@ macro_rules! return_to_caller {
         if frame.ip.is_null() {
             return Exit::Return;
         }
-        let (mut mem, mut len) = ($mem, $len);
-        if frame.instance != $ctx.instance {
-            $ctx.switch_to(frame.instance);
-            (mem, len) = mem0(frame.instance);
-        }
+        let (mem, len) = $ctx.enter_instance(frame.instance, $mem, $len);
         dispatch!(frame.ip, frame.fp, mem, len, $ctx; result)
     }};
 }

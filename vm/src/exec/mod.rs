@@ -99,7 +99,7 @@ pub(crate) struct Regs {
 
 /// Per-activation execution context (lives on the host stack of `run`).
 pub(crate) struct Activation {
-    /// The instance whose code is running; changed only through `switch_to`.
+    /// The instance whose code is running; changed only through `switch_to` (which keeps `globals` with it).
     pub instance: *mut InstanceEntity,
     /// `(*instance).globals.as_ptr()`, kept here so a global is two dependent loads from `ctx`, not three
     /// (`global_add`, the shadow-stack pointer's update, runs in nearly every compiled function's prologue
@@ -132,6 +132,22 @@ impl Activation {
     pub(crate) unsafe fn switch_to(&mut self, instance: *mut InstanceEntity) {
         self.instance = instance;
         self.globals = (*instance).globals.as_ptr();
+    }
+
+    /// Continue in `instance`'s code, whose memory 0 is returned: `(mem, len)` as they are when it is the
+    /// running instance already (a call or return within one module), else after switching to it.
+    #[inline(always)]
+    pub(crate) unsafe fn enter_instance(
+        &mut self,
+        instance: *mut InstanceEntity,
+        mem: Mem,
+        len: usize,
+    ) -> (Mem, usize) {
+        if instance == self.instance {
+            return (mem, len);
+        }
+        self.switch_to(instance);
+        mem0(instance)
     }
 }
 
