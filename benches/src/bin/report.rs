@@ -3,8 +3,9 @@
 //!
 //! Usage: `cargo run -p wasmvm-benches --bin report [CRITERION_DIR] [--readme README.md --label TEXT]
 //! [--keep N]` (after `cargo bench -p wasmvm-benches`; `benches/run.sh` does both). With `--readme`, the
-//! file's outside-suite table is regenerated from this run, labelled `TEXT`, beside the ratios of the `N`
-//! runs before it (default 4; see `wasmvm_benches::readme`).
+//! file's tables of our own workloads and of the outside suite (whichever this run measured) are regenerated
+//! from it, labelled `TEXT`, beside the ratios of the `N` runs before it (default 4; see
+//! `wasmvm_benches::readme`).
 
 use std::path::PathBuf;
 
@@ -38,11 +39,19 @@ fn main() {
     }
     if let Some(path) = readme_path {
         let Some(label) = label else { usage() };
-        let results: Vec<_> = WORKLOADS.iter().filter(|w| is_outside(w)).map(|&w| (w, measure(&dir, w))).collect();
+        // Our own scalar workloads and the outside suite each have a table (the SIMD workloads' has its own shape).
+        let group = |f: &dyn Fn(&str) -> bool| -> Vec<_> {
+            WORKLOADS.iter().filter(|w| f(w)).map(|&w| (w, measure(&dir, w))).collect()
+        };
+        let outside = group(&|w| is_outside(w));
+        let ours = group(&|w| !is_outside(w) && !w.starts_with("simd_"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
-        let merged = readme::merge(&text, &results, &label, keep).unwrap_or_else(|e| fail(&e));
+        let (merged, n) = readme::merge(&text, &[&ours, &outside], &label, keep).unwrap_or_else(|e| fail(&e));
+        if n == 0 {
+            fail("this run has no results for our own workloads or the outside suite");
+        }
         std::fs::write(&path, merged).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
-        eprintln!("outside-suite table of {} regenerated ({label})", path.display());
+        eprintln!("{n} workload table(s) of {} regenerated ({label})", path.display());
     }
 }
 
