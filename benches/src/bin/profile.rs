@@ -5,7 +5,8 @@
 //! cargo run --release -p wasmvm-benches --features profile --bin profile -- [NAME[=N]]...
 //! ```
 //!
-//! With no names, every workload at its smallest `n` above 1 (from `expected.txt`); `NAME=N` picks `n`.
+//! With no names, every workload at its smallest `n` above 1 (from `expected.txt`); `NAME=N` picks `n`. A
+//! NAME ending in `.wasm` is a path: any module exporting `run(i32) -> i32` (unchecked; `n` defaults to 1).
 //! Each workload runs `run(n)` once to warm up, then once counted; the checksum is checked. `PROFILE_TOP=N`
 //! prints N rows per table instead of 25.
 
@@ -29,12 +30,14 @@ fn main() {
     let top: usize = std::env::var("PROFILE_TOP").ok().and_then(|v| v.parse().ok()).unwrap_or(25);
     let engine = Engine::new(Config { disassembly: true, ..Config::default() });
     for (name, n) in picks {
-        let expected = workloads::expected_for(&name);
+        let path = name.ends_with(".wasm");
+        let expected = if path { Vec::new() } else { workloads::expected_for(&name) };
         let e = match n {
             Some(n) => expected.iter().find(|e| e.n == n).cloned(),
             None => expected.iter().find(|e| e.n > 1).or(expected.first()).cloned(),
         };
-        let wasm = workloads::wasm(&name);
+        let wasm =
+            if path { std::fs::read(&name).unwrap_or_else(|e| panic!("{name}: {e}")) } else { workloads::wasm(&name) };
         let module = Module::new(&engine, &wasm).expect("compile");
         let mut w = VmWorkload::from_module(&engine, &module).expect("instantiate");
         let n = e.as_ref().map_or_else(|| n.unwrap_or(1), |e| e.n);
