@@ -60,6 +60,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("translation/const_branch.wast", include_str!("../../wast/translation/const_branch.wast")),
     ("translation/zero_locals.wast", include_str!("../../wast/translation/zero_locals.wast")),
     ("translation/instance_globals.wast", include_str!("../../wast/translation/instance_globals.wast")),
+    ("translation/instance_tables.wast", include_str!("../../wast/translation/instance_tables.wast")),
     ("translation/copy_br.wast", include_str!("../../wast/translation/copy_br.wast")),
     ("translation/store_pair.wast", include_str!("../../wast/translation/store_pair.wast")),
     ("translation/add_branch.wast", include_str!("../../wast/translation/add_branch.wast")),

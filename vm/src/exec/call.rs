@@ -209,7 +209,7 @@ pub(crate) unsafe fn call_indirect<const T64: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
+    let table = ctx.table(p.table);
     let Some(raw) = table.get(super::table::index::<T64>(get(fp, p.index))) else {
         return trap(ctx, ip, TrapCode::UndefinedElement);
     };
@@ -342,7 +342,7 @@ pub(crate) unsafe fn return_call_indirect<const T64: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
+    let table = ctx.table(p.table);
     if let Some(raw) = table.get(super::table::index::<T64>(get(fp, p.index)))
         && let Some(e) = (*ctx.store).resolve(raw)
         && e.type_id == p.type_id
@@ -424,7 +424,7 @@ unsafe fn call_indirect_unresolved<const T64: bool>(
     ctx: &mut Activation,
 ) -> Exit {
     let p: CallIndirect = operands(ip);
-    let table = &**(*ctx.instance).tables.as_ptr().add(p.table as usize);
+    let table = ctx.table(p.table);
     let raw = table.get(super::table::index::<T64>(get(fp, p.index))).unwrap_or(0);
     let e = resolve_slot(ctx, raw, fp.add(p.frame as usize), p.type_id);
     if e.is_null() {
@@ -592,6 +592,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
     let mut ctx = Activation {
         instance: entry.instance,
         globals: (*entry.instance).globals.as_ptr(),
+        tables: (*entry.instance).tables.as_ptr(),
         store,
         frame_sp: frames.add(ftop + 1),
         frames_end: frames.add(frames_len),

@@ -52,7 +52,7 @@ pub(crate) mod variable;
 
 use crate::error::{Trap, TrapCode};
 use crate::ir::HANDLER_SIZE;
-use crate::store::{InstanceEntity, StoreInner};
+use crate::store::{InstanceEntity, StoreInner, TableInner};
 
 /// Instruction pointer: the start of the current instruction.
 pub(crate) type Ip = *const u8;
@@ -99,12 +99,16 @@ pub(crate) struct Regs {
 
 /// Per-activation execution context (lives on the host stack of `run`).
 pub(crate) struct Activation {
-    /// The instance whose code is running; changed only through `switch_to` (which keeps `globals` with it).
+    /// The instance whose code is running; changed only through `switch_to` (which keeps `globals` and
+    /// `tables` with it).
     pub instance: *mut InstanceEntity,
     /// `(*instance).globals.as_ptr()`, kept here so a global is two dependent loads from `ctx`, not three
     /// (`global_add`, the shadow-stack pointer's update, runs in nearly every compiled function's prologue
     /// and epilogue).
     pub globals: *const *mut u64,
+    /// `(*instance).tables.as_ptr()`, likewise: `call_indirect` is one dependent load shorter on its way to
+    /// the callee's code.
+    pub tables: *const *const TableInner,
     pub store: *mut StoreInner,
     /// Next free entry of the frame stack, and its end.
     pub frame_sp: *mut Frame,
@@ -127,11 +131,18 @@ pub(crate) struct Activation {
 }
 
 impl Activation {
-    /// Make `instance` the running instance (its globals array never moves once instantiated).
+    /// Make `instance` the running instance (its globals and tables arrays never move once instantiated).
     #[inline(always)]
     pub(crate) unsafe fn switch_to(&mut self, instance: *mut InstanceEntity) {
         self.instance = instance;
         self.globals = (*instance).globals.as_ptr();
+        self.tables = (*instance).tables.as_ptr();
+    }
+
+    /// The running instance's table `index`.
+    #[inline(always)]
+    pub(crate) unsafe fn table<'a>(&self, index: u32) -> &'a TableInner {
+        &**self.tables.add(index as usize)
     }
 
     /// Continue in `instance`'s code, whose memory 0 is returned: `(mem, len)` as they are when it is the

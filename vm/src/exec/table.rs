@@ -19,7 +19,7 @@ pub(crate) fn index<const T64: bool>(v: u64) -> u32 {
 
 #[inline(always)]
 unsafe fn table<'a>(ctx: &Activation, index: u32) -> &'a TableInner {
-    &**(*ctx.instance).tables.as_ptr().add(index as usize)
+    ctx.table(index)
 }
 
 #[inline(always)]
