@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-use crate::workloads::{WORKLOADS, is_outside};
+use crate::workloads::{WORKLOADS, is_outside, is_simd};
 
 /// Name of the per-group marker file written by the workloads bench.
 pub const MARKER: &str = "wasmvm-benches.txt";
@@ -207,7 +207,7 @@ fn render_simd(dir: &Path) -> String {
         "| SIMD workload | wasmvm | wasmi | wasmi/wasmvm | wasmvm, scalar build | scalar/SIMD |\n| --- | --: | --: | --: | --: | --: |\n",
     );
     let mut ratios = Vec::new();
-    for &w in WORKLOADS.iter().filter(|w| w.starts_with("simd_")) {
+    for &w in WORKLOADS.iter().filter(|w| is_simd(w)) {
         let t = mtime(&dir.join(w).join(MARKER));
         let (vm, wi, sc) = (cell(dir, w, "wasmvm", t), cell(dir, w, "wasmi", t), cell(dir, w, "wasmvm-scalar", t));
         let r = ratio(&vm, &wi);

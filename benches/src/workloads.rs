@@ -65,6 +65,11 @@ pub fn is_outside(name: &str) -> bool {
     OUTSIDE.contains(&name)
 }
 
+/// Is `name` one of the SIMD workloads (`simd_*`, reported in a table of their own beside a scalar build)?
+pub fn is_simd(name: &str) -> bool {
+    name.starts_with("simd_")
+}
+
 /// Environment variable selecting quick mode (small n, short measurements) when set to `1`.
 pub const QUICK_ENV: &str = "WASMVM_BENCH_QUICK";
 

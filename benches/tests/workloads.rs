@@ -22,7 +22,7 @@ fn check(name: &str) {
 fn scalar_builds_of_simd_workloads_agree() {
     let engine = wasmvm::Engine::default();
     let mut n = 0;
-    for name in workloads::WORKLOADS.iter().filter(|w| w.starts_with("simd_")) {
+    for name in workloads::WORKLOADS.iter().filter(|w| workloads::is_simd(w)) {
         let wasm = workloads::scalar_wasm(name).unwrap_or_else(|| panic!("{name}.scalar.wasm is missing"));
         let cases = workloads::small_cases(name);
         let mut w = vm::setup_checked(&engine, &wasm, &cases[0]).unwrap_or_else(|e| panic!("{name} scalar: {e}"));

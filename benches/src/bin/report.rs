@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 use wasmvm_benches::readme;
 use wasmvm_benches::report::{criterion_dir, measure, render};
-use wasmvm_benches::workloads::{WORKLOADS, is_outside};
+use wasmvm_benches::workloads::{WORKLOADS, is_outside, is_simd};
 
 fn main() {
     let mut args = std::env::args_os().skip(1);
@@ -44,7 +44,7 @@ fn main() {
             WORKLOADS.iter().filter(|w| f(w)).map(|&w| (w, measure(&dir, w))).collect()
         };
         let outside = group(&|w| is_outside(w));
-        let ours = group(&|w| !is_outside(w) && !w.starts_with("simd_"));
+        let ours = group(&|w| !is_outside(w) && !is_simd(w));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
         let (merged, n) = readme::merge(&text, &[&ours, &outside], &label, keep).unwrap_or_else(|e| fail(&e));
         if n == 0 {

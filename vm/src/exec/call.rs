@@ -589,10 +589,11 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
     let fp = values.add(base);
     std::ptr::copy_nonoverlapping(slots.as_ptr(), fp, n);
     frames.add(ftop).write(Frame { ip: std::ptr::null(), fp: std::ptr::null_mut(), instance: std::ptr::null_mut() });
+    // `switch_to` below fills the instance and what is cached from it.
     let mut ctx = Activation {
-        instance: entry.instance,
-        globals: (*entry.instance).globals.as_ptr(),
-        tables: (*entry.instance).tables.as_ptr(),
+        instance: std::ptr::null_mut(),
+        globals: std::ptr::null(),
+        tables: std::ptr::null(),
         store,
         frame_sp: frames.add(ftop + 1),
         frames_end: frames.add(frames_len),
@@ -606,6 +607,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
         #[cfg(not(wasmvm_tail))]
         regs: super::Regs { ip: std::ptr::null(), fp, mem: std::ptr::null_mut(), len: 0, acc: 0 },
     };
+    ctx.switch_to(entry.instance);
     (*stack).depth += 1;
     let exit = run(&mut ctx, entry.code, fp);
     (*stack).depth -= 1;

@@ -8,18 +8,12 @@
 use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, set, trap};
 use crate::error::TrapCode;
 use crate::ir::isa::*;
-use crate::store::TableInner;
 
 /// An index, length or delta of a table's index type as the `u32` the table works with (see the module
 /// docs).
 #[inline(always)]
 pub(crate) fn index<const T64: bool>(v: u64) -> u32 {
     if T64 { v.min(u32::MAX as u64) as u32 } else { v as u32 }
-}
-
-#[inline(always)]
-unsafe fn table<'a>(ctx: &Activation, index: u32) -> &'a TableInner {
-    ctx.table(index)
 }
 
 #[inline(always)]
@@ -31,7 +25,7 @@ pub(crate) unsafe fn table_get<const T64: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    match table(ctx, p.table).get(index::<T64>(get(fp, p.index))) {
+    match ctx.table(p.table).get(index::<T64>(get(fp, p.index))) {
         Some(v) => set(fp, p.dst, v),
         None => return trap(ctx, ip, TrapCode::TableOutOfBounds),
     }
@@ -47,7 +41,7 @@ pub(crate) unsafe fn table_set<const T64: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    if !table(ctx, p.table).set(index::<T64>(get(fp, p.index)), get(fp, p.value)) {
+    if !ctx.table(p.table).set(index::<T64>(get(fp, p.index)), get(fp, p.value)) {
         return trap(ctx, ip, TrapCode::TableOutOfBounds);
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
@@ -55,7 +49,7 @@ pub(crate) unsafe fn table_set<const T64: bool>(
 
 #[inline(always)]
 pub(crate) unsafe fn table_size(p: TableSize, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    set(fp, p.dst, table(ctx, p.table).size() as u64);
+    set(fp, p.dst, ctx.table(p.table).size() as u64);
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -68,7 +62,7 @@ pub(crate) unsafe fn table_grow<const T64: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let r = table(ctx, p.table).grow(index::<T64>(get(fp, p.delta)), get(fp, p.init));
+    let r = ctx.table(p.table).grow(index::<T64>(get(fp, p.delta)), get(fp, p.init));
     let failed = if T64 { u64::MAX } else { u32::MAX as u64 };
     set(fp, p.dst, r.map_or(failed, u64::from));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
@@ -84,7 +78,7 @@ pub(crate) unsafe fn table_fill<const T64: bool>(
     ctx: &mut Activation,
 ) -> Exit {
     let (at, n) = (index::<T64>(get(fp, p.dst)), index::<T64>(get(fp, p.len)));
-    let r = table(ctx, p.table).fill(at, get(fp, p.value), n);
+    let r = ctx.table(p.table).fill(at, get(fp, p.value), n);
     if let Err(code) = r {
         return trap(ctx, ip, code);
     }
@@ -100,7 +94,7 @@ pub(crate) unsafe fn table_copy<const D64: bool, const S64: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let (dst, src) = (table(ctx, p.dst_table), table(ctx, p.src_table));
+    let (dst, src) = (ctx.table(p.dst_table), ctx.table(p.src_table));
     // The length is an i64 only if both tables are table64.
     let n = if D64 && S64 { index::<true>(get(fp, p.len)) } else { get(fp, p.len) as u32 };
     let r = dst.copy_from(index::<D64>(get(fp, p.dst)), src, index::<S64>(get(fp, p.src)), n);
@@ -121,7 +115,7 @@ pub(crate) unsafe fn table_init<const T64: bool>(
 ) -> Exit {
     let items: &[u64] = (*ctx.instance).elems[p.segment as usize].as_deref().unwrap_or(&[]);
     let at = index::<T64>(get(fp, p.dst));
-    let r = table(ctx, p.table).init(at, items, get(fp, p.src) as u32, get(fp, p.len) as u32);
+    let r = ctx.table(p.table).init(at, items, get(fp, p.src) as u32, get(fp, p.len) as u32);
     if let Err(code) = r {
         return trap(ctx, ip, code);
     }
