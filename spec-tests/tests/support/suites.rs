@@ -64,6 +64,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("translation/copy_br.wast", include_str!("../../wast/translation/copy_br.wast")),
     ("translation/store_pair.wast", include_str!("../../wast/translation/store_pair.wast")),
     ("translation/add_branch.wast", include_str!("../../wast/translation/add_branch.wast")),
+    ("translation/zero_byte.wast", include_str!("../../wast/translation/zero_byte.wast")),
 ];
 
 /// Every suite that must pass.

@@ -102,6 +102,20 @@ pub(crate) unsafe fn br_cmp_si<Op: BinaryOp<Out = i32>, const WHEN: bool, const 
     branch!(holds == WHEN, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
 }
 
+/// Branch on the zero-byte test `(a + k) & !a & m != 0` (`numeric::zero_bytes`).
+#[inline(always)]
+pub(crate) unsafe fn br_zero_byte<const WHEN: bool>(
+    p: BrZeroByte,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let holds = super::numeric::zero_bytes(get(fp, p.a) as u32, p.k, p.m) != 0;
+    branch!(holds == WHEN, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
+}
+
 #[inline(always)]
 pub(crate) unsafe fn add_br_cmp<
     Op: BinaryOp<Out = i32>,

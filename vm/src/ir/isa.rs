@@ -315,6 +315,11 @@ operand_shapes! {
     /// `dst = (a INNER b) OUTER c` (or `c OUTER (a INNER b)`): `b` and `c` are slots or immediates, as the
     /// handler's flags say.
     Bin2 { dst: slot, a: slot, b: u64, c: u64 };
+    /// `dst = z & m` or (`NOT`) `!z & m`, where `z = (a + k) & !a` (i32): the SWAR test for a zero byte in a
+    /// word, `(x - 0x01010101) & ~x & 0x80808080`, non-zero iff a byte of `a` is zero (musl's `strlen`,
+    /// `memchr`, `stpcpy`…); LLVM writes the `memchr` of Rust's `core` and crate as its complement,
+    /// `((0x01010100 - x) | x) & 0x80808080`. `translate/zero_byte.rs`.
+    ZeroByte { dst: slot, a: slot, k: u32, m: u32 };
 
     // ----- control (`exec/control.rs`) -----
     /// Unconditional branch.
@@ -325,6 +330,9 @@ operand_shapes! {
     BrCmpSS { a: slot, b: slot, offset: br };
     /// Branch on a comparison of a slot and an immediate.
     BrCmpSI { a: slot, imm: u64, offset: br };
+    /// Branch on `(a + k) & !a & m != 0` (or `== 0`): the zero-byte test ([`ZeroByte`]) and its branch, the
+    /// loop test of the word-at-a-time string functions.
+    BrZeroByte { a: slot, k: u32, m: u32, offset: br };
     /// `fp[dst] = fp[a] + inc` (i32), then branch on `fp[dst] OP rhs`; `inc` and `rhs` are slots or
     /// immediates, as the handler's flags say.
     AddBrCmp { dst: slot, a: slot, inc: u32, rhs: u32, offset: br };
@@ -546,12 +554,14 @@ macro_rules! for_each_instr {
             add2_br [; const WHEN: bool] (Add2Br) => numeric::add2_br;
             add3_br [; const WHEN: bool] (Add3Br) => numeric::add3_br;
             bin2 [Inner: BinaryOp, Outer: BinaryOp; const B_IMM: bool, const C_IMM: bool, const ACC_IN: bool] (Bin2) => numeric::bin2 +acc;
+            zero_byte [; const NOT: bool] (ZeroByte) => numeric::zero_byte;
             // control
             br [;] (Br) => control::br;
             br_if_nez [; const ACC_IN: bool] (BrIf) => control::br_if_nez +acc;
             br_if_eqz [; const ACC_IN: bool] (BrIf) => control::br_if_eqz +acc;
             br_cmp_ss [Op: CmpOp; const WHEN: bool, const ACC_IN: u8] (BrCmpSS) => control::br_cmp_ss +acc;
             br_cmp_si [Op: CmpOp; const WHEN: bool, const ACC_IN: bool] (BrCmpSI) => control::br_cmp_si +acc;
+            br_zero_byte [; const WHEN: bool] (BrZeroByte) => control::br_zero_byte;
             add_br_cmp [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp;
             add_br_cmp64 [Op: CmpOp; const WHEN: bool, const INC_SLOT: bool, const RHS_SLOT: bool] (AddBrCmp) => control::add_br_cmp64;
             br_table [; const ACC_IN: bool] (BrTable) => control::br_table +acc;

@@ -641,6 +641,7 @@ impl Translator<'_> {
                 LastKind::Load(..) => Some(last),
                 // A bit test: `i32.and` feeding the branch.
                 LastKind::Bin(BinOp::I32And, Src::Slot(_), _) => Some(last),
+                LastKind::ZeroByte { not: false, .. } => Some(last),
                 _ => None,
             },
             _ => None,
@@ -658,6 +659,17 @@ impl Translator<'_> {
             self.last = None;
             self.prev = None;
             match bit_test(f.kind).unwrap_or(f.kind) {
+                // The zero-byte test compared with what it is when no byte is zero (0, or the mask for its
+                // complement): the test's branch.
+                LastKind::Cmp(op @ (CmpOp::I32Eq | CmpOp::I32Ne), Src::Slot(t), Src::Imm(r))
+                    if let Some(z) = before.filter(|z| z.dst == t && t >= self.num_locals)
+                        && let LastKind::ZeroByte { a, k, m, not } = z.kind
+                        && r as u32 == if not { m } else { 0 } =>
+                {
+                    self.truncate_code(z.pos);
+                    let when = if op == CmpOp::I32Eq { !when } else { when };
+                    self.emit_branch(br_zero_byte(when), BrZeroByte { a, k, m, offset: 0 }, label);
+                }
                 LastKind::Cmp(op, a, b) => {
                     let (op, a, b) = match (a, b) {
                         (Src::Imm(_), Src::Slot(_)) => (op.swapped(), b, a),
@@ -743,6 +755,17 @@ impl Translator<'_> {
                     let h = br_cmp_handlers(CmpOp::I32Eq).add.pick(when).pick(inc_slot).imm;
                     self.emit_branch(h, AddBrCmp { dst: s, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
+                // The zero-byte test of a word (`translate/zero_byte.rs`), or of `!test`.
+                LastKind::ZeroByte { a, k, m, not: false } => {
+                    self.emit_branch(br_zero_byte(when), BrZeroByte { a, k, m, offset: 0 }, label)
+                }
+                LastKind::Eqz32(s)
+                    if let Some(z) = before.filter(|z| z.dst == s && s >= self.num_locals)
+                        && let LastKind::ZeroByte { a, k, m, not: false } = z.kind =>
+                {
+                    self.truncate_code(z.pos);
+                    self.emit_branch(br_zero_byte(!when), BrZeroByte { a, k, m, offset: 0 }, label);
+                }
                 // `if !(x & m)`: the bit test, branching the other way.
                 LastKind::Eqz32(s)
                     if let Some(and) = before.filter(|a| a.dst == s && s >= self.num_locals)
@@ -799,7 +822,8 @@ impl Translator<'_> {
                 | LastKind::Wrap(_)
                 | LastKind::Bin(..)
                 | LastKind::AddShl(..)
-                | LastKind::SimdBin(..) => {
+                | LastKind::SimdBin(..)
+                | LastKind::ZeroByte { not: true, .. } => {
                     unreachable!("not fusable")
                 }
             }
@@ -863,6 +887,10 @@ impl Translator<'_> {
             }
         }
     }
+}
+
+fn br_zero_byte(when: bool) -> isa::Instr<BrZeroByte> {
+    if when { isa::br_zero_byte::op::<true>() } else { isa::br_zero_byte::op::<false>() }
 }
 
 /// `x & m` as the comparison `(x & m) != 0` ([`CmpOp::I32Test`]), for fusing a bit test into its branch.

@@ -25,6 +25,7 @@ mod join;
 mod memory_any;
 mod ops;
 mod simd;
+mod zero_byte;
 
 use wasmparser::{FuncValidator, FunctionBody, Operator, ValidatorResources};
 
@@ -211,6 +212,14 @@ enum LastKind {
     /// An `add2` or `add3` (for fusion with a branch on its last result).
     Add2,
     Add3,
+    /// `zero_byte` of this slot with these constants, and whether it is the complement
+    /// (`translate/zero_byte.rs`).
+    ZeroByte {
+        a: Slot,
+        k: u32,
+        m: u32,
+        not: bool,
+    },
 }
 
 /// The addressing form of a load.

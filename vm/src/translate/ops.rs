@@ -368,6 +368,10 @@ impl Translator<'_> {
             return;
         }
         let dst = self.temp_slot(self.height());
+        if self.zero_byte(op, a, b, dst) {
+            self.push(Operand::Temp);
+            return;
+        }
         // `a + (x << k)` with the shift just computed: one instruction (array indexing).
         if op == BinOp::I32Add
             && let (Src::Slot(sa), Src::Slot(sb)) = (a, b)
