@@ -65,6 +65,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("translation/store_pair.wast", include_str!("../../wast/translation/store_pair.wast")),
     ("translation/add_branch.wast", include_str!("../../wast/translation/add_branch.wast")),
     ("translation/zero_byte.wast", include_str!("../../wast/translation/zero_byte.wast")),
+    ("translation/not_compare.wast", include_str!("../../wast/translation/not_compare.wast")),
 ];
 
 /// Every suite that must pass.

@@ -658,7 +658,19 @@ impl Translator<'_> {
             self.truncate_code(f.pos);
             self.last = None;
             self.prev = None;
-            match bit_test(f.kind).unwrap_or(f.kind) {
+            // `if !(a OP b)`: the comparison's branch, the other way. (`i32.eqz` of a comparison stays apart
+            // only where it cannot be inverted into another one: a float comparison, false on NaN.)
+            let (kind, when, before) = match f.kind {
+                LastKind::Eqz32(s)
+                    if let Some(c) = before.filter(|c| c.dst == s && s >= self.num_locals)
+                        && matches!(c.kind, LastKind::Cmp(..)) =>
+                {
+                    self.truncate_code(c.pos);
+                    (c.kind, !when, None)
+                }
+                kind => (bit_test(kind).unwrap_or(kind), when, before),
+            };
+            match kind {
                 // The zero-byte test compared with what it is when no byte is zero (0, or the mask for its
                 // complement): the test's branch.
                 LastKind::Cmp(op @ (CmpOp::I32Eq | CmpOp::I32Ne), Src::Slot(t), Src::Imm(r))
