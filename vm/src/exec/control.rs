@@ -112,7 +112,7 @@ pub(crate) unsafe fn br_zero_byte<const WHEN: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let holds = super::numeric::zero_bytes(get(fp, p.a) as u32, p.k, p.m) != 0;
+    let holds = super::numeric::zero_bytes(get(fp, p.a) as u32, p.k) & p.m != 0;
     branch!(holds == WHEN, jump(ip, p.offset), next(&p, ip), fp, mem, len, ctx)
 }
 

@@ -171,10 +171,11 @@ pub(crate) unsafe fn add3_br<const WHEN: bool>(
     super::control::branch!((v != 0) == WHEN, ip.offset(p.offset as isize), next(&p, ip), fp, mem, len, ctx)
 }
 
-/// `(a + k) & !a & m` (i32): with `k = -0x01010101` and `m = 0x80808080`, non-zero iff a byte of `a` is zero.
+/// `(a + k) & !a` (i32): with `k = -0x01010101`, its bits `0x80808080` mark the zero bytes of `a` (the
+/// lowest exactly; a byte above a zero one may be marked too).
 #[inline(always)]
-pub(crate) fn zero_bytes(a: u32, k: u32, m: u32) -> u32 {
-    a.wrapping_add(k) & !a & m
+pub(crate) fn zero_bytes(a: u32, k: u32) -> u32 {
+    a.wrapping_add(k) & !a
 }
 
 /// `dst = (a + k) & !a & m` (i32), the zero-byte test, or (`NOT`) `!((a + k) & !a) & m`; the result is
@@ -188,7 +189,7 @@ pub(crate) unsafe fn zero_byte<const NOT: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    let z = zero_bytes(get(fp, p.a) as u32, p.k, u32::MAX);
+    let z = zero_bytes(get(fp, p.a) as u32, p.k);
     let v = (if NOT { !z } else { z } & p.m) as u64;
     set(fp, p.dst, v);
     dispatch!(next(&p, ip), fp, mem, len, ctx; v)

@@ -658,12 +658,13 @@ impl Translator<'_> {
             self.truncate_code(f.pos);
             self.last = None;
             self.prev = None;
-            // `if !(a OP b)`: the comparison's branch, the other way. (`i32.eqz` of a comparison stays apart
-            // only where it cannot be inverted into another one: a float comparison, false on NaN.)
+            // `if !(a OP b)`: the comparison's branch, the other way (`i32.eqz` of a comparison stays apart
+            // only where it cannot be inverted into another one: a float comparison, false on NaN); likewise
+            // `if !test` of the zero-byte test (`translate/zero_byte.rs`).
             let (kind, when, before) = match f.kind {
                 LastKind::Eqz32(s)
                     if let Some(c) = before.filter(|c| c.dst == s && s >= self.num_locals)
-                        && matches!(c.kind, LastKind::Cmp(..)) =>
+                        && matches!(c.kind, LastKind::Cmp(..) | LastKind::ZeroByte { not: false, .. }) =>
                 {
                     self.truncate_code(c.pos);
                     (c.kind, !when, None)
@@ -767,16 +768,9 @@ impl Translator<'_> {
                     let h = br_cmp_handlers(CmpOp::I32Eq).add.pick(when).pick(inc_slot).imm;
                     self.emit_branch(h, AddBrCmp { dst: s, a: y, inc, rhs: 0, offset: 0 }, label);
                 }
-                // The zero-byte test of a word (`translate/zero_byte.rs`), or of `!test`.
+                // The zero-byte test of a word (`translate/zero_byte.rs`).
                 LastKind::ZeroByte { a, k, m, not: false } => {
                     self.emit_branch(br_zero_byte(when), BrZeroByte { a, k, m, offset: 0 }, label)
-                }
-                LastKind::Eqz32(s)
-                    if let Some(z) = before.filter(|z| z.dst == s && s >= self.num_locals)
-                        && let LastKind::ZeroByte { a, k, m, not: false } = z.kind =>
-                {
-                    self.truncate_code(z.pos);
-                    self.emit_branch(br_zero_byte(!when), BrZeroByte { a, k, m, offset: 0 }, label);
                 }
                 // `if !(x & m)`: the bit test, branching the other way.
                 LastKind::Eqz32(s)
