@@ -66,6 +66,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("translation/add_branch.wast", include_str!("../../wast/translation/add_branch.wast")),
     ("translation/zero_byte.wast", include_str!("../../wast/translation/zero_byte.wast")),
     ("translation/not_compare.wast", include_str!("../../wast/translation/not_compare.wast")),
+    ("translation/if_convert.wast", include_str!("../../wast/translation/if_convert.wast")),
 ];
 
 /// Every suite that must pass.

@@ -2,6 +2,7 @@
 
 use wasmparser::BlockType;
 
+use super::if_convert::Test;
 use super::{Control, ControlKind, Entry, LastKind, LastOp, LoadAddr, Operand, Src, Translator};
 use crate::error::{Error, Result};
 use crate::ir::families::*;
@@ -750,11 +751,13 @@ impl Translator<'_> {
                     match (a, b) {
                         (Src::Slot(a), Src::Slot(b)) => {
                             let p = BrCmpSS { a, b, offset: 0 };
-                            self.emit_branch_acc(&h.ss_acc.pick(when), &[a, b], p, label)
+                            self.emit_branch_acc(&h.ss_acc.pick(when), &[a, b], p, label);
+                            self.note_cond_branch(Test::Cmp { op, rhs_slot: true }, when, label);
                         }
                         (Src::Slot(a), Src::Imm(imm)) => {
                             let p = BrCmpSI { a, imm, offset: 0 };
-                            self.emit_branch_acc(&h.si_acc.pick(when), &[a], p, label)
+                            self.emit_branch_acc(&h.si_acc.pick(when), &[a], p, label);
+                            self.note_cond_branch(Test::Cmp { op, rhs_slot: false }, when, label);
                         }
                         _ => unreachable!("constant comparisons are folded"),
                     }
@@ -857,6 +860,7 @@ impl Translator<'_> {
             self.emit_branch(h, ConstBrIf { dst, value, cond: s, offset: 0 }, label);
         } else {
             self.emit_branch_acc(&br_if_variants(when), &[s], BrIf { cond: s, offset: 0 }, label);
+            self.note_cond_branch(Test::NonZero, when, label);
         }
     }
 }

@@ -21,6 +21,7 @@ mod atomic;
 mod control;
 pub(super) mod coverage;
 mod exception;
+mod if_convert;
 mod join;
 mod memory_any;
 mod ops;
@@ -255,6 +256,8 @@ pub(crate) struct Translator<'a> {
     barrier: usize,
     /// The accumulator pairings after `barrier`, oldest first.
     acc_links: Vec<AccLink>,
+    /// The last conditional branch, for its label to turn into a selection (`if_convert.rs`).
+    cond_branch: Option<if_convert::CondBranch>,
     reachable: bool,
     call_fixups: Vec<(usize, u32)>,
     /// With fuel metering: the position of the current stretch's `consume_fuel` amount, and the wasm
@@ -356,6 +359,7 @@ fn translate_validating(
         joinable_before_last: None,
         barrier: 0,
         acc_links: reuse(&mut allocs.acc_links),
+        cond_branch: None,
         reachable: true,
         call_fixups: Vec::new(),
         fuel: None,
@@ -783,6 +787,7 @@ impl<'a> Translator<'a> {
 
     /// Bind `label` to the current position and resolve the branches waiting for it.
     fn bind(&mut self, label: LabelId) {
+        self.if_convert(label);
         let pos = self.code.pos();
         self.barrier = pos;
         self.acc_links.clear();
