@@ -1,6 +1,6 @@
-//! `if (a OP b) x = y;` as one `select_cmp`, without the branch.
+//! `if (a OP b) x = y;` as one `select_cmp` (`if (c) x = y;` as one `select`), without the branch.
 //!
-//! A compare-and-branch over a single copy (`br_cmp` to a label bound right after a `copy`) is two
+//! A conditional branch over a single copy (`br_cmp` or `br_if` to a label bound right after a `copy`) is two
 //! dispatches on one path and one on the other, and when the comparison depends on data (heapsort's
 //! `if (ra[j] < ra[j + 1]) j++`, a running minimum) its branch is mispredicted about half the time: the
 //! processor then throws away the next handlers it had started. `select_cmp` computes the same thing in one
