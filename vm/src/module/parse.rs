@@ -49,8 +49,9 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
     if c.exceptions {
         // The exceptions suite's scripts use typed function references and recursion groups; with GC on,
         // the validator also accepts `global.get` of a defined global in constant expressions (Wasm 3.0).
-        // Only function types can be defined (`type_section`) and GC instructions are refused by the
-        // translator (`translate::coverage`).
+        // Struct and array types can be defined but take part only in type identity (`type_section`); GC
+        // instructions are refused by the translator (`translate::coverage`), the `any` hierarchy of
+        // reference types by `ValType::from_wasmparser`.
         f.insert(WasmFeatures::EXCEPTIONS | WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::GC);
     }
     f
@@ -224,19 +225,28 @@ fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSe
         let (text, typed_refs) = canonical_group(&group, start as u32, &canon);
         for (i, sub) in group.into_types().enumerate() {
             if !sub.supertype_idxs.is_empty() || !sub.is_final {
-                return Err(Error::Unsupported("gc (subtypes of function types)".into()));
+                return Err(Error::Unsupported("gc (subtypes)".into()));
             }
-            let f = match &sub.composite_type.inner {
-                wasmparser::CompositeInnerType::Func(f) => f,
-                _ => {
-                    return Err(Error::Unsupported("GC types are not supported".into()));
-                }
-            };
-            let ty = |&t: &wasmparser::ValType| val_type_in_group(&m.type_ids, start, t);
-            let params = f.params().iter().map(ty).collect::<Result<Vec<_>>>()?;
-            let results = f.results().iter().map(ty).collect::<Result<Vec<_>>>()?;
+            if sub.composite_type.shared {
+                return Err(Error::Unsupported("shared-everything-threads (shared types)".into()));
+            }
             let key: Arc<str> = Arc::from(format!("{i}:{text}"));
-            let ty = FuncType::new(params, results).with_canon((explicit || typed_refs).then(|| key.clone()));
+            let ty = match &sub.composite_type.inner {
+                wasmparser::CompositeInnerType::Func(f) => {
+                    let ty = |&t: &wasmparser::ValType| val_type_in_group(&m.type_ids, start, t);
+                    let params = f.params().iter().map(ty).collect::<Result<Vec<_>>>()?;
+                    let results = f.results().iter().map(ty).collect::<Result<Vec<_>>>()?;
+                    FuncType::new(params, results).with_canon((explicit || typed_refs).then(|| key.clone()))
+                }
+                // A struct or array type (GC): its definition is accepted, the instructions that make or use its
+                // values are not (`translate::coverage`). It still takes part in type identity: a recursion
+                // group it belongs to and a `(ref $s)` naming it are told apart by the group's canonical text.
+                // So it is interned as a signature no function has, under that text.
+                wasmparser::CompositeInnerType::Struct(_) | wasmparser::CompositeInnerType::Array(_) => {
+                    FuncType::new([], []).with_canon(Some(key.clone()))
+                }
+                _ => return Err(Error::Unsupported("stack switching (continuation types)".into())),
+            };
             canon.push(key);
             m.type_ids.push(engine.intern(&ty));
             m.types.push(ty);
@@ -253,29 +263,52 @@ fn canonical_group(group: &wasmparser::RecGroup, first: u32, canon: &[Arc<str>])
     use std::fmt::Write as _;
     let mut typed = false;
     let mut text = String::new();
-    for sub in group.types() {
-        text.push_str("func(");
-        if let wasmparser::CompositeInnerType::Func(f) = &sub.composite_type.inner {
-            for (n, t) in f.params().iter().chain(f.results()).enumerate() {
-                if n == f.params().len() {
-                    text.push_str(")->(");
+    let mut val = |text: &mut String, t: &wasmparser::ValType| {
+        match t {
+            wasmparser::ValType::Ref(r) => {
+                typed |= r.is_concrete_type_ref() || !r.is_nullable();
+                let null = if r.is_nullable() { "null " } else { "" };
+                match r.type_index().and_then(|i| i.as_module_index()) {
+                    Some(k) if k >= first => _ = write!(text, "(ref {null}rec.{})", k - first),
+                    Some(k) => _ = write!(text, "(ref {null}<{}>)", canon.get(k as usize).map_or("?", |c| c)),
+                    None => _ = write!(text, "{r:?}"),
                 }
-                match t {
-                    wasmparser::ValType::Ref(r) => {
-                        typed |= r.is_concrete_type_ref() || !r.is_nullable();
-                        let null = if r.is_nullable() { "null " } else { "" };
-                        match r.type_index().and_then(|i| i.as_module_index()) {
-                            Some(k) if k >= first => _ = write!(text, "(ref {null}rec.{})", k - first),
-                            Some(k) => _ = write!(text, "(ref {null}<{}>)", canon.get(k as usize).map_or("?", |c| c)),
-                            None => _ = write!(text, "{r:?}"),
-                        }
-                    }
-                    t => _ = write!(text, "{t:?}"),
-                }
-                text.push(' ');
             }
-        } else {
-            text.push_str("gc");
+            t => _ = write!(text, "{t:?}"),
+        }
+        text.push(' ');
+    };
+    let field =
+        |text: &mut String, val: &mut dyn FnMut(&mut String, &wasmparser::ValType), f: &wasmparser::FieldType| {
+            text.push_str(if f.mutable { "mut " } else { "const " });
+            match f.element_type {
+                wasmparser::StorageType::I8 => text.push_str("i8 "),
+                wasmparser::StorageType::I16 => text.push_str("i16 "),
+                wasmparser::StorageType::Val(t) => val(text, &t),
+            }
+        };
+    for sub in group.types() {
+        match &sub.composite_type.inner {
+            wasmparser::CompositeInnerType::Func(f) => {
+                text.push_str("func(");
+                for (n, t) in f.params().iter().chain(f.results()).enumerate() {
+                    if n == f.params().len() {
+                        text.push_str(")->(");
+                    }
+                    val(&mut text, t);
+                }
+            }
+            wasmparser::CompositeInnerType::Struct(s) => {
+                text.push_str("struct(");
+                for f in s.fields.iter() {
+                    field(&mut text, &mut val, f);
+                }
+            }
+            wasmparser::CompositeInnerType::Array(a) => {
+                text.push_str("array(");
+                field(&mut text, &mut val, &a.0);
+            }
+            _ => text.push_str("other("),
         }
         text.push_str(");");
     }

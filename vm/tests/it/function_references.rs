@@ -228,3 +228,66 @@ fn wide_arithmetic_matches_rust_u128() {
     }
     assert_eq!(sq.call(&mut store, -1).unwrap(), halves((u64::MAX as u128).pow(2) + 1));
 }
+
+/// Struct and array types (GC) may be defined, and they count in a recursion group's identity: a function
+/// type grouped with a struct is a different type from the same signature grouped otherwise, across modules
+/// too (`call_indirect`, imports). Instructions that make or use GC values are refused with a clear error.
+#[test]
+fn gc_type_definitions_count_in_type_identity() {
+    let engine = Engine::default();
+    let exporter = r#"(module
+      (rec (type $f (func (result i32))) (type (struct (field (mut i32)) (field (ref null $f)))))
+      (type (array (mut i8)))
+      (func (export "f") (type $f) (i32.const 7)))"#;
+    let exporter = Module::new(&engine, &wat::parse_str(exporter).unwrap()).unwrap();
+    let mut store = Store::new(&engine, ());
+    let exp = Linker::new(&engine).instantiate(&mut store, &exporter).unwrap();
+    let f = exp.get_func(&mut store, "f").unwrap();
+
+    // The same group: the import links and `call_indirect` through the same group's type succeeds.
+    let same = r#"(module
+      (rec (type $g (func (result i32))) (type (struct (field (mut i32)) (field (ref null $g)))))
+      (import "m" "f" (func $f (type $g)))
+      (table funcref (elem $f))
+      (func (export "run") (result i32) (call_indirect (type $g) (i32.const 0))))"#;
+    let same = Module::new(&engine, &wat::parse_str(same).unwrap()).unwrap();
+    let mut linker = Linker::new(&engine);
+    linker.define("m", "f", f).unwrap();
+    let inst = linker.instantiate(&mut store, &same).unwrap();
+    let run = inst.get_typed_func::<(), i32>(&mut store, "run").unwrap();
+    assert_eq!(run.call(&mut store, ()).unwrap(), 7);
+
+    // A group whose struct differs (an immutable field): a different function type, so the import does not
+    // link.
+    let other = r#"(module
+      (rec (type $g (func (result i32))) (type (struct (field i32) (field (ref null $g)))))
+      (import "m" "f" (func $f (type $g))))"#;
+    let other = Module::new(&engine, &wat::parse_str(other).unwrap()).unwrap();
+    let err = linker.instantiate(&mut store, &other).unwrap_err().to_string();
+    assert!(err.contains("incompatible import type for m.f"), "{err}");
+
+    // `call_indirect` through the plain signature traps: the table holds the grouped type.
+    let plain = r#"(module
+      (rec (type $g (func (result i32))) (type (struct (field (mut i32)) (field (ref null $g)))))
+      (type $p (func (result i32)))
+      (import "m" "f" (func $f (type $g)))
+      (table funcref (elem $f))
+      (func (export "run") (result i32) (call_indirect (type $p) (i32.const 0))))"#;
+    let plain = Module::new(&engine, &wat::parse_str(plain).unwrap()).unwrap();
+    let inst = linker.instantiate(&mut store, &plain).unwrap();
+    let run = inst.get_typed_func::<(), i32>(&mut store, "run").unwrap();
+    assert_eq!(trap_code(&run.call(&mut store, ()).unwrap_err()), Some(TrapCode::IndirectCallTypeMismatch));
+
+    // GC instructions are refused when the module is compiled, naming the proposal and the instruction.
+    for wat in [
+        r#"(module (type $s (struct (field i32))) (func (drop (struct.new $s (i32.const 1)))))"#,
+        r#"(module (type $a (array i8)) (func (drop (array.new_default $a (i32.const 4)))))"#,
+    ] {
+        let err = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap_err().to_string();
+        assert!(err.contains("unsupported feature: gc ("), "{wat}: {err}");
+    }
+    // So are subtypes, which this engine's call checks do not model.
+    let sub = r#"(module (type $s (sub (struct))) (type (sub $s (struct))))"#;
+    let err = Module::new(&engine, &wat::parse_str(sub).unwrap()).unwrap_err().to_string();
+    assert!(err.contains("unsupported feature: gc (subtypes)"), "{err}");
+}
