@@ -37,6 +37,7 @@ fn val(t: &ValType) -> u8 {
         // written as its nullable abstract type, so such a trampoline fails to link with a clear message.
         ValType::Ref(r) if r.heap.is_func() => 0x70,
         ValType::Ref(r) if r.heap.is_exn() => 0x69,
+        ValType::Ref(r) if r.heap.is_any() => 0x6e,
         ValType::Ref(_) => 0x6f,
     }
 }

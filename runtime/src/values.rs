@@ -52,6 +52,8 @@ pub fn parse_val(text: &str, ty: ValType) -> Result<Val, String> {
                     Val::FuncRef(None)
                 } else if r.heap.is_exn() {
                     Val::ExnRef(None)
+                } else if r.heap.is_any() {
+                    Val::AnyRef(None)
                 } else {
                     Val::ExternRef(None)
                 }
@@ -129,6 +131,8 @@ pub fn format_val(v: &Val) -> String {
         Val::ExternRef(Some(_)) => "externref".into(),
         Val::ExnRef(None) => "ref.null exn".into(),
         Val::ExnRef(Some(_)) => "exnref".into(),
+        Val::AnyRef(None) => "ref.null any".into(),
+        Val::AnyRef(Some(a)) => match a {},
     }
 }
 

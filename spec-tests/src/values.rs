@@ -20,6 +20,16 @@ pub fn arg(store: &mut Store<()>, a: &WastArg<'_>) -> Result<Val, String> {
             Val::ExternRef(None)
         }
         WastArgCore::RefNull(HeapType::Abstract { ty: wast::core::AbstractHeapType::Exn, .. }) => Val::ExnRef(None),
+        WastArgCore::RefNull(HeapType::Abstract {
+            ty:
+                wast::core::AbstractHeapType::Any
+                | wast::core::AbstractHeapType::Eq
+                | wast::core::AbstractHeapType::I31
+                | wast::core::AbstractHeapType::Struct
+                | wast::core::AbstractHeapType::Array
+                | wast::core::AbstractHeapType::None,
+            ..
+        }) => Val::AnyRef(None),
         WastArgCore::RefNull(_) => Val::FuncRef(None),
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef::new(store, *n))),
         other => return Err(format!("unsupported argument {other:?}")),
@@ -63,7 +73,10 @@ fn core_matches(store: &Store<()>, expected: &WastRetCore<'_>, actual: &Val) -> 
         (WastRetCore::F32(p), Val::F32(a)) => f32_matches(p, *a),
         (WastRetCore::F64(p), Val::F64(a)) => f64_matches(p, *a),
         (WastRetCore::V128(p), Val::V128(a)) => v128_matches(p, *a),
-        (WastRetCore::RefNull(_), Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None)) => true,
+        (
+            WastRetCore::RefNull(_),
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) | Val::AnyRef(None),
+        ) => true,
         (WastRetCore::RefFunc(_), Val::FuncRef(Some(_))) => true,
         (WastRetCore::RefExtern(None), Val::ExternRef(Some(_))) => true,
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(e))) => {
@@ -99,6 +112,8 @@ pub fn show(store: &Store<()>, v: &Val) -> String {
         },
         Val::ExnRef(None) => "ref.null exn".into(),
         Val::ExnRef(Some(_)) => "exnref".into(),
+        Val::AnyRef(None) => "ref.null any".into(),
+        Val::AnyRef(Some(a)) => match *a {},
     }
 }
 

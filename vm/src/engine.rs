@@ -83,8 +83,9 @@ pub struct Features {
     pub custom_page_sizes: bool,
     /// Exception handling (Wasm 3.0): tags, `throw`, `throw_ref`, `try_table` and `exnref`. The validator
     /// then also accepts typed function references and recursion groups of function types (the
-    /// proposal's tests use them), and struct and array type definitions; GC instructions, the `any`
-    /// hierarchy of reference types and subtypes are still refused.
+    /// proposal's tests use them), struct and array type definitions and the `any` hierarchy of reference
+    /// types (whose only value is null: no GC value can be made); GC instructions and subtypes are still
+    /// refused.
     pub exceptions: bool,
 }
 

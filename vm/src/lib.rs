@@ -66,4 +66,4 @@ pub use store::{
     TypedFunc, WasmParams, WasmResults, WasmTy,
 };
 pub use types::{ExternType, FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
-pub use value::Val;
+pub use value::{AnyRef, Val};

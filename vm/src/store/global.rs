@@ -140,7 +140,8 @@ impl StoreInner {
             Val::I64(x) => x as u64,
             Val::F32(x) => x as u64,
             Val::F64(x) => x,
-            Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) => 0,
+            Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) | Val::AnyRef(None) => 0,
+            Val::AnyRef(Some(a)) => match a {},
             Val::ExnRef(Some(e)) => {
                 self.check(e.store, "exnref")?;
                 if self.exns.get(e.to_raw()).is_none() {
@@ -173,6 +174,8 @@ impl StoreInner {
                 Val::FuncRef(if raw == 0 { None } else { Some(super::Func { store: self.id, raw }) })
             }
             ty if ty.as_ref().is_some_and(|r| r.heap.is_exn()) => Val::ExnRef(super::ExnRef::from_raw(self, raw)),
+            // No GC value exists, so a slot of the `any` hierarchy holds null.
+            ty if ty.as_ref().is_some_and(|r| r.heap.is_any()) => Val::AnyRef(None),
             ValType::FuncRef | ValType::ExternRef | ValType::ExnRef | ValType::Ref(_) => {
                 Val::ExternRef(super::ExternRef::from_raw(self, raw))
             }

@@ -291,3 +291,43 @@ fn gc_type_definitions_count_in_type_identity() {
     let err = Module::new(&engine, &wat::parse_str(sub).unwrap()).unwrap_err().to_string();
     assert!(err.contains("unsupported feature: gc (subtypes)"), "{err}");
 }
+
+/// References of the `any` hierarchy (`anyref`, `eqref`, `nullref`...) are accepted, and null is their only
+/// value: in results, parameters, globals and tables, through the API as `Val::AnyRef(None)`.
+#[test]
+fn any_hierarchy_references_are_null() {
+    let (mut store, inst) = instance(
+        r#"(module
+          (global $g (mut anyref) (ref.null none))
+          (table $t 2 eqref)
+          (func (export "null_any") (result anyref) (ref.null any))
+          (func (export "is_null") (param anyref) (result i32) (ref.is_null (local.get 0)))
+          (func (export "from_table") (result eqref) (table.get $t (i32.const 1)))
+          (func (export "set_global") (param nullref) (global.set $g (local.get 0)))
+          (export "g" (global $g)))"#,
+    );
+    let call = |store: &mut Store<()>, name: &str, args: &[Val], results: usize| {
+        let f = inst.get_func(&mut *store, name).unwrap();
+        let mut out = vec![Val::I32(-1); results];
+        f.call(&mut *store, args, &mut out).map(|()| out)
+    };
+    let out = call(&mut store, "null_any", &[], 1).unwrap();
+    assert!(matches!(out[0], Val::AnyRef(None)), "{out:?}");
+    assert_eq!(out[0].ty().to_string(), "(ref null any)");
+    assert_eq!(call(&mut store, "is_null", &[Val::AnyRef(None)], 1).unwrap()[0].i32(), Some(1));
+    assert!(matches!(call(&mut store, "from_table", &[], 1).unwrap()[0], Val::AnyRef(None)));
+    call(&mut store, "set_global", &[Val::AnyRef(None)], 0).unwrap();
+    let g = inst.get_global(&mut store, "g").unwrap();
+    assert!(matches!(g.get(&mut store).unwrap(), Val::AnyRef(None)));
+    // A value of another hierarchy does not fit an `anyref` parameter.
+    assert!(call(&mut store, "is_null", &[Val::ExternRef(None)], 1).is_err());
+    // Instructions that would make a GC value are refused.
+    let engine = Engine::default();
+    for wat in [
+        r#"(module (func (param externref) (result anyref) (any.convert_extern (local.get 0))))"#,
+        r#"(module (func (result i32) (ref.eq (ref.null eq) (ref.null eq))))"#,
+    ] {
+        let err = Module::new(&engine, &wat::parse_str(wat).unwrap()).unwrap_err().to_string();
+        assert!(err.contains("unsupported feature: gc ("), "{wat}: {err}");
+    }
+}
