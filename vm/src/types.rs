@@ -135,19 +135,19 @@ impl ValType {
             V::F64 => ValType::F64,
             V::V128 => ValType::V128,
             V::Ref(r) => {
+                // The abstract heap types wasmvm supports have the same names in wasmparser.
+                macro_rules! same_name {
+                    ($ty:expr; $($name:ident)*) => {
+                        match $ty {
+                            $(A::$name => HeapType::$name,)*
+                            _ => return Err(format!("reference type {r} is not supported")),
+                        }
+                    };
+                }
                 let heap = match r.heap_type() {
-                    H::Abstract { shared: false, ty: A::Func } => HeapType::Func,
-                    H::Abstract { shared: false, ty: A::Extern } => HeapType::Extern,
-                    H::Abstract { shared: false, ty: A::NoFunc } => HeapType::NoFunc,
-                    H::Abstract { shared: false, ty: A::NoExtern } => HeapType::NoExtern,
-                    H::Abstract { shared: false, ty: A::Exn } => HeapType::Exn,
-                    H::Abstract { shared: false, ty: A::NoExn } => HeapType::NoExn,
-                    H::Abstract { shared: false, ty: A::Any } => HeapType::Any,
-                    H::Abstract { shared: false, ty: A::Eq } => HeapType::Eq,
-                    H::Abstract { shared: false, ty: A::I31 } => HeapType::I31,
-                    H::Abstract { shared: false, ty: A::Struct } => HeapType::Struct,
-                    H::Abstract { shared: false, ty: A::Array } => HeapType::Array,
-                    H::Abstract { shared: false, ty: A::None } => HeapType::None,
+                    H::Abstract { shared: false, ty } => {
+                        same_name!(ty; Func Extern NoFunc NoExtern Exn NoExn Any Eq I31 Struct Array None)
+                    }
                     // A type of the recursion group being defined has no id yet: recorded as `func`; the
                     // group's canonical text (`FuncType::canon`) keeps the defined type's identity exact.
                     H::Concrete(i) | H::Exact(i) => concrete(i).map_or(HeapType::Func, HeapType::Concrete),
@@ -218,19 +218,9 @@ impl fmt::Display for RefType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let null = if self.nullable { "null " } else { "" };
         match self.heap {
-            HeapType::Func => write!(f, "(ref {null}func)"),
-            HeapType::Extern => write!(f, "(ref {null}extern)"),
-            HeapType::NoFunc => write!(f, "(ref {null}nofunc)"),
-            HeapType::NoExtern => write!(f, "(ref {null}noextern)"),
-            HeapType::Exn => write!(f, "(ref {null}exn)"),
-            HeapType::NoExn => write!(f, "(ref {null}noexn)"),
             HeapType::Concrete(id) => write!(f, "(ref {null}<type {id}>)"),
-            HeapType::Any => write!(f, "(ref {null}any)"),
-            HeapType::Eq => write!(f, "(ref {null}eq)"),
-            HeapType::I31 => write!(f, "(ref {null}i31)"),
-            HeapType::Struct => write!(f, "(ref {null}struct)"),
-            HeapType::Array => write!(f, "(ref {null}array)"),
-            HeapType::None => write!(f, "(ref {null}none)"),
+            // The abstract heap types' text names are their variants' names in lower case (`nofunc`, `i31`).
+            abstract_type => write!(f, "(ref {null}{})", format!("{abstract_type:?}").to_lowercase()),
         }
     }
 }
