@@ -278,17 +278,9 @@ fn canonical_group(group: &wasmparser::RecGroup, first: u32, canon: &[Arc<str>])
         }
         text.push(' ');
     };
-    let field =
-        |text: &mut String, val: &mut dyn FnMut(&mut String, &wasmparser::ValType), f: &wasmparser::FieldType| {
-            text.push_str(if f.mutable { "mut " } else { "const " });
-            match f.element_type {
-                wasmparser::StorageType::I8 => text.push_str("i8 "),
-                wasmparser::StorageType::I16 => text.push_str("i16 "),
-                wasmparser::StorageType::Val(t) => val(text, &t),
-            }
-        };
     for sub in group.types() {
-        match &sub.composite_type.inner {
+        // A function's types are written here; a struct's or an array's fields below.
+        let fields: &[wasmparser::FieldType] = match &sub.composite_type.inner {
             wasmparser::CompositeInnerType::Func(f) => {
                 text.push_str("func(");
                 for (n, t) in f.params().iter().chain(f.results()).enumerate() {
@@ -297,18 +289,28 @@ fn canonical_group(group: &wasmparser::RecGroup, first: u32, canon: &[Arc<str>])
                     }
                     val(&mut text, t);
                 }
+                &[]
             }
             wasmparser::CompositeInnerType::Struct(s) => {
                 text.push_str("struct(");
-                for f in s.fields.iter() {
-                    field(&mut text, &mut val, f);
-                }
+                &s.fields
             }
             wasmparser::CompositeInnerType::Array(a) => {
                 text.push_str("array(");
-                field(&mut text, &mut val, &a.0);
+                std::slice::from_ref(&a.0)
             }
-            _ => text.push_str("other("),
+            _ => {
+                text.push_str("other(");
+                &[]
+            }
+        };
+        for f in fields {
+            text.push_str(if f.mutable { "mut " } else { "const " });
+            match f.element_type {
+                wasmparser::StorageType::I8 => text.push_str("i8 "),
+                wasmparser::StorageType::I16 => text.push_str("i16 "),
+                wasmparser::StorageType::Val(t) => val(&mut text, &t),
+            }
         }
         text.push_str(");");
     }
