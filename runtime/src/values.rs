@@ -132,7 +132,10 @@ pub fn format_val(v: &Val) -> String {
         Val::ExnRef(None) => "ref.null exn".into(),
         Val::ExnRef(Some(_)) => "exnref".into(),
         Val::AnyRef(None) => "ref.null any".into(),
-        Val::AnyRef(Some(a)) => match a {},
+        Val::AnyRef(Some(a)) => match a.as_i31() {
+            Some(v) => format!("i31 {v}"),
+            None => "anyref".into(),
+        },
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use wasmvm::{Extern, ExternRef, Func, Store, Val};
+use wasmvm::{AnyRef, AnyRefKind, Extern, ExternRef, Func, Store, Val};
 use wast::core::{HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{WastArg, WastRet};
 
@@ -32,7 +32,8 @@ pub fn arg(store: &mut Store<()>, a: &WastArg<'_>) -> Result<Val, String> {
         }) => Val::AnyRef(None),
         WastArgCore::RefNull(_) => Val::FuncRef(None),
         WastArgCore::RefExtern(n) => Val::ExternRef(Some(ExternRef::new(store, *n))),
-        other => return Err(format!("unsupported argument {other:?}")),
+        // A host value as an `anyref` (as `any.convert_extern` makes it).
+        WastArgCore::RefHost(n) => Val::AnyRef(Some(AnyRef::from_extern(ExternRef::new(store, *n)))),
     })
 }
 
@@ -82,6 +83,16 @@ fn core_matches(store: &Store<()>, expected: &WastRetCore<'_>, actual: &Val) -> 
         (WastRetCore::RefExtern(Some(n)), Val::ExternRef(Some(e))) => {
             e.data(store).and_then(|d| d.downcast_ref::<u32>()) == Some(n)
         }
+        (WastRetCore::RefAny, Val::AnyRef(Some(_))) => true,
+        (WastRetCore::RefEq, Val::AnyRef(Some(a))) => {
+            matches!(a.kind(store), Some(AnyRefKind::I31 | AnyRefKind::Struct | AnyRefKind::Array))
+        }
+        (WastRetCore::RefI31, Val::AnyRef(Some(a))) => a.kind(store) == Some(AnyRefKind::I31),
+        (WastRetCore::RefStruct, Val::AnyRef(Some(a))) => a.kind(store) == Some(AnyRefKind::Struct),
+        (WastRetCore::RefArray, Val::AnyRef(Some(a))) => a.kind(store) == Some(AnyRefKind::Array),
+        (WastRetCore::RefHost(n), Val::AnyRef(Some(a))) => {
+            a.to_extern().data(store).and_then(|d| d.downcast_ref::<u32>()) == Some(n)
+        }
         (WastRetCore::Either(options), a) => options.iter().any(|o| core_matches(store, o, a)),
         _ => false,
     }
@@ -113,7 +124,14 @@ pub fn show(store: &Store<()>, v: &Val) -> String {
         Val::ExnRef(None) => "ref.null exn".into(),
         Val::ExnRef(Some(_)) => "exnref".into(),
         Val::AnyRef(None) => "ref.null any".into(),
-        Val::AnyRef(Some(a)) => match *a {},
+        Val::AnyRef(Some(a)) => match a.kind(store) {
+            Some(AnyRefKind::I31) => format!("ref.i31 {}", a.as_i31().unwrap_or_default()),
+            Some(AnyRefKind::Host) => match a.to_extern().data(store).and_then(|d| d.downcast_ref::<u32>()) {
+                Some(n) => format!("ref.host {n}"),
+                None => "ref.host ?".into(),
+            },
+            kind => format!("{kind:?}"),
+        },
     }
 }
 

@@ -8,7 +8,8 @@ use std::sync::{Arc, RwLock};
 
 use hashbrown::HashMap;
 
-use crate::types::FuncType;
+use crate::gc::TypeDef;
+use crate::types::{FuncType, HeapType, ValType};
 
 /// Engine-wide identifier of an interned function signature.
 pub(crate) type TypeId = u32;
@@ -44,7 +45,7 @@ pub struct Config {
 
 /// The WebAssembly proposals a module may use. The default is Wasm 2.0 (with SIMD) plus threads,
 /// relaxed SIMD, extended-const, tail calls, typed function references, wide arithmetic, multi-memory,
-/// memory64, custom page sizes and exception handling.
+/// memory64, custom page sizes, exception handling and GC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
     /// Importing and exporting mutable globals (Wasm 2.0).
@@ -82,11 +83,13 @@ pub struct Features {
     /// A page size per memory: 65536 bytes or 1 byte (the custom-page-sizes proposal).
     pub custom_page_sizes: bool,
     /// Exception handling (Wasm 3.0): tags, `throw`, `throw_ref`, `try_table` and `exnref`. The validator
-    /// then also accepts typed function references and recursion groups of function types (the
-    /// proposal's tests use them), struct and array type definitions and the `any` hierarchy of reference
-    /// types (whose only value is null: no GC value can be made); GC instructions and subtypes are still
-    /// refused.
+    /// then also accepts typed function references (the proposal's tests use them).
     pub exceptions: bool,
+    /// Garbage collection (Wasm 3.0): struct and array types, subtypes, the `any` hierarchy of reference
+    /// types with `i31`, and their instructions (`struct.new`, `array.get`, `ref.cast`, `br_on_cast`...).
+    /// Objects live in the store of the thread that made them (see the README's "GC" note). Implies typed
+    /// function references.
+    pub gc: bool,
 }
 
 impl Default for Features {
@@ -109,6 +112,7 @@ impl Default for Features {
             memory64: true,
             custom_page_sizes: true,
             exceptions: true,
+            gc: true,
         }
     }
 }
@@ -132,6 +136,7 @@ impl Features {
             memory64: false,
             custom_page_sizes: false,
             exceptions: false,
+            gc: false,
             threads,
             ..Self::default()
         }
@@ -169,6 +174,8 @@ struct EngineInner {
 struct TypeRegistry {
     ids: HashMap<FuncType, TypeId>,
     types: Vec<FuncType>,
+    /// What the machine needs of each type at run time (kind, layout, supertypes), by id.
+    defs: Vec<Arc<TypeDef>>,
 }
 
 impl Default for Engine {
@@ -188,6 +195,11 @@ impl Engine {
     }
     /// Intern a signature, returning its engine-wide id.
     pub(crate) fn intern(&self, ty: &FuncType) -> TypeId {
+        self.intern_def(ty, TypeDef::func)
+    }
+    /// Intern a type under `ty` (a signature, or for a struct or array type a signature no function has,
+    /// told apart by its canonical text); `def` describes it at run time the first time it is seen.
+    pub(crate) fn intern_def(&self, ty: &FuncType, def: impl FnOnce(TypeId) -> TypeDef) -> TypeId {
         if let Some(&id) = self.inner.types.read().unwrap_or_else(|e| e.into_inner()).ids.get(ty) {
             return id;
         }
@@ -197,12 +209,39 @@ impl Engine {
         }
         let id = reg.types.len() as TypeId;
         reg.types.push(ty.clone());
+        reg.defs.push(Arc::new(def(id)));
         reg.ids.insert(ty.clone(), id);
         id
+    }
+    /// The run-time description of the type with this id.
+    pub(crate) fn type_def(&self, id: TypeId) -> Arc<TypeDef> {
+        self.inner.types.read().unwrap_or_else(|e| e.into_inner()).defs[id as usize].clone()
+    }
+    /// Is type `a` the type `b` or declared as its subtype?
+    pub(crate) fn is_subtype(&self, a: TypeId, b: TypeId) -> bool {
+        if a == b {
+            return true;
+        }
+        let reg = self.inner.types.read().unwrap_or_else(|e| e.into_inner());
+        reg.defs[a as usize].is_subtype_of(&reg.defs[b as usize])
     }
     /// The signature with this id.
     pub(crate) fn func_type(&self, id: TypeId) -> FuncType {
         self.inner.types.read().unwrap_or_else(|e| e.into_inner()).types[id as usize].clone()
+    }
+    /// Is every reference to `a` also a reference to `b`, declared subtypes of defined types included?
+    pub(crate) fn heap_matches(&self, a: HeapType, b: HeapType) -> bool {
+        match (a.concrete_id(), b.concrete_id()) {
+            (Some(x), Some(y)) => self.is_subtype(x, y),
+            _ => a.matches(b),
+        }
+    }
+    /// [`ValType::matches`] with declared subtypes of defined types.
+    pub(crate) fn val_matches(&self, a: ValType, b: ValType) -> bool {
+        match (a.as_ref(), b.as_ref()) {
+            (Some(x), Some(y)) => (!x.nullable || y.nullable) && self.heap_matches(x.heap, y.heap),
+            _ => a == b,
+        }
     }
     /// Do two handles denote the same engine?
     pub fn same(&self, other: &Engine) -> bool {

@@ -45,6 +45,18 @@ pub enum TrapCode {
     NullReference,
     /// `throw_ref` of a null `exnref`.
     NullExceptionReference,
+    /// `ref.cast` of a reference that is not of the target type (GC).
+    CastFailure,
+    /// A struct instruction on a null reference (GC).
+    NullStructureReference,
+    /// An array instruction on a null reference (GC).
+    NullArrayReference,
+    /// `i31.get_s`/`i31.get_u` of a null reference (GC).
+    NullI31Reference,
+    /// An array access (or bulk array operation) out of the array's bounds (GC).
+    ArrayOutOfBounds,
+    /// An array too large for the store's heap was asked for (GC).
+    AllocationTooLarge,
 }
 
 impl TrapCode {
@@ -68,6 +80,12 @@ impl TrapCode {
             TrapCode::NullFunctionReference => "null function reference",
             TrapCode::NullReference => "null reference",
             TrapCode::NullExceptionReference => "null exception reference",
+            TrapCode::CastFailure => "cast failure",
+            TrapCode::NullStructureReference => "null structure reference",
+            TrapCode::NullArrayReference => "null array reference",
+            TrapCode::NullI31Reference => "null i31 reference",
+            TrapCode::ArrayOutOfBounds => "out of bounds array access",
+            TrapCode::AllocationTooLarge => "allocation too large",
         }
     }
 }

@@ -38,6 +38,7 @@ compile_error!("wasmvm requires a 64-bit host");
 mod engine;
 mod error;
 mod exec;
+mod gc;
 mod ir;
 mod loader_api;
 mod memory;
@@ -61,9 +62,9 @@ pub use loader_api::{ExportIndex, raw_funcref};
 pub use memory::{MAX_PAGES, MEMORY64_RESERVATION, Memory, PAGE_SIZE, SharedMemory};
 pub use module::{ExportType, ImportType, Module};
 pub use store::{
-    AsContext, AsContextMut, Caller, Exception, ExnRef, Extern, ExternRef, FuelTank, Func, Global, Instance,
-    InstanceOptions, InterruptHandle, IntoFunc, Linker, SharedTable, Store, StoreFootprint, StoreInner, Table, Tag,
-    TypedFunc, WasmParams, WasmResults, WasmTy,
+    AnyRef, AnyRefKind, AsContext, AsContextMut, Caller, Exception, ExnRef, Extern, ExternRef, FuelTank, Func, Global,
+    Instance, InstanceOptions, InterruptHandle, IntoFunc, Linker, SharedTable, Store, StoreFootprint, StoreInner,
+    Table, Tag, TypedFunc, WasmParams, WasmResults, WasmTy,
 };
 pub use types::{ExternType, FuncType, GlobalType, HeapType, MemoryType, RefType, TableType, ValType};
-pub use value::{AnyRef, Val};
+pub use value::Val;

@@ -48,6 +48,10 @@ pub enum HeapType {
     /// A function of one type, named by the engine's id for it (equal ids: the same function type, whichever
     /// module declared it).
     Concrete(u32),
+    /// A struct of one type (GC), named by the engine's id for it.
+    ConcreteStruct(u32),
+    /// An array of one type (GC), named by the engine's id for it.
+    ConcreteArray(u32),
     /// No function (the bottom of the function types: only null).
     NoFunc,
     /// No host value (the bottom of the extern types: only null).
@@ -56,8 +60,8 @@ pub enum HeapType {
     Exn,
     /// No exception (the bottom of the exception types: only null).
     NoExn,
-    /// Any GC value (the top of the `any` hierarchy: `anyref`). wasmvm makes no GC values yet, so a
-    /// reference of this hierarchy is always null.
+    /// Any GC value (the top of the `any` hierarchy: `anyref`), or a host value made internal
+    /// (`any.convert_extern`).
     Any,
     /// A GC value comparable with `ref.eq`.
     Eq,
@@ -91,11 +95,20 @@ impl HeapType {
     pub fn is_any(self) -> bool {
         matches!(
             self,
-            HeapType::Any | HeapType::Eq | HeapType::I31 | HeapType::Struct | HeapType::Array | HeapType::None
+            HeapType::Any
+                | HeapType::Eq
+                | HeapType::I31
+                | HeapType::Struct
+                | HeapType::Array
+                | HeapType::None
+                | HeapType::ConcreteStruct(_)
+                | HeapType::ConcreteArray(_)
         )
     }
 
-    /// Is every reference to `self` also a reference to `other`?
+    /// Is every reference to `self` also a reference to `other`? Two different defined types are compared
+    /// by id only here: whether one is declared a subtype of the other is the engine's to say
+    /// (`Engine::heap_matches`).
     pub fn matches(self, other: HeapType) -> bool {
         use HeapType::*;
         self == other
@@ -105,10 +118,20 @@ impl HeapType {
                     | (NoFunc, Concrete(_))
                     | (NoExtern, Extern)
                     | (NoExn, Exn)
-                    | (Eq | I31 | Struct | Array | None, Any)
-                    | (I31 | Struct | Array | None, Eq)
-                    | (None, I31 | Struct | Array)
+                    | (Eq | I31 | Struct | Array | None | ConcreteStruct(_) | ConcreteArray(_), Any)
+                    | (I31 | Struct | Array | None | ConcreteStruct(_) | ConcreteArray(_), Eq)
+                    | (None | ConcreteStruct(_), Struct)
+                    | (None | ConcreteArray(_), Array)
+                    | (None, I31 | ConcreteStruct(_) | ConcreteArray(_))
             )
+    }
+
+    /// The engine id of a defined type this names (a function, struct or array type).
+    pub fn concrete_id(self) -> Option<u32> {
+        match self {
+            HeapType::Concrete(id) | HeapType::ConcreteStruct(id) | HeapType::ConcreteArray(id) => Some(id),
+            _ => Option::None,
+        }
     }
 }
 
@@ -121,11 +144,11 @@ impl ValType {
         }
     }
 
-    /// The type wasmparser decoded; `concrete` gives the engine's id of a module type index (`None` if the
-    /// index is not interned yet: a type of the recursion group being defined).
+    /// The type wasmparser decoded; `concrete` gives the heap type of a module type index (`None` if not
+    /// known: then a function type is assumed).
     pub(crate) fn from_wasmparser(
         ty: wasmparser::ValType,
-        concrete: &dyn Fn(wasmparser::UnpackedIndex) -> Option<u32>,
+        concrete: &dyn Fn(wasmparser::UnpackedIndex) -> Option<HeapType>,
     ) -> Result<Self, String> {
         use wasmparser::{AbstractHeapType as A, HeapType as H, ValType as V};
         Ok(match ty {
@@ -148,9 +171,10 @@ impl ValType {
                     H::Abstract { shared: false, ty } => {
                         same_name!(ty; Func Extern NoFunc NoExtern Exn NoExn Any Eq I31 Struct Array None)
                     }
-                    // A type of the recursion group being defined has no id yet: recorded as `func`; the
-                    // group's canonical text (`FuncType::canon`) keeps the defined type's identity exact.
-                    H::Concrete(i) | H::Exact(i) => concrete(i).map_or(HeapType::Func, HeapType::Concrete),
+                    // A type of the recursion group being defined has no id yet: recorded as the abstract
+                    // type of its kind; the group's canonical text (`FuncType::canon`) keeps the defined
+                    // type's identity exact.
+                    H::Concrete(i) | H::Exact(i) => concrete(i).unwrap_or(HeapType::Func),
                     _ => return Err(format!("reference type {r} is not supported")),
                 };
                 ValType::from_ref(RefType { nullable: r.is_nullable(), heap })
@@ -218,7 +242,9 @@ impl fmt::Display for RefType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let null = if self.nullable { "null " } else { "" };
         match self.heap {
-            HeapType::Concrete(id) => write!(f, "(ref {null}<type {id}>)"),
+            HeapType::Concrete(id) | HeapType::ConcreteStruct(id) | HeapType::ConcreteArray(id) => {
+                write!(f, "(ref {null}<type {id}>)")
+            }
             // The abstract heap types' text names are their variants' names in lower case (`nofunc`, `i31`).
             abstract_type => write!(f, "(ref {null}{})", format!("{abstract_type:?}").to_lowercase()),
         }

@@ -4,7 +4,7 @@
 //! low half first): integers zero-extended, floats as their bit patterns (so NaN payloads survive), references as store-scoped handles where 0 means null.
 //! [`Val`] is the typed form the embedding API uses.
 
-use crate::store::{ExnRef, ExternRef, Func};
+use crate::store::{AnyRef, ExnRef, ExternRef, Func};
 use crate::types::ValType;
 
 /// A typed WebAssembly value.
@@ -26,15 +26,10 @@ pub enum Val {
     ExternRef(Option<ExternRef>),
     /// A reference to a caught exception (of one store); `None` is the null reference.
     ExnRef(Option<ExnRef>),
-    /// A reference of the `any` hierarchy (GC: `anyref`, `eqref`, `structref`, `nullref`...); `None` is the null
-    /// reference, the only one there is until wasmvm makes GC values.
+    /// A reference of the `any` hierarchy (GC: `anyref`, `eqref`, `structref`, `i31ref`...); `None` is the
+    /// null reference.
     AnyRef(Option<AnyRef>),
 }
-
-/// A GC value (a struct, an array or an `i31`). None exists yet: wasmvm refuses the instructions that make
-/// them, so this type has no values and [`Val::AnyRef`] is always `None`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AnyRef {}
 
 impl Val {
     /// An `f32` value.

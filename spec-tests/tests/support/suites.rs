@@ -24,10 +24,10 @@ pub const ENABLED_PROPOSALS: &[Proposal] = &[
     // tag, throw, throw_ref and try_table (the standard instructions; the folder has no legacy
     // try/catch/delegate files).
     Proposal::ExceptionHandling,
+    // structs, arrays, i31, casts and subtypes.
+    Proposal::GC,
 ];
 
-// Proposals to add later, with what they need:
-// - gc: a garbage-collected heap;
 // (The memory64 suite has no table64 script: table64 is tested in vm/tests/it/memories.rs.)
 
 /// Files of enabled suites that need a proposal wasmvm does not support yet (each with the reason).

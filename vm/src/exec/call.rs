@@ -216,11 +216,19 @@ pub(crate) unsafe fn call_indirect<const T64: bool>(
     let Some(e) = (*ctx.store).resolve(raw) else {
         return call_indirect_unresolved::<T64>(ip, fp, mem, len, ctx);
     };
-    if e.type_id != p.type_id {
+    if e.type_id != p.type_id && !subtype(ctx, e.type_id, p.type_id) {
         return trap(ctx, ip, TrapCode::IndirectCallTypeMismatch);
     }
     let e: *const FuncEntry = e;
     call_entry!(ctx, e, ip, CallIndirect, fp, p.frame, mem, len)
+}
+
+/// May a callee of type `actual` be called where type `expected` is required? Asked only when the two
+/// differ, so the fast path stays one compare: a declared subtype (GC's `sub`) may.
+#[cold]
+#[inline(never)]
+unsafe fn subtype(ctx: &Activation, actual: u32, expected: u32) -> bool {
+    (*ctx.store).engine.is_subtype(actual, expected)
 }
 
 /// `call_ref`: call the function a typed reference names; null traps. The signature is known from the
@@ -235,7 +243,7 @@ pub(crate) unsafe fn call_ref(p: CallRef, ip: Ip, fp: Fp, mem: Mem, len: usize, 
     let Some(e) = (*ctx.store).resolve(raw) else {
         return call_ref_unresolved(ip, fp, mem, len, ctx);
     };
-    if e.type_id != p.type_id {
+    if e.type_id != p.type_id && !subtype(ctx, e.type_id, p.type_id) {
         return trap(ctx, ip, TrapCode::IndirectCallTypeMismatch);
     }
     let e: *const FuncEntry = e;
@@ -252,7 +260,7 @@ unsafe fn call_ref_unresolved(ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Ac
         ctx.trap_ip = ip;
         return Exit::Trap;
     }
-    if (*e).type_id != p.type_id {
+    if (*e).type_id != p.type_id && !subtype(ctx, (*e).type_id, p.type_id) {
         return trap(ctx, ip, TrapCode::IndirectCallTypeMismatch);
     }
     call_entry!(ctx, e, ip, CallRef, fp, p.frame, mem, len)
@@ -345,7 +353,7 @@ pub(crate) unsafe fn return_call_indirect<const T64: bool>(
     let table = ctx.table(p.table);
     if let Some(raw) = table.get(super::table::index::<T64>(get(fp, p.index)))
         && let Some(e) = (*ctx.store).resolve(raw)
-        && e.type_id == p.type_id
+        && (e.type_id == p.type_id || subtype(ctx, e.type_id, p.type_id))
         && !e.code.is_null()
     {
         let e: *const FuncEntry = e;
@@ -360,7 +368,7 @@ pub(crate) unsafe fn return_call_ref(p: CallRef, ip: Ip, fp: Fp, mem: Mem, len: 
     let raw = get(fp, p.func);
     if raw != 0
         && let Some(e) = (*ctx.store).resolve(raw)
-        && e.type_id == p.type_id
+        && (e.type_id == p.type_id || subtype(ctx, e.type_id, p.type_id))
         && !e.code.is_null()
     {
         let e: *const FuncEntry = e;
@@ -431,7 +439,7 @@ unsafe fn call_indirect_unresolved<const T64: bool>(
         ctx.trap_ip = ip;
         return Exit::Trap;
     }
-    if (*e).type_id != p.type_id {
+    if (*e).type_id != p.type_id && !subtype(ctx, (*e).type_id, p.type_id) {
         return trap(ctx, ip, TrapCode::IndirectCallTypeMismatch);
     }
     call_entry!(ctx, e, ip, CallIndirect, fp, p.frame, mem, len)
@@ -496,7 +504,7 @@ unsafe fn resolve_forward(ctx: &mut Activation, e: *const FuncEntry, args: *mut 
         if target.is_null() {
             return target;
         }
-        if (*target).type_id != type_id {
+        if (*target).type_id != type_id && !subtype(ctx, (*target).type_id, type_id) {
             ctx.trap = Some(Trap::new(TrapCode::IndirectCallTypeMismatch));
             return std::ptr::null();
         }
@@ -557,7 +565,7 @@ pub(crate) unsafe fn invoke(store: *mut StoreInner, entry: &FuncEntry, slots: &m
             Some(t) => t,
             None => return Err(Trap::new(TrapCode::UninitializedElement)),
         };
-        if (*target).type_id != entry.type_id {
+        if (*target).type_id != entry.type_id && !(*store).engine.is_subtype((*target).type_id, entry.type_id) {
             return Err(Trap::new(TrapCode::IndirectCallTypeMismatch));
         }
         entry = &*target;

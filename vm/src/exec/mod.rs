@@ -43,6 +43,7 @@ pub(crate) mod atomic;
 pub(crate) mod call;
 pub(crate) mod control;
 pub(crate) mod exception;
+pub(crate) mod gc;
 pub(crate) mod memory;
 pub(crate) mod memory_any;
 pub(crate) mod numeric;

@@ -531,6 +531,33 @@ operand_shapes! {
     /// Trap with "null reference" if `fp[src]` is null.
     RefCheck { src: slot };
 
+    // ----- GC (`exec/gc.rs`): `ty` is a module type index; field and element access kinds are `gc::Access` -----
+    /// `fp[dst]` = a new struct of type `ty` with fields `fp[args..]` (`n` values; `v128`s two slots), or an
+    /// array of `n` elements `fp[args..]` (`array.new_fixed`).
+    GcNew { dst: slot, ty: u32, args: slot, n: u32 };
+    /// `fp[dst]` = a new array of type `ty`: `fp[len]` elements, each `fp[init]` (or the default).
+    ArrayNew { dst: slot, ty: u32, init: slot, len: slot };
+    /// `fp[dst]` = a new array of type `ty`: `fp[len]` elements from data or element segment `segment`,
+    /// starting at `fp[offset]`.
+    ArrayNewSeg { dst: slot, ty: u32, segment: u32, offset: slot, len: slot };
+    /// `fp[dst]` = the field at cell `cell` of struct `fp[obj]`.
+    StructGet { dst: slot, obj: slot, cell: u32 };
+    /// The field at cell `cell` of struct `fp[obj]` = `fp[value]`.
+    StructSet { obj: slot, cell: u32, value: slot };
+    /// `fp[dst]` = element `fp[index]` of array `fp[arr]`.
+    ArrayGet { dst: slot, arr: slot, index: slot };
+    /// Element `fp[index]` of array `fp[arr]` = `fp[value]`.
+    ArraySet { arr: slot, index: slot, value: slot };
+    /// `fp[len]` elements of array `fp[arr]` from `fp[index]` = `fp[value]`.
+    ArrayFill { arr: slot, index: slot, value: slot, len: slot };
+    /// `fp[len]` elements of array `fp[src]` from `fp[src_index]` to array `fp[dst]` from `fp[dst_index]`.
+    ArrayCopy { dst: slot, dst_index: slot, src: slot, src_index: slot, len: slot };
+    /// `fp[len]` elements of array `fp[arr]` from `fp[dst]` = segment `segment` from `fp[src]` (array type `ty`).
+    ArrayInit { ty: u32, segment: u32, arr: slot, dst: slot, src: slot, len: slot };
+    /// `fp[dst]` = is `fp[src]` of heap type `target` (`gc::cast` codes)? For a cast: `fp[dst] = fp[src]`, or
+    /// a trap.
+    RefTest { dst: slot, src: slot, target: u32 };
+
     // ----- wide arithmetic (`exec/numeric.rs`): 128-bit values as two i64 halves, low first -----
     /// `fp[dst], fp[dst + 1] = OP((a_lo, a_hi), (b_lo, b_hi))`.
     Wide128 { dst: slot, a_lo: slot, a_hi: slot, b_lo: slot, b_hi: slot };
@@ -697,6 +724,25 @@ macro_rules! for_each_instr {
             call_ref [;] (CallRef) => call::call_ref;
             return_call_ref [;] (CallRef) => call::return_call_ref;
             ref_as_non_null [;] (RefCheck) => control::ref_as_non_null;
+
+            // GC (`A`: a field's or element's access, `gc::Access`)
+            struct_new [; const DEFAULT: bool] (GcNew) => gc::struct_new;
+            array_new_fixed [;] (GcNew) => gc::array_new_fixed;
+            array_new [; const DEFAULT: bool] (ArrayNew) => gc::array_new;
+            array_new_data [;] (ArrayNewSeg) => gc::array_new_data;
+            array_new_elem [;] (ArrayNewSeg) => gc::array_new_elem;
+            struct_get [; const A: u8] (StructGet) => gc::struct_get;
+            struct_set [; const A: u8] (StructSet) => gc::struct_set;
+            array_get [; const A: u8] (ArrayGet) => gc::array_get;
+            array_set [; const A: u8] (ArraySet) => gc::array_set;
+            array_len [;] (Un) => gc::array_len;
+            array_fill [; const A: u8] (ArrayFill) => gc::array_fill;
+            array_copy [;] (ArrayCopy) => gc::array_copy;
+            array_init_data [;] (ArrayInit) => gc::array_init_data;
+            array_init_elem [;] (ArrayInit) => gc::array_init_elem;
+            ref_i31 [;] (Un) => gc::ref_i31;
+            i31_get [; const SIGNED: bool] (Un) => gc::i31_get;
+            ref_test [; const NULLABLE: bool, const CAST: bool] (RefTest) => gc::ref_test;
 
             // wide arithmetic
             i64_add128 [;] (Wide128) => numeric::i64_add128;

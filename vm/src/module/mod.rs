@@ -8,7 +8,7 @@ mod parse;
 
 use std::sync::Arc;
 
-pub(crate) use const_expr::{ConstExpr, ConstOp};
+pub(crate) use const_expr::{ConstExpr, ConstOp, no_objects};
 
 use crate::engine::{Engine, TypeId};
 use crate::error::{Error, Result};
@@ -105,6 +105,10 @@ pub(crate) struct ModuleInner {
     pub types: Vec<FuncType>,
     /// Engine-wide ids of the type section's signatures.
     pub type_ids: Vec<TypeId>,
+    /// The run-time description of each type (kind, layout, supertypes), by type index.
+    pub type_defs: Vec<Arc<crate::gc::TypeDef>>,
+    /// While the type section is read: the abstract kind of each member of the current recursion group.
+    pub group_kinds: Vec<crate::types::HeapType>,
     pub imports: Vec<Import>,
     /// Type index of every function (imported first).
     pub funcs: Vec<u32>,

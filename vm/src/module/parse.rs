@@ -14,8 +14,9 @@ use super::{
 };
 use crate::engine::Engine;
 use crate::error::{Error, Result};
+use crate::gc::{Composite, Storage, TypeDef};
 use crate::translate;
-use crate::types::{FuncType, GlobalType, MemoryType, TableType, ValType};
+use crate::types::{FuncType, GlobalType, HeapType, MemoryType, TableType, ValType};
 
 /// Bodies larger than this in total are translated on the rayon pool.
 const PARALLEL_THRESHOLD: usize = 64 * 1024;
@@ -47,12 +48,11 @@ pub(crate) fn features(engine: &Engine) -> WasmFeatures {
         }
     }
     if c.exceptions {
-        // The exceptions suite's scripts use typed function references and recursion groups; with GC on,
-        // the validator also accepts `global.get` of a defined global in constant expressions (Wasm 3.0).
-        // Struct and array types can be defined but take part only in type identity (`type_section`), and
-        // references of the `any` hierarchy can only be null; GC instructions are refused by the translator
-        // (`translate::coverage`).
-        f.insert(WasmFeatures::EXCEPTIONS | WasmFeatures::FUNCTION_REFERENCES | WasmFeatures::GC);
+        // The exceptions suite's scripts use typed function references and recursion groups.
+        f.insert(WasmFeatures::EXCEPTIONS | WasmFeatures::FUNCTION_REFERENCES);
+    }
+    if c.gc {
+        f.insert(WasmFeatures::GC | WasmFeatures::FUNCTION_REFERENCES);
     }
     f
 }
@@ -69,27 +69,38 @@ pub(crate) fn invalid(e: wasmparser::BinaryReaderError) -> Error {
     }
 }
 
-/// A value type; `types` are the engine ids of the module's types so far (typed references name them).
-fn val_type(types: &[u32], t: wasmparser::ValType) -> Result<ValType> {
-    val_type_in_group(types, types.len(), t)
+/// A value type; typed references name the module's types so far.
+fn val_type(m: &ModuleInner, t: wasmparser::ValType) -> Result<ValType> {
+    val_type_in_group(m, m.type_ids.len(), t)
 }
 
-/// As [`val_type`], inside the type section's recursion group that starts at type index `group`.
-fn val_type_in_group(types: &[u32], group: usize, t: wasmparser::ValType) -> Result<ValType> {
-    let concrete = |i: wasmparser::UnpackedIndex| match i {
-        wasmparser::UnpackedIndex::Module(i) => types.get(i as usize).copied(),
-        wasmparser::UnpackedIndex::RecGroup(i) => types.get(group + i as usize).copied(),
-        _ => None,
+/// As [`val_type`], inside the type section's recursion group that starts at type index `group` (a member
+/// not interned yet is named by the abstract type of its kind, `ModuleInner::group_kinds`).
+fn val_type_in_group(m: &ModuleInner, group: usize, t: wasmparser::ValType) -> Result<ValType> {
+    let concrete = |i: wasmparser::UnpackedIndex| {
+        let i = match i {
+            wasmparser::UnpackedIndex::Module(i) => i as usize,
+            wasmparser::UnpackedIndex::RecGroup(i) => group + i as usize,
+            _ => return None,
+        };
+        match m.type_defs.get(i) {
+            Some(def) => Some(def.heap_type()),
+            None => m.group_kinds.get(i.checked_sub(group)?).copied(),
+        }
     };
     ValType::from_wasmparser(t, &concrete).map_err(Error::Unsupported)
 }
 
-fn ref_type(types: &[u32], t: wasmparser::RefType) -> Result<ValType> {
-    val_type(types, wasmparser::ValType::Ref(t))
+fn ref_type(m: &ModuleInner, t: wasmparser::RefType) -> Result<ValType> {
+    val_type(m, wasmparser::ValType::Ref(t))
 }
 
-fn const_expr(e: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
-    ConstExpr::parse(e).map_err(Error::Unsupported)
+fn const_expr(m: &ModuleInner, e: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
+    let fields = |t: u32| match m.type_defs.get(t as usize).map(|d| &d.composite) {
+        Some(Composite::Struct { fields, .. }) => fields.len() as u32,
+        _ => 0,
+    };
+    ConstExpr::parse(e, &fields).map_err(Error::Unsupported)
 }
 
 fn memory_type(m: wasmparser::MemoryType) -> Result<MemoryType> {
@@ -108,15 +119,15 @@ fn memory_type(m: wasmparser::MemoryType) -> Result<MemoryType> {
 
 /// A table's type. wasmvm's tables hold fewer than 2^32 elements (a table64 declaring more initially is
 /// refused; a larger maximum is the same as none, as growth stops far below it).
-fn table_type(types: &[u32], t: wasmparser::TableType) -> Result<TableType> {
+fn table_type(m: &ModuleInner, t: wasmparser::TableType) -> Result<TableType> {
     let min = u32::try_from(t.initial)
         .map_err(|_| Error::Resource(format!("table of {} elements is too large", t.initial)))?;
     let max = t.maximum.map(|m| m.min(u32::MAX as u64) as u32);
-    Ok(TableType { element: ref_type(types, t.element_type)?, min, max, table64: t.table64 })
+    Ok(TableType { element: ref_type(m, t.element_type)?, min, max, table64: t.table64 })
 }
 
-fn global_type(types: &[u32], g: wasmparser::GlobalType) -> Result<GlobalType> {
-    Ok(GlobalType { content: val_type(types, g.content_type)?, mutable: g.mutable })
+fn global_type(m: &ModuleInner, g: wasmparser::GlobalType) -> Result<GlobalType> {
+    Ok(GlobalType { content: val_type(m, g.content_type)?, mutable: g.mutable })
 }
 
 pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
@@ -126,6 +137,8 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         name: None,
         types: Vec::new(),
         type_ids: Vec::new(),
+        type_defs: Vec::new(),
+        group_kinds: Vec::new(),
         imports: Vec::new(),
         funcs: Vec::new(),
         num_imported_funcs: 0,
@@ -171,8 +184,7 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
             Payload::GlobalSection(reader) => {
                 for g in reader {
                     let g = g.map_err(malformed)?;
-                    m.globals
-                        .push(GlobalDef { ty: global_type(&m.type_ids, g.ty)?, init: Some(const_expr(&g.init_expr)?) });
+                    m.globals.push(GlobalDef { ty: global_type(&m, g.ty)?, init: Some(const_expr(&m, &g.init_expr)?) });
                 }
             }
             Payload::TagSection(reader) => {
@@ -223,36 +235,61 @@ fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSe
         let explicit = group.is_explicit_rec_group();
         let start = m.type_ids.len();
         let (text, typed_refs) = canonical_group(&group, start as u32, &canon);
+        // The kind of each member, for references to members not interned yet.
+        m.group_kinds = group.types().map(|sub| abstract_kind(&sub.composite_type.inner)).collect();
         for (i, sub) in group.into_types().enumerate() {
-            if !sub.supertype_idxs.is_empty() || !sub.is_final {
-                return Err(Error::Unsupported("gc (subtypes)".into()));
-            }
             if sub.composite_type.shared {
                 return Err(Error::Unsupported("shared-everything-threads (shared types)".into()));
             }
             let key: Arc<str> = Arc::from(format!("{i}:{text}"));
-            let ty = match &sub.composite_type.inner {
+            // A type's identity is more than its structure in a recursion group, with typed references, or
+            // as a subtype or an open (non-final) type.
+            let identity = explicit || typed_refs || !sub.is_final || !sub.supertype_idxs.is_empty();
+            let (ty, composite) = match &sub.composite_type.inner {
                 wasmparser::CompositeInnerType::Func(f) => {
-                    let ty = |&t: &wasmparser::ValType| val_type_in_group(&m.type_ids, start, t);
+                    let ty = |&t: &wasmparser::ValType| val_type_in_group(m, start, t);
                     let params = f.params().iter().map(ty).collect::<Result<Vec<_>>>()?;
                     let results = f.results().iter().map(ty).collect::<Result<Vec<_>>>()?;
-                    FuncType::new(params, results).with_canon((explicit || typed_refs).then(|| key.clone()))
+                    (FuncType::new(params, results).with_canon(identity.then(|| key.clone())), Composite::Func)
                 }
-                // A struct or array type (GC): its definition is accepted, the instructions that make or use its
-                // values are not (`translate::coverage`). It still takes part in type identity: a recursion
-                // group it belongs to and a `(ref $s)` naming it are told apart by the group's canonical text.
-                // So it is interned as a signature no function has, under that text.
-                wasmparser::CompositeInnerType::Struct(_) | wasmparser::CompositeInnerType::Array(_) => {
-                    FuncType::new([], []).with_canon(Some(key.clone()))
+                // A struct or array type (GC) is interned as a signature no function has, under its group's
+                // canonical text; its layout is in its `TypeDef`.
+                wasmparser::CompositeInnerType::Struct(st) => {
+                    (FuncType::new([], []).with_canon(Some(key.clone())), TypeDef::struct_layout(&st.fields))
                 }
+                wasmparser::CompositeInnerType::Array(a) => (
+                    FuncType::new([], []).with_canon(Some(key.clone())),
+                    Composite::Array(Storage::from_wasmparser(a.0.element_type)),
+                ),
                 _ => return Err(Error::Unsupported("stack switching (continuation types)".into())),
             };
+            // The declared supertype (validated: an earlier type) and its own chain.
+            let mut supertypes = match sub.supertype_idxs.first().map(|s| s.unpack()) {
+                Some(wasmparser::UnpackedIndex::Module(k)) => m.type_defs[k as usize].supertypes.to_vec(),
+                Some(wasmparser::UnpackedIndex::RecGroup(k)) => m.type_defs[start + k as usize].supertypes.to_vec(),
+                _ => Vec::new(),
+            };
+            let id = engine.intern_def(&ty, |id| {
+                supertypes.push(id);
+                TypeDef { composite, supertypes: supertypes.into() }
+            });
             canon.push(key);
-            m.type_ids.push(engine.intern(&ty));
+            m.type_ids.push(id);
             m.types.push(ty);
+            m.type_defs.push(engine.type_def(id));
         }
+        m.group_kinds.clear();
     }
     Ok(())
+}
+
+/// The abstract heap type of a composite type's kind (`func`, `struct` or `array`).
+fn abstract_kind(t: &wasmparser::CompositeInnerType) -> HeapType {
+    match t {
+        wasmparser::CompositeInnerType::Struct(_) => HeapType::Struct,
+        wasmparser::CompositeInnerType::Array(_) => HeapType::Array,
+        _ => HeapType::Func,
+    }
 }
 
 /// The canonical text of a recursion group (iso-recursive type equivalence, as the spec defines it): its
@@ -279,6 +316,18 @@ fn canonical_group(group: &wasmparser::RecGroup, first: u32, canon: &[Arc<str>])
         text.push(' ');
     };
     for sub in group.types() {
+        // Finality and the declared supertype are part of a type's identity.
+        text.push_str(if sub.is_final { "final " } else { "sub " });
+        for s in &sub.supertype_idxs {
+            match s.unpack() {
+                wasmparser::UnpackedIndex::Module(k) if k >= first => _ = write!(text, "<: rec.{} ", k - first),
+                wasmparser::UnpackedIndex::Module(k) => {
+                    _ = write!(text, "<: <{}> ", canon.get(k as usize).map_or("?", |c| c))
+                }
+                wasmparser::UnpackedIndex::RecGroup(k) => _ = write!(text, "<: rec.{k} "),
+                _ => text.push_str("<: ? "),
+            }
+        }
         // A function's types are written here; a struct's or an array's fields below.
         let fields: &[wasmparser::FieldType] = match &sub.composite_type.inner {
             wasmparser::CompositeInnerType::Func(f) => {
@@ -327,7 +376,7 @@ fn import_section(m: &mut ModuleInner, reader: wasmparser::ImportSectionReader<'
                 EntityIndex::Func(m.funcs.len() as u32 - 1)
             }
             TypeRef::Table(t) => {
-                m.tables.push(TableDef { ty: table_type(&m.type_ids, t)?, init: None });
+                m.tables.push(TableDef { ty: table_type(m, t)?, init: None });
                 m.num_imported_tables += 1;
                 EntityIndex::Table(m.tables.len() as u32 - 1)
             }
@@ -337,7 +386,7 @@ fn import_section(m: &mut ModuleInner, reader: wasmparser::ImportSectionReader<'
                 EntityIndex::Memory(m.memories.len() as u32 - 1)
             }
             TypeRef::Global(t) => {
-                m.globals.push(GlobalDef { ty: global_type(&m.type_ids, t)?, init: None });
+                m.globals.push(GlobalDef { ty: global_type(m, t)?, init: None });
                 m.num_imported_globals += 1;
                 EntityIndex::Global(m.globals.len() as u32 - 1)
             }
@@ -357,9 +406,9 @@ fn table_section(m: &mut ModuleInner, reader: wasmparser::TableSectionReader<'_>
         let t = t.map_err(malformed)?;
         let init = match &t.init {
             TableInit::RefNull => None,
-            TableInit::Expr(e) => Some(const_expr(e)?),
+            TableInit::Expr(e) => Some(const_expr(m, e)?),
         };
-        m.tables.push(TableDef { ty: table_type(&m.type_ids, t.ty)?, init });
+        m.tables.push(TableDef { ty: table_type(m, t.ty)?, init });
     }
     Ok(())
 }
@@ -386,7 +435,7 @@ fn element_section(m: &mut ModuleInner, reader: wasmparser::ElementSectionReader
             ElementKind::Passive => SegmentMode::Passive,
             ElementKind::Declared => SegmentMode::Declared,
             ElementKind::Active { table_index, offset_expr } => {
-                SegmentMode::Active { index: table_index.unwrap_or(0), offset: const_expr(&offset_expr)? }
+                SegmentMode::Active { index: table_index.unwrap_or(0), offset: const_expr(m, &offset_expr)? }
             }
         };
         let items = match e.items {
@@ -395,7 +444,7 @@ fn element_section(m: &mut ModuleInner, reader: wasmparser::ElementSectionReader
                 .map(|f| Ok(ConstExpr::from_ops(vec![ConstOp::RefFunc(f.map_err(malformed)?)])))
                 .collect::<Result<Vec<_>>>()?,
             ElementItems::Expressions(_, es) => {
-                es.into_iter().map(|e| const_expr(&e.map_err(malformed)?)).collect::<Result<Vec<_>>>()?
+                es.into_iter().map(|e| const_expr(m, &e.map_err(malformed)?)).collect::<Result<Vec<_>>>()?
             }
         };
         m.elems.push(ElemSegment { mode, items: items.into() });
@@ -409,7 +458,7 @@ fn data_section(m: &mut ModuleInner, reader: wasmparser::DataSectionReader<'_>) 
         let mode = match d.kind {
             DataKind::Passive => SegmentMode::Passive,
             DataKind::Active { memory_index, offset_expr } => {
-                SegmentMode::Active { index: memory_index, offset: const_expr(&offset_expr)? }
+                SegmentMode::Active { index: memory_index, offset: const_expr(m, &offset_expr)? }
             }
         };
         m.datas.push(DataSegment { mode, bytes: Arc::from(d.data) });

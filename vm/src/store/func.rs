@@ -233,7 +233,7 @@ impl Func {
         let s = store.inner_mut();
         let entry = *self.entry(s)?;
         let ty = s.entry_type(&entry);
-        if params.len() != ty.params().len() || params.iter().zip(ty.params()).any(|(v, t)| !v.fits(*t)) {
+        if params.len() != ty.params().len() || params.iter().zip(ty.params()).any(|(v, t)| !s.fits(v, *t)) {
             return Err(Error::api(format!("wrong argument types for function of type {ty}")));
         }
         if results.len() != ty.results().len() {
@@ -278,7 +278,7 @@ pub(crate) fn raw_host_dynamic<T: 'static>(
         f(Caller { store: &mut *store, instance }, &params, &mut results)?;
         let mut out: smallvec::SmallVec<[u64; 8]> = smallvec::SmallVec::new();
         for (v, t) in results.iter().zip(ty.results()) {
-            if !v.fits(*t) {
+            if !store.inner.fits(v, *t) {
                 return Err(Trap::host(format!("host function returned a {} where {} was expected", v.ty(), t)));
             }
             store.inner.push_slots(v, &mut out).map_err(|e| Trap::host(e.to_string()))?;

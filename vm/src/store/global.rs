@@ -29,7 +29,7 @@ impl Global {
     /// Create a global holding `value`.
     pub fn new(mut store: impl AsContextMut, ty: GlobalType, value: Val) -> Result<Global> {
         let inner = store.inner_mut();
-        if !value.fits(ty.content) {
+        if !inner.fits(&value, ty.content) {
             return Err(Error::api(format!("global of type {} initialised with a {}", ty.content, value.ty())));
         }
         let raw = inner.val_to_raw(&value)?;
@@ -63,7 +63,7 @@ impl Global {
         if !ty.mutable {
             return Err(Error::api("cannot set an immutable global"));
         }
-        if !value.fits(ty.content) {
+        if !inner.fits(&value, ty.content) {
             return Err(Error::api(format!("global of type {} set to a {}", ty.content, value.ty())));
         }
         let raw = inner.val_to_raw(&value)?;
@@ -141,7 +141,7 @@ impl StoreInner {
             Val::F32(x) => x as u64,
             Val::F64(x) => x,
             Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) | Val::AnyRef(None) => 0,
-            Val::AnyRef(Some(a)) => match a {},
+            Val::AnyRef(Some(a)) => self.check_any(a.store_id(), a.to_raw())?,
             Val::ExnRef(Some(e)) => {
                 self.check(e.store, "exnref")?;
                 if self.exns.get(e.to_raw()).is_none() {
@@ -153,13 +153,63 @@ impl StoreInner {
                 self.check(f.store, "function")?;
                 f.raw
             }
-            Val::ExternRef(Some(e)) => {
-                if e.data(&RefInner(self)).is_none() {
-                    return Err(Error::api("externref belongs to a different store"));
-                }
-                e.to_raw()
-            }
+            Val::ExternRef(Some(e)) => self.check_any(e.store_id(), e.to_raw())?,
         })
+    }
+
+    /// May `v` be stored where a `ty` is expected? [`Val::fits`], and for references of a defined type or
+    /// of the `any` hierarchy also what the reference names: a function of that type or a subtype, an
+    /// object of that type or a subtype, an `i31` for `i31ref`...
+    pub(crate) fn fits(&self, v: &Val, ty: ValType) -> bool {
+        use crate::types::HeapType as H;
+        if !v.fits(ty) {
+            return false;
+        }
+        let Some(r) = ty.as_ref() else { return true };
+        match *v {
+            // Another store's reference is refused when it is converted, with its own message.
+            Val::FuncRef(Some(f)) if f.store != self.id => true,
+            Val::FuncRef(Some(f)) => match r.heap {
+                H::NoFunc => false,
+                H::Concrete(id) => self.resolve(f.raw).is_some_and(|e| self.engine.is_subtype(e.type_id, id)),
+                _ => true,
+            },
+            Val::ExternRef(Some(_)) => r.heap != H::NoExtern,
+            Val::ExnRef(Some(_)) => r.heap != H::NoExn,
+            Val::AnyRef(Some(a)) if a.store_id() != self.id => true,
+            Val::AnyRef(Some(a)) => {
+                let raw = a.to_raw();
+                let obj = self.gc.get(raw);
+                match r.heap {
+                    H::Any => true,
+                    H::Eq => obj.is_some() || matches!(crate::gc::kind_of(raw), crate::gc::RefKind::I31(_)),
+                    H::I31 => matches!(crate::gc::kind_of(raw), crate::gc::RefKind::I31(_)),
+                    H::Struct => obj.is_some_and(|o| o.def.is_struct()),
+                    H::Array => obj.is_some_and(|o| o.def.is_array()),
+                    H::ConcreteStruct(id) | H::ConcreteArray(id) => {
+                        obj.is_some_and(|o| self.engine.is_subtype(o.def.id(), id))
+                    }
+                    _ => false,
+                }
+            }
+            _ => true,
+        }
+    }
+
+    /// The slot value of an `externref` or `anyref`, checked to name a value of this store.
+    fn check_any(&self, store: super::StoreId, raw: u64) -> Result<u64> {
+        if store != self.id {
+            return Err(Error::api("reference belongs to a different store"));
+        }
+        let known = match crate::gc::kind_of(raw) {
+            crate::gc::RefKind::Host => (raw as usize) <= self.externs.len(),
+            crate::gc::RefKind::Object(_) => self.gc.get(raw).is_some(),
+            crate::gc::RefKind::I31(_) | crate::gc::RefKind::Null => true,
+        };
+        if !known {
+            return Err(Error::api("reference to an unknown value"));
+        }
+        Ok(raw)
     }
 
     /// Convert a slot value of type `ty` to a typed value.
@@ -174,20 +224,10 @@ impl StoreInner {
                 Val::FuncRef(if raw == 0 { None } else { Some(super::Func { store: self.id, raw }) })
             }
             ty if ty.as_ref().is_some_and(|r| r.heap.is_exn()) => Val::ExnRef(super::ExnRef::from_raw(self, raw)),
-            // No GC value exists, so a slot of the `any` hierarchy holds null.
-            ty if ty.as_ref().is_some_and(|r| r.heap.is_any()) => Val::AnyRef(None),
+            ty if ty.as_ref().is_some_and(|r| r.heap.is_any()) => Val::AnyRef(super::AnyRef::from_raw(self, raw)),
             ValType::FuncRef | ValType::ExternRef | ValType::ExnRef | ValType::Ref(_) => {
                 Val::ExternRef(super::ExternRef::from_raw(self, raw))
             }
         }
-    }
-}
-
-/// Borrowed store state as an `AsContext` (for helpers that only have a `&StoreInner`).
-pub(crate) struct RefInner<'a>(pub &'a StoreInner);
-impl AsContext for RefInner<'_> {
-    type Data = ();
-    fn inner(&self) -> &StoreInner {
-        self.0
     }
 }

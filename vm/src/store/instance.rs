@@ -7,7 +7,7 @@ use super::{
 };
 use crate::error::{Error, Result, Trap, TrapCode};
 use crate::memory::LinearMemory;
-use crate::module::{EntityIndex, Module, SegmentMode};
+use crate::module::{EntityIndex, Module, SegmentMode, no_objects};
 use crate::types::limits_match;
 use crate::{Func, Memory};
 
@@ -263,7 +263,8 @@ fn import_entities(s: &mut StoreInner, m: &crate::module::ModuleInner, imports: 
         match (imp.index, ext) {
             (EntityIndex::Func(f), Extern::Func(func)) => {
                 let entry = *func.entry(s)?;
-                if entry.type_id != m.func_type_id(f) {
+                // The function's type may be a declared subtype of the expected one.
+                if !m.engine.is_subtype(entry.type_id, m.func_type_id(f)) {
                     let want = m.engine.func_type(m.func_type_id(f));
                     let found = m.engine.func_type(entry.type_id);
                     let why = format!("function signature differs: the module expects {want}, found {found}");
@@ -278,7 +279,11 @@ fn import_entities(s: &mut StoreInner, m: &crate::module::ModuleInner, imports: 
                 // An immutable global may hold a subtype of what the import expects; a mutable one exactly it.
                 let (have, want) = (cell.ty, m.globals[g as usize].ty);
                 let fits = have.mutable == want.mutable
-                    && if want.mutable { have.content == want.content } else { have.content.matches(want.content) };
+                    && if want.mutable {
+                        have.content == want.content
+                    } else {
+                        s.engine.val_matches(have.content, want.content)
+                    };
                 if !fits {
                     return Err(incompatible(imp, "global type differs"));
                 }
@@ -366,10 +371,15 @@ fn define_entities(
 
     // Defined globals (their initialisers may read imported globals and take function references).
     for g in &m.globals[m.num_imported_globals as usize..] {
-        let init = g.init.as_ref().map_or(0, |x| {
+        let init = match &g.init {
             // SAFETY: `globals` holds pointers to live cells of this store.
-            x.eval(|i| unsafe { read_cell(e.globals[i as usize]) }, |f| e.funcs[f as usize].raw)
-        });
+            Some(x) => x
+                .eval(|i| unsafe { read_cell(e.globals[i as usize]) }, |f| e.funcs[f as usize].raw, &mut |t, v| {
+                    s.gc.new_object(&m.type_defs[t as usize], v)
+                })
+                .map_err(Trap::new)?,
+            None => 0,
+        };
         let handle = s.push_global(g.ty, init);
         e.globals.push(&mut s.globals[handle.index as usize].value);
         e.global_ids.push(handle.index);
@@ -379,8 +389,27 @@ fn define_entities(
         unsafe { read_cell(e.globals[i as usize]) }
     };
 
+    let heap = &mut s.gc;
+    let mut new = |t: u32, v: &[u128]| heap.new_object(&m.type_defs[t as usize], v);
+    let mut table_inits = Vec::new();
     for t in &m.tables[m.num_imported_tables as usize..] {
-        let init = t.init.as_ref().map_or(0, |x| x.eval(read_global, |f| e.funcs[f as usize].raw) as u64);
+        let init = match &t.init {
+            Some(x) => x.eval(read_global, |f| e.funcs[f as usize].raw, &mut new).map_err(Trap::new)? as u64,
+            None => 0,
+        };
+        table_inits.push(init);
+    }
+    let elems = m
+        .elems
+        .iter()
+        .map(|seg| {
+            let items =
+                seg.items.iter().map(|x| x.eval(read_global, |f| e.funcs[f as usize].raw, &mut new).map(|v| v as u64));
+            items.collect::<Result<Box<[u64]>, TrapCode>>().map(Some)
+        })
+        .collect::<Result<Vec<_>, TrapCode>>()
+        .map_err(Trap::new)?;
+    for (t, init) in m.tables[m.num_imported_tables as usize..].iter().zip(table_inits) {
         let table = s.push_table(Arc::new(TableInner::new(t.ty, init, false)?));
         e.tables.push(Arc::as_ptr(&s.tables[table.index as usize]));
         e.table_ids.push(table.index);
@@ -400,11 +429,6 @@ fn define_entities(
         e.tags.push(super::Tag::defined(m.tag_type(t).clone(), name));
     }
 
-    let elems: Vec<Option<Box<[u64]>>> = m
-        .elems
-        .iter()
-        .map(|seg| Some(seg.items.iter().map(|x| x.eval(read_global, |f| e.funcs[f as usize].raw) as u64).collect()))
-        .collect();
     let datas: Vec<Option<Arc<[u8]>>> = m.datas.iter().map(|d| Some(d.bytes.clone())).collect();
 
     Ok((elems, datas))
@@ -434,8 +458,9 @@ fn initialize(s: &mut StoreInner, slot: u32, options: InstanceOptions) -> Result
     for (i, seg) in m.elems.iter().enumerate().filter(|_| options.init_segments) {
         match &seg.mode {
             SegmentMode::Active { index, offset } => {
-                let at = offset.eval(|g| unsafe { read_cell(inst.globals[g as usize]) }, |f| inst.funcs[f as usize].raw)
-                    as u64;
+                let global = |g: u32| unsafe { read_cell(inst.globals[g as usize]) };
+                let at =
+                    offset.eval(global, |f| inst.funcs[f as usize].raw, &mut no_objects).map_err(Trap::new)? as u64;
                 let items = inst.elems[i].take().unwrap_or_default();
                 // SAFETY: table pointers are kept alive by the store.
                 let table = unsafe { &*inst.tables[*index as usize] };
@@ -449,7 +474,8 @@ fn initialize(s: &mut StoreInner, slot: u32, options: InstanceOptions) -> Result
     }
     for (i, seg) in m.datas.iter().enumerate().filter(|_| options.init_segments) {
         if let SegmentMode::Active { index, offset } = &seg.mode {
-            let at = offset.eval(|g| unsafe { read_cell(inst.globals[g as usize]) }, |_| 0) as u64;
+            let global = |g: u32| unsafe { read_cell(inst.globals[g as usize]) };
+            let at = offset.eval(global, |_| 0, &mut no_objects).map_err(Trap::new)? as u64;
             let mem = &s.memories[inst.memory_ids[*index as usize] as usize];
             let at = if mem.is_64() { at } else { at as u32 as u64 };
             if !mem.write(at, &seg.bytes) {

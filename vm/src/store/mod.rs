@@ -128,6 +128,8 @@ pub struct StoreInner {
     pub(crate) fuel: FuelTank,
     /// Exceptions thrown in this store (see `store/exception.rs`).
     pub(crate) exns: ExnHeap,
+    /// Structs and arrays made in this store (see `gc`).
+    pub(crate) gc: crate::gc::GcHeap,
 }
 
 /// A store's remaining fuel (see [`Config::consume_fuel`](crate::Config::consume_fuel)). Stores that share one
@@ -216,6 +218,7 @@ impl<T> Store<T> {
                 interrupt: InterruptHandle::default(),
                 fuel: FuelTank::default(),
                 exns: ExnHeap::default(),
+                gc: crate::gc::GcHeap::default(),
             },
             data,
         }
@@ -539,11 +542,13 @@ pub(crate) fn func_ref(slot: u32, index: u32) -> u64 {
     ((slot as u64 + 1) << 32) | index as u64
 }
 
-/// An opaque host reference (`externref`), owned by a store.
+/// An opaque host reference (`externref`), owned by a store. Besides host values, an `externref` may
+/// hold a GC value that wasm made external (`extern.convert_any`); [`AnyRef::from_extern`] gives it back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ExternRef {
     store: StoreId,
-    index: u32,
+    /// The slot value (see `gc`'s module docs): `index + 1` for a host value.
+    raw: u64,
 }
 
 impl ExternRef {
@@ -551,21 +556,95 @@ impl ExternRef {
     pub fn new(mut store: impl AsContextMut, value: impl Any + Send + Sync) -> Self {
         let inner = store.inner_mut();
         inner.externs.push(Arc::new(value));
-        ExternRef { store: inner.id, index: inner.externs.len() as u32 - 1 }
+        ExternRef { store: inner.id, raw: inner.externs.len() as u64 }
     }
-    /// The wrapped host value.
+    /// The wrapped host value (`None` for another store's reference, or a GC value made external).
     pub fn data<'a>(&self, store: &'a impl AsContext) -> Option<&'a (dyn Any + Send + Sync)> {
+        let inner = store.inner();
+        if inner.id != self.store || crate::gc::kind_of(self.raw) != crate::gc::RefKind::Host {
+            return None;
+        }
+        inner.externs.get(self.raw as usize - 1).map(|a| &**a)
+    }
+    pub(crate) fn to_raw(self) -> u64 {
+        self.raw
+    }
+    pub(crate) fn store_id(self) -> StoreId {
+        self.store
+    }
+    pub(crate) fn from_raw(store: &StoreInner, raw: u64) -> Option<Self> {
+        if raw == 0 { None } else { Some(ExternRef { store: store.id, raw }) }
+    }
+}
+
+/// A reference of the `any` hierarchy (GC): a struct, an array, an `i31`, or a host value made internal
+/// (`any.convert_extern`). Owned by a store, except `i31`s, which are values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AnyRef {
+    store: StoreId,
+    /// The slot value (see `gc`'s module docs).
+    raw: u64,
+}
+
+/// What an [`AnyRef`] refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnyRefKind {
+    /// An unboxed 31-bit integer.
+    I31,
+    /// A struct.
+    Struct,
+    /// An array.
+    Array,
+    /// A host value (an `externref` made internal).
+    Host,
+}
+
+impl AnyRef {
+    /// The `i31` holding the low 31 bits of `value` (`ref.i31`).
+    pub fn i31(store: impl AsContext, value: i32) -> Self {
+        AnyRef { store: store.inner().id, raw: crate::gc::I31_TAG | (value as u32 & 0x7fff_ffff) as u64 }
+    }
+    /// The value of an `i31`, sign-extended from 31 bits (`i31.get_s`); `None` for other references.
+    pub fn as_i31(&self) -> Option<i32> {
+        match crate::gc::kind_of(self.raw) {
+            crate::gc::RefKind::I31(v) => Some(((v << 1) as i32) >> 1),
+            _ => None,
+        }
+    }
+    /// `any.convert_extern`: the reference as an `anyref` (a host value, or the GC value it was made from).
+    pub fn from_extern(e: ExternRef) -> Self {
+        AnyRef { store: e.store, raw: e.raw }
+    }
+    /// `extern.convert_any`: the reference as an `externref`.
+    pub fn to_extern(self) -> ExternRef {
+        ExternRef { store: self.store, raw: self.raw }
+    }
+    /// What the reference refers to (`None` for another store's reference).
+    pub fn kind(&self, store: impl AsContext) -> Option<AnyRefKind> {
         let inner = store.inner();
         if inner.id != self.store {
             return None;
         }
-        inner.externs.get(self.index as usize).map(|a| &**a)
+        Some(match crate::gc::kind_of(self.raw) {
+            crate::gc::RefKind::I31(_) => AnyRefKind::I31,
+            crate::gc::RefKind::Host | crate::gc::RefKind::Null => AnyRefKind::Host,
+            crate::gc::RefKind::Object(_) => {
+                if inner.gc.get(self.raw)?.def.is_struct() {
+                    AnyRefKind::Struct
+                } else {
+                    AnyRefKind::Array
+                }
+            }
+        })
     }
     pub(crate) fn to_raw(self) -> u64 {
-        self.index as u64 + 1
+        self.raw
+    }
+    pub(crate) fn store_id(self) -> StoreId {
+        self.store
     }
     pub(crate) fn from_raw(store: &StoreInner, raw: u64) -> Option<Self> {
-        if raw == 0 { None } else { Some(ExternRef { store: store.id, index: (raw - 1) as u32 }) }
+        if raw == 0 { None } else { Some(AnyRef { store: store.id, raw }) }
     }
 }
 

@@ -162,7 +162,7 @@ impl Table {
     /// Create a table with every element set to `init`.
     pub fn new(mut store: impl AsContextMut, ty: TableType, init: Val) -> Result<Table> {
         let inner = store.inner_mut();
-        if !init.fits(ty.element) {
+        if !inner.fits(&init, ty.element) {
             return Err(Error::api("table initial value has the wrong type"));
         }
         let raw = inner.val_to_raw(&init)?;
@@ -197,7 +197,7 @@ impl Table {
         let s = store.inner_mut();
         let raw = s.val_to_raw(&value)?;
         let t = self.inner(s)?;
-        if !value.fits(t.declared_type().element) {
+        if !s.fits(&value, t.declared_type().element) {
             return Err(Error::api("table element has the wrong type"));
         }
         if t.set(index, raw) { Ok(()) } else { Err(TrapCode::TableOutOfBounds.into()) }

@@ -266,7 +266,7 @@ impl Translator<'_> {
 
     /// Branch to `depth` when the reference in `slot` is null (`null`) or not null (`!null`), as `br_if`
     /// does: in place if the label's values are already where it wants them, else over a side path.
-    fn branch_on_null(&mut self, reference: Slot, null: bool, depth: u32) {
+    pub(super) fn branch_on_null(&mut self, reference: Slot, null: bool, depth: u32) {
         let h = br_cmp_handlers(CmpOp::I64Eq);
         let test = BrCmpSI { a: reference, imm: 0, offset: 0 };
         let (kind, label, base, arity) = self.target(depth);

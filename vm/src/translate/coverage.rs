@@ -25,7 +25,7 @@ macro_rules! translated {
     (legacy_exceptions) => { false };
     (tail_call) => { true };
     (function_references) => { true };
-    (gc) => { false };
+    (gc) => { true };
     (memory_control) => { false };
     (stack_switching) => { false };
     (wide_arithmetic) => { true };
@@ -69,8 +69,9 @@ mod tests {
         assert!(check(&Operator::ReturnCall { function_index: 0 }, 0).is_ok());
         assert!(check(&Operator::ReturnCallRef { type_index: 0 }, 0).is_ok());
         assert!(check(&Operator::I64Add128, 0).is_ok());
-        let e = check(&Operator::RefI31, 0x2a).unwrap_err();
-        assert_eq!(e.to_string(), "unsupported feature: gc (RefI31 at offset 0x2a)");
+        assert!(check(&Operator::RefI31, 0x2a).is_ok());
+        let e = check(&Operator::StructNewDesc { struct_type_index: 0 }, 0x2a).unwrap_err();
+        assert_eq!(e.to_string(), "unsupported feature: custom descriptors (StructNewDesc at offset 0x2a)");
         assert!(check(&Operator::I8x16Popcnt, 0).is_ok());
         let e = check(&Operator::MemoryDiscard { mem: 0 }, 7).unwrap_err().to_string();
         assert!(e.contains("unsupported feature: memory control (MemoryDiscard"), "{e}");

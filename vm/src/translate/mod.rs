@@ -21,6 +21,7 @@ mod atomic;
 mod control;
 pub(super) mod coverage;
 mod exception;
+mod gc;
 mod if_convert;
 mod join;
 mod memory_any;

@@ -179,6 +179,11 @@ impl Translator<'_> {
                 self.emit_result(isa::ref_func::op(), RefFunc { dst, func: function_index }, dst, LastKind::Other);
             }
 
+            // GC: references compare by slot value, and conversions between `any` and `extern` keep it (`gc`).
+            Operator::RefEq => self.compare(CmpOp::I64Eq),
+            Operator::AnyConvertExtern | Operator::ExternConvertAny => {}
+            _ if self.gc(op)? => {}
+
             // Not translated: an operator of a proposal wasmvm does not implement ("unsupported feature"), or,
             // if `coverage::check` admits it, a wasmvm bug, reported as an error rather than a panic.
             _ if self.simd(op) => {}

@@ -8,6 +8,7 @@ mod exceptions;
 mod fuel;
 mod function_references;
 mod fusion;
+mod gc;
 mod link_errors;
 mod memories;
 mod robustness;

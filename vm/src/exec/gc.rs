@@ -1,0 +1,505 @@
+//! GC instructions: structs, arrays, `i31`s and casts (the object model and slot encoding are in `gc`).
+//!
+//! Objects are found through the store's heap by their slot value, and every field and element access is
+//! checked against the object it reaches (a host can pass in an object of another type than the code
+//! expects: that traps, it never reads out of bounds).
+
+use std::sync::Arc;
+
+use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, set, trap};
+use crate::error::TrapCode;
+use crate::gc::{Access, Composite, GcObject, I31_TAG, RefKind, Storage, TypeDef, cast, kind_of};
+use crate::ir::isa::*;
+
+/// The run-time description of the running module's type `ty`.
+#[inline(always)]
+unsafe fn type_def<'a>(ctx: &Activation, ty: u32) -> &'a Arc<TypeDef> {
+    let inst: &'a crate::store::InstanceEntity = &*ctx.instance;
+    &inst.module.inner.type_defs[ty as usize]
+}
+
+/// An array type's element storage (validated: `ty` is an array type).
+#[inline(always)]
+fn element(def: &TypeDef) -> Storage {
+    match def.composite {
+        Composite::Array(s) => s,
+        _ => Storage::I64,
+    }
+}
+
+/// Store a new object and write its slot value to `fp[dst]`, or trap.
+#[inline(always)]
+unsafe fn alloc(ctx: &mut Activation, ip: Ip, fp: Fp, dst: u32, obj: Result<GcObject, TrapCode>) -> bool {
+    match obj.and_then(|o| (*ctx.store).gc.alloc(o)) {
+        Ok(raw) => {
+            set(fp, dst, raw);
+            true
+        }
+        Err(code) => {
+            trap(ctx, ip, code);
+            false
+        }
+    }
+}
+
+/// An array of type `def` with `n` elements, its cells filled by `fill` (given the cells and the width).
+unsafe fn new_array(
+    ctx: &Activation,
+    def: &Arc<TypeDef>,
+    n: u64,
+    fill: impl FnOnce(&mut [u64], usize) -> Result<(), TrapCode>,
+) -> Result<GcObject, TrapCode> {
+    let w = element(def).cells() as u64;
+    let n32 = u32::try_from(n).map_err(|_| TrapCode::AllocationTooLarge)?;
+    let mut cells = (*ctx.store).gc.zeroed(n * w)?;
+    fill(&mut cells, w as usize)?;
+    Ok(GcObject { def: def.clone(), cells, len: n32 })
+}
+
+#[inline(never)]
+pub(crate) unsafe fn struct_new<const DEFAULT: bool>(
+    p: GcNew,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let def = type_def(ctx, p.ty);
+    let obj = match &def.composite {
+        Composite::Struct { fields, cells } => (*ctx.store).gc.zeroed(*cells as u64).map(|mut data| {
+            if !DEFAULT {
+                // The fields' values are in consecutive slots, cell for slot (a `v128` takes two of each).
+                for (k, c) in data.iter_mut().enumerate() {
+                    *c = get(fp, p.args + k as u32);
+                }
+                for f in fields.iter() {
+                    data[f.cell as usize] = f.storage.wrap(data[f.cell as usize]);
+                }
+            }
+            GcObject { def: def.clone(), cells: data, len: 0 }
+        }),
+        _ => Err(TrapCode::CastFailure),
+    };
+    if !alloc(ctx, ip, fp, p.dst, obj) {
+        return Exit::Trap;
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn array_new_fixed(p: GcNew, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let def = type_def(ctx, p.ty);
+    let storage = element(def);
+    let obj = new_array(ctx, def, p.n as u64, |cells, _| {
+        for (k, c) in cells.iter_mut().enumerate() {
+            *c = storage.wrap(get(fp, p.args + k as u32));
+        }
+        Ok(())
+    });
+    if !alloc(ctx, ip, fp, p.dst, obj) {
+        return Exit::Trap;
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn array_new<const DEFAULT: bool>(
+    p: ArrayNew,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let def = type_def(ctx, p.ty);
+    let storage = element(def);
+    let n = get(fp, p.len) as u32 as u64;
+    let obj = new_array(ctx, def, n, |cells, w| {
+        if !DEFAULT {
+            let value = [storage.wrap(get(fp, p.init)), if w == 2 { get(fp, p.init + 1) } else { 0 }];
+            for chunk in cells.chunks_exact_mut(w) {
+                chunk.copy_from_slice(&value[..w]);
+            }
+        }
+        Ok(())
+    });
+    if !alloc(ctx, ip, fp, p.dst, obj) {
+        return Exit::Trap;
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+/// Fill `cells` (elements of `storage`, `w` cells each) from little-endian `bytes`.
+fn from_bytes(cells: &mut [u64], w: usize, storage: Storage, bytes: &[u8]) {
+    for (chunk, b) in cells.chunks_exact_mut(w).zip(bytes.chunks_exact(storage.bytes())) {
+        let mut v = [0u8; 16];
+        v[..b.len()].copy_from_slice(b);
+        let v = u128::from_le_bytes(v);
+        chunk[0] = v as u64;
+        if w == 2 {
+            chunk[1] = (v >> 64) as u64;
+        }
+    }
+}
+
+/// The bytes `[offset, offset + n * size)` of the running instance's data segment `segment` (a dropped
+/// segment is empty), or "out of bounds memory access".
+unsafe fn data_bytes<'a>(
+    ctx: &Activation,
+    segment: u32,
+    offset: u64,
+    n: u64,
+    size: usize,
+) -> Result<&'a [u8], TrapCode> {
+    let inst: &'a crate::store::InstanceEntity = &*ctx.instance;
+    let data: &'a [u8] = inst.datas[segment as usize].as_deref().unwrap_or(&[]);
+    let end = n.checked_mul(size as u64).and_then(|b| b.checked_add(offset));
+    match end {
+        Some(end) if end <= data.len() as u64 => Ok(&data[offset as usize..end as usize]),
+        _ => Err(TrapCode::MemoryOutOfBounds),
+    }
+}
+
+/// The values `[offset, offset + n)` of the running instance's element segment `segment` (a dropped
+/// segment is empty), or "out of bounds table access".
+unsafe fn elem_values<'a>(ctx: &Activation, segment: u32, offset: u64, n: u64) -> Result<&'a [u64], TrapCode> {
+    let inst: &'a crate::store::InstanceEntity = &*ctx.instance;
+    let elems: &'a [u64] = inst.elems[segment as usize].as_deref().unwrap_or(&[]);
+    match offset.checked_add(n) {
+        Some(end) if end <= elems.len() as u64 => Ok(&elems[offset as usize..end as usize]),
+        _ => Err(TrapCode::TableOutOfBounds),
+    }
+}
+
+#[inline(never)]
+pub(crate) unsafe fn array_new_data(
+    p: ArrayNewSeg,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let def = type_def(ctx, p.ty);
+    let storage = element(def);
+    let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
+    let obj = data_bytes(ctx, p.segment, offset, n, storage.bytes()).and_then(|bytes| {
+        new_array(ctx, def, n, |cells, w| {
+            from_bytes(cells, w, storage, bytes);
+            Ok(())
+        })
+    });
+    if !alloc(ctx, ip, fp, p.dst, obj) {
+        return Exit::Trap;
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn array_new_elem(
+    p: ArrayNewSeg,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let def = type_def(ctx, p.ty);
+    let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
+    let obj = elem_values(ctx, p.segment, offset, n).and_then(|values| {
+        new_array(ctx, def, n, |cells, _| {
+            cells.copy_from_slice(values);
+            Ok(())
+        })
+    });
+    if !alloc(ctx, ip, fp, p.dst, obj) {
+        return Exit::Trap;
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+/// The object `raw` names, or the trap for a null reference (`null`) or a reference that is not an object.
+#[inline(always)]
+unsafe fn object<'a>(ctx: &Activation, raw: u64, null: TrapCode) -> Result<&'a mut GcObject, TrapCode> {
+    if raw == 0 {
+        return Err(null);
+    }
+    (*ctx.store).gc.get_mut(raw).ok_or(TrapCode::CastFailure)
+}
+
+/// The cells of the field or element at `at` of an access `A`, or "cast failure" if the object has none
+/// there (it is of another type than the instruction's).
+#[inline(always)]
+fn cells_at<const A: u8>(obj: &mut GcObject, at: usize) -> Result<&mut [u64], TrapCode> {
+    obj.cells.get_mut(at..at + Access::cells(A)).ok_or(TrapCode::CastFailure)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn struct_get<const A: u8>(
+    p: StructGet,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    match object(ctx, get(fp, p.obj), TrapCode::NullStructureReference).and_then(|o| cells_at::<A>(o, p.cell as usize))
+    {
+        Ok(c) => {
+            set(fp, p.dst, Access::read(A, c[0]));
+            if A == Access::V128 {
+                set(fp, p.dst + 1, c[1]);
+            }
+        }
+        Err(code) => return trap(ctx, ip, code),
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn struct_set<const A: u8>(
+    p: StructSet,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    match object(ctx, get(fp, p.obj), TrapCode::NullStructureReference).and_then(|o| cells_at::<A>(o, p.cell as usize))
+    {
+        Ok(c) => {
+            c[0] = Access::write(A, get(fp, p.value));
+            if A == Access::V128 {
+                c[1] = get(fp, p.value + 1);
+            }
+        }
+        Err(code) => return trap(ctx, ip, code),
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+/// The array `raw` names and the first cell of its elements `[index, index + n)`, or the trap.
+#[inline(always)]
+unsafe fn array_range<'a, const A: u8>(
+    ctx: &Activation,
+    raw: u64,
+    index: u64,
+    n: u64,
+) -> Result<(&'a mut GcObject, usize), TrapCode> {
+    let a = object(ctx, raw, TrapCode::NullArrayReference)?;
+    if index + n > a.len as u64 {
+        return Err(TrapCode::ArrayOutOfBounds);
+    }
+    let at = index as usize * Access::cells(A);
+    if at + n as usize * Access::cells(A) > a.cells.len() {
+        return Err(TrapCode::CastFailure);
+    }
+    Ok((a, at))
+}
+
+#[inline(always)]
+pub(crate) unsafe fn array_get<const A: u8>(
+    p: ArrayGet,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    match array_range::<A>(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, 1) {
+        Ok((a, at)) => {
+            set(fp, p.dst, Access::read(A, a.cells[at]));
+            if A == Access::V128 {
+                set(fp, p.dst + 1, a.cells[at + 1]);
+            }
+        }
+        Err(code) => return trap(ctx, ip, code),
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn array_set<const A: u8>(
+    p: ArraySet,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    match array_range::<A>(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, 1) {
+        Ok((a, at)) => {
+            a.cells[at] = Access::write(A, get(fp, p.value));
+            if A == Access::V128 {
+                a.cells[at + 1] = get(fp, p.value + 1);
+            }
+        }
+        Err(code) => return trap(ctx, ip, code),
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn array_len(p: Un, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    match object(ctx, get(fp, p.src), TrapCode::NullArrayReference) {
+        Ok(a) => set(fp, p.dst, a.len as u64),
+        Err(code) => return trap(ctx, ip, code),
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn array_fill<const A: u8>(
+    p: ArrayFill,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let n = get(fp, p.len) as u32 as u64;
+    match array_range::<A>(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, n) {
+        Ok((a, at)) => {
+            let value = [Access::write(A, get(fp, p.value)), if A == Access::V128 { get(fp, p.value + 1) } else { 0 }];
+            let w = Access::cells(A);
+            for chunk in a.cells[at..at + n as usize * w].chunks_exact_mut(w) {
+                chunk.copy_from_slice(&value[..w]);
+            }
+        }
+        Err(code) => return trap(ctx, ip, code),
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn array_copy(p: ArrayCopy, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let (dst, src) = (get(fp, p.dst), get(fp, p.src));
+    let (d, s, n) =
+        (get(fp, p.dst_index) as u32 as u64, get(fp, p.src_index) as u32 as u64, get(fp, p.len) as u32 as u64);
+    let r = (|| {
+        // Both arrays' elements have the same width (validated), read from the destination's type.
+        let w = element(&object(ctx, dst, TrapCode::NullArrayReference)?.def).cells();
+        let copy = |a: u64, i: u64| -> Result<(usize, usize), TrapCode> {
+            let o = object(ctx, a, TrapCode::NullArrayReference)?;
+            if i + n > o.len as u64 || (i + n) as usize * w as usize > o.cells.len() {
+                return Err(TrapCode::ArrayOutOfBounds);
+            }
+            Ok((i as usize * w as usize, n as usize * w as usize))
+        };
+        let (at_d, cells) = copy(dst, d)?;
+        let (at_s, _) = copy(src, s)?;
+        if dst == src {
+            object(ctx, dst, TrapCode::NullArrayReference)?.cells.copy_within(at_s..at_s + cells, at_d);
+        } else {
+            let from = object(ctx, src, TrapCode::NullArrayReference)?.cells[at_s..at_s + cells].to_vec();
+            object(ctx, dst, TrapCode::NullArrayReference)?.cells[at_d..at_d + cells].copy_from_slice(&from);
+        }
+        Ok(())
+    })();
+    if let Err(code) = r {
+        return trap(ctx, ip, code);
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn array_init_data(p: ArrayInit, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let storage = element(type_def(ctx, p.ty));
+    let (d, s, n) = (get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
+    let r = (|| {
+        let w = storage.cells() as usize;
+        let (a, at) = match storage.access(None) {
+            Access::V128 => array_range::<{ Access::V128 }>(ctx, get(fp, p.arr), d, n)?,
+            _ => array_range::<{ Access::CELL }>(ctx, get(fp, p.arr), d, n)?,
+        };
+        let bytes = data_bytes(ctx, p.segment, s, n, storage.bytes())?;
+        from_bytes(&mut a.cells[at..at + n as usize * w], w, storage, bytes);
+        Ok(())
+    })();
+    if let Err(code) = r {
+        return trap(ctx, ip, code);
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(never)]
+pub(crate) unsafe fn array_init_elem(p: ArrayInit, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    let (d, s, n) = (get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
+    let r = (|| {
+        let (a, at) = array_range::<{ Access::CELL }>(ctx, get(fp, p.arr), d, n)?;
+        let values = elem_values(ctx, p.segment, s, n)?;
+        a.cells[at..at + n as usize].copy_from_slice(values);
+        Ok(())
+    })();
+    if let Err(code) = r {
+        return trap(ctx, ip, code);
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn ref_i31(p: Un, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    set(fp, p.dst, I31_TAG | (get(fp, p.src) & 0x7fff_ffff));
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+#[inline(always)]
+pub(crate) unsafe fn i31_get<const SIGNED: bool>(
+    p: Un,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let raw = get(fp, p.src);
+    if raw == 0 {
+        return trap(ctx, ip, TrapCode::NullI31Reference);
+    }
+    let v = raw as u32 & 0x7fff_ffff;
+    set(fp, p.dst, if SIGNED { (((v << 1) as i32) >> 1) as u32 as u64 } else { v as u64 });
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}
+
+/// Is the non-null reference `raw` of the heap type `target` (`gc::cast`)?
+unsafe fn is_of(ctx: &Activation, raw: u64, target: u32) -> bool {
+    let store = &*ctx.store;
+    match target {
+        cast::FUNC | cast::EXTERN | cast::EXN | cast::ANY => true,
+        cast::NOFUNC | cast::NOEXTERN | cast::NOEXN | cast::NONE => false,
+        cast::EQ => matches!(kind_of(raw), RefKind::I31(_) | RefKind::Object(_)),
+        cast::I31 => matches!(kind_of(raw), RefKind::I31(_)),
+        cast::STRUCT => store.gc.get(raw).is_some_and(|o| o.def.is_struct()),
+        cast::ARRAY => store.gc.get(raw).is_some_and(|o| o.def.is_array()),
+        t => {
+            let def = type_def(ctx, t - cast::CONCRETE);
+            match def.composite {
+                Composite::Func => store.resolve(raw).is_some_and(|e| store.engine.is_subtype(e.type_id, def.id())),
+                _ => store.gc.get(raw).is_some_and(|o| o.def.is_subtype_of(def)),
+            }
+        }
+    }
+}
+
+#[inline(never)]
+pub(crate) unsafe fn ref_test<const NULLABLE: bool, const CAST: bool>(
+    p: RefTest,
+    ip: Ip,
+    fp: Fp,
+    mem: Mem,
+    len: usize,
+    ctx: &mut Activation,
+) -> Exit {
+    let raw = get(fp, p.src);
+    let ok = if raw == 0 { NULLABLE } else { is_of(ctx, raw, p.target) };
+    if CAST {
+        if !ok {
+            return trap(ctx, ip, TrapCode::CastFailure);
+        }
+        set(fp, p.dst, raw);
+    } else {
+        set(fp, p.dst, ok as u64);
+    }
+    dispatch!(next(&p, ip), fp, mem, len, ctx)
+}

@@ -1,0 +1,255 @@
+//! GC (Wasm 3.0): structs, arrays, `i31`s, casts and subtypes, through wasm code and the embedding API.
+
+use wasmvm::{
+    AnyRef, AnyRefKind, Engine, ExternRef, Global, GlobalType, Linker, Module, Store, TrapCode, Val, ValType,
+};
+
+fn instance(engine: &Engine, store: &mut Store<()>, wat: &str) -> wasmvm::Instance {
+    let module = Module::new(engine, &wat::parse_str(wat).unwrap()).unwrap();
+    Linker::new(engine).instantiate(store, &module).unwrap()
+}
+
+fn call(store: &mut Store<()>, inst: &wasmvm::Instance, name: &str, args: &[Val]) -> wasmvm::Result<Val> {
+    let f = inst.get_func(&mut *store, name).unwrap();
+    let mut out = [Val::I32(0)];
+    let n = f.ty(&mut *store).unwrap().results().len();
+    f.call(&mut *store, args, &mut out[..n]).map(|()| out[0])
+}
+
+fn trap_code(e: &wasmvm::Error) -> Option<TrapCode> {
+    e.as_trap().and_then(|t| t.code())
+}
+
+const LIST: &str = r#"(module
+  (type $node (struct (field $v i32) (field $next (mut (ref null $node)))))
+  (type $bytes (array (mut i8)))
+  (type $vecs (struct (field (mut v128)) (field i64)))
+  (data $hello "hello")
+  ;; The list n, n-1, ..., 1, summed by walking it.
+  (func $build (export "build") (param $n i32) (result (ref null $node))
+    (local $l (ref null $node))
+    (block $done (loop $more
+      (br_if $done (i32.eqz (local.get $n)))
+      (local.set $l (struct.new $node (local.get $n) (local.get $l)))
+      (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+      (br $more)))
+    (local.get $l))
+  (func $sum (export "sum") (param $l (ref null $node)) (result i32)
+    (local $s i32)
+    (block $done (loop $more
+      (br_if $done (ref.is_null (local.get $l)))
+      (local.set $s (i32.add (local.get $s) (struct.get $node $v (local.get $l))))
+      (local.set $l (struct.get $node $next (local.get $l)))
+      (br $more)))
+    (local.get $s))
+  (func (export "sum_built") (param i32) (result i32) (call $sum (call $build (local.get 0))))
+  ;; Packed elements: 200 stored in an i8 reads back as -56 signed, 200 unsigned.
+  (func (export "packed") (result i32)
+    (local $a (ref $bytes))
+    (local.set $a (array.new $bytes (i32.const 456) (i32.const 3)))
+    (i32.add (i32.mul (array.get_s $bytes (local.get $a) (i32.const 1)) (i32.const 1000))
+             (array.get_u $bytes (local.get $a) (i32.const 2))))
+  ;; "hello" from the data segment; copy "ll" over "he" (overlapping copy within one array), fill the last.
+  (func (export "bytes") (result i64)
+    (local $a (ref $bytes)) (local $r i64) (local $i i32)
+    (local.set $a (array.new_data $bytes $hello (i32.const 0) (i32.const 5)))
+    (array.copy $bytes $bytes (local.get $a) (i32.const 0) (local.get $a) (i32.const 2) (i32.const 3))
+    (array.fill $bytes (local.get $a) (i32.const 4) (i32.const 33) (i32.const 1))
+    (block $done (loop $more
+      (br_if $done (i32.ge_u (local.get $i) (array.len (local.get $a))))
+      (local.set $r (i64.or (i64.shl (local.get $r) (i64.const 8))
+                            (i64.extend_i32_u (array.get_u $bytes (local.get $a) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $more)))
+    (local.get $r))
+  ;; A v128 field between writes, and the i64 field after it.
+  (func (export "vec_field") (result i64)
+    (local $s (ref $vecs))
+    (local.set $s (struct.new $vecs (v128.const i64x2 1 2) (i64.const 3)))
+    (struct.set $vecs 0 (local.get $s) (v128.const i64x2 40 50))
+    (i64.add (i64.add (i64x2.extract_lane 0 (struct.get $vecs 0 (local.get $s)))
+                      (i64x2.extract_lane 1 (struct.get $vecs 0 (local.get $s))))
+             (struct.get $vecs 1 (local.get $s))))
+  (func (export "get_v") (param (ref $node)) (result i32) (struct.get $node $v (local.get 0)))
+  (func (export "i31") (param i31ref) (result i32) (i31.get_s (local.get 0)))
+  (func (export "make_i31") (param i32) (result i31ref) (ref.i31 (local.get 0)))
+  (func (export "internalize") (param externref) (result anyref) (any.convert_extern (local.get 0)))
+  (func (export "externalize") (param anyref) (result externref) (extern.convert_any (local.get 0)))
+  (func (export "null_field") (result i32) (struct.get $node $v (ref.null $node)))
+  (func (export "out_of_bounds") (result i32) (array.get_u $bytes (array.new_default $bytes (i32.const 2)) (i32.const 2)))
+  (func (export "huge") (result i32) (array.len (array.new_default $bytes (i32.const -1)))))"#;
+
+#[test]
+fn structs_and_arrays_are_made_read_and_written() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instance(&engine, &mut store, LIST);
+    assert_eq!(call(&mut store, &inst, "sum_built", &[Val::I32(100)]).unwrap(), Val::I32(5050));
+    assert_eq!(call(&mut store, &inst, "packed", &[]).unwrap(), Val::I32(-56 * 1000 + 200));
+    // "llo" copied to the front of "hello": "llolo", then the last byte set to '!'.
+    assert_eq!(call(&mut store, &inst, "bytes", &[]).unwrap(), Val::I64(i64::from_be_bytes(*b"\0\0\0llol!")));
+    assert_eq!(call(&mut store, &inst, "vec_field", &[]).unwrap(), Val::I64(93));
+}
+
+#[test]
+fn gc_values_cross_the_api() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instance(&engine, &mut store, LIST);
+    // A list made by wasm comes out as a struct reference and goes back in.
+    let Val::AnyRef(Some(list)) = call(&mut store, &inst, "build", &[Val::I32(3)]).unwrap() else { panic!("a list") };
+    assert_eq!(list.kind(&store), Some(AnyRefKind::Struct));
+    assert_eq!(call(&mut store, &inst, "sum", &[Val::AnyRef(Some(list))]).unwrap(), Val::I32(6));
+    assert_eq!(call(&mut store, &inst, "get_v", &[Val::AnyRef(Some(list))]).unwrap(), Val::I32(1));
+    // i31s: made by the host or by wasm, 31 bits with the sign in bit 30.
+    let minus5 = Val::AnyRef(Some(AnyRef::i31(&store, -5)));
+    assert_eq!(call(&mut store, &inst, "i31", &[minus5]).unwrap(), Val::I32(-5));
+    let Val::AnyRef(Some(made)) = call(&mut store, &inst, "make_i31", &[Val::I32(0x4000_0001)]).unwrap() else {
+        panic!("an i31")
+    };
+    assert_eq!((made.kind(&store), made.as_i31()), (Some(AnyRefKind::I31), Some(-0x3fff_ffff)));
+    // A host value made internal and external again keeps its data.
+    let host = ExternRef::new(&mut store, 77u32);
+    let Val::AnyRef(Some(inner)) = call(&mut store, &inst, "internalize", &[Val::ExternRef(Some(host))]).unwrap()
+    else {
+        panic!("an anyref")
+    };
+    assert_eq!(inner.kind(&store), Some(AnyRefKind::Host));
+    assert_eq!(inner.to_extern().data(&store).and_then(|d| d.downcast_ref::<u32>()), Some(&77));
+    // A struct made external is an externref without host data, and comes back as the same struct.
+    let Val::ExternRef(Some(outer)) = call(&mut store, &inst, "externalize", &[Val::AnyRef(Some(list))]).unwrap()
+    else {
+        panic!("an externref")
+    };
+    assert!(outer.data(&store).is_none());
+    assert_eq!(AnyRef::from_extern(outer), list);
+    // Another store's object is refused.
+    let mut other = Store::new(&engine, ());
+    let inst2 = instance(&engine, &mut other, LIST);
+    let err = call(&mut other, &inst2, "sum", &[Val::AnyRef(Some(list))]).unwrap_err().to_string();
+    assert!(err.contains("different store"), "{err}");
+}
+
+#[test]
+fn references_passed_in_must_name_a_value_of_the_declared_type() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instance(&engine, &mut store, LIST);
+    // `get_v` takes a `(ref $node)`: an i31 or another type's object does not fit (it would be read as a
+    // node otherwise), and neither does null.
+    let i31 = Val::AnyRef(Some(AnyRef::i31(&store, 1)));
+    let err = call(&mut store, &inst, "get_v", &[i31]).unwrap_err().to_string();
+    assert!(err.contains("wrong argument types"), "{err}");
+    let other = instance(
+        &engine,
+        &mut store,
+        r#"(module (type $t (struct (field i64)))
+      (func (export "make") (result anyref) (struct.new $t (i64.const 1))))"#,
+    );
+    let obj = call(&mut store, &other, "make", &[]).unwrap();
+    assert!(call(&mut store, &inst, "get_v", &[obj]).is_err());
+    assert!(call(&mut store, &inst, "get_v", &[Val::AnyRef(None)]).is_err());
+    // A global of type `i31ref` takes i31s only.
+    let g = Global::new(
+        &mut store,
+        GlobalType {
+            content: ValType::Ref(wasmvm::RefType { nullable: true, heap: wasmvm::HeapType::I31 }),
+            mutable: true,
+        },
+        Val::AnyRef(None),
+    )
+    .unwrap();
+    assert!(g.set(&mut store, obj).is_err());
+    g.set(&mut store, i31).unwrap();
+}
+
+#[test]
+fn casts_and_indirect_calls_follow_declared_subtypes() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instance(
+        &engine,
+        &mut store,
+        r#"(module
+          (type $shape (sub (struct (field i32))))
+          (type $circle (sub $shape (struct (field i32) (field f64))))
+          (type $square (sub final $shape (struct (field i32) (field i64))))
+          (type $f (sub (func (result i32))))
+          (type $g (sub $f (func (result i32))))
+          (func $seven (type $g) (i32.const 7))
+          (table funcref (elem $seven))
+          ;; 1 per test passed: circle is a shape, a circle, not a square; an i31 is eq but no struct.
+          (func (export "tests") (result i32)
+            (local $c anyref)
+            (local.set $c (struct.new $circle (i32.const 1) (f64.const 2)))
+            (i32.add (i32.add (ref.test (ref $shape) (local.get $c)) (ref.test (ref $circle) (local.get $c)))
+              (i32.add (i32.add (i32.eqz (ref.test (ref $square) (local.get $c)))
+                                (ref.test (ref eq) (ref.i31 (i32.const 0))))
+                       (i32.eqz (ref.test (ref struct) (ref.i31 (i32.const 0)))))))
+          ;; br_on_cast picks the branch by the object's type: a square gives 2, a circle 1.
+          (func $which (param anyref) (result i32)
+            (block $sq (result (ref $square))
+              (br_on_cast $sq anyref (ref $square) (local.get 0))
+              (drop) (return (i32.const 1)))
+            (drop) (i32.const 2))
+          (func (export "which") (result i32)
+            (i32.add (i32.mul (call $which (struct.new $square (i32.const 0) (i64.const 0))) (i32.const 10))
+                     (call $which (struct.new $circle (i32.const 0) (f64.const 0)))))
+          (func (export "bad_cast") (result i32)
+            (struct.get $square 0 (ref.cast (ref $square) (struct.new $circle (i32.const 1) (f64.const 0)))))
+          ;; A function of type $g called through its supertype $f.
+          (func (export "indirect") (result i32) (call_indirect (type $f) (i32.const 0))))"#,
+    );
+    assert_eq!(call(&mut store, &inst, "tests", &[]).unwrap(), Val::I32(5));
+    assert_eq!(call(&mut store, &inst, "which", &[]).unwrap(), Val::I32(21));
+    let err = call(&mut store, &inst, "bad_cast", &[]).unwrap_err();
+    assert_eq!(trap_code(&err), Some(TrapCode::CastFailure));
+    assert_eq!(call(&mut store, &inst, "indirect", &[]).unwrap(), Val::I32(7));
+}
+
+#[test]
+fn bad_accesses_trap_with_their_messages() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instance(&engine, &mut store, LIST);
+    for (name, code, message) in [
+        ("null_field", TrapCode::NullStructureReference, "null structure reference"),
+        ("out_of_bounds", TrapCode::ArrayOutOfBounds, "out of bounds array access"),
+        // 2^32 - 1 elements: refused before anything is allocated, not an abort.
+        ("huge", TrapCode::AllocationTooLarge, "allocation too large"),
+    ] {
+        let err = call(&mut store, &inst, name, &[]).unwrap_err();
+        assert_eq!(trap_code(&err), Some(code), "{name}");
+        assert!(err.to_string().contains(message), "{name}: {err}");
+    }
+    // The store stays usable.
+    assert_eq!(call(&mut store, &inst, "sum_built", &[Val::I32(4)]).unwrap(), Val::I32(10));
+}
+
+#[test]
+fn constant_expressions_make_objects() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instance(
+        &engine,
+        &mut store,
+        r#"(module
+          (type $pt (struct (field i32) (field i32)))
+          (type $arr (array i16))
+          (global $p (ref $pt) (struct.new $pt (i32.const 3) (i32.const 4)))
+          (global $a (ref $arr) (array.new_fixed $arr 3 (i32.const 1) (i32.const -1) (i32.const 70000)))
+          (global $i i31ref (ref.i31 (i32.const -1)))
+          (table $t 2 anyref (array.new_default $arr (i32.const 9)))
+          (func (export "sum") (result i32)
+            (i32.add (i32.add (struct.get $pt 0 (global.get $p)) (struct.get $pt 1 (global.get $p)))
+              (i32.add (i32.add (array.get_s $arr (global.get $a) (i32.const 1)) (array.get_u $arr (global.get $a) (i32.const 2)))
+                (i32.add (i31.get_u (global.get $i))
+                         (array.len (ref.cast (ref $arr) (table.get $t (i32.const 1))))))))
+          (export "p" (global $p)))"#,
+    );
+    // 3 + 4 + (-1) + (70000 mod 2^16 = 4464) + (2^31 - 1) + 9
+    let expected = (3 + 4 - 1 + 4464 + 9 + 0x7fff_ffffi64) as i32;
+    assert_eq!(call(&mut store, &inst, "sum", &[]).unwrap(), Val::I32(expected));
+    let p = inst.get_global(&mut store, "p").unwrap().get(&mut store).unwrap();
+    assert!(matches!(p, Val::AnyRef(Some(r)) if r.kind(&store) == Some(AnyRefKind::Struct)));
+}
