@@ -67,20 +67,26 @@ fn stale(ctx: &mut Activation, ip: Ip) -> Exit {
 /// every other frame, of this activation or of the ones below it, lies lower), the globals, the
 /// exnref tables, and `extra` (the values of an exception about to be stored).
 unsafe fn maybe_collect(ctx: &mut Activation, ip: Ip, fp: Fp, extra: &[u64]) {
-    let store = &mut *ctx.store;
-    if !store.exns.wants_collection() {
+    if !(*ctx.store).exns.wants_collection() {
         return;
     }
-    let m = &*(*ctx.instance).module.inner;
-    let Some(func) = m.func_containing(ip) else { return };
-    let enter: Enter = super::operands(func.code.as_ptr());
-    let base = store.stack.values_ptr();
-    let end = fp.add(enter.frame_size as usize);
-    let stack = std::slice::from_raw_parts(base, end.offset_from(base) as usize);
+    let Some(stack) = live_stack(ctx, ip, fp) else { return };
+    let store = &mut *ctx.store;
     let globals = store.globals.iter().filter(|g| g.ty.content == ValType::ExnRef).map(|g| g.value);
     let tables = store.tables.iter().filter(|t| t.ty().element == ValType::ExnRef);
     let table_values: Vec<u64> = tables.flat_map(|t| (0..t.size()).filter_map(|i| t.get(i))).collect();
     store.exns.collect(stack.iter().copied().chain(globals).chain(table_values).chain(extra.iter().copied()));
+}
+
+/// The store's value stack up to the end of the current frame (`ip`'s function, frame `fp`; every other
+/// frame, of this activation or of the ones below it, lies lower): every value wasm may still read.
+pub(super) unsafe fn live_stack<'a>(ctx: &Activation, ip: Ip, fp: Fp) -> Option<&'a [u64]> {
+    let m = &*(*ctx.instance).module.inner;
+    let func = m.func_containing(ip)?;
+    let enter: Enter = super::operands(func.code.as_ptr());
+    let base = (*ctx.store).stack.values_ptr();
+    let end = fp.add(enter.frame_size as usize);
+    Some(std::slice::from_raw_parts(base, end.offset_from(base) as usize))
 }
 
 /// Create the exception of the instance's tag `tag` with the values at `fp[args..]` and unwind.

@@ -10,6 +10,7 @@ use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, set, trap};
 use crate::error::TrapCode;
 use crate::gc::{Access, Composite, GcObject, I31_TAG, RefKind, Storage, TypeDef, cast, kind_of};
 use crate::ir::isa::*;
+use crate::store::SlotEntity;
 
 /// The run-time description of the running module's type `ty`.
 #[inline(always)]
@@ -25,6 +26,34 @@ fn element(def: &TypeDef) -> Storage {
         Composite::Array(s) => s,
         _ => Storage::I64,
     }
+}
+
+/// Before an allocation: once enough has been allocated, free the objects no value can reach.
+#[inline(always)]
+unsafe fn maybe_collect(ctx: &mut Activation, ip: Ip, fp: Fp) {
+    if (*ctx.store).gc.wants_collection() {
+        collect(ctx, ip, fp);
+    }
+}
+
+/// Collect the store's GC heap (see `gc::GcHeap`). The roots, marked conservatively: the value stack up
+/// to the end of the current frame (the instruction's operands are in it), every global and table
+/// element of the store, the element segments of its instances (`array.new_elem` reads them), and the
+/// values of its stored exceptions.
+#[cold]
+#[inline(never)]
+unsafe fn collect(ctx: &mut Activation, ip: Ip, fp: Fp) {
+    let Some(stack) = super::exception::live_stack(ctx, ip, fp) else { return };
+    let store = &mut *ctx.store;
+    let globals = store.globals.iter().map(|g| g.value);
+    let tables: Vec<u64> = store.tables.iter().flat_map(|t| (0..t.size()).filter_map(|i| t.get(i))).collect();
+    let instances = store.slots.iter().map(|s| &s.entity).chain(store.vacated.iter());
+    let segments = instances
+        .filter_map(|e| if let SlotEntity::Instance(i) = e { Some(i) } else { None })
+        .flat_map(|i| i.elems.iter().flatten().flat_map(|seg| seg.iter().copied()));
+    let exceptions = store.exns.payloads().flat_map(|p| p.iter().copied());
+    let roots = stack.iter().copied().chain(globals).chain(tables).chain(segments).chain(exceptions);
+    store.gc.collect(roots);
 }
 
 /// Store a new object and write its slot value to `fp[dst]`, or trap.
@@ -65,6 +94,7 @@ pub(crate) unsafe fn struct_new<const DEFAULT: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
+    maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let obj = match &def.composite {
         Composite::Struct { fields, cells } => (*ctx.store).gc.zeroed(*cells as u64).map(|mut data| {
@@ -89,6 +119,7 @@ pub(crate) unsafe fn struct_new<const DEFAULT: bool>(
 
 #[inline(never)]
 pub(crate) unsafe fn array_new_fixed(p: GcNew, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let storage = element(def);
     let obj = new_array(ctx, def, p.n as u64, |cells, _| {
@@ -112,6 +143,7 @@ pub(crate) unsafe fn array_new<const DEFAULT: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
+    maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let storage = element(def);
     let n = get(fp, p.len) as u32 as u64;
@@ -181,6 +213,7 @@ pub(crate) unsafe fn array_new_data(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
+    maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let storage = element(def);
     let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
@@ -205,6 +238,7 @@ pub(crate) unsafe fn array_new_elem(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
+    maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
     let obj = elem_values(ctx, p.segment, offset, n).and_then(|values| {

@@ -1,4 +1,5 @@
-//! A store's GC objects and the slot encoding of `any`-hierarchy references (see the module docs of `gc`).
+//! A store's GC objects, their collection, and the slot encoding of `any`-hierarchy references (see the
+//! module docs of `gc`).
 
 use std::sync::Arc;
 
@@ -7,10 +8,16 @@ use crate::error::TrapCode;
 
 /// Tag of an `i31` slot value; the low 31 bits are the integer.
 pub(crate) const I31_TAG: u64 = 1 << 63;
-/// Tag of a GC object's slot value; the low 32 bits are its index in the store's heap.
+/// Tag of a GC object's slot value: `OBJ_TAG | generation << 32 | index` (see [`GcHeap`]).
 pub(crate) const OBJ_TAG: u64 = 1 << 62;
-/// The most cells one store's objects may take in all (2^28 cells: 2 GiB); more is "allocation too large".
+/// The generation's bits in an object's slot value.
+const GENERATION_MASK: u32 = (1 << 30) - 1;
+/// The most cells one store's live objects may take (2^28 cells: 2 GiB); more is "allocation too large".
 pub(crate) const MAX_CELLS: u64 = 1 << 28;
+/// Collect once objects worth this many cells have been made since the last collection, at least.
+const MIN_THRESHOLD: u64 = 1 << 20;
+/// What an object costs besides its cells, counted in cells (for the collection threshold).
+const OBJECT_OVERHEAD: u64 = 8;
 
 /// What an `any`- or `extern`-hierarchy slot value refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,21 +53,62 @@ pub(crate) struct GcObject {
     pub len: u32,
 }
 
-/// A store's GC objects (see the module docs of `gc`: none is freed before the store).
-#[derive(Default)]
+impl GcObject {
+    /// The slot values of the references this object holds.
+    fn references(&self) -> impl Iterator<Item = u64> + '_ {
+        let cells: Box<dyn Iterator<Item = u64> + '_> = match &self.def.composite {
+            Composite::Struct { fields, .. } => {
+                Box::new(fields.iter().filter(|f| f.storage == Storage::Ref).map(|f| self.cells[f.cell as usize]))
+            }
+            Composite::Array(Storage::Ref) => Box::new(self.cells.iter().copied()),
+            _ => Box::new(std::iter::empty()),
+        };
+        cells
+    }
+}
+
+/// A store's GC objects.
+///
+/// An object is a slot of `slots` with a generation; its slot value carries both, so a reference to a
+/// freed object (one a host kept across a collection) no longer matches and is refused, never confused
+/// with the object that reuses the slot. Collection is a mark and sweep started by an allocation once
+/// enough has been allocated since the last one (`exec/gc.rs` supplies the roots: the live value stack,
+/// globals, tables, element segments and exceptions of the store). The roots are marked conservatively
+/// (any value that names a live object keeps it), the objects' own references exactly.
 pub(crate) struct GcHeap {
-    objects: Vec<GcObject>,
+    slots: Vec<(Option<GcObject>, u32)>,
+    free: Vec<u32>,
+    /// Cells of the live objects, and what has been allocated (cells plus overhead) since the last collection.
     cells: u64,
+    allocated: u64,
+    threshold: u64,
+}
+
+impl Default for GcHeap {
+    fn default() -> Self {
+        Self { slots: Vec::new(), free: Vec::new(), cells: 0, allocated: 0, threshold: MIN_THRESHOLD }
+    }
 }
 
 impl GcHeap {
-    /// Store a new object; returns its slot value. An object whose cells would take the heap past its
-    /// limit (or that cannot be allocated) is refused with "allocation too large".
+    /// Store a new object; returns its slot value.
     pub(crate) fn alloc(&mut self, obj: GcObject) -> Result<u64, TrapCode> {
-        let index = u32::try_from(self.objects.len()).map_err(|_| TrapCode::AllocationTooLarge)?;
-        self.cells += obj.cells.len() as u64;
-        self.objects.push(obj);
-        Ok(OBJ_TAG | index as u64)
+        let n = obj.cells.len() as u64;
+        let index = match self.free.pop() {
+            Some(i) => i as usize,
+            None => {
+                let i = self.slots.len();
+                if i >= u32::MAX as usize {
+                    return Err(TrapCode::AllocationTooLarge);
+                }
+                self.slots.push((None, 0));
+                i
+            }
+        };
+        self.cells += n;
+        self.allocated += n + OBJECT_OVERHEAD;
+        self.slots[index].0 = Some(obj);
+        Ok(OBJ_TAG | (self.slots[index].1 as u64) << 32 | index as u64)
     }
 
     /// `n` cells of zeros for a new object, or "allocation too large" (checked before anything is allocated,
@@ -105,28 +153,83 @@ impl GcHeap {
         self.alloc(GcObject { def: def.clone(), cells, len })
     }
 
-    /// The object a slot value names (`None` for null, `i31`s, host values and unknown objects).
+    /// The slot index of a live object's slot value.
     #[inline(always)]
-    pub(crate) fn get(&self, raw: u64) -> Option<&GcObject> {
-        match kind_of(raw) {
-            RefKind::Object(i) => self.objects.get(i as usize),
+    fn index(&self, raw: u64) -> Option<usize> {
+        if raw & (I31_TAG | OBJ_TAG) != OBJ_TAG {
+            return None;
+        }
+        let i = raw as u32 as usize;
+        match self.slots.get(i) {
+            Some((Some(_), generation)) if *generation == (raw >> 32) as u32 & GENERATION_MASK => Some(i),
             _ => None,
         }
     }
 
+    /// The object a slot value names (`None` for null, `i31`s, host values and freed objects).
+    #[inline(always)]
+    pub(crate) fn get(&self, raw: u64) -> Option<&GcObject> {
+        self.slots[self.index(raw)?].0.as_ref()
+    }
+
     #[inline(always)]
     pub(crate) fn get_mut(&mut self, raw: u64) -> Option<&mut GcObject> {
-        match kind_of(raw) {
-            RefKind::Object(i) => self.objects.get_mut(i as usize),
-            _ => None,
+        let i = self.index(raw)?;
+        self.slots[i].0.as_mut()
+    }
+
+    /// Has enough been allocated since the last collection to collect?
+    #[inline(always)]
+    pub(crate) fn wants_collection(&self) -> bool {
+        self.allocated >= self.threshold
+    }
+
+    /// Free every object that neither `roots` (values that may name objects) nor a kept object names.
+    pub(crate) fn collect(&mut self, roots: impl IntoIterator<Item = u64>) {
+        let mut marked = vec![false; self.slots.len()];
+        let mut work: Vec<usize> = Vec::new();
+        let mut mark = |heap: &Self, v: u64, work: &mut Vec<usize>| {
+            if let Some(i) = heap.index(v)
+                && !marked[i]
+            {
+                marked[i] = true;
+                work.push(i);
+            }
+        };
+        for v in roots {
+            mark(self, v, &mut work);
         }
+        while let Some(i) = work.pop() {
+            let refs: Vec<u64> = self.slots[i].0.as_ref().map(|o| o.references().collect()).unwrap_or_default();
+            for v in refs {
+                mark(self, v, &mut work);
+            }
+        }
+        for (i, m) in marked.into_iter().enumerate() {
+            if !m && let Some(obj) = self.slots[i].0.take() {
+                self.cells -= obj.cells.len() as u64;
+                self.slots[i].1 = (self.slots[i].1 + 1) & GENERATION_MASK;
+                self.free.push(i as u32);
+            }
+        }
+        self.allocated = 0;
+        let live = self.cells + (self.slots.len() - self.free.len()) as u64 * OBJECT_OVERHEAD;
+        self.threshold = live.max(MIN_THRESHOLD);
+    }
+
+    /// How many objects are live (for tests of the collection).
+    pub(crate) fn live(&self) -> usize {
+        self.slots.len() - self.free.len()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gc::types::Composite;
+
+    fn array_def(storage: Storage) -> Arc<TypeDef> {
+        Arc::new(TypeDef { composite: Composite::Array(storage), supertypes: Box::new([0]) })
+    }
 
     #[test]
     fn slot_values_decode_by_tag() {
@@ -139,11 +242,32 @@ mod tests {
     #[test]
     fn objects_are_found_by_their_slot_value_and_sizes_are_limited() {
         let mut heap = GcHeap::default();
-        let def = Arc::new(TypeDef { composite: Composite::Array(crate::gc::Storage::I64), supertypes: Box::new([0]) });
         let cells = heap.zeroed(4).unwrap();
-        let raw = heap.alloc(GcObject { def, cells, len: 4 }).unwrap();
+        let raw = heap.alloc(GcObject { def: array_def(Storage::I64), cells, len: 4 }).unwrap();
         assert_eq!(heap.get(raw).map(|o| o.len), Some(4));
         assert!(heap.get(raw + 1).is_none() && heap.get(0).is_none() && heap.get(I31_TAG).is_none());
         assert_eq!(heap.zeroed(MAX_CELLS).unwrap_err(), TrapCode::AllocationTooLarge);
+    }
+
+    #[test]
+    fn collection_keeps_what_roots_reach_and_refuses_stale_references() {
+        let mut heap = GcHeap::default();
+        let leaf = heap.new_object(&array_def(Storage::I32), &[1, 2]).unwrap();
+        let holder = heap.new_object(&array_def(Storage::Ref), &[leaf as u128]).unwrap();
+        let garbage = heap.new_object(&array_def(Storage::I64), &[7]).unwrap();
+        // An i64 array holding the leaf's slot value as a number does not keep it: objects are scanned
+        // exactly, by their types.
+        let numbers = heap.new_object(&array_def(Storage::I64), &[leaf as u128]).unwrap();
+        heap.collect([holder, 12345]);
+        assert_eq!(heap.live(), 2);
+        assert!(heap.get(holder).is_some() && heap.get(leaf).is_some());
+        assert!(heap.get(garbage).is_none() && heap.get(numbers).is_none());
+        // The freed slots are reused under a new generation: the stale values name nothing.
+        let again = heap.new_object(&array_def(Storage::I64), &[9]).unwrap();
+        assert_eq!(again as u32, numbers as u32);
+        assert_ne!(again, numbers);
+        assert!(heap.get(garbage).is_none() && heap.get(numbers).is_none());
+        heap.collect([]);
+        assert_eq!(heap.live(), 0);
     }
 }

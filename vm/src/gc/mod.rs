@@ -15,7 +15,10 @@
 //! # The heap
 //! GC objects live in the store of the thread that made them ([`GcHeap`]), like exceptions: wasm on one
 //! thread cannot reach another store's objects (stores share only memories, tables of function references
-//! and tags). There is no collector yet: an object lives as long as its store.
+//! and tags). So the heap needs no lock and its collector stops no other thread: an allocation that finds
+//! enough allocated since the last collection marks from the store's roots and frees the rest
+//! (`exec/gc.rs`, `GcHeap::collect`). A reference the host kept across a collection is checked by its
+//! generation and refused if its object was freed.
 
 mod heap;
 mod types;

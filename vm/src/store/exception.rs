@@ -247,6 +247,11 @@ impl ExnHeap {
         self.threshold = (2 * self.live).max(Self::MIN_THRESHOLD);
     }
 
+    /// The values of every stored exception (roots of the GC heap's collection).
+    pub fn payloads(&self) -> impl Iterator<Item = &[u64]> {
+        self.objects.iter().filter_map(|(o, _)| o.as_ref().map(|o| &*o.payload))
+    }
+
     /// How many exceptions are stored (for tests of the collection).
     pub fn live(&self) -> usize {
         self.live

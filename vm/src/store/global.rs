@@ -167,7 +167,8 @@ impl StoreInner {
         }
         let Some(r) = ty.as_ref() else { return true };
         match *v {
-            // Another store's reference is refused when it is converted, with its own message.
+            // Another store's reference, or one to a collected object, is refused when it is converted, with
+            // its own message.
             Val::FuncRef(Some(f)) if f.store != self.id => true,
             Val::FuncRef(Some(f)) => match r.heap {
                 H::NoFunc => false,
@@ -176,7 +177,13 @@ impl StoreInner {
             },
             Val::ExternRef(Some(_)) => r.heap != H::NoExtern,
             Val::ExnRef(Some(_)) => r.heap != H::NoExn,
-            Val::AnyRef(Some(a)) if a.store_id() != self.id => true,
+            Val::AnyRef(Some(a))
+                if a.store_id() != self.id
+                    || (matches!(crate::gc::kind_of(a.to_raw()), crate::gc::RefKind::Object(_))
+                        && self.gc.get(a.to_raw()).is_none()) =>
+            {
+                true
+            }
             Val::AnyRef(Some(a)) => {
                 let raw = a.to_raw();
                 let obj = self.gc.get(raw);
@@ -201,13 +208,14 @@ impl StoreInner {
         if store != self.id {
             return Err(Error::api("reference belongs to a different store"));
         }
-        let known = match crate::gc::kind_of(raw) {
-            crate::gc::RefKind::Host => (raw as usize) <= self.externs.len(),
-            crate::gc::RefKind::Object(_) => self.gc.get(raw).is_some(),
-            crate::gc::RefKind::I31(_) | crate::gc::RefKind::Null => true,
-        };
-        if !known {
-            return Err(Error::api("reference to an unknown value"));
+        match crate::gc::kind_of(raw) {
+            crate::gc::RefKind::Host if raw as usize > self.externs.len() => {
+                return Err(Error::api("reference to an unknown host value"));
+            }
+            crate::gc::RefKind::Object(_) if self.gc.get(raw).is_none() => {
+                return Err(Error::api("reference to a GC object that was collected"));
+            }
+            _ => {}
         }
         Ok(raw)
     }

@@ -246,6 +246,12 @@ impl<T> Store<T> {
         self.inner.exns.live()
     }
 
+    /// How many GC objects (structs and arrays) the store holds; those no value can reach are collected
+    /// once enough have been made. For tests and diagnostics.
+    pub fn live_gc_objects(&self) -> usize {
+        self.inner.gc.live()
+    }
+
     /// Set the fuel left for wasm running in this store (and the stores sharing its tank). Fails unless the
     /// engine meters fuel ([`Config::consume_fuel`](crate::Config::consume_fuel)).
     pub fn set_fuel(&mut self, fuel: u64) -> crate::Result<()> {

@@ -237,8 +237,13 @@ impl std::fmt::Debug for SharedTable {
 }
 
 impl SharedTable {
-    /// A shared funcref table; `ty.max` (or a default of 1,000,000) elements are reserved up front.
+    /// A shared funcref table; `ty.max` (or a default of 1,000,000) elements are reserved up front. Its
+    /// elements must be function references: other references (host values, GC objects) belong to one
+    /// store.
     pub fn new(ty: TableType) -> Result<Self> {
+        if !ty.element.is_func_ref() {
+            return Err(Error::api(format!("a shared table holds function references, not {}", ty.element)));
+        }
         let ty = TableType { max: Some(ty.max.unwrap_or(1_000_000)), ..ty };
         Ok(Self { inner: Arc::new(TableInner::new(ty, 0, true)?) })
     }

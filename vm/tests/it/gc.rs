@@ -253,3 +253,46 @@ fn constant_expressions_make_objects() {
     let p = inst.get_global(&mut store, "p").unwrap().get(&mut store).unwrap();
     assert!(matches!(p, Val::AnyRef(Some(r)) if r.kind(&store) == Some(AnyRefKind::Struct)));
 }
+
+#[test]
+fn unreachable_objects_are_collected_and_stale_host_references_refused() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instance(
+        &engine,
+        &mut store,
+        r#"(module
+          (type $node (struct (field i32) (field (ref null $node))))
+          (type $junk (array (mut i64)))
+          (global $keep (mut (ref null $node)) (ref.null $node))
+          ;; Keep a list of 1..=10 in a global and one in a local, and make n arrays of 8 i64s that
+          ;; nothing keeps; sum both lists at the end.
+          (func (export "churn") (param $n i32) (result i32)
+            (local $i i32) (local $l (ref null $node))
+            (loop $fill
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (global.set $keep (struct.new $node (local.get $i) (global.get $keep)))
+              (local.set $l (struct.new $node (local.get $i) (local.get $l)))
+              (br_if $fill (i32.lt_u (local.get $i) (i32.const 10))))
+            (loop $junk
+              (drop (array.new_default $junk (i32.const 8)))
+              (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+              (br_if $junk (local.get $n)))
+            (i32.add (call $sum (global.get $keep)) (call $sum (local.get $l))))
+          (func $sum (param $l (ref null $node)) (result i32)
+            (if (result i32) (ref.is_null (local.get $l)) (then (i32.const 0))
+              (else (i32.add (struct.get $node 0 (local.get $l))
+                             (call $sum (struct.get $node 1 (local.get $l)))))))
+          (func (export "make") (result anyref) (struct.new $node (i32.const 5) (ref.null $node)))
+          (func (export "get") (param (ref $node)) (result i32) (struct.get $node 0 (local.get 0))))"#,
+    );
+    let Val::AnyRef(Some(kept_by_host)) = call(&mut store, &inst, "make", &[]).unwrap() else { panic!() };
+    // 3 million arrays of 8 cells: 24 million cells made, far beyond what the heap keeps at once.
+    assert_eq!(call(&mut store, &inst, "churn", &[Val::I32(3_000_000)]).unwrap(), Val::I32(110));
+    let live = store.live_gc_objects();
+    assert!(live < 200_000, "{live} objects live after the churn");
+    // The host's reference was not a root: its object was freed, and the stale reference is refused rather
+    // than read as whatever object took its place.
+    let err = call(&mut store, &inst, "get", &[Val::AnyRef(Some(kept_by_host))]).unwrap_err().to_string();
+    assert!(err.contains("GC object that was collected"), "{err}");
+}
