@@ -34,7 +34,15 @@ pub fn engine_for(name: &str) -> Engine {
     } else {
         Features::default()
     };
-    Engine::new(Config { max_stack_slots: 1 << 20, max_call_depth: 50_000, features, ..Config::default() })
+    // `gc-stress/...`: the script again, with the GC collector run at every allocation.
+    let gc_threshold = if name.starts_with("gc-stress/") { 1 } else { Config::default().gc_threshold };
+    Engine::new(Config {
+        max_stack_slots: 1 << 20,
+        max_call_depth: 50_000,
+        features,
+        gc_threshold,
+        ..Config::default()
+    })
 }
 
 /// Run one script given its display name (used for messages and to pick the feature set) and text.

@@ -41,6 +41,10 @@ pub struct Config {
     /// [`Store::set_fuel`](crate::Store::set_fuel). Off by default, and then it costs nothing: no metering
     /// instructions are emitted.
     pub consume_fuel: bool,
+    /// Collect a store's GC objects once this many cells (8 bytes each, plus a few per object) have been
+    /// allocated since the last collection, or as many as were live after it if that is more. Default
+    /// 2^20 (8 MiB); 1 collects at every allocation (to test that nothing reachable is freed).
+    pub gc_threshold: u64,
 }
 
 /// The WebAssembly proposals a module may use. The default is Wasm 2.0 (with SIMD) plus threads,
@@ -154,6 +158,7 @@ impl Default for Config {
             interruptible: false,
             disassembly: false,
             consume_fuel: false,
+            gc_threshold: 1 << 20,
         }
     }
 }

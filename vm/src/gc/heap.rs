@@ -14,8 +14,6 @@ pub(crate) const OBJ_TAG: u64 = 1 << 62;
 const GENERATION_MASK: u32 = (1 << 30) - 1;
 /// The most cells one store's live objects may take (2^28 cells: 2 GiB); more is "allocation too large".
 pub(crate) const MAX_CELLS: u64 = 1 << 28;
-/// Collect once objects worth this many cells have been made since the last collection, at least.
-const MIN_THRESHOLD: u64 = 1 << 20;
 /// What an object costs besides its cells, counted in cells (for the collection threshold).
 const OBJECT_OVERHEAD: u64 = 8;
 
@@ -82,15 +80,17 @@ pub(crate) struct GcHeap {
     cells: u64,
     allocated: u64,
     threshold: u64,
-}
-
-impl Default for GcHeap {
-    fn default() -> Self {
-        Self { slots: Vec::new(), free: Vec::new(), cells: 0, allocated: 0, threshold: MIN_THRESHOLD }
-    }
+    /// The least `threshold` (`Config::gc_threshold`).
+    min_threshold: u64,
 }
 
 impl GcHeap {
+    /// An empty heap that collects after `min_threshold` cells (see `Config::gc_threshold`).
+    pub(crate) fn new(min_threshold: u64) -> Self {
+        let min_threshold = min_threshold.max(1);
+        Self { slots: Vec::new(), free: Vec::new(), cells: 0, allocated: 0, threshold: min_threshold, min_threshold }
+    }
+
     /// Store a new object; returns its slot value.
     pub(crate) fn alloc(&mut self, obj: GcObject) -> Result<u64, TrapCode> {
         let n = obj.cells.len() as u64;
@@ -214,7 +214,7 @@ impl GcHeap {
         }
         self.allocated = 0;
         let live = self.cells + (self.slots.len() - self.free.len()) as u64 * OBJECT_OVERHEAD;
-        self.threshold = live.max(MIN_THRESHOLD);
+        self.threshold = live.max(self.min_threshold);
     }
 
     /// How many objects are live (for tests of the collection).
@@ -241,7 +241,7 @@ mod tests {
 
     #[test]
     fn objects_are_found_by_their_slot_value_and_sizes_are_limited() {
-        let mut heap = GcHeap::default();
+        let mut heap = GcHeap::new(1 << 20);
         let cells = heap.zeroed(4).unwrap();
         let raw = heap.alloc(GcObject { def: array_def(Storage::I64), cells, len: 4 }).unwrap();
         assert_eq!(heap.get(raw).map(|o| o.len), Some(4));
@@ -251,7 +251,7 @@ mod tests {
 
     #[test]
     fn collection_keeps_what_roots_reach_and_refuses_stale_references() {
-        let mut heap = GcHeap::default();
+        let mut heap = GcHeap::new(1 << 20);
         let leaf = heap.new_object(&array_def(Storage::I32), &[1, 2]).unwrap();
         let holder = heap.new_object(&array_def(Storage::Ref), &[leaf as u128]).unwrap();
         let garbage = heap.new_object(&array_def(Storage::I64), &[7]).unwrap();

@@ -218,7 +218,7 @@ impl<T> Store<T> {
                 interrupt: InterruptHandle::default(),
                 fuel: FuelTank::default(),
                 exns: ExnHeap::default(),
-                gc: crate::gc::GcHeap::default(),
+                gc: crate::gc::GcHeap::new(engine.config().gc_threshold),
             },
             data,
         }

@@ -1,0 +1,26 @@
+;; GC: struct and array instructions name the module's type; a field is read by its first cell with the
+;; access its storage needs (packed, sign); ref.eq is an i64 compare; extern/any conversions emit nothing;
+;; br_on_cast tests into the slot above the reference and branches on that.
+(module
+  (type $pt (struct (field i32) (field (mut i8)) (field v128)))
+  (type $bytes (array (mut i8)))
+  (func (param $p (ref $pt)) (result i32)
+    (struct.set $pt 1 (local.get $p) (i32.const 300))
+    (i32.add (struct.get $pt 0 (local.get $p)) (struct.get_s $pt 1 (local.get $p))))
+  (func (param i32) (result (ref $pt))
+    (struct.new $pt (local.get 0) (i32.const 1) (v128.const i64x2 0 0)))
+  (func (param $n i32) (result i32)
+    (local $a (ref $bytes))
+    (local.set $a (array.new_default $bytes (local.get $n)))
+    (array.set $bytes (local.get $a) (i32.const 0) (i32.const 7))
+    (i32.add (array.get_u $bytes (local.get $a) (i32.const 0)) (array.len (local.get $a))))
+  (func (param anyref anyref) (result i32)
+    (ref.eq (ref.cast (ref eq) (local.get 0)) (ref.cast (ref null eq) (local.get 1))))
+  (func (param externref) (result i32)
+    (i31.get_s (ref.cast (ref i31) (any.convert_extern (local.get 0)))))
+  (func (param anyref) (result i32)
+    (block $is (result (ref $pt))
+      (br_on_cast $is anyref (ref $pt) (local.get 0))
+      (drop)
+      (return (i32.const -1)))
+    (struct.get $pt 0)))
