@@ -55,8 +55,9 @@ impl Val {
         }
     }
     /// May this value be stored where a `ty` is expected? Equal types, and for references: the same family
-    /// (function, extern or exception), and not null where the type is non-nullable. (Which function type a typed
-    /// reference names is checked where it matters: `call_ref` checks its callee's signature.)
+    /// (function, extern, exception or `any`), and not null where the type is non-nullable. What a reference
+    /// names (a function of the right type, an object of the right struct type, an `i31`) needs the store:
+    /// the API checks it where a value enters wasm (arguments, globals, tables).
     pub fn fits(&self, ty: ValType) -> bool {
         match (self, ty.as_ref()) {
             (Val::FuncRef(f), Some(r)) => r.heap.is_func() && (r.nullable || f.is_some()),

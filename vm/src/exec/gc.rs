@@ -3,10 +3,15 @@
 //! Objects are found through the store's heap by their slot value, and every field and element access is
 //! checked against the object it reaches (a host can pass in an object of another type than the code
 //! expects: that traps, it never reads out of bounds).
+//!
+//! The handlers that allocate or copy do their work out of line (`*_work(ip, fp, ctx) -> bool`, reading
+//! their operands again from `ip`): whatever that work keeps on its stack (vectors, closures, a returned
+//! object), the handler's own frame stays empty and its dispatch stays a tail call. A handler whose
+//! locals escaped into a call would grow the host stack by one frame per executed instruction.
 
 use std::sync::Arc;
 
-use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, set, trap};
+use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, operands, set, trap};
 use crate::error::TrapCode;
 use crate::gc::{Access, Composite, GcObject, I31_TAG, RefKind, Storage, TypeDef, cast, kind_of};
 use crate::ir::isa::*;
@@ -26,6 +31,23 @@ fn element(def: &TypeDef) -> Storage {
         Composite::Array(s) => s,
         _ => Storage::I64,
     }
+}
+
+/// Continue after out-of-line work that returned `ok` (false: it trapped).
+#[inline(always)]
+unsafe fn then_next<P: Operands>(ok: bool, p: &P, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    if !ok {
+        return Exit::Trap;
+    }
+    dispatch!(next(p, ip), fp, mem, len, ctx)
+}
+
+/// Record a trap for out-of-line work; returns false.
+#[cold]
+#[inline(never)]
+fn fail(ctx: &mut Activation, ip: Ip, code: TrapCode) -> bool {
+    trap(ctx, ip, code);
+    false
 }
 
 /// Before an allocation: once enough has been allocated, free the objects no value can reach.
@@ -64,10 +86,7 @@ unsafe fn alloc(ctx: &mut Activation, ip: Ip, fp: Fp, dst: u32, obj: Result<GcOb
             set(fp, dst, raw);
             true
         }
-        Err(code) => {
-            trap(ctx, ip, code);
-            false
-        }
+        Err(code) => fail(ctx, ip, code),
     }
 }
 
@@ -85,7 +104,7 @@ unsafe fn new_array(
     Ok(GcObject { def: def.clone(), cells, len: n32 })
 }
 
-#[inline(never)]
+#[inline(always)]
 pub(crate) unsafe fn struct_new<const DEFAULT: bool>(
     p: GcNew,
     ip: Ip,
@@ -94,6 +113,12 @@ pub(crate) unsafe fn struct_new<const DEFAULT: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
+    then_next(struct_new_work::<DEFAULT>(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+}
+
+#[inline(never)]
+unsafe fn struct_new_work<const DEFAULT: bool>(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+    let p: GcNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let obj = match &def.composite {
@@ -112,13 +137,19 @@ pub(crate) unsafe fn struct_new<const DEFAULT: bool>(
         _ => Err(TrapCode::CastFailure),
     };
     if !alloc(ctx, ip, fp, p.dst, obj) {
-        return Exit::Trap;
+        return false;
     }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    true
+}
+
+#[inline(always)]
+pub(crate) unsafe fn array_new_fixed(p: GcNew, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    then_next(array_new_fixed_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
 }
 
 #[inline(never)]
-pub(crate) unsafe fn array_new_fixed(p: GcNew, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+unsafe fn array_new_fixed_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+    let p: GcNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let storage = element(def);
@@ -129,12 +160,12 @@ pub(crate) unsafe fn array_new_fixed(p: GcNew, ip: Ip, fp: Fp, mem: Mem, len: us
         Ok(())
     });
     if !alloc(ctx, ip, fp, p.dst, obj) {
-        return Exit::Trap;
+        return false;
     }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    true
 }
 
-#[inline(never)]
+#[inline(always)]
 pub(crate) unsafe fn array_new<const DEFAULT: bool>(
     p: ArrayNew,
     ip: Ip,
@@ -143,6 +174,12 @@ pub(crate) unsafe fn array_new<const DEFAULT: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
+    then_next(array_new_work::<DEFAULT>(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+}
+
+#[inline(never)]
+unsafe fn array_new_work<const DEFAULT: bool>(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+    let p: ArrayNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let storage = element(def);
@@ -157,9 +194,9 @@ pub(crate) unsafe fn array_new<const DEFAULT: bool>(
         Ok(())
     });
     if !alloc(ctx, ip, fp, p.dst, obj) {
-        return Exit::Trap;
+        return false;
     }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    true
 }
 
 /// Fill `cells` (elements of `storage`, `w` cells each) from little-endian `bytes`.
@@ -204,7 +241,7 @@ unsafe fn elem_values<'a>(ctx: &Activation, segment: u32, offset: u64, n: u64) -
     }
 }
 
-#[inline(never)]
+#[inline(always)]
 pub(crate) unsafe fn array_new_data(
     p: ArrayNewSeg,
     ip: Ip,
@@ -213,6 +250,12 @@ pub(crate) unsafe fn array_new_data(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
+    then_next(array_new_data_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+}
+
+#[inline(never)]
+unsafe fn array_new_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+    let p: ArrayNewSeg = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let storage = element(def);
@@ -224,12 +267,12 @@ pub(crate) unsafe fn array_new_data(
         })
     });
     if !alloc(ctx, ip, fp, p.dst, obj) {
-        return Exit::Trap;
+        return false;
     }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    true
 }
 
-#[inline(never)]
+#[inline(always)]
 pub(crate) unsafe fn array_new_elem(
     p: ArrayNewSeg,
     ip: Ip,
@@ -238,6 +281,12 @@ pub(crate) unsafe fn array_new_elem(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
+    then_next(array_new_elem_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+}
+
+#[inline(never)]
+unsafe fn array_new_elem_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+    let p: ArrayNewSeg = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
@@ -248,9 +297,9 @@ pub(crate) unsafe fn array_new_elem(
         })
     });
     if !alloc(ctx, ip, fp, p.dst, obj) {
-        return Exit::Trap;
+        return false;
     }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    true
 }
 
 /// The object `raw` names, or the trap for a null reference (`null`) or a reference that is not an object.
@@ -383,7 +432,7 @@ pub(crate) unsafe fn array_len(p: Un, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx:
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
-#[inline(never)]
+#[inline(always)]
 pub(crate) unsafe fn array_fill<const A: u8>(
     p: ArrayFill,
     ip: Ip,
@@ -392,6 +441,12 @@ pub(crate) unsafe fn array_fill<const A: u8>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
+    then_next(array_fill_work::<A>(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+}
+
+#[inline(never)]
+unsafe fn array_fill_work<const A: u8>(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+    let p: ArrayFill = operands(ip);
     let n = get(fp, p.len) as u32 as u64;
     match array_range::<A>(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, n) {
         Ok((a, at)) => {
@@ -401,13 +456,19 @@ pub(crate) unsafe fn array_fill<const A: u8>(
                 chunk.copy_from_slice(&value[..w]);
             }
         }
-        Err(code) => return trap(ctx, ip, code),
+        Err(code) => return fail(ctx, ip, code),
     }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    true
+}
+
+#[inline(always)]
+pub(crate) unsafe fn array_copy(p: ArrayCopy, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    then_next(array_copy_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
 }
 
 #[inline(never)]
-pub(crate) unsafe fn array_copy(p: ArrayCopy, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+unsafe fn array_copy_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+    let p: ArrayCopy = operands(ip);
     let (dst, src) = (get(fp, p.dst), get(fp, p.src));
     let (d, s, n) =
         (get(fp, p.dst_index) as u32 as u64, get(fp, p.src_index) as u32 as u64, get(fp, p.len) as u32 as u64);
@@ -432,13 +493,19 @@ pub(crate) unsafe fn array_copy(p: ArrayCopy, ip: Ip, fp: Fp, mem: Mem, len: usi
         Ok(())
     })();
     if let Err(code) = r {
-        return trap(ctx, ip, code);
+        return fail(ctx, ip, code);
     }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    true
+}
+
+#[inline(always)]
+pub(crate) unsafe fn array_init_data(p: ArrayInit, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    then_next(array_init_data_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
 }
 
 #[inline(never)]
-pub(crate) unsafe fn array_init_data(p: ArrayInit, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+unsafe fn array_init_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+    let p: ArrayInit = operands(ip);
     let storage = element(type_def(ctx, p.ty));
     let (d, s, n) = (get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
     let r = (|| {
@@ -452,13 +519,19 @@ pub(crate) unsafe fn array_init_data(p: ArrayInit, ip: Ip, fp: Fp, mem: Mem, len
         Ok(())
     })();
     if let Err(code) = r {
-        return trap(ctx, ip, code);
+        return fail(ctx, ip, code);
     }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    true
+}
+
+#[inline(always)]
+pub(crate) unsafe fn array_init_elem(p: ArrayInit, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+    then_next(array_init_elem_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
 }
 
 #[inline(never)]
-pub(crate) unsafe fn array_init_elem(p: ArrayInit, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+unsafe fn array_init_elem_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+    let p: ArrayInit = operands(ip);
     let (d, s, n) = (get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
     let r = (|| {
         let (a, at) = array_range::<{ Access::CELL }>(ctx, get(fp, p.arr), d, n)?;
@@ -467,9 +540,9 @@ pub(crate) unsafe fn array_init_elem(p: ArrayInit, ip: Ip, fp: Fp, mem: Mem, len
         Ok(())
     })();
     if let Err(code) = r {
-        return trap(ctx, ip, code);
+        return fail(ctx, ip, code);
     }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    true
 }
 
 #[inline(always)]
@@ -516,7 +589,7 @@ unsafe fn is_of(ctx: &Activation, raw: u64, target: u32) -> bool {
     }
 }
 
-#[inline(never)]
+#[inline(always)]
 pub(crate) unsafe fn ref_test<const NULLABLE: bool, const CAST: bool>(
     p: RefTest,
     ip: Ip,
@@ -525,15 +598,21 @@ pub(crate) unsafe fn ref_test<const NULLABLE: bool, const CAST: bool>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
+    then_next(ref_test_work::<NULLABLE, CAST>(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+}
+
+#[inline(never)]
+unsafe fn ref_test_work<const NULLABLE: bool, const CAST: bool>(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+    let p: RefTest = operands(ip);
     let raw = get(fp, p.src);
     let ok = if raw == 0 { NULLABLE } else { is_of(ctx, raw, p.target) };
     if CAST {
         if !ok {
-            return trap(ctx, ip, TrapCode::CastFailure);
+            return fail(ctx, ip, TrapCode::CastFailure);
         }
         set(fp, p.dst, raw);
     } else {
         set(fp, p.dst, ok as u64);
     }
-    dispatch!(next(&p, ip), fp, mem, len, ctx)
+    true
 }

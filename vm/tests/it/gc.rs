@@ -325,3 +325,71 @@ fn imports_of_struct_references_match_by_type() {
         assert_eq!(r.is_ok(), links, "{wat}: {:?}", r.err());
     }
 }
+
+/// Every GC instruction, 200,000 times in a loop, on a 256 KiB host stack: in optimised builds each handler
+/// must end in a tail call (an allocating handler whose locals escaped into a call did not, and overflowed
+/// the host stack after about a hundred thousand allocations).
+#[test]
+fn gc_instructions_run_in_constant_host_stack() {
+    const BODIES: &[&str] = &[
+        "(drop (struct.get $s 0 (struct.new $s (local.get $n) (ref.null $s))))",
+        "(struct.set $s 0 (local.get $keep) (local.get $n))",
+        "(drop (struct.new_default $s))",
+        "(drop (array.get $a (array.new $a (local.get $n) (i32.const 4)) (i32.const 3)))",
+        "(array.set $a (local.get $arr) (i32.const 1) (local.get $n))",
+        "(drop (array.len (array.new_fixed $a 2 (i32.const 1) (i32.const 2))))",
+        "(drop (array.new_data $b $d (i32.const 0) (i32.const 3)))",
+        "(drop (array.new_elem $r $e (i32.const 0) (i32.const 2)))",
+        "(array.fill $a (local.get $arr) (i32.const 0) (local.get $n) (i32.const 8))",
+        "(array.copy $a $a (local.get $arr) (i32.const 0) (local.get $arr) (i32.const 4) (i32.const 4))",
+        "(array.init_data $b $d (local.get $bytes) (i32.const 0) (i32.const 1) (i32.const 3))",
+        "(array.init_elem $r $e (local.get $refs) (i32.const 0) (i32.const 0) (i32.const 2))",
+        "(drop (i31.get_s (ref.i31 (local.get $n))))",
+        "(drop (ref.test (ref $s) (local.get $keep)))",
+        "(drop (ref.cast (ref eq) (local.get $keep)))",
+        "(drop (block $x (result anyref) (br_on_cast $x anyref (ref $s) (local.get $keep))))",
+        "(drop (block $x (result anyref) (br_on_cast_fail $x anyref (ref $a) (local.get $keep))))",
+        "(drop (ref.eq (local.get $keep) (ref.cast (ref eq) (any.convert_extern (extern.convert_any (local.get $keep))))))",
+    ];
+    let mut funcs = String::new();
+    for (k, body) in BODIES.iter().enumerate() {
+        funcs.push_str(&format!(
+            r#"(func (export "f{k}") (param $n i32) (result i32)
+                 (local $keep (ref null $s)) (local $arr (ref null $a)) (local $bytes (ref null $b))
+                 (local $refs (ref null $r))
+                 (local.set $keep (struct.new_default $s))
+                 (local.set $arr (array.new_default $a (i32.const 8)))
+                 (local.set $bytes (array.new_default $b (i32.const 8)))
+                 (local.set $refs (array.new_default $r (i32.const 2)))
+                 (loop $l
+                   {body}
+                   (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+                 (local.get $n))
+            "#
+        ));
+    }
+    let wat = format!(
+        r#"(module
+          (type $s (struct (field (mut i32)) (field (ref null $s))))
+          (type $a (array (mut i32)))
+          (type $b (array (mut i8)))
+          (type $r (array (mut anyref)))
+          (data $d "abcdef")
+          (elem $e anyref (ref.i31 (i32.const 1)) (ref.null any))
+          {funcs})"#
+    );
+    std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(move || {
+            let engine = Engine::default();
+            let mut store = Store::new(&engine, ());
+            let inst = instance(&engine, &mut store, &wat);
+            for (k, body) in BODIES.iter().enumerate() {
+                let f = inst.get_typed_func::<i32, i32>(&store, &format!("f{k}")).unwrap();
+                f.call(&mut store, 200_000).unwrap_or_else(|e| panic!("{body}: {e}"));
+            }
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
