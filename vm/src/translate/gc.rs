@@ -14,6 +14,20 @@ use crate::error::Result;
 use crate::gc::{Access, Composite, Storage, TypeDef, cast};
 use crate::ir::isa::{self, *};
 
+/// Emit family `$family` instantiated with `$access` (a `gc::Access` code) for its const parameter `A`.
+macro_rules! emit_with_access {
+    ($t:ident, $family:ident, $access:expr, $p:expr) => {
+        match $access {
+            Access::I8_S => $t.emit(isa::$family::op::<{ Access::I8_S }>(), $p),
+            Access::I8_U => $t.emit(isa::$family::op::<{ Access::I8_U }>(), $p),
+            Access::I16_S => $t.emit(isa::$family::op::<{ Access::I16_S }>(), $p),
+            Access::I16_U => $t.emit(isa::$family::op::<{ Access::I16_U }>(), $p),
+            Access::V128 => $t.emit(isa::$family::op::<{ Access::V128 }>(), $p),
+            _ => $t.emit(isa::$family::op::<{ Access::CELL }>(), $p),
+        }
+    };
+}
+
 impl Translator<'_> {
     /// Translate `op` if it is a GC instruction (other than those `ops.rs` handles).
     pub(super) fn gc(&mut self, op: &Operator<'_>) -> Result<bool> {
@@ -35,12 +49,7 @@ impl Translator<'_> {
                 let f = self.struct_fields(ty)[field_index as usize];
                 let [obj, value] = self.pop_slots::<2>();
                 let p = StructSet { obj, cell: f.cell, value };
-                match f.storage.access(None) {
-                    Access::I8_U => self.emit(isa::struct_set::op::<{ Access::I8_U }>(), p),
-                    Access::I16_U => self.emit(isa::struct_set::op::<{ Access::I16_U }>(), p),
-                    Access::V128 => self.emit(isa::struct_set::op::<{ Access::V128 }>(), p),
-                    _ => self.emit(isa::struct_set::op::<{ Access::CELL }>(), p),
-                };
+                emit_with_access!(self, struct_set, f.storage.access(None), p);
             }
             Operator::ArrayNew { array_type_index: ty } => {
                 let [init, len] = self.pop_slots::<2>();
@@ -68,12 +77,7 @@ impl Translator<'_> {
             Operator::ArraySet { array_type_index: ty } => {
                 let [arr, index, value] = self.pop_slots::<3>();
                 let p = ArraySet { arr, index, value };
-                match self.element(ty).access(None) {
-                    Access::I8_U => self.emit(isa::array_set::op::<{ Access::I8_U }>(), p),
-                    Access::I16_U => self.emit(isa::array_set::op::<{ Access::I16_U }>(), p),
-                    Access::V128 => self.emit(isa::array_set::op::<{ Access::V128 }>(), p),
-                    _ => self.emit(isa::array_set::op::<{ Access::CELL }>(), p),
-                };
+                emit_with_access!(self, array_set, self.element(ty).access(None), p);
             }
             Operator::ArrayLen => {
                 let [src] = self.pop_slots::<1>();
@@ -83,12 +87,7 @@ impl Translator<'_> {
             Operator::ArrayFill { array_type_index: ty } => {
                 let [arr, index, value, len] = self.pop_slots::<4>();
                 let p = ArrayFill { arr, index, value, len };
-                match self.element(ty).access(None) {
-                    Access::I8_U => self.emit(isa::array_fill::op::<{ Access::I8_U }>(), p),
-                    Access::I16_U => self.emit(isa::array_fill::op::<{ Access::I16_U }>(), p),
-                    Access::V128 => self.emit(isa::array_fill::op::<{ Access::V128 }>(), p),
-                    _ => self.emit(isa::array_fill::op::<{ Access::CELL }>(), p),
-                };
+                emit_with_access!(self, array_fill, self.element(ty).access(None), p);
             }
             Operator::ArrayCopy { .. } => {
                 let [dst, dst_index, src, src_index, len] = self.pop_slots::<5>();
@@ -166,14 +165,7 @@ impl Translator<'_> {
         let [obj] = self.pop_slots::<1>();
         let dst = if f.storage == Storage::V128 { self.push_temp_wide() } else { self.push_temp() };
         let p = StructGet { dst, obj, cell: f.cell };
-        match f.storage.access(signed) {
-            Access::I8_S => self.emit(isa::struct_get::op::<{ Access::I8_S }>(), p),
-            Access::I8_U => self.emit(isa::struct_get::op::<{ Access::I8_U }>(), p),
-            Access::I16_S => self.emit(isa::struct_get::op::<{ Access::I16_S }>(), p),
-            Access::I16_U => self.emit(isa::struct_get::op::<{ Access::I16_U }>(), p),
-            Access::V128 => self.emit(isa::struct_get::op::<{ Access::V128 }>(), p),
-            _ => self.emit(isa::struct_get::op::<{ Access::CELL }>(), p),
-        };
+        emit_with_access!(self, struct_get, f.storage.access(signed), p);
     }
 
     fn array_get(&mut self, ty: u32, signed: Option<bool>) {
@@ -181,14 +173,7 @@ impl Translator<'_> {
         let [arr, index] = self.pop_slots::<2>();
         let dst = if storage == Storage::V128 { self.push_temp_wide() } else { self.push_temp() };
         let p = ArrayGet { dst, arr, index };
-        match storage.access(signed) {
-            Access::I8_S => self.emit(isa::array_get::op::<{ Access::I8_S }>(), p),
-            Access::I8_U => self.emit(isa::array_get::op::<{ Access::I8_U }>(), p),
-            Access::I16_S => self.emit(isa::array_get::op::<{ Access::I16_S }>(), p),
-            Access::I16_U => self.emit(isa::array_get::op::<{ Access::I16_U }>(), p),
-            Access::V128 => self.emit(isa::array_get::op::<{ Access::V128 }>(), p),
-            _ => self.emit(isa::array_get::op::<{ Access::CELL }>(), p),
-        };
+        emit_with_access!(self, array_get, storage.access(signed), p);
     }
 
     /// The operand naming heap type `hty` as a cast's target (`gc::cast`).
