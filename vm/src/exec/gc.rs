@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, operands, set, trap};
 use crate::error::TrapCode;
-use crate::gc::{Access, Composite, GcObject, I31_TAG, RefKind, Storage, TypeDef, cast, kind_of};
+use crate::gc::{Access, Composite, GcObject, I31_TAG, RefKind, Storage, TypeDef, TypeRef, cast, kind_of};
 use crate::ir::isa::*;
 use crate::store::SlotEntity;
 
@@ -101,7 +101,7 @@ unsafe fn new_array(
     let n32 = u32::try_from(n).map_err(|_| TrapCode::AllocationTooLarge)?;
     let mut cells = (*ctx.store).gc.zeroed(n * w)?;
     fill(&mut cells, w as usize)?;
-    Ok(GcObject { def: def.clone(), cells, len: n32 })
+    Ok(GcObject { def: TypeRef::of(def), cells, len: n32 })
 }
 
 #[inline(always)]
@@ -122,17 +122,19 @@ unsafe fn struct_new_work<const DEFAULT: bool>(ip: Ip, fp: Fp, ctx: &mut Activat
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let obj = match &def.composite {
-        Composite::Struct { fields, cells } => (*ctx.store).gc.zeroed(*cells as u64).map(|mut data| {
+        Composite::Struct { fields, cells, packed } => (*ctx.store).gc.zeroed(*cells as u64).map(|mut data| {
             if !DEFAULT {
                 // The fields' values are in consecutive slots, cell for slot (a `v128` takes two of each).
                 for (k, c) in data.iter_mut().enumerate() {
                     *c = get(fp, p.args + k as u32);
                 }
-                for f in fields.iter() {
-                    data[f.cell as usize] = f.storage.wrap(data[f.cell as usize]);
+                if *packed {
+                    for f in fields.iter() {
+                        data[f.cell as usize] = f.storage.wrap(data[f.cell as usize]);
+                    }
                 }
             }
-            GcObject { def: def.clone(), cells: data, len: 0 }
+            GcObject { def: TypeRef::of(def), cells: data, len: 0 }
         }),
         _ => Err(TrapCode::CastFailure),
     };

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::types::{Composite, Storage, TypeDef};
+use super::types::{Composite, Storage, TypeDef, TypeRef};
 use crate::error::TrapCode;
 
 /// Tag of an `i31` slot value; the low 31 bits are the integer.
@@ -42,27 +42,16 @@ pub(crate) fn kind_of(raw: u64) -> RefKind {
     }
 }
 
+/// An object's cells: up to four in the object itself (most structs: no allocation of their own).
+pub(crate) type Cells = smallvec::SmallVec<[u64; 4]>;
+
 /// A struct or an array.
 pub(crate) struct GcObject {
-    pub def: Arc<TypeDef>,
+    pub def: TypeRef,
     /// A struct's fields at their cells (`Field::cell`), or an array's elements (each `Storage::cells` wide).
-    pub cells: Box<[u64]>,
+    pub cells: Cells,
     /// An array's length in elements (0 for a struct).
     pub len: u32,
-}
-
-impl GcObject {
-    /// The slot values of the references this object holds.
-    fn references(&self) -> impl Iterator<Item = u64> + '_ {
-        let cells: Box<dyn Iterator<Item = u64> + '_> = match &self.def.composite {
-            Composite::Struct { fields, .. } => {
-                Box::new(fields.iter().filter(|f| f.storage == Storage::Ref).map(|f| self.cells[f.cell as usize]))
-            }
-            Composite::Array(Storage::Ref) => Box::new(self.cells.iter().copied()),
-            _ => Box::new(std::iter::empty()),
-        };
-        cells
-    }
 }
 
 /// A store's GC objects.
@@ -113,14 +102,17 @@ impl GcHeap {
 
     /// `n` cells of zeros for a new object, or "allocation too large" (checked before anything is allocated,
     /// so an absurd array length is a trap, not an abort).
-    pub(crate) fn zeroed(&self, n: u64) -> Result<Box<[u64]>, TrapCode> {
+    pub(crate) fn zeroed(&self, n: u64) -> Result<Cells, TrapCode> {
         if n > MAX_CELLS - self.cells.min(MAX_CELLS) {
             return Err(TrapCode::AllocationTooLarge);
         }
-        let mut v = Vec::new();
+        if n <= 4 {
+            return Ok(Cells::from_buf_and_len([0; 4], n as usize));
+        }
+        let mut v = Cells::new();
         v.try_reserve_exact(n as usize).map_err(|_| TrapCode::AllocationTooLarge)?;
         v.resize(n as usize, 0);
-        Ok(v.into_boxed_slice())
+        Ok(v)
     }
 
     /// A new object of type `def` from its field or element values (slot form, a `v128` whole), for
@@ -133,7 +125,7 @@ impl GcHeap {
             }
         };
         let (cells, len) = match &def.composite {
-            Composite::Struct { fields, cells } => {
+            Composite::Struct { fields, cells, .. } => {
                 let mut data = self.zeroed(*cells as u64)?;
                 for (f, &v) in fields.iter().zip(values) {
                     put(&mut data, f.cell as usize, f.storage, v);
@@ -150,7 +142,7 @@ impl GcHeap {
             }
             Composite::Func => return Err(TrapCode::CastFailure),
         };
-        self.alloc(GcObject { def: def.clone(), cells, len })
+        self.alloc(GcObject { def: TypeRef::of(def), cells, len })
     }
 
     /// The slot index of a live object's slot value.
@@ -200,9 +192,19 @@ impl GcHeap {
             mark(self, v, &mut work);
         }
         while let Some(i) = work.pop() {
-            let refs: Vec<u64> = self.slots[i].0.as_ref().map(|o| o.references().collect()).unwrap_or_default();
-            for v in refs {
-                mark(self, v, &mut work);
+            let Some(obj) = self.slots[i].0.as_ref() else { continue };
+            match &obj.def.composite {
+                Composite::Struct { fields, .. } => {
+                    for f in fields.iter().filter(|f| f.storage == Storage::Ref) {
+                        mark(self, obj.cells[f.cell as usize], &mut work);
+                    }
+                }
+                Composite::Array(Storage::Ref) => {
+                    for &v in obj.cells.iter() {
+                        mark(self, v, &mut work);
+                    }
+                }
+                _ => {}
             }
         }
         for (i, m) in marked.into_iter().enumerate() {
@@ -243,7 +245,8 @@ mod tests {
     fn objects_are_found_by_their_slot_value_and_sizes_are_limited() {
         let mut heap = GcHeap::new(1 << 20);
         let cells = heap.zeroed(4).unwrap();
-        let raw = heap.alloc(GcObject { def: array_def(Storage::I64), cells, len: 4 }).unwrap();
+        let def = array_def(Storage::I64);
+        let raw = heap.alloc(GcObject { def: TypeRef::of(&def), cells, len: 4 }).unwrap();
         assert_eq!(heap.get(raw).map(|o| o.len), Some(4));
         assert!(heap.get(raw + 1).is_none() && heap.get(0).is_none() && heap.get(I31_TAG).is_none());
         assert_eq!(heap.zeroed(MAX_CELLS).unwrap_err(), TrapCode::AllocationTooLarge);
@@ -252,18 +255,19 @@ mod tests {
     #[test]
     fn collection_keeps_what_roots_reach_and_refuses_stale_references() {
         let mut heap = GcHeap::new(1 << 20);
-        let leaf = heap.new_object(&array_def(Storage::I32), &[1, 2]).unwrap();
-        let holder = heap.new_object(&array_def(Storage::Ref), &[leaf as u128]).unwrap();
-        let garbage = heap.new_object(&array_def(Storage::I64), &[7]).unwrap();
+        let (ints, refs, longs) = (array_def(Storage::I32), array_def(Storage::Ref), array_def(Storage::I64));
+        let leaf = heap.new_object(&ints, &[1, 2]).unwrap();
+        let holder = heap.new_object(&refs, &[leaf as u128]).unwrap();
+        let garbage = heap.new_object(&longs, &[7]).unwrap();
         // An i64 array holding the leaf's slot value as a number does not keep it: objects are scanned
         // exactly, by their types.
-        let numbers = heap.new_object(&array_def(Storage::I64), &[leaf as u128]).unwrap();
+        let numbers = heap.new_object(&longs, &[leaf as u128]).unwrap();
         heap.collect([holder, 12345]);
         assert_eq!(heap.live(), 2);
         assert!(heap.get(holder).is_some() && heap.get(leaf).is_some());
         assert!(heap.get(garbage).is_none() && heap.get(numbers).is_none());
         // The freed slots are reused under a new generation: the stale values name nothing.
-        let again = heap.new_object(&array_def(Storage::I64), &[9]).unwrap();
+        let again = heap.new_object(&longs, &[9]).unwrap();
         assert_eq!(again as u32, numbers as u32);
         assert_ne!(again, numbers);
         assert!(heap.get(garbage).is_none() && heap.get(numbers).is_none());

@@ -5,6 +5,10 @@
 //! a type id names one type across modules and threads. A [`TypeDef`] lives as long as the engine and is
 //! shared (`Arc`) by the modules that declare it and by the GC objects of that type.
 
+use std::ops::Deref;
+use std::ptr::NonNull;
+use std::sync::Arc;
+
 use crate::engine::TypeId;
 
 /// How a struct field or an array element is stored in a GC object: one 8-byte cell per value (`v128`
@@ -127,7 +131,12 @@ pub(crate) struct Field {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Composite {
     Func,
-    Struct { fields: Box<[Field]>, cells: u32 },
+    /// `packed`: some field is `i8` or `i16` (its value is truncated when the struct is made).
+    Struct {
+        fields: Box<[Field]>,
+        cells: u32,
+        packed: bool,
+    },
     Array(Storage),
 }
 
@@ -160,7 +169,7 @@ impl TypeDef {
     /// The layout of a struct type from wasmparser's field list.
     pub(crate) fn struct_layout(fields: &[wasmparser::FieldType]) -> Composite {
         let mut cells = 0;
-        let fields = fields
+        let fields: Box<[Field]> = fields
             .iter()
             .map(|f| {
                 let storage = Storage::from_wasmparser(f.element_type);
@@ -169,7 +178,8 @@ impl TypeDef {
                 field
             })
             .collect();
-        Composite::Struct { fields, cells }
+        let packed = fields.iter().any(|f: &Field| matches!(f.storage, Storage::I8 | Storage::I16));
+        Composite::Struct { fields, cells, packed }
     }
 
     /// The heap type naming this type.
@@ -190,6 +200,28 @@ impl TypeDef {
     /// Is this an array type?
     pub(crate) fn is_array(&self) -> bool {
         matches!(self.composite, Composite::Array(_))
+    }
+}
+
+/// A [`TypeDef`] that a GC object points to without counting references (no atomic operation per
+/// allocation): the engine's registry keeps every `TypeDef` as long as the engine lives, and a store, with
+/// its objects, keeps its engine.
+#[derive(Clone, Copy)]
+pub(crate) struct TypeRef(NonNull<TypeDef>);
+
+impl TypeRef {
+    /// The type `def`, which must outlive every object made with it (see the type's docs).
+    pub(crate) fn of(def: &Arc<TypeDef>) -> Self {
+        TypeRef(NonNull::from(&**def))
+    }
+}
+
+impl Deref for TypeRef {
+    type Target = TypeDef;
+    #[inline(always)]
+    fn deref(&self) -> &TypeDef {
+        // SAFETY: the `TypeDef` outlives the object (see the type's docs).
+        unsafe { self.0.as_ref() }
     }
 }
 
@@ -217,7 +249,7 @@ mod tests {
             f(StorageType::Val(ValType::V128)),
             f(StorageType::Val(ValType::I64)),
         ]);
-        let Composite::Struct { fields, cells } = layout else { panic!("a struct") };
+        let Composite::Struct { fields, cells, .. } = layout else { panic!("a struct") };
         assert_eq!(cells, 4);
         assert_eq!(fields.iter().map(|f| f.cell).collect::<Vec<_>>(), [0, 1, 3]);
         assert_eq!(Storage::I8.wrap(0x1ff), 0xff);
