@@ -4,10 +4,11 @@
 //! checked against the object it reaches (a host can pass in an object of another type than the code
 //! expects: that traps, it never reads out of bounds).
 //!
-//! The handlers that allocate or copy do their work out of line (`*_work(ip, fp, ctx) -> bool`, reading
-//! their operands again from `ip`): whatever that work keeps on its stack (vectors, closures, a returned
-//! object), the handler's own frame stays empty and its dispatch stays a tail call. A handler whose
-//! locals escaped into a call would grow the host stack by one frame per executed instruction.
+//! The handlers that allocate, copy or cast do their work out of line (`*_work(ip, fp, ctx)`, reading their
+//! operands again from `ip` and returning the trap if any; the handlers themselves come from
+//! [`out_of_line!`]): whatever that work keeps on its stack (vectors, closures, a returned object), the
+//! handler's own frame stays empty and its dispatch stays a tail call. A handler whose locals escaped into
+//! a call would grow the host stack by one frame per executed instruction.
 
 use std::sync::Arc;
 
@@ -33,21 +34,34 @@ fn element(def: &TypeDef) -> Storage {
     }
 }
 
-/// Continue after out-of-line work that returned `ok` (false: it trapped).
-#[inline(always)]
-unsafe fn then_next<P: Operands>(ok: bool, p: &P, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    if !ok {
-        return Exit::Trap;
-    }
-    dispatch!(next(p, ip), fp, mem, len, ctx)
+/// The outcome of an instruction's out-of-line work: `Err` is the trap.
+type Done = Result<(), TrapCode>;
+
+/// Handlers whose work is out of line (see the module docs): `name [const parameters] [their names]
+/// (operand shape) => work;`.
+macro_rules! out_of_line {
+    ($($name:ident [$($param:tt)*] [$($arg:tt)*] ($P:ident) => $work:ident;)*) => {$(
+        #[inline(always)]
+        pub(crate) unsafe fn $name<$($param)*>(p: $P, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
+            match $work::<$($arg)*>(ip, fp, ctx) {
+                Ok(()) => dispatch!(next(&p, ip), fp, mem, len, ctx),
+                Err(code) => trap(ctx, ip, code),
+            }
+        }
+    )*};
 }
 
-/// Record a trap for out-of-line work; returns false.
-#[cold]
-#[inline(never)]
-fn fail(ctx: &mut Activation, ip: Ip, code: TrapCode) -> bool {
-    trap(ctx, ip, code);
-    false
+out_of_line! {
+    struct_new [const DEFAULT: bool] [DEFAULT] (GcNew) => struct_new_work;
+    array_new_fixed [] [] (GcNew) => array_new_fixed_work;
+    array_new [const DEFAULT: bool] [DEFAULT] (ArrayNew) => array_new_work;
+    array_new_data [] [] (ArrayNewSeg) => array_new_data_work;
+    array_new_elem [] [] (ArrayNewSeg) => array_new_elem_work;
+    array_fill [const A: u8] [A] (ArrayFill) => array_fill_work;
+    array_copy [] [] (ArrayCopy) => array_copy_work;
+    array_init_data [] [] (ArrayInit) => array_init_data_work;
+    array_init_elem [] [] (ArrayInit) => array_init_elem_work;
+    ref_test [const NULLABLE: bool, const CAST: bool] [NULLABLE, CAST] (RefTest) => ref_test_work;
 }
 
 /// Before an allocation: once enough has been allocated, free the objects no value can reach.
@@ -78,16 +92,11 @@ unsafe fn collect(ctx: &mut Activation, ip: Ip, fp: Fp) {
     store.gc.collect(roots);
 }
 
-/// Store a new object and write its slot value to `fp[dst]`, or trap.
+/// Store a new object and write its slot value to `fp[dst]`.
 #[inline(always)]
-unsafe fn alloc(ctx: &mut Activation, ip: Ip, fp: Fp, dst: u32, obj: Result<GcObject, TrapCode>) -> bool {
-    match obj.and_then(|o| (*ctx.store).gc.alloc(o)) {
-        Ok(raw) => {
-            set(fp, dst, raw);
-            true
-        }
-        Err(code) => fail(ctx, ip, code),
-    }
+unsafe fn alloc(ctx: &mut Activation, fp: Fp, dst: u32, obj: GcObject) -> Done {
+    set(fp, dst, (*ctx.store).gc.alloc(obj)?);
+    Ok(())
 }
 
 /// An array of type `def` with `n` elements, its cells filled by `fill` (given the cells and the width).
@@ -95,62 +104,38 @@ unsafe fn new_array(
     ctx: &Activation,
     def: &Arc<TypeDef>,
     n: u64,
-    fill: impl FnOnce(&mut [u64], usize) -> Result<(), TrapCode>,
+    fill: impl FnOnce(&mut [u64], usize),
 ) -> Result<GcObject, TrapCode> {
     let w = element(def).cells() as u64;
     let n32 = u32::try_from(n).map_err(|_| TrapCode::AllocationTooLarge)?;
     let mut cells = (*ctx.store).gc.zeroed(n * w)?;
-    fill(&mut cells, w as usize)?;
+    fill(&mut cells, w as usize);
     Ok(GcObject { def: TypeRef::of(def), cells, len: n32 })
 }
 
-#[inline(always)]
-pub(crate) unsafe fn struct_new<const DEFAULT: bool>(
-    p: GcNew,
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Activation,
-) -> Exit {
-    then_next(struct_new_work::<DEFAULT>(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
-}
-
 #[inline(never)]
-unsafe fn struct_new_work<const DEFAULT: bool>(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+unsafe fn struct_new_work<const DEFAULT: bool>(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: GcNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
-    let obj = match &def.composite {
-        Composite::Struct { fields, cells, packed } => (*ctx.store).gc.zeroed(*cells as u64).map(|mut data| {
-            if !DEFAULT {
-                // The fields' values are in consecutive slots, cell for slot (a `v128` takes two of each).
-                for (k, c) in data.iter_mut().enumerate() {
-                    *c = get(fp, p.args + k as u32);
-                }
-                if *packed {
-                    for f in fields.iter() {
-                        data[f.cell as usize] = f.storage.wrap(data[f.cell as usize]);
-                    }
-                }
+    let Composite::Struct { fields, cells, packed } = &def.composite else { return Err(TrapCode::CastFailure) };
+    let mut data = (*ctx.store).gc.zeroed(*cells as u64)?;
+    if !DEFAULT {
+        // The fields' values are in consecutive slots, cell for slot (a `v128` takes two of each).
+        for (k, c) in data.iter_mut().enumerate() {
+            *c = get(fp, p.args + k as u32);
+        }
+        if *packed {
+            for f in fields.iter() {
+                data[f.cell as usize] = f.storage.wrap(data[f.cell as usize]);
             }
-            GcObject { def: TypeRef::of(def), cells: data, len: 0 }
-        }),
-        _ => Err(TrapCode::CastFailure),
-    };
-    if !alloc(ctx, ip, fp, p.dst, obj) {
-        return false;
+        }
     }
-    true
-}
-
-#[inline(always)]
-pub(crate) unsafe fn array_new_fixed(p: GcNew, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    then_next(array_new_fixed_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+    alloc(ctx, fp, p.dst, GcObject { def: TypeRef::of(def), cells: data, len: 0 })
 }
 
 #[inline(never)]
-unsafe fn array_new_fixed_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+unsafe fn array_new_fixed_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: GcNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
@@ -159,46 +144,25 @@ unsafe fn array_new_fixed_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
         for (k, c) in cells.iter_mut().enumerate() {
             *c = storage.wrap(get(fp, p.args + k as u32));
         }
-        Ok(())
-    });
-    if !alloc(ctx, ip, fp, p.dst, obj) {
-        return false;
-    }
-    true
-}
-
-#[inline(always)]
-pub(crate) unsafe fn array_new<const DEFAULT: bool>(
-    p: ArrayNew,
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Activation,
-) -> Exit {
-    then_next(array_new_work::<DEFAULT>(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+    })?;
+    alloc(ctx, fp, p.dst, obj)
 }
 
 #[inline(never)]
-unsafe fn array_new_work<const DEFAULT: bool>(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+unsafe fn array_new_work<const DEFAULT: bool>(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let storage = element(def);
-    let n = get(fp, p.len) as u32 as u64;
-    let obj = new_array(ctx, def, n, |cells, w| {
+    let obj = new_array(ctx, def, get(fp, p.len) as u32 as u64, |cells, w| {
         if !DEFAULT {
             let value = [storage.wrap(get(fp, p.init)), if w == 2 { get(fp, p.init + 1) } else { 0 }];
             for chunk in cells.chunks_exact_mut(w) {
                 chunk.copy_from_slice(&value[..w]);
             }
         }
-        Ok(())
-    });
-    if !alloc(ctx, ip, fp, p.dst, obj) {
-        return false;
-    }
-    true
+    })?;
+    alloc(ctx, fp, p.dst, obj)
 }
 
 /// Fill `cells` (elements of `storage`, `w` cells each) from little-endian `bytes`.
@@ -243,65 +207,27 @@ unsafe fn elem_values<'a>(ctx: &Activation, segment: u32, offset: u64, n: u64) -
     }
 }
 
-#[inline(always)]
-pub(crate) unsafe fn array_new_data(
-    p: ArrayNewSeg,
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Activation,
-) -> Exit {
-    then_next(array_new_data_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
-}
-
 #[inline(never)]
-unsafe fn array_new_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+unsafe fn array_new_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayNewSeg = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let storage = element(def);
     let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
-    let obj = data_bytes(ctx, p.segment, offset, n, storage.bytes()).and_then(|bytes| {
-        new_array(ctx, def, n, |cells, w| {
-            from_bytes(cells, w, storage, bytes);
-            Ok(())
-        })
-    });
-    if !alloc(ctx, ip, fp, p.dst, obj) {
-        return false;
-    }
-    true
-}
-
-#[inline(always)]
-pub(crate) unsafe fn array_new_elem(
-    p: ArrayNewSeg,
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Activation,
-) -> Exit {
-    then_next(array_new_elem_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+    let bytes = data_bytes(ctx, p.segment, offset, n, storage.bytes())?;
+    let obj = new_array(ctx, def, n, |cells, w| from_bytes(cells, w, storage, bytes))?;
+    alloc(ctx, fp, p.dst, obj)
 }
 
 #[inline(never)]
-unsafe fn array_new_elem_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+unsafe fn array_new_elem_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayNewSeg = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
     let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
-    let obj = elem_values(ctx, p.segment, offset, n).and_then(|values| {
-        new_array(ctx, def, n, |cells, _| {
-            cells.copy_from_slice(values);
-            Ok(())
-        })
-    });
-    if !alloc(ctx, ip, fp, p.dst, obj) {
-        return false;
-    }
-    true
+    let values = elem_values(ctx, p.segment, offset, n)?;
+    let obj = new_array(ctx, def, n, |cells, _| cells.copy_from_slice(values))?;
+    alloc(ctx, fp, p.dst, obj)
 }
 
 /// The object `raw` names, or the trap for a null reference (`null`) or a reference that is not an object.
@@ -434,117 +360,69 @@ pub(crate) unsafe fn array_len(p: Un, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx:
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
-#[inline(always)]
-pub(crate) unsafe fn array_fill<const A: u8>(
-    p: ArrayFill,
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Activation,
-) -> Exit {
-    then_next(array_fill_work::<A>(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
-}
-
 #[inline(never)]
-unsafe fn array_fill_work<const A: u8>(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+unsafe fn array_fill_work<const A: u8>(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayFill = operands(ip);
     let n = get(fp, p.len) as u32 as u64;
-    match array_range::<A>(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, n) {
-        Ok((a, at)) => {
-            let value = [Access::write(A, get(fp, p.value)), if A == Access::V128 { get(fp, p.value + 1) } else { 0 }];
-            let w = Access::cells(A);
-            for chunk in a.cells[at..at + n as usize * w].chunks_exact_mut(w) {
-                chunk.copy_from_slice(&value[..w]);
-            }
-        }
-        Err(code) => return fail(ctx, ip, code),
+    let (a, at) = array_range::<A>(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, n)?;
+    let value = [Access::write(A, get(fp, p.value)), if A == Access::V128 { get(fp, p.value + 1) } else { 0 }];
+    let w = Access::cells(A);
+    for chunk in a.cells[at..at + n as usize * w].chunks_exact_mut(w) {
+        chunk.copy_from_slice(&value[..w]);
     }
-    true
-}
-
-#[inline(always)]
-pub(crate) unsafe fn array_copy(p: ArrayCopy, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    then_next(array_copy_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+    Ok(())
 }
 
 #[inline(never)]
-unsafe fn array_copy_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+unsafe fn array_copy_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayCopy = operands(ip);
     let (dst, src) = (get(fp, p.dst), get(fp, p.src));
-    let (d, s, n) =
-        (get(fp, p.dst_index) as u32 as u64, get(fp, p.src_index) as u32 as u64, get(fp, p.len) as u32 as u64);
-    let r = (|| {
-        // Both arrays' elements have the same width (validated), read from the destination's type.
-        let w = element(&object(ctx, dst, TrapCode::NullArrayReference)?.def).cells();
-        let copy = |a: u64, i: u64| -> Result<(usize, usize), TrapCode> {
-            let o = object(ctx, a, TrapCode::NullArrayReference)?;
-            if i + n > o.len as u64 || (i + n) as usize * w as usize > o.cells.len() {
-                return Err(TrapCode::ArrayOutOfBounds);
-            }
-            Ok((i as usize * w as usize, n as usize * w as usize))
-        };
-        let (at_d, cells) = copy(dst, d)?;
-        let (at_s, _) = copy(src, s)?;
-        if dst == src {
-            object(ctx, dst, TrapCode::NullArrayReference)?.cells.copy_within(at_s..at_s + cells, at_d);
-        } else {
-            let from = object(ctx, src, TrapCode::NullArrayReference)?.cells[at_s..at_s + cells].to_vec();
-            object(ctx, dst, TrapCode::NullArrayReference)?.cells[at_d..at_d + cells].copy_from_slice(&from);
+    let n = get(fp, p.len) as u32 as u64;
+    // Both arrays' elements have the same width (validated), read from the destination's type.
+    let w = element(&object(ctx, dst, TrapCode::NullArrayReference)?.def).cells() as usize;
+    // The first cell of the elements `[i, i + n)` of array `a`, or the trap.
+    let range = |a: u64, i: u64| -> Result<usize, TrapCode> {
+        let o = object(ctx, a, TrapCode::NullArrayReference)?;
+        if i + n > o.len as u64 || (i + n) as usize * w > o.cells.len() {
+            return Err(TrapCode::ArrayOutOfBounds);
         }
-        Ok(())
-    })();
-    if let Err(code) = r {
-        return fail(ctx, ip, code);
+        Ok(i as usize * w)
+    };
+    let at_d = range(dst, get(fp, p.dst_index) as u32 as u64)?;
+    let at_s = range(src, get(fp, p.src_index) as u32 as u64)?;
+    let cells = n as usize * w;
+    if dst == src {
+        object(ctx, dst, TrapCode::NullArrayReference)?.cells.copy_within(at_s..at_s + cells, at_d);
+    } else {
+        let from = object(ctx, src, TrapCode::NullArrayReference)?.cells[at_s..at_s + cells].to_vec();
+        object(ctx, dst, TrapCode::NullArrayReference)?.cells[at_d..at_d + cells].copy_from_slice(&from);
     }
-    true
-}
-
-#[inline(always)]
-pub(crate) unsafe fn array_init_data(p: ArrayInit, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    then_next(array_init_data_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+    Ok(())
 }
 
 #[inline(never)]
-unsafe fn array_init_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+unsafe fn array_init_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayInit = operands(ip);
     let storage = element(type_def(ctx, p.ty));
     let (d, s, n) = (get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
-    let r = (|| {
-        let w = storage.cells() as usize;
-        let (a, at) = match storage.access(None) {
-            Access::V128 => array_range::<{ Access::V128 }>(ctx, get(fp, p.arr), d, n)?,
-            _ => array_range::<{ Access::CELL }>(ctx, get(fp, p.arr), d, n)?,
-        };
-        let bytes = data_bytes(ctx, p.segment, s, n, storage.bytes())?;
-        from_bytes(&mut a.cells[at..at + n as usize * w], w, storage, bytes);
-        Ok(())
-    })();
-    if let Err(code) = r {
-        return fail(ctx, ip, code);
-    }
-    true
-}
-
-#[inline(always)]
-pub(crate) unsafe fn array_init_elem(p: ArrayInit, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx: &mut Activation) -> Exit {
-    then_next(array_init_elem_work(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
+    let w = storage.cells() as usize;
+    let (a, at) = match storage.access(None) {
+        Access::V128 => array_range::<{ Access::V128 }>(ctx, get(fp, p.arr), d, n)?,
+        _ => array_range::<{ Access::CELL }>(ctx, get(fp, p.arr), d, n)?,
+    };
+    let bytes = data_bytes(ctx, p.segment, s, n, storage.bytes())?;
+    from_bytes(&mut a.cells[at..at + n as usize * w], w, storage, bytes);
+    Ok(())
 }
 
 #[inline(never)]
-unsafe fn array_init_elem_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+unsafe fn array_init_elem_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayInit = operands(ip);
     let (d, s, n) = (get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
-    let r = (|| {
-        let (a, at) = array_range::<{ Access::CELL }>(ctx, get(fp, p.arr), d, n)?;
-        let values = elem_values(ctx, p.segment, s, n)?;
-        a.cells[at..at + n as usize].copy_from_slice(values);
-        Ok(())
-    })();
-    if let Err(code) = r {
-        return fail(ctx, ip, code);
-    }
-    true
+    let (a, at) = array_range::<{ Access::CELL }>(ctx, get(fp, p.arr), d, n)?;
+    let values = elem_values(ctx, p.segment, s, n)?;
+    a.cells[at..at + n as usize].copy_from_slice(values);
+    Ok(())
 }
 
 #[inline(always)]
@@ -591,30 +469,18 @@ unsafe fn is_of(ctx: &Activation, raw: u64, target: u32) -> bool {
     }
 }
 
-#[inline(always)]
-pub(crate) unsafe fn ref_test<const NULLABLE: bool, const CAST: bool>(
-    p: RefTest,
-    ip: Ip,
-    fp: Fp,
-    mem: Mem,
-    len: usize,
-    ctx: &mut Activation,
-) -> Exit {
-    then_next(ref_test_work::<NULLABLE, CAST>(ip, fp, ctx), &p, ip, fp, mem, len, ctx)
-}
-
 #[inline(never)]
-unsafe fn ref_test_work<const NULLABLE: bool, const CAST: bool>(ip: Ip, fp: Fp, ctx: &mut Activation) -> bool {
+unsafe fn ref_test_work<const NULLABLE: bool, const CAST: bool>(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: RefTest = operands(ip);
     let raw = get(fp, p.src);
     let ok = if raw == 0 { NULLABLE } else { is_of(ctx, raw, p.target) };
     if CAST {
         if !ok {
-            return fail(ctx, ip, TrapCode::CastFailure);
+            return Err(TrapCode::CastFailure);
         }
         set(fp, p.dst, raw);
     } else {
         set(fp, p.dst, ok as u64);
     }
-    true
+    Ok(())
 }
