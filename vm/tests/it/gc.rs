@@ -393,3 +393,51 @@ fn gc_instructions_run_in_constant_host_stack() {
         .join()
         .unwrap();
 }
+
+/// One compiled module, four threads, each with its own store making and collecting objects at once:
+/// the engine's type registry (casts, subtype checks) is shared, the heaps are not.
+#[test]
+fn threads_allocate_and_collect_in_their_own_stores_at_once() {
+    let engine = Engine::new(wasmvm::Config { gc_threshold: 1 << 12, ..wasmvm::Config::default() });
+    let wasm = wat::parse_str(
+        r#"(module
+          (type $tree (sub (struct (field (ref null $tree)) (field (ref null $tree)))))
+          (type $leafy (sub final $tree (struct (field (ref null $tree)) (field (ref null $tree)) (field i32))))
+          (func $make (param $d i32) (result (ref $tree))
+            (if (result (ref $tree)) (i32.eqz (local.get $d))
+              (then (struct.new $leafy (ref.null $tree) (ref.null $tree) (i32.const 1)))
+              (else (struct.new $tree (call $make (i32.sub (local.get $d) (i32.const 1)))
+                                      (call $make (i32.sub (local.get $d) (i32.const 1)))))))
+          ;; Leaves counted through a cast to the subtype.
+          (func $leaves (param $t (ref null $tree)) (result i32)
+            (if (result i32) (ref.test (ref $leafy) (local.get $t))
+              (then (struct.get $leafy 2 (ref.cast (ref $leafy) (local.get $t))))
+              (else (i32.add (call $leaves (struct.get $tree 0 (local.get $t)))
+                             (call $leaves (struct.get $tree 1 (local.get $t)))))))
+          (func (export "run") (param $rounds i32) (result i32) (local $sum i32)
+            (loop $l
+              (local.set $sum (i32.add (local.get $sum) (call $leaves (call $make (i32.const 10)))))
+              (br_if $l (local.tee $rounds (i32.sub (local.get $rounds) (i32.const 1)))))
+            (local.get $sum)))"#,
+    )
+    .unwrap();
+    let module = Module::new(&engine, &wasm).unwrap();
+    let threads: Vec<_> = (0..4)
+        .map(|_| {
+            let (engine, module) = (engine.clone(), module.clone());
+            std::thread::spawn(move || {
+                let mut store = Store::new(&engine, ());
+                let inst = Linker::new(&engine).instantiate(&mut store, &module).unwrap();
+                let run = inst.get_typed_func::<i32, i32>(&store, "run").unwrap();
+                let sum = run.call(&mut store, 50).unwrap();
+                (sum, store.live_gc_objects())
+            })
+        })
+        .collect();
+    for t in threads {
+        let (sum, live) = t.join().unwrap();
+        // 50 trees of 1,024 leaves each; 50 × 2,047 objects made, far fewer kept.
+        assert_eq!(sum, 50 * 1024);
+        assert!(live < 50 * 2047 / 2, "{live} objects live");
+    }
+}
