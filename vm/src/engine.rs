@@ -228,7 +228,7 @@ impl Engine {
             return true;
         }
         let reg = self.inner.types.read().unwrap_or_else(|e| e.into_inner());
-        reg.defs[a as usize].is_subtype_of(&reg.defs[b as usize])
+        reg.defs[a as usize].is_subtype_of(b)
     }
     /// The signature with this id.
     pub(crate) fn func_type(&self, id: TypeId) -> FuncType {
@@ -243,10 +243,7 @@ impl Engine {
     }
     /// [`ValType::matches`] with declared subtypes of defined types.
     pub(crate) fn val_matches(&self, a: ValType, b: ValType) -> bool {
-        match (a.as_ref(), b.as_ref()) {
-            (Some(x), Some(y)) => (!x.nullable || y.nullable) && self.heap_matches(x.heap, y.heap),
-            _ => a == b,
-        }
+        a.matches_by(b, |x, y| self.heap_matches(x, y))
     }
     /// Do two handles denote the same engine?
     pub fn same(&self, other: &Engine) -> bool {

@@ -215,8 +215,13 @@ impl ValType {
 
     /// Is every value of `self` also a value of `other` (subtyping; equal types match)?
     pub fn matches(self, other: ValType) -> bool {
+        self.matches_by(other, HeapType::matches)
+    }
+
+    /// [`ValType::matches`], with `heap` saying which heap types match.
+    pub(crate) fn matches_by(self, other: ValType, heap: impl Fn(HeapType, HeapType) -> bool) -> bool {
         match (self.as_ref(), other.as_ref()) {
-            (Some(a), Some(b)) => (!a.nullable || b.nullable) && a.heap.matches(b.heap),
+            (Some(a), Some(b)) => (!a.nullable || b.nullable) && heap(a.heap, b.heap),
             _ => self == other,
         }
     }

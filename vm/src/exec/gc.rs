@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, operands, set, trap};
 use crate::error::TrapCode;
-use crate::gc::{Access, Composite, GcObject, I31_TAG, RefKind, Storage, TypeDef, TypeRef, cast, kind_of};
+use crate::gc::{Access, Composite, GcObject, I31_TAG, Storage, TypeDef, TypeRef, cast};
 use crate::ir::isa::*;
 use crate::store::SlotEntity;
 
@@ -23,15 +23,6 @@ use crate::store::SlotEntity;
 unsafe fn type_def<'a>(ctx: &Activation, ty: u32) -> &'a Arc<TypeDef> {
     let inst: &'a crate::store::InstanceEntity = &*ctx.instance;
     &inst.module.inner.type_defs[ty as usize]
-}
-
-/// An array type's element storage (validated: `ty` is an array type).
-#[inline(always)]
-fn element(def: &TypeDef) -> Storage {
-    match def.composite {
-        Composite::Array(s) => s,
-        _ => Storage::I64,
-    }
 }
 
 /// The outcome of an instruction's out-of-line work: `Err` is the trap.
@@ -106,7 +97,7 @@ unsafe fn new_array(
     n: u64,
     fill: impl FnOnce(&mut [u64], usize),
 ) -> Result<GcObject, TrapCode> {
-    let w = element(def).cells() as u64;
+    let w = def.element().cells() as u64;
     let n32 = u32::try_from(n).map_err(|_| TrapCode::AllocationTooLarge)?;
     let mut cells = (*ctx.store).gc.zeroed(n * w)?;
     fill(&mut cells, w as usize);
@@ -139,7 +130,7 @@ unsafe fn array_new_fixed_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: GcNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
-    let storage = element(def);
+    let storage = def.element();
     let obj = new_array(ctx, def, p.n as u64, |cells, _| {
         for (k, c) in cells.iter_mut().enumerate() {
             *c = storage.wrap(get(fp, p.args + k as u32));
@@ -153,7 +144,7 @@ unsafe fn array_new_work<const DEFAULT: bool>(ip: Ip, fp: Fp, ctx: &mut Activati
     let p: ArrayNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
-    let storage = element(def);
+    let storage = def.element();
     let obj = new_array(ctx, def, get(fp, p.len) as u32 as u64, |cells, w| {
         if !DEFAULT {
             let value = [storage.wrap(get(fp, p.init)), if w == 2 { get(fp, p.init + 1) } else { 0 }];
@@ -212,7 +203,7 @@ unsafe fn array_new_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayNewSeg = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
-    let storage = element(def);
+    let storage = def.element();
     let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
     let bytes = data_bytes(ctx, p.segment, offset, n, storage.bytes())?;
     let obj = new_array(ctx, def, n, |cells, w| from_bytes(cells, w, storage, bytes))?;
@@ -379,7 +370,7 @@ unsafe fn array_copy_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let (dst, src) = (get(fp, p.dst), get(fp, p.src));
     let n = get(fp, p.len) as u32 as u64;
     // Both arrays' elements have the same width (validated), read from the destination's type.
-    let w = element(&object(ctx, dst, TrapCode::NullArrayReference)?.def).cells() as usize;
+    let w = object(ctx, dst, TrapCode::NullArrayReference)?.def.element().cells() as usize;
     // The first cell of the elements `[i, i + n)` of array `a`, or the trap.
     let range = |a: u64, i: u64| -> Result<usize, TrapCode> {
         let o = object(ctx, a, TrapCode::NullArrayReference)?;
@@ -403,7 +394,7 @@ unsafe fn array_copy_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
 #[inline(never)]
 unsafe fn array_init_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayInit = operands(ip);
-    let storage = element(type_def(ctx, p.ty));
+    let storage = type_def(ctx, p.ty).element();
     let (d, s, n) = (get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
     let w = storage.cells() as usize;
     let (a, at) = match storage.access(None) {
@@ -451,22 +442,23 @@ pub(crate) unsafe fn i31_get<const SIGNED: bool>(
 
 /// Is the non-null reference `raw` of the heap type `target` (`gc::cast`)?
 unsafe fn is_of(ctx: &Activation, raw: u64, target: u32) -> bool {
-    let store = &*ctx.store;
-    match target {
-        cast::FUNC | cast::EXTERN | cast::EXN | cast::ANY => true,
-        cast::NOFUNC | cast::NOEXTERN | cast::NOEXN | cast::NONE => false,
-        cast::EQ => matches!(kind_of(raw), RefKind::I31(_) | RefKind::Object(_)),
-        cast::I31 => matches!(kind_of(raw), RefKind::I31(_)),
-        cast::STRUCT => store.gc.get(raw).is_some_and(|o| o.def.is_struct()),
-        cast::ARRAY => store.gc.get(raw).is_some_and(|o| o.def.is_array()),
-        t => {
-            let def = type_def(ctx, t - cast::CONCRETE);
-            match def.composite {
-                Composite::Func => store.resolve(raw).is_some_and(|e| store.engine.is_subtype(e.type_id, def.id())),
-                _ => store.gc.get(raw).is_some_and(|o| o.def.is_subtype_of(def)),
-            }
-        }
-    }
+    use crate::types::HeapType as H;
+    let heap = match target {
+        cast::FUNC => H::Func,
+        cast::NOFUNC => H::NoFunc,
+        cast::EXTERN => H::Extern,
+        cast::NOEXTERN => H::NoExtern,
+        cast::EXN => H::Exn,
+        cast::NOEXN => H::NoExn,
+        cast::ANY => H::Any,
+        cast::EQ => H::Eq,
+        cast::I31 => H::I31,
+        cast::STRUCT => H::Struct,
+        cast::ARRAY => H::Array,
+        cast::NONE => H::None,
+        t => type_def(ctx, t - cast::CONCRETE).heap_type(),
+    };
+    (*ctx.store).ref_is(raw, heap)
 }
 
 #[inline(never)]

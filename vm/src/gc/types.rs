@@ -160,10 +160,27 @@ impl TypeDef {
         *self.supertypes.last().expect("a type is its own last supertype")
     }
 
-    /// Is this type `other` or declared (transitively) as its subtype?
+    /// Is this type the type `other` or declared (transitively) as its subtype? (Its chain is short: one
+    /// entry per level of declared subtyping.)
     #[inline]
-    pub(crate) fn is_subtype_of(&self, other: &TypeDef) -> bool {
-        self.supertypes.get(other.supertypes.len() - 1) == Some(&other.id())
+    pub(crate) fn is_subtype_of(&self, other: TypeId) -> bool {
+        self.supertypes.contains(&other)
+    }
+
+    /// A struct type's fields (none for other types).
+    pub(crate) fn fields(&self) -> &[Field] {
+        match &self.composite {
+            Composite::Struct { fields, .. } => fields,
+            _ => &[],
+        }
+    }
+
+    /// An array type's element storage (validated code asks only of array types).
+    pub(crate) fn element(&self) -> Storage {
+        match self.composite {
+            Composite::Array(s) => s,
+            _ => Storage::I64,
+        }
     }
 
     /// The layout of a struct type from wasmparser's field list.
@@ -235,9 +252,9 @@ mod tests {
         let mid = TypeDef { composite: Composite::Func, supertypes: Box::new([3, 7]) };
         let leaf = TypeDef { composite: Composite::Func, supertypes: Box::new([3, 7, 9]) };
         let other = TypeDef { composite: Composite::Func, supertypes: Box::new([3, 8]) };
-        assert!(leaf.is_subtype_of(&root) && leaf.is_subtype_of(&mid) && leaf.is_subtype_of(&leaf));
-        assert!(!mid.is_subtype_of(&leaf) && !other.is_subtype_of(&mid) && !root.is_subtype_of(&mid));
-        assert!(other.is_subtype_of(&root));
+        assert!(leaf.is_subtype_of(root.id()) && leaf.is_subtype_of(mid.id()) && leaf.is_subtype_of(leaf.id()));
+        assert!(!mid.is_subtype_of(leaf.id()) && !other.is_subtype_of(mid.id()) && !root.is_subtype_of(mid.id()));
+        assert!(other.is_subtype_of(root.id()));
     }
 
     #[test]

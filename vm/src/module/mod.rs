@@ -107,8 +107,6 @@ pub(crate) struct ModuleInner {
     pub type_ids: Vec<TypeId>,
     /// The run-time description of each type (kind, layout, supertypes), by type index.
     pub type_defs: Vec<Arc<crate::gc::TypeDef>>,
-    /// While the type section is read: the abstract kind of each member of the current recursion group.
-    pub group_kinds: Vec<crate::types::HeapType>,
     pub imports: Vec<Import>,
     /// Type index of every function (imported first).
     pub funcs: Vec<u32>,

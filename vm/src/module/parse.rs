@@ -71,12 +71,17 @@ pub(crate) fn invalid(e: wasmparser::BinaryReaderError) -> Error {
 
 /// A value type; typed references name the module's types so far.
 fn val_type(m: &ModuleInner, t: wasmparser::ValType) -> Result<ValType> {
-    val_type_in_group(m, m.type_ids.len(), t)
+    val_type_in_group(m, m.type_ids.len(), &[], t)
 }
 
-/// As [`val_type`], inside the type section's recursion group that starts at type index `group` (a member
-/// not interned yet is named by the abstract type of its kind, `ModuleInner::group_kinds`).
-fn val_type_in_group(m: &ModuleInner, group: usize, t: wasmparser::ValType) -> Result<ValType> {
+/// As [`val_type`], inside the type section's recursion group that starts at type index `group`, whose
+/// members have the abstract kinds `group_kinds` (a member not interned yet is named by its kind).
+fn val_type_in_group(
+    m: &ModuleInner,
+    group: usize,
+    group_kinds: &[HeapType],
+    t: wasmparser::ValType,
+) -> Result<ValType> {
     let concrete = |i: wasmparser::UnpackedIndex| {
         let i = match i {
             wasmparser::UnpackedIndex::Module(i) => i as usize,
@@ -85,7 +90,7 @@ fn val_type_in_group(m: &ModuleInner, group: usize, t: wasmparser::ValType) -> R
         };
         match m.type_defs.get(i) {
             Some(def) => Some(def.heap_type()),
-            None => m.group_kinds.get(i.checked_sub(group)?).copied(),
+            None => group_kinds.get(i.checked_sub(group)?).copied(),
         }
     };
     ValType::from_wasmparser(t, &concrete).map_err(Error::Unsupported)
@@ -96,10 +101,7 @@ fn ref_type(m: &ModuleInner, t: wasmparser::RefType) -> Result<ValType> {
 }
 
 fn const_expr(m: &ModuleInner, e: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
-    let fields = |t: u32| match m.type_defs.get(t as usize).map(|d| &d.composite) {
-        Some(Composite::Struct { fields, .. }) => fields.len() as u32,
-        _ => 0,
-    };
+    let fields = |t: u32| m.type_defs.get(t as usize).map_or(0, |d| d.fields().len() as u32);
     ConstExpr::parse(e, &fields).map_err(Error::Unsupported)
 }
 
@@ -138,7 +140,6 @@ pub(crate) fn parse(engine: &Engine, bytes: &[u8]) -> Result<ModuleInner> {
         types: Vec::new(),
         type_ids: Vec::new(),
         type_defs: Vec::new(),
-        group_kinds: Vec::new(),
         imports: Vec::new(),
         funcs: Vec::new(),
         num_imported_funcs: 0,
@@ -236,7 +237,7 @@ fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSe
         let start = m.type_ids.len();
         let (text, typed_refs) = canonical_group(&group, start as u32, &canon);
         // The kind of each member, for references to members not interned yet.
-        m.group_kinds = group.types().map(|sub| abstract_kind(&sub.composite_type.inner)).collect();
+        let kinds: Vec<HeapType> = group.types().map(|sub| abstract_kind(&sub.composite_type.inner)).collect();
         for (i, sub) in group.into_types().enumerate() {
             if sub.composite_type.shared {
                 return Err(Error::Unsupported("shared-everything-threads (shared types)".into()));
@@ -247,7 +248,7 @@ fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSe
             let identity = explicit || typed_refs || !sub.is_final || !sub.supertype_idxs.is_empty();
             let (ty, composite) = match &sub.composite_type.inner {
                 wasmparser::CompositeInnerType::Func(f) => {
-                    let ty = |&t: &wasmparser::ValType| val_type_in_group(m, start, t);
+                    let ty = |&t: &wasmparser::ValType| val_type_in_group(m, start, &kinds, t);
                     let params = f.params().iter().map(ty).collect::<Result<Vec<_>>>()?;
                     let results = f.results().iter().map(ty).collect::<Result<Vec<_>>>()?;
                     (FuncType::new(params, results).with_canon(identity.then(|| key.clone())), Composite::Func)
@@ -278,7 +279,6 @@ fn type_section(m: &mut ModuleInner, engine: &Engine, reader: wasmparser::TypeSe
             m.types.push(ty);
             m.type_defs.push(engine.type_def(id));
         }
-        m.group_kinds.clear();
     }
     Ok(())
 }

@@ -158,48 +158,47 @@ impl StoreInner {
     }
 
     /// May `v` be stored where a `ty` is expected? [`Val::fits`], and for references of a defined type or
-    /// of the `any` hierarchy also what the reference names: a function of that type or a subtype, an
-    /// object of that type or a subtype, an `i31` for `i31ref`...
+    /// of the `any` hierarchy also what the reference names ([`StoreInner::ref_is`]).
     pub(crate) fn fits(&self, v: &Val, ty: ValType) -> bool {
-        use crate::types::HeapType as H;
         if !v.fits(ty) {
             return false;
         }
         let Some(r) = ty.as_ref() else { return true };
-        match *v {
+        let raw = match *v {
             // Another store's reference, or one to a collected object, is refused when it is converted, with
             // its own message.
-            Val::FuncRef(Some(f)) if f.store != self.id => true,
-            Val::FuncRef(Some(f)) => match r.heap {
-                H::NoFunc => false,
-                H::Concrete(id) => self.resolve(f.raw).is_some_and(|e| self.engine.is_subtype(e.type_id, id)),
-                _ => true,
-            },
-            Val::ExternRef(Some(_)) => r.heap != H::NoExtern,
-            Val::ExnRef(Some(_)) => r.heap != H::NoExn,
+            Val::FuncRef(Some(f)) if f.store != self.id => return true,
             Val::AnyRef(Some(a))
                 if a.store_id() != self.id
                     || (matches!(crate::gc::kind_of(a.to_raw()), crate::gc::RefKind::Object(_))
                         && self.gc.get(a.to_raw()).is_none()) =>
             {
-                true
+                return true;
             }
-            Val::AnyRef(Some(a)) => {
-                let raw = a.to_raw();
-                let obj = self.gc.get(raw);
-                match r.heap {
-                    H::Any => true,
-                    H::Eq => obj.is_some() || matches!(crate::gc::kind_of(raw), crate::gc::RefKind::I31(_)),
-                    H::I31 => matches!(crate::gc::kind_of(raw), crate::gc::RefKind::I31(_)),
-                    H::Struct => obj.is_some_and(|o| o.def.is_struct()),
-                    H::Array => obj.is_some_and(|o| o.def.is_array()),
-                    H::ConcreteStruct(id) | H::ConcreteArray(id) => {
-                        obj.is_some_and(|o| self.engine.is_subtype(o.def.id(), id))
-                    }
-                    _ => false,
-                }
-            }
-            _ => true,
+            Val::FuncRef(Some(f)) => f.raw,
+            Val::ExternRef(Some(e)) => e.to_raw(),
+            Val::ExnRef(Some(e)) => e.to_raw(),
+            Val::AnyRef(Some(a)) => a.to_raw(),
+            _ => return true,
+        };
+        self.ref_is(raw, r.heap)
+    }
+
+    /// Is the non-null reference `raw` (of `heap`'s hierarchy) of heap type `heap`? What `ref.test` and
+    /// `ref.cast` ask, and the API of references passed in: a function of that type or a declared subtype,
+    /// an object of that type or a subtype, an `i31` or an object for `eqref`, nothing for the bottom types.
+    pub(crate) fn ref_is(&self, raw: u64, heap: crate::types::HeapType) -> bool {
+        use crate::gc::{RefKind, kind_of};
+        use crate::types::HeapType as H;
+        match heap {
+            H::Func | H::Extern | H::Exn | H::Any => true,
+            H::NoFunc | H::NoExtern | H::NoExn | H::None => false,
+            H::Eq => matches!(kind_of(raw), RefKind::I31(_)) || self.gc.get(raw).is_some(),
+            H::I31 => matches!(kind_of(raw), RefKind::I31(_)),
+            H::Struct => self.gc.get(raw).is_some_and(|o| o.def.is_struct()),
+            H::Array => self.gc.get(raw).is_some_and(|o| o.def.is_array()),
+            H::ConcreteStruct(id) | H::ConcreteArray(id) => self.gc.get(raw).is_some_and(|o| o.def.is_subtype_of(id)),
+            H::Concrete(id) => self.resolve(raw).is_some_and(|e| self.engine.is_subtype(e.type_id, id)),
         }
     }
 

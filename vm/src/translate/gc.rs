@@ -11,7 +11,7 @@ use wasmparser::{HeapType as WpHeapType, Operator, RefType};
 
 use super::Translator;
 use crate::error::Result;
-use crate::gc::{Access, Composite, Storage, TypeDef, cast};
+use crate::gc::{Access, Storage, TypeDef, cast};
 use crate::ir::isa::{self, *};
 
 /// Emit family `$family` instantiated with `$access` (a `gc::Access` code) for its const parameter `A`.
@@ -137,18 +137,12 @@ impl Translator<'_> {
 
     /// A struct type's fields (validated: `ty` is a struct type).
     fn struct_fields(&self, ty: u32) -> &[crate::gc::Field] {
-        match &self.type_def(ty).composite {
-            Composite::Struct { fields, .. } => fields,
-            _ => &[],
-        }
+        self.type_def(ty).fields()
     }
 
     /// An array type's element storage (validated: `ty` is an array type).
     fn element(&self, ty: u32) -> Storage {
-        match self.type_def(ty).composite {
-            Composite::Array(s) => s,
-            _ => Storage::I64,
-        }
+        self.type_def(ty).element()
     }
 
     /// `struct.new`, `struct.new_default` or `array.new_fixed`: the top `n` operands, in consecutive slots.
