@@ -8,7 +8,7 @@ use std::time::Instant;
 use crate::diff::{Findings, diff_module};
 use crate::runtimes::Engines;
 
-fn failures_dir() -> PathBuf {
+pub(crate) fn failures_dir() -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(d) => PathBuf::from(d),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join("target"),
@@ -19,6 +19,11 @@ fn failures_dir() -> PathBuf {
 fn env_u64(name: &str) -> Option<u64> {
     let v = std::env::var(name).ok()?;
     Some(v.trim().parse().unwrap_or_else(|_| panic!("{name} must be a number, got {v:?}")))
+}
+
+/// The message of a caught panic.
+pub(crate) fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
 }
 
 /// What happened to one seed.
@@ -37,15 +42,8 @@ type Generator = fn(u64) -> Option<Vec<u8>>;
 /// Diff one module, catching panics; a mismatching module is saved as `target/fuzz-failures/<name>.wasm`.
 fn check_module(engines: &Engines, wasm: &[u8], name: &str, log: Option<&mut String>) -> SeedResult {
     let mut findings = Findings::default();
-    let result =
-        catch_unwind(AssertUnwindSafe(|| diff_module(engines, wasm, &mut findings, log))).unwrap_or_else(|p| {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_default();
-            Err(format!("panic: {msg}"))
-        });
+    let result = catch_unwind(AssertUnwindSafe(|| diff_module(engines, wasm, &mut findings, log)))
+        .unwrap_or_else(|p| Err(format!("panic: {}", panic_message(&*p))));
     match result {
         Ok(()) => SeedResult::Ok(findings),
         Err(msg) => {

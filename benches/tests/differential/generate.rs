@@ -82,14 +82,82 @@ pub(crate) fn generate_simd(seed: u64) -> Option<Vec<u8>> {
 
 fn generate_with(seed: u64, simd: bool) -> Option<Vec<u8>> {
     let mut rng = Rng(seed ^ 0x005e_ed0f_d1ff);
-    let len = 256 + rng.below(6000) as usize;
+    let bytes = random_bytes(&mut rng, 256, 6000);
+    let config = wasm_smith::Config { simd_enabled: simd, ..smith_config(&mut rng) };
+    smith(&bytes, config)
+}
+
+/// Modules with Wasm 3.0's features on top of 2.0 (GC, exception handling, tail calls, typed function
+/// references, memory64, multi-memory, extended constant expressions, wide arithmetic), and fixed-width SIMD in
+/// half of them; for [`crate::wasmtime`], as neither wasmi 2.0 nor tinywasm has GC or exceptions.
+pub(crate) fn generate_wasm3(seed: u64) -> Option<Vec<u8>> {
+    let mut rng = Rng(seed ^ 0x3_0000_5eed);
+    // wasm-smith often spends its input on types and makes no function: such modules are of little use, so
+    // a few tries are made for one with code.
+    (0..8).find_map(|_| Some(wasm3_module(&mut rng)?).filter(|m| has_code(m)))
+}
+
+fn wasm3_module(rng: &mut Rng) -> Option<Vec<u8>> {
+    // More input than for 2.0 modules: the type section takes much of it.
+    let bytes = random_bytes(rng, 2048, 16384);
+    let base = smith_config(rng);
+    let config = wasm_smith::Config {
+        gc_enabled: true,
+        exceptions_enabled: true,
+        tail_call_enabled: true,
+        memory64_enabled: true,
+        extended_const_enabled: true,
+        wide_arithmetic_enabled: true,
+        simd_enabled: rng.below(2) == 0,
+        max_memories: 3,
+        max_memory64_bytes: 4 * 65536,
+        max_tags: 4,
+        ..base
+    };
+    smith(&bytes, config)
+}
+
+/// wasm-smith's input: `min` to `min + spread - 1` random bytes.
+fn random_bytes(rng: &mut Rng, min: usize, spread: u64) -> Vec<u8> {
+    let len = min + rng.below(spread) as usize;
     let mut bytes = Vec::with_capacity(len + 8);
     while bytes.len() < len {
         bytes.extend_from_slice(&rng.next().to_le_bytes());
     }
-    let config = wasm_smith::Config { simd_enabled: simd, ..smith_config(&mut rng) };
-    let mut u = Unstructured::new(&bytes);
+    bytes
+}
+
+fn smith(bytes: &[u8], config: wasm_smith::Config) -> Option<Vec<u8>> {
+    let mut u = Unstructured::new(bytes);
     let mut module = wasm_smith::Module::new(config, &mut u).ok()?;
     module.ensure_termination(FUEL).ok()?;
     Some(module.to_bytes())
+}
+
+/// Whether a module has a code section with at least one body.
+fn has_code(wasm: &[u8]) -> bool {
+    fn leb(b: &[u8], at: &mut usize) -> Option<u64> {
+        let mut v = 0;
+        for shift in (0..64).step_by(7) {
+            let byte = *b.get(*at)?;
+            *at += 1;
+            v |= ((byte & 0x7f) as u64) << shift;
+            if byte & 0x80 == 0 {
+                return Some(v);
+            }
+        }
+        None
+    }
+    let mut at = 8;
+    while at < wasm.len() {
+        let id = wasm[at];
+        at += 1;
+        let Some(size) = leb(wasm, &mut at) else { return false };
+        let mut body = at;
+        if id == 10 {
+            return leb(wasm, &mut body).is_some_and(|n| n > 0);
+        }
+        at += size as usize;
+    }
+    false
 }

@@ -34,6 +34,7 @@ mod observe;
 mod patterns;
 mod regressions;
 mod runtimes;
+mod wasmtime;
 
 /// Modules from wasm-smith.
 #[test]
@@ -52,4 +53,12 @@ fn fuzz_simd_against_wasmi() {
 #[test]
 fn fuzz_fusion_patterns_against_wasmi() {
     fuzz::fuzz("pattern-", patterns::generate_patterns);
+}
+
+/// Modules with Wasm 3.0's features (GC, exceptions, tail calls, memory64, multi-memory...), run by wasmvm and
+/// checked by the wasmtime CLI through `.wast` scripts (see [`wasmtime`]).
+#[test]
+#[ignore = "needs the wasmtime CLI in WASMVM_WASMTIME (.ci/run installs it)"]
+fn fuzz_wasm3_against_wasmtime() {
+    wasmtime::fuzz_wasm3();
 }
