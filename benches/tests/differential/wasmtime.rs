@@ -133,9 +133,9 @@ fn memory_hasher(id: &str, reg: &str, name: &str, memory64: bool) -> String {
     )
 }
 
-/// An implementation limit `trap` reached: the stack's depth, or the GC heap's size (wasmvm's is 2^28 cells
-/// of 8 bytes, a packed `i8` element too, where wasmtime packs arrays and reserves its heap lazily). Limits
-/// differ between engines, so nothing after one is compared.
+/// An implementation limit `trap` reached: the stack's depth, or the GC heap's size (wasmvm's is 2 GiB of
+/// live objects per store; wasmtime's heap is a larger lazy reservation, shared by the script's instances).
+/// Limits differ between engines, so nothing after one is compared.
 fn limit(trap: &wasmvm::Trap) -> Option<wasmvm::TrapCode> {
     trap.code().filter(|c| matches!(c, wasmvm::TrapCode::StackExhausted | wasmvm::TrapCode::AllocationTooLarge))
 }

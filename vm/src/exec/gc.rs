@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use super::{Activation, Exit, Fp, Ip, Mem, dispatch, get, next, operands, set, trap};
 use crate::error::TrapCode;
-use crate::gc::{Access, Composite, GcObject, I31_TAG, Storage, TypeDef, TypeRef, cast};
+use crate::gc::{Access, Composite, GcObject, I31_TAG, TypeDef, TypeRef, cast, fill, load, store};
 use crate::ir::isa::*;
 use crate::store::SlotEntity;
 
@@ -90,18 +90,27 @@ unsafe fn alloc(ctx: &mut Activation, fp: Fp, dst: u32, obj: GcObject) -> Done {
     Ok(())
 }
 
-/// An array of type `def` with `n` elements, its cells filled by `fill` (given the cells and the width).
+/// An array of type `def` with `n` elements, zeroed, then filled by `init` (given the elements' bytes and
+/// the width of one).
 unsafe fn new_array(
     ctx: &Activation,
     def: &Arc<TypeDef>,
     n: u64,
-    fill: impl FnOnce(&mut [u64], usize),
+    init: impl FnOnce(&mut [u8], usize),
 ) -> Result<GcObject, TrapCode> {
-    let w = def.element().cells() as u64;
+    let storage = def.element();
     let n32 = u32::try_from(n).map_err(|_| TrapCode::AllocationTooLarge)?;
-    let mut cells = (*ctx.store).gc.zeroed(n * w)?;
-    fill(&mut cells, w as usize);
-    Ok(GcObject { def: TypeRef::of(def), cells, len: n32 })
+    let mut obj = GcObject { def: TypeRef::of(def), cells: (*ctx.store).gc.zeroed_array(storage, n)?, len: n32 };
+    let w = storage.bytes();
+    init(&mut obj.bytes_mut()[..n as usize * w], w);
+    Ok(obj)
+}
+
+/// The value of the slot pair at `at` as an array element of `w` bytes (a `v128` takes both slots).
+#[inline(always)]
+unsafe fn element_value(fp: Fp, at: u32, w: usize) -> u128 {
+    let hi = if w == 16 { get(fp, at + 1) } else { 0 };
+    (hi as u128) << 64 | get(fp, at) as u128
 }
 
 #[inline(never)]
@@ -130,10 +139,11 @@ unsafe fn array_new_fixed_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: GcNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
-    let storage = def.element();
-    let obj = new_array(ctx, def, p.n as u64, |cells, _| {
-        for (k, c) in cells.iter_mut().enumerate() {
-            *c = storage.wrap(get(fp, p.args + k as u32));
+    let obj = new_array(ctx, def, p.n as u64, |bytes, w| {
+        // The elements' values are in consecutive slots (a `v128` takes two).
+        let slots = w.div_ceil(8) as u32;
+        for i in 0..p.n {
+            store(bytes, i as usize * w, w, element_value(fp, p.args + i * slots, w));
         }
     })?;
     alloc(ctx, fp, p.dst, obj)
@@ -144,29 +154,12 @@ unsafe fn array_new_work<const DEFAULT: bool>(ip: Ip, fp: Fp, ctx: &mut Activati
     let p: ArrayNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
-    let storage = def.element();
-    let obj = new_array(ctx, def, get(fp, p.len) as u32 as u64, |cells, w| {
+    let obj = new_array(ctx, def, get(fp, p.len) as u32 as u64, |bytes, w| {
         if !DEFAULT {
-            let value = [storage.wrap(get(fp, p.init)), if w == 2 { get(fp, p.init + 1) } else { 0 }];
-            for chunk in cells.chunks_exact_mut(w) {
-                chunk.copy_from_slice(&value[..w]);
-            }
+            fill(bytes, w, element_value(fp, p.init, w));
         }
     })?;
     alloc(ctx, fp, p.dst, obj)
-}
-
-/// Fill `cells` (elements of `storage`, `w` cells each) from little-endian `bytes`.
-fn from_bytes(cells: &mut [u64], w: usize, storage: Storage, bytes: &[u8]) {
-    for (chunk, b) in cells.chunks_exact_mut(w).zip(bytes.chunks_exact(storage.bytes())) {
-        let mut v = [0u8; 16];
-        v[..b.len()].copy_from_slice(b);
-        let v = u128::from_le_bytes(v);
-        chunk[0] = v as u64;
-        if w == 2 {
-            chunk[1] = (v >> 64) as u64;
-        }
-    }
 }
 
 /// The bytes `[offset, offset + n * size)` of the running instance's data segment `segment` (a dropped
@@ -205,8 +198,9 @@ unsafe fn array_new_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let def = type_def(ctx, p.ty);
     let storage = def.element();
     let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
-    let bytes = data_bytes(ctx, p.segment, offset, n, storage.bytes())?;
-    let obj = new_array(ctx, def, n, |cells, w| from_bytes(cells, w, storage, bytes))?;
+    // An array's elements are stored as a data segment holds them: a copy.
+    let data = data_bytes(ctx, p.segment, offset, n, storage.bytes())?;
+    let obj = new_array(ctx, def, n, |bytes, _| bytes.copy_from_slice(data))?;
     alloc(ctx, fp, p.dst, obj)
 }
 
@@ -217,7 +211,11 @@ unsafe fn array_new_elem_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let def = type_def(ctx, p.ty);
     let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
     let values = elem_values(ctx, p.segment, offset, n)?;
-    let obj = new_array(ctx, def, n, |cells, _| cells.copy_from_slice(values))?;
+    let obj = new_array(ctx, def, n, |bytes, w| {
+        for (i, &v) in values.iter().enumerate() {
+            store(bytes, i * w, w, v as u128);
+        }
+    })?;
     alloc(ctx, fp, p.dst, obj)
 }
 
@@ -281,20 +279,22 @@ pub(crate) unsafe fn struct_set<const A: u8>(
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
-/// The array `raw` names and the first cell of its elements `[index, index + n)`, or the trap.
+/// The array `raw` names and the first byte of its elements `[index, index + n)`, `w` bytes each, or the
+/// trap.
 #[inline(always)]
-unsafe fn array_range<'a, const A: u8>(
+unsafe fn array_range<'a>(
     ctx: &Activation,
     raw: u64,
     index: u64,
     n: u64,
+    w: usize,
 ) -> Result<(&'a mut GcObject, usize), TrapCode> {
     let a = object(ctx, raw, TrapCode::NullArrayReference)?;
     if index + n > a.len as u64 {
         return Err(TrapCode::ArrayOutOfBounds);
     }
-    let at = index as usize * Access::cells(A);
-    if at + n as usize * Access::cells(A) > a.cells.len() {
+    let at = index as usize * w;
+    if at + n as usize * w > a.cells.len() * 8 {
         return Err(TrapCode::CastFailure);
     }
     Ok((a, at))
@@ -309,11 +309,13 @@ pub(crate) unsafe fn array_get<const A: u8>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    match array_range::<A>(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, 1) {
+    let w = Access::bytes(A);
+    match array_range(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, 1, w) {
         Ok((a, at)) => {
-            set(fp, p.dst, Access::read(A, a.cells[at]));
+            let v = load(a.bytes(), at, w);
+            set(fp, p.dst, Access::read(A, v as u64));
             if A == Access::V128 {
-                set(fp, p.dst + 1, a.cells[at + 1]);
+                set(fp, p.dst + 1, (v >> 64) as u64);
             }
         }
         Err(code) => return trap(ctx, ip, code),
@@ -330,13 +332,9 @@ pub(crate) unsafe fn array_set<const A: u8>(
     len: usize,
     ctx: &mut Activation,
 ) -> Exit {
-    match array_range::<A>(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, 1) {
-        Ok((a, at)) => {
-            a.cells[at] = Access::write(A, get(fp, p.value));
-            if A == Access::V128 {
-                a.cells[at + 1] = get(fp, p.value + 1);
-            }
-        }
+    let w = Access::bytes(A);
+    match array_range(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, 1, w) {
+        Ok((a, at)) => store(a.bytes_mut(), at, w, element_value(fp, p.value, w)),
         Err(code) => return trap(ctx, ip, code),
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
@@ -355,12 +353,9 @@ pub(crate) unsafe fn array_len(p: Un, ip: Ip, fp: Fp, mem: Mem, len: usize, ctx:
 unsafe fn array_fill_work<const A: u8>(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayFill = operands(ip);
     let n = get(fp, p.len) as u32 as u64;
-    let (a, at) = array_range::<A>(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, n)?;
-    let value = [Access::write(A, get(fp, p.value)), if A == Access::V128 { get(fp, p.value + 1) } else { 0 }];
-    let w = Access::cells(A);
-    for chunk in a.cells[at..at + n as usize * w].chunks_exact_mut(w) {
-        chunk.copy_from_slice(&value[..w]);
-    }
+    let w = Access::bytes(A);
+    let (a, at) = array_range(ctx, get(fp, p.arr), get(fp, p.index) as u32 as u64, n, w)?;
+    fill(&mut a.bytes_mut()[at..at + n as usize * w], w, element_value(fp, p.value, w));
     Ok(())
 }
 
@@ -370,23 +365,15 @@ unsafe fn array_copy_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let (dst, src) = (get(fp, p.dst), get(fp, p.src));
     let n = get(fp, p.len) as u32 as u64;
     // Both arrays' elements have the same width (validated), read from the destination's type.
-    let w = object(ctx, dst, TrapCode::NullArrayReference)?.def.element().cells() as usize;
-    // The first cell of the elements `[i, i + n)` of array `a`, or the trap.
-    let range = |a: u64, i: u64| -> Result<usize, TrapCode> {
-        let o = object(ctx, a, TrapCode::NullArrayReference)?;
-        if i + n > o.len as u64 || (i + n) as usize * w > o.cells.len() {
-            return Err(TrapCode::ArrayOutOfBounds);
-        }
-        Ok(i as usize * w)
-    };
-    let at_d = range(dst, get(fp, p.dst_index) as u32 as u64)?;
-    let at_s = range(src, get(fp, p.src_index) as u32 as u64)?;
-    let cells = n as usize * w;
+    let w = object(ctx, dst, TrapCode::NullArrayReference)?.def.element().bytes();
+    let at_d = array_range(ctx, dst, get(fp, p.dst_index) as u32 as u64, n, w)?.1;
+    let at_s = array_range(ctx, src, get(fp, p.src_index) as u32 as u64, n, w)?.1;
+    let bytes = n as usize * w;
     if dst == src {
-        object(ctx, dst, TrapCode::NullArrayReference)?.cells.copy_within(at_s..at_s + cells, at_d);
+        object(ctx, dst, TrapCode::NullArrayReference)?.bytes_mut().copy_within(at_s..at_s + bytes, at_d);
     } else {
-        let from = object(ctx, src, TrapCode::NullArrayReference)?.cells[at_s..at_s + cells].to_vec();
-        object(ctx, dst, TrapCode::NullArrayReference)?.cells[at_d..at_d + cells].copy_from_slice(&from);
+        let from = object(ctx, src, TrapCode::NullArrayReference)?.bytes()[at_s..at_s + bytes].to_vec();
+        object(ctx, dst, TrapCode::NullArrayReference)?.bytes_mut()[at_d..at_d + bytes].copy_from_slice(&from);
     }
     Ok(())
 }
@@ -394,15 +381,11 @@ unsafe fn array_copy_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
 #[inline(never)]
 unsafe fn array_init_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayInit = operands(ip);
-    let storage = type_def(ctx, p.ty).element();
+    let w = type_def(ctx, p.ty).element().bytes();
     let (d, s, n) = (get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
-    let w = storage.cells() as usize;
-    let (a, at) = match storage.access(None) {
-        Access::V128 => array_range::<{ Access::V128 }>(ctx, get(fp, p.arr), d, n)?,
-        _ => array_range::<{ Access::CELL }>(ctx, get(fp, p.arr), d, n)?,
-    };
-    let bytes = data_bytes(ctx, p.segment, s, n, storage.bytes())?;
-    from_bytes(&mut a.cells[at..at + n as usize * w], w, storage, bytes);
+    let (a, at) = array_range(ctx, get(fp, p.arr), d, n, w)?;
+    let data = data_bytes(ctx, p.segment, s, n, w)?;
+    a.bytes_mut()[at..at + data.len()].copy_from_slice(data);
     Ok(())
 }
 
@@ -410,9 +393,11 @@ unsafe fn array_init_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
 unsafe fn array_init_elem_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: ArrayInit = operands(ip);
     let (d, s, n) = (get(fp, p.dst) as u32 as u64, get(fp, p.src) as u32 as u64, get(fp, p.len) as u32 as u64);
-    let (a, at) = array_range::<{ Access::CELL }>(ctx, get(fp, p.arr), d, n)?;
+    let (a, at) = array_range(ctx, get(fp, p.arr), d, n, 8)?;
     let values = elem_values(ctx, p.segment, s, n)?;
-    a.cells[at..at + n as usize].copy_from_slice(values);
+    for (i, &v) in values.iter().enumerate() {
+        store(a.bytes_mut(), at + i * 8, 8, v as u128);
+    }
     Ok(())
 }
 

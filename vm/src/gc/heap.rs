@@ -12,7 +12,8 @@ pub(crate) const I31_TAG: u64 = 1 << 63;
 pub(crate) const OBJ_TAG: u64 = 1 << 62;
 /// The generation's bits in an object's slot value.
 const GENERATION_MASK: u32 = (1 << 30) - 1;
-/// The most cells one store's live objects may take (2^28 cells: 2 GiB); more is "allocation too large".
+/// The most cells (8 bytes) one store's live objects may take (2^28 cells: 2 GiB); more is "allocation too
+/// large".
 pub(crate) const MAX_CELLS: u64 = 1 << 28;
 /// What an object costs besides its cells, counted in cells (for the collection threshold).
 const OBJECT_OVERHEAD: u64 = 8;
@@ -48,10 +49,60 @@ pub(crate) type Cells = smallvec::SmallVec<[u64; 4]>;
 /// A struct or an array.
 pub(crate) struct GcObject {
     pub def: TypeRef,
-    /// A struct's fields at their cells (`Field::cell`), or an array's elements (each `Storage::cells` wide).
+    /// A struct's fields at their cells (`Field::cell`), or an array's elements, each `Storage::bytes` wide,
+    /// little-endian, in the cells' bytes ([`GcObject::bytes`]).
     pub cells: Cells,
     /// An array's length in elements (0 for a struct).
     pub len: u32,
+}
+
+impl GcObject {
+    /// The object's cells as bytes (an array's elements).
+    #[inline(always)]
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: the cells are initialised `u64`s; any byte of them is a valid `u8`.
+        unsafe { std::slice::from_raw_parts(self.cells.as_ptr().cast(), self.cells.len() * 8) }
+    }
+
+    #[inline(always)]
+    pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `bytes`; any bytes written make valid `u64`s.
+        unsafe { std::slice::from_raw_parts_mut(self.cells.as_mut_ptr().cast(), self.cells.len() * 8) }
+    }
+}
+
+/// The array element of `w` bytes at byte `at` (little-endian; a `v128` whole).
+#[inline(always)]
+pub(crate) fn load(bytes: &[u8], at: usize, w: usize) -> u128 {
+    let mut v = [0u8; 16];
+    v[..w].copy_from_slice(&bytes[at..at + w]);
+    u128::from_le_bytes(v)
+}
+
+/// Store the low `w` bytes of `v` as the array element at byte `at` (a packed value is truncated so).
+#[inline(always)]
+pub(crate) fn store(bytes: &mut [u8], at: usize, w: usize, v: u128) {
+    bytes[at..at + w].copy_from_slice(&v.to_le_bytes()[..w]);
+}
+
+/// Store `v` in every `w`-byte element of `bytes`.
+pub(crate) fn fill(bytes: &mut [u8], w: usize, v: u128) {
+    let v = v.to_le_bytes();
+    if w == 1 {
+        bytes.fill(v[0]);
+    } else {
+        for e in bytes.chunks_exact_mut(w) {
+            e.copy_from_slice(&v[..w]);
+        }
+    }
+}
+
+/// The fields or elements of an object made by a constant expression (slot form, a `v128` whole).
+pub(crate) enum Init<'a> {
+    /// A struct's fields, or an array's elements (`array.new_fixed`).
+    Values(&'a [u128]),
+    /// `len` elements of one value (`array.new`, `array.new_default`).
+    Repeat { value: u128, len: u64 },
 }
 
 /// A store's GC objects.
@@ -115,32 +166,46 @@ impl GcHeap {
         Ok(v)
     }
 
-    /// A new object of type `def` from its field or element values (slot form, a `v128` whole), for
-    /// constant expressions; returns its slot value.
-    pub(crate) fn new_object(&mut self, def: &Arc<TypeDef>, values: &[u128]) -> Result<u64, TrapCode> {
-        let put = |cells: &mut [u64], at: usize, storage: Storage, v: u128| {
-            cells[at] = storage.wrap(v as u64);
-            if storage == Storage::V128 {
-                cells[at + 1] = (v >> 64) as u64;
-            }
-        };
-        let (cells, len) = match &def.composite {
-            Composite::Struct { fields, cells, .. } => {
+    /// The zeroed cells of an array of `len` elements of `storage`, or "allocation too large".
+    pub(crate) fn zeroed_array(&self, storage: Storage, len: u64) -> Result<Cells, TrapCode> {
+        self.zeroed((len * storage.bytes() as u64).div_ceil(8))
+    }
+
+    /// A new object of type `def` with the fields or elements `init`, for constant expressions; returns its
+    /// slot value.
+    pub(crate) fn new_object(&mut self, def: &Arc<TypeDef>, init: Init<'_>) -> Result<u64, TrapCode> {
+        let (cells, len) = match (&def.composite, init) {
+            (Composite::Struct { fields, cells, .. }, Init::Values(values)) => {
                 let mut data = self.zeroed(*cells as u64)?;
                 for (f, &v) in fields.iter().zip(values) {
-                    put(&mut data, f.cell as usize, f.storage, v);
+                    data[f.cell as usize] = f.storage.wrap(v as u64);
+                    if f.storage == Storage::V128 {
+                        data[f.cell as usize + 1] = (v >> 64) as u64;
+                    }
                 }
                 (data, 0)
             }
-            Composite::Array(storage) => {
-                let w = storage.cells() as usize;
-                let mut data = self.zeroed((values.len() * w) as u64)?;
-                for (i, &v) in values.iter().enumerate() {
-                    put(&mut data, i * w, *storage, v);
+            (Composite::Array(storage), init) => {
+                let w = storage.bytes();
+                let len = match init {
+                    Init::Values(values) => values.len() as u64,
+                    Init::Repeat { len, .. } => len,
+                };
+                let len32 = u32::try_from(len).map_err(|_| TrapCode::AllocationTooLarge)?;
+                let mut obj = GcObject { def: TypeRef::of(def), cells: self.zeroed_array(*storage, len)?, len: len32 };
+                let bytes = &mut obj.bytes_mut()[..len as usize * w];
+                match init {
+                    Init::Values(values) => {
+                        for (i, &v) in values.iter().enumerate() {
+                            store(bytes, i * w, w, v);
+                        }
+                    }
+                    Init::Repeat { value, .. } if value != 0 => fill(bytes, w, value),
+                    Init::Repeat { .. } => {}
                 }
-                (data, u32::try_from(values.len()).map_err(|_| TrapCode::AllocationTooLarge)?)
+                return self.alloc(obj);
             }
-            Composite::Func => return Err(TrapCode::CastFailure),
+            _ => return Err(TrapCode::CastFailure),
         };
         self.alloc(GcObject { def: TypeRef::of(def), cells, len })
     }
@@ -201,7 +266,7 @@ impl GcHeap {
                 }
                 Composite::Array(Storage::Ref) => {
                     for &v in obj.cells.iter() {
-                        mark(self, v, &mut work);
+                        mark(self, u64::from_le(v), &mut work);
                     }
                 }
                 _ => {}
@@ -253,21 +318,36 @@ mod tests {
     }
 
     #[test]
+    fn array_elements_take_their_width_little_endian() {
+        let mut heap = GcHeap::new(1 << 20);
+        assert_eq!(heap.zeroed_array(Storage::I8, 9).unwrap().len(), 2);
+        assert_eq!(heap.zeroed_array(Storage::I16, 9).unwrap().len(), 3);
+        assert_eq!(heap.zeroed_array(Storage::V128, 3).unwrap().len(), 6);
+        let shorts = array_def(Storage::I16);
+        let raw = heap.new_object(&shorts, Init::Values(&[0x1_2345, 0xfffe])).unwrap();
+        let obj = heap.get(raw).unwrap();
+        assert_eq!((obj.len, &obj.bytes()[..4]), (2, &[0x45, 0x23, 0xfe, 0xff][..]));
+        assert_eq!(load(obj.bytes(), 2, 2), 0xfffe);
+        let raw = heap.new_object(&array_def(Storage::I8), Init::Repeat { value: 0x1ff, len: 3 }).unwrap();
+        assert_eq!(heap.get(raw).unwrap().bytes(), &[0xff, 0xff, 0xff, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
     fn collection_keeps_what_roots_reach_and_refuses_stale_references() {
         let mut heap = GcHeap::new(1 << 20);
         let (ints, refs, longs) = (array_def(Storage::I32), array_def(Storage::Ref), array_def(Storage::I64));
-        let leaf = heap.new_object(&ints, &[1, 2]).unwrap();
-        let holder = heap.new_object(&refs, &[leaf as u128]).unwrap();
-        let garbage = heap.new_object(&longs, &[7]).unwrap();
+        let leaf = heap.new_object(&ints, Init::Values(&[1, 2])).unwrap();
+        let holder = heap.new_object(&refs, Init::Values(&[leaf as u128])).unwrap();
+        let garbage = heap.new_object(&longs, Init::Values(&[7])).unwrap();
         // An i64 array holding the leaf's slot value as a number does not keep it: objects are scanned
         // exactly, by their types.
-        let numbers = heap.new_object(&longs, &[leaf as u128]).unwrap();
+        let numbers = heap.new_object(&longs, Init::Values(&[leaf as u128])).unwrap();
         heap.collect([holder, 12345]);
         assert_eq!(heap.live(), 2);
         assert!(heap.get(holder).is_some() && heap.get(leaf).is_some());
         assert!(heap.get(garbage).is_none() && heap.get(numbers).is_none());
         // The freed slots are reused under a new generation: the stale values name nothing.
-        let again = heap.new_object(&longs, &[9]).unwrap();
+        let again = heap.new_object(&longs, Init::Values(&[9])).unwrap();
         assert_eq!(again as u32, numbers as u32);
         assert_ne!(again, numbers);
         assert!(heap.get(garbage).is_none() && heap.get(numbers).is_none());

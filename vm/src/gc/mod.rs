@@ -23,7 +23,7 @@
 mod heap;
 mod types;
 
-pub(crate) use heap::{GcHeap, GcObject, I31_TAG, MAX_CELLS, RefKind, kind_of};
+pub(crate) use heap::{GcHeap, GcObject, I31_TAG, Init, RefKind, fill, kind_of, load, store};
 pub(crate) use types::{Access, Composite, Field, Storage, TypeDef, TypeRef};
 
 /// The target heap type of a cast (`ref.test`, `ref.cast`, `br_on_cast`) as an instruction operand: an

@@ -11,8 +11,9 @@ use std::sync::Arc;
 
 use crate::engine::TypeId;
 
-/// How a struct field or an array element is stored in a GC object: one 8-byte cell per value (`v128`
-/// two), packed types in a cell of their own, zero-extended.
+/// How a struct field or an array element is stored in a GC object. A struct field takes one 8-byte cell
+/// (`v128` two; a packed type its own cell, zero-extended). An array element takes [`Storage::bytes`]
+/// bytes, little-endian: an `(array i8)` of a million elements takes a megabyte, as in a data segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Storage {
     /// `i8`: the low 8 bits of an i32.
@@ -49,7 +50,8 @@ impl Storage {
         }
     }
 
-    /// Bytes a value of this storage takes in a data segment (`array.new_data`; references never do).
+    /// Bytes a value of this storage takes as an array element, and in a data segment (`array.new_data`;
+    /// references never do).
     pub(crate) const fn bytes(self) -> usize {
         match self {
             Storage::I8 => 1,
@@ -72,6 +74,15 @@ impl Storage {
         }
     }
 
+    /// How an array instruction reads or writes an element of this storage: as [`Storage::access`], but an
+    /// `i32`/`f32` element is 4 bytes ([`Access::I32`]).
+    pub(crate) fn element_access(self, signed: Option<bool>) -> u8 {
+        match self {
+            Storage::I32 => Access::I32,
+            _ => self.access(signed),
+        }
+    }
+
     /// The value as it is kept in a cell: a packed value truncated to its width.
     #[inline(always)]
     pub(crate) fn wrap(self, v: u64) -> u64 {
@@ -80,7 +91,9 @@ impl Storage {
 }
 
 /// How a GC instruction reads or writes a field or an element: the const parameter `A` of its handler.
-/// A write of a packed value keeps its low bits (`I8_U`, `I16_U`); a read zero- or sign-extends.
+/// A write of a packed value keeps its low bits (`I8_U`, `I16_U`); a read zero- or sign-extends. `CELL` is
+/// a struct's 8-byte cell or an 8-byte array element (`i64`, `f64`, a reference); `I32` a 4-byte array
+/// element.
 pub(crate) struct Access;
 
 impl Access {
@@ -90,11 +103,24 @@ impl Access {
     pub(crate) const I16_S: u8 = 3;
     pub(crate) const I16_U: u8 = 4;
     pub(crate) const V128: u8 = 5;
+    pub(crate) const I32: u8 = 6;
 
     /// Cells a value of this access takes.
     #[inline(always)]
     pub(crate) const fn cells(a: u8) -> usize {
         if a == Access::V128 { 2 } else { 1 }
+    }
+
+    /// Bytes an array element of this access takes.
+    #[inline(always)]
+    pub(crate) const fn bytes(a: u8) -> usize {
+        match a {
+            Access::I8_S | Access::I8_U => 1,
+            Access::I16_S | Access::I16_U => 2,
+            Access::I32 => 4,
+            Access::V128 => 16,
+            _ => 8,
+        }
     }
 
     /// The slot value of the cell value `v` as read by access `a` (an i32 zero-extended in its slot).

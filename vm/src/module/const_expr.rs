@@ -3,6 +3,7 @@
 use wasmparser::{ConstExpr as WpConstExpr, Operator};
 
 use crate::error::TrapCode;
+use crate::gc::Init;
 
 /// One instruction of a constant expression (Wasm 2.0 plus extended-const arithmetic and GC allocation).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -42,11 +43,11 @@ pub(crate) enum ArrayInit {
     Fixed(u32),
 }
 
-/// Makes a GC object of a type index from its field or element values (slot form, a `v128` whole).
-pub(crate) type NewObject<'a> = &'a mut dyn FnMut(u32, &[u128]) -> Result<u64, TrapCode>;
+/// Makes a GC object of a type index from its field or element values.
+pub(crate) type NewObject<'a> = &'a mut dyn FnMut(u32, Init<'_>) -> Result<u64, TrapCode>;
 
 /// For constant expressions that cannot make GC objects (offsets; validated to be integer expressions).
-pub(crate) fn no_objects(_: u32, _: &[u128]) -> Result<u64, TrapCode> {
+pub(crate) fn no_objects(_: u32, _: Init<'_>) -> Result<u64, TrapCode> {
     Err(TrapCode::AllocationTooLarge)
 }
 
@@ -129,24 +130,17 @@ impl ConstExpr {
                         let at = stack.len().saturating_sub(n as usize);
                         stack.drain(at..).collect()
                     };
-                    new(t, &values)? as u128
+                    new(t, Init::Values(&values))? as u128
+                }
+                ConstOp::ArrayNew(t, ArrayInit::Fixed(n)) => {
+                    let at = stack.len().saturating_sub(n as usize);
+                    let values: Vec<u128> = stack.drain(at..).collect();
+                    new(t, Init::Values(&values))? as u128
                 }
                 ConstOp::ArrayNew(t, init) => {
-                    let values = match init {
-                        ArrayInit::Fixed(n) => {
-                            let at = stack.len().saturating_sub(n as usize);
-                            stack.drain(at..).collect()
-                        }
-                        _ => {
-                            let len = pop(&mut stack) as u32 as u64;
-                            let value = if init == ArrayInit::Repeat { pop(&mut stack) } else { 0 };
-                            if len > crate::gc::MAX_CELLS {
-                                return Err(TrapCode::AllocationTooLarge);
-                            }
-                            vec![value; len as usize]
-                        }
-                    };
-                    new(t, &values)? as u128
+                    let len = pop(&mut stack) as u32 as u64;
+                    let value = if init == ArrayInit::Repeat { pop(&mut stack) } else { 0 };
+                    new(t, Init::Repeat { value, len })? as u128
                 }
                 bin => {
                     let b = pop(&mut stack) as u64;

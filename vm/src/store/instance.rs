@@ -390,7 +390,7 @@ fn define_entities(
     };
 
     let heap = &mut s.gc;
-    let mut new = |t: u32, v: &[u128]| heap.new_object(&m.type_defs[t as usize], v);
+    let mut new = |t: u32, v: crate::gc::Init<'_>| heap.new_object(&m.type_defs[t as usize], v);
     let mut table_inits = Vec::new();
     for t in &m.tables[m.num_imported_tables as usize..] {
         let init = match &t.init {

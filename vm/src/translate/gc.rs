@@ -23,6 +23,7 @@ macro_rules! emit_with_access {
             Access::I16_S => $t.emit(isa::$family::op::<{ Access::I16_S }>(), $p),
             Access::I16_U => $t.emit(isa::$family::op::<{ Access::I16_U }>(), $p),
             Access::V128 => $t.emit(isa::$family::op::<{ Access::V128 }>(), $p),
+            Access::I32 => $t.emit(isa::$family::op::<{ Access::I32 }>(), $p),
             _ => $t.emit(isa::$family::op::<{ Access::CELL }>(), $p),
         }
     };
@@ -77,7 +78,7 @@ impl Translator<'_> {
             Operator::ArraySet { array_type_index: ty } => {
                 let [arr, index, value] = self.pop_slots::<3>();
                 let p = ArraySet { arr, index, value };
-                emit_with_access!(self, array_set, self.element(ty).access(None), p);
+                emit_with_access!(self, array_set, self.element(ty).element_access(None), p);
             }
             Operator::ArrayLen => {
                 let [src] = self.pop_slots::<1>();
@@ -87,7 +88,7 @@ impl Translator<'_> {
             Operator::ArrayFill { array_type_index: ty } => {
                 let [arr, index, value, len] = self.pop_slots::<4>();
                 let p = ArrayFill { arr, index, value, len };
-                emit_with_access!(self, array_fill, self.element(ty).access(None), p);
+                emit_with_access!(self, array_fill, self.element(ty).element_access(None), p);
             }
             Operator::ArrayCopy { .. } => {
                 let [dst, dst_index, src, src_index, len] = self.pop_slots::<5>();
@@ -167,7 +168,7 @@ impl Translator<'_> {
         let [arr, index] = self.pop_slots::<2>();
         let dst = if storage == Storage::V128 { self.push_temp_wide() } else { self.push_temp() };
         let p = ArrayGet { dst, arr, index };
-        emit_with_access!(self, array_get, storage.access(signed), p);
+        emit_with_access!(self, array_get, storage.element_access(signed), p);
     }
 
     /// The operand naming heap type `hty` as a cast's target (`gc::cast`).

@@ -226,6 +226,68 @@ fn bad_accesses_trap_with_their_messages() {
     assert_eq!(call(&mut store, &inst, "sum_built", &[Val::I32(4)]).unwrap(), Val::I32(10));
 }
 
+/// Array elements are stored at their width: a byte array of 2^29 elements takes 512 MiB, where 8-byte
+/// elements (4 GiB) were over the store's limit (2^28 cells of 8 bytes) and trapped "allocation too large".
+/// Each width reads back what was written, sign- or zero-extended, next to its neighbours, from code and
+/// from constant expressions, through `new_data`, `fill`, `copy` (overlapping) and `init_data`.
+#[test]
+fn array_elements_are_stored_at_their_width() {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instance(
+        &engine,
+        &mut store,
+        r#"(module
+          (type $b (array (mut i8)))
+          (type $h (array (mut i16)))
+          (type $w (array (mut i32)))
+          (type $f (array (mut f32)))
+          (data $d "\01\82\03\84\05\86\07\88")
+          (global $g (ref $h) (array.new $h (i32.const 3) (i32.const 0x1fffe)))
+          (func (export "big") (result i32)
+            (local $a (ref $b))
+            (local.set $a (array.new_default $b (i32.const 0x20000000)))
+            (array.set $b (local.get $a) (i32.const 0x1fffffff) (i32.const 0x1ff))
+            (array.fill $b (local.get $a) (i32.const 0x1ffffff0) (i32.const -2) (i32.const 4))
+            ;; 0xfe at [..ff0, ..ff4), 0 at [..ff4, ..fff), 0xff at the last (0x1ff truncated)
+            (i32.add (array.len (local.get $a))
+              (i32.add (array.get_s $b (local.get $a) (i32.const 0x1fffffff))
+                (i32.add (array.get_u $b (local.get $a) (i32.const 0x1ffffff3))
+                  (array.get_u $b (local.get $a) (i32.const 0x1ffffff4))))))
+          (func (export "widths") (result i32)
+            (local $b (ref $b)) (local $h (ref $h)) (local $w (ref $w)) (local $f (ref $f))
+            (local.set $b (array.new_data $b $d (i32.const 0) (i32.const 8)))
+            (local.set $h (array.new_data $h $d (i32.const 0) (i32.const 4)))
+            (local.set $w (array.new_data $w $d (i32.const 0) (i32.const 2)))
+            (local.set $f (array.new $f (f32.const 1.5) (i32.const 3)))
+            ;; An overlapping copy within one array, then init_data over two elements of another.
+            (array.copy $b $b (local.get $b) (i32.const 1) (local.get $b) (i32.const 0) (i32.const 7))
+            (array.init_data $w $d (local.get $w) (i32.const 1) (i32.const 4) (i32.const 1))
+            (array.set $h (local.get $h) (i32.const 1) (i32.const 0x12345))
+            (i32.xor
+              (i32.xor
+                (i32.xor (array.get_s $b (local.get $b) (i32.const 2)) (i32.shl (array.get_u $b (local.get $b) (i32.const 7)) (i32.const 8)))
+                (i32.xor (i32.shl (array.get_s $h (local.get $h) (i32.const 0)) (i32.const 4))
+                         (array.get_u $h (local.get $h) (i32.const 1))))
+              (i32.xor
+                (i32.xor (array.get $w (local.get $w) (i32.const 0)) (array.get $w (local.get $w) (i32.const 1)))
+                (i32.xor (i32.trunc_f32_s (f32.mul (array.get $f (local.get $f) (i32.const 2)) (f32.const 2)))
+                  (i32.add (array.get_s $h (global.get $g) (i32.const 0x1fffd)) (array.len (global.get $g)))))))
+        )"#,
+    );
+    // 2^29 + (-1) + 0xfe + 0
+    assert_eq!(call(&mut store, &inst, "big", &[]).unwrap(), Val::I32(0x2000_0000 - 1 + 0xfe));
+    // b after the copy: 01 01 82 03 84 05 86 07: get_s [2] = -126, get_u [7] = 7.
+    // h: [0] = 0x8201 (get_s: -32255), [1] = 0x2345 after the truncating set.
+    // w: [0] = 0x84038201, [1] = 0x88078605 re-initialised from offset 4.
+    // f: 1.5 * 2 = 3; g: 3 (i16 of 3) + 0x1fffe elements.
+    let expected = (-126 ^ (7 << 8))
+        ^ ((-32255 << 4) ^ 0x2345)
+        ^ (0x8403_8201u32 as i32 ^ 0x8807_8605u32 as i32)
+        ^ (3 ^ (3 + 0x1fffe));
+    assert_eq!(call(&mut store, &inst, "widths", &[]).unwrap(), Val::I32(expected));
+}
+
 #[test]
 fn constant_expressions_make_objects() {
     let engine = Engine::default();
