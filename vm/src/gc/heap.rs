@@ -87,13 +87,20 @@ pub(crate) fn store(bytes: &mut [u8], at: usize, w: usize, v: u128) {
 
 /// Store `v` in every `w`-byte element of `bytes`.
 pub(crate) fn fill(bytes: &mut [u8], w: usize, v: u128) {
-    let v = v.to_le_bytes();
-    if w == 1 {
-        bytes.fill(v[0]);
-    } else {
-        for e in bytes.chunks_exact_mut(w) {
-            e.copy_from_slice(&v[..w]);
+    /// With the width a constant, each element is one store (not a call of `memcpy`).
+    fn each<const W: usize>(bytes: &mut [u8], v: [u8; 16]) {
+        let v: [u8; W] = v[..W].try_into().expect("W <= 16");
+        for e in bytes.chunks_exact_mut(W) {
+            e.copy_from_slice(&v);
         }
+    }
+    let v = v.to_le_bytes();
+    match w {
+        1 => bytes.fill(v[0]),
+        2 => each::<2>(bytes, v),
+        4 => each::<4>(bytes, v),
+        8 => each::<8>(bytes, v),
+        _ => each::<16>(bytes, v),
     }
 }
 
@@ -160,10 +167,17 @@ impl GcHeap {
         if n <= 4 {
             return Ok(Cells::from_buf_and_len([0; 4], n as usize));
         }
-        let mut v = Cells::new();
-        v.try_reserve_exact(n as usize).map_err(|_| TrapCode::AllocationTooLarge)?;
-        v.resize(n as usize, 0);
-        Ok(v)
+        // Zeroed by the allocator: a large block comes as untouched zero pages from the system, so a big
+        // `array.new_default` costs its pages only as they are written.
+        let layout = std::alloc::Layout::array::<u64>(n as usize).map_err(|_| TrapCode::AllocationTooLarge)?;
+        // SAFETY: `layout` has a non-zero size (n > 4).
+        let ptr = unsafe { std::alloc::alloc_zeroed(layout) }.cast::<u64>();
+        if ptr.is_null() {
+            return Err(TrapCode::AllocationTooLarge);
+        }
+        // SAFETY: `ptr` was allocated by the global allocator with the layout of `n` u64s, all initialised
+        // (zero), which is what a `Vec<u64>` of capacity and length `n` owns.
+        Ok(Cells::from_vec(unsafe { Vec::from_raw_parts(ptr, n as usize, n as usize) }))
     }
 
     /// The zeroed cells of an array of `len` elements of `storage`, or "allocation too large".
@@ -330,6 +344,15 @@ mod tests {
         assert_eq!(load(obj.bytes(), 2, 2), 0xfffe);
         let raw = heap.new_object(&array_def(Storage::I8), Init::Repeat { value: 0x1ff, len: 3 }).unwrap();
         assert_eq!(heap.get(raw).unwrap().bytes(), &[0xff, 0xff, 0xff, 0, 0, 0, 0, 0]);
+        // `fill` at each width writes every element whole and nothing past the range.
+        let v = 0x0f0e_0d0c_0b0a_0908_0706_0504_0302_0100u128;
+        for w in [1, 2, 4, 8, 16] {
+            let mut bytes = [0xaau8; 40];
+            fill(&mut bytes[..2 * w], w, v);
+            let expected: Vec<u8> =
+                (0..2).flat_map(|_| 0..w as u8).chain(std::iter::repeat_n(0xaa, 40 - 2 * w)).collect();
+            assert_eq!(&bytes[..], &expected[..], "width {w}");
+        }
     }
 
     #[test]
