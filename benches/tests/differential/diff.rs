@@ -6,7 +6,7 @@ use crate::observe::{ExportKind, Outcome, State, Ty, V};
 use crate::runtimes::{Compiled, Engines, Instance, NAMES};
 
 /// Deterministic argument sets: all zeros, all ones, then mixtures of small, negative and edge values.
-fn arg_set(k: usize, params: &[Ty]) -> Vec<V> {
+pub(crate) fn arg_set(k: usize, params: &[Ty]) -> Vec<V> {
     const INTS: [i64; 12] = [3, -1, 7, 0, 16, 65535, -7, 1, 100, 0x7fff_ffff, 4, -65536];
     params
         .iter()

@@ -17,36 +17,38 @@ use std::path::{Path, PathBuf};
 
 use wasmvm::{AnyRefKind, ExternType, Val, ValType};
 
+use crate::observe::{Ty, V};
+
 /// The argument sets of [`crate::diff`] (zeros, ones, mixtures), as wasmvm values; `None` if a parameter
-/// cannot be given (a non-nullable reference).
+/// cannot be given (a non-nullable reference; an `exnref`, which wasmtime's scripts cannot pass).
 fn args(k: usize, params: &[ValType]) -> Option<Vec<Val>> {
-    const INTS: [i64; 12] = [3, -1, 7, 0, 16, 65535, -7, 1, 100, 0x7fff_ffff, 4, -65536];
-    params
+    let tys: Vec<Ty> = params
         .iter()
-        .enumerate()
-        .map(|(i, t)| {
-            let n: i64 = match k {
-                0 => 0,
-                1 => 1,
-                _ => INTS[(i + 5 * k) % INTS.len()],
-            };
-            Some(match *t {
-                ValType::I32 => Val::I32(n as i32),
-                ValType::I64 => Val::I64(if k >= 3 && i % 2 == 1 { n.wrapping_mul(0x1_0000_0001) } else { n }),
-                ValType::F32 => Val::F32((n as f32 * 0.5).to_bits()),
-                ValType::F64 => Val::F64((n as f64 * 1.5).to_bits()),
-                ValType::V128 => Val::V128((n as u64 as u128) << 32 | (n as u64 as u128) << 96 | i as u128),
-                ValType::FuncRef => Val::FuncRef(None),
-                ValType::ExternRef => Val::ExternRef(None),
-                // wasmtime's scripts cannot pass a null exnref.
-                ValType::ExnRef => return None,
-                ValType::Ref(r) if !r.nullable || r.heap.is_exn() => return None,
-                ValType::Ref(r) if r.heap.is_func() => Val::FuncRef(None),
-                ValType::Ref(r) if r.heap.is_extern() => Val::ExternRef(None),
-                ValType::Ref(_) => Val::AnyRef(None),
-            })
+        .map(|t| match *t {
+            ValType::I32 => Some(Ty::I32),
+            ValType::I64 => Some(Ty::I64),
+            ValType::F32 => Some(Ty::F32),
+            ValType::F64 => Some(Ty::F64),
+            ValType::V128 => Some(Ty::V128),
+            ValType::ExnRef => None,
+            ValType::Ref(r) if !r.nullable || r.heap.is_exn() => None,
+            // A null of the parameter's hierarchy (below).
+            _ => Some(Ty::ExternRef),
         })
-        .collect()
+        .collect::<Option<_>>()?;
+    let values = crate::diff::arg_set(k, &tys).into_iter().zip(params).map(|(v, t)| match (v, *t) {
+        (V::I32(x), _) => Val::I32(x),
+        (V::I64(x), _) => Val::I64(x),
+        (V::F32(x), _) => Val::F32(x),
+        (V::F64(x), _) => Val::F64(x),
+        (V::V128(x), _) => Val::V128(x),
+        (V::Ref(_), ValType::FuncRef) => Val::FuncRef(None),
+        (V::Ref(_), ValType::Ref(r)) if r.heap.is_func() => Val::FuncRef(None),
+        (V::Ref(_), ValType::ExternRef) => Val::ExternRef(None),
+        (V::Ref(_), ValType::Ref(r)) if r.heap.is_extern() => Val::ExternRef(None),
+        (V::Ref(_), _) => Val::AnyRef(None),
+    });
+    Some(values.collect())
 }
 
 /// A float as a `.wast` hexadecimal literal (exact, NaN payloads included).

@@ -9,6 +9,14 @@ fn instance(engine: &Engine, store: &mut Store<()>, wat: &str) -> wasmvm::Instan
     Linker::new(engine).instantiate(store, &module).unwrap()
 }
 
+/// An instance of `wat` in a new store of a new default engine.
+fn fresh(wat: &str) -> (Engine, Store<()>, wasmvm::Instance) {
+    let engine = Engine::default();
+    let mut store = Store::new(&engine, ());
+    let inst = instance(&engine, &mut store, wat);
+    (engine, store, inst)
+}
+
 fn call(store: &mut Store<()>, inst: &wasmvm::Instance, name: &str, args: &[Val]) -> wasmvm::Result<Val> {
     let f = inst.get_func(&mut *store, name).unwrap();
     let mut out = [Val::I32(0)];
@@ -81,9 +89,7 @@ const LIST: &str = r#"(module
 
 #[test]
 fn structs_and_arrays_are_made_read_and_written() {
-    let engine = Engine::default();
-    let mut store = Store::new(&engine, ());
-    let inst = instance(&engine, &mut store, LIST);
+    let (_engine, mut store, inst) = fresh(LIST);
     assert_eq!(call(&mut store, &inst, "sum_built", &[Val::I32(100)]).unwrap(), Val::I32(5050));
     assert_eq!(call(&mut store, &inst, "packed", &[]).unwrap(), Val::I32(-56 * 1000 + 200));
     // "llo" copied to the front of "hello": "llolo", then the last byte set to '!'.
@@ -93,9 +99,7 @@ fn structs_and_arrays_are_made_read_and_written() {
 
 #[test]
 fn gc_values_cross_the_api() {
-    let engine = Engine::default();
-    let mut store = Store::new(&engine, ());
-    let inst = instance(&engine, &mut store, LIST);
+    let (engine, mut store, inst) = fresh(LIST);
     // A list made by wasm comes out as a struct reference and goes back in.
     let Val::AnyRef(Some(list)) = call(&mut store, &inst, "build", &[Val::I32(3)]).unwrap() else { panic!("a list") };
     assert_eq!(list.kind(&store), Some(AnyRefKind::Struct));
@@ -132,9 +136,7 @@ fn gc_values_cross_the_api() {
 
 #[test]
 fn references_passed_in_must_name_a_value_of_the_declared_type() {
-    let engine = Engine::default();
-    let mut store = Store::new(&engine, ());
-    let inst = instance(&engine, &mut store, LIST);
+    let (engine, mut store, inst) = fresh(LIST);
     // `get_v` takes a `(ref $node)`: an i31 or another type's object does not fit (it would be read as a
     // node otherwise), and neither does null.
     let i31 = Val::AnyRef(Some(AnyRef::i31(&store, 1)));
@@ -165,11 +167,7 @@ fn references_passed_in_must_name_a_value_of_the_declared_type() {
 
 #[test]
 fn casts_and_indirect_calls_follow_declared_subtypes() {
-    let engine = Engine::default();
-    let mut store = Store::new(&engine, ());
-    let inst = instance(
-        &engine,
-        &mut store,
+    let (_engine, mut store, inst) = fresh(
         r#"(module
           (type $shape (sub (struct (field i32))))
           (type $circle (sub $shape (struct (field i32) (field f64))))
@@ -209,9 +207,7 @@ fn casts_and_indirect_calls_follow_declared_subtypes() {
 
 #[test]
 fn bad_accesses_trap_with_their_messages() {
-    let engine = Engine::default();
-    let mut store = Store::new(&engine, ());
-    let inst = instance(&engine, &mut store, LIST);
+    let (_engine, mut store, inst) = fresh(LIST);
     for (name, code, message) in [
         ("null_field", TrapCode::NullStructureReference, "null structure reference"),
         ("out_of_bounds", TrapCode::ArrayOutOfBounds, "out of bounds array access"),
@@ -232,11 +228,7 @@ fn bad_accesses_trap_with_their_messages() {
 /// from constant expressions, through `new_data`, `fill`, `copy` (overlapping) and `init_data`.
 #[test]
 fn array_elements_are_stored_at_their_width() {
-    let engine = Engine::default();
-    let mut store = Store::new(&engine, ());
-    let inst = instance(
-        &engine,
-        &mut store,
+    let (_engine, mut store, inst) = fresh(
         r#"(module
           (type $b (array (mut i8)))
           (type $h (array (mut i16)))
@@ -290,11 +282,7 @@ fn array_elements_are_stored_at_their_width() {
 
 #[test]
 fn constant_expressions_make_objects() {
-    let engine = Engine::default();
-    let mut store = Store::new(&engine, ());
-    let inst = instance(
-        &engine,
-        &mut store,
+    let (_engine, mut store, inst) = fresh(
         r#"(module
           (type $pt (struct (field i32) (field i32)))
           (type $arr (array i16))
@@ -318,11 +306,7 @@ fn constant_expressions_make_objects() {
 
 #[test]
 fn unreachable_objects_are_collected_and_stale_host_references_refused() {
-    let engine = Engine::default();
-    let mut store = Store::new(&engine, ());
-    let inst = instance(
-        &engine,
-        &mut store,
+    let (_engine, mut store, inst) = fresh(
         r#"(module
           (type $node (struct (field i32) (field (ref null $node))))
           (type $junk (array (mut i64)))
@@ -363,11 +347,7 @@ fn unreachable_objects_are_collected_and_stale_host_references_refused() {
 /// engine before struct types had their own heap types), and an immutable import may be a supertype.
 #[test]
 fn imports_of_struct_references_match_by_type() {
-    let engine = Engine::default();
-    let mut store = Store::new(&engine, ());
-    let exporter = instance(
-        &engine,
-        &mut store,
+    let (engine, mut store, exporter) = fresh(
         r#"(module (type $s (struct))
           (global (export "g") (ref null $s) (struct.new $s)))"#,
     );
