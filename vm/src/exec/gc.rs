@@ -90,22 +90,6 @@ unsafe fn alloc(ctx: &mut Activation, fp: Fp, dst: u32, obj: GcObject) -> Done {
     Ok(())
 }
 
-/// An array of type `def` with `n` elements, zeroed, then filled by `init` (given the elements' bytes and
-/// the width of one).
-unsafe fn new_array(
-    ctx: &Activation,
-    def: &Arc<TypeDef>,
-    n: u64,
-    init: impl FnOnce(&mut [u8], usize),
-) -> Result<GcObject, TrapCode> {
-    let storage = def.element();
-    let n32 = u32::try_from(n).map_err(|_| TrapCode::AllocationTooLarge)?;
-    let mut obj = GcObject { def: TypeRef::of(def), cells: (*ctx.store).gc.zeroed_array(storage, n)?, len: n32 };
-    let w = storage.bytes();
-    init(&mut obj.bytes_mut()[..n as usize * w], w);
-    Ok(obj)
-}
-
 /// The value of the slot pair at `at` as an array element of `w` bytes (a `v128` takes both slots).
 #[inline(always)]
 unsafe fn element_value(fp: Fp, at: u32, w: usize) -> u128 {
@@ -139,7 +123,7 @@ unsafe fn array_new_fixed_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let p: GcNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
-    let obj = new_array(ctx, def, p.n as u64, |bytes, w| {
+    let obj = (*ctx.store).gc.new_array(def, p.n as u64, |bytes, w| {
         // The elements' values are in consecutive slots (a `v128` takes two).
         let slots = w.div_ceil(8) as u32;
         for i in 0..p.n {
@@ -154,7 +138,7 @@ unsafe fn array_new_work<const DEFAULT: bool>(ip: Ip, fp: Fp, ctx: &mut Activati
     let p: ArrayNew = operands(ip);
     maybe_collect(ctx, ip, fp);
     let def = type_def(ctx, p.ty);
-    let obj = new_array(ctx, def, get(fp, p.len) as u32 as u64, |bytes, w| {
+    let obj = (*ctx.store).gc.new_array(def, get(fp, p.len) as u32 as u64, |bytes, w| {
         if !DEFAULT {
             fill(bytes, w, element_value(fp, p.init, w));
         }
@@ -200,7 +184,7 @@ unsafe fn array_new_data_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
     // An array's elements are stored as a data segment holds them: a copy.
     let data = data_bytes(ctx, p.segment, offset, n, storage.bytes())?;
-    let obj = new_array(ctx, def, n, |bytes, _| bytes.copy_from_slice(data))?;
+    let obj = (*ctx.store).gc.new_array(def, n, |bytes, _| bytes.copy_from_slice(data))?;
     alloc(ctx, fp, p.dst, obj)
 }
 
@@ -211,7 +195,7 @@ unsafe fn array_new_elem_work(ip: Ip, fp: Fp, ctx: &mut Activation) -> Done {
     let def = type_def(ctx, p.ty);
     let (offset, n) = (get(fp, p.offset) as u32 as u64, get(fp, p.len) as u32 as u64);
     let values = elem_values(ctx, p.segment, offset, n)?;
-    let obj = new_array(ctx, def, n, |bytes, w| {
+    let obj = (*ctx.store).gc.new_array(def, n, |bytes, w| {
         for (i, &v) in values.iter().enumerate() {
             store(bytes, i * w, w, v as u128);
         }

@@ -181,8 +181,24 @@ impl GcHeap {
     }
 
     /// The zeroed cells of an array of `len` elements of `storage`, or "allocation too large".
-    pub(crate) fn zeroed_array(&self, storage: Storage, len: u64) -> Result<Cells, TrapCode> {
+    fn zeroed_array(&self, storage: Storage, len: u64) -> Result<Cells, TrapCode> {
         self.zeroed((len * storage.bytes() as u64).div_ceil(8))
+    }
+
+    /// An array of type `def` with `len` elements, zeroed, then given its elements by `init` (their bytes, and
+    /// the width of one); [`GcHeap::alloc`] stores it.
+    pub(crate) fn new_array(
+        &self,
+        def: &Arc<TypeDef>,
+        len: u64,
+        init: impl FnOnce(&mut [u8], usize),
+    ) -> Result<GcObject, TrapCode> {
+        let storage = def.element();
+        let len32 = u32::try_from(len).map_err(|_| TrapCode::AllocationTooLarge)?;
+        let mut obj = GcObject { def: TypeRef::of(def), cells: self.zeroed_array(storage, len)?, len: len32 };
+        let w = storage.bytes();
+        init(&mut obj.bytes_mut()[..len as usize * w], w);
+        Ok(obj)
     }
 
     /// A new object of type `def` with the fields or elements `init`, for constant expressions; returns its
@@ -199,24 +215,21 @@ impl GcHeap {
                 }
                 (data, 0)
             }
-            (Composite::Array(storage), init) => {
-                let w = storage.bytes();
+            (Composite::Array(_), init) => {
                 let len = match init {
                     Init::Values(values) => values.len() as u64,
                     Init::Repeat { len, .. } => len,
                 };
-                let len32 = u32::try_from(len).map_err(|_| TrapCode::AllocationTooLarge)?;
-                let mut obj = GcObject { def: TypeRef::of(def), cells: self.zeroed_array(*storage, len)?, len: len32 };
-                let bytes = &mut obj.bytes_mut()[..len as usize * w];
-                match init {
+                let obj = self.new_array(def, len, |bytes, w| match init {
                     Init::Values(values) => {
                         for (i, &v) in values.iter().enumerate() {
                             store(bytes, i * w, w, v);
                         }
                     }
+                    // Zeros are there already (and a large array's pages stay untouched).
                     Init::Repeat { value, .. } if value != 0 => fill(bytes, w, value),
                     Init::Repeat { .. } => {}
-                }
+                })?;
                 return self.alloc(obj);
             }
             _ => return Err(TrapCode::CastFailure),
