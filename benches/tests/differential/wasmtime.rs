@@ -204,7 +204,16 @@ pub(crate) fn script(engine: &wasmvm::Engine, wasm: &[u8], seed: &str) -> Script
         let inst = format!("$i{n}");
         let reg = format!("{seed}-{n}");
         let _ = writeln!(out, "(module instance {inst} $d)\n(register \"{reg}\" {inst})");
-        // Hashers of the exported memories and probes of the globals that may hold an `i31`.
+        let mut linker = wasmvm::Linker::<()>::new(engine);
+        linker.instance(&store, &reg, instance).expect("register the instance");
+        // A probe in the script, and the same probe in wasmvm, linked to the instance (its function `name`).
+        let add_probe = |out: &mut String, store: &mut wasmvm::Store<()>, id: &str, wasm: &[u8], name: &str| {
+            let _ = writeln!(out, "(module {id} binary {})", string(wasm));
+            let module = wasmvm::Module::new(engine, wasm).expect("a valid probe");
+            let probe = linker.instantiate(&mut *store, &module).expect("the probe links");
+            probe.get_func(&*store, name).expect("the probe's function")
+        };
+        // Hashers of the exported memories and probes of the globals that hold GC values.
         let mut hashers = Vec::new();
         let mut global_probes = Vec::new();
         for (k, e) in exports.iter().enumerate() {
@@ -216,72 +225,67 @@ pub(crate) fn script(engine: &wasmvm::Engine, wasm: &[u8], seed: &str) -> Script
                 }
                 ExternType::Global(_) => {
                     let id = format!("$g{n}_{k}");
-                    if let Some(probe) = types.global_probe(&reg, &e.name) {
-                        let _ = writeln!(out, "(module {id} binary {})", string(&probe));
-                        global_probes.push((k, id));
+                    if let Some((wasm, n)) = types.global_probe(&reg, &e.name) {
+                        let get = add_probe(&mut out, &mut store, &id, &wasm, "get");
+                        global_probes.push((id, get, n));
                     }
                 }
                 _ => {}
             }
         }
-        let check_state = |out: &mut String, store: &wasmvm::Store<()>| {
+        let check_state = |out: &mut String, store: &mut wasmvm::Store<()>| {
             for e in &exports {
                 if let ExternType::Global(_) = e.ty {
-                    let g = instance.get_global(store, &e.name).expect("exported global");
-                    if let Some(v) = g.get(store).ok().and_then(|v| value(&v, store, false)) {
+                    let g = instance.get_global(&*store, &e.name).expect("exported global");
+                    if let Some(v) = g.get(&*store).ok().and_then(|v| value(&v, store, false)) {
                         let _ = writeln!(out, "(assert_return (get {inst} {}) {v})", string(e.name.as_bytes()));
                     }
                 }
             }
-            for (k, id) in &global_probes {
-                let g = instance.get_global(store, &exports[*k].name).expect("exported global");
-                let v = g.get(store).map_or(0, |v| probe::i31_value(&v));
-                let _ = writeln!(out, "(assert_return (invoke {id} \"get\") (i32.const {v}))");
+            for (id, get, n) in &global_probes {
+                let mut vals = vec![Val::I32(0); *n];
+                get.call(&mut *store, &[], &mut vals).expect("reading a global");
+                let vals: Vec<String> = vals.iter().map(|v| value(v, store, false).expect("a value")).collect();
+                let _ = writeln!(out, "(assert_return (invoke {id} \"get\") {})", vals.join(" "));
             }
             for (id, name) in &hashers {
-                let mem = instance.get_memory(store, name).expect("exported memory");
-                let h = fnv(mem.data(store).expect("unshared memory"));
+                let mem = instance.get_memory(&*store, name).expect("exported memory");
+                let h = fnv(mem.data(&*store).expect("unshared memory"));
                 let _ = writeln!(out, "(assert_return (invoke {id} \"hash\") (i64.const {h}))");
             }
         };
         if n == 0 {
-            check_state(&mut out, &store);
+            check_state(&mut out, &mut store);
         }
-        let mut probes: std::collections::HashMap<usize, Option<String>> = std::collections::HashMap::new();
+        let mut probes: std::collections::HashMap<usize, Option<(String, wasmvm::Func, usize)>> =
+            std::collections::HashMap::new();
         for &(f, k) in session {
             let e = &exports[f];
             let ExternType::Func(ty) = &e.ty else { unreachable!("a function export") };
             let Some(args) = args(k, ty.params()) else { continue };
-            let func = instance.get_func(&store, &e.name).expect("exported function");
-            let mut results = vec![Val::I32(0); ty.results().len()];
+            // A function whose results may be GC values is called through its probe, in both engines, which
+            // returns what can be read of them too.
+            let probe = probes.entry(f).or_insert_with(|| {
+                let id = format!("$p{n}_{f}");
+                let (wasm, n) = types.func_probe(&reg, &e.name)?;
+                let func = add_probe(&mut out, &mut store, &id, &wasm, "probe");
+                Some((id, func, n))
+            });
+            let (func, n_results) = match probe {
+                Some((_, func, n)) => (*func, *n),
+                None => (instance.get_func(&store, &e.name).expect("exported function"), ty.results().len()),
+            };
+            let mut results = vec![Val::I32(0); n_results];
             let outcome = func.call(&mut store, &args, &mut results);
             let args: Vec<String> = args.iter().map(|a| value(a, &store, true).expect("an argument")).collect();
-            // A function that may return an `i31` is called through its probe, which returns the values too.
-            let id = format!("$p{n}_{f}");
-            let probe = probes.entry(f).or_insert_with(|| {
-                let wasm = types.func_probe(&reg, &e.name)?;
-                let _ = writeln!(out, "(module {id} binary {})", string(&wasm));
-                Some(id)
-            });
-            let probed = probe.as_ref().and_then(|_| types.probed_results(&e.name)).unwrap_or(&[]);
             let invoke = match probe {
-                Some(id) => format!("(invoke {id} \"probe\" {})", args.join(" ")),
+                Some((id, ..)) => format!("(invoke {id} \"probe\" {})", args.join(" ")),
                 None => format!("(invoke {inst} {} {})", string(e.name.as_bytes()), args.join(" ")),
             };
             calls += 1;
             match outcome {
                 Ok(()) => {
-                    let pats: Option<Vec<String>> = results
-                        .iter()
-                        .enumerate()
-                        .map(|(i, r)| {
-                            let v = value(r, &store, false)?;
-                            Some(match probed.get(i) {
-                                Some(&t) if probe::may_be_i31(t) => format!("{v} (i32.const {})", probe::i31_value(r)),
-                                _ => v,
-                            })
-                        })
-                        .collect();
+                    let pats: Option<Vec<String>> = results.iter().map(|r| value(r, &store, false)).collect();
                     match pats {
                         Some(p) => {
                             let _ = writeln!(out, "(assert_return {invoke} {})", p.join(" "));
@@ -304,7 +308,7 @@ pub(crate) fn script(engine: &wasmvm::Engine, wasm: &[u8], seed: &str) -> Script
                     }
                 }
             }
-            check_state(&mut out, &store);
+            check_state(&mut out, &mut store);
         }
     }
     Script { text: out, calls }
