@@ -8,9 +8,10 @@
 //! wasmtime is a disagreement, shown with wasmtime's message and the seed's module.
 //!
 //! References are compared by kind (`ref.null`, `ref.func`, `ref.extern`, `ref.struct`, `ref.array`,
-//! `ref.i31`: the patterns `.wast` has), and an `i31`'s value too, read by a probe module ([`crate::probe`])
-//! for each function result and exported global that may hold one; struct and array contents are not
-//! compared. A non-null `exnref` result has no pattern, so that call is only
+//! `ref.i31`: the patterns `.wast` has), and through probe modules ([`crate::probe`]) by what can be read of
+//! them: an `i31`'s value, a struct's numeric fields, an array's length, of function results and exported
+//! globals. wasmvm runs each probe too, for the expected values. A non-null `exnref` result has no pattern,
+//! so that call is only
 //! checked not to trap. Calls that take a non-nullable reference are skipped (there is no value to pass), and so
 //! are those that take an `exnref` (wasmtime's scripts cannot pass a null one).
 
