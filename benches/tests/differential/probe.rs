@@ -33,7 +33,7 @@ enum Export {
 }
 
 /// Whether a value of type `t` may be an `i31`, whose value `.wast` has no pattern for.
-pub(crate) fn may_be_i31(t: wasmparser::ValType) -> bool {
+fn may_be_i31(t: wasmparser::ValType) -> bool {
     use wasmparser::AbstractHeapType::{Any, Eq, I31};
     matches!(t, wasmparser::ValType::Ref(r)
         if matches!(r.heap_type(), wasmparser::HeapType::Abstract { shared: false, ty: Any | Eq | I31 }))

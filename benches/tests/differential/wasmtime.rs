@@ -11,9 +11,8 @@
 //! `ref.i31`: the patterns `.wast` has), and through probe modules ([`crate::probe`]) by what can be read of
 //! them: an `i31`'s value, a struct's numeric fields, an array's length, of function results and exported
 //! globals. wasmvm runs each probe too, for the expected values. A non-null `exnref` result has no pattern,
-//! so that call is only
-//! checked not to trap. Calls that take a non-nullable reference are skipped (there is no value to pass), and so
-//! are those that take an `exnref` (wasmtime's scripts cannot pass a null one).
+//! so that call is only checked not to trap. Calls that take a non-nullable reference are skipped (there is
+//! no value to pass), and so are those that take an `exnref` (wasmtime's scripts cannot pass a null one).
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -225,10 +224,10 @@ pub(crate) fn script(engine: &wasmvm::Engine, wasm: &[u8], seed: &str) -> Script
                     hashers.push((id, e.name.clone()));
                 }
                 ExternType::Global(_) => {
-                    let id = format!("$g{n}_{k}");
-                    if let Some((wasm, n)) = types.global_probe(&reg, &e.name) {
+                    if let Some((wasm, count)) = types.global_probe(&reg, &e.name) {
+                        let id = format!("$g{n}_{k}");
                         let get = add_probe(&mut out, &mut store, &id, &wasm, "get");
-                        global_probes.push((id, get, n));
+                        global_probes.push((id, get, count));
                     }
                 }
                 _ => {}
@@ -243,8 +242,8 @@ pub(crate) fn script(engine: &wasmvm::Engine, wasm: &[u8], seed: &str) -> Script
                     }
                 }
             }
-            for (id, get, n) in &global_probes {
-                let mut vals = vec![Val::I32(0); *n];
+            for (id, get, count) in &global_probes {
+                let mut vals = vec![Val::I32(0); *count];
                 get.call(&mut *store, &[], &mut vals).expect("reading a global");
                 let vals: Vec<String> = vals.iter().map(|v| value(v, store, false).expect("a value")).collect();
                 let _ = writeln!(out, "(assert_return (invoke {id} \"get\") {})", vals.join(" "));
@@ -268,12 +267,12 @@ pub(crate) fn script(engine: &wasmvm::Engine, wasm: &[u8], seed: &str) -> Script
             // returns what can be read of them too.
             let probe = probes.entry(f).or_insert_with(|| {
                 let id = format!("$p{n}_{f}");
-                let (wasm, n) = types.func_probe(&reg, &e.name)?;
+                let (wasm, count) = types.func_probe(&reg, &e.name)?;
                 let func = add_probe(&mut out, &mut store, &id, &wasm, "probe");
-                Some((id, func, n))
+                Some((id, func, count))
             });
             let (func, n_results) = match probe {
-                Some((_, func, n)) => (*func, *n),
+                Some((_, func, count)) => (*func, *count),
                 None => (instance.get_func(&store, &e.name).expect("exported function"), ty.results().len()),
             };
             let mut results = vec![Val::I32(0); n_results];
