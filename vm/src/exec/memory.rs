@@ -57,20 +57,38 @@ pub(crate) unsafe fn fresh_len(ctx: &Activation) -> usize {
     mem0(ctx.instance).1
 }
 
-/// Bounds check of `[ea, ea + size)`. On failure, leave through the cold [`out_of_bounds`] handler (a tail
-/// call, so the fast path needs no stack frame).
+/// Bounds check of `[ea, ea + size)`; evaluates to the host address of `ea`. On failure, leave through the
+/// cold [`out_of_bounds`] handler (a tail call, so the fast path needs no stack frame).
+///
+/// The address is formed from the end of the access, `mem + (ea + size) - size`: the `- size` folds into the
+/// load's or store's displacement, so the sum `ea + size` computed for the check is the only one. Written as
+/// `mem + ea` (or with `end` visible to LLVM, which simplifies it back to that), the address and the end are
+/// computed separately: one more add in every access.
 macro_rules! check {
     ($ip:expr, $fp:expr, $mem:expr, $ctx:expr, $shared:expr, $ea:expr, $size:expr, $len:ident) => {
         check!($ip, $fp, $mem, $ctx, $shared, $ea, $size, $len; 0)
     };
     // `$acc`: the accumulator the instruction was given (it runs again if a shared memory grew).
-    ($ip:expr, $fp:expr, $mem:expr, $ctx:expr, $shared:expr, $ea:expr, $size:expr, $len:ident; $acc:expr) => {
-        if $ea + $size > $len {
+    ($ip:expr, $fp:expr, $mem:expr, $ctx:expr, $shared:expr, $ea:expr, $size:expr, $len:ident; $acc:expr) => {{
+        let end: usize = $crate::exec::memory::opaque($ea + $size);
+        if end > $len {
             return out_of_bounds::<$shared>($ip, $fp, $mem, $len, $ctx, $acc);
         }
-    };
+        $mem.add(end).sub($size)
+    }};
 }
 pub(crate) use check;
+
+/// `x`, in a register, hidden from the optimiser (no instruction): see [`check`].
+#[inline(always)]
+pub(crate) fn opaque(mut x: usize) -> usize {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    // SAFETY: an empty template; it only claims to change the register.
+    unsafe {
+        std::arch::asm!("/* {0} */", inout(reg) x, options(pure, nomem, nostack, preserves_flags));
+    }
+    x
+}
 
 /// An access failed the bounds check against `len`. A shared memory may have been grown by another thread
 /// since `len` was loaded: then run the same instruction again with the current length. Otherwise trap.
@@ -110,8 +128,8 @@ macro_rules! load_handler {
             $acc: u64,
         ) -> Exit {
             let ea: usize = $ea;
-            check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len; $acc);
-            let v = Op::extend(read::<SHARED>(mem.add(ea), Op::SIZE));
+            let at = check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len; $acc);
+            let v = Op::extend(read::<SHARED>(at, Op::SIZE));
             if ACC_OUT {
                 dispatch!(next(&$p, ip), $fp, mem, len, ctx; v)
             }
@@ -137,8 +155,8 @@ macro_rules! store_handler {
             $acc: u64,
         ) -> Exit {
             let ea: usize = $ea;
-            check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len; $acc);
-            write::<SHARED>(mem.add(ea), Op::SIZE, $value);
+            let at = check!(ip, $fp, mem, ctx, SHARED, ea, Op::SIZE, len; $acc);
+            write::<SHARED>(at, Op::SIZE, $value);
             dispatch!(next(&$p, ip), $fp, mem, len, ctx)
         }
     };
@@ -204,12 +222,12 @@ store_handler!(
 macro_rules! load_two {
     ($Op:ident, $dep:expr, $p:ident, $ip:ident, $fp:ident, $mem:ident, $len:ident, $ctx:ident) => {{
         let ea1 = ea(get($fp, $p.addr1), $p.offset1);
-        check!($ip, $fp, $mem, $ctx, false, ea1, $Op::SIZE, $len);
-        let v1 = $Op::extend(read::<false>($mem.add(ea1), $Op::SIZE));
+        let at1 = check!($ip, $fp, $mem, $ctx, false, ea1, $Op::SIZE, $len);
+        let v1 = $Op::extend(read::<false>(at1, $Op::SIZE));
         set($fp, $p.dst1, v1);
         let ea2 = ea(if $dep { v1 } else { get($fp, $p.addr) }, $p.offset);
-        check!($ip, $fp, $mem, $ctx, false, ea2, $Op::SIZE, $len);
-        let v2 = $Op::extend(read::<false>($mem.add(ea2), $Op::SIZE));
+        let at2 = check!($ip, $fp, $mem, $ctx, false, ea2, $Op::SIZE, $len);
+        let v2 = $Op::extend(read::<false>(at2, $Op::SIZE));
         set($fp, $p.dst, v2);
         (v1, v2)
     }};
@@ -254,8 +272,8 @@ macro_rules! load_br_handler {
             ctx: &mut Activation,
         ) -> Exit {
             let ea: usize = $ea;
-            check!(ip, $fp, mem, ctx, false, ea, Op::SIZE, len);
-            let v = Op::extend(read::<false>(mem.add(ea), Op::SIZE));
+            let at = check!(ip, $fp, mem, ctx, false, ea, Op::SIZE, len);
+            let v = Op::extend(read::<false>(at, Op::SIZE));
             let nonzero = if Op::SIZE == 8 { v != 0 } else { v as u32 != 0 };
             super::control::branch!(nonzero == WHEN, ip.offset($p.br as isize), next(&$p, ip), $fp, mem, len, ctx)
         }
@@ -277,11 +295,11 @@ pub(crate) unsafe fn store_pair<Op: StoreOp>(
     ctx: &mut Activation,
 ) -> Exit {
     let ea1 = ea(get(fp, p.addr1), p.offset1);
-    check!(ip, fp, mem, ctx, false, ea1, Op::SIZE, len);
-    write::<false>(mem.add(ea1), Op::SIZE, get(fp, p.value1));
+    let at1 = check!(ip, fp, mem, ctx, false, ea1, Op::SIZE, len);
+    write::<false>(at1, Op::SIZE, get(fp, p.value1));
     let ea2 = ea(get(fp, p.addr), p.offset);
-    check!(ip, fp, mem, ctx, false, ea2, Op::SIZE, len);
-    write::<false>(mem.add(ea2), Op::SIZE, get(fp, p.value));
+    let at2 = check!(ip, fp, mem, ctx, false, ea2, Op::SIZE, len);
+    write::<false>(at2, Op::SIZE, get(fp, p.value));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -300,11 +318,11 @@ pub(crate) unsafe fn load_store<Op: StoreOp, const ACC_IN: bool>(
     acc: u64,
 ) -> Exit {
     let from = ea(if ACC_IN { acc } else { get(fp, p.from) }, p.from_offset);
-    check!(ip, fp, mem, ctx, false, from, Op::SIZE, len; acc);
-    let v = read::<false>(mem.add(from), Op::SIZE);
+    let from = check!(ip, fp, mem, ctx, false, from, Op::SIZE, len; acc);
+    let v = read::<false>(from, Op::SIZE);
     let to = ea(get(fp, p.to), p.to_offset);
-    check!(ip, fp, mem, ctx, false, to, Op::SIZE, len; acc);
-    write::<false>(mem.add(to), Op::SIZE, v);
+    let to = check!(ip, fp, mem, ctx, false, to, Op::SIZE, len; acc);
+    write::<false>(to, Op::SIZE, v);
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -325,11 +343,11 @@ pub(crate) unsafe fn load_op_store<Op: StoreOp, R: BinaryOp, const B_IMM: bool, 
     acc: u64,
 ) -> Exit {
     let ea = ea(if ACC_IN { acc } else { get(fp, p.addr) }, p.offset);
-    check!(ip, fp, mem, ctx, false, ea, Op::SIZE, len; acc);
-    let v = read::<false>(mem.add(ea), Op::SIZE);
+    let at = check!(ip, fp, mem, ctx, false, ea, Op::SIZE, len; acc);
+    let v = read::<false>(at, Op::SIZE);
     let b = if B_IMM { p.b } else { get(fp, p.b as Slot) };
     match R::eval(R::Lhs::from_slot(v), R::Rhs::from_slot(b)) {
-        Ok(r) => write::<false>(mem.add(ea), Op::SIZE, r.to_slot()),
+        Ok(r) => write::<false>(at, Op::SIZE, r.to_slot()),
         Err(code) => return trap(ctx, ip, code),
     }
     dispatch!(next(&p, ip), fp, mem, len, ctx)
@@ -347,8 +365,8 @@ pub(crate) unsafe fn load_br_cmp<Op: BinaryOp<Out = i32>, const WHEN: bool, cons
     ctx: &mut Activation,
 ) -> Exit {
     let ea = ea(get(fp, p.addr), p.offset);
-    check!(ip, fp, mem, ctx, false, ea, 4, len);
-    let v = read::<false>(mem.add(ea), 4);
+    let at = check!(ip, fp, mem, ctx, false, ea, 4, len);
+    let v = read::<false>(at, 4);
     set(fp, p.dst, v);
     let rhs = if RHS_SLOT { get(fp, p.rhs) } else { p.rhs as u64 };
     let holds = matches!(Op::eval(Op::Lhs::from_slot(v), Op::Rhs::from_slot(rhs)), Ok(r) if r != 0);
@@ -369,8 +387,8 @@ pub(crate) unsafe fn load_br_table<Op: LoadOp, const ACC_IN: bool>(
     acc: u64,
 ) -> Exit {
     let ea = ea(if ACC_IN { acc } else { get(fp, p.addr) }, p.offset);
-    check!(ip, fp, mem, ctx, false, ea, Op::SIZE, len; acc);
-    let index = (Op::extend(read::<false>(mem.add(ea), Op::SIZE)) as u32).wrapping_add(p.bias);
+    let at = check!(ip, fp, mem, ctx, false, ea, Op::SIZE, len; acc);
+    let index = (Op::extend(read::<false>(at, Op::SIZE)) as u32).wrapping_add(p.bias);
     dispatch!(super::control::table_target(ip, next(&p, ip), index, p.len), fp, mem, len, ctx)
 }
 

@@ -166,8 +166,8 @@ macro_rules! vector_access {
             ctx: &mut Activation,
         ) -> Exit {
             let ea: usize = $ea;
-            check!(ip, $fp, mem, ctx, SHARED, ea, 16, len);
-            set128($fp, $p.dst, read_v128::<SHARED>(mem.add(ea)));
+            let at = check!(ip, $fp, mem, ctx, SHARED, ea, 16, len);
+            set128($fp, $p.dst, read_v128::<SHARED>(at));
             dispatch!(next(&$p, ip), $fp, mem, len, ctx)
         }
 
@@ -181,8 +181,8 @@ macro_rules! vector_access {
             ctx: &mut Activation,
         ) -> Exit {
             let ea: usize = $ea;
-            check!(ip, $fp, mem, ctx, SHARED, ea, 16, len);
-            write_v128::<SHARED>(mem.add(ea), get128($fp, $p.value));
+            let at = check!(ip, $fp, mem, ctx, SHARED, ea, 16, len);
+            write_v128::<SHARED>(at, get128($fp, $p.value));
             dispatch!(next(&$p, ip), $fp, mem, len, ctx)
         }
     };
@@ -205,8 +205,8 @@ pub(crate) unsafe fn load_splat<Op: V128Splat, const SHARED: bool>(
     ctx: &mut Activation,
 ) -> Exit {
     let ea = ea(get(fp, p.addr), p.offset);
-    check!(ip, fp, mem, ctx, SHARED, ea, Op::BYTES, len);
-    set128(fp, p.dst, Op::eval(read_n::<SHARED>(mem.add(ea), Op::BYTES)));
+    let at = check!(ip, fp, mem, ctx, SHARED, ea, Op::BYTES, len);
+    set128(fp, p.dst, Op::eval(read_n::<SHARED>(at, Op::BYTES)));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
@@ -221,10 +221,10 @@ pub(crate) unsafe fn load_lane<const N: usize, const SHARED: bool>(
     ctx: &mut Activation,
 ) -> Exit {
     let ea = ea(get(fp, p.addr), p.offset);
-    check!(ip, fp, mem, ctx, SHARED, ea, N, len);
+    let at = check!(ip, fp, mem, ctx, SHARED, ea, N, len);
     let shift = p.lane * 8 * N as u32;
     let mask = (u128::MAX >> (128 - 8 * N)) << shift;
-    let v = (get128(fp, p.src).to_u128() & !mask) | (read::<N, SHARED>(mem.add(ea)) << shift);
+    let v = (get128(fp, p.src).to_u128() & !mask) | (read::<N, SHARED>(at) << shift);
     set128(fp, p.dst, V128::from_u128(v));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
@@ -240,8 +240,8 @@ pub(crate) unsafe fn store_lane<const N: usize, const SHARED: bool>(
     ctx: &mut Activation,
 ) -> Exit {
     let ea = ea(get(fp, p.addr), p.offset);
-    check!(ip, fp, mem, ctx, SHARED, ea, N, len);
-    write::<N, SHARED>(mem.add(ea), get128(fp, p.value).to_u128() >> (p.lane * 8 * N as u32));
+    let at = check!(ip, fp, mem, ctx, SHARED, ea, N, len);
+    write::<N, SHARED>(at, get128(fp, p.value).to_u128() >> (p.lane * 8 * N as u32));
     dispatch!(next(&p, ip), fp, mem, len, ctx)
 }
 
