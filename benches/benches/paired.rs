@@ -22,6 +22,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use common::WasmiWorkload;
+use wasmvm_benches::report::geo_mean;
 use wasmvm_benches::{vm, workloads};
 
 /// The `q`-quantile of sorted `v`.
@@ -32,10 +33,6 @@ fn quantile(v: &[f64], q: f64) -> f64 {
 fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v.sort_by(f64::total_cmp);
     v
-}
-
-fn geomean(v: &[f64]) -> f64 {
-    (v.iter().map(|x| x.ln()).sum::<f64>() / v.len() as f64).exp()
 }
 
 fn main() {
@@ -93,8 +90,8 @@ fn main() {
         }
     }
     for (label, v) in [("ours (scalar)", &ours), ("outside suite", &outside)] {
-        if !v.is_empty() {
-            println!("| **geometric mean, {label}** ({} workloads) | | | | | **{:.3}** | |", v.len(), geomean(v));
+        if let Some(g) = geo_mean(v) {
+            println!("| **geometric mean, {label}** ({} workloads) | | | | | **{g:.3}** | |", v.len());
         }
     }
 }

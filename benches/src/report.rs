@@ -215,7 +215,7 @@ fn render_simd(dir: &Path) -> String {
         let (a, b, c, rs, ss) = (vm.show(), wi.show(), sc.show(), fmt_ratio(r), fmt_ratio(ratio(&vm, &sc)));
         writeln!(out, "| {w} | {a} | {b} | {rs} | {c} | {ss} |").unwrap();
     }
-    let geo = (!ratios.is_empty()).then(|| (ratios.iter().map(|r| r.ln()).sum::<f64>() / ratios.len() as f64).exp());
+    let geo = geo_mean(&ratios);
     writeln!(out, "| **geometric mean** ({} workloads) | | | **{}** | | |", ratios.len(), fmt_ratio(geo)).unwrap();
     out.push_str("\nscalar/SIMD: the same program built without `-msimd128`, in wasmvm; above 1 means SIMD pays.\n");
     out

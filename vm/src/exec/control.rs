@@ -14,59 +14,19 @@ use crate::ir::ops::{BinaryOp, SlotValue};
 /// comparison's data and the processor could not run ahead on its branch prediction: a loop back-edge would
 /// then cost the full latency of load, compare and next-handler load every iteration. Left alone, LLVM keeps
 /// the branch but merges the arms' dispatch into one tail (a jump to it from one arm, and one indirect jump
-/// serving both successors, whose target then depends on the branch's outcome). [`tag`] makes the two
-/// arms' handler addresses differ to the optimiser, so each arm keeps its own dispatch: one indirect jump
-/// per successor, each with a single target.
+/// serving both successors, whose target then depends on the branch's outcome). Each arm passes its next
+/// handler through a different `opaque` (`dispatch!`'s `arm`), so the optimiser cannot merge them: one
+/// indirect jump per successor, each with a single target.
 macro_rules! branch {
     ($cond:expr, $taken:expr, $fallthrough:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {{
         if $cond {
-            $crate::exec::control::dispatch_tagged!($taken, $fp, $mem, $len, $ctx, true)
+            $crate::exec::dispatch!($taken, $fp, $mem, $len, $ctx; 0; arm 1)
         } else {
-            $crate::exec::control::dispatch_tagged!($fallthrough, $fp, $mem, $len, $ctx, false)
+            $crate::exec::dispatch!($fallthrough, $fp, $mem, $len, $ctx; 0; arm 2)
         }
     }};
 }
 pub(crate) use branch;
-
-/// `dispatch!` (with 0 in the accumulator) through [`tag`]: see [`branch`].
-macro_rules! dispatch_tagged {
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr, $taken:literal) => {{
-        #[cfg(wasmvm_tail)]
-        {
-            let ip: $crate::exec::Ip = $ip;
-            let handler = ip.cast::<$crate::exec::Handler>().read_unaligned();
-            let handler = $crate::exec::control::tag::<$taken>(handler);
-            return handler(ip, $fp, $mem, $len, $ctx, 0);
-        }
-        #[cfg(not(wasmvm_tail))]
-        {
-            $crate::exec::dispatch!($ip, $fp, $mem, $len, $ctx)
-        }
-    }};
-}
-pub(crate) use dispatch_tagged;
-
-/// `handler`, passed through an empty assembly block whose text differs with `TAKEN` (no instruction; the
-/// optimiser cannot tell that the two arms' results are the same kind of value, so it cannot merge them).
-#[cfg_attr(not(wasmvm_tail), allow(dead_code))]
-#[inline(always)]
-pub(crate) fn tag<const TAKEN: bool>(handler: super::Handler) -> super::Handler {
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    {
-        let mut h = handler as usize;
-        // SAFETY: empty templates; they only claim to change the register, and `h` is passed back unchanged.
-        unsafe {
-            if TAKEN {
-                std::arch::asm!("/* taken {0} */", inout(reg) h, options(pure, nomem, nostack, preserves_flags));
-            } else {
-                std::arch::asm!("/* fallthrough {0} */", inout(reg) h, options(pure, nomem, nostack, preserves_flags));
-            }
-            std::mem::transmute::<usize, super::Handler>(h)
-        }
-    }
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
-    handler
-}
 
 #[inline(always)]
 unsafe fn jump(ip: Ip, offset: i32) -> Ip {

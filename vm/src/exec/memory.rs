@@ -70,7 +70,7 @@ macro_rules! check {
     };
     // `$acc`: the accumulator the instruction was given (it runs again if a shared memory grew).
     ($ip:expr, $fp:expr, $mem:expr, $ctx:expr, $shared:expr, $ea:expr, $size:expr, $len:ident; $acc:expr) => {{
-        let end: usize = $crate::exec::memory::opaque($ea + $size);
+        let end: usize = $crate::exec::opaque::<0>($ea + $size);
         if end > $len {
             return out_of_bounds::<$shared>($ip, $fp, $mem, $len, $ctx, $acc);
         }
@@ -78,17 +78,6 @@ macro_rules! check {
     }};
 }
 pub(crate) use check;
-
-/// `x`, in a register, hidden from the optimiser (no instruction): see [`check`].
-#[inline(always)]
-pub(crate) fn opaque(mut x: usize) -> usize {
-    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
-    // SAFETY: an empty template; it only claims to change the register.
-    unsafe {
-        std::arch::asm!("/* {0} */", inout(reg) x, options(pure, nomem, nostack, preserves_flags));
-    }
-    x
-}
 
 /// An access failed the bounds check against `len`. A shared memory may have been grown by another thread
 /// since `len` was loaded: then run the same instruction again with the current length. Otherwise trap.

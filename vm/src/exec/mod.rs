@@ -164,17 +164,25 @@ impl Activation {
 }
 
 /// Continue with the instruction at `$ip`; `; $acc` hands it a value in the accumulator (otherwise it
-/// gets 0: only an instruction translated to read the accumulator reads it).
+/// gets 0: only an instruction translated to read the accumulator reads it). `; arm N` passes the next
+/// handler's address through [`opaque`]`::<N>`, so that two arms of a branch keep their own jumps (see
+/// `control::branch`).
 macro_rules! dispatch {
     ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr) => {
         $crate::exec::dispatch!($ip, $fp, $mem, $len, $ctx; 0)
     };
-    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr; $acc:expr) => {{
+    ($ip:expr, $fp:expr, $mem:expr, $len:expr, $ctx:expr; $acc:expr $(; arm $arm:literal)?) => {{
         let ip: $crate::exec::Ip = $ip;
         let acc: u64 = $acc;
         #[cfg(wasmvm_tail)]
         {
             let handler = ip.cast::<$crate::exec::Handler>().read_unaligned();
+            $(
+                // SAFETY: `opaque` returns its argument, a handler's address.
+                let handler = unsafe {
+                    std::mem::transmute::<usize, $crate::exec::Handler>($crate::exec::opaque::<$arm>(handler as usize))
+                };
+            )?
             return handler(ip, $fp, $mem, $len, $ctx, acc);
         }
         #[cfg(not(wasmvm_tail))]
@@ -185,6 +193,20 @@ macro_rules! dispatch {
     }};
 }
 pub(crate) use dispatch;
+
+/// `x`, unchanged, through an empty assembly block: no instruction, but the optimiser no longer knows where
+/// the value came from. `ARM` is written into the block's text, so blocks of different `ARM`s are different
+/// code to it as well. `memory::check` uses it to keep an address it would otherwise compute twice, and
+/// `control::branch` to keep the two arms' dispatches from being merged.
+#[inline(always)]
+pub(crate) fn opaque<const ARM: u8>(mut x: usize) -> usize {
+    #[cfg(any(target_arch = "x86_64", target_arch = "aarch64"))]
+    // SAFETY: an empty template (a comment); it only claims to change the register.
+    unsafe {
+        std::arch::asm!("/* {0} {1} */", inout(reg) x, const ARM, options(pure, nomem, nostack, preserves_flags));
+    }
+    x
+}
 
 /// The operand struct of the instruction at `ip`.
 #[inline(always)]
