@@ -68,6 +68,7 @@ pub const OWN_SCRIPTS: &[(&str, &str)] = &[
     ("translation/zero_byte.wast", include_str!("../../wast/translation/zero_byte.wast")),
     ("translation/not_compare.wast", include_str!("../../wast/translation/not_compare.wast")),
     ("translation/if_convert.wast", include_str!("../../wast/translation/if_convert.wast")),
+    ("translation/memory_end.wast", include_str!("../../wast/translation/memory_end.wast")),
 ];
 
 /// Files of `wasm-v3` that need what wasmvm does not support yet (each with the reason).
